@@ -1,0 +1,71 @@
+import { ErrorCode } from '@bam/shared';
+import { type DataSource, In } from 'typeorm';
+import type { Actor } from '../common/actor.js';
+import { DomainError } from '../common/domain-error.js';
+import { isUuid, normalizeUuid } from '../common/uuid.js';
+import type { Logger } from '../logging/logger.js';
+import { Organization } from '../organizations/organization.entity.js';
+import { BackupApplication } from './backup-application.entity.js';
+
+/** Checks a selection of application (client) ids: at least one, each once. Returns them normalized. */
+export function checkApplicationSelection(applicationIds: readonly string[]): string[] {
+  if (applicationIds.length === 0) throw new DomainError(ErrorCode.APPLICATION_SELECTION_EMPTY);
+  const normalized = applicationIds.map(normalizeUuid);
+  const seen = new Set<string>();
+  const repeated = new Set<string>();
+  for (const id of normalized) (seen.has(id) ? repeated : seen).add(id);
+  if (repeated.size > 0) throw new DomainError(ErrorCode.APPLICATION_SELECTION_DUPLICATE, [...repeated]);
+  return normalized;
+}
+
+export class BackupApplicationService {
+  constructor(
+    private readonly dataSource: DataSource,
+    private readonly logger: Logger,
+  ) {}
+
+  /**
+   * Removes the applications from the organization's backup configuration in one transaction:
+   * every one of them, or — when any is unknown or belongs elsewhere — none.
+   */
+  async remove(organizationId: string, applicationIds: readonly string[], actor: Actor): Promise<BackupApplication[]> {
+    const selection = checkApplicationSelection(applicationIds);
+    const removed = await this.dataSource.transaction(async (manager) => {
+      const applications = await lockApplications(manager, organizationId, selection);
+      await manager.delete(BackupApplication, { id: In(applications.map((application) => application.id)) });
+      return applications;
+    });
+    this.logger.info(
+      { actor: actor.id, organizationId, applicationIds: removed.map((application) => application.applicationId) },
+      'applications removed',
+    );
+    return removed;
+  }
+}
+
+/**
+ * Loads and row-locks the selected applications of one organization, in selection order, inside
+ * the caller's transaction. Fails with a coded error naming the ids that are unknown or elsewhere.
+ */
+export async function lockApplications(
+  manager: DataSource['manager'],
+  organizationId: string,
+  selection: readonly string[],
+): Promise<BackupApplication[]> {
+  const organization = isUuid(organizationId) ? await manager.findOneBy(Organization, { id: normalizeUuid(organizationId) }) : null;
+  if (!organization) throw new DomainError(ErrorCode.ORGANIZATION_NOT_FOUND, [organizationId]);
+
+  const wellFormed = selection.filter(isUuid);
+  const found = wellFormed.length
+    ? await manager.find(BackupApplication, { where: { applicationId: In(wellFormed) }, lock: { mode: 'pessimistic_write' } })
+    : [];
+  const inOrganization = new Map(
+    found.filter((application) => application.organizationId === organization.id).map((application) => [application.applicationId, application]),
+  );
+  const elsewhere = new Set(found.filter((application) => !inOrganization.has(application.applicationId)).map((a) => a.applicationId));
+
+  const unknown = selection.filter((id) => !inOrganization.has(id) && !elsewhere.has(id));
+  if (unknown.length > 0) throw new DomainError(ErrorCode.APPLICATION_NOT_FOUND, unknown);
+  if (elsewhere.size > 0) throw new DomainError(ErrorCode.APPLICATION_IN_OTHER_ORGANIZATION, [...elsewhere]);
+  return selection.map((id) => inOrganization.get(id)!);
+}

@@ -1,0 +1,52 @@
+import { generateKeyPair, X509Certificate } from 'node:crypto';
+import { promisify } from 'node:util';
+import forge from 'node-forge';
+
+const generateRsaKeyPair = promisify(generateKeyPair);
+
+export interface SelfSignedCertificateRequest {
+  /** Subject common name, e.g. `Contoso Backup 01`. */
+  commonName: string;
+  /** Optional organization (O=) of the subject. */
+  organization?: string;
+  notBefore: Date;
+  notAfter: Date;
+  keyBits: number;
+}
+
+export interface GeneratedCertificate {
+  certificate: X509Certificate;
+  /** PKCS#8 DER of the private key. */
+  privateKeyDer: Buffer;
+}
+
+/**
+ * A self-signed RSA certificate fit for Entra app-only sign-in (digital signature key usage,
+ * client authentication). The key pair is generated natively, off the event loop.
+ */
+export async function generateSelfSignedCertificate(request: SelfSignedCertificateRequest): Promise<GeneratedCertificate> {
+  const { privateKey } = await generateRsaKeyPair('rsa', { modulusLength: request.keyBits });
+  const forgeKey = forge.pki.privateKeyFromPem(privateKey.export({ type: 'pkcs1', format: 'pem' }) as string) as forge.pki.rsa.PrivateKey;
+  const certificate = forge.pki.createCertificate();
+  certificate.publicKey = forge.pki.setRsaPublicKey(forgeKey.n, forgeKey.e);
+  // Positive 16-byte serial: a leading 0x01 keeps the DER integer from turning negative.
+  certificate.serialNumber = `01${forge.util.bytesToHex(forge.random.getBytesSync(15))}`;
+  certificate.validity.notBefore = request.notBefore;
+  certificate.validity.notAfter = request.notAfter;
+  // Least specific attribute first, as certificate authorities write names.
+  const name = [
+    ...(request.organization ? [{ shortName: 'O', value: request.organization }] : []),
+    { shortName: 'CN', value: request.commonName },
+  ];
+  certificate.setSubject(name);
+  certificate.setIssuer(name);
+  certificate.setExtensions([
+    { name: 'basicConstraints', cA: false },
+    { name: 'keyUsage', digitalSignature: true, keyEncipherment: true },
+    { name: 'extKeyUsage', clientAuth: true },
+    { name: 'subjectKeyIdentifier' },
+  ]);
+  certificate.sign(forgeKey, forge.md.sha256.create());
+  const der = Buffer.from(forge.asn1.toDer(forge.pki.certificateToAsn1(certificate)).getBytes(), 'binary');
+  return { certificate: new X509Certificate(der), privateKeyDer: privateKey.export({ type: 'pkcs8', format: 'der' }) };
+}

@@ -1,0 +1,46 @@
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { ConfigError, loadConfig } from './config.js';
+
+describe('loadConfig', () => {
+  it('applies the documented defaults', () => {
+    const config = loadConfig({});
+    expect(config).toMatchObject({ port: 4000, host: '127.0.0.1', databaseUrl: undefined, logLevel: 'info', demoData: false });
+    expect(config.dataDir).toBe(path.resolve('.data'));
+  });
+
+  it('reads every setting', () => {
+    const config = loadConfig({
+      PORT: '8080',
+      HOST: '0.0.0.0',
+      DATABASE_URL: 'postgres://bam@db:5432/bam',
+      DATA_DIR: '/var/lib/bam',
+      LOG_LEVEL: 'debug',
+      DATABASE_POOL_SIZE: '4',
+      DEMO_DATA: 'true',
+    });
+    expect(config).toMatchObject({
+      port: 8080,
+      host: '0.0.0.0',
+      databaseUrl: 'postgres://bam@db:5432/bam',
+      dataDir: '/var/lib/bam',
+      logLevel: 'debug',
+      databasePoolSize: 4,
+      demoData: true,
+    });
+  });
+
+  it('treats empty values as unset', () => {
+    expect(loadConfig({ DATABASE_URL: '', PORT: '' })).toMatchObject({ databaseUrl: undefined, port: 4000 });
+  });
+
+  it('names every invalid setting', () => {
+    expect(() => loadConfig({ PORT: '70000', DEMO_DATA: 'maybe', DATABASE_URL: 'mysql://x' })).toThrow(ConfigError);
+    try {
+      loadConfig({ PORT: '70000', DEMO_DATA: 'maybe', DATABASE_URL: 'mysql://x' });
+    } catch (error) {
+      const message = (error as Error).message;
+      for (const setting of ['PORT', 'DEMO_DATA', 'DATABASE_URL']) expect(message).toContain(`${setting}:`);
+    }
+  });
+});

@@ -1,0 +1,66 @@
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { z } from 'zod';
+
+const serverPackageRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+
+const logLevels = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+
+const booleanFlag = z
+  .enum(['true', 'false', '1', '0', 'yes', 'no'])
+  .transform((value) => value === 'true' || value === '1' || value === 'yes');
+
+/** Environment variables the server reads; `.env.example` documents each. */
+const environmentSchema = z.object({
+  PORT: z.coerce.number().int().min(0).max(65535).default(4000),
+  HOST: z.string().min(1).default('127.0.0.1'),
+  DATABASE_URL: z
+    .string()
+    .regex(/^postgres(ql)?:\/\//, 'must be a postgres:// or postgresql:// URL')
+    .optional(),
+  DATA_DIR: z.string().min(1).default('.data'),
+  LOG_LEVEL: z.enum(logLevels).default('info'),
+  DATABASE_POOL_SIZE: z.coerce.number().int().min(1).max(100).default(10),
+  DEMO_DATA: booleanFlag.default(false),
+  WEB_DIST_DIR: z.string().min(1).default(path.join(serverPackageRoot, '../web/dist')),
+});
+
+export interface Config {
+  port: number;
+  host: string;
+  /** Set: use this PostgreSQL server. Unset: run the embedded PostgreSQL in `dataDir`. */
+  databaseUrl: string | undefined;
+  /** Absolute path of the folder holding the embedded database and other server files. */
+  dataDir: string;
+  logLevel: (typeof logLevels)[number];
+  databasePoolSize: number;
+  /** Load the demo organizations at start-up when the database has none. */
+  demoData: boolean;
+  /** Built web console (and playground) served at `/`. */
+  webDistDir: string;
+}
+
+export class ConfigError extends Error {
+  override name = 'ConfigError';
+}
+
+/** Reads and validates the configuration; throws a ConfigError naming every invalid setting. */
+export function loadConfig(environment: NodeJS.ProcessEnv = process.env): Config {
+  const present = Object.fromEntries(Object.entries(environment).filter(([, value]) => value !== undefined && value !== ''));
+  const parsed = environmentSchema.safeParse(present);
+  if (!parsed.success) {
+    const problems = parsed.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`);
+    throw new ConfigError(`Invalid configuration — ${problems.join('; ')}`);
+  }
+  const env = parsed.data;
+  return {
+    port: env.PORT,
+    host: env.HOST,
+    databaseUrl: env.DATABASE_URL,
+    dataDir: path.resolve(env.DATA_DIR),
+    logLevel: env.LOG_LEVEL,
+    databasePoolSize: env.DATABASE_POOL_SIZE,
+    demoData: env.DEMO_DATA,
+    webDistDir: path.resolve(env.WEB_DIST_DIR),
+  };
+}

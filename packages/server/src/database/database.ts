@@ -1,0 +1,86 @@
+import { DataSource } from 'typeorm';
+import type { Config } from '../config/config.js';
+import type { Logger } from '../logging/logger.js';
+import { lockDataDirectory } from './data-directory-lock.js';
+import { startEmbeddedPostgres } from './embedded-postgres.js';
+import { entities } from './entities.js';
+import { migrations } from './migrations.js';
+import { SqlStatementLogger } from './sql-statement-logger.js';
+
+export interface Database {
+  dataSource: DataSource;
+  /** Counts every SQL statement sent (tests and diagnostics). */
+  sqlStatements: SqlStatementLogger;
+  /** `embedded` runs PGlite in this process; `postgres` is an external server named by DATABASE_URL. */
+  kind: 'embedded' | 'postgres';
+  close(): Promise<void>;
+}
+
+/**
+ * Opens the configured database and brings its schema up to date. With DATABASE_URL it connects
+ * to that server; otherwise it locks the data folder and starts the embedded PostgreSQL there.
+ */
+export async function openDatabase(config: Config, logger: Logger, onLockCompromised: (error: Error) => void): Promise<Database> {
+  const sqlStatements = new SqlStatementLogger(logger.child({ component: 'sql' }));
+  const common = {
+    type: 'postgres' as const,
+    entities,
+    migrations,
+    migrationsTransactionMode: 'each' as const,
+    synchronize: false,
+    logger: sqlStatements,
+    poolSize: config.databasePoolSize,
+    uuidExtension: 'pgcrypto' as const,
+    // The migrations own the schema; gen_random_uuid() is built into PostgreSQL 13+ and PGlite.
+    installExtensions: false,
+    applicationName: 'backup-applications-manager',
+  };
+
+  if (config.databaseUrl) {
+    const dataSource = new DataSource({ ...common, url: config.databaseUrl });
+    await initialize(dataSource, logger);
+    return { dataSource, sqlStatements, kind: 'postgres', close: () => dataSource.destroy() };
+  }
+
+  const releaseLock = await lockDataDirectory(config.dataDir, onLockCompromised);
+  try {
+    const embedded = await startEmbeddedPostgres(config.dataDir, config.databasePoolSize + 2, logger);
+    const dataSource = new DataSource({
+      ...common,
+      host: embedded.host,
+      port: embedded.port,
+      username: 'postgres',
+      database: 'postgres',
+    });
+    try {
+      await initialize(dataSource, logger);
+    } catch (error) {
+      await embedded.stop();
+      throw error;
+    }
+    return {
+      dataSource,
+      sqlStatements,
+      kind: 'embedded',
+      async close() {
+        await dataSource.destroy();
+        await embedded.stop();
+        await releaseLock();
+      },
+    };
+  } catch (error) {
+    await releaseLock();
+    throw error;
+  }
+}
+
+async function initialize(dataSource: DataSource, logger: Logger): Promise<void> {
+  await dataSource.initialize();
+  try {
+    const applied = await dataSource.runMigrations({ transaction: 'each' });
+    if (applied.length > 0) logger.info({ migrations: applied.map((migration) => migration.name) }, 'database schema updated');
+  } catch (error) {
+    await dataSource.destroy();
+    throw error;
+  }
+}

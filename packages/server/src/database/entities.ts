@@ -1,0 +1,5 @@
+import { BackupApplication } from '../applications/backup-application.entity.js';
+import { Certificate } from '../certificates/certificate.entity.js';
+import { Organization } from '../organizations/organization.entity.js';
+
+export const entities = [Organization, BackupApplication, Certificate];

@@ -1,0 +1,108 @@
+import type { DataSource, EntityManager } from 'typeorm';
+import { BackupApplication } from '../applications/backup-application.entity.js';
+import { Certificate } from '../certificates/certificate.entity.js';
+import { generateSelfSignedCertificate } from '../certificates/self-signed-certificate.js';
+import { readCertificateMetadata } from '../certificates/x509-metadata.js';
+import type { Logger } from '../logging/logger.js';
+import { Organization } from '../organizations/organization.entity.js';
+
+const DAY_MS = 24 * 60 * 60 * 1000;
+
+/** Days relative to now: the demo shows every certificate state whenever it is loaded. */
+interface DemoApplication {
+  displayName: string;
+  applicationId: string;
+  certificate?: { validFromDays: number; validToDays: number };
+}
+
+interface DemoOrganization {
+  name: string;
+  tenantId: string;
+  region: string;
+  applications: DemoApplication[];
+}
+
+const demoOrganizations: DemoOrganization[] = [
+  {
+    name: 'contoso.onmicrosoft.com',
+    tenantId: '6a1d8c5e-2f4b-4c1e-9d3a-0b7e5f2c8a41',
+    region: 'Worldwide',
+    applications: [
+      { displayName: 'Contoso Backup 01', applicationId: '1f0c6b2a-7d3e-4a59-8b1c-2e4d6f8a0b13', certificate: { validFromDays: -30, validToDays: 335 } },
+      { displayName: 'Contoso Backup 02', applicationId: '2a7e9c4d-1b3f-4e6a-9c8d-5f0b2d4e6a25', certificate: { validFromDays: -353, validToDays: 12 } },
+      { displayName: 'Contoso Backup 03', applicationId: '3b8f0d5e-2c4a-4f7b-8d9e-6a1c3e5f7b37', certificate: { validFromDays: -385, validToDays: -20 } },
+      { displayName: 'Contoso Backup 04', applicationId: '4c9a1e6f-3d5b-4a8c-9e0f-7b2d4f6a8c49' },
+    ],
+  },
+  {
+    name: 'fabrikam.onmicrosoft.com',
+    tenantId: '7b2e9d6f-3a5c-4d2f-8e4b-1c8f6a3d9b52',
+    region: 'Europe',
+    applications: [
+      { displayName: 'Fabrikam Exchange Backup', applicationId: '5d0b2f7a-4e6c-4b9d-8f1a-8c3e5a7b9d5b', certificate: { validFromDays: -10, validToDays: 720 } },
+      { displayName: 'Fabrikam SharePoint Backup', applicationId: '6e1c3a8b-5f7d-4c0e-9a2b-9d4f6b8c0e6d', certificate: { validFromDays: -340, validToDays: 25 } },
+      { displayName: 'Fabrikam Teams Backup', applicationId: '7f2d4b9c-6a8e-4d1f-8b3c-0e5a7c9d1f7f' },
+    ],
+  },
+  {
+    name: 'northwindtraders.onmicrosoft.com',
+    tenantId: '8c3f0e7a-4b6d-4e3a-9f5c-2d9a7b4e0c63',
+    region: 'Asia Pacific',
+    applications: [
+      { displayName: 'Northwind Backup', applicationId: '8a3e5c0d-7b9f-4e2a-9c4d-1f6b8d0e2a81', certificate: { validFromDays: -400, validToDays: -35 } },
+      { displayName: 'Northwind Archive', applicationId: '9b4f6d1e-8c0a-4f3b-8d5e-2a7c9e1f3b93' },
+    ],
+  },
+];
+
+/**
+ * Loads a few demo organizations — applications with valid, expiring and expired certificates, and
+ * some without — so a newcomer sees something real at once. Does nothing on a non-empty database.
+ * Returns whether it loaded anything.
+ */
+export async function loadDemoDataIfEmpty(dataSource: DataSource, logger: Logger): Promise<boolean> {
+  const loaded = await dataSource.transaction(async (manager) => {
+    if ((await manager.count(Organization)) > 0) return false;
+    for (const demo of demoOrganizations) await loadOrganization(manager, demo);
+    return true;
+  });
+  if (loaded) logger.info({ organizations: demoOrganizations.map((demo) => demo.name) }, 'demo data loaded');
+  else logger.info('demo data not loaded: the database already has organizations');
+  return loaded;
+}
+
+/** On an empty database, tells the operator how to get the demo organizations. */
+export async function suggestDemoDataWhenEmpty(dataSource: DataSource, logger: Logger): Promise<void> {
+  if ((await dataSource.getRepository(Organization).count()) > 0) return;
+  logger.info('the database has no organizations yet: start with DEMO_DATA=true (or run `pnpm load-demo-data`) to load demo data');
+}
+
+async function loadOrganization(manager: EntityManager, demo: DemoOrganization): Promise<void> {
+  const organization = await manager.save(manager.create(Organization, { name: demo.name, tenantId: demo.tenantId, region: demo.region }));
+  for (const application of demo.applications) {
+    const certificate = application.certificate
+      ? await manager.save(manager.create(Certificate, await demoCertificate(application.displayName, demo.name, application.certificate)))
+      : null;
+    await manager.save(
+      manager.create(BackupApplication, {
+        organizationId: organization.id,
+        applicationId: application.applicationId,
+        displayName: application.displayName,
+        certificateId: certificate?.id ?? null,
+      }),
+    );
+  }
+}
+
+async function demoCertificate(commonName: string, organization: string, validity: { validFromDays: number; validToDays: number }) {
+  const now = Date.now();
+  const { certificate } = await generateSelfSignedCertificate({
+    commonName,
+    organization,
+    notBefore: new Date(now + validity.validFromDays * DAY_MS),
+    notAfter: new Date(now + validity.validToDays * DAY_MS),
+    keyBits: 2048,
+  });
+  return { ...readCertificateMetadata(certificate), der: Buffer.from(certificate.raw) };
+}
+

@@ -1,0 +1,26 @@
+import type { DataSource } from 'typeorm';
+import { createApplicationsByOrganizationLoader } from '../applications/backup-application.loaders.js';
+import { createCertificateLoader } from '../certificates/certificate.loaders.js';
+import { type Actor, systemActor } from '../common/actor.js';
+import { createOrganizationLoader } from '../organizations/organization.loaders.js';
+
+/** Per-request state: who is acting, and loaders that batch and cache reads for this request only. */
+export interface RequestContext {
+  actor: Actor;
+  loaders: {
+    organization: ReturnType<typeof createOrganizationLoader>;
+    applicationsByOrganization: ReturnType<typeof createApplicationsByOrganizationLoader>;
+    certificate: ReturnType<typeof createCertificateLoader>;
+  };
+}
+
+export function createRequestContext(dataSource: DataSource): RequestContext {
+  return {
+    actor: systemActor,
+    loaders: {
+      organization: createOrganizationLoader(dataSource),
+      applicationsByOrganization: createApplicationsByOrganizationLoader(dataSource),
+      certificate: createCertificateLoader(dataSource),
+    },
+  };
+}

@@ -1,0 +1,39 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import express, { type Router } from 'express';
+
+const notBuiltPage = `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Backup Applications Manager</title></head>
+<body><h1>Backup Applications Manager</h1><p>The web console has not been built. Run <code>pnpm build</code>, then restart the server.
+The GraphQL API is at <a href="/graphql">/graphql</a>.</p></body></html>`;
+
+/**
+ * Serves the built console at `/` (any other unknown page path falls back to it, for client-side
+ * routes) and the offline GraphQL playground at `/playground`.
+ */
+export function webConsoleRouter(webDistDir: string): Router {
+  const router = express.Router();
+  const indexFile = path.join(webDistDir, 'index.html');
+  const playgroundFile = path.join(webDistDir, 'playground.html');
+
+  router.use(express.static(webDistDir, { index: false, maxAge: '1h', setHeaders: noCacheForHtml }));
+  router.get('/playground', (_request, response) => sendPage(response, playgroundFile));
+  router.get('/{*path}', (request, response, next) => {
+    if (!request.accepts('html')) return next();
+    sendPage(response, indexFile);
+  });
+  return router;
+}
+
+function sendPage(response: express.Response, file: string): void {
+  if (!fs.existsSync(file)) {
+    response.status(503).type('html').send(notBuiltPage);
+    return;
+  }
+  response.setHeader('Cache-Control', 'no-cache');
+  response.sendFile(file);
+}
+
+/** Hashed assets may be cached; the HTML pages that name them must always be revalidated. */
+function noCacheForHtml(response: express.Response, file: string): void {
+  if (file.endsWith('.html')) response.setHeader('Cache-Control', 'no-cache');
+}

@@ -1,0 +1,46 @@
+import { Arg, Args, ArgsType, Ctx, Field, FieldResolver, ID, InputType, Int, Query, Resolver, Root } from 'type-graphql';
+import { BackupApplication } from '../applications/backup-application.entity.js';
+import { ConnectionType } from '../graphql/pagination.js';
+import type { RequestContext } from '../graphql/request-context.js';
+import { Organization } from './organization.entity.js';
+import type { OrganizationService } from './organization.service.js';
+
+const OrganizationConnection = ConnectionType(Organization, 'Organization');
+
+@InputType({ description: 'Narrows the organizations listed.' })
+class OrganizationFilter {
+  @Field(() => String, { nullable: true, description: 'Only organizations whose name contains this text (case-insensitive).' })
+  nameContains?: string | null;
+}
+
+@ArgsType()
+class OrganizationsArgs {
+  @Field(() => Int, { nullable: true, description: 'Page size, 1 to 100 (default 50).' })
+  first?: number | null;
+
+  @Field(() => String, { nullable: true, description: 'Cursor after which the page starts (`pageInfo.endCursor` of the previous page).' })
+  after?: string | null;
+
+  @Field(() => OrganizationFilter, { nullable: true, description: 'Only organizations that match.' })
+  filter?: OrganizationFilter | null;
+}
+
+@Resolver(() => Organization)
+export class OrganizationResolver {
+  constructor(private readonly organizationService: OrganizationService) {}
+
+  @Query(() => OrganizationConnection, { description: 'Organizations known to this server, ordered by name.' })
+  organizations(@Args(() => OrganizationsArgs) { first, after, filter }: OrganizationsArgs) {
+    return this.organizationService.list({ first, after, nameContains: filter?.nameContains });
+  }
+
+  @Query(() => Organization, { nullable: true, description: 'One organization by id, or null when there is none.' })
+  organization(@Arg('id', () => ID, { description: 'Id of the organization.' }) id: string) {
+    return this.organizationService.findById(id);
+  }
+
+  @FieldResolver(() => [BackupApplication], { description: "The organization's backup applications, ordered by display name." })
+  backupApplications(@Root() organization: Organization, @Ctx() { loaders }: RequestContext) {
+    return loaders.applicationsByOrganization.load(organization.id);
+  }
+}

@@ -1,0 +1,50 @@
+import { ErrorCode } from '@bam/shared';
+import type { DataSource } from 'typeorm';
+import { DomainError } from '../common/domain-error.js';
+import { isUuid } from '../common/uuid.js';
+import { type Connection, decodeCursor, encodeCursor, pageSize } from '../graphql/pagination.js';
+import { Organization } from './organization.entity.js';
+
+export interface OrganizationListOptions {
+  first?: number | null;
+  after?: string | null;
+  nameContains?: string | null;
+}
+
+/** `%`, `_` and `\` are wildcards in LIKE patterns; a filter matches them literally. */
+function likePattern(text: string): string {
+  return `%${text.replace(/[\\%_]/g, (character) => `\\${character}`)}%`;
+}
+
+export class OrganizationService {
+  constructor(private readonly dataSource: DataSource) {}
+
+  /** Organizations ordered by name, one page at a time (keyset pagination on name and id). */
+  async list({ first, after, nameContains }: OrganizationListOptions): Promise<Connection<Organization>> {
+    const size = pageSize(first);
+    const query = this.dataSource.getRepository(Organization).createQueryBuilder('organization');
+    const filter = nameContains?.trim();
+    if (filter) query.where('organization.name ILIKE :pattern', { pattern: likePattern(filter) });
+    const totalCount = await query.clone().getCount();
+
+    if (after) {
+      const [name, id] = decodeCursor(after, 2) as [string, string];
+      if (!isUuid(id)) throw new DomainError(ErrorCode.INVALID_CURSOR);
+      query.andWhere('(organization.name, organization.id) > (:name, :id)', { name, id });
+    }
+    const rows = await query.orderBy('organization.name', 'ASC').addOrderBy('organization.id', 'ASC').limit(size + 1).getMany();
+
+    const page = rows.slice(0, size);
+    const edges = page.map((node) => ({ cursor: encodeCursor([node.name, node.id]), node }));
+    return {
+      edges,
+      pageInfo: { hasNextPage: rows.length > size, endCursor: edges.at(-1)?.cursor ?? null },
+      totalCount,
+    };
+  }
+
+  async findById(id: string): Promise<Organization | null> {
+    if (!isUuid(id)) return null;
+    return this.dataSource.getRepository(Organization).findOneBy({ id });
+  }
+}

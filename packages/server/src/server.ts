@@ -1,0 +1,114 @@
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { ApolloServer } from '@apollo/server';
+import { ApolloServerPluginCacheControlDisabled, ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
+import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
+import { expressMiddleware } from '@as-integrations/express5';
+import express from 'express';
+import { useServer } from 'graphql-ws/use/ws';
+import { WebSocketServer } from 'ws';
+import type { Config } from './config/config.js';
+import { type Database, openDatabase } from './database/database.js';
+import { loadDemoDataIfEmpty, suggestDemoDataWhenEmpty } from './demo/demo-data.js';
+import { formatGraphQLError, operationLogPlugin } from './graphql/apollo-plugins.js';
+import { createRequestContext, type RequestContext } from './graphql/request-context.js';
+import { buildApiSchema } from './graphql/schema.js';
+import { webConsoleRouter } from './http/web-console.js';
+import type { Logger } from './logging/logger.js';
+import { createServices } from './services.js';
+
+export const GRAPHQL_PATH = '/graphql';
+
+export interface RunningServer {
+  /** Base URL, e.g. `http://127.0.0.1:4000`. */
+  url: string;
+  port: number;
+  database: Database;
+  /** Finishes in-flight requests, closes WebSockets, then closes the database. Safe to call twice. */
+  stop(): Promise<void>;
+}
+
+/** Opens the database, then serves the GraphQL API (HTTP and WebSocket), the console and the playground. */
+export async function startServer(config: Config, logger: Logger): Promise<RunningServer> {
+  let stop: (() => Promise<void>) | undefined;
+  const database = await openDatabase(config, logger, (error) => {
+    logger.fatal({ err: error }, 'lost the data folder lock; stopping to protect the database');
+    process.exitCode = 1;
+    void stop?.();
+  });
+
+  try {
+    if (config.demoData) await loadDemoDataIfEmpty(database.dataSource, logger);
+    else await suggestDemoDataWhenEmpty(database.dataSource, logger);
+    const services = createServices(database.dataSource, logger);
+    const schema = await buildApiSchema(services);
+
+    const app = express();
+    app.disable('x-powered-by');
+    const httpServer = http.createServer(app);
+
+    const webSocketServer = new WebSocketServer({ server: httpServer, path: GRAPHQL_PATH });
+    const webSockets = useServer({ schema, context: () => createRequestContext(database.dataSource) }, webSocketServer);
+
+    const apollo = new ApolloServer<RequestContext>({
+      schema,
+      introspection: true,
+      includeStacktraceInErrorResponses: false,
+      formatError: formatGraphQLError(logger),
+      stopOnTerminationSignals: false,
+      plugins: [
+        ApolloServerPluginDrainHttpServer({ httpServer }),
+        ApolloServerPluginLandingPageDisabled(),
+        // No cache hints are used; the cache-control plugin would only cost throughput.
+        ApolloServerPluginCacheControlDisabled(),
+        operationLogPlugin(logger.child({ component: 'graphql' })),
+        { async serverWillStart() { return { async drainServer() { await webSockets.dispose(); } }; } },
+      ],
+    });
+    await apollo.start();
+
+    app.get('/healthz', async (_request, response) => {
+      try {
+        await database.dataSource.query('SELECT 1');
+        response.json({ status: 'ok', database: database.kind });
+      } catch {
+        response.status(503).json({ status: 'unavailable', database: database.kind });
+      }
+    });
+    // A browser opening the API URL gets the playground instead of an error.
+    app.get(GRAPHQL_PATH, (request, response, next) => {
+      if (request.accepts(['json', 'html']) === 'html' && !request.query.query) return response.redirect('/playground');
+      next();
+    });
+    app.use(
+      GRAPHQL_PATH,
+      express.json({ limit: '1mb' }),
+      expressMiddleware(apollo, { context: async () => createRequestContext(database.dataSource) }),
+    );
+    app.use(webConsoleRouter(config.webDistDir));
+
+    await new Promise<void>((resolve, reject) => {
+      httpServer.once('error', reject);
+      httpServer.listen(config.port, config.host, () => resolve());
+    });
+    const { port } = httpServer.address() as AddressInfo;
+    const displayHost = config.host === '0.0.0.0' || config.host === '::' ? 'localhost' : config.host;
+    const url = `http://${displayHost.includes(':') ? `[${displayHost}]` : displayHost}:${port}`;
+    logger.info({ url, graphql: `${url}${GRAPHQL_PATH}`, playground: `${url}/playground`, database: database.kind }, 'server started');
+
+    let stopping: Promise<void> | undefined;
+    stop = () => {
+      stopping ??= (async () => {
+        logger.info('stopping: finishing in-flight requests');
+        await apollo.stop();
+        await database.close();
+        logger.info('server stopped');
+      })();
+      return stopping;
+    };
+    return { url, port, database, stop };
+  } catch (error) {
+    await database.close();
+    throw error;
+  }
+}

@@ -1,0 +1,122 @@
+import fs from 'node:fs/promises';
+import http from 'node:http';
+import os from 'node:os';
+import path from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { spawnServer } from '../support/server-process.js';
+import { seedOrganization } from '../support/seed.js';
+import { createTestDatabase } from '../support/test-database.js';
+import { startTestServer, testDatabaseKind } from '../support/test-server.js';
+
+const cleanups: (() => Promise<unknown>)[] = [];
+afterEach(async () => {
+  for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
+});
+
+async function temporaryDataDir(): Promise<string> {
+  const dataDir = await fs.mkdtemp(path.join(os.tmpdir(), 'bam-lifecycle-'));
+  cleanups.push(() => fs.rm(dataDir, { recursive: true, force: true }));
+  return dataDir;
+}
+
+async function organizationNames(url: string): Promise<string[]> {
+  const response = await fetch(`${url}/graphql`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ query: '{ organizations { edges { node { name } } } }' }),
+  });
+  const body = (await response.json()) as { data: { organizations: { edges: { node: { name: string } }[] } } };
+  return body.data.organizations.edges.map((edge) => edge.node.name);
+}
+
+describe.runIf(testDatabaseKind === 'embedded')('the embedded database', () => {
+  it('keeps its data across a restart', async () => {
+    const dataDir = await temporaryDataDir();
+    const first = await startTestServer({ dataDir });
+    await seedOrganization(first.database.dataSource, 'contoso.onmicrosoft.com', [{ displayName: 'Kept' }]);
+    await first.dispose();
+
+    const second = await startTestServer({ dataDir });
+    cleanups.push(() => second.dispose());
+    const { data } = await second.graphql<{ organizations: { edges: { node: { name: string; backupApplications: { displayName: string }[] } }[] } }>(
+      '{ organizations { edges { node { name backupApplications { displayName } } } } }',
+    );
+    expect(data!.organizations.edges.map((edge) => edge.node)).toEqual([
+      { name: 'contoso.onmicrosoft.com', backupApplications: [{ displayName: 'Kept' }] },
+    ]);
+  });
+
+  it('refuses to open a data folder another process is using, with a clear error', async () => {
+    const dataDir = await temporaryDataDir();
+    const running = await startTestServer({ dataDir });
+    cleanups.push(() => running.dispose());
+
+    const second = spawnServer({ DATA_DIR: dataDir });
+    expect(await second.exited).toBe(1);
+    const output = second.lines.join('\n');
+    expect(output).toContain(`The data folder ${dataDir} is in use by another Backup Applications Manager process`);
+    expect(await organizationNames(running.url)).toEqual([]);
+  });
+
+  it('shuts down cleanly on SIGTERM, releasing the folder for the next start', async () => {
+    const dataDir = await temporaryDataDir();
+    const first = spawnServer({ DATA_DIR: dataDir, DEMO_DATA: 'true' });
+    const url = await first.started;
+    expect(await organizationNames(url)).toContain('contoso.onmicrosoft.com');
+    first.child.kill('SIGTERM');
+    expect(await first.exited).toBe(0);
+    expect(first.lines.some((line) => line.includes('"server stopped"'))).toBe(true);
+
+    const second = spawnServer({ DATA_DIR: dataDir });
+    cleanups.push(async () => {
+      second.child.kill('SIGTERM');
+      await second.exited;
+    });
+    expect(await organizationNames(await second.started)).toEqual([
+      'contoso.onmicrosoft.com',
+      'fabrikam.onmicrosoft.com',
+      'northwindtraders.onmicrosoft.com',
+    ]);
+  });
+});
+
+describe.runIf(testDatabaseKind === 'postgres')('start-up and shutdown', () => {
+  it('stops with a message naming each invalid setting', async () => {
+    const server = spawnServer({ PORT: 'eighty', LOG_LEVEL: 'chatty', DATABASE_URL: 'mysql://somewhere' });
+    expect(await server.exited).toBe(1);
+    const output = server.lines.join('\n');
+    expect(output).toContain('Invalid configuration');
+    for (const setting of ['PORT', 'LOG_LEVEL', 'DATABASE_URL']) expect(output).toContain(`${setting}:`);
+  });
+
+  it('finishes an in-flight request on SIGTERM before exiting', async () => {
+    const database = await createTestDatabase();
+    cleanups.push(() => database.drop());
+    const server = spawnServer({ DATABASE_URL: database.url, DEMO_DATA: 'true' });
+    const url = new URL(await server.started);
+
+    // A request whose body is still arriving when the signal comes: the server must wait for it.
+    const body = JSON.stringify({ query: '{ organizations { edges { node { name } } } }' });
+    const request = http.request({ host: url.hostname, port: url.port, path: '/graphql', method: 'POST', headers: {
+      'content-type': 'application/json', 'content-length': Buffer.byteLength(body),
+    } });
+    const response = new Promise<{ status: number; text: string }>((resolve, reject) => {
+      request.on('response', (incoming) => {
+        let text = '';
+        incoming.on('data', (chunk: Buffer) => (text += chunk.toString('utf8')));
+        incoming.on('end', () => resolve({ status: incoming.statusCode ?? 0, text }));
+      });
+      request.on('error', reject);
+    });
+    request.write(body.slice(0, 10));
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    server.child.kill('SIGTERM');
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    request.end(body.slice(10));
+
+    const { status, text } = await response;
+    expect(status).toBe(200);
+    expect(JSON.parse(text).data.organizations.edges).toHaveLength(3);
+    expect(await server.exited).toBe(0);
+  });
+});

@@ -1,0 +1,141 @@
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { clearDatabase, seedOrganization } from '../support/seed.js';
+import { type GraphQLResponse, startTestServer, type TestServer } from '../support/test-server.js';
+
+let server: TestServer;
+
+beforeAll(async () => {
+  server = await startTestServer();
+});
+afterAll(async () => {
+  await server?.dispose();
+});
+beforeEach(async () => {
+  await clearDatabase(server.database.dataSource);
+});
+
+const listQuery = /* GraphQL */ `
+  query List($first: Int, $after: String, $filter: OrganizationFilter) {
+    organizations(first: $first, after: $after, filter: $filter) {
+      totalCount
+      pageInfo { hasNextPage endCursor }
+      edges { cursor node { id name } }
+    }
+  }
+`;
+
+interface ListData {
+  organizations: {
+    totalCount: number;
+    pageInfo: { hasNextPage: boolean; endCursor: string | null };
+    edges: { cursor: string; node: { id: string; name: string } }[];
+  };
+}
+
+describe('organizations', () => {
+  it('pages through every organization in name order, without gaps or repeats', async () => {
+    const names = Array.from({ length: 7 }, (_, index) => `org-${String(6 - index).padStart(2, '0')}.onmicrosoft.com`);
+    for (const name of names) await seedOrganization(server.database.dataSource, name, []);
+
+    const seen: string[] = [];
+    let after: string | null = null;
+    let pages = 0;
+    for (;;) {
+      const response: GraphQLResponse<ListData> = await server.graphql<ListData>(listQuery, { first: 3, after });
+      expect(response.errors).toBeUndefined();
+      const connection: ListData['organizations'] = response.data!.organizations;
+      expect(connection.totalCount).toBe(7);
+      seen.push(...connection.edges.map((edge) => edge.node.name));
+      pages += 1;
+      if (!connection.pageInfo.hasNextPage) break;
+      after = connection.pageInfo.endCursor;
+    }
+    expect(pages).toBe(3);
+    expect(seen).toEqual([...names].sort());
+  });
+
+  it('filters by name, case-insensitively, with LIKE wildcards matched literally', async () => {
+    for (const name of ['contoso.onmicrosoft.com', 'fabrikam.onmicrosoft.com', 'con_toso100%.onmicrosoft.com']) {
+      await seedOrganization(server.database.dataSource, name, []);
+    }
+    const byText = async (nameContains: string) => {
+      const { data } = await server.graphql<ListData>(listQuery, { filter: { nameContains } });
+      return { names: data!.organizations.edges.map((edge) => edge.node.name), total: data!.organizations.totalCount };
+    };
+    expect(await byText('CONTOSO')).toEqual({ names: ['contoso.onmicrosoft.com'], total: 1 });
+    expect(await byText('_')).toEqual({ names: ['con_toso100%.onmicrosoft.com'], total: 1 });
+    expect(await byText('0%')).toEqual({ names: ['con_toso100%.onmicrosoft.com'], total: 1 });
+    expect((await byText('onmicrosoft')).total).toBe(3);
+    expect(await byText('nothing-like-this')).toEqual({ names: [], total: 0 });
+  });
+
+  it('rejects a forged cursor and an out-of-range page size with coded errors', async () => {
+    await seedOrganization(server.database.dataSource, 'contoso.onmicrosoft.com', []);
+    const forged = await server.graphql(listQuery, { after: 'not-a-cursor' });
+    expect(forged.errors?.[0]?.extensions?.code).toBe('INVALID_CURSOR');
+    const wrongShape = await server.graphql(listQuery, { after: Buffer.from('["a","not-a-uuid"]').toString('base64url') });
+    expect(wrongShape.errors?.[0]?.extensions?.code).toBe('INVALID_CURSOR');
+    for (const first of [0, -1, 101]) {
+      const response = await server.graphql(listQuery, { first });
+      expect(response.errors?.[0]?.extensions?.code).toBe('INVALID_PAGE_SIZE');
+    }
+  });
+
+  it('returns one organization with its applications and their certificate details', async () => {
+    const { organization } = await seedOrganization(server.database.dataSource, 'contoso.onmicrosoft.com', [
+      { displayName: 'B valid', certificate: { validFromDays: -1, validToDays: 200 } },
+      { displayName: 'A expiring', certificate: { validFromDays: -300, validToDays: 10 } },
+      { displayName: 'C expired', certificate: { validFromDays: -300, validToDays: -1 } },
+      { displayName: 'D not configured' },
+    ]);
+    const { data, errors } = await server.graphql<{
+      organization: {
+        name: string;
+        tenantId: string;
+        backupApplications: {
+          displayName: string;
+          applicationId: string;
+          addedAt: string;
+          certificate: null | {
+            thumbprint: string;
+            thumbprintSha256: string;
+            subject: string;
+            issuer: string;
+            serialNumber: string;
+            notBefore: string;
+            notAfter: string;
+            keyAlgorithm: string;
+            keySize: number;
+            status: string;
+          };
+        }[];
+      };
+    }>(
+      `query One($id: ID!) { organization(id: $id) { name tenantId backupApplications {
+        displayName applicationId addedAt
+        certificate { thumbprint thumbprintSha256 subject issuer serialNumber notBefore notAfter keyAlgorithm keySize status }
+      } } }`,
+      { id: organization.id },
+    );
+    expect(errors).toBeUndefined();
+    const applications = data!.organization.backupApplications;
+    expect(applications.map((application) => application.displayName)).toEqual(['A expiring', 'B valid', 'C expired', 'D not configured']);
+    expect(applications.map((application) => application.certificate?.status ?? null)).toEqual(['EXPIRING_SOON', 'VALID', 'EXPIRED', null]);
+    const certificate = applications[1]!.certificate!;
+    expect(certificate.thumbprint).toMatch(/^[0-9A-F]{40}$/);
+    expect(certificate.thumbprintSha256).toMatch(/^[0-9A-F]{64}$/);
+    expect(certificate.subject).toBe('CN=B valid, O=Seed Test');
+    expect(certificate.issuer).toBe('CN=Seed Test CA');
+    expect(certificate.serialNumber).toMatch(/^01[0-9A-F]{30}$/);
+    expect(certificate).toMatchObject({ keyAlgorithm: 'RSA', keySize: 2048 });
+    expect(new Date(certificate.notAfter).getTime()).toBeGreaterThan(new Date(certificate.notBefore).getTime());
+  });
+
+  it('answers null for an unknown or malformed organization id', async () => {
+    for (const id of ['3f2504e0-4f89-41d3-9a0c-0305e82c3301', 'not-a-uuid']) {
+      const { data, errors } = await server.graphql('query($id: ID!) { organization(id: $id) { id } }', { id });
+      expect(errors).toBeUndefined();
+      expect(data).toEqual({ organization: null });
+    }
+  });
+});

@@ -1,0 +1,52 @@
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { clearDatabase, seedOrganization } from '../support/seed.js';
+import { startTestServer, type TestServer } from '../support/test-server.js';
+
+let server: TestServer;
+
+beforeAll(async () => {
+  server = await startTestServer();
+});
+afterAll(async () => {
+  await server?.dispose();
+});
+
+const nestedList = /* GraphQL */ `
+  {
+    organizations(first: 100) {
+      totalCount
+      edges { node { name backupApplications { displayName organization { name } certificate { thumbprint status } } } }
+    }
+  }
+`;
+
+async function statementsToListOrganizations(count: number): Promise<{ statements: number; applications: number }> {
+  const { dataSource } = server.database;
+  await clearDatabase(dataSource);
+  for (let index = 0; index < count; index += 1) {
+    await seedOrganization(dataSource, `org-${index}.onmicrosoft.com`, [
+      { displayName: 'with certificate A', certificate: { validFromDays: -1, validToDays: 90 } },
+      { displayName: 'with certificate B', certificate: { validFromDays: -1, validToDays: 10 } },
+      { displayName: 'not configured' },
+    ]);
+  }
+  const before = server.database.sqlStatements.statementCount;
+  const { data, errors } = await server.graphql<{
+    organizations: { edges: { node: { backupApplications: { certificate: unknown }[] } }[] };
+  }>(nestedList);
+  const statements = server.database.sqlStatements.statementCount - before;
+  expect(errors).toBeUndefined();
+  const applications = data!.organizations.edges.flatMap((edge) => edge.node.backupApplications);
+  expect(applications.filter((application) => application.certificate !== null)).toHaveLength(count * 2);
+  return { statements, applications: applications.length };
+}
+
+it('lists organizations with their applications and certificates in a constant number of SQL statements', async () => {
+  const few = await statementsToListOrganizations(2);
+  const many = await statementsToListOrganizations(50);
+  expect(few.applications).toBe(6);
+  expect(many.applications).toBe(150);
+  // count + page + applications + certificates + organizations (the nested `organization` field).
+  expect(many.statements).toBe(few.statements);
+  expect(many.statements).toBeLessThanOrEqual(5);
+});

@@ -1,0 +1,34 @@
+import { createClient } from 'graphql-ws';
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import WebSocket from 'ws';
+import { clearDatabase, seedOrganization } from '../support/seed.js';
+import { startTestServer, type TestServer } from '../support/test-server.js';
+
+let server: TestServer;
+
+beforeAll(async () => {
+  server = await startTestServer();
+  await clearDatabase(server.database.dataSource);
+  await seedOrganization(server.database.dataSource, 'contoso.onmicrosoft.com', [{ displayName: 'Over WebSocket' }]);
+});
+afterAll(async () => {
+  await server?.dispose();
+});
+
+it('serves GraphQL over WebSocket (graphql-ws protocol) on the same path as HTTP', async () => {
+  const client = createClient({ url: server.graphqlUrl.replace('http:', 'ws:'), webSocketImpl: WebSocket, lazy: false, retryAttempts: 0 });
+  try {
+    const result = await new Promise((resolve, reject) => {
+      let value: unknown;
+      client.subscribe(
+        { query: '{ organizations { edges { node { name backupApplications { displayName } } } } }' },
+        { next: (data) => (value = data), error: reject, complete: () => resolve(value) },
+      );
+    });
+    expect(result).toEqual({
+      data: { organizations: { edges: [{ node: { name: 'contoso.onmicrosoft.com', backupApplications: [{ displayName: 'Over WebSocket' }] } }] } },
+    });
+  } finally {
+    await client.dispose();
+  }
+});

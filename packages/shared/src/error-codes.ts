@@ -1,0 +1,52 @@
+/**
+ * Every expected failure the API can report, with what it means (the GraphQL enum's documentation).
+ * The code is both the GraphQL enum value and the string the client switches on.
+ */
+export const errorCodeDescriptions = {
+  ORGANIZATION_NOT_FOUND: 'The request names an organization that does not exist.',
+  INVALID_CURSOR: 'A pagination cursor was not issued by this server.',
+  INVALID_PAGE_SIZE: 'A page size is outside the allowed range.',
+  APPLICATION_SELECTION_EMPTY: 'A mutation on applications was given no application at all.',
+  APPLICATION_SELECTION_DUPLICATE: 'The same application appears more than once in one request.',
+  APPLICATION_NOT_FOUND: 'No backup application with that application (client) id exists.',
+  APPLICATION_IN_OTHER_ORGANIZATION: 'The application exists, but in another organization than the one named.',
+  PFX_EMPTY: 'The PFX file is empty.',
+  PFX_TOO_LARGE: 'The PFX file is larger than the configured limit.',
+  PFX_IS_PEM: 'The file is a PEM (text) file, not a PFX.',
+  PFX_TRUNCATED: 'The file ends early: it was cut off while copying or downloading.',
+  PFX_NOT_PKCS12: 'The file is not a PKCS#12 (PFX) file at all.',
+  PFX_PASSWORD_REQUIRED: 'The PFX file is protected by a password and none was given.',
+  PFX_WRONG_PASSWORD: 'The password does not open the PFX file.',
+  PFX_UNSUPPORTED_ALGORITHM: 'The PFX file uses an encryption or integrity algorithm this server does not support.',
+  PFX_NO_CERTIFICATE: 'The PFX file holds no certificate.',
+  PFX_MULTIPLE_KEYS: 'The PFX file holds more than one private key; which one to use is ambiguous.',
+  CERTIFICATE_NO_PRIVATE_KEY: 'The PFX file holds no private key (a certificate alone cannot sign in).',
+  CERTIFICATE_KEY_MISMATCH: 'The private key in the file does not belong to its certificate.',
+  CERTIFICATE_KEY_NOT_RSA: 'The key is not RSA; Entra signs client assertions with RSA keys only.',
+  CERTIFICATE_KEY_TOO_SMALL: 'The RSA key is shorter than 2048 bits.',
+  CERTIFICATE_EXPIRED: 'The certificate has expired.',
+  CERTIFICATE_NOT_YET_VALID: 'The certificate\'s validity period has not started yet.',
+  CERTIFICATE_KEY_NOT_EXPORTABLE: 'The certificate\'s private key is marked not exportable.',
+  CERTIFICATE_NOT_IN_PERSONAL_STORE: 'The certificate is a chain (intermediate or root) certificate, not in the Personal store.',
+  STORE_CERTIFICATE_NOT_FOUND: 'No certificate with that id in the certificate store.',
+  STORE_CERTIFICATE_IN_USE: 'The store certificate is used by an application and cannot be removed.',
+  STORE_CERTIFICATE_EXISTS: 'The certificate (same thumbprint) is already in the store.',
+  CERTIFICATE_SOURCE_INVALID: 'An update names neither or both of a store certificate and a PFX file.',
+  CERTIFICATE_CONFLICT: 'The application\'s certificate changed since the client read it.',
+  GENERATE_INVALID_SUBJECT: 'A certificate to generate has an empty or invalid subject name.',
+  GENERATE_INVALID_VALIDITY: 'A certificate to generate has an invalid validity period.',
+  GENERATE_INVALID_KEY_SIZE: 'A certificate to generate has an unsupported key size.',
+  UPLOAD_INVALID: 'The upload was malformed or carried more than one file.',
+  INTERNAL_ERROR: 'An unexpected server failure; details are in the server log, never in the response.',
+} as const satisfies Record<string, string>;
+
+export type ErrorCode = keyof typeof errorCodeDescriptions;
+
+export const errorCodes = Object.keys(errorCodeDescriptions) as ErrorCode[];
+
+/** `ErrorCode.PFX_WRONG_PASSWORD === 'PFX_WRONG_PASSWORD'`: named constants for code that raises or matches codes. */
+export const ErrorCode = Object.fromEntries(errorCodes.map((code) => [code, code])) as { readonly [Code in ErrorCode]: Code };
+
+export function isErrorCode(value: unknown): value is ErrorCode {
+  return typeof value === 'string' && Object.hasOwn(errorCodeDescriptions, value);
+}

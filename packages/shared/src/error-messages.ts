@@ -1,0 +1,50 @@
+import { ErrorCode } from './error-codes.js';
+
+/**
+ * Plain-language English text for every error code: the server's `message` and the console's
+ * default wording both come from here, so there is one place to translate.
+ */
+export const errorMessages: Record<ErrorCode, string> = {
+  [ErrorCode.ORGANIZATION_NOT_FOUND]: 'The organization does not exist. It may have been removed; refresh the list.',
+  [ErrorCode.INVALID_CURSOR]: 'The page cursor is not valid. Start again from the first page.',
+  [ErrorCode.INVALID_PAGE_SIZE]: 'The page size must be between 1 and 100.',
+  [ErrorCode.APPLICATION_SELECTION_EMPTY]: 'Select at least one application.',
+  [ErrorCode.APPLICATION_SELECTION_DUPLICATE]: 'An application is listed more than once. List each application once.',
+  [ErrorCode.APPLICATION_NOT_FOUND]:
+    'An application is not in the backup configuration. It may have been removed already; refresh the list.',
+  [ErrorCode.APPLICATION_IN_OTHER_ORGANIZATION]: 'An application belongs to another organization than the one selected.',
+  [ErrorCode.PFX_EMPTY]: 'The file is empty. Choose the PFX file exported with the certificate and its private key.',
+  [ErrorCode.PFX_TOO_LARGE]: 'The file is too large to be a PFX certificate file. Check that you chose the right file.',
+  [ErrorCode.PFX_IS_PEM]:
+    'This is a PEM (text) file, not a PFX file. Export the certificate with its private key as PFX (.pfx or .p12), for example with "openssl pkcs12 -export".',
+  [ErrorCode.PFX_TRUNCATED]: 'The file is incomplete: it ends early. Copy or download it again.',
+  [ErrorCode.PFX_NOT_PKCS12]: 'The file is not a PFX (PKCS#12) certificate file. Choose a .pfx or .p12 file.',
+  [ErrorCode.PFX_PASSWORD_REQUIRED]: 'The PFX file is protected by a password. Enter its password.',
+  [ErrorCode.PFX_WRONG_PASSWORD]: 'The password is not correct for this PFX file. Check it and try again.',
+  [ErrorCode.PFX_UNSUPPORTED_ALGORITHM]:
+    'The PFX file is protected with an algorithm this server does not support. Export it again with AES-256 (the OpenSSL 3 default) or 3DES.',
+  [ErrorCode.PFX_NO_CERTIFICATE]: 'The PFX file holds no certificate.',
+  [ErrorCode.PFX_MULTIPLE_KEYS]: 'The PFX file holds more than one private key. Export only the certificate you want to use, with its key.',
+  [ErrorCode.CERTIFICATE_NO_PRIVATE_KEY]:
+    'The certificate has no private key. Export it again with its private key ("Yes, export the private key").',
+  [ErrorCode.CERTIFICATE_KEY_MISMATCH]: 'The private key does not belong to the certificate. Export the certificate together with its own key.',
+  [ErrorCode.CERTIFICATE_KEY_NOT_RSA]: 'The certificate key is not an RSA key. Microsoft Entra applications need an RSA key.',
+  [ErrorCode.CERTIFICATE_KEY_TOO_SMALL]: 'The RSA key is shorter than 2048 bits. Use a certificate with a key of 2048 bits or more.',
+  [ErrorCode.CERTIFICATE_EXPIRED]: 'The certificate has expired. Use a certificate that is valid now.',
+  [ErrorCode.CERTIFICATE_NOT_YET_VALID]: 'The certificate is not valid yet. Use a certificate whose validity period has started.',
+  [ErrorCode.CERTIFICATE_KEY_NOT_EXPORTABLE]:
+    'The private key of this certificate is not exportable. Import the certificate again and mark its key as exportable.',
+  [ErrorCode.CERTIFICATE_NOT_IN_PERSONAL_STORE]:
+    'This is a chain (intermediate or root) certificate. Choose a certificate from the Personal store.',
+  [ErrorCode.STORE_CERTIFICATE_NOT_FOUND]: 'The certificate is not in the certificate store. It may have been removed; refresh the list.',
+  [ErrorCode.STORE_CERTIFICATE_IN_USE]: 'The certificate is used by an application. Give those applications another certificate first.',
+  [ErrorCode.STORE_CERTIFICATE_EXISTS]: 'This certificate is already in the certificate store.',
+  [ErrorCode.CERTIFICATE_SOURCE_INVALID]: 'Choose one source for the certificate: a certificate from the store, or a PFX file.',
+  [ErrorCode.CERTIFICATE_CONFLICT]:
+    "An application's certificate was changed by someone else since you loaded it. Review the current certificate and try again.",
+  [ErrorCode.GENERATE_INVALID_SUBJECT]: 'Enter a subject name (1 to 64 characters, no control characters).',
+  [ErrorCode.GENERATE_INVALID_VALIDITY]: 'The validity period must start before it ends, end in the future, and last at most 10 years.',
+  [ErrorCode.GENERATE_INVALID_KEY_SIZE]: 'The key size must be 2048, 3072 or 4096 bits.',
+  [ErrorCode.UPLOAD_INVALID]: 'The upload was not understood. Send one PFX file per request.',
+  [ErrorCode.INTERNAL_ERROR]: 'The server could not complete the request. Try again; if it keeps failing, contact your administrator.',
+};

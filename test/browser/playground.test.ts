@@ -1,0 +1,42 @@
+import type { Browser } from 'playwright-core';
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { type ServerProcess, spawnServer } from '../../packages/server/test/support/server-process.js';
+import { createTestDatabase, type TestDatabase } from '../../packages/server/test/support/test-database.js';
+import { launchChromium, screenshotPath } from '../support/browser.js';
+
+let database: TestDatabase;
+let server: ServerProcess;
+let baseUrl: string;
+let browser: Browser;
+
+beforeAll(async () => {
+  database = await createTestDatabase();
+  server = spawnServer({ DATABASE_URL: database.url, DEMO_DATA: 'true' });
+  baseUrl = await server.started;
+  browser = await launchChromium();
+});
+
+afterAll(async () => {
+  await browser?.close();
+  server?.child.kill('SIGTERM');
+  await server?.exited;
+  await database?.drop();
+});
+
+it('serves a working GraphQL playground that makes no request outside the server', async () => {
+  const page = await browser.newPage();
+  const requested: string[] = [];
+  page.on('request', (request) => requested.push(request.url()));
+
+  await page.goto(`${baseUrl}/graphql`, { headers: { accept: 'text/html' } } as never);
+  expect(new URL(page.url()).pathname).toBe('/playground');
+  await page.locator('.graphiql-container').waitFor();
+  await page.getByRole('button', { name: /execute query/i }).click();
+  await expect.poll(() => page.locator('.result-window').innerText(), { timeout: 15_000 }).toContain('contoso.onmicrosoft.com');
+  await page.screenshot({ path: await screenshotPath('playground') });
+
+  const origin = new URL(baseUrl).origin;
+  const external = requested.filter((url) => !url.startsWith(origin) && !url.startsWith('data:') && !url.startsWith('blob:'));
+  expect(external).toEqual([]);
+  expect(requested.some((url) => url.endsWith('/graphql'))).toBe(true);
+});

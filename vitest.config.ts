@@ -1,0 +1,60 @@
+import { createRequire } from 'node:module';
+import { defineConfig } from 'vitest/config';
+
+// Node loads graphql's CommonJS entry for type-graphql and Apollo; Vite would pick its .mjs entry for
+// our own imports. Two copies break graphql's instanceof checks, so tests use Node's copy too.
+const graphqlEntry = createRequire(new URL('./packages/server/package.json', import.meta.url)).resolve('graphql');
+const nodeGraphql = { alias: [{ find: /^graphql$/, replacement: graphqlEntry }] };
+
+const serverIntegration = ['packages/server/test/integration/**/*.test.ts'];
+
+/**
+ * The whole suite: unit tests beside the code, the server's integration tests once against real
+ * PostgreSQL and once against the embedded default, and the browser tests in `test/`.
+ */
+export default defineConfig({
+  test: {
+    projects: [
+      { test: { name: 'shared', include: ['packages/shared/src/**/*.test.ts'] } },
+      {
+        resolve: nodeGraphql,
+        test: {
+          name: 'server-unit',
+          include: ['packages/server/src/**/*.test.ts'],
+          setupFiles: ['packages/server/test/support/setup.ts'],
+        },
+      },
+      {
+        resolve: nodeGraphql,
+        test: {
+          name: 'server-postgres',
+          include: serverIntegration,
+          setupFiles: ['packages/server/test/support/setup.ts'],
+          env: { TEST_DATABASE: 'postgres' },
+          testTimeout: 60_000,
+          hookTimeout: 120_000,
+        },
+      },
+      {
+        resolve: nodeGraphql,
+        test: {
+          name: 'server-embedded',
+          include: serverIntegration,
+          setupFiles: ['packages/server/test/support/setup.ts'],
+          env: { TEST_DATABASE: 'embedded' },
+          testTimeout: 60_000,
+          hookTimeout: 120_000,
+        },
+      },
+      {
+        test: {
+          name: 'browser',
+          include: ['test/browser/**/*.test.ts'],
+          env: { TEST_DATABASE: 'postgres' },
+          testTimeout: 90_000,
+          hookTimeout: 120_000,
+        },
+      },
+    ],
+  },
+});
