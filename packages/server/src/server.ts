@@ -13,6 +13,7 @@ import { loadDemoDataIfEmpty, suggestDemoDataWhenEmpty } from './demo/demo-data.
 import { formatGraphQLError, operationLogPlugin } from './graphql/apollo-plugins.js';
 import { createRequestContext, type RequestContext } from './graphql/request-context.js';
 import { buildApiSchema } from './graphql/schema.js';
+import { multipartUpload } from './http/multipart-upload.js';
 import { webConsoleRouter } from './http/web-console.js';
 import type { Logger } from './logging/logger.js';
 import { createServices } from './services.js';
@@ -38,9 +39,9 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
   });
 
   try {
-    if (config.demoData) await loadDemoDataIfEmpty(database.dataSource, logger);
+    const services = await createServices(database.dataSource, config, logger);
+    if (config.demoData) await loadDemoDataIfEmpty(database.dataSource, services.certificateStore, logger);
     else await suggestDemoDataWhenEmpty(database.dataSource, logger);
-    const services = createServices(database.dataSource, logger);
     const schema = await buildApiSchema(services);
 
     const app = express();
@@ -83,6 +84,7 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
     app.use(
       GRAPHQL_PATH,
       express.json({ limit: '1mb' }),
+      multipartUpload({ maxFileBytes: config.pfxMaxBytes }),
       expressMiddleware(apollo, { context: async () => createRequestContext(database.dataSource) }),
     );
     app.use(webConsoleRouter(config.webDistDir));
@@ -101,6 +103,7 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
       stopping ??= (async () => {
         logger.info('stopping: finishing in-flight requests');
         await apollo.stop();
+        await services.close();
         await database.close();
         logger.info('server stopped');
       })();

@@ -14,3 +14,16 @@ export function createApplicationsByOrganizationLoader(dataSource: DataSource): 
     return organizationIds.map((id) => byOrganization.get(id) ?? []);
   });
 }
+
+/** Batches "which applications use this certificate" for all certificates a request touches. */
+export function createApplicationsByCertificateLoader(dataSource: DataSource): DataLoader<string, BackupApplication[]> {
+  return new DataLoader(async (certificateIds) => {
+    const rows = await dataSource.getRepository(BackupApplication).find({
+      where: { certificateId: In([...certificateIds]) },
+      order: { displayName: 'ASC', applicationId: 'ASC' },
+    });
+    const byCertificate = new Map<string, BackupApplication[]>(certificateIds.map((id) => [id, []]));
+    for (const row of rows) if (row.certificateId) byCertificate.get(row.certificateId)?.push(row);
+    return certificateIds.map((id) => byCertificate.get(id) ?? []);
+  });
+}

@@ -1,4 +1,5 @@
 import { Ctx, FieldResolver, Resolver, Root } from 'type-graphql';
+import { CertificateChange } from '../certificates/certificate-change.entity.js';
 import { Certificate } from '../certificates/certificate.entity.js';
 import type { RequestContext } from '../graphql/request-context.js';
 import { Organization } from '../organizations/organization.entity.js';
@@ -17,5 +18,10 @@ export class BackupApplicationResolver {
   @FieldResolver(() => Organization, { description: 'The organization the application belongs to.' })
   organization(@Root() application: BackupApplication, @Ctx() { loaders }: RequestContext) {
     return loaders.organization.load(application.organizationId);
+  }
+
+  @FieldResolver(() => [CertificateChange], { description: "History of the application's certificate, newest change first." })
+  certificateHistory(@Root() application: BackupApplication, @Ctx() { loaders }: RequestContext) {
+    return loaders.certificateChangesByApplication.load(application.id);
   }
 }

@@ -1,5 +1,8 @@
-import { CertificateStatus, certificateStatus } from '@bam/shared';
-import { FieldResolver, registerEnumType, Resolver, Root } from 'type-graphql';
+import { CertificateStatus, certificateStatus, ErrorCode } from '@bam/shared';
+import { Ctx, FieldResolver, registerEnumType, Resolver, Root } from 'type-graphql';
+import { BackupApplication } from '../applications/backup-application.entity.js';
+import type { RequestContext } from '../graphql/request-context.js';
+import { unusableReason } from './certificate-store.service.js';
 import { Certificate } from './certificate.entity.js';
 
 registerEnumType(CertificateStatus, {
@@ -18,5 +21,29 @@ export class CertificateResolver {
   @FieldResolver(() => CertificateStatus, { description: 'Validity status now, derived from the validity period.' })
   status(@Root() certificate: Certificate): CertificateStatus {
     return certificateStatus(certificate);
+  }
+
+  @FieldResolver(() => Boolean, { description: 'Whether this server holds the private key (sealed; it never leaves the server).' })
+  hasPrivateKey(@Root() certificate: Certificate): boolean {
+    return certificate.privateKeyMasterKeyId !== null;
+  }
+
+  @FieldResolver(() => Boolean, { description: 'Whether the certificate can be set on an application now.' })
+  usable(@Root() certificate: Certificate): boolean {
+    return unusableReason(certificate) === null;
+  }
+
+  @FieldResolver(() => ErrorCode, {
+    nullable: true,
+    description:
+      'Why the certificate cannot be set on an application now (a CERTIFICATE_* code, the same error updateCertificate would give); null when it can.',
+  })
+  unusableReason(@Root() certificate: Certificate): ErrorCode | null {
+    return unusableReason(certificate);
+  }
+
+  @FieldResolver(() => [BackupApplication], { description: 'The applications that use this certificate now.' })
+  usedBy(@Root() certificate: Certificate, @Ctx() { loaders }: RequestContext) {
+    return loaders.applicationsByCertificate.load(certificate.id);
   }
 }

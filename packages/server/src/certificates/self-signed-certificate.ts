@@ -1,14 +1,17 @@
-import { generateKeyPair, X509Certificate } from 'node:crypto';
+import { generateKeyPair, sign, X509Certificate } from 'node:crypto';
 import { promisify } from 'node:util';
 import forge from 'node-forge';
 
 const generateRsaKeyPair = promisify(generateKeyPair);
 
+// Part of forge's public API, missing from its type definitions.
+const { getTBSCertificate } = forge.pki as unknown as { getTBSCertificate(certificate: forge.pki.Certificate): forge.asn1.Asn1 };
+
 export interface SelfSignedCertificateRequest {
   /** Subject common name, e.g. `Contoso Backup 01`. */
   commonName: string;
   /** Optional organization (O=) of the subject. */
-  organization?: string;
+  organization?: string | null;
   notBefore: Date;
   notAfter: Date;
   keyBits: number;
@@ -22,13 +25,13 @@ export interface GeneratedCertificate {
 
 /**
  * A self-signed RSA certificate fit for Entra app-only sign-in (digital signature key usage,
- * client authentication). The key pair is generated natively, off the event loop.
+ * client authentication). Key generation and signing are native: the key pair is made off the
+ * event loop, and forge only lays out the certificate's fields.
  */
 export async function generateSelfSignedCertificate(request: SelfSignedCertificateRequest): Promise<GeneratedCertificate> {
-  const { privateKey } = await generateRsaKeyPair('rsa', { modulusLength: request.keyBits });
-  const forgeKey = forge.pki.privateKeyFromPem(privateKey.export({ type: 'pkcs1', format: 'pem' }) as string) as forge.pki.rsa.PrivateKey;
+  const { privateKey, publicKey } = await generateRsaKeyPair('rsa', { modulusLength: request.keyBits });
   const certificate = forge.pki.createCertificate();
-  certificate.publicKey = forge.pki.setRsaPublicKey(forgeKey.n, forgeKey.e);
+  certificate.publicKey = forge.pki.publicKeyFromPem(publicKey.export({ type: 'spki', format: 'pem' }) as string);
   // Positive 16-byte serial: a leading 0x01 keeps the DER integer from turning negative.
   certificate.serialNumber = `01${forge.util.bytesToHex(forge.random.getBytesSync(15))}`;
   certificate.validity.notBefore = request.notBefore;
@@ -46,7 +49,10 @@ export async function generateSelfSignedCertificate(request: SelfSignedCertifica
     { name: 'extKeyUsage', clientAuth: true },
     { name: 'subjectKeyIdentifier' },
   ]);
-  certificate.sign(forgeKey, forge.md.sha256.create());
+  certificate.signatureOid = forge.pki.oids.sha256WithRSAEncryption!;
+  certificate.siginfo.algorithmOid = forge.pki.oids.sha256WithRSAEncryption!;
+  const toBeSigned = Buffer.from(forge.asn1.toDer(getTBSCertificate(certificate)).getBytes(), 'binary');
+  certificate.signature = sign('sha256', toBeSigned, privateKey).toString('binary');
   const der = Buffer.from(forge.asn1.toDer(forge.pki.certificateToAsn1(certificate)).getBytes(), 'binary');
   return { certificate: new X509Certificate(der), privateKeyDer: privateKey.export({ type: 'pkcs8', format: 'der' }) };
 }

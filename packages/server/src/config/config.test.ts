@@ -43,4 +43,22 @@ describe('loadConfig', () => {
       for (const setting of ['PORT', 'DEMO_DATA', 'DATABASE_URL']) expect(message).toContain(`${setting}:`);
     }
   });
+
+  it('names an invalid master key without ever printing it', () => {
+    const notAKey = 'c2hvcnQta2V5LXNlY3JldA==';
+    expect(() => loadConfig({ MASTER_KEY: notAKey })).toThrow(/MASTER_KEY: must be 32 random bytes/);
+    try {
+      loadConfig({ MASTER_KEY: notAKey, MASTER_KEY_PREVIOUS: `${notAKey},also-wrong` });
+    } catch (error) {
+      expect((error as Error).message).not.toContain(notAKey);
+      expect((error as Error).message).toContain('MASTER_KEY_PREVIOUS');
+    }
+  });
+
+  it('reads the PFX size limit and the master key settings', () => {
+    const key = Buffer.alloc(32, 7).toString('base64');
+    const config = loadConfig({ PFX_MAX_BYTES: '2048', MASTER_KEY: key, MASTER_KEY_PREVIOUS: key, DATA_DIR: '/srv/bam' });
+    expect(config.pfxMaxBytes).toBe(2048);
+    expect(config.masterKey).toEqual({ current: Buffer.alloc(32, 7), previous: [Buffer.alloc(32, 7)], file: '/srv/bam/master.key' });
+  });
 });

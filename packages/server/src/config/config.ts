@@ -6,6 +6,10 @@ const serverPackageRoot = path.resolve(path.dirname(fileURLToPath(import.meta.ur
 
 const logLevels = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 
+const masterKey = z
+  .string()
+  .refine((value) => Buffer.from(value, 'base64').length === 32, 'must be 32 random bytes, base64-encoded (openssl rand -base64 32)');
+
 const booleanFlag = z
   .enum(['true', 'false', '1', '0', 'yes', 'no'])
   .transform((value) => value === 'true' || value === '1' || value === 'yes');
@@ -23,6 +27,15 @@ const environmentSchema = z.object({
   DATABASE_POOL_SIZE: z.coerce.number().int().min(1).max(100).default(10),
   DEMO_DATA: booleanFlag.default(false),
   WEB_DIST_DIR: z.string().min(1).default(path.join(serverPackageRoot, '../web/dist')),
+  PFX_MAX_BYTES: z.coerce.number().int().min(1024).max(64 * 1024 * 1024).default(1024 * 1024),
+  PFX_WORKER_THREADS: z.coerce.number().int().min(1).max(64).default(2),
+  MASTER_KEY: masterKey.optional(),
+  MASTER_KEY_PREVIOUS: z
+    .string()
+    .transform((value) => value.split(',').map((key) => key.trim()).filter(Boolean))
+    .pipe(z.array(masterKey))
+    .optional(),
+  MASTER_KEY_FILE: z.string().min(1).optional(),
 });
 
 export interface Config {
@@ -38,6 +51,18 @@ export interface Config {
   demoData: boolean;
   /** Built web console (and playground) served at `/`. */
   webDistDir: string;
+  /** Largest PFX file accepted, in bytes; larger uploads are cut off while streaming. */
+  pfxMaxBytes: number;
+  /** Worker threads that parse PFX files and check keys, off the event loop. */
+  pfxWorkerThreads: number;
+  /** Encryption of private keys at rest. Secret: never logged. */
+  masterKey: {
+    /** From MASTER_KEY; when unset the key lives in `file`, created on first start. */
+    current: Buffer | undefined;
+    /** Earlier keys still accepted for decryption until every private key is re-encrypted. */
+    previous: Buffer[];
+    file: string;
+  };
 }
 
 export class ConfigError extends Error {
@@ -62,5 +87,12 @@ export function loadConfig(environment: NodeJS.ProcessEnv = process.env): Config
     databasePoolSize: env.DATABASE_POOL_SIZE,
     demoData: env.DEMO_DATA,
     webDistDir: path.resolve(env.WEB_DIST_DIR),
+    pfxMaxBytes: env.PFX_MAX_BYTES,
+    pfxWorkerThreads: env.PFX_WORKER_THREADS,
+    masterKey: {
+      current: env.MASTER_KEY ? Buffer.from(env.MASTER_KEY, 'base64') : undefined,
+      previous: (env.MASTER_KEY_PREVIOUS ?? []).map((key) => Buffer.from(key, 'base64')),
+      file: path.resolve(env.MASTER_KEY_FILE ?? path.join(env.DATA_DIR, 'master.key')),
+    },
   };
 }

@@ -1,19 +1,32 @@
 import type { DataSource, EntityManager } from 'typeorm';
 import { BackupApplication } from '../applications/backup-application.entity.js';
-import { Certificate } from '../certificates/certificate.entity.js';
+import type { CertificateStoreService } from '../certificates/certificate-store.service.js';
+import { type Certificate, CertificateSource } from '../certificates/certificate.entity.js';
 import { generateSelfSignedCertificate } from '../certificates/self-signed-certificate.js';
-import { readCertificateMetadata } from '../certificates/x509-metadata.js';
 import type { Logger } from '../logging/logger.js';
 import { Organization } from '../organizations/organization.entity.js';
 
 const DAY_MS = 24 * 60 * 60 * 1000;
 
 /** Days relative to now: the demo shows every certificate state whenever it is loaded. */
+interface DemoValidity {
+  validFromDays: number;
+  validToDays: number;
+}
+
 interface DemoApplication {
   displayName: string;
   applicationId: string;
-  certificate?: { validFromDays: number; validToDays: number };
+  certificate?: DemoValidity;
 }
+
+/** Certificates in the store that no application uses yet, to pick in the Select Certificate wizard. */
+const spareCertificates: (DemoValidity & { commonName: string; keyExportable: boolean; keyBits: number })[] = [
+  { commonName: 'Backup Certificate 2027', validFromDays: -1, validToDays: 365, keyExportable: true, keyBits: 2048 },
+  { commonName: 'Backup Certificate 2028', validFromDays: -1, validToDays: 730, keyExportable: true, keyBits: 3072 },
+  { commonName: 'Legacy Backup (non-exportable key)', validFromDays: -100, validToDays: 265, keyExportable: false, keyBits: 2048 },
+  { commonName: 'Retired Backup Certificate', validFromDays: -500, validToDays: -135, keyExportable: true, keyBits: 2048 },
+];
 
 interface DemoOrganization {
   name: string;
@@ -57,13 +70,14 @@ const demoOrganizations: DemoOrganization[] = [
 
 /**
  * Loads a few demo organizations — applications with valid, expiring and expired certificates, and
- * some without — so a newcomer sees something real at once. Does nothing on a non-empty database.
- * Returns whether it loaded anything.
+ * some without — and spare certificates in the store, so a newcomer sees something real at once.
+ * Does nothing on a database that has organizations. Returns whether it loaded anything.
  */
-export async function loadDemoDataIfEmpty(dataSource: DataSource, logger: Logger): Promise<boolean> {
+export async function loadDemoDataIfEmpty(dataSource: DataSource, store: CertificateStoreService, logger: Logger): Promise<boolean> {
   const loaded = await dataSource.transaction(async (manager) => {
     if ((await manager.count(Organization)) > 0) return false;
-    for (const demo of demoOrganizations) await loadOrganization(manager, demo);
+    for (const demo of demoOrganizations) await loadOrganization(manager, store, demo);
+    for (const spare of spareCertificates) await demoCertificate(manager, store, spare.commonName, 'Demo', spare, spare);
     return true;
   });
   if (loaded) logger.info({ organizations: demoOrganizations.map((demo) => demo.name) }, 'demo data loaded');
@@ -77,11 +91,11 @@ export async function suggestDemoDataWhenEmpty(dataSource: DataSource, logger: L
   logger.info('the database has no organizations yet: start with DEMO_DATA=true (or run `pnpm load-demo-data`) to load demo data');
 }
 
-async function loadOrganization(manager: EntityManager, demo: DemoOrganization): Promise<void> {
+async function loadOrganization(manager: EntityManager, store: CertificateStoreService, demo: DemoOrganization): Promise<void> {
   const organization = await manager.save(manager.create(Organization, { name: demo.name, tenantId: demo.tenantId, region: demo.region }));
   for (const application of demo.applications) {
     const certificate = application.certificate
-      ? await manager.save(manager.create(Certificate, await demoCertificate(application.displayName, demo.name, application.certificate)))
+      ? await demoCertificate(manager, store, application.displayName, demo.name, application.certificate)
       : null;
     await manager.save(
       manager.create(BackupApplication, {
@@ -94,15 +108,30 @@ async function loadOrganization(manager: EntityManager, demo: DemoOrganization):
   }
 }
 
-async function demoCertificate(commonName: string, organization: string, validity: { validFromDays: number; validToDays: number }) {
+async function demoCertificate(
+  manager: EntityManager,
+  store: CertificateStoreService,
+  commonName: string,
+  organization: string,
+  validity: DemoValidity,
+  key: { keyExportable: boolean; keyBits: number } = { keyExportable: true, keyBits: 2048 },
+): Promise<Certificate> {
   const now = Date.now();
-  const { certificate } = await generateSelfSignedCertificate({
+  const generated = await generateSelfSignedCertificate({
     commonName,
     organization,
     notBefore: new Date(now + validity.validFromDays * DAY_MS),
     notAfter: new Date(now + validity.validToDays * DAY_MS),
-    keyBits: 2048,
+    keyBits: key.keyBits,
   });
-  return { ...readCertificateMetadata(certificate), der: Buffer.from(certificate.raw) };
+  try {
+    const { certificate } = await store.save(
+      manager,
+      { certificate: generated.certificate, chain: [], privateKey: generated.privateKeyDer },
+      { keyExportable: key.keyExportable, source: CertificateSource.DEMO, whenPresent: 'refuse' },
+    );
+    return certificate;
+  } finally {
+    generated.privateKeyDer.fill(0);
+  }
 }
-

@@ -1,5 +1,6 @@
 import type { DataSource } from 'typeorm';
-import { createApplicationsByOrganizationLoader } from '../applications/backup-application.loaders.js';
+import { createApplicationsByCertificateLoader, createApplicationsByOrganizationLoader } from '../applications/backup-application.loaders.js';
+import { createCertificateChangesByApplicationLoader } from '../certificates/certificate-change.loaders.js';
 import { createCertificateLoader } from '../certificates/certificate.loaders.js';
 import { type Actor, systemActor } from '../common/actor.js';
 import { createOrganizationLoader } from '../organizations/organization.loaders.js';
@@ -11,6 +12,8 @@ export interface RequestContext {
     organization: ReturnType<typeof createOrganizationLoader>;
     applicationsByOrganization: ReturnType<typeof createApplicationsByOrganizationLoader>;
     certificate: ReturnType<typeof createCertificateLoader>;
+    applicationsByCertificate: ReturnType<typeof createApplicationsByCertificateLoader>;
+    certificateChangesByApplication: ReturnType<typeof createCertificateChangesByApplicationLoader>;
   };
 }
 
@@ -21,6 +24,8 @@ export function createRequestContext(dataSource: DataSource): RequestContext {
       organization: createOrganizationLoader(dataSource),
       applicationsByOrganization: createApplicationsByOrganizationLoader(dataSource),
       certificate: createCertificateLoader(dataSource),
+      applicationsByCertificate: createApplicationsByCertificateLoader(dataSource),
+      certificateChangesByApplication: createCertificateChangesByApplicationLoader(dataSource),
     },
   };
 }

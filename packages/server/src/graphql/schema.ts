@@ -2,7 +2,10 @@ import { buildSchema, type ContainerType, type NonEmptyArray } from 'type-graphq
 import type { GraphQLSchema } from 'graphql';
 import { BackupApplicationResolver } from '../applications/backup-application.resolver.js';
 import { RemoveApplicationsResolver } from '../applications/remove-applications.mutation.js';
+import { CertificateChangeResolver } from '../certificates/certificate-change.resolver.js';
+import { CertificateStoreResolver } from '../certificates/certificate-store.resolver.js';
 import { CertificateResolver } from '../certificates/certificate.resolver.js';
+import { UpdateCertificateResolver } from '../certificates/update-certificate.mutation.js';
 import { OrganizationResolver } from '../organizations/organization.resolver.js';
 import type { Services } from '../services.js';
 
@@ -12,6 +15,9 @@ const resolverClasses: NonEmptyArray<Function> = [
   BackupApplicationResolver,
   RemoveApplicationsResolver,
   CertificateResolver,
+  CertificateChangeResolver,
+  CertificateStoreResolver,
+  UpdateCertificateResolver,
 ];
 
 /** Resolvers get their services through their constructors; this hands type-graphql the instances. */
@@ -21,6 +27,9 @@ function resolverContainer(services: Services): ContainerType {
     new BackupApplicationResolver(),
     new RemoveApplicationsResolver(services.applications),
     new CertificateResolver(),
+    new CertificateChangeResolver(),
+    new CertificateStoreResolver(services.certificateStore, services.limits),
+    new UpdateCertificateResolver(services.certificateUpdates),
   ];
   return {
     get(resolverClass: unknown) {
@@ -40,7 +49,7 @@ export async function buildApiSchema(services?: Services): Promise<GraphQLSchema
   });
   // type-graphql offers no option to describe the root types; the playground shows these first.
   const queryType = schema.getQueryType();
-  if (queryType) queryType.description = 'Reads: organizations, their backup applications and certificates.';
+  if (queryType) queryType.description = 'Reads: organizations, their backup applications and certificates, and the certificate store.';
   const mutationType = schema.getMutationType();
   if (mutationType) mutationType.description = 'Changes. Each one is all or nothing: on any error it changes nothing and says why.';
   return schema;

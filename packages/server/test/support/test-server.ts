@@ -12,10 +12,22 @@ export const testDatabaseKind = process.env.TEST_DATABASE === 'embedded' ? 'embe
 
 export interface TestServer extends RunningServer {
   graphqlUrl: string;
+  /** The server's data folder (embedded database, master key file). */
+  dataDir: string;
   /** Every log line the server wrote, as raw JSON text. */
   logs: string[];
   /** Sends one GraphQL operation over real HTTP. */
   graphql<Data = Record<string, unknown>>(query: string, variables?: Record<string, unknown>): Promise<GraphQLResponse<Data>>;
+  /**
+   * Sends one operation as a GraphQL multipart request with one file at `filePath` (e.g.
+   * `variables.input.pfx.file`), as browsers and apollo-upload-client do.
+   */
+  upload<Data = Record<string, unknown>>(
+    query: string,
+    variables: Record<string, unknown>,
+    file: { path: string; content: Buffer; filename?: string },
+    headers?: Record<string, string>,
+  ): Promise<GraphQLResponse<Data> & { status: number }>;
   /** Stops the server and removes its database (or data folder). */
   dispose(): Promise<void>;
 }
@@ -67,6 +79,7 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
   return {
     ...server,
     graphqlUrl,
+    dataDir: config.dataDir,
     logs,
     async graphql(query, variables) {
       const response = await fetch(graphqlUrl, {
@@ -75,6 +88,14 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
         body: JSON.stringify({ query, variables }),
       });
       return (await response.json()) as GraphQLResponse<never>;
+    },
+    async upload(query, variables, file, headers = { 'apollo-require-preflight': 'true' }) {
+      const form = new FormData();
+      form.append('operations', JSON.stringify({ query, variables }));
+      form.append('map', JSON.stringify({ 0: [file.path] }));
+      form.append('0', new Blob([file.content], { type: 'application/x-pkcs12' }), file.filename ?? 'certificate.pfx');
+      const response = await fetch(graphqlUrl, { method: 'POST', headers, body: form });
+      return { ...((await response.json()) as GraphQLResponse<never>), status: response.status };
     },
     async dispose() {
       await server.stop();

@@ -1,0 +1,252 @@
+import { X509Certificate } from 'node:crypto';
+import { ErrorCode } from '@bam/shared';
+import { Brackets, type DataSource, type EntityManager } from 'typeorm';
+import { BackupApplication } from '../applications/backup-application.entity.js';
+import type { Actor } from '../common/actor.js';
+import { DomainError } from '../common/domain-error.js';
+import { isUuid } from '../common/uuid.js';
+import type { Logger } from '../logging/logger.js';
+import { signInProblem } from './certificate-rules.js';
+import { Certificate, CertificateSource, CertificateStoreName } from './certificate.entity.js';
+import type { PfxReader } from './pfx/pfx-worker-pool.js';
+import type { PrivateKeyVault, SealedPrivateKey } from './private-key-vault.js';
+import { generateSelfSignedCertificate } from './self-signed-certificate.js';
+import { readCertificateMetadata } from './x509-metadata.js';
+
+/** A PFX file read and checked: the certificate, its chain and its key, not yet stored. */
+export interface ReadPfx {
+  certificate: X509Certificate;
+  chain: X509Certificate[];
+  privateKey: Buffer | null;
+}
+
+export interface StoreFilter {
+  search?: string | null;
+  store?: CertificateStoreName | null;
+  usableOnly?: boolean | null;
+}
+
+export interface GenerateRequest {
+  commonName: string;
+  organization?: string | null;
+  notBefore?: Date | null;
+  notAfter: Date;
+  keySize: number;
+  keyExportable: boolean;
+}
+
+const MAX_VALIDITY_MS = 3653 * 24 * 60 * 60 * 1000;
+const KEY_SIZES = [2048, 3072, 4096];
+// Letters, digits, spaces and punctuation; no control characters, which would corrupt the name.
+const printableName = /^[^\p{Cc}\p{Cf}]{1,64}$/u;
+
+/** The server's certificate store: like Windows' Local Machine stores, with private keys sealed at rest. */
+export class CertificateStoreService {
+  constructor(
+    private readonly dataSource: DataSource,
+    private readonly vault: PrivateKeyVault,
+    private readonly pfxReader: PfxReader,
+    private readonly logger: Logger,
+  ) {}
+
+  /** Personal certificates first, then intermediate and root authorities; each by name, newest first. */
+  async list({ search, store, usableOnly }: StoreFilter): Promise<Certificate[]> {
+    const query = this.dataSource.getRepository(Certificate).createQueryBuilder('certificate');
+    if (store) query.andWhere('certificate.store = :store', { store });
+    const text = search?.trim();
+    if (text) {
+      const pattern = `%${text.replace(/[\\%_]/g, (character) => `\\${character}`)}%`;
+      const thumbprint = text.replace(/[\s:]/g, '').toUpperCase();
+      query.andWhere(
+        new Brackets((where) => {
+          where
+            .where('certificate.issuedTo ILIKE :pattern', { pattern })
+            .orWhere('certificate.issuedBy ILIKE :pattern')
+            .orWhere('certificate.subject ILIKE :pattern');
+          if (/^[0-9A-F]+$/.test(thumbprint)) where.orWhere('certificate.thumbprint LIKE :thumbprint', { thumbprint: `${thumbprint}%` });
+        }),
+      );
+    }
+    const rows = await query
+      .orderBy(`CASE certificate.store WHEN 'PERSONAL' THEN 0 WHEN 'INTERMEDIATE' THEN 1 ELSE 2 END`)
+      .addOrderBy('certificate.issuedTo', 'ASC')
+      .addOrderBy('certificate.notAfter', 'DESC')
+      .getMany();
+    return usableOnly ? rows.filter((row) => unusableReason(row) === null) : rows;
+  }
+
+  async findById(id: string): Promise<Certificate | null> {
+    return isUuid(id) ? this.dataSource.getRepository(Certificate).findOneBy({ id }) : null;
+  }
+
+  /** Reads a PFX file off the event loop. Rejects files that are not well-formed or whose key is not the certificate's. */
+  async readPfx(file: Buffer, password: string): Promise<ReadPfx> {
+    const contents = await this.pfxReader.read(file, password);
+    return {
+      certificate: new X509Certificate(contents.certificate),
+      chain: contents.chain.map((der) => new X509Certificate(der)),
+      privateKey: contents.privateKey,
+    };
+  }
+
+  /**
+   * Imports a PFX file into the store. Any readable certificate is accepted — expired or with a weak
+   * key it is listed as unusable, as Windows would — but one already in the store with its key is refused.
+   */
+  async importPfx(
+    file: Buffer,
+    password: string,
+    options: { keyExportable: boolean; source: CertificateSource },
+    actor: Actor,
+  ): Promise<{ certificate: Certificate; chain: Certificate[] }> {
+    const pfx = await this.readPfx(file, password);
+    try {
+      const result = await this.dataSource.transaction((manager) =>
+        this.save(manager, pfx, { keyExportable: options.keyExportable, source: options.source, whenPresent: 'refuse' }),
+      );
+      this.logger.info(
+        { actor: actor.id, thumbprint: result.certificate.thumbprint, chain: result.chain.length, source: options.source },
+        'certificate imported into the store',
+      );
+      return result;
+    } finally {
+      pfx.privateKey?.fill(0);
+    }
+  }
+
+  /** Generates a self-signed RSA certificate with its key into the Personal store. */
+  async generate(request: GenerateRequest, actor: Actor): Promise<Certificate> {
+    const commonName = request.commonName.trim();
+    const organization = request.organization?.trim() || null;
+    if (!printableName.test(commonName) || (organization !== null && !printableName.test(organization))) {
+      throw new DomainError(ErrorCode.GENERATE_INVALID_SUBJECT);
+    }
+    const notBefore = request.notBefore ?? new Date();
+    const { notAfter } = request;
+    if (
+      Number.isNaN(notBefore.getTime()) ||
+      Number.isNaN(notAfter.getTime()) ||
+      notAfter.getTime() <= notBefore.getTime() ||
+      notAfter.getTime() <= Date.now() ||
+      notAfter.getTime() - notBefore.getTime() > MAX_VALIDITY_MS
+    ) {
+      throw new DomainError(ErrorCode.GENERATE_INVALID_VALIDITY);
+    }
+    if (!KEY_SIZES.includes(request.keySize)) throw new DomainError(ErrorCode.GENERATE_INVALID_KEY_SIZE);
+
+    const generated = await generateSelfSignedCertificate({ commonName, organization, notBefore, notAfter, keyBits: request.keySize });
+    try {
+      const { certificate } = await this.dataSource.transaction((manager) =>
+        this.save(
+          manager,
+          { certificate: generated.certificate, chain: [], privateKey: generated.privateKeyDer },
+          { keyExportable: request.keyExportable, source: CertificateSource.GENERATED, whenPresent: 'refuse' },
+        ),
+      );
+      this.logger.info({ actor: actor.id, thumbprint: certificate.thumbprint, keySize: request.keySize }, 'certificate generated');
+      return certificate;
+    } finally {
+      generated.privateKeyDer.fill(0);
+    }
+  }
+
+  /** Removes a certificate from the store; refused while an application uses it. */
+  async remove(id: string, actor: Actor): Promise<Certificate> {
+    const removed = await this.dataSource.transaction(async (manager) => {
+      const certificate = isUuid(id)
+        ? await manager.findOne(Certificate, { where: { id }, lock: { mode: 'pessimistic_write' } })
+        : null;
+      if (!certificate) throw new DomainError(ErrorCode.STORE_CERTIFICATE_NOT_FOUND, [id]);
+      const users = await manager.find(BackupApplication, { where: { certificateId: id }, select: { applicationId: true } });
+      if (users.length > 0) {
+        throw new DomainError(ErrorCode.STORE_CERTIFICATE_IN_USE, users.map((application) => application.applicationId));
+      }
+      await manager.delete(Certificate, { id });
+      return certificate;
+    });
+    this.logger.info({ actor: actor.id, thumbprint: removed.thumbprint }, 'certificate removed from the store');
+    return removed;
+  }
+
+  /**
+   * Stores a read PFX (or a generated certificate) and its chain inside the caller's transaction.
+   * A certificate already in the store (same thumbprint) is kept: `refuse` fails unless the stored one
+   * lacks the private key this one brings; `reuse` gives it this key when it has none or a
+   * non-exportable one — whoever holds the PFX file holds an exportable key.
+   */
+  async save(
+    manager: EntityManager,
+    pfx: ReadPfx,
+    options: { keyExportable: boolean; source: CertificateSource; whenPresent: 'refuse' | 'reuse' },
+  ): Promise<{ certificate: Certificate; chain: Certificate[] }> {
+    const thumbprint = readCertificateMetadata(pfx.certificate).thumbprint;
+    const sealed = pfx.privateKey ? this.vault.seal(pfx.privateKey, thumbprint) : null;
+    const chain: Certificate[] = [];
+    for (const authority of pfx.chain) chain.push((await insertIfAbsent(manager, authority, { store: chainStore(authority), source: options.source })).row);
+
+    const { row, created } = await insertIfAbsent(manager, pfx.certificate, {
+      store: CertificateStoreName.PERSONAL,
+      source: options.source,
+      sealed,
+      keyExportable: options.keyExportable,
+    });
+    if (created) return { certificate: row, chain };
+
+    const hasKey = row.privateKeyMasterKeyId !== null;
+    if (options.whenPresent === 'refuse' && (hasKey || !sealed)) throw new DomainError(ErrorCode.STORE_CERTIFICATE_EXISTS, [thumbprint]);
+    if (!sealed || (hasKey && row.keyExportable)) return { certificate: row, chain };
+
+    await manager.update(
+      Certificate,
+      { id: row.id },
+      {
+        store: CertificateStoreName.PERSONAL,
+        privateKeyCiphertext: sealed.ciphertext,
+        privateKeyMasterKeyId: sealed.masterKeyId,
+        keyExportable: options.whenPresent === 'reuse' || options.keyExportable,
+      },
+    );
+    return { certificate: await manager.findOneByOrFail(Certificate, { id: row.id }), chain };
+  }
+}
+
+/** Why the store entry cannot be set on an application now, or null when it can. */
+export function unusableReason(certificate: Certificate, now: Date = new Date()): ErrorCode | null {
+  return signInProblem({ ...certificate, hasPrivateKey: certificate.privateKeyMasterKeyId !== null }, now);
+}
+
+/** Self-signed authorities are roots; others in a chain are intermediates. */
+function chainStore(certificate: X509Certificate): CertificateStoreName {
+  const selfSigned = certificate.checkIssued(certificate) && certificate.verify(certificate.publicKey);
+  return selfSigned ? CertificateStoreName.ROOT : CertificateStoreName.INTERMEDIATE;
+}
+
+/**
+ * Inserts the certificate unless its thumbprint is already stored, and returns the row, locked for
+ * the rest of the transaction. ON CONFLICT keeps two concurrent imports of one file from colliding.
+ */
+async function insertIfAbsent(
+  manager: EntityManager,
+  x509: X509Certificate,
+  entry: { store: CertificateStoreName; source: CertificateSource; sealed?: SealedPrivateKey | null; keyExportable?: boolean },
+): Promise<{ row: Certificate; created: boolean }> {
+  const metadata = readCertificateMetadata(x509);
+  const result = await manager
+    .createQueryBuilder()
+    .insert()
+    .into(Certificate)
+    .values({
+      ...metadata,
+      der: Buffer.from(x509.raw),
+      store: entry.store,
+      source: entry.source,
+      privateKeyCiphertext: entry.sealed?.ciphertext ?? null,
+      privateKeyMasterKeyId: entry.sealed?.masterKeyId ?? null,
+      keyExportable: Boolean(entry.sealed && entry.keyExportable),
+    })
+    .orIgnore()
+    .returning(['id'])
+    .execute();
+  const row = await manager.findOneOrFail(Certificate, { where: { thumbprint: metadata.thumbprint }, lock: { mode: 'pessimistic_write' } });
+  return { row, created: (result.raw as unknown[]).length > 0 };
+}

@@ -1,0 +1,77 @@
+import GraphQLUpload from 'graphql-upload/GraphQLUpload.mjs';
+import { Arg, Ctx, Field, ID, InputType, Mutation, ObjectType, Resolver } from 'type-graphql';
+import { BackupApplication } from '../applications/backup-application.entity.js';
+import { MutationError, toPayload } from '../graphql/mutation-error.type.js';
+import type { RequestContext } from '../graphql/request-context.js';
+import type { UploadedFile } from '../http/multipart-upload.js';
+import { Certificate } from './certificate.entity.js';
+import type { UpdateCertificateService } from './update-certificate.service.js';
+
+@InputType({ description: 'An application to give the certificate, with the certificate the client saw on it.' })
+class CertificateUpdateTarget {
+  @Field(() => ID, { description: 'Application (client) id.' })
+  applicationId: string;
+
+  @Field(() => String, {
+    nullable: true,
+    description:
+      'Thumbprint of the certificate the client saw on the application; null: it saw "Not configured"; omitted: no check. ' +
+      'When the application has another certificate now, nothing changes and the error is CERTIFICATE_CONFLICT.',
+  })
+  expectedThumbprint?: string | null;
+}
+
+@InputType({ description: 'A PFX file and its password.' })
+class PfxFileInput {
+  @Field(() => GraphQLUpload, { description: 'The PFX (PKCS#12) file, sent as a GraphQL multipart request.' })
+  file: Promise<UploadedFile>;
+
+  @Field(() => String, { nullable: true, description: 'Password of the file; omit or leave empty when it has none.' })
+  password?: string | null;
+}
+
+@InputType({ description: 'Which applications get which certificate. Name exactly one source: a store certificate or a PFX file.' })
+class UpdateCertificateInput {
+  @Field(() => ID, { description: 'Id of the organization the applications belong to.' })
+  organizationId: string;
+
+  @Field(() => [CertificateUpdateTarget], { description: 'The applications to update (several: bulk rotation, all or nothing).' })
+  applications: CertificateUpdateTarget[];
+
+  @Field(() => ID, { nullable: true, description: 'A usable certificate of the store (Personal, private key present and exportable).' })
+  storeCertificateId?: string | null;
+
+  @Field(() => PfxFileInput, { nullable: true, description: 'A PFX file holding the certificate and its private key; it joins the store.' })
+  pfx?: PfxFileInput | null;
+}
+
+@ObjectType({ description: 'Result of updateCertificate: every application updated, or none and `errors` says why.' })
+class UpdateCertificatePayload {
+  @Field(() => [BackupApplication], { description: 'The applications, now with the new certificate; empty on failure.' })
+  applications: BackupApplication[];
+
+  @Field(() => Certificate, { nullable: true, description: 'The certificate set; null on failure.' })
+  certificate: Certificate | null;
+
+  @Field(() => [MutationError], { description: 'Why nothing changed; empty on success.' })
+  errors: MutationError[];
+}
+
+@Resolver()
+export class UpdateCertificateResolver {
+  constructor(private readonly updates: UpdateCertificateService) {}
+
+  @Mutation(() => UpdateCertificatePayload, {
+    description:
+      'Sets a certificate — from the certificate store or from a PFX file — on one or many applications of an organization, all or nothing.',
+  })
+  updateCertificate(
+    @Arg('input', () => UpdateCertificateInput, { description: 'Organization, applications and the certificate source.' }) input: UpdateCertificateInput,
+    @Ctx() { actor }: RequestContext,
+  ): Promise<UpdateCertificatePayload> {
+    return toPayload<Omit<UpdateCertificatePayload, 'errors'>>(
+      () => this.updates.update(input.organizationId, input.applications, { storeCertificateId: input.storeCertificateId, pfx: input.pfx }, actor),
+      { applications: [], certificate: null },
+    );
+  }
+}

@@ -1,0 +1,137 @@
+import { ErrorCode } from '@bam/shared';
+import { type DataSource, type EntityManager, In } from 'typeorm';
+import { BackupApplication } from '../applications/backup-application.entity.js';
+import { checkApplicationSelection, lockApplications } from '../applications/backup-application.service.js';
+import type { Actor } from '../common/actor.js';
+import { DomainError } from '../common/domain-error.js';
+import { isUuid } from '../common/uuid.js';
+import type { UploadedFile } from '../http/multipart-upload.js';
+import type { Logger } from '../logging/logger.js';
+import { CertificateChange, CertificateChangeSource } from './certificate-change.entity.js';
+import { signInProblem } from './certificate-rules.js';
+import { type CertificateStoreService, type ReadPfx, unusableReason } from './certificate-store.service.js';
+import { Certificate, CertificateSource, CertificateStoreName } from './certificate.entity.js';
+import { readCertificateMetadata } from './x509-metadata.js';
+
+export interface UpdateTarget {
+  applicationId: string;
+  /** Undefined: no check. Null: the client saw "Not configured". A thumbprint: it must still be current. */
+  expectedThumbprint?: string | null;
+}
+
+export interface CertificateChoice {
+  storeCertificateId?: string | null;
+  pfx?: { file: Promise<UploadedFile>; password?: string | null } | null;
+}
+
+export interface UpdateResult {
+  applications: BackupApplication[];
+  certificate: Certificate;
+}
+
+/**
+ * Sets one certificate on one or many applications of an organization: all of them in one
+ * transaction, or none. The certificate comes from the store or from a PFX file, which then joins
+ * the store too. Every application whose certificate changes gets a history record.
+ */
+export class UpdateCertificateService {
+  constructor(
+    private readonly dataSource: DataSource,
+    private readonly store: CertificateStoreService,
+    private readonly logger: Logger,
+  ) {}
+
+  async update(organizationId: string, targets: readonly UpdateTarget[], choice: CertificateChoice, actor: Actor): Promise<UpdateResult> {
+    const selection = checkApplicationSelection(targets.map((target) => target.applicationId));
+    if (Boolean(choice.storeCertificateId) === Boolean(choice.pfx)) throw new DomainError(ErrorCode.CERTIFICATE_SOURCE_INVALID);
+
+    // Reading the file happens before the transaction: no row stays locked while a worker decrypts it.
+    const pfx = choice.pfx ? await this.readPfxForSignIn(choice.pfx) : null;
+    try {
+      const result = await this.dataSource.transaction(async (manager) => {
+        const applications = await lockApplications(manager, organizationId, selection);
+        const current = await certificatesById(manager, applications);
+        checkExpectations(applications, targets, current);
+
+        const certificate = pfx
+          ? (await this.store.save(manager, pfx, { keyExportable: true, source: CertificateSource.PFX_IMPORT, whenPresent: 'reuse' })).certificate
+          : await lockStoreCertificate(manager, choice.storeCertificateId!);
+        const problem = unusableReason(certificate);
+        if (problem) throw new DomainError(problem, [certificate.id]);
+
+        const changing = applications.filter((application) => application.certificateId !== certificate.id);
+        if (changing.length > 0) {
+          await manager.update(BackupApplication, { id: In(changing.map((application) => application.id)) }, { certificateId: certificate.id });
+          await manager.insert(
+            CertificateChange,
+            changing.map((application) => ({
+              backupApplicationId: application.id,
+              certificateId: certificate.id,
+              thumbprint: certificate.thumbprint,
+              notAfter: certificate.notAfter,
+              previousThumbprint: application.certificateId ? (current.get(application.certificateId)?.thumbprint ?? null) : null,
+              source: pfx ? CertificateChangeSource.PFX_FILE : CertificateChangeSource.STORE,
+              changedBy: actor.id,
+            })),
+          );
+        }
+        for (const application of applications) application.certificateId = certificate.id;
+        return { applications, certificate, changed: changing.length };
+      });
+      this.logger.info(
+        {
+          actor: actor.id,
+          organizationId,
+          applicationIds: result.applications.map((application) => application.applicationId),
+          thumbprint: result.certificate.thumbprint,
+          changed: result.changed,
+        },
+        'application certificates updated',
+      );
+      return { applications: result.applications, certificate: result.certificate };
+    } finally {
+      pfx?.privateKey?.fill(0);
+    }
+  }
+
+  /** Reads the uploaded PFX and applies every sign-in rule to it, as to a Personal, exportable entry. */
+  private async readPfxForSignIn(upload: NonNullable<CertificateChoice['pfx']>): Promise<ReadPfx> {
+    const file = await upload.file;
+    const pfx = await this.store.readPfx(file.content, upload.password ?? '');
+    const problem = signInProblem({
+      ...readCertificateMetadata(pfx.certificate),
+      store: CertificateStoreName.PERSONAL,
+      hasPrivateKey: pfx.privateKey !== null,
+      keyExportable: true,
+    });
+    if (problem) {
+      pfx.privateKey?.fill(0);
+      throw new DomainError(problem);
+    }
+    return pfx;
+  }
+}
+
+async function certificatesById(manager: EntityManager, applications: BackupApplication[]): Promise<Map<string, Certificate>> {
+  const ids = [...new Set(applications.map((application) => application.certificateId).filter((id): id is string => id !== null))];
+  const rows = ids.length > 0 ? await manager.findBy(Certificate, { id: In(ids) }) : [];
+  return new Map(rows.map((row) => [row.id, row]));
+}
+
+/** Optimistic concurrency: the client names the certificate it saw; anything else means someone changed it. */
+function checkExpectations(applications: BackupApplication[], targets: readonly UpdateTarget[], current: Map<string, Certificate>): void {
+  const conflicts = applications.filter((application, index) => {
+    const expected = targets[index]!.expectedThumbprint;
+    if (expected === undefined) return false;
+    const actual = application.certificateId ? (current.get(application.certificateId)?.thumbprint ?? null) : null;
+    return (expected === null ? null : expected.replace(/[\s:]/g, '').toUpperCase()) !== actual;
+  });
+  if (conflicts.length > 0) throw new DomainError(ErrorCode.CERTIFICATE_CONFLICT, conflicts.map((application) => application.applicationId));
+}
+
+async function lockStoreCertificate(manager: EntityManager, id: string): Promise<Certificate> {
+  // A share lock: the certificate cannot leave the store while applications start using it.
+  const certificate = isUuid(id) ? await manager.findOne(Certificate, { where: { id }, lock: { mode: 'pessimistic_read' } }) : null;
+  if (!certificate) throw new DomainError(ErrorCode.STORE_CERTIFICATE_NOT_FOUND, [id]);
+  return certificate;
+}
