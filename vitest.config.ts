@@ -46,6 +46,8 @@ export default defineConfig({
           hookTimeout: 120_000,
         },
       },
+      // The web console's own config (Vue plugin, happy-dom).
+      'packages/web/vitest.config.ts',
       {
         test: {
           name: 'browser',

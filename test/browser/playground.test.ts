@@ -28,11 +28,13 @@ it('serves a working GraphQL playground that makes no request outside the server
   const requested: string[] = [];
   page.on('request', (request) => requested.push(request.url()));
 
-  await page.goto(`${baseUrl}/graphql`, { headers: { accept: 'text/html' } } as never);
+  // GraphiQL runs queries once it has the schema: wait for its introspection before pressing Run.
+  const introspected = page.waitForResponse((response) => response.url().endsWith('/graphql') && /IntrospectionQuery/.test(response.request().postData() ?? ''));
+  await page.goto(`${baseUrl}/graphql`);
   expect(new URL(page.url()).pathname).toBe('/playground');
-  await page.locator('.graphiql-container').waitFor();
+  await introspected;
   await page.getByRole('button', { name: /execute query/i }).click();
-  await expect.poll(() => page.locator('.result-window').innerText(), { timeout: 15_000 }).toContain('contoso.onmicrosoft.com');
+  await expect.poll(() => page.locator('.result-window').innerText(), { timeout: 30_000 }).toContain('contoso.onmicrosoft.com');
   await page.screenshot({ path: await screenshotPath('playground') });
 
   const origin = new URL(baseUrl).origin;

@@ -1,0 +1,151 @@
+import { mount } from '@vue/test-utils';
+import { afterEach, describe, expect, it } from 'vitest';
+import { computed, nextTick, ref } from 'vue';
+import { useListSelection } from '../common/composables/use-list-selection.js';
+import type { BackupApplicationRowFragment } from '../generated/graphql.js';
+import ApplicationsTable from './ApplicationsTable.vue';
+
+function rows(count: number): BackupApplicationRowFragment[] {
+  return Array.from({ length: count }, (_, index) => ({
+    __typename: 'BackupApplication',
+    id: `row-${index}`,
+    applicationId: `00000000-0000-4000-8000-${String(index).padStart(12, '0')}`,
+    displayName: `App ${String(index).padStart(4, '0')}`,
+    addedAt: '2026-01-01T00:00:00Z',
+    certificate:
+      index % 3 === 2
+        ? null
+        : {
+            __typename: 'Certificate',
+            id: `cert-${index}`,
+            thumbprint: `${String(index).padStart(4, '0')}${'A'.repeat(36)}`,
+            issuedTo: `App ${index}`,
+            issuedBy: 'CA',
+            notBefore: '2026-01-01T00:00:00Z',
+            notAfter: index % 3 === 0 ? '2099-01-01T00:00:00Z' : '2020-01-01T00:00:00Z',
+            status: index % 3 === 0 ? 'VALID' : 'EXPIRED',
+          },
+  })) as BackupApplicationRowFragment[];
+}
+
+let wrapper: ReturnType<typeof mountTable> | undefined;
+afterEach(() => wrapper?.mounted.unmount());
+
+function mountTable(count = 6) {
+  const data = ref(rows(count));
+  const ids = computed(() => data.value.map((row) => row.applicationId));
+  const Host = {
+    components: { ApplicationsTable },
+    setup() {
+      const selection = useListSelection(ids);
+      return { data, selection, opened: ref<string[]>([]), removeRequests: ref(0) };
+    },
+    template: `<ApplicationsTable :rows="data" :selection="selection" label="Applications"
+      @open-certificate="opened.push($event.displayName)" @remove-selected="removeRequests++" />`,
+  };
+  const mounted = mount(Host, { attachTo: document.body });
+  const vm = mounted.vm as unknown as { opened: string[]; removeRequests: number; selection: ReturnType<typeof useListSelection> };
+  return { mounted, vm, data, grid: () => mounted.get('[role="grid"]'), row: (index: number) => mounted.findAll('[data-testid="application-row"]')[index]! };
+}
+
+function selectedNames(table: ReturnType<typeof mountTable>) {
+  return table.mounted.findAll('[data-testid="application-row"][aria-selected="true"]').map((row) => row.find('.grid__name').text());
+}
+
+describe('ApplicationsTable', () => {
+  it('is a labelled multi-select grid whose rows expose their selection', async () => {
+    wrapper = mountTable();
+    const grid = wrapper.grid();
+    expect(grid.attributes('aria-multiselectable')).toBe('true');
+    expect(grid.attributes('aria-label')).toBe('Applications');
+    expect(grid.attributes('aria-rowcount')).toBe('7');
+    expect(wrapper.row(0).attributes('aria-selected')).toBe('false');
+    await wrapper.row(0).trigger('click');
+    expect(wrapper.row(0).attributes('aria-selected')).toBe('true');
+    expect(grid.attributes('aria-activedescendant')).toBe(wrapper.row(0).attributes('id'));
+  });
+
+  it('selects with click, Ctrl-click, Cmd-click and Shift-click ranges', async () => {
+    wrapper = mountTable();
+    await wrapper.row(1).trigger('click');
+    await wrapper.row(3).trigger('click', { ctrlKey: true });
+    expect(selectedNames(wrapper)).toEqual(['App 0001', 'App 0003']);
+    await wrapper.row(4).trigger('click', { metaKey: true });
+    expect(selectedNames(wrapper)).toEqual(['App 0001', 'App 0003', 'App 0004']);
+    await wrapper.row(1).trigger('click', { shiftKey: true });
+    expect(selectedNames(wrapper)).toEqual(['App 0001', 'App 0002', 'App 0003', 'App 0004']);
+    await wrapper.row(5).trigger('click');
+    expect(selectedNames(wrapper)).toEqual(['App 0005']);
+  });
+
+  it('works by keyboard: arrows, Shift+arrows, Space, Ctrl+A, Enter and Delete', async () => {
+    wrapper = mountTable();
+    const grid = wrapper.grid();
+    await grid.trigger('focus');
+    await grid.trigger('keydown', { key: ' ' });
+    expect(selectedNames(wrapper)).toEqual(['App 0000']);
+    await grid.trigger('keydown', { key: 'ArrowDown' });
+    expect(selectedNames(wrapper)).toEqual(['App 0001']);
+    await grid.trigger('keydown', { key: 'ArrowDown', shiftKey: true });
+    expect(selectedNames(wrapper)).toEqual(['App 0001', 'App 0002']);
+    await grid.trigger('keydown', { key: 'ArrowDown', ctrlKey: true });
+    await grid.trigger('keydown', { key: 'ArrowDown', ctrlKey: true });
+    await grid.trigger('keydown', { key: ' ' });
+    expect(selectedNames(wrapper)).toEqual(['App 0001', 'App 0002', 'App 0004']);
+    await grid.trigger('keydown', { key: 'Enter' });
+    expect(wrapper.vm.opened).toEqual(['App 0004']);
+    await grid.trigger('keydown', { key: 'Delete' });
+    expect(wrapper.vm.removeRequests).toBe(1);
+    await grid.trigger('keydown', { key: 'a', ctrlKey: true });
+    expect(selectedNames(wrapper)).toHaveLength(6);
+  });
+
+  it('selects all and none from the header checkbox', async () => {
+    wrapper = mountTable();
+    await wrapper.mounted.get('[data-testid="select-all"]').trigger('click');
+    expect(selectedNames(wrapper)).toHaveLength(6);
+    await wrapper.mounted.get('[data-testid="select-all"]').trigger('click');
+    expect(selectedNames(wrapper)).toHaveLength(0);
+  });
+
+  it('shows the Certificate link as Configured or Not configured, and the expiry state', () => {
+    wrapper = mountTable();
+    const links = wrapper.mounted.findAll('[data-testid="certificate-link"]').map((link) => link.text());
+    expect(links.slice(0, 3)).toEqual(['Configured', 'Configured', 'Not configured']);
+    const states = wrapper.mounted.findAll('[data-testid="expiry"]').map((cell) => cell.element.querySelector('[data-status]')?.getAttribute('data-status') ?? 'none');
+    expect(states.slice(0, 2)).toEqual(['VALID', 'EXPIRED']);
+    expect(wrapper.row(2).find('[data-testid="expiry"]').text()).toBe('—');
+  });
+
+  it('opens the certificate wizard from the link without changing the selection', async () => {
+    wrapper = mountTable();
+    await wrapper.row(0).trigger('click');
+    await wrapper.row(2).get('[data-testid="certificate-link"]').trigger('click');
+    expect(wrapper.vm.opened).toEqual(['App 0002']);
+    expect(selectedNames(wrapper)).toEqual(['App 0000']);
+  });
+
+  it('renders only the rows in view of 1,000 applications, and keeps the focused row rendered', async () => {
+    wrapper = mountTable(1000);
+    const rendered = wrapper.mounted.findAll('[data-testid="application-row"]');
+    expect(rendered.length).toBeGreaterThan(10);
+    expect(rendered.length).toBeLessThan(60);
+    const grid = wrapper.grid();
+    await grid.trigger('focus');
+    await grid.trigger('keydown', { key: 'End' });
+    await nextTick();
+    const last = wrapper.mounted.find('[aria-rowindex="1001"]');
+    expect(last.exists()).toBe(true);
+    expect(last.attributes('aria-selected')).toBe('true');
+    expect(grid.attributes('aria-activedescendant')).toBe(last.attributes('id'));
+  });
+
+  it('drops removed rows from the selection', async () => {
+    wrapper = mountTable();
+    await wrapper.grid().trigger('keydown', { key: 'a', ctrlKey: true });
+    wrapper.data.value = wrapper.data.value.slice(2);
+    await nextTick();
+    await nextTick();
+    expect(wrapper.vm.selection.selectedIds.value).toHaveLength(4);
+  });
+});

@@ -1,0 +1,288 @@
+import { errorCodes } from '@bam/shared';
+import { mount, type VueWrapper } from '@vue/test-utils';
+import { afterEach, describe, expect, it } from 'vitest';
+import { nextTick } from 'vue';
+import { errorText } from '../common/i18n/translate.js';
+import type { BackupApplicationRowFragment } from '../generated/graphql.js';
+import { eventually, mockApolloClient, type OperationHandler } from '../test-support/mock-apollo.js';
+import SelectCertificateWizard from './SelectCertificateWizard.vue';
+
+const certificate = (id: string, overrides: Record<string, unknown> = {}) => ({
+  __typename: 'Certificate',
+  id,
+  thumbprint: `${id.toUpperCase().padEnd(40, '0')}`,
+  issuedTo: `Cert ${id}`,
+  issuedBy: 'Test CA',
+  notBefore: '2026-01-01T00:00:00Z',
+  notAfter: '2028-01-01T00:00:00Z',
+  status: 'VALID',
+  keyAlgorithm: 'RSA',
+  keySize: 2048,
+  store: 'PERSONAL',
+  hasPrivateKey: true,
+  keyExportable: true,
+  usable: true,
+  unusableReason: null,
+  ...overrides,
+});
+
+const storeList = [
+  certificate('a1'),
+  certificate('b2', { usable: false, keyExportable: false, unusableReason: 'CERTIFICATE_KEY_NOT_EXPORTABLE' }),
+  certificate('c3', { usable: false, status: 'EXPIRED', unusableReason: 'CERTIFICATE_EXPIRED' }),
+];
+
+const application: BackupApplicationRowFragment = {
+  id: 'app-1',
+  applicationId: '11111111-1111-4111-8111-111111111111',
+  displayName: 'Contoso Backup 01',
+  addedAt: '2026-01-01T00:00:00Z',
+  certificate: { id: 'old', thumbprint: 'OLD0000000000000000000000000000000000000', issuedTo: 'old', issuedBy: 'CA', notBefore: '2025-01-01T00:00:00Z', notAfter: '2026-02-01T00:00:00Z', status: 'EXPIRED' },
+};
+
+function success(variables: Record<string, unknown>) {
+  const input = variables.input as { applications: { applicationId: string }[] };
+  const newCertificate = certificate('new1');
+  return {
+    updateCertificate: {
+      __typename: 'UpdateCertificatePayload',
+      applications: input.applications.map((target) => ({ __typename: 'BackupApplication', ...application, applicationId: target.applicationId, certificate: newCertificate })),
+      certificate: newCertificate,
+      errors: [],
+    },
+  };
+}
+
+function failure(code: string) {
+  return { updateCertificate: { __typename: 'UpdateCertificatePayload', applications: [], certificate: null, errors: [{ __typename: 'MutationError', code, message: 'server text, never shown as-is', ids: [] }] } };
+}
+
+let wrapper: VueWrapper | undefined;
+afterEach(() => {
+  wrapper?.unmount();
+  wrapper = undefined;
+});
+
+function mountWizard(updateCertificate: OperationHandler, pfxMaxBytes = 1024 * 1024) {
+  const apollo = mockApolloClient({
+    CertificateStore: () => ({ certificateStore: storeList }),
+    ServerLimits: () => ({ limits: { __typename: 'ServerLimits', pfxMaxBytes } }),
+    UpdateCertificate: updateCertificate,
+  });
+  wrapper = mount(SelectCertificateWizard, {
+    props: { organizationId: 'org-1', organizationName: 'contoso.onmicrosoft.com', applications: [application] },
+    global: { provide: apollo.provide },
+    attachTo: document.body,
+  });
+  return { apollo, wrapper };
+}
+
+const $ = <T extends Element = HTMLElement>(testId: string) => document.body.querySelector<T & HTMLElement>(`[data-testid="${testId}"]`);
+const $$ = (testId: string) => [...document.body.querySelectorAll<HTMLElement>(`[data-testid="${testId}"]`)];
+
+async function click(testId: string) {
+  const element = $(testId);
+  if (!element) throw new Error(`no ${testId}`);
+  element.click();
+  await nextTick();
+}
+
+async function chooseSource(source: 'store' | 'pfx') {
+  const radio = $<HTMLInputElement>(`source-${source}`)!;
+  radio.checked = true;
+  radio.dispatchEvent(new Event('change'));
+  await nextTick();
+  await click('wizard-next');
+}
+
+async function chooseFile(file: File) {
+  const input = $<HTMLInputElement>('pfx-input')!;
+  Object.defineProperty(input, 'files', { value: [file], configurable: true });
+  input.dispatchEvent(new Event('change'));
+  await nextTick();
+}
+
+async function typePassword(value: string) {
+  const input = $<HTMLInputElement>('pfx-password')!;
+  input.value = value;
+  input.dispatchEvent(new Event('input'));
+  await nextTick();
+}
+
+const pfxFile = () => new File([new Uint8Array([0x30, 0x82, 0x01, 0x02, 5, 6, 7, 8])], 'backup.pfx', { type: 'application/x-pkcs12' });
+
+describe('SelectCertificateWizard', () => {
+  it('is a labelled modal dialog offering the two sources of the reference workflow', async () => {
+    mountWizard(success);
+    const dialog = $('wizard-dialog')!;
+    expect(dialog.tagName).toBe('DIALOG');
+    const title = document.getElementById(dialog.getAttribute('aria-labelledby')!);
+    expect(title?.textContent).toBe('Select Certificate');
+    expect($('source-step')!.textContent).toContain('Select certificate from the Certificate Store of this server');
+    expect($('source-step')!.textContent).toContain('Import certificate from a PFX file');
+    expect(($('wizard-back') as HTMLButtonElement).disabled).toBe(true);
+  });
+
+  it('updates from the store: lists certificates, disables unusable ones with the reason, then Finish sends the choice', async () => {
+    const { apollo, wrapper } = mountWizard(success);
+    await chooseSource('store');
+    await eventually(() => expect($$('store-row')).toHaveLength(3));
+
+    const radios = $$('store-row').map((row) => row.querySelector('input[type="radio"]') as HTMLInputElement);
+    expect(radios.map((radio) => radio.disabled)).toEqual([false, true, true]);
+    expect($$('unusable-reason').map((reason) => reason.textContent)).toEqual([
+      errorText('CERTIFICATE_KEY_NOT_EXPORTABLE'),
+      errorText('CERTIFICATE_EXPIRED'),
+    ]);
+    expect(($('wizard-next') as HTMLButtonElement).disabled).toBe(true);
+
+    $$('store-row')[1]!.click(); // disabled: nothing happens
+    await nextTick();
+    expect(($('wizard-next') as HTMLButtonElement).disabled).toBe(true);
+    $$('store-row')[0]!.click();
+    await nextTick();
+    await click('wizard-next');
+    expect($('summary-certificate')!.textContent).toContain('Cert a1');
+
+    await click('wizard-finish');
+    await eventually(() => expect(wrapper.emitted('updated')).toHaveLength(1));
+    const update = apollo.operations.find((operation) => operation.operationName === 'UpdateCertificate');
+    expect(update?.variables).toEqual({
+      input: {
+        organizationId: 'org-1',
+        applications: [{ applicationId: application.applicationId, expectedThumbprint: application.certificate!.thumbprint }],
+        storeCertificateId: 'a1',
+      },
+    });
+    const [result] = wrapper.emitted('updated')![0] as [{ certificate: { thumbprint: string } }];
+    expect(result.certificate.thumbprint).toBe(certificate('new1').thumbprint);
+  });
+
+  it('searches the store on the server as the user types', async () => {
+    const { apollo } = mountWizard(success);
+    await chooseSource('store');
+    const search = $<HTMLInputElement>('store-search')!;
+    search.value = 'ABC1';
+    search.dispatchEvent(new Event('input'));
+    await eventually(() =>
+      expect(apollo.operations.some((operation) => (operation.variables.filter as { search?: string } | undefined)?.search === 'ABC1')).toBe(true),
+    );
+  });
+
+  it('keeps the PFX file after a wrong password, and succeeds with the right one without choosing the file again', async () => {
+    const passwords: unknown[] = [];
+    const files: unknown[] = [];
+    const { wrapper } = mountWizard((variables) => {
+      const pfx = (variables.input as { pfx: { file: File; password: string | null } }).pfx;
+      passwords.push(pfx.password);
+      files.push(pfx.file);
+      return pfx.password === 'right' ? success(variables) : failure('PFX_WRONG_PASSWORD');
+    });
+    await chooseSource('pfx');
+    expect(($('wizard-next') as HTMLButtonElement).disabled).toBe(true);
+    const file = pfxFile();
+    await chooseFile(file);
+    expect($('pfx-file-name')!.textContent).toContain('backup.pfx');
+    await typePassword('wrong');
+    await click('wizard-next');
+    await click('wizard-finish');
+
+    await eventually(() => expect($('pfx-step')).not.toBeNull());
+    expect($('pfx-file-name')!.textContent).toContain('backup.pfx');
+    expect($('wizard-error')!.textContent).toBe(errorText('PFX_WRONG_PASSWORD'));
+    expect($('pfx-password')!.getAttribute('aria-invalid')).toBe('true');
+    expect(wrapper.emitted('updated')).toBeUndefined();
+
+    await typePassword('right');
+    expect($('wizard-error')).toBeNull();
+    await click('wizard-next');
+    await click('wizard-finish');
+    await eventually(() => expect(wrapper.emitted('updated')).toHaveLength(1));
+    expect(passwords).toEqual(['wrong', 'right']);
+    expect(files[0]).toBe(file);
+    expect(files[1]).toBe(file);
+  });
+
+  it('shows and hides the password', async () => {
+    mountWizard(success);
+    await chooseSource('pfx');
+    const input = $<HTMLInputElement>('pfx-password')!;
+    expect(input.type).toBe('password');
+    await click('pfx-password-toggle');
+    expect(input.type).toBe('text');
+    expect($('pfx-password-toggle')!.getAttribute('aria-pressed')).toBe('true');
+    await click('pfx-password-toggle');
+    expect(input.type).toBe('password');
+  });
+
+  it("refuses a file over the server's limit before uploading anything", async () => {
+    const { apollo } = mountWizard(success, 4);
+    await chooseSource('pfx');
+    await eventually(() => expect(apollo.operations.some((operation) => operation.operationName === 'ServerLimits')).toBe(true));
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    await chooseFile(pfxFile());
+    await eventually(() => expect($('wizard-error')?.textContent).toContain('this server accepts PFX files up to 4 bytes'));
+    expect(($('wizard-next') as HTMLButtonElement).disabled).toBe(true);
+  });
+
+  it.each(errorCodes.map((code) => [code]))('shows %s from Finish as its message inside the wizard', async (code) => {
+    const source = code.startsWith('PFX_') || code === 'UPLOAD_INVALID' ? 'pfx' : 'store';
+    const { wrapper } = mountWizard(() => failure(code));
+    await chooseSource(source);
+    if (source === 'pfx') await chooseFile(pfxFile());
+    else {
+      await eventually(() => expect($$('store-row').length).toBeGreaterThan(0));
+      $$('store-row')[0]!.click();
+      await nextTick();
+    }
+    await click('wizard-next');
+    await click('wizard-finish');
+    await eventually(() => expect($('wizard-error')?.textContent).toContain(errorText(code)));
+    expect($('wizard-error')!.textContent).not.toContain('server text');
+    expect(wrapper.emitted('updated')).toBeUndefined();
+    expect($('wizard-dialog')).not.toBeNull();
+  });
+
+  it('says when the server cannot be reached, and Finish can be tried again', async () => {
+    let calls = 0;
+    const { wrapper } = mountWizard((variables) => {
+      calls++;
+      if (calls === 1) throw new TypeError('Failed to fetch');
+      return success(variables);
+    });
+    await chooseSource('store');
+    await eventually(() => expect($$('store-row').length).toBe(3));
+    $$('store-row')[0]!.click();
+    await nextTick();
+    await click('wizard-next');
+    await click('wizard-finish');
+    await eventually(() => expect($('wizard-error')?.textContent).toContain(errorText('NETWORK')));
+    await click('wizard-finish');
+    await eventually(() => expect(wrapper.emitted('updated')).toHaveLength(1));
+  });
+
+  it('closes with Escape, but not while Finish is running', async () => {
+    const { wrapper } = mountWizard(success);
+    $('wizard-dialog')!.dispatchEvent(new KeyboardEvent('keydown', { key: 'Escape', bubbles: true }));
+    expect(wrapper.emitted('close')).toHaveLength(1);
+  });
+});
+
+describe('SelectCertificateWizard drag and drop', () => {
+  it('takes a PFX file dropped on the drop zone, and refuses several at once', async () => {
+    mountWizard(success);
+    await chooseSource('pfx');
+    const zone = $('pfx-drop-zone')!;
+    const drop = (files: File[]) => {
+      const event = new Event('drop', { bubbles: true, cancelable: true });
+      Object.defineProperty(event, 'dataTransfer', { value: { files } });
+      zone.dispatchEvent(event);
+      return nextTick();
+    };
+    await drop([pfxFile(), pfxFile()]);
+    expect($('wizard-error')!.textContent).toBe('Drop one file only.');
+    await drop([pfxFile()]);
+    expect($('pfx-file-name')!.textContent).toContain('backup.pfx');
+    expect(($('wizard-next') as HTMLButtonElement).disabled).toBe(false);
+  });
+});

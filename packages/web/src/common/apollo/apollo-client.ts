@@ -1,0 +1,55 @@
+import { ApolloClient, ApolloLink, InMemoryCache } from '@apollo/client';
+import { GraphQLWsLink } from '@apollo/client/link/subscriptions';
+import { getMainDefinition } from '@apollo/client/utilities';
+import UploadHttpLink from 'apollo-upload-client/UploadHttpLink.mjs';
+import { createClient } from 'graphql-ws';
+
+/** The console talks to one endpoint: HTTP (queries, mutations, multipart uploads) and WebSocket (subscriptions). */
+export const GRAPHQL_PATH = '/graphql';
+
+function isSubscription(operation: ApolloLink.Operation): boolean {
+  const definition = getMainDefinition(operation.query);
+  return definition.kind === 'OperationDefinition' && definition.operation === 'subscription';
+}
+
+export function createApolloClient(baseUrl: string = window.location.href): ApolloClient {
+  const endpoint = new URL(GRAPHQL_PATH, baseUrl);
+  const http = new UploadHttpLink({
+    uri: endpoint.href,
+    // The server keeps Apollo's CSRF prevention on: a multipart upload must carry this header.
+    headers: { 'Apollo-Require-Preflight': 'true' },
+  });
+
+  const socketUrl = new URL(endpoint);
+  socketUrl.protocol = endpoint.protocol === 'https:' ? 'wss:' : 'ws:';
+  // Lazy: no socket is opened until the first subscription (certificate events arrive in a later issue).
+  const webSocket = new GraphQLWsLink(createClient({ url: socketUrl.href, lazy: true, retryAttempts: Infinity }));
+
+  return new ApolloClient({
+    link: ApolloLink.split(isSubscription, webSocket, http),
+    cache: new InMemoryCache({
+      typePolicies: {
+        Query: {
+          fields: {
+            // Each filter is its own list; pages of one list are appended in order (see fetchMore in the inventory pane).
+            organizations: {
+              keyArgs: ['filter'],
+              merge(existing: OrganizationsPage | undefined, incoming: OrganizationsPage, { args }) {
+                if (!existing || !args?.after) return incoming;
+                return { ...incoming, edges: [...existing.edges, ...incoming.edges] };
+              },
+            },
+          },
+        },
+        Organization: { fields: { backupApplications: { merge: false } } },
+      },
+    }),
+    defaultOptions: {
+      watchQuery: { fetchPolicy: 'cache-and-network', notifyOnNetworkStatusChange: true },
+    },
+  });
+}
+
+interface OrganizationsPage {
+  edges: unknown[];
+}

@@ -1,0 +1,104 @@
+import { flushPromises, mount, type VueWrapper } from '@vue/test-utils';
+import { afterEach, describe, expect, it } from 'vitest';
+import { nextTick } from 'vue';
+import { eventually, mockApolloClient } from '../test-support/mock-apollo.js';
+import OrganizationsView from './OrganizationsView.vue';
+
+const organization = (id: string, name: string) => ({ __typename: 'Organization', id, name, region: 'Worldwide', tenantId: `tenant-${id}` });
+
+function page(nodes: ReturnType<typeof organization>[]) {
+  return {
+    organizations: {
+      __typename: 'OrganizationConnection',
+      totalCount: nodes.length,
+      pageInfo: { __typename: 'PageInfo', hasNextPage: false, endCursor: null },
+      edges: nodes.map((node) => ({ __typename: 'OrganizationEdge', cursor: node.id, node })),
+    },
+  };
+}
+
+const summary = (id: string) => ({
+  organization: {
+    ...organization(id, `${id}.onmicrosoft.com`),
+    createdAt: '2026-01-01T00:00:00Z',
+    backupApplications: [
+      { __typename: 'BackupApplication', id: `${id}-1`, certificate: { __typename: 'Certificate', id: `${id}-c1`, notAfter: '2027-01-01T00:00:00Z', status: 'VALID' } },
+      { __typename: 'BackupApplication', id: `${id}-2`, certificate: { __typename: 'Certificate', id: `${id}-c2`, notAfter: '2026-01-10T00:00:00Z', status: 'EXPIRING_SOON' } },
+      { __typename: 'BackupApplication', id: `${id}-3`, certificate: { __typename: 'Certificate', id: `${id}-c3`, notAfter: '2025-01-10T00:00:00Z', status: 'EXPIRED' } },
+      { __typename: 'BackupApplication', id: `${id}-4`, certificate: null },
+    ],
+  },
+});
+
+let wrapper: VueWrapper | undefined;
+afterEach(() => {
+  wrapper?.unmount();
+  wrapper = undefined;
+});
+
+function mountView(organizations: ReturnType<typeof organization>[]) {
+  const apollo = mockApolloClient({
+    Organizations: (variables) => {
+      const filter = (variables.filter as { nameContains?: string } | null)?.nameContains;
+      return page(filter ? organizations.filter((node) => node.name.includes(filter)) : organizations);
+    },
+    OrganizationSummary: (variables) => summary(String(variables.id)),
+  });
+  wrapper = mount(OrganizationsView, { global: { provide: apollo.provide }, attachTo: document.body });
+  return { apollo, wrapper };
+}
+
+describe('OrganizationsView', () => {
+  it('tells how to load demo data when the database has no organization', async () => {
+    const { wrapper } = mountView([]);
+    await eventually(() => expect(wrapper.find('[data-testid="organizations-empty"]').exists()).toBe(true));
+    expect(wrapper.get('[data-testid="organizations-empty"]').text()).toContain('DEMO_DATA=true');
+  });
+
+  it('selects the first organization and summarizes its certificates', async () => {
+    const { wrapper } = mountView([organization('contoso', 'contoso.onmicrosoft.com'), organization('fabrikam', 'fabrikam.onmicrosoft.com')]);
+    await eventually(() => expect(wrapper.find('[data-testid="summary-applications"]').exists()).toBe(true));
+    expect(wrapper.get('[role="treeitem"][aria-selected="true"]').text()).toContain('contoso.onmicrosoft.com');
+    expect(wrapper.get('[data-testid="summary-applications"]').text()).toContain('4');
+    expect(wrapper.get('[data-testid="summary-expiring"]').text()).toContain('1');
+    expect(wrapper.get('[data-testid="summary-expired"]').text()).toContain('1');
+    expect(wrapper.get('[data-testid="summary-not-configured"]').text()).toContain('1');
+  });
+
+  it('filters on the server by name', async () => {
+    const { apollo, wrapper } = mountView([organization('contoso', 'contoso.onmicrosoft.com'), organization('fabrikam', 'fabrikam.onmicrosoft.com')]);
+    await eventually(() => expect(wrapper.findAll('[role="treeitem"]')).toHaveLength(2));
+    await wrapper.get('[data-testid="organization-filter"]').setValue('fabri');
+    await eventually(() => expect(wrapper.findAll('[role="treeitem"]')).toHaveLength(1));
+    expect(apollo.operations.at(-1)?.variables.filter).toEqual({ nameContains: 'fabri' });
+  });
+
+  it.each([
+    ['Shift+F10', { key: 'F10', shiftKey: true }],
+    ['the context-menu key', { key: 'ContextMenu' }],
+  ])('opens the command menu with %s, and Escape closes it', async (_name, key) => {
+    const { wrapper } = mountView([organization('contoso', 'contoso.onmicrosoft.com')]);
+    await eventually(() => expect(wrapper.findAll('[role="treeitem"]')).toHaveLength(1));
+    await wrapper.get('[role="treeitem"]').trigger('keydown', key);
+    await flushPromises();
+    const menu = document.body.querySelector('[role="menu"]');
+    expect(menu?.getAttribute('aria-label')).toBe('Actions for contoso.onmicrosoft.com');
+    expect([...menu!.querySelectorAll('[role="menuitem"]')].map((item) => item.textContent?.trim())).toEqual([
+      'Manage backup applications',
+      'Copy tenant ID',
+    ]);
+    expect(document.activeElement?.textContent?.trim()).toBe('Manage backup applications');
+    menu!.dispatchEvent(new KeyboardEvent('keydown', { key: 'Escape', bubbles: true }));
+    await nextTick();
+    expect(document.body.querySelector('[role="menu"]')).toBeNull();
+  });
+
+  it('opens the command menu at the pointer on right-click', async () => {
+    const { wrapper } = mountView([organization('contoso', 'contoso.onmicrosoft.com')]);
+    await eventually(() => expect(wrapper.findAll('[role="treeitem"]')).toHaveLength(1));
+    await wrapper.get('[role="treeitem"]').trigger('contextmenu', { clientX: 120, clientY: 80 });
+    const menu = document.body.querySelector<HTMLElement>('[role="menu"]');
+    expect(menu?.style.left).toBe('120px');
+    expect(menu?.style.top).toBe('80px');
+  });
+});

@@ -1,0 +1,53 @@
+import { ApolloClient, ApolloLink, InMemoryCache } from '@apollo/client';
+import { Observable } from 'rxjs';
+import { apolloClientKey } from '../common/apollo/apollo-client-key.js';
+
+export interface RecordedOperation {
+  operationName: string;
+  variables: Record<string, unknown>;
+}
+
+/** Answers an operation: its `data`, or a thrown error to simulate a network failure. */
+export type OperationHandler = (variables: Record<string, unknown>) => unknown;
+
+/**
+ * An Apollo client whose link answers each operation by name from `handlers`, recording what was
+ * sent — component tests mock each operation separately, with the real cache in between.
+ */
+export function mockApolloClient(handlers: Record<string, OperationHandler>) {
+  const operations: RecordedOperation[] = [];
+  const link = new ApolloLink(
+    (operation) =>
+      new Observable((observer) => {
+        operations.push({ operationName: operation.operationName ?? '', variables: operation.variables });
+        const handler = handlers[operation.operationName ?? ''];
+        // Answer on a later task, as a server would.
+        const timer = setTimeout(() => {
+          try {
+            if (!handler) throw new Error(`no mock for ${operation.operationName}`);
+            observer.next({ data: handler(operation.variables) as Record<string, unknown> });
+            observer.complete();
+          } catch (error) {
+            observer.error(error);
+          }
+        }, 0);
+        return () => clearTimeout(timer);
+      }),
+  );
+  const client = new ApolloClient({ link, cache: new InMemoryCache() });
+  return { client, operations, provide: { [apolloClientKey as symbol]: client } };
+}
+
+/** Waits until `check` passes (or fails after `timeout` ms), flushing Vue and the mocked link in between. */
+export async function eventually(check: () => void, timeout = 2000): Promise<void> {
+  const start = Date.now();
+  for (;;) {
+    try {
+      check();
+      return;
+    } catch (error) {
+      if (Date.now() - start > timeout) throw error;
+      await new Promise((resolve) => setTimeout(resolve, 10));
+    }
+  }
+}
