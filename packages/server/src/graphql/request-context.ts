@@ -3,7 +3,7 @@ import { createApplicationsByCertificateLoader, createApplicationsByOrganization
 import { createCertificateChangesByApplicationLoader } from '../certificates/certificate-change.loaders.js';
 import { createCertificateLoader } from '../certificates/certificate.loaders.js';
 import { type Actor, systemActor } from '../common/actor.js';
-import { createOrganizationLoader } from '../organizations/organization.loaders.js';
+import { createCertificateSummaryLoader, createOrganizationLoader } from '../organizations/organization.loaders.js';
 
 /** Per-request state: who is acting, and loaders that batch and cache reads for this request only. */
 export interface RequestContext {
@@ -14,6 +14,7 @@ export interface RequestContext {
     certificate: ReturnType<typeof createCertificateLoader>;
     applicationsByCertificate: ReturnType<typeof createApplicationsByCertificateLoader>;
     certificateChangesByApplication: ReturnType<typeof createCertificateChangesByApplicationLoader>;
+    certificateSummary: ReturnType<typeof createCertificateSummaryLoader>;
   };
 }
 
@@ -26,6 +27,7 @@ export function createRequestContext(dataSource: DataSource): RequestContext {
       certificate: createCertificateLoader(dataSource),
       applicationsByCertificate: createApplicationsByCertificateLoader(dataSource),
       certificateChangesByApplication: createCertificateChangesByApplicationLoader(dataSource),
+      certificateSummary: createCertificateSummaryLoader(dataSource),
     },
   };
 }

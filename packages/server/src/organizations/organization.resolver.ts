@@ -2,6 +2,7 @@ import { Arg, Args, ArgsType, Ctx, Field, FieldResolver, ID, InputType, Int, Que
 import { BackupApplication } from '../applications/backup-application.entity.js';
 import { ConnectionType } from '../graphql/pagination.js';
 import type { RequestContext } from '../graphql/request-context.js';
+import { CertificateSummary } from './certificate-summary.type.js';
 import { Organization } from './organization.entity.js';
 import type { OrganizationService } from './organization.service.js';
 
@@ -42,5 +43,12 @@ export class OrganizationResolver {
   @FieldResolver(() => [BackupApplication], { description: "The organization's backup applications, ordered by display name." })
   backupApplications(@Root() organization: Organization, @Ctx() { loaders }: RequestContext) {
     return loaders.applicationsByOrganization.load(organization.id);
+  }
+
+  @FieldResolver(() => CertificateSummary, {
+    description: "Counts of the organization's applications by certificate state, for overviews that need no application list.",
+  })
+  certificateSummary(@Root() organization: Organization, @Ctx() { loaders }: RequestContext) {
+    return loaders.certificateSummary.load(organization.id);
   }
 }

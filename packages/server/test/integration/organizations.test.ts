@@ -131,6 +131,36 @@ describe('organizations', () => {
     expect(new Date(certificate.notAfter).getTime()).toBeGreaterThan(new Date(certificate.notBefore).getTime());
   });
 
+  it('counts the applications of each organization by certificate state, as each certificate reports it', async () => {
+    await seedOrganization(server.database.dataSource, 'contoso.onmicrosoft.com', [
+      { displayName: 'valid', certificate: { validFromDays: -1, validToDays: 200 } },
+      { displayName: 'expiring', certificate: { validFromDays: -300, validToDays: 29 } },
+      { displayName: 'expiring too', certificate: { validFromDays: -300, validToDays: 2 } },
+      { displayName: 'expired', certificate: { validFromDays: -300, validToDays: -1 } },
+      { displayName: 'not yet valid', certificate: { validFromDays: 2, validToDays: 200 } },
+      { displayName: 'not configured' },
+    ]);
+    await seedOrganization(server.database.dataSource, 'empty.onmicrosoft.com', []);
+    const { data } = await server.graphql<{
+      organizations: { edges: { node: { name: string; certificateSummary: Record<string, number>; backupApplications: { certificate: { status: string } | null }[] } }[] };
+    }>(`{ organizations { edges { node { name
+      certificateSummary { applications configured notConfigured valid expiringSoon expired notYetValid }
+      backupApplications { certificate { status } } } } } }`);
+    const [contoso, empty] = data!.organizations.edges.map((edge) => edge.node);
+    expect(contoso!.certificateSummary).toEqual({
+      applications: 6,
+      configured: 5,
+      notConfigured: 1,
+      valid: 1,
+      expiringSoon: 2,
+      expired: 1,
+      notYetValid: 1,
+    });
+    const statuses = contoso!.backupApplications.map((application) => application.certificate?.status);
+    expect(statuses.filter((status) => status === 'EXPIRING_SOON')).toHaveLength(contoso!.certificateSummary.expiringSoon!);
+    expect(empty!.certificateSummary).toEqual({ applications: 0, configured: 0, notConfigured: 0, valid: 0, expiringSoon: 0, expired: 0, notYetValid: 0 });
+  });
+
   it('answers null for an unknown or malformed organization id', async () => {
     for (const id of ['3f2504e0-4f89-41d3-9a0c-0305e82c3301', 'not-a-uuid']) {
       const { data, errors } = await server.graphql('query($id: ID!) { organization(id: $id) { id } }', { id });

@@ -4,7 +4,14 @@ import { nextTick } from 'vue';
 import { eventually, mockApolloClient } from '../test-support/mock-apollo.js';
 import OrganizationsView from './OrganizationsView.vue';
 
-const organization = (id: string, name: string) => ({ __typename: 'Organization', id, name, region: 'Worldwide', tenantId: `tenant-${id}` });
+const organization = (id: string, name: string, attention = { expiringSoon: 0, expired: 0 }) => ({
+  __typename: 'Organization',
+  id,
+  name,
+  region: 'Worldwide',
+  tenantId: `tenant-${id}`,
+  certificateSummary: { __typename: 'CertificateSummary', ...attention },
+});
 
 function page(nodes: ReturnType<typeof organization>[]) {
   return {
@@ -17,16 +24,12 @@ function page(nodes: ReturnType<typeof organization>[]) {
   };
 }
 
-const summary = (id: string) => ({
+/** The summary agrees with the list: the cache holds one certificateSummary per organization. */
+const summary = (listed: ReturnType<typeof organization>) => ({
   organization: {
-    ...organization(id, `${id}.onmicrosoft.com`),
+    ...listed,
     createdAt: '2026-01-01T00:00:00Z',
-    backupApplications: [
-      { __typename: 'BackupApplication', id: `${id}-1`, certificate: { __typename: 'Certificate', id: `${id}-c1`, notAfter: '2027-01-01T00:00:00Z', status: 'VALID' } },
-      { __typename: 'BackupApplication', id: `${id}-2`, certificate: { __typename: 'Certificate', id: `${id}-c2`, notAfter: '2026-01-10T00:00:00Z', status: 'EXPIRING_SOON' } },
-      { __typename: 'BackupApplication', id: `${id}-3`, certificate: { __typename: 'Certificate', id: `${id}-c3`, notAfter: '2025-01-10T00:00:00Z', status: 'EXPIRED' } },
-      { __typename: 'BackupApplication', id: `${id}-4`, certificate: null },
-    ],
+    certificateSummary: { ...listed.certificateSummary, applications: 4, configured: 3, notConfigured: 1 },
   },
 });
 
@@ -42,7 +45,10 @@ function mountView(organizations: ReturnType<typeof organization>[]) {
       const filter = (variables.filter as { nameContains?: string } | null)?.nameContains;
       return page(filter ? organizations.filter((node) => node.name.includes(filter)) : organizations);
     },
-    OrganizationSummary: (variables) => summary(String(variables.id)),
+    OrganizationSummary: (variables) => {
+      const listed = organizations.find((candidate) => candidate.id === variables.id);
+      return listed ? summary(listed) : { organization: null };
+    },
   });
   wrapper = mount(OrganizationsView, { global: { provide: apollo.provide }, attachTo: document.body });
   return { apollo, wrapper };
@@ -56,13 +62,29 @@ describe('OrganizationsView', () => {
   });
 
   it('selects the first organization and summarizes its certificates', async () => {
-    const { wrapper } = mountView([organization('contoso', 'contoso.onmicrosoft.com'), organization('fabrikam', 'fabrikam.onmicrosoft.com')]);
+    const { wrapper } = mountView([
+      organization('contoso', 'contoso.onmicrosoft.com', { expiringSoon: 1, expired: 1 }),
+      organization('fabrikam', 'fabrikam.onmicrosoft.com'),
+    ]);
     await eventually(() => expect(wrapper.find('[data-testid="summary-applications"]').exists()).toBe(true));
     expect(wrapper.get('[role="treeitem"][aria-selected="true"]').text()).toContain('contoso.onmicrosoft.com');
     expect(wrapper.get('[data-testid="summary-applications"]').text()).toContain('4');
     expect(wrapper.get('[data-testid="summary-expiring"]').text()).toContain('1');
     expect(wrapper.get('[data-testid="summary-expired"]').text()).toContain('1');
     expect(wrapper.get('[data-testid="summary-not-configured"]').text()).toContain('1');
+  });
+
+  it('marks organizations whose certificates need attention in the inventory pane', async () => {
+    const { wrapper } = mountView([
+      organization('fabrikam', 'fabrikam.onmicrosoft.com', { expiringSoon: 1, expired: 2 }),
+      organization('northwind', 'northwind.onmicrosoft.com'),
+    ]);
+    await eventually(() => expect(wrapper.findAll('[role="treeitem"]')).toHaveLength(2));
+    const [fabrikam, northwind] = wrapper.findAll('[role="treeitem"]');
+    const marker = fabrikam!.get('[data-testid="organization-attention"]');
+    expect(marker.text()).toContain('2 expired, 1 expiring within 30 days');
+    expect(marker.classes()).toContain('tree__attention--expired');
+    expect(northwind!.find('[data-testid="organization-attention"]').exists()).toBe(false);
   });
 
   it('filters on the server by name', async () => {

@@ -44,6 +44,7 @@ export const messagesEn = {
     copyFailed: 'The tenant ID could not be copied. Select it in the summary and copy it by hand.',
     keyboardHint: 'Press Shift+F10 or the context-menu key for actions, Enter to manage backup applications.',
     nothingSelected: 'Select an organization to see its summary.',
+    attention: 'Certificates need attention: {expired} expired, {expiringSoon} expiring within 30 days.',
   },
   summary: {
     tenantId: 'Tenant ID',
