@@ -16,7 +16,7 @@ import { buildApiSchema } from './graphql/schema.js';
 import { multipartUpload } from './http/multipart-upload.js';
 import { webConsoleRouter } from './http/web-console.js';
 import type { Logger } from './logging/logger.js';
-import { createServices } from './services.js';
+import { createServices, type Services } from './services.js';
 
 export const GRAPHQL_PATH = '/graphql';
 
@@ -38,9 +38,11 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
     void stop?.();
   });
 
+  let services: Services | undefined;
   try {
-    const services = await createServices(database.dataSource, config, logger);
-    if (config.demoData) await loadDemoDataIfEmpty(database.dataSource, services.certificateStore, logger);
+    services = await createServices(database.dataSource, config, logger);
+    const { certificateStore, close: closeServices } = services;
+    if (config.demoData) await loadDemoDataIfEmpty(database.dataSource, certificateStore, logger);
     else await suggestDemoDataWhenEmpty(database.dataSource, logger);
     const schema = await buildApiSchema(services);
 
@@ -103,7 +105,7 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
       stopping ??= (async () => {
         logger.info('stopping: finishing in-flight requests');
         await apollo.stop();
-        await services.close();
+        await closeServices();
         await database.close();
         logger.info('server stopped');
       })();
@@ -111,6 +113,7 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
     };
     return { url, port, database, stop };
   } catch (error) {
+    await services?.close();
     await database.close();
     throw error;
   }
