@@ -1,29 +1,18 @@
-import DataLoader from 'dataloader';
-import { type DataSource, In } from 'typeorm';
+import type DataLoader from 'dataloader';
+import { type DataSource, type FindOptionsWhere, In } from 'typeorm';
+import { groupLoader } from '../common/batch-loaders.js';
 import { BackupApplication } from './backup-application.entity.js';
+
+function applicationsWhere(dataSource: DataSource, where: FindOptionsWhere<BackupApplication>): Promise<BackupApplication[]> {
+  return dataSource.getRepository(BackupApplication).find({ where, order: { displayName: 'ASC', applicationId: 'ASC' } });
+}
 
 /** Batches the application lists of all organizations a request touches into one statement. */
 export function createApplicationsByOrganizationLoader(dataSource: DataSource): DataLoader<string, BackupApplication[]> {
-  return new DataLoader(async (organizationIds) => {
-    const rows = await dataSource.getRepository(BackupApplication).find({
-      where: { organizationId: In([...organizationIds]) },
-      order: { displayName: 'ASC', applicationId: 'ASC' },
-    });
-    const byOrganization = new Map<string, BackupApplication[]>(organizationIds.map((id) => [id, []]));
-    for (const row of rows) byOrganization.get(row.organizationId)?.push(row);
-    return organizationIds.map((id) => byOrganization.get(id) ?? []);
-  });
+  return groupLoader((ids) => applicationsWhere(dataSource, { organizationId: In(ids) }), (row) => row.organizationId);
 }
 
 /** Batches "which applications use this certificate" for all certificates a request touches. */
 export function createApplicationsByCertificateLoader(dataSource: DataSource): DataLoader<string, BackupApplication[]> {
-  return new DataLoader(async (certificateIds) => {
-    const rows = await dataSource.getRepository(BackupApplication).find({
-      where: { certificateId: In([...certificateIds]) },
-      order: { displayName: 'ASC', applicationId: 'ASC' },
-    });
-    const byCertificate = new Map<string, BackupApplication[]>(certificateIds.map((id) => [id, []]));
-    for (const row of rows) if (row.certificateId) byCertificate.get(row.certificateId)?.push(row);
-    return certificateIds.map((id) => byCertificate.get(id) ?? []);
-  });
+  return groupLoader((ids) => applicationsWhere(dataSource, { certificateId: In(ids) }), (row) => row.certificateId);
 }

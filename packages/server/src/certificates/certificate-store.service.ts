@@ -4,6 +4,7 @@ import { Brackets, type DataSource, type EntityManager } from 'typeorm';
 import { BackupApplication } from '../applications/backup-application.entity.js';
 import type { Actor } from '../common/actor.js';
 import { DomainError } from '../common/domain-error.js';
+import { containsPattern } from '../common/like-pattern.js';
 import { isUuid } from '../common/uuid.js';
 import type { Logger } from '../logging/logger.js';
 import { signInProblem } from './certificate-rules.js';
@@ -55,7 +56,7 @@ export class CertificateStoreService {
     if (store) query.andWhere('certificate.store = :store', { store });
     const text = search?.trim();
     if (text) {
-      const pattern = `%${text.replace(/[\\%_]/g, (character) => `\\${character}`)}%`;
+      const pattern = containsPattern(text);
       const thumbprint = text.replace(/[\s:]/g, '').toUpperCase();
       query.andWhere(
         new Brackets((where) => {

@@ -1,6 +1,7 @@
 import { ErrorCode } from '@bam/shared';
 import type { DataSource } from 'typeorm';
 import { DomainError } from '../common/domain-error.js';
+import { containsPattern } from '../common/like-pattern.js';
 import { isUuid } from '../common/uuid.js';
 import { type Connection, decodeCursor, encodeCursor, pageSize } from '../graphql/pagination.js';
 import { Organization } from './organization.entity.js';
@@ -11,11 +12,6 @@ export interface OrganizationListOptions {
   nameContains?: string | null;
 }
 
-/** `%`, `_` and `\` are wildcards in LIKE patterns; a filter matches them literally. */
-function likePattern(text: string): string {
-  return `%${text.replace(/[\\%_]/g, (character) => `\\${character}`)}%`;
-}
-
 export class OrganizationService {
   constructor(private readonly dataSource: DataSource) {}
 
@@ -24,7 +20,7 @@ export class OrganizationService {
     const size = pageSize(first);
     const query = this.dataSource.getRepository(Organization).createQueryBuilder('organization');
     const filter = nameContains?.trim();
-    if (filter) query.where('organization.name ILIKE :pattern', { pattern: likePattern(filter) });
+    if (filter) query.where('organization.name ILIKE :pattern', { pattern: containsPattern(filter) });
     const totalCount = await query.clone().getCount();
 
     if (after) {
