@@ -1,8 +1,8 @@
 import type { DataSource } from 'typeorm';
 import { BackupApplicationService } from './applications/backup-application.service.js';
 import { CertificateStoreService } from './certificates/certificate-store.service.js';
-import { openPrivateKeyVault, reencryptPrivateKeys } from './certificates/master-key-rotation.js';
-import { createPfxWorkerPool } from './certificates/pfx/pfx-worker-pool.js';
+import { openPrivateKeyVault, reencryptPrivateKeys } from './key-custody/master-key-rotation.js';
+import { createPfxWorkerPool } from './pfx/pfx-worker-pool.js';
 import { UpdateCertificateService } from './certificates/update-certificate.service.js';
 import type { Config } from './config/config.js';
 import type { Logger } from './logging/logger.js';

@@ -9,10 +9,10 @@ import { isUuid } from '../common/uuid.js';
 import type { Logger } from '../logging/logger.js';
 import { signInProblem } from './certificate-rules.js';
 import { Certificate, CertificateSource, CertificateStoreName } from './certificate.entity.js';
-import type { PfxReader } from './pfx/pfx-worker-pool.js';
-import type { PrivateKeyVault, SealedPrivateKey } from './private-key-vault.js';
-import { generateSelfSignedCertificate } from './self-signed-certificate.js';
-import { readCertificateMetadata } from './x509-metadata.js';
+import type { PfxReader } from '../pfx/pfx-worker-pool.js';
+import type { PrivateKeyVault, SealedPrivateKey } from '../key-custody/private-key-vault.js';
+import { generateSelfSignedCertificate } from '../key-custody/self-signed-certificate.js';
+import { readCertificateMetadata } from '../key-custody/certificate-metadata.js';
 
 /** A PFX file read and checked: the certificate, its chain and its key, not yet stored. */
 export interface ReadPfx {

@@ -11,7 +11,7 @@ import { CertificateChange, CertificateChangeSource } from './certificate-change
 import { signInProblem } from './certificate-rules.js';
 import { type CertificateStoreService, type ReadPfx, unusableReason } from './certificate-store.service.js';
 import { Certificate, CertificateSource, CertificateStoreName } from './certificate.entity.js';
-import { readCertificateMetadata } from './x509-metadata.js';
+import { readCertificateMetadata } from '../key-custody/certificate-metadata.js';
 
 export interface UpdateTarget {
   applicationId: string;

@@ -2,7 +2,7 @@ import type { DataSource, EntityManager } from 'typeorm';
 import { BackupApplication } from '../applications/backup-application.entity.js';
 import type { CertificateStoreService } from '../certificates/certificate-store.service.js';
 import { type Certificate, CertificateSource } from '../certificates/certificate.entity.js';
-import { generateSelfSignedCertificate } from '../certificates/self-signed-certificate.js';
+import { generateSelfSignedCertificate } from '../key-custody/self-signed-certificate.js';
 import type { Logger } from '../logging/logger.js';
 import { Organization } from '../organizations/organization.entity.js';
 

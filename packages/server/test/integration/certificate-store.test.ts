@@ -3,7 +3,7 @@ import fs from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { Certificate } from '../../src/certificates/certificate.entity.js';
-import { PrivateKeyVault } from '../../src/certificates/private-key-vault.js';
+import { PrivateKeyVault } from '../../src/key-custody/private-key-vault.js';
 import { loadConfig } from '../../src/config/config.js';
 import { databaseSnapshot } from '../support/database-snapshot.js';
 import { chainPfx, daysFromNow, ecPfx, expiredPfx, opensslPfx, type PfxFixture, rsa1024Pfx, rsaCertificate } from '../support/pfx-fixtures.js';

@@ -6,7 +6,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { afterEach, describe, expect, it } from 'vitest';
-import { masterKeyId } from '../../src/certificates/private-key-vault.js';
+import { masterKeyId } from '../../src/key-custody/private-key-vault.js';
 import { opensslPfx } from '../support/pfx-fixtures.js';
 import { createTestDatabase } from '../support/test-database.js';
 import { startTestServer, testDatabaseKind } from '../support/test-server.js';

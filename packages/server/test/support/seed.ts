@@ -3,7 +3,7 @@ import forge from 'node-forge';
 import type { DataSource } from 'typeorm';
 import { BackupApplication } from '../../src/applications/backup-application.entity.js';
 import { Certificate } from '../../src/certificates/certificate.entity.js';
-import { readCertificateMetadata } from '../../src/certificates/x509-metadata.js';
+import { readCertificateMetadata } from '../../src/key-custody/certificate-metadata.js';
 import { Organization } from '../../src/organizations/organization.entity.js';
 
 const DAY_MS = 24 * 60 * 60 * 1000;

@@ -1,7 +1,7 @@
 import { createRequire } from 'node:module';
 import { pathToFileURL } from 'node:url';
 import { Piscina } from 'piscina';
-import { DomainError } from '../../common/domain-error.js';
+import { DomainError } from '../common/domain-error.js';
 import type { PfxContents } from './pfx-reader.js';
 import type { PfxTask, PfxTaskResult } from './pfx-worker.js';
 

@@ -1,7 +1,7 @@
 import { createDecipheriv, pbkdf2Sync } from 'node:crypto';
 import { ErrorCode } from '@bam/shared';
 import forge from 'node-forge';
-import { DomainError } from '../../common/domain-error.js';
+import { DomainError } from '../common/domain-error.js';
 import { children, DerError, expectTag, octets, oid, smallInteger, Tag, type DerElement } from './der-reader.js';
 import {
   iterationCount,

@@ -1,6 +1,6 @@
 import { createPrivateKey, createPublicKey, X509Certificate, type KeyObject } from 'node:crypto';
 import { ErrorCode } from '@bam/shared';
-import { DomainError } from '../../common/domain-error.js';
+import { DomainError } from '../common/domain-error.js';
 import {
   children,
   DerError,

@@ -1,8 +1,8 @@
 import { setTimeout as delay } from 'node:timers/promises';
 import { ErrorCode } from '@bam/shared';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { chainPfx, ecPfx, emptyFile, forgePfx, opensslPfx, thumbprintOf } from '../../../test/support/pfx-fixtures.js';
-import { DomainError } from '../../common/domain-error.js';
+import { chainPfx, ecPfx, emptyFile, forgePfx, opensslPfx, thumbprintOf } from '../../test/support/pfx-fixtures.js';
+import { DomainError } from '../common/domain-error.js';
 import { readPfx } from './pfx-reader.js';
 import { createPfxWorkerPool, type PfxReader } from './pfx-worker-pool.js';
 

@@ -19,8 +19,8 @@ import {
   thumbprintOf,
   truncatedFile,
   type PfxFixture,
-} from '../../../test/support/pfx-fixtures.js';
-import { DomainError } from '../../common/domain-error.js';
+} from '../../test/support/pfx-fixtures.js';
+import { DomainError } from '../common/domain-error.js';
 import { maxIterations } from './pfx-key-derivation.js';
 import { readPfx, type PfxContents } from './pfx-reader.js';
 

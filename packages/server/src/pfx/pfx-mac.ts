@@ -1,6 +1,6 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import { ErrorCode } from '@bam/shared';
-import { DomainError } from '../../common/domain-error.js';
+import { DomainError } from '../common/domain-error.js';
 import { children, expectTag, octets, oid, Tag, type DerElement } from './der-reader.js';
 import {
   digestLength,

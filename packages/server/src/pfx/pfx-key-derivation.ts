@@ -1,6 +1,6 @@
 import { hash } from 'node:crypto';
 import { ErrorCode } from '@bam/shared';
-import { DomainError } from '../../common/domain-error.js';
+import { DomainError } from '../common/domain-error.js';
 import { DerError, smallInteger, type DerElement } from './der-reader.js';
 
 /** Digests a PKCS#12 file may name for its MAC, the PKCS#12 KDF or PBKDF2's HMAC, by Node's name. */

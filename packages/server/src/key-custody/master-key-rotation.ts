@@ -1,6 +1,6 @@
 import { type DataSource, IsNull, Not } from 'typeorm';
 import type { Logger } from '../logging/logger.js';
-import { Certificate } from './certificate.entity.js';
+import { Certificate } from '../certificates/certificate.entity.js';
 import { type MasterKeySettings, MasterKeyError, PrivateKeyVault } from './private-key-vault.js';
 
 /** Opens the vault for this database: a key file may only be created while no private key is stored. */

@@ -4,7 +4,7 @@
  */
 import type { ErrorCode } from '@bam/shared';
 import { move, transferableSymbol, valueSymbol } from 'piscina';
-import { DomainError } from '../../common/domain-error.js';
+import { DomainError } from '../common/domain-error.js';
 import { readPfx } from './pfx-reader.js';
 
 export interface PfxTask {
