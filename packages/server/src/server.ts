@@ -7,16 +7,15 @@ import { expressMiddleware } from '@as-integrations/express5';
 import express from 'express';
 import { useServer } from 'graphql-ws/use/ws';
 import { WebSocketServer } from 'ws';
+import { type App, buildAppSchema, openApp } from './app.js';
 import type { Config } from './config/config.js';
-import { type Database, openDatabase } from './database/database.js';
+import type { Database } from './database/database.js';
 import { loadDemoDataIfEmpty, suggestDemoDataWhenEmpty } from './demo/demo-data.js';
 import { formatGraphQLError, operationLogPlugin } from './graphql/apollo-plugins.js';
-import { createRequestContext, type RequestContext } from './graphql/request-context.js';
-import { buildApiSchema } from './graphql/schema.js';
+import type { RequestContext } from './graphql/request-context.js';
 import { multipartUpload } from './http/multipart-upload.js';
 import { webConsoleRouter } from './http/web-console.js';
 import type { Logger } from './logging/logger.js';
-import { createServices, type Services } from './services.js';
 
 export const GRAPHQL_PATH = '/graphql';
 
@@ -32,26 +31,24 @@ export interface RunningServer {
 /** Opens the database, then serves the GraphQL API (HTTP and WebSocket), the console and the playground. */
 export async function startServer(config: Config, logger: Logger): Promise<RunningServer> {
   let stop: (() => Promise<void>) | undefined;
-  const database = await openDatabase(config, logger, (error) => {
+  const app: App = await openApp(config, logger, (error) => {
     logger.fatal({ err: error }, 'lost the data folder lock; stopping to protect the database');
     process.exitCode = 1;
     void stop?.();
   });
+  const { database, services, createRequestContext } = app;
 
-  let services: Services | undefined;
   try {
-    services = await createServices(database.dataSource, config, logger);
-    const { certificateStore, close: closeServices } = services;
-    if (config.demoData) await loadDemoDataIfEmpty(database.dataSource, certificateStore, logger);
+    if (config.demoData) await loadDemoDataIfEmpty(database.dataSource, services.certificateStore, logger);
     else await suggestDemoDataWhenEmpty(database.dataSource, logger);
-    const schema = await buildApiSchema(services);
+    const schema = await buildAppSchema(services);
 
-    const app = express();
-    app.disable('x-powered-by');
-    const httpServer = http.createServer(app);
+    const web = express();
+    web.disable('x-powered-by');
+    const httpServer = http.createServer(web);
 
     const webSocketServer = new WebSocketServer({ server: httpServer, path: GRAPHQL_PATH });
-    const webSockets = useServer({ schema, context: () => createRequestContext(database.dataSource) }, webSocketServer);
+    const webSockets = useServer({ schema, context: () => createRequestContext() }, webSocketServer);
 
     const apollo = new ApolloServer<RequestContext>({
       schema,
@@ -70,7 +67,7 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
     });
     await apollo.start();
 
-    app.get('/healthz', async (_request, response) => {
+    web.get('/healthz', async (_request, response) => {
       try {
         await database.dataSource.query('SELECT 1');
         response.json({ status: 'ok', database: database.kind });
@@ -79,17 +76,17 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
       }
     });
     // A browser opening the API URL gets the playground instead of an error.
-    app.get(GRAPHQL_PATH, (request, response, next) => {
+    web.get(GRAPHQL_PATH, (request, response, next) => {
       if (request.accepts(['json', 'html']) === 'html' && !request.query.query) return response.redirect('/playground');
       next();
     });
-    app.use(
+    web.use(
       GRAPHQL_PATH,
       express.json({ limit: '1mb' }),
       multipartUpload({ maxFileBytes: config.pfxMaxBytes }),
-      expressMiddleware(apollo, { context: async () => createRequestContext(database.dataSource) }),
+      expressMiddleware(apollo, { context: async () => createRequestContext() }),
     );
-    app.use(webConsoleRouter(config.webDistDir));
+    web.use(webConsoleRouter(config.webDistDir));
 
     await new Promise<void>((resolve, reject) => {
       httpServer.once('error', reject);
@@ -105,16 +102,14 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
       stopping ??= (async () => {
         logger.info('stopping: finishing in-flight requests');
         await apollo.stop();
-        await closeServices();
-        await database.close();
+        await app.close();
         logger.info('server stopped');
       })();
       return stopping;
     };
     return { url, port, database, stop };
   } catch (error) {
-    await services?.close();
-    await database.close();
+    await app.close();
     throw error;
   }
 }

@@ -8,11 +8,19 @@ function applicationsWhere(dataSource: DataSource, where: FindOptionsWhere<Backu
 }
 
 /** Batches the application lists of all organizations a request touches into one statement. */
-export function createApplicationsByOrganizationLoader(dataSource: DataSource): DataLoader<string, BackupApplication[]> {
+function createApplicationsByOrganizationLoader(dataSource: DataSource): DataLoader<string, BackupApplication[]> {
   return groupLoader((ids) => applicationsWhere(dataSource, { organizationId: In(ids) }), (row) => row.organizationId);
 }
 
 /** Batches "which applications use this certificate" for all certificates a request touches. */
-export function createApplicationsByCertificateLoader(dataSource: DataSource): DataLoader<string, BackupApplication[]> {
+function createApplicationsByCertificateLoader(dataSource: DataSource): DataLoader<string, BackupApplication[]> {
   return groupLoader((ids) => applicationsWhere(dataSource, { certificateId: In(ids) }), (row) => row.certificateId);
+}
+
+/** The application domain's loaders for one request. */
+export function createApplicationLoaders(dataSource: DataSource) {
+  return {
+    applicationsByOrganization: createApplicationsByOrganizationLoader(dataSource),
+    applicationsByCertificate: createApplicationsByCertificateLoader(dataSource),
+  };
 }

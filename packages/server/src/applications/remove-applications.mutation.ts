@@ -1,4 +1,5 @@
 import { Arg, Ctx, Field, ID, InputType, Mutation, ObjectType, Resolver } from 'type-graphql';
+import type { Services } from '../domain-module.js';
 import { MutationError, toPayload } from '../graphql/mutation-error.type.js';
 import type { RequestContext } from '../graphql/request-context.js';
 import { BackupApplication } from './backup-application.entity.js';
@@ -24,7 +25,11 @@ class RemoveApplicationsPayload {
 
 @Resolver()
 export class RemoveApplicationsResolver {
-  constructor(private readonly applications: BackupApplicationService) {}
+  private readonly applications: BackupApplicationService;
+
+  constructor({ applications }: Services) {
+    this.applications = applications;
+  }
 
   @Mutation(() => RemoveApplicationsPayload, {
     description: 'Removes one or many applications from the backup configuration of an organization, all or nothing.',

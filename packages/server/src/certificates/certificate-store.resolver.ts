@@ -1,5 +1,6 @@
 import GraphQLUpload from 'graphql-upload/GraphQLUpload.mjs';
 import { Arg, Ctx, Field, ID, InputType, Int, Mutation, ObjectType, Query, Resolver } from 'type-graphql';
+import type { Services } from '../domain-module.js';
 import { MutationError, toPayload } from '../graphql/mutation-error.type.js';
 import type { RequestContext } from '../graphql/request-context.js';
 import type { UploadedFile } from '../http/multipart-upload.js';
@@ -95,10 +96,11 @@ class RemoveStoreCertificatePayload {
 
 @Resolver()
 export class CertificateStoreResolver {
-  constructor(
-    private readonly store: CertificateStoreService,
-    private readonly serverLimits: ServerLimits,
-  ) {}
+  private readonly store: CertificateStoreService;
+
+  constructor({ certificateStore }: Services) {
+    this.store = certificateStore;
+  }
 
   @Query(() => [Certificate], { description: 'The certificate store of this server: Personal certificates first, then chain certificates.' })
   certificateStore(
@@ -114,7 +116,7 @@ export class CertificateStoreResolver {
 
   @Query(() => ServerLimits, { description: 'Limits clients check before sending, such as the largest PFX file.' })
   limits(): ServerLimits {
-    return this.serverLimits;
+    return { pfxMaxBytes: this.store.pfxMaxBytes };
   }
 
   @Mutation(() => ImportCertificatePayload, { description: 'Imports a PFX file (certificate, chain and private key) into the certificate store.' })

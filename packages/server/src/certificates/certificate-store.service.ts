@@ -12,12 +12,12 @@ import { Certificate, CertificateSource, CertificateStoreName } from './certific
 import type { PfxReader } from '../pfx/pfx-worker-pool.js';
 import type { PrivateKeyVault, SealedPrivateKey } from '../key-custody/private-key-vault.js';
 import { generateSelfSignedCertificate } from '../key-custody/self-signed-certificate.js';
-import { readCertificateMetadata } from '../key-custody/certificate-metadata.js';
+import { parseCertificate, type ParsedCertificate } from '../key-custody/certificate-metadata.js';
 
 /** A PFX file read and checked: the certificate, its chain and its key, not yet stored. */
 export interface ReadPfx {
-  certificate: X509Certificate;
-  chain: X509Certificate[];
+  certificate: ParsedCertificate;
+  chain: ParsedCertificate[];
   privateKey: Buffer | null;
 }
 
@@ -48,6 +48,8 @@ export class CertificateStoreService {
     private readonly vault: PrivateKeyVault,
     private readonly pfxReader: PfxReader,
     private readonly logger: Logger,
+    /** Largest PFX file accepted, in bytes: clients check it before sending. */
+    readonly pfxMaxBytes: number,
   ) {}
 
   /** Personal certificates first, then intermediate and root authorities; each by name, newest first. */
@@ -84,8 +86,8 @@ export class CertificateStoreService {
   async readPfx(file: Buffer, password: string): Promise<ReadPfx> {
     const contents = await this.pfxReader.read(file, password);
     return {
-      certificate: new X509Certificate(contents.certificate),
-      chain: contents.chain.map((der) => new X509Certificate(der)),
+      certificate: parseCertificate(new X509Certificate(contents.certificate)),
+      chain: contents.chain.map((der) => parseCertificate(new X509Certificate(der))),
       privateKey: contents.privateKey,
     };
   }
@@ -180,7 +182,7 @@ export class CertificateStoreService {
     pfx: ReadPfx,
     options: { keyExportable: boolean; source: CertificateSource; whenPresent: 'refuse' | 'reuse' },
   ): Promise<{ certificate: Certificate; chain: Certificate[] }> {
-    const thumbprint = readCertificateMetadata(pfx.certificate).thumbprint;
+    const { thumbprint } = pfx.certificate.metadata;
     const sealed = pfx.privateKey ? this.vault.seal(pfx.privateKey, thumbprint) : null;
     const chain: Certificate[] = [];
     for (const authority of pfx.chain) chain.push((await insertIfAbsent(manager, authority, { store: chainStore(authority), source: options.source })).row);
@@ -217,7 +219,7 @@ export function unusableReason(certificate: Certificate, now: Date = new Date())
 }
 
 /** Self-signed authorities are roots; others in a chain are intermediates. */
-function chainStore(certificate: X509Certificate): CertificateStoreName {
+function chainStore({ x509: certificate }: ParsedCertificate): CertificateStoreName {
   const selfSigned = certificate.checkIssued(certificate) && certificate.verify(certificate.publicKey);
   return selfSigned ? CertificateStoreName.ROOT : CertificateStoreName.INTERMEDIATE;
 }
@@ -228,10 +230,9 @@ function chainStore(certificate: X509Certificate): CertificateStoreName {
  */
 async function insertIfAbsent(
   manager: EntityManager,
-  x509: X509Certificate,
+  { x509, metadata }: ParsedCertificate,
   entry: { store: CertificateStoreName; source: CertificateSource; sealed?: SealedPrivateKey | null; keyExportable?: boolean },
 ): Promise<{ row: Certificate; created: boolean }> {
-  const metadata = readCertificateMetadata(x509);
   const result = await manager
     .createQueryBuilder()
     .insert()

@@ -1,6 +1,7 @@
 import GraphQLUpload from 'graphql-upload/GraphQLUpload.mjs';
 import { Arg, Ctx, Field, ID, InputType, Mutation, ObjectType, Resolver } from 'type-graphql';
 import { BackupApplication } from '../applications/backup-application.entity.js';
+import type { Services } from '../domain-module.js';
 import { MutationError, toPayload } from '../graphql/mutation-error.type.js';
 import type { RequestContext } from '../graphql/request-context.js';
 import type { UploadedFile } from '../http/multipart-upload.js';
@@ -59,7 +60,11 @@ class UpdateCertificatePayload {
 
 @Resolver()
 export class UpdateCertificateResolver {
-  constructor(private readonly updates: UpdateCertificateService) {}
+  private readonly updates: UpdateCertificateService;
+
+  constructor({ certificateUpdates }: Services) {
+    this.updates = certificateUpdates;
+  }
 
   @Mutation(() => UpdateCertificatePayload, {
     description:
@@ -70,7 +75,10 @@ export class UpdateCertificateResolver {
     @Ctx() { actor }: RequestContext,
   ): Promise<UpdateCertificatePayload> {
     return toPayload<Omit<UpdateCertificatePayload, 'errors'>>(
-      () => this.updates.update(input.organizationId, input.applications, { storeCertificateId: input.storeCertificateId, pfx: input.pfx }, actor),
+      async () => {
+        const pfx = input.pfx && { content: (await input.pfx.file).content, password: input.pfx.password };
+        return this.updates.update(input.organizationId, input.applications, { storeCertificateId: input.storeCertificateId, pfx }, actor);
+      },
       { applications: [], certificate: null },
     );
   }

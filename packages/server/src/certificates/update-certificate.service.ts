@@ -5,13 +5,11 @@ import { checkApplicationSelection, lockApplications } from '../applications/bac
 import type { Actor } from '../common/actor.js';
 import { DomainError } from '../common/domain-error.js';
 import { isUuid } from '../common/uuid.js';
-import type { UploadedFile } from '../http/multipart-upload.js';
 import type { Logger } from '../logging/logger.js';
 import { CertificateChange, CertificateChangeSource } from './certificate-change.entity.js';
 import { signInProblem } from './certificate-rules.js';
 import { type CertificateStoreService, type ReadPfx, unusableReason } from './certificate-store.service.js';
 import { Certificate, CertificateSource, CertificateStoreName } from './certificate.entity.js';
-import { readCertificateMetadata } from '../key-custody/certificate-metadata.js';
 
 export interface UpdateTarget {
   applicationId: string;
@@ -21,7 +19,8 @@ export interface UpdateTarget {
 
 export interface CertificateChoice {
   storeCertificateId?: string | null;
-  pfx?: { file: Promise<UploadedFile>; password?: string | null } | null;
+  /** A PFX file's bytes, with its password. */
+  pfx?: { content: Buffer; password?: string | null } | null;
 }
 
 export interface UpdateResult {
@@ -96,10 +95,9 @@ export class UpdateCertificateService {
 
   /** Reads the uploaded PFX and applies every sign-in rule to it, as to a Personal, exportable entry. */
   private async readPfxForSignIn(upload: NonNullable<CertificateChoice['pfx']>): Promise<ReadPfx> {
-    const file = await upload.file;
-    const pfx = await this.store.readPfx(file.content, upload.password ?? '');
+    const pfx = await this.store.readPfx(upload.content, upload.password ?? '');
     const problem = signInProblem({
-      ...readCertificateMetadata(pfx.certificate),
+      ...pfx.certificate.metadata,
       store: CertificateStoreName.PERSONAL,
       hasPrivateKey: pfx.privateKey !== null,
       keyExportable: true,

@@ -3,9 +3,13 @@ import type { Config } from '../config/config.js';
 import type { Logger } from '../logging/logger.js';
 import { lockDataDirectory } from './data-directory-lock.js';
 import { startEmbeddedPostgres } from './embedded-postgres.js';
-import { entities } from './entities.js';
-import { migrations } from './migrations.js';
 import { SqlStatementLogger } from './sql-statement-logger.js';
+
+/** What the database holds: the entities and migrations of every domain module. */
+export interface Persistence {
+  entities: (abstract new () => object)[];
+  migrations: (abstract new () => object)[];
+}
 
 export interface Database {
   dataSource: DataSource;
@@ -20,7 +24,12 @@ export interface Database {
  * Opens the configured database and brings its schema up to date. With DATABASE_URL it connects
  * to that server; otherwise it locks the data folder and starts the embedded PostgreSQL there.
  */
-export async function openDatabase(config: Config, logger: Logger, onLockCompromised: (error: Error) => void): Promise<Database> {
+export async function openDatabase(
+  config: Config,
+  logger: Logger,
+  { entities, migrations }: Persistence,
+  onLockCompromised: (error: Error) => void,
+): Promise<Database> {
   const sqlStatements = new SqlStatementLogger(logger.child({ component: 'sql' }));
   const common = {
     type: 'postgres' as const,

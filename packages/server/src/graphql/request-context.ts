@@ -1,33 +1,13 @@
-import type { DataSource } from 'typeorm';
-import { createApplicationsByCertificateLoader, createApplicationsByOrganizationLoader } from '../applications/backup-application.loaders.js';
-import { createCertificateChangesByApplicationLoader } from '../certificates/certificate-change.loaders.js';
-import { createCertificateLoader } from '../certificates/certificate.loaders.js';
-import { type Actor, systemActor } from '../common/actor.js';
-import { createCertificateSummaryLoader, createOrganizationLoader } from '../organizations/organization.loaders.js';
+import type { Actor } from '../common/actor.js';
 
-/** Per-request state: who is acting, and loaders that batch and cache reads for this request only. */
+/**
+ * Loaders that batch and cache reads for one request, by name. Each domain module adds its own to
+ * this interface (declaration merging) and creates them in its `createLoaders`.
+ */
+export interface Loaders {}
+
+/** Per-request state: who is acting, and the request's loaders. */
 export interface RequestContext {
   actor: Actor;
-  loaders: {
-    organization: ReturnType<typeof createOrganizationLoader>;
-    applicationsByOrganization: ReturnType<typeof createApplicationsByOrganizationLoader>;
-    certificate: ReturnType<typeof createCertificateLoader>;
-    applicationsByCertificate: ReturnType<typeof createApplicationsByCertificateLoader>;
-    certificateChangesByApplication: ReturnType<typeof createCertificateChangesByApplicationLoader>;
-    certificateSummary: ReturnType<typeof createCertificateSummaryLoader>;
-  };
-}
-
-export function createRequestContext(dataSource: DataSource): RequestContext {
-  return {
-    actor: systemActor,
-    loaders: {
-      organization: createOrganizationLoader(dataSource),
-      applicationsByOrganization: createApplicationsByOrganizationLoader(dataSource),
-      certificate: createCertificateLoader(dataSource),
-      applicationsByCertificate: createApplicationsByCertificateLoader(dataSource),
-      certificateChangesByApplication: createCertificateChangesByApplicationLoader(dataSource),
-      certificateSummary: createCertificateSummaryLoader(dataSource),
-    },
-  };
+  loaders: Loaders;
 }

@@ -41,6 +41,16 @@ function hex(fingerprint: string): string {
   return fingerprint.replaceAll(':', '').toUpperCase();
 }
 
+/** A certificate parsed once, with what the server records of it, for every step that follows to share. */
+export interface ParsedCertificate {
+  x509: X509Certificate;
+  metadata: CertificateMetadata;
+}
+
+export function parseCertificate(certificate: X509Certificate): ParsedCertificate {
+  return { x509: certificate, metadata: readCertificateMetadata(certificate) };
+}
+
 export function readCertificateMetadata(certificate: X509Certificate): CertificateMetadata {
   const key = certificate.publicKey;
   const details = key.asymmetricKeyDetails ?? {};

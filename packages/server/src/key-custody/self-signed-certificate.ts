@@ -1,6 +1,7 @@
 import { generateKeyPair, sign, X509Certificate } from 'node:crypto';
 import { promisify } from 'node:util';
 import forge from 'node-forge';
+import { parseCertificate, type ParsedCertificate } from './certificate-metadata.js';
 
 const generateRsaKeyPair = promisify(generateKeyPair);
 
@@ -18,7 +19,7 @@ export interface SelfSignedCertificateRequest {
 }
 
 export interface GeneratedCertificate {
-  certificate: X509Certificate;
+  certificate: ParsedCertificate;
   /** PKCS#8 DER of the private key. */
   privateKeyDer: Buffer;
 }
@@ -54,5 +55,5 @@ export async function generateSelfSignedCertificate(request: SelfSignedCertifica
   const toBeSigned = Buffer.from(forge.asn1.toDer(getTBSCertificate(certificate)).getBytes(), 'binary');
   certificate.signature = sign('sha256', toBeSigned, privateKey).toString('binary');
   const der = Buffer.from(forge.asn1.toDer(forge.pki.certificateToAsn1(certificate)).getBytes(), 'binary');
-  return { certificate: new X509Certificate(der), privateKeyDer: privateKey.export({ type: 'pkcs8', format: 'der' }) };
+  return { certificate: parseCertificate(new X509Certificate(der)), privateKeyDer: privateKey.export({ type: 'pkcs8', format: 'der' }) };
 }

@@ -6,7 +6,7 @@ import type { CertificateSummary } from './certificate-summary.type.js';
 import { Organization } from './organization.entity.js';
 
 /** Batches organization look-ups of one request into one statement. */
-export function createOrganizationLoader(dataSource: DataSource): DataLoader<string, Organization | null> {
+function createOrganizationLoader(dataSource: DataSource): DataLoader<string, Organization | null> {
   return rowLoader((ids) => dataSource.getRepository(Organization).findBy({ id: In(ids) }), (row) => row.id);
 }
 
@@ -14,7 +14,7 @@ export function createOrganizationLoader(dataSource: DataSource): DataLoader<str
  * Counts applications by certificate state for every organization a request touches, in one
  * aggregate statement — the same rules as `certificateStatus` in @bam/shared, evaluated by the database.
  */
-export function createCertificateSummaryLoader(dataSource: DataSource): DataLoader<string, CertificateSummary> {
+function createCertificateSummaryLoader(dataSource: DataSource): DataLoader<string, CertificateSummary> {
   return new DataLoader(async (organizationIds) => {
     const rows: (Record<keyof CertificateSummary, number> & { organizationId: string })[] = await dataSource.query(
       `SELECT application.organization_id AS "organizationId",
@@ -36,4 +36,9 @@ export function createCertificateSummaryLoader(dataSource: DataSource): DataLoad
     const none = { applications: 0, configured: 0, notConfigured: 0, valid: 0, expiringSoon: 0, expired: 0, notYetValid: 0 };
     return organizationIds.map((id) => byOrganization.get(id) ?? none);
   });
+}
+
+/** The organization domain's loaders for one request. */
+export function createOrganizationLoaders(dataSource: DataSource) {
+  return { organization: createOrganizationLoader(dataSource), certificateSummary: createCertificateSummaryLoader(dataSource) };
 }

@@ -1,6 +1,7 @@
 import { Arg, Args, ArgsType, Ctx, Field, FieldResolver, ID, InputType, Int, Query, Resolver, Root } from 'type-graphql';
 import { BackupApplication } from '../applications/backup-application.entity.js';
-import { ConnectionType } from '../graphql/pagination.js';
+import type { Services } from '../domain-module.js';
+import { ConnectionType } from '../graphql/connection.type.js';
 import type { RequestContext } from '../graphql/request-context.js';
 import { CertificateSummary } from './certificate-summary.type.js';
 import { Organization } from './organization.entity.js';
@@ -28,7 +29,11 @@ class OrganizationsArgs {
 
 @Resolver(() => Organization)
 export class OrganizationResolver {
-  constructor(private readonly organizationService: OrganizationService) {}
+  private readonly organizationService: OrganizationService;
+
+  constructor({ organizations }: Services) {
+    this.organizationService = organizations;
+  }
 
   @Query(() => OrganizationConnection, { description: 'Organizations known to this server, ordered by name.' })
   organizations(@Args(() => OrganizationsArgs) { first, after, filter }: OrganizationsArgs) {

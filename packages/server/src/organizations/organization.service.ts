@@ -3,12 +3,10 @@ import type { DataSource } from 'typeorm';
 import { DomainError } from '../common/domain-error.js';
 import { containsPattern } from '../common/like-pattern.js';
 import { isUuid } from '../common/uuid.js';
-import { type Connection, decodeCursor, encodeCursor, pageSize } from '../graphql/pagination.js';
+import { type Connection, decodeCursor, encodeCursor, type PageRequest, pageSize } from '../common/cursor-pagination.js';
 import { Organization } from './organization.entity.js';
 
-export interface OrganizationListOptions {
-  first?: number | null;
-  after?: string | null;
+export interface OrganizationListOptions extends PageRequest {
   nameContains?: string | null;
 }
 

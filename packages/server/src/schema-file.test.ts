@@ -9,7 +9,7 @@ import {
   isIntrospectionType,
 } from 'graphql';
 import { describe, expect, it } from 'vitest';
-import { buildApiSchema } from './schema.js';
+import { buildAppSchema } from './app.js';
 import { printApiSchema, schemaFilePath } from './schema-file.js';
 
 describe('the API schema', () => {
@@ -18,7 +18,7 @@ describe('the API schema', () => {
   });
 
   it('describes every type, field, argument and enum value, so the playground documents the API', async () => {
-    const schema = await buildApiSchema();
+    const schema = await buildAppSchema();
     const undocumented: string[] = [];
     const check = (description: string | null | undefined, where: string) => {
       if (!description?.trim()) undocumented.push(where);

@@ -1,0 +1,75 @@
+import type { GraphQLSchema } from 'graphql';
+import { applicationsModule } from './applications/applications.module.js';
+import { certificatesModule } from './certificates/certificates.module.js';
+import { systemActor } from './common/actor.js';
+import type { Config } from './config/config.js';
+import { type Database, openDatabase } from './database/database.js';
+import { migrations as schemaHistory } from './database/migrations.js';
+import type { DomainModule, ResolverClass, Services } from './domain-module.js';
+import { buildApiSchema } from './graphql/build-schema.js';
+import type { Loaders, RequestContext } from './graphql/request-context.js';
+import { keyCustodyModule } from './key-custody/key-custody.module.js';
+import type { Logger } from './logging/logger.js';
+import { organizationsModule } from './organizations/organizations.module.js';
+
+/**
+ * The composition root: every domain of the server, in the order their services are created (a
+ * module may use the services of those before it). Adding a domain is one folder and one line here.
+ */
+export const modules: readonly DomainModule[] = [organizationsModule, applicationsModule, keyCustodyModule, certificatesModule];
+
+/** The server's parts, assembled from the modules, before any transport serves them. */
+export interface App {
+  database: Database;
+  services: Services;
+  /** Per-request state: the actor and fresh loaders of every module. */
+  createRequestContext(): RequestContext;
+  /** Stops the modules' services (after in-flight work), then closes the database. */
+  close(): Promise<void>;
+}
+
+/** Opens the database with every module's entities and migrations, then starts every module's services. */
+export async function openApp(config: Config, logger: Logger, onLockCompromised: (error: Error) => void): Promise<App> {
+  const database = await openDatabase(
+    config,
+    logger,
+    {
+      entities: modules.flatMap((module) => module.entities ?? []),
+      migrations: [...schemaHistory, ...modules.flatMap((module) => module.migrations ?? [])],
+    },
+    onLockCompromised,
+  );
+  const { dataSource } = database;
+  const closers: (() => Promise<void>)[] = [];
+  const close = async () => {
+    for (const closeOne of closers.splice(0).reverse()) await closeOne();
+    await database.close();
+  };
+
+  try {
+    const services = {} as Services;
+    for (const module of modules) {
+      Object.assign(services, await module.createServices?.({ dataSource, config, logger, services, onClose: (closeOne) => closers.push(closeOne) }));
+    }
+    return {
+      database,
+      services,
+      createRequestContext: () => ({
+        actor: systemActor,
+        loaders: Object.assign({}, ...modules.map((module) => module.createLoaders?.(dataSource))) as Loaders,
+      }),
+      close,
+    };
+  } catch (error) {
+    await close();
+    throw error;
+  }
+}
+
+/** The API schema from every module's resolvers. Without services it can only be printed (see `schema.graphql`). */
+export function buildAppSchema(services?: Services): Promise<GraphQLSchema> {
+  const classes = modules.flatMap((module) => module.resolvers ?? []);
+  if (!services) return buildApiSchema({ classes });
+  const instances = new Map<ResolverClass, object>(classes.map((resolverClass) => [resolverClass, new resolverClass(services)]));
+  return buildApiSchema({ classes, instanceOf: (resolverClass) => instances.get(resolverClass)! });
+}

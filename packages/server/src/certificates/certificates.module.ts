@@ -1,0 +1,44 @@
+import type { DomainModule } from '../domain-module.js';
+import { createPfxWorkerPool } from '../pfx/pfx-worker-pool.js';
+import { CertificateChange } from './certificate-change.entity.js';
+import { CertificateChangeResolver } from './certificate-change.resolver.js';
+import { CertificateStoreResolver } from './certificate-store.resolver.js';
+import { CertificateStoreService } from './certificate-store.service.js';
+import { Certificate } from './certificate.entity.js';
+import { createCertificateLoaders } from './certificate.loaders.js';
+import { CertificateResolver } from './certificate.resolver.js';
+import { UpdateCertificateResolver } from './update-certificate.mutation.js';
+import { UpdateCertificateService } from './update-certificate.service.js';
+
+declare module '../domain-module.js' {
+  interface Services {
+    certificateStore: CertificateStoreService;
+    certificateUpdates: UpdateCertificateService;
+  }
+}
+declare module '../graphql/request-context.js' {
+  interface Loaders extends ReturnType<typeof createCertificateLoaders> {}
+}
+
+/** The certificate store of this server, and setting certificates on applications with their history. */
+export const certificatesModule: DomainModule = {
+  name: 'certificates',
+  entities: [Certificate, CertificateChange],
+  resolvers: [CertificateResolver, CertificateChangeResolver, CertificateStoreResolver, UpdateCertificateResolver],
+  createServices({ dataSource, config, logger, services, onClose }) {
+    const pfxReader = createPfxWorkerPool({ maxThreads: config.pfxWorkerThreads });
+    onClose(() => pfxReader.close());
+    const certificateStore = new CertificateStoreService(
+      dataSource,
+      services.privateKeyVault,
+      pfxReader,
+      logger.child({ component: 'certificate-store' }),
+      config.pfxMaxBytes,
+    );
+    return {
+      certificateStore,
+      certificateUpdates: new UpdateCertificateService(dataSource, certificateStore, logger.child({ component: 'certificates' })),
+    };
+  },
+  createLoaders: createCertificateLoaders,
+};

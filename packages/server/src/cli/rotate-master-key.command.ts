@@ -1,0 +1,28 @@
+import { openPrivateKeyVault, reencryptPrivateKeys } from '../key-custody/master-key-rotation.js';
+import { rotateMasterKeyFile } from '../key-custody/private-key-vault.js';
+import type { Command } from './command.js';
+import { withApp } from './with-app.js';
+
+export const rotateMasterKeyCommand: Command = {
+  name: 'rotate-master-key',
+  usage: `  rotate-master-key              Replace the master key file with a new key and re-encrypt every
+                                 private key under it. Back up the new key file afterwards.`,
+  async run(context) {
+    const { config, logger } = context;
+    if (config.masterKey.current) {
+      throw new Error(
+        'MASTER_KEY is set: rotate by setting MASTER_KEY to a new key and MASTER_KEY_PREVIOUS to the old one, then start the server once.',
+      );
+    }
+    // Opening the app first proves every stored key opens with the current master key (or a retired one).
+    await withApp(context, async ({ database }) => {
+      const { retiredFile } = await rotateMasterKeyFile(config.masterKey.file);
+      const vault = await openPrivateKeyVault(database.dataSource, config.masterKey, logger);
+      const count = await reencryptPrivateKeys(database.dataSource, vault, logger);
+      console.log(
+        `Master key rotated: ${count} private key(s) re-encrypted. Back up ${config.masterKey.file} now; ` +
+          `then delete ${retiredFile}, which is no longer needed.`,
+      );
+    });
+  },
+};
