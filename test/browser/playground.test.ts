@@ -29,7 +29,9 @@ it('serves a working GraphQL playground that makes no request outside the server
   page.on('request', (request) => requested.push(request.url()));
 
   // GraphiQL runs queries once it has the schema: wait for its introspection before pressing Run.
-  const introspected = page.waitForResponse((response) => response.url().endsWith('/graphql') && /IntrospectionQuery/.test(response.request().postData() ?? ''));
+  const introspected = page.waitForResponse(
+    (response) => response.url().endsWith('/graphql') && /IntrospectionQuery/.test(response.request().postData() ?? ''),
+  );
   await page.goto(`${baseUrl}/graphql`);
   expect(new URL(page.url()).pathname).toBe('/playground');
   await introspected;

@@ -90,7 +90,10 @@ describe('web console', () => {
     await ui.row('Contoso Backup 04').waitFor();
     await ui.screenshot('manager');
 
-    await ui.row('Contoso Backup 04').getByRole('button', { name: /Not configured/ }).click();
+    await ui
+      .row('Contoso Backup 04')
+      .getByRole('button', { name: /Not configured/ })
+      .click();
     await ui.wizard.waitFor();
     await ui.wizard.getByRole('radio', { name: /Import certificate from a PFX file/ }).check();
     await ui.screenshot('wizard-source');
@@ -140,7 +143,10 @@ describe('web console', () => {
   it('updates a certificate from the certificate store, where unusable certificates are disabled with the reason', async () => {
     const { page, ui } = await openConsole('console-store');
     await ui.openManagerByRightClick('contoso.onmicrosoft.com');
-    await ui.row('Contoso Backup 03').getByRole('button', { name: /Configured/ }).click();
+    await ui
+      .row('Contoso Backup 03')
+      .getByRole('button', { name: /Configured/ })
+      .click();
     await ui.wizard.getByRole('radio', { name: /Select certificate from the Certificate Store/ }).check();
     await ui.wizard.getByRole('button', { name: 'Next >' }).click();
 

@@ -62,7 +62,15 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
         // No cache hints are used; the cache-control plugin would only cost throughput.
         ApolloServerPluginCacheControlDisabled(),
         operationLogPlugin(logger.child({ component: 'graphql' })),
-        { async serverWillStart() { return { async drainServer() { await webSockets.dispose(); } }; } },
+        {
+          async serverWillStart() {
+            return {
+              async drainServer() {
+                await webSockets.dispose();
+              },
+            };
+          },
+        },
       ],
     });
     await apollo.start();

@@ -10,8 +10,7 @@ export const errorMessages: Record<ErrorCode, string> = {
   [ErrorCode.INVALID_PAGE_SIZE]: 'The page size must be between 1 and 100.',
   [ErrorCode.APPLICATION_SELECTION_EMPTY]: 'Select at least one application.',
   [ErrorCode.APPLICATION_SELECTION_DUPLICATE]: 'An application is listed more than once. List each application once.',
-  [ErrorCode.APPLICATION_NOT_FOUND]:
-    'An application is not in the backup configuration. It may have been removed already; refresh the list.',
+  [ErrorCode.APPLICATION_NOT_FOUND]: 'An application is not in the backup configuration. It may have been removed already; refresh the list.',
   [ErrorCode.APPLICATION_IN_OTHER_ORGANIZATION]: 'An application belongs to another organization than the one selected.',
   [ErrorCode.PFX_EMPTY]: 'The file is empty. Choose the PFX file exported with the certificate and its private key.',
   [ErrorCode.PFX_TOO_LARGE]: 'The file is too large to be a PFX certificate file. Check that you chose the right file.',
@@ -25,8 +24,7 @@ export const errorMessages: Record<ErrorCode, string> = {
     'The PFX file is protected with an algorithm this server does not support. Export it again with AES-256 (the OpenSSL 3 default) or 3DES.',
   [ErrorCode.PFX_NO_CERTIFICATE]: 'The PFX file holds no certificate.',
   [ErrorCode.PFX_MULTIPLE_KEYS]: 'The PFX file holds more than one private key. Export only the certificate you want to use, with its key.',
-  [ErrorCode.CERTIFICATE_NO_PRIVATE_KEY]:
-    'The certificate has no private key. Export it again with its private key ("Yes, export the private key").',
+  [ErrorCode.CERTIFICATE_NO_PRIVATE_KEY]: 'The certificate has no private key. Export it again with its private key ("Yes, export the private key").',
   [ErrorCode.CERTIFICATE_KEY_MISMATCH]: 'The private key does not belong to the certificate. Export the certificate together with its own key.',
   [ErrorCode.CERTIFICATE_KEY_NOT_RSA]: 'The certificate key is not an RSA key. Microsoft Entra applications need an RSA key.',
   [ErrorCode.CERTIFICATE_KEY_TOO_SMALL]: 'The RSA key is shorter than 2048 bits. Use a certificate with a key of 2048 bits or more.',
@@ -34,8 +32,7 @@ export const errorMessages: Record<ErrorCode, string> = {
   [ErrorCode.CERTIFICATE_NOT_YET_VALID]: 'The certificate is not valid yet. Use a certificate whose validity period has started.',
   [ErrorCode.CERTIFICATE_KEY_NOT_EXPORTABLE]:
     'The private key of this certificate is not exportable. Import the certificate again and mark its key as exportable.',
-  [ErrorCode.CERTIFICATE_NOT_IN_PERSONAL_STORE]:
-    'This is a chain (intermediate or root) certificate. Choose a certificate from the Personal store.',
+  [ErrorCode.CERTIFICATE_NOT_IN_PERSONAL_STORE]: 'This is a chain (intermediate or root) certificate. Choose a certificate from the Personal store.',
   [ErrorCode.STORE_CERTIFICATE_NOT_FOUND]: 'The certificate is not in the certificate store. It may have been removed; refresh the list.',
   [ErrorCode.STORE_CERTIFICATE_IN_USE]: 'The certificate is used by an application. Give those applications another certificate first.',
   [ErrorCode.STORE_CERTIFICATE_EXISTS]: 'This certificate is already in the certificate store.',

@@ -4,8 +4,7 @@ import type { Certificate } from '../certificates/certificate.entity.js';
 import type { Organization } from '../organizations/organization.entity.js';
 
 @ObjectType({
-  description:
-    'A Microsoft Entra application of an organization that the backup server signs in as, app-only, with a certificate.',
+  description: 'A Microsoft Entra application of an organization that the backup server signs in as, app-only, with a certificate.',
 })
 @Entity('backup_applications')
 @Unique('backup_applications_organization_application_key', ['organizationId', 'applicationId'])

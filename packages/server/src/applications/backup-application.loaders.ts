@@ -9,12 +9,18 @@ function applicationsWhere(dataSource: DataSource, where: FindOptionsWhere<Backu
 
 /** Batches the application lists of all organizations a request touches into one statement. */
 function createApplicationsByOrganizationLoader(dataSource: DataSource): DataLoader<string, BackupApplication[]> {
-  return groupLoader((ids) => applicationsWhere(dataSource, { organizationId: In(ids) }), (row) => row.organizationId);
+  return groupLoader(
+    (ids) => applicationsWhere(dataSource, { organizationId: In(ids) }),
+    (row) => row.organizationId,
+  );
 }
 
 /** Batches "which applications use this certificate" for all certificates a request touches. */
 function createApplicationsByCertificateLoader(dataSource: DataSource): DataLoader<string, BackupApplication[]> {
-  return groupLoader((ids) => applicationsWhere(dataSource, { certificateId: In(ids) }), (row) => row.certificateId);
+  return groupLoader(
+    (ids) => applicationsWhere(dataSource, { certificateId: In(ids) }),
+    (row) => row.certificateId,
+  );
 }
 
 /** The application domain's loaders for one request. */

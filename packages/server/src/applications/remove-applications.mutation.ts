@@ -38,9 +38,8 @@ export class RemoveApplicationsResolver {
     @Arg('input', () => RemoveApplicationsInput, { description: 'The organization and the applications to remove.' }) input: RemoveApplicationsInput,
     @Ctx() { actor }: RequestContext,
   ): Promise<RemoveApplicationsPayload> {
-    return toPayload(
-      async () => ({ removedApplications: await this.applications.remove(input.organizationId, input.applicationIds, actor) }),
-      { removedApplications: [] },
-    );
+    return toPayload(async () => ({ removedApplications: await this.applications.remove(input.organizationId, input.applicationIds, actor) }), {
+      removedApplications: [],
+    });
   }
 }

@@ -7,7 +7,9 @@ import { CertificateChange } from './certificate-change.entity.js';
 export function createCertificateChangesByApplicationLoader(dataSource: DataSource): DataLoader<string, CertificateChange[]> {
   return groupLoader(
     (applicationIds) =>
-      dataSource.getRepository(CertificateChange).find({ where: { backupApplicationId: In(applicationIds) }, order: { changedAt: 'DESC', id: 'ASC' } }),
+      dataSource
+        .getRepository(CertificateChange)
+        .find({ where: { backupApplicationId: In(applicationIds) }, order: { changedAt: 'DESC', id: 'ASC' } }),
     (row) => row.backupApplicationId,
   );
 }

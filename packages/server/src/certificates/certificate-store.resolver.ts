@@ -104,7 +104,8 @@ export class CertificateStoreResolver {
 
   @Query(() => [Certificate], { description: 'The certificate store of this server: Personal certificates first, then chain certificates.' })
   certificateStore(
-    @Arg('filter', () => CertificateStoreFilter, { nullable: true, description: 'Only certificates that match.' }) filter?: CertificateStoreFilter | null,
+    @Arg('filter', () => CertificateStoreFilter, { nullable: true, description: 'Only certificates that match.' })
+    filter?: CertificateStoreFilter | null,
   ) {
     return this.store.list(filter ?? {});
   }
@@ -121,19 +122,27 @@ export class CertificateStoreResolver {
 
   @Mutation(() => ImportCertificatePayload, { description: 'Imports a PFX file (certificate, chain and private key) into the certificate store.' })
   importCertificate(
-    @Arg('input', () => ImportCertificateInput, { description: 'The file, its password and whether the key is exportable.' }) input: ImportCertificateInput,
+    @Arg('input', () => ImportCertificateInput, { description: 'The file, its password and whether the key is exportable.' })
+    input: ImportCertificateInput,
     @Ctx() { actor }: RequestContext,
   ): Promise<ImportCertificatePayload> {
     return toPayload<Omit<ImportCertificatePayload, 'errors'>>(
       async () => {
         const file = await input.file;
-        return this.store.importPfx(file.content, input.password ?? '', { keyExportable: input.keyExportable, source: CertificateSource.PFX_IMPORT }, actor);
+        return this.store.importPfx(
+          file.content,
+          input.password ?? '',
+          { keyExportable: input.keyExportable, source: CertificateSource.PFX_IMPORT },
+          actor,
+        );
       },
       { certificate: null, chain: [] },
     );
   }
 
-  @Mutation(() => GenerateCertificatePayload, { description: 'Generates a self-signed RSA certificate with its private key into the Personal store.' })
+  @Mutation(() => GenerateCertificatePayload, {
+    description: 'Generates a self-signed RSA certificate with its private key into the Personal store.',
+  })
   generateCertificate(
     @Arg('input', () => GenerateCertificateInput, { description: 'Subject, validity and key of the certificate.' }) input: GenerateCertificateInput,
     @Ctx() { actor }: RequestContext,

@@ -156,13 +156,14 @@ export class CertificateStoreService {
   /** Removes a certificate from the store; refused while an application uses it. */
   async remove(id: string, actor: Actor): Promise<Certificate> {
     const removed = await this.dataSource.transaction(async (manager) => {
-      const certificate = isUuid(id)
-        ? await manager.findOne(Certificate, { where: { id }, lock: { mode: 'pessimistic_write' } })
-        : null;
+      const certificate = isUuid(id) ? await manager.findOne(Certificate, { where: { id }, lock: { mode: 'pessimistic_write' } }) : null;
       if (!certificate) throw new DomainError(ErrorCode.STORE_CERTIFICATE_NOT_FOUND, [id]);
       const users = await manager.find(BackupApplication, { where: { certificateId: id }, select: { applicationId: true } });
       if (users.length > 0) {
-        throw new DomainError(ErrorCode.STORE_CERTIFICATE_IN_USE, users.map((application) => application.applicationId));
+        throw new DomainError(
+          ErrorCode.STORE_CERTIFICATE_IN_USE,
+          users.map((application) => application.applicationId),
+        );
       }
       await manager.delete(Certificate, { id });
       return certificate;
@@ -185,7 +186,8 @@ export class CertificateStoreService {
     const { thumbprint } = pfx.certificate.metadata;
     const sealed = pfx.privateKey ? this.vault.seal(pfx.privateKey, thumbprint) : null;
     const chain: Certificate[] = [];
-    for (const authority of pfx.chain) chain.push((await insertIfAbsent(manager, authority, { store: chainStore(authority), source: options.source })).row);
+    for (const authority of pfx.chain)
+      chain.push((await insertIfAbsent(manager, authority, { store: chainStore(authority), source: options.source })).row);
 
     const { row, created } = await insertIfAbsent(manager, pfx.certificate, {
       store: CertificateStoreName.PERSONAL,

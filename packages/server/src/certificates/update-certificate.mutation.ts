@@ -71,7 +71,8 @@ export class UpdateCertificateResolver {
       'Sets a certificate — from the certificate store or from a PFX file — on one or many applications of an organization, all or nothing.',
   })
   updateCertificate(
-    @Arg('input', () => UpdateCertificateInput, { description: 'Organization, applications and the certificate source.' }) input: UpdateCertificateInput,
+    @Arg('input', () => UpdateCertificateInput, { description: 'Organization, applications and the certificate source.' })
+    input: UpdateCertificateInput,
     @Ctx() { actor }: RequestContext,
   ): Promise<UpdateCertificatePayload> {
     return toPayload<Omit<UpdateCertificatePayload, 'errors'>>(

@@ -124,7 +124,11 @@ function checkExpectations(applications: BackupApplication[], targets: readonly 
     const actual = application.certificateId ? (current.get(application.certificateId)?.thumbprint ?? null) : null;
     return (expected === null ? null : expected.replace(/[\s:]/g, '').toUpperCase()) !== actual;
   });
-  if (conflicts.length > 0) throw new DomainError(ErrorCode.CERTIFICATE_CONFLICT, conflicts.map((application) => application.applicationId));
+  if (conflicts.length > 0)
+    throw new DomainError(
+      ErrorCode.CERTIFICATE_CONFLICT,
+      conflicts.map((application) => application.applicationId),
+    );
 }
 
 async function lockStoreCertificate(manager: EntityManager, id: string): Promise<Certificate> {

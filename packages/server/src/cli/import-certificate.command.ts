@@ -17,7 +17,7 @@ export const importCertificateCommand: Command = {
     const [filePath] = context.positionals;
     if (!filePath) throw new Error('import-certificate needs the path of a PFX file.');
     const file = await fs.readFile(filePath);
-    const password = context.flags['password-stdin'] ? ((await text(process.stdin)).split(/\r?\n/)[0] ?? '') : (process.env.PFX_PASSWORD ?? '');
+    const password = context.flags['password-stdin'] ? ((await text(process.stdin)).split(/\r?\n/)[0] ?? '') : context.config.pfxPassword;
     await withApp(context, async ({ services }) => {
       const { certificate, chain } = await services.certificateStore.importPfx(
         file,

@@ -10,9 +10,7 @@ const masterKey = z
   .string()
   .refine((value) => Buffer.from(value, 'base64').length === 32, 'must be 32 random bytes, base64-encoded (openssl rand -base64 32)');
 
-const booleanFlag = z
-  .enum(['true', 'false', '1', '0', 'yes', 'no'])
-  .transform((value) => value === 'true' || value === '1' || value === 'yes');
+const booleanFlag = z.enum(['true', 'false', '1', '0', 'yes', 'no']).transform((value) => value === 'true' || value === '1' || value === 'yes');
 
 /** Environment variables the server reads; `.env.example` documents each. */
 const environmentSchema = z.object({
@@ -27,15 +25,26 @@ const environmentSchema = z.object({
   DATABASE_POOL_SIZE: z.coerce.number().int().min(1).max(100).default(10),
   DEMO_DATA: booleanFlag.default(false),
   WEB_DIST_DIR: z.string().min(1).default(path.join(serverPackageRoot, '../web/dist')),
-  PFX_MAX_BYTES: z.coerce.number().int().min(1024).max(64 * 1024 * 1024).default(1024 * 1024),
+  PFX_MAX_BYTES: z.coerce
+    .number()
+    .int()
+    .min(1024)
+    .max(64 * 1024 * 1024)
+    .default(1024 * 1024),
   PFX_WORKER_THREADS: z.coerce.number().int().min(1).max(64).default(2),
   MASTER_KEY: masterKey.optional(),
   MASTER_KEY_PREVIOUS: z
     .string()
-    .transform((value) => value.split(',').map((key) => key.trim()).filter(Boolean))
+    .transform((value) =>
+      value
+        .split(',')
+        .map((key) => key.trim())
+        .filter(Boolean),
+    )
     .pipe(z.array(masterKey))
     .optional(),
   MASTER_KEY_FILE: z.string().min(1).optional(),
+  PFX_PASSWORD: z.string().optional(),
 });
 
 export interface Config {
@@ -63,6 +72,8 @@ export interface Config {
     previous: Buffer[];
     file: string;
   };
+  /** Password of the file `cli.js import-certificate` imports, when not read from standard input. Secret: never logged. */
+  pfxPassword: string;
 }
 
 export class ConfigError extends Error {
@@ -94,5 +105,6 @@ export function loadConfig(environment: NodeJS.ProcessEnv = process.env): Config
       previous: (env.MASTER_KEY_PREVIOUS ?? []).map((key) => Buffer.from(key, 'base64')),
       file: path.resolve(env.MASTER_KEY_FILE ?? path.join(env.DATA_DIR, 'master.key')),
     },
+    pfxPassword: env.PFX_PASSWORD ?? '',
   };
 }

@@ -41,9 +41,21 @@ const demoOrganizations: DemoOrganization[] = [
     tenantId: '6a1d8c5e-2f4b-4c1e-9d3a-0b7e5f2c8a41',
     region: 'Worldwide',
     applications: [
-      { displayName: 'Contoso Backup 01', applicationId: '1f0c6b2a-7d3e-4a59-8b1c-2e4d6f8a0b13', certificate: { validFromDays: -30, validToDays: 335 } },
-      { displayName: 'Contoso Backup 02', applicationId: '2a7e9c4d-1b3f-4e6a-9c8d-5f0b2d4e6a25', certificate: { validFromDays: -353, validToDays: 12 } },
-      { displayName: 'Contoso Backup 03', applicationId: '3b8f0d5e-2c4a-4f7b-8d9e-6a1c3e5f7b37', certificate: { validFromDays: -385, validToDays: -20 } },
+      {
+        displayName: 'Contoso Backup 01',
+        applicationId: '1f0c6b2a-7d3e-4a59-8b1c-2e4d6f8a0b13',
+        certificate: { validFromDays: -30, validToDays: 335 },
+      },
+      {
+        displayName: 'Contoso Backup 02',
+        applicationId: '2a7e9c4d-1b3f-4e6a-9c8d-5f0b2d4e6a25',
+        certificate: { validFromDays: -353, validToDays: 12 },
+      },
+      {
+        displayName: 'Contoso Backup 03',
+        applicationId: '3b8f0d5e-2c4a-4f7b-8d9e-6a1c3e5f7b37',
+        certificate: { validFromDays: -385, validToDays: -20 },
+      },
       { displayName: 'Contoso Backup 04', applicationId: '4c9a1e6f-3d5b-4a8c-9e0f-7b2d4f6a8c49' },
     ],
   },
@@ -52,8 +64,16 @@ const demoOrganizations: DemoOrganization[] = [
     tenantId: '7b2e9d6f-3a5c-4d2f-8e4b-1c8f6a3d9b52',
     region: 'Europe',
     applications: [
-      { displayName: 'Fabrikam Exchange Backup', applicationId: '5d0b2f7a-4e6c-4b9d-8f1a-8c3e5a7b9d5b', certificate: { validFromDays: -10, validToDays: 720 } },
-      { displayName: 'Fabrikam SharePoint Backup', applicationId: '6e1c3a8b-5f7d-4c0e-9a2b-9d4f6b8c0e6d', certificate: { validFromDays: -340, validToDays: 25 } },
+      {
+        displayName: 'Fabrikam Exchange Backup',
+        applicationId: '5d0b2f7a-4e6c-4b9d-8f1a-8c3e5a7b9d5b',
+        certificate: { validFromDays: -10, validToDays: 720 },
+      },
+      {
+        displayName: 'Fabrikam SharePoint Backup',
+        applicationId: '6e1c3a8b-5f7d-4c0e-9a2b-9d4f6b8c0e6d',
+        certificate: { validFromDays: -340, validToDays: 25 },
+      },
       { displayName: 'Fabrikam Teams Backup', applicationId: '7f2d4b9c-6a8e-4d1f-8b3c-0e5a7c9d1f7f' },
     ],
   },
@@ -62,7 +82,11 @@ const demoOrganizations: DemoOrganization[] = [
     tenantId: '8c3f0e7a-4b6d-4e3a-9f5c-2d9a7b4e0c63',
     region: 'Asia Pacific',
     applications: [
-      { displayName: 'Northwind Backup', applicationId: '8a3e5c0d-7b9f-4e2a-9c4d-1f6b8d0e2a81', certificate: { validFromDays: -400, validToDays: -35 } },
+      {
+        displayName: 'Northwind Backup',
+        applicationId: '8a3e5c0d-7b9f-4e2a-9c4d-1f6b8d0e2a81',
+        certificate: { validFromDays: -400, validToDays: -35 },
+      },
       { displayName: 'Northwind Archive', applicationId: '9b4f6d1e-8c0a-4f3b-8d5e-2a7c9e1f3b93' },
     ],
   },

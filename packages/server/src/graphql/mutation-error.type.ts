@@ -25,10 +25,7 @@ export class MutationError {
 }
 
 /** Runs a mutation's work; expected failures become the payload's `errors`, anything else propagates. */
-export async function toPayload<Data extends object>(
-  work: () => Promise<Data>,
-  failure: Data,
-): Promise<Data & { errors: MutationError[] }> {
+export async function toPayload<Data extends object>(work: () => Promise<Data>, failure: Data): Promise<Data & { errors: MutationError[] }> {
   try {
     return { ...(await work()), errors: [] };
   } catch (error) {

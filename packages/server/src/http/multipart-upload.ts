@@ -24,7 +24,11 @@ export function multipartUpload({ maxFileBytes }: { maxFileBytes: number }): Req
 
     let parser: busboy.Busboy;
     try {
-      parser = busboy({ headers: request.headers, defParamCharset: 'utf8', limits: { fields: 2, files: 1, fileSize: maxFileBytes, fieldSize: 1024 * 1024 } });
+      parser = busboy({
+        headers: request.headers,
+        defParamCharset: 'utf8',
+        limits: { fields: 2, files: 1, fileSize: maxFileBytes, fieldSize: 1024 * 1024 },
+      });
     } catch {
       return refuse(response);
     }
@@ -81,7 +85,11 @@ export function multipartUpload({ maxFileBytes }: { maxFileBytes: number }): Req
       });
       stream.on('end', () => {
         if (stream.truncated) return;
-        upload.resolve({ filename: info.filename ?? 'upload.pfx', mimetype: info.mimeType ?? 'application/octet-stream', content: Buffer.concat(chunks) } satisfies UploadedFile as never);
+        upload.resolve({
+          filename: info.filename ?? 'upload.pfx',
+          mimetype: info.mimeType ?? 'application/octet-stream',
+          content: Buffer.concat(chunks),
+        } satisfies UploadedFile as never);
       });
     });
 

@@ -1,4 +1,4 @@
-import { X509Certificate } from 'node:crypto';
+import { type X509Certificate } from 'node:crypto';
 
 /** What the server records of a certificate, read from its DER encoding. */
 export interface CertificateMetadata {

@@ -101,7 +101,9 @@ async function readOrCreateKeyFile(file: string, logger: Logger, createIfMissing
     if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
   }
   if (!createIfMissing) {
-    throw new MasterKeyError(`The master key file ${file} is missing, but the database holds private keys sealed with it. Restore it from your backup.`);
+    throw new MasterKeyError(
+      `The master key file ${file} is missing, but the database holds private keys sealed with it. Restore it from your backup.`,
+    );
   }
   await fs.mkdir(path.dirname(file), { recursive: true, mode: 0o700 });
   const key = randomBytes(KEY_BYTES);

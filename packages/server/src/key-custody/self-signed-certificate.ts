@@ -38,10 +38,7 @@ export async function generateSelfSignedCertificate(request: SelfSignedCertifica
   certificate.validity.notBefore = request.notBefore;
   certificate.validity.notAfter = request.notAfter;
   // Least specific attribute first, as certificate authorities write names.
-  const name = [
-    ...(request.organization ? [{ shortName: 'O', value: request.organization }] : []),
-    { shortName: 'CN', value: request.commonName },
-  ];
+  const name = [...(request.organization ? [{ shortName: 'O', value: request.organization }] : []), { shortName: 'CN', value: request.commonName }];
   certificate.setSubject(name);
   certificate.setIssuer(name);
   certificate.setExtensions([

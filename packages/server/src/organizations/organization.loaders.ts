@@ -2,21 +2,29 @@ import { EXPIRING_SOON_DAYS } from '@bam/shared';
 import DataLoader from 'dataloader';
 import { type DataSource, In } from 'typeorm';
 import { rowLoader } from '../common/batch-loaders.js';
-import type { CertificateSummary } from './certificate-summary.type.js';
 import { Organization } from './organization.entity.js';
+
+/** An organization's applications counted by the state of their certificate (the API's `CertificateSummary`). */
+export type CertificateCounts = Record<
+  'applications' | 'configured' | 'notConfigured' | 'valid' | 'expiringSoon' | 'expired' | 'notYetValid',
+  number
+>;
 
 /** Batches organization look-ups of one request into one statement. */
 function createOrganizationLoader(dataSource: DataSource): DataLoader<string, Organization | null> {
-  return rowLoader((ids) => dataSource.getRepository(Organization).findBy({ id: In(ids) }), (row) => row.id);
+  return rowLoader(
+    (ids) => dataSource.getRepository(Organization).findBy({ id: In(ids) }),
+    (row) => row.id,
+  );
 }
 
 /**
  * Counts applications by certificate state for every organization a request touches, in one
  * aggregate statement — the same rules as `certificateStatus` in @bam/shared, evaluated by the database.
  */
-function createCertificateSummaryLoader(dataSource: DataSource): DataLoader<string, CertificateSummary> {
+function createCertificateSummaryLoader(dataSource: DataSource): DataLoader<string, CertificateCounts> {
   return new DataLoader(async (organizationIds) => {
-    const rows: (Record<keyof CertificateSummary, number> & { organizationId: string })[] = await dataSource.query(
+    const rows: (CertificateCounts & { organizationId: string })[] = await dataSource.query(
       `SELECT application.organization_id AS "organizationId",
          count(*)::int AS applications,
          count(certificate.id)::int AS configured,

@@ -26,7 +26,11 @@ export class OrganizationService {
       if (!isUuid(id)) throw new DomainError(ErrorCode.INVALID_CURSOR);
       query.andWhere('(organization.name, organization.id) > (:name, :id)', { name, id });
     }
-    const rows = await query.orderBy('organization.name', 'ASC').addOrderBy('organization.id', 'ASC').limit(size + 1).getMany();
+    const rows = await query
+      .orderBy('organization.name', 'ASC')
+      .addOrderBy('organization.id', 'ASC')
+      .limit(size + 1)
+      .getMany();
 
     const page = rows.slice(0, size);
     const edges = page.map((node) => ({ cursor: encodeCursor([node.name, node.id]), node }));

@@ -1,27 +1,16 @@
 import { createPrivateKey, X509Certificate } from 'node:crypto';
 import fs from 'node:fs/promises';
 import path from 'node:path';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { Certificate } from '../../src/certificates/certificate.entity.js';
 import { PrivateKeyVault } from '../../src/key-custody/private-key-vault.js';
 import { loadConfig } from '../../src/config/config.js';
 import { databaseSnapshot } from '../support/database-snapshot.js';
 import { chainPfx, daysFromNow, ecPfx, expiredPfx, opensslPfx, type PfxFixture, rsa1024Pfx, rsaCertificate } from '../support/pfx-fixtures.js';
-import { clearDatabase, seedOrganization } from '../support/seed.js';
-import { startTestServer, type TestServer } from '../support/test-server.js';
+import { seedOrganization } from '../support/seed.js';
+import { useTestServer } from '../support/test-server.js';
 
-let server: TestServer;
-
-beforeAll(async () => {
-  server = await startTestServer();
-});
-afterAll(async () => {
-  await server?.dispose();
-});
-beforeEach(async () => {
-  await clearDatabase(server.database.dataSource);
-});
-
+const server = useTestServer();
 const certificateFields = 'id thumbprint issuedTo issuedBy store hasPrivateKey keyExportable usable unusableReason keySize keyAlgorithm source';
 
 interface StoreCertificate {
@@ -144,7 +133,9 @@ describe('the certificate store query', () => {
 
 describe('generateCertificate', () => {
   const generate = (input: Record<string, unknown>) =>
-    server.graphql<{ generateCertificate: { certificate: (StoreCertificate & { notAfter: string; subject: string }) | null; errors: { code: string }[] } }>(
+    server.graphql<{
+      generateCertificate: { certificate: (StoreCertificate & { notAfter: string; subject: string }) | null; errors: { code: string }[] };
+    }>(
       `mutation($input: GenerateCertificateInput!) { generateCertificate(input: $input) { certificate { ${certificateFields} subject notAfter } errors { code } } }`,
       { input },
     );

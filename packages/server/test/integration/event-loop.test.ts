@@ -1,17 +1,8 @@
-import { afterAll, beforeAll, expect, it } from 'vitest';
+import { expect, it } from 'vitest';
 import { opensslPfx } from '../support/pfx-fixtures.js';
-import { clearDatabase } from '../support/seed.js';
-import { startTestServer, type TestServer } from '../support/test-server.js';
+import { useTestServer } from '../support/test-server.js';
 
-let server: TestServer;
-
-beforeAll(async () => {
-  server = await startTestServer();
-  await clearDatabase(server.database.dataSource);
-});
-afterAll(async () => {
-  await server?.dispose();
-});
+const server = useTestServer();
 
 /** Round trips of a trivial query, one after another, until `until` settles; their latencies in ms. */
 async function pingWhile(until: Promise<unknown>): Promise<number[]> {

@@ -97,9 +97,16 @@ describe.runIf(testDatabaseKind === 'postgres')('start-up and shutdown', () => {
 
     // A request whose body is still arriving when the signal comes: the server must wait for it.
     const body = JSON.stringify({ query: '{ organizations { edges { node { name } } } }' });
-    const request = http.request({ host: url.hostname, port: url.port, path: '/graphql', method: 'POST', headers: {
-      'content-type': 'application/json', 'content-length': Buffer.byteLength(body),
-    } });
+    const request = http.request({
+      host: url.hostname,
+      port: url.port,
+      path: '/graphql',
+      method: 'POST',
+      headers: {
+        'content-type': 'application/json',
+        'content-length': Buffer.byteLength(body),
+      },
+    });
     const response = new Promise<{ status: number; text: string }>((resolve, reject) => {
       request.on('response', (incoming) => {
         let text = '';

@@ -22,7 +22,10 @@ afterEach(async () => {
 async function workspace(): Promise<{ dataDir: string; databaseUrl: string }> {
   const dataDir = await fs.mkdtemp(path.join(os.tmpdir(), 'bam-keys-'));
   const database = await createTestDatabase();
-  cleanups.push(() => fs.rm(dataDir, { recursive: true, force: true }), () => database.drop());
+  cleanups.push(
+    () => fs.rm(dataDir, { recursive: true, force: true }),
+    () => database.drop(),
+  );
   return { dataDir, databaseUrl: database.url };
 }
 

@@ -1,25 +1,23 @@
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { clearDatabase, seedOrganization } from '../support/seed.js';
-import { type GraphQLResponse, startTestServer, type TestServer } from '../support/test-server.js';
+import { describe, expect, it } from 'vitest';
+import { seedOrganization } from '../support/seed.js';
+import { type GraphQLResponse, useTestServer } from '../support/test-server.js';
 
-let server: TestServer;
-
-beforeAll(async () => {
-  server = await startTestServer();
-});
-afterAll(async () => {
-  await server?.dispose();
-});
-beforeEach(async () => {
-  await clearDatabase(server.database.dataSource);
-});
-
+const server = useTestServer();
 const listQuery = /* GraphQL */ `
   query List($first: Int, $after: String, $filter: OrganizationFilter) {
     organizations(first: $first, after: $after, filter: $filter) {
       totalCount
-      pageInfo { hasNextPage endCursor }
-      edges { cursor node { id name } }
+      pageInfo {
+        hasNextPage
+        endCursor
+      }
+      edges {
+        cursor
+        node {
+          id
+          name
+        }
+      }
     }
   }
 `;
@@ -142,7 +140,11 @@ describe('organizations', () => {
     ]);
     await seedOrganization(server.database.dataSource, 'empty.onmicrosoft.com', []);
     const { data } = await server.graphql<{
-      organizations: { edges: { node: { name: string; certificateSummary: Record<string, number>; backupApplications: { certificate: { status: string } | null }[] } }[] };
+      organizations: {
+        edges: {
+          node: { name: string; certificateSummary: Record<string, number>; backupApplications: { certificate: { status: string } | null }[] };
+        }[];
+      };
     }>(`{ organizations { edges { node { name
       certificateSummary { applications configured notConfigured valid expiringSoon expired notYetValid }
       backupApplications { certificate { status } } } } } }`);
@@ -158,7 +160,15 @@ describe('organizations', () => {
     });
     const statuses = contoso!.backupApplications.map((application) => application.certificate?.status);
     expect(statuses.filter((status) => status === 'EXPIRING_SOON')).toHaveLength(contoso!.certificateSummary.expiringSoon!);
-    expect(empty!.certificateSummary).toEqual({ applications: 0, configured: 0, notConfigured: 0, valid: 0, expiringSoon: 0, expired: 0, notYetValid: 0 });
+    expect(empty!.certificateSummary).toEqual({
+      applications: 0,
+      configured: 0,
+      notConfigured: 0,
+      valid: 0,
+      expiringSoon: 0,
+      expired: 0,
+      notYetValid: 0,
+    });
   });
 
   it('answers null for an unknown or malformed organization id', async () => {

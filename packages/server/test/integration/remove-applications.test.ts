@@ -1,22 +1,15 @@
 import { randomUUID } from 'node:crypto';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
 import { BackupApplication } from '../../src/applications/backup-application.entity.js';
-import { clearDatabase, type SeededOrganization, seedOrganization } from '../support/seed.js';
-import { startTestServer, type TestServer } from '../support/test-server.js';
+import { type SeededOrganization, seedOrganization } from '../support/seed.js';
+import { useTestServer } from '../support/test-server.js';
 
-let server: TestServer;
+const server = useTestServer();
 let contoso: SeededOrganization;
 let fabrikam: SeededOrganization;
 
-beforeAll(async () => {
-  server = await startTestServer();
-});
-afterAll(async () => {
-  await server?.dispose();
-});
 beforeEach(async () => {
   const { dataSource } = server.database;
-  await clearDatabase(dataSource);
   contoso = await seedOrganization(dataSource, 'contoso.onmicrosoft.com', [
     { displayName: 'Contoso 1', certificate: { validFromDays: -1, validToDays: 100 } },
     { displayName: 'Contoso 2' },
@@ -29,8 +22,18 @@ beforeEach(async () => {
 const removeMutation = /* GraphQL */ `
   mutation Remove($input: RemoveApplicationsInput!) {
     removeApplications(input: $input) {
-      removedApplications { applicationId displayName certificate { thumbprint } }
-      errors { code message ids }
+      removedApplications {
+        applicationId
+        displayName
+        certificate {
+          thumbprint
+        }
+      }
+      errors {
+        code
+        message
+        ids
+      }
     }
   }
 `;
@@ -69,11 +72,7 @@ describe('removeApplications', () => {
       'query($id: ID!) { organization(id: $id) { backupApplications { displayName } } }',
       { id: contoso.organization.id },
     );
-    expect(next.data!.organization.backupApplications.map((application) => application.displayName)).toEqual([
-      'Contoso 2',
-      'Contoso 3',
-      'Contoso 4',
-    ]);
+    expect(next.data!.organization.backupApplications.map((application) => application.displayName)).toEqual(['Contoso 2', 'Contoso 3', 'Contoso 4']);
   });
 
   it('removes many applications at once, reporting them in the order asked, ids matched case-insensitively', async () => {

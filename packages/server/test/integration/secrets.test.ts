@@ -1,19 +1,11 @@
 import { createPrivateKey } from 'node:crypto';
-import { afterAll, beforeAll, expect, it } from 'vitest';
+import { expect, it } from 'vitest';
 import { opensslPfx, rsaCertificate } from '../support/pfx-fixtures.js';
-import { clearDatabase, seedOrganization } from '../support/seed.js';
-import { startTestServer, type TestServer } from '../support/test-server.js';
+import { seedOrganization } from '../support/seed.js';
+import { useTestServer } from '../support/test-server.js';
 
-let server: TestServer;
-
-beforeAll(async () => {
-  // trace: every SQL statement is logged too, the most a log can say.
-  server = await startTestServer({ environment: { LOG_LEVEL: 'trace' } });
-  await clearDatabase(server.database.dataSource);
-});
-afterAll(async () => {
-  await server?.dispose();
-});
+// trace: every SQL statement is logged too, the most a log can say.
+const server = useTestServer({ environment: { LOG_LEVEL: 'trace' } });
 
 it('never lets a private key or a PFX password reach an API response or a log line', async () => {
   const { organization, applications } = await seedOrganization(server.database.dataSource, 'contoso.onmicrosoft.com', [
@@ -28,7 +20,13 @@ it('never lets a private key or a PFX password reach an API response or a log li
   const update = (pfxPassword: string) =>
     server.upload(
       'mutation($input: UpdateCertificateInput!) { updateCertificate(input: $input) { applications { applicationId } errors { code message ids } } }',
-      { input: { organizationId: organization.id, applications: [{ applicationId: applications[0]!.applicationId }], pfx: { file: null, password: pfxPassword } } },
+      {
+        input: {
+          organizationId: organization.id,
+          applications: [{ applicationId: applications[0]!.applicationId }],
+          pfx: { file: null, password: pfxPassword },
+        },
+      },
       { path: 'variables.input.pfx.file', content: pfx.file },
     );
   record(await update(`${password}-wrong`));

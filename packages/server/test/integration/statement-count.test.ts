@@ -1,15 +1,8 @@
-import { afterAll, beforeAll, expect, it } from 'vitest';
+import { expect, it } from 'vitest';
 import { clearDatabase, seedOrganization } from '../support/seed.js';
-import { startTestServer, type TestServer } from '../support/test-server.js';
+import { useTestServer } from '../support/test-server.js';
 
-let server: TestServer;
-
-beforeAll(async () => {
-  server = await startTestServer();
-});
-afterAll(async () => {
-  await server?.dispose();
-});
+const server = useTestServer();
 
 const nestedList = /* GraphQL */ `
   {
@@ -18,8 +11,27 @@ const nestedList = /* GraphQL */ `
       edges {
         node {
           name
-          certificateSummary { applications expired expiringSoon }
-          backupApplications { displayName organization { name } certificate { thumbprint status usedBy { id } } certificateHistory { id } }
+          certificateSummary {
+            applications
+            expired
+            expiringSoon
+          }
+          backupApplications {
+            displayName
+            organization {
+              name
+            }
+            certificate {
+              thumbprint
+              status
+              usedBy {
+                id
+              }
+            }
+            certificateHistory {
+              id
+            }
+          }
         }
       }
     }

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
 import { Certificate } from '../../src/certificates/certificate.entity.js';
 import { databaseSnapshot } from '../support/database-snapshot.js';
 import {
@@ -17,22 +17,15 @@ import {
   rsaCertificate,
   truncatedFile,
 } from '../support/pfx-fixtures.js';
-import { clearDatabase, type SeededOrganization, seedOrganization } from '../support/seed.js';
-import { startTestServer, type TestServer } from '../support/test-server.js';
+import { type SeededOrganization, seedOrganization } from '../support/seed.js';
+import { useTestServer } from '../support/test-server.js';
 
-let server: TestServer;
+const server = useTestServer();
 let contoso: SeededOrganization;
 let fabrikam: SeededOrganization;
 
-beforeAll(async () => {
-  server = await startTestServer();
-});
-afterAll(async () => {
-  await server?.dispose();
-});
 beforeEach(async () => {
   const { dataSource } = server.database;
-  await clearDatabase(dataSource);
   contoso = await seedOrganization(dataSource, 'contoso.onmicrosoft.com', [
     { displayName: 'Contoso 1', certificate: { validFromDays: -10, validToDays: 20 } },
     { displayName: 'Contoso 2' },
@@ -46,11 +39,35 @@ const updateMutation = /* GraphQL */ `
     updateCertificate(input: $input) {
       applications {
         applicationId
-        certificate { thumbprint store hasPrivateKey keyExportable usable }
-        certificateHistory { thumbprint previousThumbprint source changedBy changedAt certificate { id } }
+        certificate {
+          thumbprint
+          store
+          hasPrivateKey
+          keyExportable
+          usable
+        }
+        certificateHistory {
+          thumbprint
+          previousThumbprint
+          source
+          changedBy
+          changedAt
+          certificate {
+            id
+          }
+        }
       }
-      certificate { id thumbprint notAfter keySize }
-      errors { code message ids }
+      certificate {
+        id
+        thumbprint
+        notAfter
+        keySize
+      }
+      errors {
+        code
+        message
+        ids
+      }
     }
   }
 `;
@@ -114,7 +131,13 @@ describe('updateCertificate from a PFX file', () => {
       expect(errors).toBeUndefined();
       expect(data!.updateCertificate.errors).toEqual([]);
       const [application] = data!.updateCertificate.applications;
-      expect(application!.certificate).toEqual({ thumbprint: pfx.thumbprint, store: 'PERSONAL', hasPrivateKey: true, keyExportable: true, usable: true });
+      expect(application!.certificate).toEqual({
+        thumbprint: pfx.thumbprint,
+        store: 'PERSONAL',
+        hasPrivateKey: true,
+        keyExportable: true,
+        usable: true,
+      });
       expect(application!.certificateHistory).toMatchObject([
         { thumbprint: pfx.thumbprint, previousThumbprint: previous, source: 'PFX_FILE', changedBy: 'system' },
       ]);
@@ -198,10 +221,13 @@ describe('updateCertificate from a PFX file', () => {
   it('accepts one file per request: a second file makes the request invalid', async () => {
     const pfx = opensslPfx();
     const form = new FormData();
-    form.append('operations', JSON.stringify({
-      query: updateMutation,
-      variables: { input: { organizationId: contoso.organization.id, applications: [target(0)], pfx: { file: null, password: pfx.password } } },
-    }));
+    form.append(
+      'operations',
+      JSON.stringify({
+        query: updateMutation,
+        variables: { input: { organizationId: contoso.organization.id, applications: [target(0)], pfx: { file: null, password: pfx.password } } },
+      }),
+    );
     form.append('map', JSON.stringify({ 0: ['variables.input.pfx.file'], 1: ['variables.input.pfx.password'] }));
     form.append('0', new Blob([pfx.file]), 'a.pfx');
     form.append('1', new Blob([pfx.file]), 'b.pfx');
@@ -280,11 +306,20 @@ describe('updateCertificate input rules', () => {
     const pfx = opensslPfx();
     const id = await importIntoStore(pfx);
     const before = await databaseSnapshot(server.database.dataSource);
-    const neither = await server.graphql<UpdateData>(updateMutation, { input: { organizationId: contoso.organization.id, applications: [target(0)] } });
+    const neither = await server.graphql<UpdateData>(updateMutation, {
+      input: { organizationId: contoso.organization.id, applications: [target(0)] },
+    });
     expect(neither.data!.updateCertificate.errors.map((error) => error.code)).toEqual(['CERTIFICATE_SOURCE_INVALID']);
     const both = await server.upload<UpdateData>(
       updateMutation,
-      { input: { organizationId: contoso.organization.id, applications: [target(0)], storeCertificateId: id, pfx: { file: null, password: pfx.password } } },
+      {
+        input: {
+          organizationId: contoso.organization.id,
+          applications: [target(0)],
+          storeCertificateId: id,
+          pfx: { file: null, password: pfx.password },
+        },
+      },
       { path: 'variables.input.pfx.file', content: pfx.file },
     );
     expect(both.data!.updateCertificate.errors.map((error) => error.code)).toEqual(['CERTIFICATE_SOURCE_INVALID']);

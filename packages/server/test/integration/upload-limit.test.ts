@@ -1,15 +1,9 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { opensslPfx } from '../support/pfx-fixtures.js';
-import { startTestServer, type TestServer, testDatabaseKind } from '../support/test-server.js';
+import { useTestServer, testDatabaseKind } from '../support/test-server.js';
 
 describe.runIf(testDatabaseKind === 'postgres')('the PFX size limit', () => {
-  let server: TestServer;
-  beforeAll(async () => {
-    server = await startTestServer({ environment: { PFX_MAX_BYTES: '2048' } });
-  });
-  afterAll(async () => {
-    await server?.dispose();
-  });
+  const server = useTestServer({ environment: { PFX_MAX_BYTES: '2048' } });
 
   it('follows PFX_MAX_BYTES and is announced to clients', async () => {
     const { data } = await server.graphql<{ limits: { pfxMaxBytes: number } }>('{ limits { pfxMaxBytes } }');

@@ -1,18 +1,13 @@
 import { createClient } from 'graphql-ws';
-import { afterAll, beforeAll, expect, it } from 'vitest';
+import { beforeEach, expect, it } from 'vitest';
 import WebSocket from 'ws';
-import { clearDatabase, seedOrganization } from '../support/seed.js';
-import { startTestServer, type TestServer } from '../support/test-server.js';
+import { seedOrganization } from '../support/seed.js';
+import { useTestServer } from '../support/test-server.js';
 
-let server: TestServer;
+const server = useTestServer();
 
-beforeAll(async () => {
-  server = await startTestServer();
-  await clearDatabase(server.database.dataSource);
+beforeEach(async () => {
   await seedOrganization(server.database.dataSource, 'contoso.onmicrosoft.com', [{ displayName: 'Over WebSocket' }]);
-});
-afterAll(async () => {
-  await server?.dispose();
 });
 
 it('serves GraphQL over WebSocket (graphql-ws protocol) on the same path as HTTP', async () => {

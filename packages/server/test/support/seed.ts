@@ -18,7 +18,10 @@ export function seedCertificateDer(commonName: string, validFromDays: number, va
   certificate.serialNumber = `01${forge.util.bytesToHex(forge.random.getBytesSync(15))}`;
   certificate.validity.notBefore = new Date(Date.now() + validFromDays * DAY_MS);
   certificate.validity.notAfter = new Date(Date.now() + validToDays * DAY_MS);
-  certificate.setSubject([{ shortName: 'O', value: 'Seed Test' }, { shortName: 'CN', value: commonName }]);
+  certificate.setSubject([
+    { shortName: 'O', value: 'Seed Test' },
+    { shortName: 'CN', value: commonName },
+  ]);
   certificate.setIssuer([{ shortName: 'CN', value: 'Seed Test CA' }]);
   certificate.sign(seedKey.privateKey, forge.md.sha256.create());
   return Buffer.from(forge.asn1.toDer(forge.pki.certificateToAsn1(certificate)).getBytes(), 'binary');
@@ -48,9 +51,7 @@ export async function seedOrganization(
     let certificateId: string | null = null;
     if (application.certificate) {
       const der = seedCertificateDer(application.displayName, application.certificate.validFromDays, application.certificate.validToDays);
-      const certificate = await dataSource
-        .getRepository(Certificate)
-        .save({ ...readCertificateMetadata(new X509Certificate(der)), der });
+      const certificate = await dataSource.getRepository(Certificate).save({ ...readCertificateMetadata(new X509Certificate(der)), der });
       certificateId = certificate.id;
     }
     saved.push(

@@ -2,9 +2,11 @@ import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { Writable } from 'node:stream';
+import { afterAll, beforeAll, beforeEach } from 'vitest';
 import { type Config, loadConfig } from '../../src/config/config.js';
 import { createLogger } from '../../src/logging/logger.js';
 import { type RunningServer, startServer } from '../../src/server.js';
+import { clearDatabase } from './seed.js';
 import { createTestDatabase } from './test-database.js';
 
 /** Which database the integration tests run on: set per vitest project. */
@@ -102,4 +104,31 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
       for (const cleanup of cleanups.reverse()) await cleanup();
     },
   };
+}
+
+/**
+ * The test file's server: started once before its tests, stopped after them, and its database
+ * emptied before each test (unless `clearBeforeEach` is false). Call it at the top of a file or a
+ * `describe`; the object it returns stands for the running server inside tests and hooks.
+ */
+export function useTestServer(options: TestServerOptions & { clearBeforeEach?: boolean } = {}): TestServer {
+  let server: TestServer | undefined;
+  beforeAll(async () => {
+    server = await startTestServer(options);
+  });
+  afterAll(async () => {
+    await server?.dispose();
+  });
+  if (options.clearBeforeEach !== false) beforeEach(() => clearDatabase(running().database.dataSource));
+
+  const running = () => {
+    if (!server) throw new Error('The test server starts in beforeAll: use it inside tests and hooks');
+    return server;
+  };
+  return new Proxy({} as TestServer, {
+    get(_target, property) {
+      const value: unknown = Reflect.get(running(), property);
+      return typeof value === 'function' ? value.bind(server) : value;
+    },
+  });
 }

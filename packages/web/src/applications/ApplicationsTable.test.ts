@@ -45,7 +45,13 @@ function mountTable(count = 6) {
   };
   const mounted = mount(Host, { attachTo: document.body });
   const vm = mounted.vm as unknown as { opened: string[]; removeRequests: number; selection: ReturnType<typeof useListSelection> };
-  return { mounted, vm, data, grid: () => mounted.get('[role="grid"]'), row: (index: number) => mounted.findAll('[data-testid="application-row"]')[index]! };
+  return {
+    mounted,
+    vm,
+    data,
+    grid: () => mounted.get('[role="grid"]'),
+    row: (index: number) => mounted.findAll('[data-testid="application-row"]')[index]!,
+  };
 }
 
 function selectedNames(table: ReturnType<typeof mountTable>) {
@@ -112,7 +118,9 @@ describe('ApplicationsTable', () => {
     wrapper = mountTable();
     const links = wrapper.mounted.findAll('[data-testid="certificate-link"]').map((link) => link.text());
     expect(links.slice(0, 3)).toEqual(['Configured', 'Configured', 'Not configured']);
-    const states = wrapper.mounted.findAll('[data-testid="expiry"]').map((cell) => cell.element.querySelector('[data-status]')?.getAttribute('data-status') ?? 'none');
+    const states = wrapper.mounted
+      .findAll('[data-testid="expiry"]')
+      .map((cell) => cell.element.querySelector('[data-status]')?.getAttribute('data-status') ?? 'none');
     expect(states.slice(0, 2)).toEqual(['VALID', 'EXPIRED']);
     expect(wrapper.row(2).find('[data-testid="expiry"]').text()).toBe('—');
   });

@@ -37,7 +37,15 @@ const application: BackupApplicationRowFragment = {
   applicationId: '11111111-1111-4111-8111-111111111111',
   displayName: 'Contoso Backup 01',
   addedAt: '2026-01-01T00:00:00Z',
-  certificate: { id: 'old', thumbprint: 'OLD0000000000000000000000000000000000000', issuedTo: 'old', issuedBy: 'CA', notBefore: '2025-01-01T00:00:00Z', notAfter: '2026-02-01T00:00:00Z', status: 'EXPIRED' },
+  certificate: {
+    id: 'old',
+    thumbprint: 'OLD0000000000000000000000000000000000000',
+    issuedTo: 'old',
+    issuedBy: 'CA',
+    notBefore: '2025-01-01T00:00:00Z',
+    notAfter: '2026-02-01T00:00:00Z',
+    status: 'EXPIRED',
+  },
 };
 
 function success(variables: Record<string, unknown>) {
@@ -46,7 +54,12 @@ function success(variables: Record<string, unknown>) {
   return {
     updateCertificate: {
       __typename: 'UpdateCertificatePayload',
-      applications: input.applications.map((target) => ({ __typename: 'BackupApplication', ...application, applicationId: target.applicationId, certificate: newCertificate })),
+      applications: input.applications.map((target) => ({
+        __typename: 'BackupApplication',
+        ...application,
+        applicationId: target.applicationId,
+        certificate: newCertificate,
+      })),
       certificate: newCertificate,
       errors: [],
     },
@@ -54,7 +67,14 @@ function success(variables: Record<string, unknown>) {
 }
 
 function failure(code: string) {
-  return { updateCertificate: { __typename: 'UpdateCertificatePayload', applications: [], certificate: null, errors: [{ __typename: 'MutationError', code, message: 'server text, never shown as-is', ids: [] }] } };
+  return {
+    updateCertificate: {
+      __typename: 'UpdateCertificatePayload',
+      applications: [],
+      certificate: null,
+      errors: [{ __typename: 'MutationError', code, message: 'server text, never shown as-is', ids: [] }],
+    },
+  };
 }
 
 let wrapper: VueWrapper | undefined;

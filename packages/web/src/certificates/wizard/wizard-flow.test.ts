@@ -15,12 +15,18 @@ describe('wizardStepForError', () => {
     expect(wizardStepForError('PFX_PASSWORD_REQUIRED', 'pfx')).toEqual({ step: 'pfx', target: 'password' });
   });
 
-  it.each(['PFX_EMPTY', 'PFX_IS_PEM', 'PFX_TRUNCATED', 'PFX_NOT_PKCS12', 'PFX_TOO_LARGE', 'CERTIFICATE_NO_PRIVATE_KEY', 'CERTIFICATE_KEY_NOT_RSA', 'CERTIFICATE_EXPIRED'] as const)(
-    'sends %s back to the file choice',
-    (code) => {
-      expect(wizardStepForError(code, 'pfx')).toEqual({ step: 'pfx', target: 'file' });
-    },
-  );
+  it.each([
+    'PFX_EMPTY',
+    'PFX_IS_PEM',
+    'PFX_TRUNCATED',
+    'PFX_NOT_PKCS12',
+    'PFX_TOO_LARGE',
+    'CERTIFICATE_NO_PRIVATE_KEY',
+    'CERTIFICATE_KEY_NOT_RSA',
+    'CERTIFICATE_EXPIRED',
+  ] as const)('sends %s back to the file choice', (code) => {
+    expect(wizardStepForError(code, 'pfx')).toEqual({ step: 'pfx', target: 'file' });
+  });
 
   it.each(['CERTIFICATE_EXPIRED', 'CERTIFICATE_KEY_NOT_EXPORTABLE', 'CERTIFICATE_NOT_IN_PERSONAL_STORE', 'STORE_CERTIFICATE_NOT_FOUND'] as const)(
     'sends %s from the store back to the store list',

@@ -1,12 +1,6 @@
 import { CombinedGraphQLErrors } from '@apollo/client';
 import { type ErrorCode, isErrorCode } from '@bam/shared';
 
-/** A mutation payload's expected failure, as the schema's `MutationError` carries it. */
-export interface PayloadError {
-  code: string;
-  ids: readonly string[];
-}
-
 /**
  * What went wrong with a request, reduced to what the console switches on: a known error code from
  * the server (`extensions.code` of a GraphQL error), or NETWORK when the server could not be reached

@@ -48,12 +48,16 @@ export function useVirtualRows(
       if (viewport.value) observer.observe(viewport.value);
     }
   });
-  watch(viewport, (element, previous) => {
-    if (previous) previous.removeEventListener('scroll', measure);
-    element?.addEventListener('scroll', measure, { passive: true });
-    if (element) observer?.observe(element);
-    measure();
-  }, { immediate: true });
+  watch(
+    viewport,
+    (element, previous) => {
+      if (previous) previous.removeEventListener('scroll', measure);
+      element?.addEventListener('scroll', measure, { passive: true });
+      if (element) observer?.observe(element);
+      measure();
+    },
+    { immediate: true },
+  );
   onBeforeUnmount(() => {
     viewport.value?.removeEventListener('scroll', measure);
     observer?.disconnect();

@@ -81,8 +81,7 @@ export const messagesEn = {
     loading: 'Loading applications…',
     loadFailed: 'The applications could not be loaded.',
     empty: 'This organization has no backup applications.',
-    keyboardHint:
-      'Arrows move, Space selects, Shift+arrows extend, Ctrl+A selects all, Enter opens the certificate, Delete removes.',
+    keyboardHint: 'Arrows move, Space selects, Shift+arrows extend, Ctrl+A selects all, Enter opens the certificate, Delete removes.',
     removed: { one: 'Removed {names}.', other: 'Removed {count} applications.' },
     updated: {
       one: 'Certificate of {names} updated: thumbprint {thumbprint}, expires {expires}.',
@@ -107,8 +106,7 @@ export const messagesEn = {
       other: 'Remove these {count} applications from the backup configuration of {organization}?',
     },
     andMore: { one: '…and {count} more', other: '…and {count} more' },
-    consequence:
-      'Backups stop using them. The applications stay in Microsoft Entra; you can add them again later.',
+    consequence: 'Backups stop using them. The applications stay in Microsoft Entra; you can add them again later.',
     confirm: 'Remove',
     running: 'Removing…',
   },

@@ -15,7 +15,10 @@ describe('errorText', () => {
 
   it('covers every value of the ErrorCode enum in the committed schema', () => {
     const block = /enum ErrorCode \{([^}]*)\}/.exec(schema)?.[1] ?? '';
-    const values = block.split('\n').map((line) => line.trim()).filter((line) => /^[A-Z_]+$/.test(line));
+    const values = block
+      .split('\n')
+      .map((line) => line.trim())
+      .filter((line) => /^[A-Z_]+$/.test(line));
     expect(values.length).toBeGreaterThan(10);
     for (const code of values) expect(errorText(code), code).not.toContain(code);
   });
