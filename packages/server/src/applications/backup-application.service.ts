@@ -1,5 +1,5 @@
 import { ErrorCode } from '@bam/shared';
-import { type DataSource, In } from 'typeorm';
+import { type DataSource } from 'typeorm';
 import type { Actor } from '../common/actor.js';
 import { DomainError } from '../common/domain-error.js';
 import { isUuid, normalizeUuid } from '../common/uuid.js';
@@ -32,7 +32,7 @@ export class BackupApplicationService {
     const selection = checkApplicationSelection(applicationIds);
     const removed = await this.dataSource.transaction(async (manager) => {
       const applications = await lockApplications(manager, organizationId, selection);
-      await manager.delete(BackupApplication, { id: In(applications.map((application) => application.id)) });
+      await manager.query(`DELETE FROM backup_applications WHERE id = ANY($1::uuid[])`, [applications.map((application) => application.id)]);
       return applications;
     });
     this.logger.info(
@@ -56,8 +56,13 @@ export async function lockApplications(
   if (!organization) throw new DomainError(ErrorCode.ORGANIZATION_NOT_FOUND, [organizationId]);
 
   const wellFormed = selection.filter(isUuid);
+  // One array parameter rather than one per id: a statement binds at most 65,535 parameters.
   const found = wellFormed.length
-    ? await manager.find(BackupApplication, { where: { applicationId: In(wellFormed) }, lock: { mode: 'pessimistic_write' } })
+    ? await manager
+        .createQueryBuilder(BackupApplication, 'application')
+        .where('application.applicationId = ANY(CAST(:ids AS uuid[]))', { ids: wellFormed })
+        .setLock('pessimistic_write')
+        .getMany()
     : [];
   const inOrganization = new Map(
     found.filter((application) => application.organizationId === organization.id).map((application) => [application.applicationId, application]),

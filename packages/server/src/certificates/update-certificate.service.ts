@@ -1,12 +1,12 @@
 import { ErrorCode } from '@bam/shared';
 import { type DataSource, type EntityManager, In } from 'typeorm';
-import { BackupApplication } from '../applications/backup-application.entity.js';
+import { type BackupApplication } from '../applications/backup-application.entity.js';
 import { checkApplicationSelection, lockApplications } from '../applications/backup-application.service.js';
 import type { Actor } from '../common/actor.js';
 import { DomainError } from '../common/domain-error.js';
 import { isUuid } from '../common/uuid.js';
 import type { Logger } from '../logging/logger.js';
-import { CertificateChange, CertificateChangeSource } from './certificate-change.entity.js';
+import { CertificateChangeSource } from './certificate-change.entity.js';
 import { signInProblem } from './certificate-rules.js';
 import { type CertificateStoreService, type ReadPfx, unusableReason } from './certificate-store.service.js';
 import { Certificate, CertificateSource, CertificateStoreName } from './certificate.entity.js';
@@ -60,19 +60,13 @@ export class UpdateCertificateService {
 
         const changing = applications.filter((application) => application.certificateId !== certificate.id);
         if (changing.length > 0) {
-          await manager.update(BackupApplication, { id: In(changing.map((application) => application.id)) }, { certificateId: certificate.id });
-          await manager.insert(
-            CertificateChange,
-            changing.map((application) => ({
-              backupApplicationId: application.id,
-              certificateId: certificate.id,
-              thumbprint: certificate.thumbprint,
-              notAfter: certificate.notAfter,
-              previousThumbprint: application.certificateId ? (current.get(application.certificateId)?.thumbprint ?? null) : null,
-              source: pfx ? CertificateChangeSource.PFX_FILE : CertificateChangeSource.STORE,
-              changedBy: actor.id,
-            })),
-          );
+          await setCertificate(manager, changing, certificate, {
+            previousThumbprints: changing.map((application) =>
+              application.certificateId ? (current.get(application.certificateId)?.thumbprint ?? null) : null,
+            ),
+            source: pfx ? CertificateChangeSource.PFX_FILE : CertificateChangeSource.STORE,
+            changedBy: actor.id,
+          });
         }
         for (const application of applications) application.certificateId = certificate.id;
         return { applications, certificate, changed: changing.length };
@@ -108,6 +102,27 @@ export class UpdateCertificateService {
     }
     return pfx;
   }
+}
+
+/**
+ * Points the applications at the certificate and records one history row each, in two set-based
+ * statements: a statement binds at most 65,535 parameters, so per-row parameters would cap a bulk
+ * update at a few thousand applications.
+ */
+async function setCertificate(
+  manager: EntityManager,
+  applications: readonly BackupApplication[],
+  certificate: Certificate,
+  change: { previousThumbprints: (string | null)[]; source: CertificateChangeSource; changedBy: string },
+): Promise<void> {
+  const ids = applications.map((application) => application.id);
+  await manager.query(`UPDATE backup_applications SET certificate_id = $1 WHERE id = ANY($2::uuid[])`, [certificate.id, ids]);
+  await manager.query(
+    `INSERT INTO certificate_changes (backup_application_id, certificate_id, thumbprint, not_after, previous_thumbprint, source, changed_by)
+     SELECT change.application_id, $3, $4, $5, change.previous_thumbprint, $6, $7
+     FROM unnest($1::uuid[], $2::text[]) AS change (application_id, previous_thumbprint)`,
+    [ids, change.previousThumbprints, certificate.id, certificate.thumbprint, certificate.notAfter, change.source, change.changedBy],
+  );
 }
 
 async function certificatesById(manager: EntityManager, applications: BackupApplication[]): Promise<Map<string, Certificate>> {

@@ -70,3 +70,14 @@ export async function seedOrganization(
 export async function clearDatabase(dataSource: DataSource): Promise<void> {
   await dataSource.query('TRUNCATE backup_applications, certificates, organizations CASCADE');
 }
+
+/** Many applications without certificates in one statement, for tests of bulk changes. Returns their application ids. */
+export async function seedManyApplications(dataSource: DataSource, organizationId: string, count: number): Promise<string[]> {
+  const rows: { application_id: string }[] = await dataSource.query(
+    `INSERT INTO backup_applications (organization_id, application_id, display_name)
+     SELECT $1, gen_random_uuid(), 'Bulk application ' || lpad(n::text, 6, '0') FROM generate_series(1, $2::int) AS n
+     RETURNING application_id`,
+    [organizationId, count],
+  );
+  return rows.map((row) => row.application_id);
+}
