@@ -47,7 +47,8 @@ export async function openDatabase(config: Config, logger: Logger, onLockComprom
     const embedded = await startEmbeddedPostgres(config.dataDir, config.databasePoolSize + 2, logger);
     const dataSource = new DataSource({
       ...common,
-      host: embedded.host,
+      // pg takes a host starting with "/" as the folder of a Unix socket.
+      host: embedded.socketFolder,
       port: embedded.port,
       username: 'postgres',
       database: 'postgres',
