@@ -104,17 +104,24 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
     stop = () => {
       stopping ??= (async () => {
         logger.info('stopping: finishing in-flight requests');
-        await apollo.stop();
-        await closeServices();
-        await database.close();
+        try {
+          await apollo.stop();
+          await closeServices();
+        } finally {
+          // Even after a failed step: the embedded database must flush its files and free the data folder.
+          await database.close();
+        }
         logger.info('server stopped');
       })();
       return stopping;
     };
     return { url, port, database, stop };
   } catch (error) {
-    await services?.close();
-    await database.close();
+    try {
+      await services?.close();
+    } finally {
+      await database.close();
+    }
     throw error;
   }
 }

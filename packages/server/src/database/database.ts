@@ -63,10 +63,17 @@ export async function openDatabase(config: Config, logger: Logger, onLockComprom
       dataSource,
       sqlStatements,
       kind: 'embedded',
+      // Each step runs even if an earlier one fails: PGlite must flush its files, and the lock must go.
       async close() {
-        await dataSource.destroy();
-        await embedded.stop();
-        await releaseLock();
+        try {
+          await dataSource.destroy();
+        } finally {
+          try {
+            await embedded.stop();
+          } finally {
+            await releaseLock();
+          }
+        }
       },
     };
   } catch (error) {

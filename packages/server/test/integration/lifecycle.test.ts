@@ -3,6 +3,10 @@ import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
+import { loadConfig } from '../../src/config/config.js';
+import { openDatabase } from '../../src/database/database.js';
+import { createLogger } from '../../src/logging/logger.js';
+import { Organization } from '../../src/organizations/organization.entity.js';
 import { spawnServer } from '../support/server-process.js';
 import { seedOrganization } from '../support/seed.js';
 import { createTestDatabase } from '../support/test-database.js';
@@ -44,6 +48,21 @@ describe.runIf(testDatabaseKind === 'embedded')('the embedded database', () => {
     expect(data!.organizations.edges.map((edge) => edge.node)).toEqual([
       { name: 'contoso.onmicrosoft.com', backupApplications: [{ displayName: 'Kept' }] },
     ]);
+  });
+
+  it('still closes PGlite and frees the folder when an earlier closing step fails', async () => {
+    const config = loadConfig({ DATA_DIR: await temporaryDataDir() });
+    const logger = createLogger('silent');
+    const first = await openDatabase(config, logger, () => undefined);
+    await seedOrganization(first.dataSource, 'contoso.onmicrosoft.com', []);
+    // With its pool already closed, close() fails at its first step.
+    await first.dataSource.destroy();
+    await expect(first.close()).rejects.toThrow();
+
+    const second = await openDatabase(config, logger, () => undefined);
+    cleanups.push(() => second.close());
+    const organizations = await second.dataSource.getRepository(Organization).find();
+    expect(organizations.map((organization) => organization.name)).toEqual(['contoso.onmicrosoft.com']);
   });
 
   it('refuses to open a data folder another process is using, with a clear error', async () => {
