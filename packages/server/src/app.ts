@@ -3,7 +3,7 @@ import { applicationsModule } from './applications/applications.module.js';
 import { certificatesModule } from './certificates/certificates.module.js';
 import { systemActor } from './common/actor.js';
 import type { Config } from './config/config.js';
-import { type Database, openDatabase } from './database/database.js';
+import { type Database, openDatabase, type Persistence } from './database/database.js';
 import { migrations as schemaHistory } from './database/migrations.js';
 import type { DomainModule, ResolverClass, Services } from './domain-module.js';
 import { buildApiSchema } from './graphql/build-schema.js';
@@ -28,22 +28,26 @@ export interface App {
   close(): Promise<void>;
 }
 
+/** Every module's entities, and the schema history with every module's migrations. */
+export function appPersistence(): Persistence {
+  return {
+    entities: modules.flatMap((module) => module.entities ?? []),
+    migrations: [...schemaHistory, ...modules.flatMap((module) => module.migrations ?? [])],
+  };
+}
+
 /** Opens the database with every module's entities and migrations, then starts every module's services. */
 export async function openApp(config: Config, logger: Logger, onLockCompromised: (error: Error) => void): Promise<App> {
-  const database = await openDatabase(
-    config,
-    logger,
-    {
-      entities: modules.flatMap((module) => module.entities ?? []),
-      migrations: [...schemaHistory, ...modules.flatMap((module) => module.migrations ?? [])],
-    },
-    onLockCompromised,
-  );
+  const database = await openDatabase(config, logger, appPersistence(), onLockCompromised);
   const { dataSource } = database;
   const closers: (() => Promise<void>)[] = [];
   const close = async () => {
-    for (const closeOne of closers.splice(0).reverse()) await closeOne();
-    await database.close();
+    try {
+      for (const closeOne of closers.splice(0).reverse()) await closeOne();
+    } finally {
+      // Even after a failed step: the embedded database must flush its files and free the data folder.
+      await database.close();
+    }
   };
 
   try {

@@ -109,8 +109,12 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
     stop = () => {
       stopping ??= (async () => {
         logger.info('stopping: finishing in-flight requests');
-        await apollo.stop();
-        await app.close();
+        try {
+          await apollo.stop();
+        } finally {
+          // Even after a failed step: the embedded database must flush its files and free the data folder.
+          await app.close();
+        }
         logger.info('server stopped');
       })();
       return stopping;

@@ -56,7 +56,8 @@ export async function openDatabase(
     const embedded = await startEmbeddedPostgres(config.dataDir, config.databasePoolSize + 2, logger);
     const dataSource = new DataSource({
       ...common,
-      host: embedded.host,
+      // pg takes a host starting with "/" as the folder of a Unix socket.
+      host: embedded.socketFolder,
       port: embedded.port,
       username: 'postgres',
       database: 'postgres',
@@ -71,10 +72,17 @@ export async function openDatabase(
       dataSource,
       sqlStatements,
       kind: 'embedded',
+      // Each step runs even if an earlier one fails: PGlite must flush its files, and the lock must go.
       async close() {
-        await dataSource.destroy();
-        await embedded.stop();
-        await releaseLock();
+        try {
+          await dataSource.destroy();
+        } finally {
+          try {
+            await embedded.stop();
+          } finally {
+            await releaseLock();
+          }
+        }
       },
     };
   } catch (error) {

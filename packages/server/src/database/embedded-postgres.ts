@@ -1,35 +1,67 @@
+import fs from 'node:fs/promises';
 import path from 'node:path';
 import { PGlite } from '@electric-sql/pglite';
 import { PGLiteSocketServer } from '@electric-sql/pglite-socket';
 import type { Logger } from '../logging/logger.js';
 
+/** The port in the socket's name: pg (and `psql -h <folder>`) connect to `<folder>/.s.PGSQL.<port>`. */
+const SOCKET_PORT = 5432;
+/** Longest Unix socket path every platform accepts (macOS: 104 bytes with the final NUL); Node silently cuts longer ones. */
+const MAX_SOCKET_PATH_BYTES = 103;
+
 export interface EmbeddedPostgres {
-  host: string;
+  /** The folder holding the Unix socket: pg's `host`. */
+  socketFolder: string;
   port: number;
   stop(): Promise<void>;
 }
 
 /**
- * Starts PGlite on disk and serves it on a free loopback port, so the ordinary postgres driver —
- * the same code path as a real PostgreSQL server — talks to it. The caller holds the data folder lock.
+ * Starts PGlite on disk and serves it on a Unix socket, so the ordinary postgres driver — the same
+ * code path as a real PostgreSQL server — talks to it. PGlite accepts any user and password, so the
+ * socket sits in a folder only the server's user can enter, and no TCP port is opened.
+ * The caller holds the data folder lock.
  */
 export async function startEmbeddedPostgres(dataDir: string, maxConnections: number, logger: Logger): Promise<EmbeddedPostgres> {
   const databaseDir = path.join(dataDir, 'postgres');
+  const socketFolder = path.join(dataDir, 'socket');
+  const socketPath = path.join(socketFolder, `.s.PGSQL.${SOCKET_PORT}`);
+  if (Buffer.byteLength(socketPath) > MAX_SOCKET_PATH_BYTES) {
+    throw new Error(
+      `The embedded database's socket path ${socketPath} is longer than the ${MAX_SOCKET_PATH_BYTES} bytes a Unix socket path may have: ` +
+        'set DATA_DIR to a shorter folder.',
+    );
+  }
+  await fs.mkdir(socketFolder, { recursive: true, mode: 0o700 });
+  // mkdir keeps an existing folder's mode.
+  await fs.chmod(socketFolder, 0o700);
+  // A crashed run leaves its socket file behind, and listening fails on an existing path; the lock we hold
+  // says no live server uses it.
+  await fs.rm(socketPath, { force: true });
+
   const startedAt = performance.now();
   const db = await PGlite.create(databaseDir);
   // The socket server resets connections beyond maxConnections, so it must cover the whole pool.
-  const socketServer = new PGLiteSocketServer({ db, host: '127.0.0.1', port: 0, maxConnections });
-  await socketServer.start();
-  const [host = '127.0.0.1', port = ''] = socketServer.getServerConn().split(':');
-  logger.info({ databaseDir, startupMs: Math.round(performance.now() - startedAt) }, 'embedded PostgreSQL started');
+  const socketServer = new PGLiteSocketServer({ db, path: socketPath, maxConnections });
+  try {
+    await socketServer.start();
+  } catch (error) {
+    await db.close();
+    throw error;
+  }
+  logger.info({ databaseDir, socketPath, startupMs: Math.round(performance.now() - startedAt) }, 'embedded PostgreSQL started');
 
   return {
-    host,
-    port: Number(port),
+    socketFolder,
+    port: SOCKET_PORT,
     async stop() {
-      await socketServer.stop();
-      // close() checkpoints and flushes PGlite's files to disk.
-      await db.close();
+      try {
+        // Closing the server also removes the socket file.
+        await socketServer.stop();
+      } finally {
+        // close() checkpoints and flushes PGlite's files to disk.
+        await db.close();
+      }
       logger.info('embedded PostgreSQL stopped');
     },
   };

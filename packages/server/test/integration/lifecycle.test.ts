@@ -3,7 +3,13 @@ import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { spawnServer } from '../support/server-process.js';
+import { appPersistence } from '../../src/app.js';
+import { loadConfig } from '../../src/config/config.js';
+import { DataDirectoryLockedError, lockDataDirectory } from '../../src/database/data-directory-lock.js';
+import { openDatabase } from '../../src/database/database.js';
+import { createLogger } from '../../src/logging/logger.js';
+import { Organization } from '../../src/organizations/organization.entity.js';
+import { spawnLockHolder, spawnServer } from '../support/server-process.js';
 import { seedOrganization } from '../support/seed.js';
 import { createTestDatabase } from '../support/test-database.js';
 import { startTestServer, testDatabaseKind } from '../support/test-server.js';
@@ -18,6 +24,8 @@ async function temporaryDataDir(): Promise<string> {
   cleanups.push(() => fs.rm(dataDir, { recursive: true, force: true }));
   return dataDir;
 }
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 async function organizationNames(url: string): Promise<string[]> {
   const response = await fetch(`${url}/graphql`, {
@@ -46,6 +54,21 @@ describe.runIf(testDatabaseKind === 'embedded')('the embedded database', () => {
     ]);
   });
 
+  it('still closes PGlite and frees the folder when an earlier closing step fails', async () => {
+    const config = loadConfig({ DATA_DIR: await temporaryDataDir() });
+    const logger = createLogger('silent');
+    const first = await openDatabase(config, logger, appPersistence(), () => undefined);
+    await seedOrganization(first.dataSource, 'contoso.onmicrosoft.com', []);
+    // With its pool already closed, close() fails at its first step.
+    await first.dataSource.destroy();
+    await expect(first.close()).rejects.toThrow();
+
+    const second = await openDatabase(config, logger, appPersistence(), () => undefined);
+    cleanups.push(() => second.close());
+    const organizations = await second.dataSource.getRepository(Organization).find();
+    expect(organizations.map((organization) => organization.name)).toEqual(['contoso.onmicrosoft.com']);
+  });
+
   it('refuses to open a data folder another process is using, with a clear error', async () => {
     const dataDir = await temporaryDataDir();
     const running = await startTestServer({ dataDir });
@@ -56,6 +79,44 @@ describe.runIf(testDatabaseKind === 'embedded')('the embedded database', () => {
     const output = second.lines.join('\n');
     expect(output).toContain(`The data folder ${dataDir} is in use by another Backup Applications Manager process`);
     expect(await organizationNames(running.url)).toEqual([]);
+  });
+
+  it('keeps the folder locked while its owner lives, even when its event loop stalls past the stale time', async () => {
+    const dataDir = await temporaryDataDir();
+    const staleMs = 2_000;
+    const holder = spawnLockHolder(dataDir, { staleMs, blockMs: staleMs * 3, holdMs: staleMs * 2 });
+    cleanups.push(async () => {
+      holder.child.kill('SIGKILL');
+      await holder.exited;
+    });
+    await holder.locked;
+    // The holder cannot refresh its lock while blocked: by now the lock looks stale.
+    await sleep(staleMs * 1.5);
+
+    const secondOpen = lockDataDirectory(dataDir, () => undefined, staleMs);
+    cleanups.push(() =>
+      secondOpen.then(
+        (release) => release(),
+        () => undefined,
+      ),
+    );
+    await expect(secondOpen).rejects.toThrow(DataDirectoryLockedError);
+    // Once its event loop runs again, the holder still has its lock and releases it normally.
+    expect(await holder.exited).toBe(0);
+    expect(holder.lines).toEqual(['locked']);
+  });
+
+  it('takes over the lock left by an owner that was killed', async () => {
+    const dataDir = await temporaryDataDir();
+    const staleMs = 2_000;
+    const holder = spawnLockHolder(dataDir, { staleMs, blockMs: 0, holdMs: 60_000 });
+    await holder.locked;
+    holder.child.kill('SIGKILL');
+    await holder.exited;
+    await sleep(staleMs * 1.5);
+
+    const release = await lockDataDirectory(dataDir, () => undefined, staleMs);
+    await release();
   });
 
   it('shuts down cleanly on SIGTERM, releasing the folder for the next start', async () => {
