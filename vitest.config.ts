@@ -46,6 +46,13 @@ export default defineConfig({
           hookTimeout: 120_000,
         },
       },
+      {
+        test: {
+          name: 'entra-emulator',
+          include: ['packages/entra-emulator/{src,test}/**/*.test.ts'],
+          testTimeout: 30_000,
+        },
+      },
       // The web console's own config (Vue plugin, happy-dom).
       'packages/web/vitest.config.ts',
       {

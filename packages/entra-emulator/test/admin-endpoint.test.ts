@@ -1,0 +1,70 @@
+import { mkdtemp, readFile, rm, stat } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Agent, fetch } from 'undici';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type RunningEntraEmulator, startEntraEmulator } from '../src/index.js';
+import { call, testSeed } from './support/emulator-fixture.js';
+
+let emulator: RunningEntraEmulator;
+
+beforeAll(async () => {
+  emulator = await startEntraEmulator({ seed: testSeed() });
+});
+afterAll(() => emulator.stop());
+
+const admin = (path: string, init: { method?: string; body?: unknown; token?: string } = {}) =>
+  call(emulator, `/_emulator${path}`, {
+    method: init.method ?? 'GET',
+    headers: { authorization: `Bearer ${init.token ?? emulator.adminToken}`, 'content-type': 'application/json' },
+    body: init.body === undefined ? undefined : JSON.stringify(init.body),
+  });
+
+describe('admin endpoint', () => {
+  it('refuses requests without the admin token', async () => {
+    expect((await admin('/state', { token: 'wrong' })).status).toBe(401);
+  });
+
+  it('reads state, arms faults, changes settings and resets', async () => {
+    expect((await admin('/faults', { method: 'POST', body: { kind: 'throttle', target: 'token', count: 2, retryAfterSeconds: 3 } })).status).toBe(
+      204,
+    );
+    expect((await admin('/settings', { method: 'PATCH', body: { keyReplicationDelayMs: 5000 } })).status).toBe(204);
+    const state = await admin('/state');
+    expect(state.json).toMatchObject({ faults: [{ kind: 'throttle', count: 2 }], settings: { keyReplicationDelayMs: 5000 } });
+    expect((await admin('/faults', { method: 'POST', body: { kind: 'explode', target: 'graph', count: 1 } })).status).toBe(400);
+    expect((await admin('/reset', { method: 'POST' })).status).toBe(204);
+    expect((await admin('/state')).json).toMatchObject({ faults: [], settings: { keyReplicationDelayMs: 0 } });
+  });
+
+  it('throttles the token endpoint in Entra error shape', async () => {
+    await admin('/faults', { method: 'POST', body: { kind: 'throttle', target: 'token', count: 1, retryAfterSeconds: 3 } });
+    const response = await call(emulator, '/0d5a7c3e-1b2f-4e6a-8c9d-3f1e5a7b9c21/oauth2/v2.0/token', { method: 'POST' });
+    expect(response.status).toBe(429);
+    expect(response.headers.get('retry-after')).toBe('3');
+    expect(response.json).toMatchObject({ error: 'temporarily_unavailable', error_codes: [90055] });
+  });
+});
+
+describe('TLS', () => {
+  it('is refused by a client that does not trust the emulator CA', async () => {
+    await expect(fetch(`${emulator.url}/_emulator/state`, { dispatcher: new Agent() })).rejects.toThrow();
+  });
+
+  it('keeps its CA, server certificate and signing key in the data folder, private keys readable by the owner only', async () => {
+    const dataDir = await mkdtemp(join(tmpdir(), 'entra-emulator-'));
+    try {
+      const first = await startEntraEmulator({ seed: testSeed(), dataDir });
+      await first.stop();
+      const second = await startEntraEmulator({ seed: testSeed(), dataDir });
+      await second.stop();
+      expect(second.caCertificatePem).toBe(first.caCertificatePem);
+      expect(await readFile(join(dataDir, 'ca.pem'), 'utf8')).toBe(first.caCertificatePem);
+      for (const secret of ['ca-key.pem', 'server-key.pem', 'token-signing-key.pem', 'admin-token']) {
+        expect((await stat(join(dataDir, secret))).mode & 0o077).toBe(0);
+      }
+    } finally {
+      await rm(dataDir, { recursive: true, force: true });
+    }
+  });
+});
