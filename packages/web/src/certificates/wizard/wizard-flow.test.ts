@@ -15,7 +15,7 @@ describe('wizardStepForError', () => {
     expect(wizardStepForError('PFX_PASSWORD_REQUIRED', 'pfx')).toEqual({ step: 'pfx', target: 'password' });
   });
 
-  it.each(['PFX_EMPTY', 'PFX_IS_PEM', 'PFX_TRUNCATED', 'PFX_NOT_PKCS12', 'PFX_TOO_LARGE', 'CERTIFICATE_NO_PRIVATE_KEY', 'CERTIFICATE_KEY_NOT_RSA', 'CERTIFICATE_EXPIRED'] as const)(
+  it.each(['PFX_EMPTY', 'PFX_IS_PEM', 'PFX_TRUNCATED', 'PFX_NOT_PKCS12', 'PFX_TOO_LARGE', 'PFX_TOO_COMPLEX', 'CERTIFICATE_NO_PRIVATE_KEY', 'CERTIFICATE_KEY_NOT_RSA', 'CERTIFICATE_EXPIRED'] as const)(
     'sends %s back to the file choice',
     (code) => {
       expect(wizardStepForError(code, 'pfx')).toEqual({ step: 'pfx', target: 'file' });
@@ -29,7 +29,7 @@ describe('wizardStepForError', () => {
     },
   );
 
-  it.each(['CERTIFICATE_CONFLICT', 'APPLICATION_NOT_FOUND', 'ORGANIZATION_NOT_FOUND', 'INTERNAL_ERROR', 'NETWORK'] as const)(
+  it.each(['CERTIFICATE_CONFLICT', 'APPLICATION_NOT_FOUND', 'ORGANIZATION_NOT_FOUND', 'INTERNAL_ERROR', 'SERVER_BUSY', 'NETWORK'] as const)(
     'keeps %s on the summary, where Finish can be tried again',
     (code) => {
       expect(wizardStepForError(code, 'store')).toEqual({ step: 'summary', target: 'request' });
