@@ -13,6 +13,7 @@ import { loadDemoDataIfEmpty, suggestDemoDataWhenEmpty } from './demo/demo-data.
 import { formatGraphQLError, operationLogPlugin } from './graphql/apollo-plugins.js';
 import { createRequestContext, type RequestContext } from './graphql/request-context.js';
 import { buildApiSchema } from './graphql/schema.js';
+import { clientGoneSignal } from './http/client-gone-signal.js';
 import { multipartUpload } from './http/multipart-upload.js';
 import { webConsoleRouter } from './http/web-console.js';
 import type { Logger } from './logging/logger.js';
@@ -87,7 +88,7 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
       GRAPHQL_PATH,
       express.json({ limit: '1mb' }),
       multipartUpload({ maxFileBytes: config.pfxMaxBytes }),
-      expressMiddleware(apollo, { context: async () => createRequestContext(database.dataSource) }),
+      expressMiddleware(apollo, { context: async ({ res }) => createRequestContext(database.dataSource, clientGoneSignal(res)) }),
     );
     app.use(webConsoleRouter(config.webDistDir));
 

@@ -15,7 +15,7 @@ export interface Services {
   certificateStore: CertificateStoreService;
   certificateUpdates: UpdateCertificateService;
   limits: { pfxMaxBytes: number };
-  /** Stops the worker threads once in-flight work is done. */
+  /** Stops the worker threads, abandoning any PFX read still running (call it after in-flight requests are done). */
   close(): Promise<void>;
 }
 

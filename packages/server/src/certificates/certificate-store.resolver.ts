@@ -120,12 +120,17 @@ export class CertificateStoreResolver {
   @Mutation(() => ImportCertificatePayload, { description: 'Imports a PFX file (certificate, chain and private key) into the certificate store.' })
   importCertificate(
     @Arg('input', () => ImportCertificateInput, { description: 'The file, its password and whether the key is exportable.' }) input: ImportCertificateInput,
-    @Ctx() { actor }: RequestContext,
+    @Ctx() { actor, signal }: RequestContext,
   ): Promise<ImportCertificatePayload> {
     return toPayload<Omit<ImportCertificatePayload, 'errors'>>(
       async () => {
         const file = await input.file;
-        return this.store.importPfx(file.content, input.password ?? '', { keyExportable: input.keyExportable, source: CertificateSource.PFX_IMPORT }, actor);
+        return this.store.importPfx(
+          file.content,
+          input.password ?? '',
+          { keyExportable: input.keyExportable, source: CertificateSource.PFX_IMPORT, signal },
+          actor,
+        );
       },
       { certificate: null, chain: [] },
     );

@@ -67,10 +67,17 @@ export class UpdateCertificateResolver {
   })
   updateCertificate(
     @Arg('input', () => UpdateCertificateInput, { description: 'Organization, applications and the certificate source.' }) input: UpdateCertificateInput,
-    @Ctx() { actor }: RequestContext,
+    @Ctx() { actor, signal }: RequestContext,
   ): Promise<UpdateCertificatePayload> {
     return toPayload<Omit<UpdateCertificatePayload, 'errors'>>(
-      () => this.updates.update(input.organizationId, input.applications, { storeCertificateId: input.storeCertificateId, pfx: input.pfx }, actor),
+      () =>
+        this.updates.update(
+          input.organizationId,
+          input.applications,
+          { storeCertificateId: input.storeCertificateId, pfx: input.pfx },
+          actor,
+          { signal },
+        ),
       { applications: [], certificate: null },
     );
   }

@@ -12,6 +12,7 @@ import { signInProblem } from './certificate-rules.js';
 import { type CertificateStoreService, type ReadPfx, unusableReason } from './certificate-store.service.js';
 import { Certificate, CertificateSource, CertificateStoreName } from './certificate.entity.js';
 import { readCertificateMetadata } from '../key-custody/certificate-metadata.js';
+import type { PfxReadOptions } from '../pfx/pfx-worker-pool.js';
 
 export interface UpdateTarget {
   applicationId: string;
@@ -41,12 +42,18 @@ export class UpdateCertificateService {
     private readonly logger: Logger,
   ) {}
 
-  async update(organizationId: string, targets: readonly UpdateTarget[], choice: CertificateChoice, actor: Actor): Promise<UpdateResult> {
+  async update(
+    organizationId: string,
+    targets: readonly UpdateTarget[],
+    choice: CertificateChoice,
+    actor: Actor,
+    options: PfxReadOptions = {},
+  ): Promise<UpdateResult> {
     const selection = checkApplicationSelection(targets.map((target) => target.applicationId));
     if (Boolean(choice.storeCertificateId) === Boolean(choice.pfx)) throw new DomainError(ErrorCode.CERTIFICATE_SOURCE_INVALID);
 
     // Reading the file happens before the transaction: no row stays locked while a worker decrypts it.
-    const pfx = choice.pfx ? await this.readPfxForSignIn(choice.pfx) : null;
+    const pfx = choice.pfx ? await this.readPfxForSignIn(choice.pfx, options) : null;
     try {
       const result = await this.dataSource.transaction(async (manager) => {
         const applications = await lockApplications(manager, organizationId, selection);
@@ -95,9 +102,9 @@ export class UpdateCertificateService {
   }
 
   /** Reads the uploaded PFX and applies every sign-in rule to it, as to a Personal, exportable entry. */
-  private async readPfxForSignIn(upload: NonNullable<CertificateChoice['pfx']>): Promise<ReadPfx> {
+  private async readPfxForSignIn(upload: NonNullable<CertificateChoice['pfx']>, options: PfxReadOptions): Promise<ReadPfx> {
     const file = await upload.file;
-    const pfx = await this.store.readPfx(file.content, upload.password ?? '');
+    const pfx = await this.store.readPfx(file.content, upload.password ?? '', options);
     const problem = signInProblem({
       ...readCertificateMetadata(pfx.certificate),
       store: CertificateStoreName.PERSONAL,

@@ -8,6 +8,8 @@ import { createCertificateSummaryLoader, createOrganizationLoader } from '../org
 /** Per-request state: who is acting, and loaders that batch and cache reads for this request only. */
 export interface RequestContext {
   actor: Actor;
+  /** Aborts when an HTTP client goes away before its answer is sent; absent over WebSockets. */
+  signal?: AbortSignal;
   loaders: {
     organization: ReturnType<typeof createOrganizationLoader>;
     applicationsByOrganization: ReturnType<typeof createApplicationsByOrganizationLoader>;
@@ -18,9 +20,10 @@ export interface RequestContext {
   };
 }
 
-export function createRequestContext(dataSource: DataSource): RequestContext {
+export function createRequestContext(dataSource: DataSource, signal?: AbortSignal): RequestContext {
   return {
     actor: systemActor,
+    signal,
     loaders: {
       organization: createOrganizationLoader(dataSource),
       applicationsByOrganization: createApplicationsByOrganizationLoader(dataSource),

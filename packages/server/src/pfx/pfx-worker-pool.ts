@@ -57,7 +57,7 @@ export function createPfxWorkerPool(options: { maxThreads?: number; maxQueue?: n
       let result: PfxTaskResult;
       pending++;
       try {
-        result = await pool.run({ file: copy, password }, { transferList: [copy.buffer], ...(signal && { signal }) });
+        result = await pool.run({ file: copy, password }, { transferList: [copy.buffer], signal });
       } catch (error) {
         signal?.throwIfAborted();
         // The worker passes on only a message and stack, with the password cut out.
