@@ -22,8 +22,8 @@ export const modules: readonly DomainModule[] = [organizationsModule, applicatio
 export interface App {
   database: Database;
   services: Services;
-  /** Per-request state: the actor and fresh loaders of every module. */
-  createRequestContext(): RequestContext;
+  /** Per-request state: the actor, the request's abort signal and fresh loaders of every module. */
+  createRequestContext(signal?: AbortSignal): RequestContext;
   /** Stops the modules' services (after in-flight work), then closes the database. */
   close(): Promise<void>;
 }
@@ -58,8 +58,9 @@ export async function openApp(config: Config, logger: Logger, onLockCompromised:
     return {
       database,
       services,
-      createRequestContext: () => ({
+      createRequestContext: (signal) => ({
         actor: systemActor,
+        signal,
         loaders: Object.assign({}, ...modules.map((module) => module.createLoaders?.(dataSource))) as Loaders,
       }),
       close,

@@ -13,6 +13,7 @@ import type { Database } from './database/database.js';
 import { loadDemoDataIfEmpty, suggestDemoDataWhenEmpty } from './demo/demo-data.js';
 import { formatGraphQLError, operationLogPlugin } from './graphql/apollo-plugins.js';
 import type { RequestContext } from './graphql/request-context.js';
+import { clientGoneSignal } from './http/client-gone-signal.js';
 import { multipartUpload } from './http/multipart-upload.js';
 import { webConsoleRouter } from './http/web-console.js';
 import type { Logger } from './logging/logger.js';
@@ -92,7 +93,7 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
       GRAPHQL_PATH,
       express.json({ limit: '1mb' }),
       multipartUpload({ maxFileBytes: config.pfxMaxBytes }),
-      expressMiddleware(apollo, { context: async () => createRequestContext() }),
+      expressMiddleware(apollo, { context: async ({ res }) => createRequestContext(clientGoneSignal(res)) }),
     );
     web.use(webConsoleRouter(config.webDistDir));
 

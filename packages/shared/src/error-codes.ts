@@ -20,6 +20,8 @@ export const errorCodeDescriptions = {
   PFX_UNSUPPORTED_ALGORITHM: 'The PFX file uses an encryption or integrity algorithm this server does not support.',
   PFX_NO_CERTIFICATE: 'The PFX file holds no certificate.',
   PFX_MULTIPLE_KEYS: 'The PFX file holds more than one private key; which one to use is ambiguous.',
+  PFX_TOO_COMPLEX:
+    'The PFX file has more entries or asks for more key-derivation iterations in total than this server reads from one file; it was refused before any decryption.',
   CERTIFICATE_NO_PRIVATE_KEY: 'The PFX file holds no private key (a certificate alone cannot sign in).',
   CERTIFICATE_KEY_MISMATCH: 'The private key in the file does not belong to its certificate.',
   CERTIFICATE_KEY_NOT_RSA: 'The key is not RSA; Entra signs client assertions with RSA keys only.',
@@ -37,6 +39,7 @@ export const errorCodeDescriptions = {
   GENERATE_INVALID_VALIDITY: 'A certificate to generate has an invalid validity period.',
   GENERATE_INVALID_KEY_SIZE: 'A certificate to generate has an unsupported key size.',
   UPLOAD_INVALID: 'The upload was malformed or carried more than one file.',
+  SERVER_BUSY: 'The server is already reading as many PFX files as it queues; the request was not attempted and may be retried.',
   INTERNAL_ERROR: 'An unexpected server failure; details are in the server log, never in the response.',
 } as const satisfies Record<string, string>;
 

@@ -24,6 +24,8 @@ export const errorMessages: Record<ErrorCode, string> = {
     'The PFX file is protected with an algorithm this server does not support. Export it again with AES-256 (the OpenSSL 3 default) or 3DES.',
   [ErrorCode.PFX_NO_CERTIFICATE]: 'The PFX file holds no certificate.',
   [ErrorCode.PFX_MULTIPLE_KEYS]: 'The PFX file holds more than one private key. Export only the certificate you want to use, with its key.',
+  [ErrorCode.PFX_TOO_COMPLEX]:
+    'The PFX file is built in an unusually complex way (too many entries or too much password protection) and was not read. Export the certificate again with the default settings of your tool.',
   [ErrorCode.CERTIFICATE_NO_PRIVATE_KEY]: 'The certificate has no private key. Export it again with its private key ("Yes, export the private key").',
   [ErrorCode.CERTIFICATE_KEY_MISMATCH]: 'The private key does not belong to the certificate. Export the certificate together with its own key.',
   [ErrorCode.CERTIFICATE_KEY_NOT_RSA]: 'The certificate key is not an RSA key. Microsoft Entra applications need an RSA key.',
@@ -43,5 +45,6 @@ export const errorMessages: Record<ErrorCode, string> = {
   [ErrorCode.GENERATE_INVALID_VALIDITY]: 'The validity period must start before it ends, end in the future, and last at most 10 years.',
   [ErrorCode.GENERATE_INVALID_KEY_SIZE]: 'The key size must be 2048, 3072 or 4096 bits.',
   [ErrorCode.UPLOAD_INVALID]: 'The upload was not understood. Send one PFX file per request.',
+  [ErrorCode.SERVER_BUSY]: 'The server is busy reading other certificate files. Try again in a moment.',
   [ErrorCode.INTERNAL_ERROR]: 'The server could not complete the request. Try again; if it keeps failing, contact your administrator.',
 };

@@ -124,7 +124,7 @@ export class CertificateStoreResolver {
   importCertificate(
     @Arg('input', () => ImportCertificateInput, { description: 'The file, its password and whether the key is exportable.' })
     input: ImportCertificateInput,
-    @Ctx() { actor }: RequestContext,
+    @Ctx() { actor, signal }: RequestContext,
   ): Promise<ImportCertificatePayload> {
     return toPayload<Omit<ImportCertificatePayload, 'errors'>>(
       async () => {
@@ -132,7 +132,7 @@ export class CertificateStoreResolver {
         return this.store.importPfx(
           file.content,
           input.password ?? '',
-          { keyExportable: input.keyExportable, source: CertificateSource.PFX_IMPORT },
+          { keyExportable: input.keyExportable, source: CertificateSource.PFX_IMPORT, signal },
           actor,
         );
       },

@@ -9,7 +9,7 @@ import { isUuid } from '../common/uuid.js';
 import type { Logger } from '../logging/logger.js';
 import { signInProblem } from './certificate-rules.js';
 import { Certificate, CertificateSource, CertificateStoreName } from './certificate.entity.js';
-import type { PfxReader } from '../pfx/pfx-worker-pool.js';
+import type { PfxReader, PfxReadOptions } from '../pfx/pfx-worker-pool.js';
 import type { PrivateKeyVault, SealedPrivateKey } from '../key-custody/private-key-vault.js';
 import { generateSelfSignedCertificate } from '../key-custody/self-signed-certificate.js';
 import { parseCertificate, type ParsedCertificate } from '../key-custody/certificate-metadata.js';
@@ -82,9 +82,12 @@ export class CertificateStoreService {
     return isUuid(id) ? this.dataSource.getRepository(Certificate).findOneBy({ id }) : null;
   }
 
-  /** Reads a PFX file off the event loop. Rejects files that are not well-formed or whose key is not the certificate's. */
-  async readPfx(file: Buffer, password: string): Promise<ReadPfx> {
-    const contents = await this.pfxReader.read(file, password);
+  /**
+   * Reads a PFX file off the event loop. Rejects files that are not well-formed, that ask for too much
+   * work or whose key is not the certificate's; SERVER_BUSY when too many files wait to be read.
+   */
+  async readPfx(file: Buffer, password: string, options: PfxReadOptions = {}): Promise<ReadPfx> {
+    const contents = await this.pfxReader.read(file, password, options);
     return {
       certificate: parseCertificate(new X509Certificate(contents.certificate)),
       chain: contents.chain.map((der) => parseCertificate(new X509Certificate(der))),
@@ -99,10 +102,10 @@ export class CertificateStoreService {
   async importPfx(
     file: Buffer,
     password: string,
-    options: { keyExportable: boolean; source: CertificateSource },
+    options: { keyExportable: boolean; source: CertificateSource; signal?: AbortSignal },
     actor: Actor,
   ): Promise<{ certificate: Certificate; chain: Certificate[] }> {
-    const pfx = await this.readPfx(file, password);
+    const pfx = await this.readPfx(file, password, options);
     try {
       const result = await this.dataSource.transaction((manager) =>
         this.save(manager, pfx, { keyExportable: options.keyExportable, source: options.source, whenPresent: 'refuse' }),

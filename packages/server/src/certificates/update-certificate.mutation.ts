@@ -73,12 +73,14 @@ export class UpdateCertificateResolver {
   updateCertificate(
     @Arg('input', () => UpdateCertificateInput, { description: 'Organization, applications and the certificate source.' })
     input: UpdateCertificateInput,
-    @Ctx() { actor }: RequestContext,
+    @Ctx() { actor, signal }: RequestContext,
   ): Promise<UpdateCertificatePayload> {
     return toPayload<Omit<UpdateCertificatePayload, 'errors'>>(
       async () => {
         const pfx = input.pfx && { content: (await input.pfx.file).content, password: input.pfx.password };
-        return this.updates.update(input.organizationId, input.applications, { storeCertificateId: input.storeCertificateId, pfx }, actor);
+        return this.updates.update(input.organizationId, input.applications, { storeCertificateId: input.storeCertificateId, pfx }, actor, {
+          signal,
+        });
       },
       { applications: [], certificate: null },
     );

@@ -10,6 +10,7 @@ import { CertificateChangeSource } from './certificate-change.entity.js';
 import { signInProblem } from './certificate-rules.js';
 import { type CertificateStoreService, type ReadPfx, unusableReason } from './certificate-store.service.js';
 import { Certificate, CertificateSource, CertificateStoreName } from './certificate.entity.js';
+import type { PfxReadOptions } from '../pfx/pfx-worker-pool.js';
 
 export interface UpdateTarget {
   applicationId: string;
@@ -40,12 +41,18 @@ export class UpdateCertificateService {
     private readonly logger: Logger,
   ) {}
 
-  async update(organizationId: string, targets: readonly UpdateTarget[], choice: CertificateChoice, actor: Actor): Promise<UpdateResult> {
+  async update(
+    organizationId: string,
+    targets: readonly UpdateTarget[],
+    choice: CertificateChoice,
+    actor: Actor,
+    options: PfxReadOptions = {},
+  ): Promise<UpdateResult> {
     const selection = checkApplicationSelection(targets.map((target) => target.applicationId));
     if (Boolean(choice.storeCertificateId) === Boolean(choice.pfx)) throw new DomainError(ErrorCode.CERTIFICATE_SOURCE_INVALID);
 
     // Reading the file happens before the transaction: no row stays locked while a worker decrypts it.
-    const pfx = choice.pfx ? await this.readPfxForSignIn(choice.pfx) : null;
+    const pfx = choice.pfx ? await this.readPfxForSignIn(choice.pfx, options) : null;
     try {
       const result = await this.dataSource.transaction(async (manager) => {
         const applications = await lockApplications(manager, organizationId, selection);
@@ -88,8 +95,8 @@ export class UpdateCertificateService {
   }
 
   /** Reads the uploaded PFX and applies every sign-in rule to it, as to a Personal, exportable entry. */
-  private async readPfxForSignIn(upload: NonNullable<CertificateChoice['pfx']>): Promise<ReadPfx> {
-    const pfx = await this.store.readPfx(upload.content, upload.password ?? '');
+  private async readPfxForSignIn(upload: NonNullable<CertificateChoice['pfx']>, options: PfxReadOptions): Promise<ReadPfx> {
+    const pfx = await this.store.readPfx(upload.content, upload.password ?? '', options);
     const problem = signInProblem({
       ...pfx.certificate.metadata,
       store: CertificateStoreName.PERSONAL,

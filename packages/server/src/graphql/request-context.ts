@@ -9,5 +9,7 @@ export interface Loaders {}
 /** Per-request state: who is acting, and the request's loaders. */
 export interface RequestContext {
   actor: Actor;
+  /** Aborts when an HTTP client goes away before its answer is sent; absent over WebSockets. */
+  signal?: AbortSignal;
   loaders: Loaders;
 }

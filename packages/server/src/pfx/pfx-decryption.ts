@@ -3,14 +3,7 @@ import { ErrorCode } from '@bam/shared';
 import forge from 'node-forge';
 import { DomainError } from '../common/domain-error.js';
 import { children, DerError, expectTag, octets, oid, smallInteger, Tag, type DerElement } from './der-reader.js';
-import {
-  iterationCount,
-  pkcs12Kdf,
-  Pkcs12KeyPurpose,
-  rejectedPassword,
-  type Digest,
-  type PfxPassword,
-} from './pfx-key-derivation.js';
+import { iterationCount, pkcs12Kdf, Pkcs12KeyPurpose, rejectedPassword, type Digest, type PfxPassword } from './pfx-key-derivation.js';
 
 type CbcCipher = 'aes-128-cbc' | 'aes-192-cbc' | 'aes-256-cbc' | 'des-ede3-cbc' | 'des-ede-cbc' | 'rc2-cbc';
 
@@ -52,34 +45,47 @@ const pbkdf2Prfs: Record<string, Digest> = {
   '1.2.840.113549.2.13': 'sha512-256',
 };
 
-/**
- * Decrypts content encrypted with the password-based scheme that `algorithm` (an
- * AlgorithmIdentifier) names: PBES2 with PBKDF2, or one of PKCS#12's own schemes.
- * @throws DomainError PFX_UNSUPPORTED_ALGORITHM, or the password's rejection when it does not decrypt.
- */
-export function decrypt(algorithm: DerElement, ciphertext: Buffer, password: PfxPassword): Buffer {
-  const [schemeElement, parameters] = children(expectTag(algorithm, Tag.sequence));
-  const scheme = oid(schemeElement);
-  if (scheme === pbes2) return decryptPbes2(expectTag(parameters, Tag.sequence), ciphertext, password);
-  const spec = pkcs12Schemes[scheme];
-  if (!spec) throw unsupported();
-  return decryptPkcs12Scheme(spec, expectTag(parameters, Tag.sequence), ciphertext, password);
+/** A password-based encryption scheme, read and checked, not yet keyed. */
+export interface PasswordEncryption {
+  /** The iteration count its key derivation runs: what a decryption costs. */
+  iterations: number;
+  /** @throws DomainError the password's rejection when it does not decrypt. */
+  decrypt(ciphertext: Buffer, password: PfxPassword): Buffer;
 }
 
-function decryptPkcs12Scheme(spec: CipherSpec, parameters: DerElement, ciphertext: Buffer, password: PfxPassword): Buffer {
+/**
+ * The password-based scheme that `algorithm` (an AlgorithmIdentifier) names: PBES2 with PBKDF2, or
+ * one of PKCS#12's own schemes. Reading it derives nothing, so its cost is known before it is paid.
+ * @throws DomainError PFX_UNSUPPORTED_ALGORITHM.
+ */
+export function passwordEncryption(algorithm: DerElement): PasswordEncryption {
+  const [schemeElement, parameters] = children(expectTag(algorithm, Tag.sequence));
+  const scheme = oid(schemeElement);
+  if (scheme === pbes2) return pbes2Encryption(expectTag(parameters, Tag.sequence));
+  const spec = pkcs12Schemes[scheme];
+  if (!spec) throw unsupported();
+  return pkcs12SchemeEncryption(spec, expectTag(parameters, Tag.sequence));
+}
+
+function pkcs12SchemeEncryption(spec: CipherSpec, parameters: DerElement): PasswordEncryption {
   const [saltElement, iterationsElement] = children(parameters);
   const salt = octets(expectTag(saltElement, Tag.octetString));
   const iterations = iterationCount(iterationsElement);
-  for (const bmp of password.bmpCandidates) {
-    const key = pkcs12Kdf('sha1', bmp, salt, Pkcs12KeyPurpose.key, iterations, spec.keyLength);
-    const iv = pkcs12Kdf('sha1', bmp, salt, Pkcs12KeyPurpose.iv, iterations, spec.ivLength);
-    const plaintext = decipher(spec.cipher, key, iv, ciphertext);
-    if (plaintext) return plaintext;
-  }
-  throw rejectedPassword(password);
+  return {
+    iterations,
+    decrypt(ciphertext, password) {
+      for (const bmp of password.bmpCandidates) {
+        const key = pkcs12Kdf('sha1', bmp, salt, Pkcs12KeyPurpose.key, iterations, spec.keyLength);
+        const iv = pkcs12Kdf('sha1', bmp, salt, Pkcs12KeyPurpose.iv, iterations, spec.ivLength);
+        const plaintext = decipher(spec.cipher, key, iv, ciphertext);
+        if (plaintext) return plaintext;
+      }
+      throw rejectedPassword(password);
+    },
+  };
 }
 
-function decryptPbes2(parameters: DerElement, ciphertext: Buffer, password: PfxPassword): Buffer {
+function pbes2Encryption(parameters: DerElement): PasswordEncryption {
   const [keyDerivation, encryptionScheme] = children(parameters);
   const [kdfElement, kdfParameters] = children(expectTag(keyDerivation, Tag.sequence));
   // scrypt (RFC 7914) is the other KDF PBES2 files may name.
@@ -98,10 +104,15 @@ function decryptPbes2(parameters: DerElement, ciphertext: Buffer, password: PfxP
   const iv = expectTag(ivElement, Tag.octetString).content;
   if (iv.length !== spec.ivLength || (keyLength !== undefined && keyLength !== spec.keyLength)) throw new DerError();
 
-  const key = pbkdf2Sync(password.utf8, salt, iterations, spec.keyLength, prf);
-  const plaintext = decipher(spec.cipher, key, iv, ciphertext);
-  if (!plaintext) throw rejectedPassword(password);
-  return plaintext;
+  return {
+    iterations,
+    decrypt(ciphertext, password) {
+      const key = pbkdf2Sync(password.utf8, salt, iterations, spec.keyLength, prf);
+      const plaintext = decipher(spec.cipher, key, iv, ciphertext);
+      if (!plaintext) throw rejectedPassword(password);
+      return plaintext;
+    },
+  };
 }
 
 /** CBC decryption with PKCS#7 padding; null when the padding is wrong, as a wrong key nearly always makes it. */

@@ -2,15 +2,7 @@ import { createHmac, timingSafeEqual } from 'node:crypto';
 import { ErrorCode } from '@bam/shared';
 import { DomainError } from '../common/domain-error.js';
 import { children, expectTag, octets, oid, Tag, type DerElement } from './der-reader.js';
-import {
-  digestLength,
-  iterationCount,
-  pkcs12Kdf,
-  Pkcs12KeyPurpose,
-  rejectedPassword,
-  type Digest,
-  type PfxPassword,
-} from './pfx-key-derivation.js';
+import { digestLength, iterationCount, pkcs12Kdf, Pkcs12KeyPurpose, rejectedPassword, type Digest, type PfxPassword } from './pfx-key-derivation.js';
 
 const macDigests: Record<string, Digest> = {
   '1.3.14.3.2.26': 'sha1',
@@ -22,11 +14,20 @@ const macDigests: Record<string, Digest> = {
   '2.16.840.1.101.3.4.2.6': 'sha512-256',
 };
 
-/**
- * Checks the file's MAC (RFC 7292 `MacData`) over the AuthenticatedSafe octets and returns the
- * password narrowed to the BMPString encoding that verified, for decrypting the legacy PBEs.
- */
-export function verifyMac(macData: DerElement, authenticatedSafe: Buffer, password: PfxPassword): PfxPassword {
+/** The file's MAC (RFC 7292 `MacData`), read and checked, not yet keyed. */
+export interface PfxMac {
+  /** The iteration count its key derivation runs: what verifying costs. */
+  iterations: number;
+  /**
+   * Checks the MAC over the AuthenticatedSafe octets and returns the password narrowed to the
+   * BMPString encoding that verified, for decrypting the legacy PBEs.
+   * @throws DomainError the password's rejection when the MAC does not match.
+   */
+  verify(authenticatedSafe: Buffer, password: PfxPassword): PfxPassword;
+}
+
+/** @throws DomainError PFX_UNSUPPORTED_ALGORITHM. */
+export function readMac(macData: DerElement): PfxMac {
   const [digestInfo, saltElement, iterationsElement] = children(expectTag(macData, Tag.sequence));
   const [algorithm, digestElement] = children(expectTag(digestInfo, Tag.sequence));
   // PBMAC1 (OpenSSL 3.4+ `-pbmac1_pbkdf2`) and GOST MACs land here as unknown digests.
@@ -37,10 +38,15 @@ export function verifyMac(macData: DerElement, authenticatedSafe: Buffer, passwo
   // `iterations INTEGER DEFAULT 1`.
   const iterations = iterationsElement ? iterationCount(iterationsElement) : 1;
 
-  for (const bmp of password.bmpCandidates) {
-    const key = pkcs12Kdf(digest, bmp, salt, Pkcs12KeyPurpose.mac, iterations, digestLength(digest));
-    const actual = createHmac(digest, key).update(authenticatedSafe).digest();
-    if (actual.length === expected.length && timingSafeEqual(actual, expected)) return { ...password, bmpCandidates: [bmp] };
-  }
-  throw rejectedPassword(password);
+  return {
+    iterations,
+    verify(authenticatedSafe, password) {
+      for (const bmp of password.bmpCandidates) {
+        const key = pkcs12Kdf(digest, bmp, salt, Pkcs12KeyPurpose.mac, iterations, digestLength(digest));
+        const actual = createHmac(digest, key).update(authenticatedSafe).digest();
+        if (actual.length === expected.length && timingSafeEqual(actual, expected)) return { ...password, bmpCandidates: [bmp] };
+      }
+      throw rejectedPassword(password);
+    },
+  };
 }

@@ -5,6 +5,7 @@ import {
   berPfx,
   certificateChain,
   chainPfx,
+  costlyPfx,
   ecPfx,
   emptyFile,
   expiredPfx,
@@ -82,7 +83,8 @@ describe('readPfx: files made by openssl', () => {
     expect(contents.chain).toHaveLength(2);
   });
 
-  it('reads high iteration counts natively', () => {
+  // CPU-bound (openssl writes the files, the reader derives 1.2 million iterations): generous on a loaded machine.
+  it('reads high iteration counts natively', { timeout: 60_000 }, () => {
     readsAsExpected(opensslPfx({ iterations: 200_000 }));
     readsAsExpected(opensslPfx({ iterations: 200_000, legacy: true }));
   });
@@ -207,9 +209,7 @@ describe('readPfx: errors', () => {
 
   it('PFX_UNSUPPORTED_ALGORITHM for an unknown MAC digest, cipher or an excessive iteration count', () => {
     expect(errorCodeOf(() => readPfx(opensslPfx({ macAlgorithm: 'md5' }).file, 'Test-Password-1'))).toBe(ErrorCode.PFX_UNSUPPORTED_ALGORITHM);
-    expect(errorCodeOf(() => readPfx(opensslPfx({ keyPbe: 'CAMELLIA-256-CBC' }).file, 'Test-Password-1'))).toBe(
-      ErrorCode.PFX_UNSUPPORTED_ALGORITHM,
-    );
+    expect(errorCodeOf(() => readPfx(opensslPfx({ keyPbe: 'CAMELLIA-256-CBC' }).file, 'Test-Password-1'))).toBe(ErrorCode.PFX_UNSUPPORTED_ALGORITHM);
     const slow = opensslPfx({ iterations: maxIterations + 1, macAlgorithm: 'sha1', keyPbe: 'AES-128-CBC', certPbe: 'NONE' });
     expect(errorCodeOf(() => readPfx(slow.file, slow.password))).toBe(ErrorCode.PFX_UNSUPPORTED_ALGORITHM);
   });
@@ -238,5 +238,32 @@ describe('readPfx: errors', () => {
       return;
     }
     throw new Error('expected the read to fail');
+  });
+});
+
+describe('readPfx: work budget per file', () => {
+  // A full read of these would take minutes: they only pass within the timeout if refused up front.
+  const refusedUpFront = { timeout: 30_000 };
+
+  it('PFX_TOO_COMPLEX for 10^9 iterations in all, though every entry stays under the per-entry cap', refusedUpFront, () => {
+    const { file, password } = costlyPfx({ entries: 1000, iterations: maxIterations });
+    expect(errorCodeOf(() => readPfx(file, password))).toBe(ErrorCode.PFX_TOO_COMPLEX);
+  });
+
+  it('PFX_TOO_COMPLEX for the same work hidden in key bags inside encrypted content, before any of them is derived', refusedUpFront, () => {
+    const { file, password } = costlyPfx({ entries: 1000, iterations: maxIterations, inKeyBags: true });
+    expect(errorCodeOf(() => readPfx(file, password))).toBe(ErrorCode.PFX_TOO_COMPLEX);
+  });
+
+  it('PFX_TOO_COMPLEX for thousands of entries, however cheap each is', () => {
+    const { file, password } = costlyPfx({ entries: 5000, iterations: 1 });
+    expect(errorCodeOf(() => readPfx(file, password))).toBe(ErrorCode.PFX_TOO_COMPLEX);
+  });
+
+  it('reads files with many more entries and iterations than tools write', () => {
+    const spread = costlyPfx({ entries: 30, iterations: 10_000 });
+    expect(thumbprintOf(readPfx(spread.file, spread.password).certificate)).toBe(spread.thumbprint);
+    const keyBag = costlyPfx({ entries: 1, iterations: 600_000, inKeyBags: true });
+    readsAsExpected(keyBag);
   });
 });

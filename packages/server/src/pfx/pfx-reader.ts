@@ -1,21 +1,11 @@
 import { createPrivateKey, createPublicKey, X509Certificate, type KeyObject } from 'node:crypto';
 import { ErrorCode } from '@bam/shared';
 import { DomainError } from '../common/domain-error.js';
-import {
-  children,
-  DerError,
-  expectTag,
-  octets,
-  oid,
-  readElement,
-  readWhole,
-  smallInteger,
-  Tag,
-  type DerElement,
-} from './der-reader.js';
-import { decrypt } from './pfx-decryption.js';
+import { children, DerError, expectTag, octets, oid, readElement, readWhole, smallInteger, Tag, type DerElement } from './der-reader.js';
+import { PfxWorkBudget } from './pfx-budget.js';
+import { passwordEncryption, type PasswordEncryption } from './pfx-decryption.js';
 import { pfxPassword, rejectedPassword, type PfxPassword } from './pfx-key-derivation.js';
-import { verifyMac } from './pfx-mac.js';
+import { readMac } from './pfx-mac.js';
 
 /** What a PFX file holds, as DER, for the caller to check and store. */
 export interface PfxContents {
@@ -54,8 +44,8 @@ interface Bags {
  * It is CPU-bound (key derivation runs thousands of hash rounds) and synchronous: call it through
  * the worker pool (`createPfxWorkerPool`), not on the event loop.
  *
- * @throws DomainError PFX_EMPTY, PFX_IS_PEM, PFX_TRUNCATED, PFX_NOT_PKCS12, PFX_PASSWORD_REQUIRED,
- *   PFX_WRONG_PASSWORD, PFX_UNSUPPORTED_ALGORITHM, PFX_NO_CERTIFICATE, PFX_MULTIPLE_KEYS or
+ * @throws DomainError PFX_EMPTY, PFX_IS_PEM, PFX_TRUNCATED, PFX_NOT_PKCS12, PFX_TOO_COMPLEX,
+ *   PFX_PASSWORD_REQUIRED, PFX_WRONG_PASSWORD, PFX_UNSUPPORTED_ALGORITHM, PFX_NO_CERTIFICATE, PFX_MULTIPLE_KEYS or
  *   CERTIFICATE_KEY_MISMATCH. Messages never include the password or key material.
  */
 export function readPfx(file: Uint8Array, password: string): PfxContents {
@@ -100,9 +90,20 @@ function startsLikePfx(input: Buffer): boolean {
   return seen.equals(pfxVersion.subarray(0, seen.length));
 }
 
+/** An AuthenticatedSafe entry: SafeContents in the clear (already read), or encrypted with the password. */
+type SafeEntry = { bags: SafeBag[] } | { encryption: PasswordEncryption; ciphertext: Buffer };
+
+/** A SafeBag, read but not yet decrypted. */
+type SafeBag =
+  | { type: 'key'; der: Buffer }
+  | { type: 'shroudedKey'; encryption: PasswordEncryption; ciphertext: Buffer }
+  | { type: 'certificate'; der: Buffer }
+  | { type: 'ignored' };
+
 /**
- * PFX: version 3, the AuthenticatedSafe (a ContentInfo), and an optional MacData. The MAC is checked
- * before anything inside the AuthenticatedSafe is read or decrypted.
+ * PFX: version 3, the AuthenticatedSafe (a ContentInfo), and an optional MacData. Everything that can
+ * be read without the password is read and charged to the budget first, so a file that asks for too
+ * much is refused before any key derivation; then the MAC is checked, before anything is decrypted.
  */
 function readBags(pfx: DerElement, password: PfxPassword): Bags {
   const [version, authSafeInfo, macData] = children(expectTag(pfx, Tag.sequence));
@@ -113,36 +114,45 @@ function readBags(pfx: DerElement, password: PfxPassword): Bags {
   if (type === oids.signedData) throw new DomainError(ErrorCode.PFX_UNSUPPORTED_ALGORITHM);
   if (type !== oids.data) throw new DerError();
   const authenticatedSafe = explicitOctetString(content);
-  const opened = macData ? verifyMac(macData, authenticatedSafe, password) : password;
+  const mac = macData ? readMac(macData) : null;
+  const entries = children(expectTag(readWhole(authenticatedSafe), Tag.sequence)).map(readContentInfo);
+
+  const budget = new PfxWorkBudget();
+  budget.charge(entries.length, mac?.iterations ?? 0);
+  for (const entry of entries) {
+    if ('bags' in entry) charge(budget, entry.bags);
+    else budget.charge(0, entry.encryption.iterations);
+  }
+  const opened = mac ? mac.verify(authenticatedSafe, password) : password;
 
   const bags: Bags = { certificates: [], keys: [] };
-  for (const contentInfo of children(expectTag(readWhole(authenticatedSafe), Tag.sequence))) {
-    readContentInfo(contentInfo, opened, bags);
+  for (const entry of entries) {
+    for (const bag of 'bags' in entry ? entry.bags : decryptSafeContents(entry, opened, budget)) collect(bag, opened, bags);
   }
   return bags;
 }
 
+function charge(budget: PfxWorkBudget, bags: SafeBag[]): void {
+  budget.charge(
+    bags.length,
+    bags.reduce((sum, bag) => sum + (bag.type === 'shroudedKey' ? bag.encryption.iterations : 0), 0),
+  );
+}
+
 /** One entry of the AuthenticatedSafe: SafeContents in the clear, or encrypted with the password. */
-function readContentInfo(contentInfo: DerElement, password: PfxPassword, bags: Bags): void {
+function readContentInfo(contentInfo: DerElement): SafeEntry {
   const [contentType, content] = children(expectTag(contentInfo, Tag.sequence));
   switch (oid(contentType)) {
     case oids.data:
-      readSafeContents(readWhole(explicitOctetString(content)), password, bags, 0);
-      return;
+      return { bags: readSafeContents(readWhole(explicitOctetString(content)), 0) };
     case oids.encryptedData: {
       // EncryptedData: version, EncryptedContentInfo (contentType, algorithm, [0] IMPLICIT content).
       const [encryptedData] = children(expectTag(content, Tag.context0));
       const [, encryptedContentInfo] = children(expectTag(encryptedData, Tag.sequence));
       const [, algorithm, encryptedContent] = children(expectTag(encryptedContentInfo, Tag.sequence));
-      if (!encryptedContent) return;
+      if (!encryptedContent) return { bags: [] };
       if (encryptedContent.tag !== Tag.context0Primitive && encryptedContent.tag !== Tag.context0) throw new DerError();
-      const plaintext = decrypt(expectTag(algorithm, Tag.sequence), octets(encryptedContent), password);
-      // A wrong key that happens to leave valid padding yields garbage: that is the password's fault.
-      onMalformed(
-        () => readSafeContents(readWhole(plaintext), password, bags, 0),
-        () => rejectedPassword(password),
-      );
-      return;
+      return { encryption: passwordEncryption(expectTag(algorithm, Tag.sequence)), ciphertext: octets(encryptedContent) };
     }
     // EnvelopedData is the public-key privacy mode, encrypted to a certificate rather than a password.
     case oids.envelopedData:
@@ -152,34 +162,67 @@ function readContentInfo(contentInfo: DerElement, password: PfxPassword, bags: B
   }
 }
 
-/** SafeContents: a SEQUENCE of SafeBags (bagId, [0] EXPLICIT bagValue, bagAttributes). */
-function readSafeContents(safeContents: DerElement, password: PfxPassword, bags: Bags, depth: number): void {
+/** Decrypts an encrypted entry and charges what its bags ask for before any of them is decrypted. */
+function decryptSafeContents(entry: Exclude<SafeEntry, { bags: SafeBag[] }>, password: PfxPassword, budget: PfxWorkBudget): SafeBag[] {
+  const plaintext = entry.encryption.decrypt(entry.ciphertext, password);
+  // A wrong key that happens to leave valid padding yields garbage: that is the password's fault.
+  const bags = onMalformed(
+    () => readSafeContents(readWhole(plaintext), 0),
+    () => rejectedPassword(password),
+  );
+  charge(budget, bags);
+  return bags;
+}
+
+/** SafeContents: a SEQUENCE of SafeBags (bagId, [0] EXPLICIT bagValue, bagAttributes); nested SafeContents flattened. */
+function readSafeContents(safeContents: DerElement, depth: number): SafeBag[] {
   if (depth > maxSafeContentsDepth) throw new DerError();
-  for (const safeBag of children(expectTag(safeContents, Tag.sequence))) {
+  return children(expectTag(safeContents, Tag.sequence)).flatMap((safeBag): SafeBag[] => {
     const [bagId, explicitValue] = children(expectTag(safeBag, Tag.sequence));
     const [value] = children(expectTag(explicitValue, Tag.context0));
     if (!value) throw new DerError();
     switch (oid(bagId)) {
       case oids.keyBag:
-        bags.keys.push(expectTag(value, Tag.sequence).encoded);
-        break;
+        return [{ type: 'key', der: expectTag(value, Tag.sequence).encoded }];
       case oids.pkcs8ShroudedKeyBag: {
         const [algorithm, encrypted] = children(expectTag(value, Tag.sequence));
-        const plaintext = decrypt(expectTag(algorithm, Tag.sequence), octets(expectTag(encrypted, Tag.octetString)), password);
-        bags.keys.push(onMalformed(() => readWhole(plaintext).encoded, () => rejectedPassword(password)));
-        break;
+        const ciphertext = octets(expectTag(encrypted, Tag.octetString));
+        return [{ type: 'shroudedKey', encryption: passwordEncryption(expectTag(algorithm, Tag.sequence)), ciphertext }];
       }
       case oids.certBag: {
         const [certId, certValue] = children(expectTag(value, Tag.sequence));
         // SDSI certificates are not X.509; nothing here could use them.
-        if (oid(certId) === oids.x509Certificate) bags.certificates.push(explicitOctetString(certValue));
-        break;
+        return [oid(certId) === oids.x509Certificate ? { type: 'certificate', der: explicitOctetString(certValue) } : { type: 'ignored' }];
       }
       case oids.safeContentsBag:
-        readSafeContents(value, password, bags, depth + 1);
-        break;
-      // CRL and secret bags hold nothing a sign-in needs.
+        return readSafeContents(value, depth + 1);
+      // CRL and secret bags hold nothing a sign-in needs, but still count as entries.
+      default:
+        return [{ type: 'ignored' }];
     }
+  });
+}
+
+function collect(bag: SafeBag, password: PfxPassword, bags: Bags): void {
+  switch (bag.type) {
+    case 'key':
+      bags.keys.push(bag.der);
+      return;
+    case 'shroudedKey': {
+      const plaintext = bag.encryption.decrypt(bag.ciphertext, password);
+      bags.keys.push(
+        onMalformed(
+          () => readWhole(plaintext).encoded,
+          () => rejectedPassword(password),
+        ),
+      );
+      return;
+    }
+    case 'certificate':
+      bags.certificates.push(bag.der);
+      return;
+    case 'ignored':
+      return;
   }
 }
 

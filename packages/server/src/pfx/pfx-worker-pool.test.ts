@@ -1,7 +1,7 @@
 import { setTimeout as delay } from 'node:timers/promises';
 import { ErrorCode } from '@bam/shared';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { chainPfx, ecPfx, emptyFile, forgePfx, opensslPfx, thumbprintOf } from '../../test/support/pfx-fixtures.js';
+import { chainPfx, ecPfx, emptyFile, forgePfx, opensslPfx, thumbprintOf, type PfxFixture } from '../../test/support/pfx-fixtures.js';
 import { DomainError } from '../common/domain-error.js';
 import { readPfx } from './pfx-reader.js';
 import { createPfxWorkerPool, type PfxReader } from './pfx-worker-pool.js';
@@ -124,5 +124,54 @@ describe('createPfxWorkerPool: unexpected errors', () => {
     await pool.close();
     const fixture = opensslPfx();
     await expect(pool.read(fixture.file, fixture.password)).rejects.toThrow('closed');
+  });
+});
+
+describe('createPfxWorkerPool: cancelling and queueing', () => {
+  // A legitimate file within the budget that keeps a worker busy for a second or more (legacy KDF, 900,000 iterations).
+  let slow: PfxFixture;
+  const isServerBusy = (error: unknown) => error instanceof DomainError && error.code === ErrorCode.SERVER_BUSY;
+
+  beforeAll(() => {
+    slow = opensslPfx({ iterations: 450_000, legacy: true, certPbe: 'NONE' });
+  });
+
+  it('stops a running read when its signal aborts, and reads the next file', async () => {
+    const pool = createPfxWorkerPool({ maxThreads: 1 });
+    try {
+      const warmUp = opensslPfx();
+      await pool.read(warmUp.file, warmUp.password);
+      const controller = new AbortController();
+      const reading = pool.read(slow.file, slow.password, { signal: controller.signal });
+      await delay(100);
+      controller.abort();
+      await expect(reading).rejects.toSatisfy((error) => error instanceof Error && error.name === 'AbortError');
+      const next = opensslPfx();
+      expect(thumbprintOf((await pool.read(next.file, next.password)).certificate)).toBe(next.thumbprint);
+    } finally {
+      await pool.close();
+    }
+  });
+
+  it('close() abandons running and queued reads instead of waiting for them', async () => {
+    const pool = createPfxWorkerPool({ maxThreads: 1 });
+    const warmUp = opensslPfx();
+    await pool.read(warmUp.file, warmUp.password);
+    const reads = Promise.allSettled([pool.read(slow.file, slow.password), pool.read(slow.file, slow.password)]);
+    await delay(100);
+    await pool.close();
+    expect((await reads).map(({ status }) => status)).toEqual(['rejected', 'rejected']);
+  });
+
+  it('answers SERVER_BUSY once every thread is busy and the queue is full', async () => {
+    const pool = createPfxWorkerPool({ maxThreads: 1, maxQueue: 1 });
+    const accepted = Promise.allSettled([pool.read(slow.file, slow.password), pool.read(slow.file, slow.password)]);
+    try {
+      const fixture = opensslPfx();
+      await expect(pool.read(fixture.file, fixture.password)).rejects.toSatisfy(isServerBusy);
+    } finally {
+      await pool.close();
+      await accepted;
+    }
   });
 });

@@ -6,7 +6,17 @@ import { Certificate } from '../../src/certificates/certificate.entity.js';
 import { PrivateKeyVault } from '../../src/key-custody/private-key-vault.js';
 import { loadConfig } from '../../src/config/config.js';
 import { databaseSnapshot } from '../support/database-snapshot.js';
-import { chainPfx, daysFromNow, ecPfx, expiredPfx, opensslPfx, type PfxFixture, rsa1024Pfx, rsaCertificate } from '../support/pfx-fixtures.js';
+import {
+  chainPfx,
+  costlyPfx,
+  daysFromNow,
+  ecPfx,
+  expiredPfx,
+  opensslPfx,
+  type PfxFixture,
+  rsa1024Pfx,
+  rsaCertificate,
+} from '../support/pfx-fixtures.js';
 import { seedOrganization } from '../support/seed.js';
 import { useTestServer } from '../support/test-server.js';
 
@@ -98,6 +108,23 @@ describe('importCertificate', () => {
     expect(wrong.data!.importCertificate.errors.map((error) => error.code)).toEqual(['PFX_WRONG_PASSWORD']);
     expect(await databaseSnapshot(server.database.dataSource)).toEqual(before);
   });
+
+  it(
+    'refuses a file that asks for hours of key derivation with PFX_TOO_COMPLEX, and imports the next file at once',
+    { timeout: 60_000 },
+    async () => {
+      // Like the hostile upload of the security review: just under the 1 MiB upload limit, no MAC, thousands of
+      // entries at a million iterations each (an hour of worker time if read).
+      const hostile = costlyPfx({ entries: 5000, iterations: 1_000_000 });
+      expect(hostile.file.length).toBeLessThan(1024 * 1024);
+      const before = await databaseSnapshot(server.database.dataSource);
+      const refused = await importPfx(hostile);
+      expect(refused.data!.importCertificate).toEqual({ certificate: null, chain: [], errors: [{ code: 'PFX_TOO_COMPLEX', ids: [] }] });
+      expect(await databaseSnapshot(server.database.dataSource)).toEqual(before);
+      const valid = opensslPfx();
+      expect((await importPfx(valid)).data!.importCertificate.certificate?.thumbprint).toBe(valid.thumbprint);
+    },
+  );
 
   it('adds the private key to a certificate the store held without one', async () => {
     const certificate = rsaCertificate({ commonName: 'Key comes later' });

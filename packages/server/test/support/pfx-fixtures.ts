@@ -6,7 +6,16 @@
  * Keys are generated natively and cached per process, so a test run pays for only a few.
  */
 import { execFileSync } from 'node:child_process';
-import { createHash, createPublicKey, generateKeyPairSync, randomBytes, X509Certificate, type KeyObject } from 'node:crypto';
+import {
+  createCipheriv,
+  createHash,
+  createPublicKey,
+  generateKeyPairSync,
+  pbkdf2Sync,
+  randomBytes,
+  X509Certificate,
+  type KeyObject,
+} from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -101,9 +110,7 @@ export function rsaCertificate(options: RsaCertificateOptions = {}): TestCertifi
   certificate.setIssuer(options.issuer ? forge.pki.certificateFromPem(options.issuer.pem).subject.attributes : subject);
   certificate.setExtensions([
     { name: 'basicConstraints', cA: options.ca ?? false },
-    options.ca
-      ? { name: 'keyUsage', keyCertSign: true, cRLSign: true }
-      : { name: 'keyUsage', digitalSignature: true, keyEncipherment: true },
+    options.ca ? { name: 'keyUsage', keyCertSign: true, cRLSign: true } : { name: 'keyUsage', digitalSignature: true, keyEncipherment: true },
     { name: 'subjectKeyIdentifier' },
   ]);
   const signingKey = options.issuer?.key ?? key;
@@ -305,6 +312,67 @@ export function berPfx(pfx: PfxFixture): PfxFixture {
 /** A constructed element with an indefinite length: identifier, 0x80, contents, end-of-contents. */
 function indefinite(tag: number, contents: Buffer[]): Buffer {
   return Buffer.concat([Buffer.from([tag, 0x80]), ...contents, Buffer.alloc(2)]);
+}
+
+/**
+ * A PFX that asks for `entries × iterations` rounds of key derivation, as a hostile upload does: no
+ * MAC, the certificate in the clear and `entries` further entries each encrypted at `iterations`
+ * (PBES2: PBKDF2-HMAC-SHA256, AES-256-CBC; one salt, so building it derives once). Every entry
+ * decrypts with the password: a reader that does all the work ends up with the certificate.
+ * `inKeyBags` hides the entries as shrouded key bags inside one cheaply encrypted SafeContents,
+ * where a reader sees them only after decrypting it.
+ */
+export function costlyPfx(options: { entries: number; iterations: number; inKeyBags?: boolean }): PfxFixture {
+  const certificate = rsaCertificate();
+  const password = 'Test-Password-1';
+  const { asn1 } = forge;
+  const { UNIVERSAL, CONTEXT_SPECIFIC } = asn1.Class;
+  const sequence = (...items: forge.asn1.Asn1[]) => asn1.create(UNIVERSAL, asn1.Type.SEQUENCE, true, items);
+  const oid = (dotted: string) => asn1.create(UNIVERSAL, asn1.Type.OID, false, asn1.oidToDer(dotted).getBytes());
+  const integer = (value: number) => asn1.create(UNIVERSAL, asn1.Type.INTEGER, false, asn1.integerToDer(value).getBytes());
+  const octetString = (bytes: Buffer) => asn1.create(UNIVERSAL, asn1.Type.OCTETSTRING, false, bytes.toString('binary'));
+  const explicit = (item: forge.asn1.Asn1) => asn1.create(CONTEXT_SPECIFIC, 0, true, [item]);
+
+  const salt = Buffer.alloc(16, 7);
+  const iv = Buffer.alloc(16, 9);
+  const encryption = (iterations: number) => {
+    const key = pbkdf2Sync(password, salt, iterations, 32, 'sha256');
+    const algorithm = sequence(
+      oid('1.2.840.113549.1.5.13'),
+      sequence(
+        sequence(oid('1.2.840.113549.1.5.12'), sequence(octetString(salt), integer(iterations), sequence(oid('1.2.840.113549.2.9')))),
+        sequence(oid('2.16.840.1.101.3.4.1.42'), octetString(iv)),
+      ),
+    );
+    const encrypt = (plaintext: Buffer) => {
+      const cipher = createCipheriv('aes-256-cbc', key, iv);
+      return Buffer.concat([cipher.update(plaintext), cipher.final()]);
+    };
+    return { algorithm, encrypt };
+  };
+  const encryptedContentInfo = (plaintext: Buffer, { algorithm, encrypt }: ReturnType<typeof encryption>) => {
+    const ciphertext = asn1.create(CONTEXT_SPECIFIC, 0, false, encrypt(plaintext).toString('binary'));
+    return sequence(oid('1.2.840.113549.1.7.6'), explicit(sequence(integer(0), sequence(oid('1.2.840.113549.1.7.1'), algorithm, ciphertext))));
+  };
+
+  const certBag = sequence(
+    oid('1.2.840.113549.1.12.10.1.3'),
+    explicit(sequence(oid('1.2.840.113549.1.9.22.1'), explicit(octetString(certificate.der)))),
+  );
+  const inTheClear = sequence(oid('1.2.840.113549.1.7.1'), explicit(octetString(derOf(sequence(certBag)))));
+  let entries: forge.asn1.Asn1[];
+  if (options.inKeyBags) {
+    const { algorithm, encrypt } = encryption(options.iterations);
+    const shroudedKey = encrypt(certificate.key.export({ type: 'pkcs8', format: 'der' }));
+    const keyBag = () => sequence(oid('1.2.840.113549.1.12.10.1.2'), explicit(sequence(algorithm, octetString(shroudedKey))));
+    const keyBags = Array.from({ length: options.entries }, keyBag);
+    entries = [encryptedContentInfo(derOf(sequence(...keyBags)), encryption(2048))];
+  } else {
+    const emptySafeContents = derOf(sequence());
+    const costly = encryption(options.iterations);
+    entries = Array.from({ length: options.entries }, () => encryptedContentInfo(emptySafeContents, costly));
+  }
+  return fixture(derOf(pfxWithoutMac([inTheClear, ...entries])), password, certificate, []);
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -98,6 +98,8 @@ export type ErrorCode =
   | 'PFX_NO_CERTIFICATE'
   /** The PFX file is protected by a password and none was given. */
   | 'PFX_PASSWORD_REQUIRED'
+  /** The PFX file has more entries or asks for more key-derivation iterations in total than this server reads from one file; it was refused before any decryption. */
+  | 'PFX_TOO_COMPLEX'
   /** The PFX file is larger than the configured limit. */
   | 'PFX_TOO_LARGE'
   /** The file ends early: it was cut off while copying or downloading. */
@@ -106,6 +108,8 @@ export type ErrorCode =
   | 'PFX_UNSUPPORTED_ALGORITHM'
   /** The password does not open the PFX file. */
   | 'PFX_WRONG_PASSWORD'
+  /** The server is already reading as many PFX files as it queues; the request was not attempted and may be retried. */
+  | 'SERVER_BUSY'
   /** The certificate (same thumbprint) is already in the store. */
   | 'STORE_CERTIFICATE_EXISTS'
   /** The store certificate is used by an application and cannot be removed. */

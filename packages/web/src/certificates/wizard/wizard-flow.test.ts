@@ -21,6 +21,7 @@ describe('wizardStepForError', () => {
     'PFX_TRUNCATED',
     'PFX_NOT_PKCS12',
     'PFX_TOO_LARGE',
+    'PFX_TOO_COMPLEX',
     'CERTIFICATE_NO_PRIVATE_KEY',
     'CERTIFICATE_KEY_NOT_RSA',
     'CERTIFICATE_EXPIRED',
@@ -35,7 +36,7 @@ describe('wizardStepForError', () => {
     },
   );
 
-  it.each(['CERTIFICATE_CONFLICT', 'APPLICATION_NOT_FOUND', 'ORGANIZATION_NOT_FOUND', 'INTERNAL_ERROR', 'NETWORK'] as const)(
+  it.each(['CERTIFICATE_CONFLICT', 'APPLICATION_NOT_FOUND', 'ORGANIZATION_NOT_FOUND', 'INTERNAL_ERROR', 'SERVER_BUSY', 'NETWORK'] as const)(
     'keeps %s on the summary, where Finish can be tried again',
     (code) => {
       expect(wizardStepForError(code, 'store')).toEqual({ step: 'summary', target: 'request' });

@@ -24,6 +24,7 @@ const fileCodes = new Set<FailureCode>([
   'PFX_UNSUPPORTED_ALGORITHM',
   'PFX_NO_CERTIFICATE',
   'PFX_MULTIPLE_KEYS',
+  'PFX_TOO_COMPLEX',
   'UPLOAD_INVALID',
 ]);
 const passwordCodes = new Set<FailureCode>(['PFX_WRONG_PASSWORD', 'PFX_PASSWORD_REQUIRED']);
