@@ -13,7 +13,9 @@ import type { Database } from './database/database.js';
 import { loadDemoDataIfEmpty, suggestDemoDataWhenEmpty } from './demo/demo-data.js';
 import { formatGraphQLError, operationLogPlugin } from './graphql/apollo-plugins.js';
 import type { RequestContext } from './graphql/request-context.js';
+import { errorHandler } from './http/error-handler.js';
 import { multipartUpload } from './http/multipart-upload.js';
+import { securityHeaders } from './http/security-headers.js';
 import { webConsoleRouter } from './http/web-console.js';
 import type { Logger } from './logging/logger.js';
 
@@ -45,6 +47,7 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
 
     const web = express();
     web.disable('x-powered-by');
+    web.use(securityHeaders());
     const httpServer = http.createServer(web);
 
     const webSocketServer = new WebSocketServer({ server: httpServer, path: GRAPHQL_PATH });
@@ -95,6 +98,7 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
       expressMiddleware(apollo, { context: async () => createRequestContext() }),
     );
     web.use(webConsoleRouter(config.webDistDir));
+    web.use(errorHandler(logger.child({ component: 'http' })));
 
     await new Promise<void>((resolve, reject) => {
       httpServer.once('error', reject);
