@@ -1,6 +1,10 @@
 import { ErrorCode, errorMessages } from '@bam/shared';
 import type { ErrorRequestHandler, Response } from 'express';
-import type { Logger } from '../logging/logger.js';
+
+/** The one logger method the handler needs (the server's pino logger has it). */
+export interface ErrorLogger {
+  error(details: object, message: string): void;
+}
 
 /**
  * The final Express error handler. Express's own prints an HTML stack trace with absolute paths
@@ -9,7 +13,7 @@ import type { Logger } from '../logging/logger.js';
  * that cannot be decoded) keep their 4xx status as BAD_REQUEST; anything else is logged here and
  * answered as INTERNAL_ERROR.
  */
-export function errorHandler(logger: Logger): ErrorRequestHandler {
+export function errorHandler(logger: ErrorLogger): ErrorRequestHandler {
   return (error: unknown, request, response, next) => {
     // Too late for an error response: Express's handler closes the connection.
     if (response.headersSent) return next(error);
