@@ -2,7 +2,7 @@ import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { type ServerProcess, spawnServer } from '../../packages/server/test/support/server-process.js';
 import { createTestDatabase, type TestDatabase } from '../../packages/server/test/support/test-database.js';
-import { launchChromium, screenshotPath } from '../support/browser.js';
+import { launchChromium, recordCspViolations, screenshotPath } from '../support/browser.js';
 
 let database: TestDatabase;
 let server: ServerProcess;
@@ -27,13 +27,15 @@ it('serves a working GraphQL playground that makes no request outside the server
   const page = await browser.newPage();
   const requested: string[] = [];
   page.on('request', (request) => requested.push(request.url()));
+  const cspViolations = await recordCspViolations(page);
 
   // GraphiQL runs queries once it has the schema: wait for its introspection before pressing Run.
   const introspected = page.waitForResponse(
     (response) => response.url().endsWith('/graphql') && /IntrospectionQuery/.test(response.request().postData() ?? ''),
   );
-  await page.goto(`${baseUrl}/graphql`);
+  const pageResponse = await page.goto(`${baseUrl}/graphql`);
   expect(new URL(page.url()).pathname).toBe('/playground');
+  expect(pageResponse?.headers()['content-security-policy']).toContain("default-src 'self'");
   await introspected;
   await page.getByRole('button', { name: /execute query/i }).click();
   await expect.poll(() => page.locator('.result-window').innerText(), { timeout: 30_000 }).toContain('contoso.onmicrosoft.com');
@@ -43,4 +45,6 @@ it('serves a working GraphQL playground that makes no request outside the server
   const external = requested.filter((url) => !url.startsWith(origin) && !url.startsWith('data:') && !url.startsWith('blob:'));
   expect(external).toEqual([]);
   expect(requested.some((url) => url.endsWith('/graphql'))).toBe(true);
+  // The playground works under its strict policy: nothing it needs is blocked.
+  expect(cspViolations).toEqual([]);
 });

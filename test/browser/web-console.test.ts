@@ -3,11 +3,11 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
 import type { Browser, Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { opensslPfx, rsaCertificate } from '../../packages/server/test/support/pfx-fixtures.js';
 import { type ServerProcess, spawnServer } from '../../packages/server/test/support/server-process.js';
 import { createTestDatabase, type TestDatabase } from '../../packages/server/test/support/test-database.js';
-import { launchChromium } from '../support/browser.js';
+import { launchChromium, recordCspViolations } from '../support/browser.js';
 import { ConsolePage } from '../support/console-page.js';
 
 /**
@@ -35,11 +35,19 @@ afterAll(async () => {
   if (files) await rm(files, { recursive: true, force: true });
 });
 
+// Every workflow runs under the console's strict Content-Security-Policy: nothing it does may be blocked.
+let cspViolations: string[] = [];
+afterEach(() => {
+  expect(cspViolations).toEqual([]);
+});
+
 async function openConsole(prefix: string): Promise<{ page: Page; ui: ConsolePage }> {
   const page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
   const errors: string[] = [];
   page.on('pageerror', (error) => errors.push(error.message));
-  await page.goto(baseUrl);
+  cspViolations = await recordCspViolations(page);
+  const response = await page.goto(baseUrl);
+  expect(response?.headers()['content-security-policy']).toContain("frame-ancestors 'none'");
   const ui = new ConsolePage(page, prefix);
   await ui.organization('contoso.onmicrosoft.com').waitFor();
   expect(errors).toEqual([]);

@@ -1,6 +1,7 @@
 import 'reflect-metadata';
 import { type Config, ConfigError, loadConfig } from './config/config.js';
 import { DataDirectoryLockedError } from './database/data-directory-lock.js';
+import { DatabaseUnreachableError } from './database/database.js';
 import { createLogger } from './logging/logger.js';
 import { startServer } from './server.js';
 
@@ -36,7 +37,7 @@ try {
   process.once('SIGTERM', shutDown);
   process.once('SIGINT', shutDown);
 } catch (error) {
-  if (error instanceof DataDirectoryLockedError) logger.fatal(error.message);
+  if (error instanceof DataDirectoryLockedError || error instanceof DatabaseUnreachableError) logger.fatal(error.message);
   else logger.fatal({ err: error }, 'the server could not start');
   process.exit(1);
 }

@@ -14,7 +14,9 @@ import { loadDemoDataIfEmpty, suggestDemoDataWhenEmpty } from './demo/demo-data.
 import { formatGraphQLError, operationLogPlugin } from './graphql/apollo-plugins.js';
 import type { RequestContext } from './graphql/request-context.js';
 import { clientGoneSignal } from './http/client-gone-signal.js';
+import { errorHandler } from './http/error-handler.js';
 import { multipartUpload } from './http/multipart-upload.js';
+import { securityHeaders } from './http/security-headers.js';
 import { webConsoleRouter } from './http/web-console.js';
 import type { Logger } from './logging/logger.js';
 
@@ -46,6 +48,7 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
 
     const web = express();
     web.disable('x-powered-by');
+    web.use(securityHeaders());
     const httpServer = http.createServer(web);
 
     const webSocketServer = new WebSocketServer({ server: httpServer, path: GRAPHQL_PATH });
@@ -96,6 +99,7 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
       expressMiddleware(apollo, { context: async ({ res }) => createRequestContext(clientGoneSignal(res)) }),
     );
     web.use(webConsoleRouter(config.webDistDir));
+    web.use(errorHandler(logger.child({ component: 'http' })));
 
     await new Promise<void>((resolve, reject) => {
       httpServer.once('error', reject);

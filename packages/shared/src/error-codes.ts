@@ -6,6 +6,7 @@ export const errorCodeDescriptions = {
   ORGANIZATION_NOT_FOUND: 'The request names an organization that does not exist.',
   INVALID_CURSOR: 'A pagination cursor was not issued by this server.',
   INVALID_PAGE_SIZE: 'A page size is outside the allowed range.',
+  INVALID_INPUT: 'A text argument holds a character the server cannot store (U+0000, the NUL character).',
   APPLICATION_SELECTION_EMPTY: 'A mutation on applications was given no application at all.',
   APPLICATION_SELECTION_DUPLICATE: 'The same application appears more than once in one request.',
   APPLICATION_NOT_FOUND: 'No backup application with that application (client) id exists.',
@@ -40,6 +41,7 @@ export const errorCodeDescriptions = {
   GENERATE_INVALID_KEY_SIZE: 'A certificate to generate has an unsupported key size.',
   UPLOAD_INVALID: 'The upload was malformed or carried more than one file.',
   SERVER_BUSY: 'The server is already reading as many PFX files as it queues; the request was not attempted and may be retried.',
+  BAD_REQUEST: 'The HTTP request could not be read: a malformed or oversized JSON body, or a URL that cannot be decoded.',
   INTERNAL_ERROR: 'An unexpected server failure; details are in the server log, never in the response.',
 } as const satisfies Record<string, string>;
 

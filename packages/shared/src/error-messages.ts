@@ -8,6 +8,7 @@ export const errorMessages: Record<ErrorCode, string> = {
   [ErrorCode.ORGANIZATION_NOT_FOUND]: 'The organization does not exist. It may have been removed; refresh the list.',
   [ErrorCode.INVALID_CURSOR]: 'The page cursor is not valid. Start again from the first page.',
   [ErrorCode.INVALID_PAGE_SIZE]: 'The page size must be between 1 and 100.',
+  [ErrorCode.INVALID_INPUT]: 'The text contains a character that is not allowed (a NUL character). Remove it and try again.',
   [ErrorCode.APPLICATION_SELECTION_EMPTY]: 'Select at least one application.',
   [ErrorCode.APPLICATION_SELECTION_DUPLICATE]: 'An application is listed more than once. List each application once.',
   [ErrorCode.APPLICATION_NOT_FOUND]: 'An application is not in the backup configuration. It may have been removed already; refresh the list.',
@@ -46,5 +47,6 @@ export const errorMessages: Record<ErrorCode, string> = {
   [ErrorCode.GENERATE_INVALID_KEY_SIZE]: 'The key size must be 2048, 3072 or 4096 bits.',
   [ErrorCode.UPLOAD_INVALID]: 'The upload was not understood. Send one PFX file per request.',
   [ErrorCode.SERVER_BUSY]: 'The server is busy reading other certificate files. Try again in a moment.',
+  [ErrorCode.BAD_REQUEST]: 'The request was not understood. Send well-formed JSON to a valid address.',
   [ErrorCode.INTERNAL_ERROR]: 'The server could not complete the request. Try again; if it keeps failing, contact your administrator.',
 };

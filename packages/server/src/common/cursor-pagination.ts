@@ -1,5 +1,6 @@
 import { DEFAULT_PAGE_SIZE, ErrorCode, MAX_PAGE_SIZE } from '@bam/shared';
 import { DomainError } from './domain-error.js';
+import { isStorableText } from './storable-text.js';
 
 /** A page request as services take it: size and the cursor it starts after. */
 export interface PageRequest {
@@ -29,7 +30,7 @@ export function encodeCursor(key: readonly string[]): string {
 export function decodeCursor(cursor: string, length: number): string[] {
   try {
     const key: unknown = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
-    if (Array.isArray(key) && key.length === length && key.every((part) => typeof part === 'string')) return key;
+    if (Array.isArray(key) && key.length === length && key.every((part) => typeof part === 'string' && isStorableText(part))) return key;
   } catch {
     // Not JSON: falls through to the coded error.
   }

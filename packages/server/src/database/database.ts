@@ -5,6 +5,18 @@ import { lockDataDirectory } from './data-directory-lock.js';
 import { startEmbeddedPostgres } from './embedded-postgres.js';
 import { SqlStatementLogger } from './sql-statement-logger.js';
 
+/**
+ * How long to wait for a PostgreSQL connection, when opening one or waiting for a free one in the
+ * pool. Without it a server that accepts but never answers (a hung server, a firewall dropping
+ * packets) blocks start-up, and every request later, forever.
+ */
+const CONNECT_TIMEOUT_MS = 10_000;
+
+/** The PostgreSQL server named by DATABASE_URL cannot be reached. Its message names host and port, never credentials. */
+export class DatabaseUnreachableError extends Error {
+  override name = 'DatabaseUnreachableError';
+}
+
 /** What the database holds: the entities and migrations of every domain module. */
 export interface Persistence {
   entities: (abstract new () => object)[];
@@ -43,11 +55,17 @@ export async function openDatabase(
     // The migrations own the schema; gen_random_uuid() is built into PostgreSQL 13+ and PGlite.
     installExtensions: false,
     applicationName: 'backup-applications-manager',
+    connectTimeoutMS: CONNECT_TIMEOUT_MS,
   };
 
-  if (config.databaseUrl) {
-    const dataSource = new DataSource({ ...common, url: config.databaseUrl });
-    await initialize(dataSource, logger);
+  const { databaseUrl } = config;
+  if (databaseUrl) {
+    const dataSource = new DataSource({ ...common, url: databaseUrl });
+    await dataSource.initialize().catch((error: unknown) => {
+      const cause = error instanceof Error ? error.message : String(error);
+      throw new DatabaseUnreachableError(`could not connect to PostgreSQL at ${new URL(databaseUrl).host}: ${cause}`, { cause: error });
+    });
+    await migrate(dataSource, logger);
     return { dataSource, sqlStatements, kind: 'postgres', close: () => dataSource.destroy() };
   }
 
@@ -63,7 +81,8 @@ export async function openDatabase(
       database: 'postgres',
     });
     try {
-      await initialize(dataSource, logger);
+      await dataSource.initialize();
+      await migrate(dataSource, logger);
     } catch (error) {
       await embedded.stop();
       throw error;
@@ -91,8 +110,7 @@ export async function openDatabase(
   }
 }
 
-async function initialize(dataSource: DataSource, logger: Logger): Promise<void> {
-  await dataSource.initialize();
+async function migrate(dataSource: DataSource, logger: Logger): Promise<void> {
   try {
     const applied = await dataSource.runMigrations({ transaction: 'each' });
     if (applied.length > 0) logger.info({ migrations: applied.map((migration) => migration.name) }, 'database schema updated');

@@ -3,7 +3,8 @@ import type { Logger } from '../logging/logger.js';
 
 /**
  * TypeORM logger that counts every SQL statement sent and writes it to the structured log at
- * `trace` level. Parameters are never logged: they can hold encrypted key material.
+ * `trace` level. Parameters are never logged: they can hold encrypted key material (the logger's
+ * error serializer also drops them from a failed statement's error).
  * The count lets tests prove that list queries cost a constant number of statements.
  */
 export class SqlStatementLogger implements TypeOrmLogger {

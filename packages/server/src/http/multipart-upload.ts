@@ -27,7 +27,9 @@ export function multipartUpload({ maxFileBytes }: { maxFileBytes: number }): Req
       parser = busboy({
         headers: request.headers,
         defParamCharset: 'utf8',
-        limits: { fields: 2, files: 1, fileSize: maxFileBytes, fieldSize: 1024 * 1024 },
+        // busboy's `limit` fires when a file reaches `fileSize` bytes, not when it exceeds it: one
+        // byte more lets a file of exactly maxFileBytes through, as the console's check does.
+        limits: { fields: 2, files: 1, fileSize: maxFileBytes + 1, fieldSize: 1024 * 1024 },
       });
     } catch {
       return refuse(response);

@@ -1,4 +1,5 @@
 import { pino, type Logger } from 'pino';
+import { serializeError } from './error-serializer.js';
 
 export type { Logger };
 
@@ -27,6 +28,7 @@ export function createLogger(level: string, destination?: pino.DestinationStream
       level,
       base: { service: 'backup-applications-manager' },
       redact: { paths: redactedPaths, censor: '[redacted]' },
+      serializers: { err: serializeError },
       timestamp: pino.stdTimeFunctions.isoTime,
     },
     destination,

@@ -1,5 +1,6 @@
 import fs from 'node:fs/promises';
 import http from 'node:http';
+import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -148,6 +149,31 @@ describe.runIf(testDatabaseKind === 'postgres')('start-up and shutdown', () => {
     const output = server.lines.join('\n');
     expect(output).toContain('Invalid configuration');
     for (const setting of ['PORT', 'LOG_LEVEL', 'DATABASE_URL']) expect(output).toContain(`${setting}:`);
+  });
+
+  it('gives up within a bounded time when the PostgreSQL server never answers, saying so', async () => {
+    // Accepts connections and never replies: a firewall that drops packets, a hung server.
+    const sockets = new Set<net.Socket>();
+    const silent = net.createServer((socket) => sockets.add(socket));
+    await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
+    cleanups.push(async () => {
+      for (const socket of sockets) socket.destroy();
+      await new Promise((resolve) => silent.close(resolve));
+    });
+    const { port } = silent.address() as net.AddressInfo;
+
+    const startedAt = Date.now();
+    const server = spawnServer({ DATABASE_URL: `postgres://bam:secret@127.0.0.1:${port}/bam` });
+    cleanups.push(async () => {
+      server.child.kill('SIGKILL');
+      await server.exited;
+    });
+    expect(await server.exited).toBe(1);
+    expect(Date.now() - startedAt).toBeLessThan(30_000);
+    expect(sockets.size).toBeGreaterThan(0);
+    const fatal = server.lines.map((line) => JSON.parse(line) as { level: number; msg: string }).find((line) => line.level === 60);
+    expect(fatal?.msg).toMatch(new RegExp(`^could not connect to PostgreSQL at 127\\.0\\.0\\.1:${port}: .*timeout`));
+    expect(server.lines.join('\n')).not.toContain('secret');
   });
 
   it('finishes an in-flight request on SIGTERM before exiting', async () => {

@@ -52,6 +52,8 @@ export type ErrorCode =
   | 'APPLICATION_SELECTION_DUPLICATE'
   /** A mutation on applications was given no application at all. */
   | 'APPLICATION_SELECTION_EMPTY'
+  /** The HTTP request could not be read: a malformed or oversized JSON body, or a URL that cannot be decoded. */
+  | 'BAD_REQUEST'
   /** The application's certificate changed since the client read it. */
   | 'CERTIFICATE_CONFLICT'
   /** The certificate has expired. */
@@ -82,6 +84,8 @@ export type ErrorCode =
   | 'INTERNAL_ERROR'
   /** A pagination cursor was not issued by this server. */
   | 'INVALID_CURSOR'
+  /** A text argument holds a character the server cannot store (U+0000, the NUL character). */
+  | 'INVALID_INPUT'
   /** A page size is outside the allowed range. */
   | 'INVALID_PAGE_SIZE'
   /** The request names an organization that does not exist. */
