@@ -37,6 +37,9 @@ export const errorCodeDescriptions = {
   GENERATE_INVALID_VALIDITY: 'A certificate to generate has an invalid validity period.',
   GENERATE_INVALID_KEY_SIZE: 'A certificate to generate has an unsupported key size.',
   UPLOAD_INVALID: 'The upload was malformed or carried more than one file.',
+  QUERY_TOO_COMPLEX:
+    'The operation asks for too much at once: too deep, too costly, too many aliases or directives, it comes back to a type it already passed through, or it repeats a mutation allowed once per request.',
+  QUERY_TOO_LARGE: 'The operation document has more tokens than the server reads.',
   INTERNAL_ERROR: 'An unexpected server failure; details are in the server log, never in the response.',
 } as const satisfies Record<string, string>;
 

@@ -43,5 +43,7 @@ export const errorMessages: Record<ErrorCode, string> = {
   [ErrorCode.GENERATE_INVALID_VALIDITY]: 'The validity period must start before it ends, end in the future, and last at most 10 years.',
   [ErrorCode.GENERATE_INVALID_KEY_SIZE]: 'The key size must be 2048, 3072 or 4096 bits.',
   [ErrorCode.UPLOAD_INVALID]: 'The upload was not understood. Send one PFX file per request.',
+  [ErrorCode.QUERY_TOO_COMPLEX]: 'The request asks for too much at once. Ask for fewer levels, fields or aliases, or split it into several requests.',
+  [ErrorCode.QUERY_TOO_LARGE]: 'The request is too long for this server. Split it into several smaller requests.',
   [ErrorCode.INTERNAL_ERROR]: 'The server could not complete the request. Try again; if it keeps failing, contact your administrator.',
 };

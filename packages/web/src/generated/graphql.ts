@@ -106,6 +106,10 @@ export type ErrorCode =
   | 'PFX_UNSUPPORTED_ALGORITHM'
   /** The password does not open the PFX file. */
   | 'PFX_WRONG_PASSWORD'
+  /** The operation asks for too much at once: too deep, too costly, too many aliases or directives, it comes back to a type it already passed through, or it repeats a mutation allowed once per request. */
+  | 'QUERY_TOO_COMPLEX'
+  /** The operation document has more tokens than the server reads. */
+  | 'QUERY_TOO_LARGE'
   /** The certificate (same thumbprint) is already in the store. */
   | 'STORE_CERTIFICATE_EXISTS'
   /** The store certificate is used by an application and cannot be removed. */
