@@ -70,3 +70,12 @@ export async function seedOrganization(
 export async function clearDatabase(dataSource: DataSource): Promise<void> {
   await dataSource.query('TRUNCATE backup_applications, certificates, organizations CASCADE');
 }
+
+/** Adds `count` applications without certificates to an organization in one statement: for volume tests. */
+export async function seedManyApplications(dataSource: DataSource, organizationId: string, count: number): Promise<void> {
+  await dataSource.query(
+    `INSERT INTO backup_applications (organization_id, application_id, display_name)
+     SELECT $1, gen_random_uuid(), 'Application ' || n FROM generate_series(1, $2::int) AS n`,
+    [organizationId, count],
+  );
+}
