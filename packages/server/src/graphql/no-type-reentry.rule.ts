@@ -1,11 +1,13 @@
 import { ErrorCode } from '@bam/shared';
 import {
   getNamedType,
+  getNullableType,
   type GraphQLCompositeType,
   type GraphQLNamedType,
   isCompositeType,
   isObjectType,
   isInterfaceType,
+  isListType,
   Kind,
   type SelectionSetNode,
   type ValidationContext,
@@ -17,10 +19,11 @@ import { limitError } from './limit-error.js';
 const MAX_SELECTIONS = 10_000;
 
 /**
- * Refuses an operation in which one path comes back to an object type it already passed through,
- * such as organization → backupApplications → organization → backupApplications. Relations point
- * both ways, so such a path multiplies the rows read by the size of every list on it; without
- * it, what a query returns grows with the data, not exponentially with its depth.
+ * Refuses an operation in which a list field brings one path back to a type it already passed
+ * through, such as organization → backupApplications → organization → backupApplications, or an
+ * application's certificate → usedBy. Relations point both ways, so such a path multiplies the rows
+ * read by the size of every list on it; without it, what a query returns grows with the data, not
+ * exponentially with its depth. Coming back through a single object (an application's organization) costs nothing.
  */
 export const noTypeReentryRule: ValidationRule = (context) => ({
   OperationDefinition(operation) {
@@ -45,8 +48,9 @@ class ReentryWalk {
         const field = parent.getFields()[selection.name.value];
         const type = field && getNamedType(field.type);
         if (!type || !isCompositeType(type)) continue;
-        if (path.includes(type))
-          return this.refuse(`"${selection.name.value}" comes back to ${type.name}, which this path already passed through.`, selection);
+        if (isListType(getNullableType(field.type)) && path.includes(type)) {
+          return this.refuse(`The list "${selection.name.value}" comes back to ${type.name}, which this path already passed through.`, selection);
+        }
         this.walk(selection.selectionSet, type, [...path, type], fragmentsOnPath);
       } else if (selection.kind === Kind.INLINE_FRAGMENT) {
         const type = selection.typeCondition ? this.context.getSchema().getType(selection.typeCondition.name.value) : parent;
