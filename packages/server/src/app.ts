@@ -22,8 +22,8 @@ export const modules: readonly DomainModule[] = [organizationsModule, applicatio
 export interface App {
   database: Database;
   services: Services;
-  /** Per-request state: the actor, the request's abort signal and fresh loaders of every module. */
-  createRequestContext(signal?: AbortSignal): RequestContext;
+  /** Per-request state: the actor, fresh loaders of every module, and the transport's signal that the client went away. */
+  createRequestContext(signal: AbortSignal): RequestContext;
   /** Stops the modules' services (after in-flight work), then closes the database. */
   close(): Promise<void>;
 }
@@ -60,8 +60,8 @@ export async function openApp(config: Config, logger: Logger, onLockCompromised:
       services,
       createRequestContext: (signal) => ({
         actor: systemActor,
-        signal,
         loaders: Object.assign({}, ...modules.map((module) => module.createLoaders?.(dataSource))) as Loaders,
+        signal,
       }),
       close,
     };

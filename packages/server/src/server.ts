@@ -5,22 +5,26 @@ import { ApolloServerPluginCacheControlDisabled, ApolloServerPluginLandingPageDi
 import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
 import { expressMiddleware } from '@as-integrations/express5';
 import express from 'express';
-import { useServer } from 'graphql-ws/use/ws';
-import { WebSocketServer } from 'ws';
 import { type App, buildAppSchema, openApp } from './app.js';
 import type { Config } from './config/config.js';
 import type { Database } from './database/database.js';
 import { loadDemoDataIfEmpty, suggestDemoDataWhenEmpty } from './demo/demo-data.js';
 import { formatGraphQLError, operationLogPlugin } from './graphql/apollo-plugins.js';
+import { operationValidationRules, parseOptions } from './graphql/operation-limits.js';
 import type { RequestContext } from './graphql/request-context.js';
+import { serveGraphQLOverWebSocket } from './graphql/websocket-server.js';
 import { clientGoneSignal } from './http/client-gone-signal.js';
 import { errorHandler } from './http/error-handler.js';
 import { multipartUpload } from './http/multipart-upload.js';
+import { corsForAllowedOrigins, isAllowedOrigin } from './http/origin-policy.js';
 import { securityHeaders } from './http/security-headers.js';
 import { webConsoleRouter } from './http/web-console.js';
 import type { Logger } from './logging/logger.js';
 
 export const GRAPHQL_PATH = '/graphql';
+
+/** Largest GraphQL request accepted, over HTTP (JSON body) and WebSocket (one message). */
+const GRAPHQL_REQUEST_MAX_BYTES = 1024 * 1024;
 
 export interface RunningServer {
   /** Base URL, e.g. `http://127.0.0.1:4000`. */
@@ -51,14 +55,23 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
     web.use(securityHeaders());
     const httpServer = http.createServer(web);
 
-    const webSocketServer = new WebSocketServer({ server: httpServer, path: GRAPHQL_PATH });
-    const webSockets = useServer({ schema, context: () => createRequestContext() }, webSocketServer);
+    const webSockets = serveGraphQLOverWebSocket({
+      httpServer,
+      path: GRAPHQL_PATH,
+      schema,
+      createRequestContext,
+      logger,
+      maxPayload: GRAPHQL_REQUEST_MAX_BYTES,
+      acceptsOrigin: (origin, host) => isAllowedOrigin(origin, host, config.allowedOrigins),
+    });
 
     const apollo = new ApolloServer<RequestContext>({
       schema,
       introspection: true,
       includeStacktraceInErrorResponses: false,
       formatError: formatGraphQLError(logger),
+      parseOptions,
+      validationRules: [...operationValidationRules],
       stopOnTerminationSignals: false,
       plugins: [
         ApolloServerPluginDrainHttpServer({ httpServer }),
@@ -94,7 +107,8 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
     });
     web.use(
       GRAPHQL_PATH,
-      express.json({ limit: '1mb' }),
+      corsForAllowedOrigins(config.allowedOrigins),
+      express.json({ limit: GRAPHQL_REQUEST_MAX_BYTES }),
       multipartUpload({ maxFileBytes: config.pfxMaxBytes }),
       expressMiddleware(apollo, { context: async ({ res }) => createRequestContext(clientGoneSignal(res)) }),
     );

@@ -42,6 +42,9 @@ export const errorCodeDescriptions = {
   UPLOAD_INVALID: 'The upload was malformed or carried more than one file.',
   SERVER_BUSY: 'The server is already reading as many PFX files as it queues; the request was not attempted and may be retried.',
   BAD_REQUEST: 'The HTTP request could not be read: a malformed or oversized JSON body, or a URL that cannot be decoded.',
+  QUERY_TOO_COMPLEX:
+    'The operation asks for too much at once: too deep, too costly, too many aliases or directives, it comes back to a type it already passed through, or it repeats a mutation allowed once per request.',
+  QUERY_TOO_LARGE: 'The operation document has more tokens than the server reads.',
   INTERNAL_ERROR: 'An unexpected server failure; details are in the server log, never in the response.',
 } as const satisfies Record<string, string>;
 

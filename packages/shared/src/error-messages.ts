@@ -48,5 +48,7 @@ export const errorMessages: Record<ErrorCode, string> = {
   [ErrorCode.UPLOAD_INVALID]: 'The upload was not understood. Send one PFX file per request.',
   [ErrorCode.SERVER_BUSY]: 'The server is busy reading other certificate files. Try again in a moment.',
   [ErrorCode.BAD_REQUEST]: 'The request was not understood. Send well-formed JSON to a valid address.',
+  [ErrorCode.QUERY_TOO_COMPLEX]: 'The request asks for too much at once. Ask for fewer levels, fields or aliases, or split it into several requests.',
+  [ErrorCode.QUERY_TOO_LARGE]: 'The request is too long for this server. Split it into several smaller requests.',
   [ErrorCode.INTERNAL_ERROR]: 'The server could not complete the request. Try again; if it keeps failing, contact your administrator.',
 };

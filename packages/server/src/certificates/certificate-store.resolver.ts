@@ -1,7 +1,8 @@
 import GraphQLUpload from 'graphql-upload/GraphQLUpload.mjs';
-import { Arg, Ctx, Field, ID, InputType, Int, Mutation, ObjectType, Query, Resolver } from 'type-graphql';
+import { Arg, Ctx, Extensions, Field, ID, InputType, Int, Mutation, ObjectType, Query, Resolver } from 'type-graphql';
 import type { Services } from '../domain-module.js';
 import { MutationError, toPayload } from '../graphql/mutation-error.type.js';
+import { oncePerDocument } from '../graphql/once-per-document.rule.js';
 import type { RequestContext } from '../graphql/request-context.js';
 import type { UploadedFile } from '../http/multipart-upload.js';
 import type { CertificateStoreService } from './certificate-store.service.js';
@@ -120,6 +121,8 @@ export class CertificateStoreResolver {
     return { pfxMaxBytes: this.store.pfxMaxBytes };
   }
 
+  // Reading a PFX file and generating an RSA key are the server's most expensive work: one per request.
+  @Extensions(oncePerDocument)
   @Mutation(() => ImportCertificatePayload, { description: 'Imports a PFX file (certificate, chain and private key) into the certificate store.' })
   importCertificate(
     @Arg('input', () => ImportCertificateInput, { description: 'The file, its password and whether the key is exportable.' })
@@ -140,6 +143,7 @@ export class CertificateStoreResolver {
     );
   }
 
+  @Extensions(oncePerDocument)
   @Mutation(() => GenerateCertificatePayload, {
     description: 'Generates a self-signed RSA certificate with its private key into the Personal store.',
   })

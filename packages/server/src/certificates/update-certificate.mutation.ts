@@ -1,8 +1,9 @@
 import GraphQLUpload from 'graphql-upload/GraphQLUpload.mjs';
-import { Arg, Ctx, Field, ID, InputType, Mutation, ObjectType, Resolver } from 'type-graphql';
+import { Arg, Ctx, Extensions, Field, ID, InputType, Mutation, ObjectType, Resolver } from 'type-graphql';
 import { BackupApplication } from '../applications/backup-application.entity.js';
 import type { Services } from '../domain-module.js';
 import { MutationError, toPayload } from '../graphql/mutation-error.type.js';
+import { oncePerDocument } from '../graphql/once-per-document.rule.js';
 import type { RequestContext } from '../graphql/request-context.js';
 import type { UploadedFile } from '../http/multipart-upload.js';
 import { Certificate } from './certificate.entity.js';
@@ -66,6 +67,8 @@ export class UpdateCertificateResolver {
     this.updates = certificateUpdates;
   }
 
+  // It may read a PFX file: one per request.
+  @Extensions(oncePerDocument)
   @Mutation(() => UpdateCertificatePayload, {
     description:
       'Sets a certificate — from the certificate store or from a PFX file — on one or many applications of an organization, all or nothing.',

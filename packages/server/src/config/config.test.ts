@@ -30,6 +30,16 @@ describe('loadConfig', () => {
     });
   });
 
+  it('reads the allowed origins, refusing anything that is not an origin', () => {
+    expect(loadConfig({}).allowedOrigins).toEqual([]);
+    expect(loadConfig({ ALLOWED_ORIGINS: 'https://admin.example.com, http://localhost:5173' }).allowedOrigins).toEqual([
+      'https://admin.example.com',
+      'http://localhost:5173',
+    ]);
+    expect(() => loadConfig({ ALLOWED_ORIGINS: 'https://admin.example.com/console' })).toThrow(/ALLOWED_ORIGINS/);
+    expect(() => loadConfig({ ALLOWED_ORIGINS: '*' })).toThrow(/ALLOWED_ORIGINS/);
+  });
+
   it('treats empty values as unset', () => {
     expect(loadConfig({ DATABASE_URL: '', PORT: '' })).toMatchObject({ databaseUrl: undefined, port: 4000 });
   });

@@ -10,6 +10,11 @@ const masterKey = z
   .string()
   .refine((value) => Buffer.from(value, 'base64').length === 32, 'must be 32 random bytes, base64-encoded (openssl rand -base64 32)');
 
+/** A web origin as browsers send it in `Origin`: scheme, host and port only. */
+const webOrigin = z
+  .string()
+  .refine((value) => URL.canParse(value) && new URL(value).origin === value, 'must be an origin such as https://console.example.com');
+
 const booleanFlag = z.enum(['true', 'false', '1', '0', 'yes', 'no']).transform((value) => value === 'true' || value === '1' || value === 'yes');
 
 /** Environment variables the server reads; `.env.example` documents each. */
@@ -45,6 +50,16 @@ const environmentSchema = z.object({
     .optional(),
   MASTER_KEY_FILE: z.string().min(1).optional(),
   PFX_PASSWORD: z.string().optional(),
+  ALLOWED_ORIGINS: z
+    .string()
+    .transform((value) =>
+      value
+        .split(',')
+        .map((origin) => origin.trim())
+        .filter(Boolean),
+    )
+    .pipe(z.array(webOrigin))
+    .optional(),
 });
 
 export interface Config {
@@ -74,6 +89,11 @@ export interface Config {
   };
   /** Password of the file `cli.js import-certificate` imports, when not read from standard input. Secret: never logged. */
   pfxPassword: string;
+  /**
+   * Web origins besides the server's own whose pages may call the API (CORS over HTTP, the `Origin`
+   * check of WebSockets). Empty: only pages served by this server.
+   */
+  allowedOrigins: string[];
 }
 
 export class ConfigError extends Error {
@@ -106,5 +126,6 @@ export function loadConfig(environment: NodeJS.ProcessEnv = process.env): Config
       file: path.resolve(env.MASTER_KEY_FILE ?? path.join(env.DATA_DIR, 'master.key')),
     },
     pfxPassword: env.PFX_PASSWORD ?? '',
+    allowedOrigins: env.ALLOWED_ORIGINS ?? [],
   };
 }

@@ -1,21 +1,40 @@
 import type { ApolloServerPlugin } from '@apollo/server';
-import { unwrapResolverError } from '@apollo/server/errors';
+import { ApolloServerErrorCode, unwrapResolverError } from '@apollo/server/errors';
 import { ErrorCode, errorMessages } from '@bam/shared';
-import type { GraphQLFormattedError } from 'graphql';
+import { GraphQLError, type GraphQLFormattedError } from 'graphql';
 import { DomainError } from '../common/domain-error.js';
 import type { Logger } from '../logging/logger.js';
+import { exceedsTokenLimit } from './operation-limits.js';
+
+/** The domain error behind a GraphQL error: thrown by a resolver, or reported by a validation rule (see `limitError`). */
+function domainErrorOf(error: unknown): DomainError | undefined {
+  const original = unwrapResolverError(error);
+  if (original instanceof DomainError) return original;
+  if (original instanceof GraphQLError && original.originalError instanceof DomainError) return original.originalError;
+  return undefined;
+}
 
 /**
- * The one place errors become GraphQL errors. Domain errors keep their code; unexpected ones are
- * logged in full and reach the client only as INTERNAL_ERROR, so no internal detail leaks.
+ * The one place errors become GraphQL errors, for HTTP and WebSocket alike. Domain errors keep their
+ * code; unexpected ones are logged in full and reach the client only as INTERNAL_ERROR, so no
+ * internal detail leaks; and no message suggests field names to someone probing the schema.
  */
 export function formatGraphQLError(logger: Logger) {
   return (formatted: GraphQLFormattedError, error: unknown): GraphQLFormattedError => {
-    const original = unwrapResolverError(error);
-    if (original instanceof DomainError) {
-      return { ...formatted, message: original.message, extensions: { code: original.code, ids: [...original.ids] } };
+    const domainError = domainErrorOf(error);
+    if (domainError) {
+      return { ...formatted, message: domainError.message, extensions: { code: domainError.code, ids: [...domainError.ids] } };
     }
-    if (formatted.extensions?.code === 'INTERNAL_SERVER_ERROR') {
+    if (
+      formatted.extensions?.code === ApolloServerErrorCode.GRAPHQL_PARSE_FAILED &&
+      error instanceof GraphQLError &&
+      error.source &&
+      exceedsTokenLimit(error.source.body)
+    ) {
+      return { message: errorMessages[ErrorCode.QUERY_TOO_LARGE], extensions: { code: ErrorCode.QUERY_TOO_LARGE } };
+    }
+    if (formatted.extensions?.code === ApolloServerErrorCode.INTERNAL_SERVER_ERROR) {
+      const original = unwrapResolverError(error);
       logger.error({ err: original, path: formatted.path }, 'unexpected error while executing an operation');
       return {
         message: errorMessages[ErrorCode.INTERNAL_ERROR],
@@ -23,7 +42,7 @@ export function formatGraphQLError(logger: Logger) {
         extensions: { code: ErrorCode.INTERNAL_ERROR },
       };
     }
-    return formatted;
+    return { ...formatted, message: formatted.message.replace(/ Did you mean .*$/s, '') };
   };
 }
 

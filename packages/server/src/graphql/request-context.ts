@@ -6,10 +6,10 @@ import type { Actor } from '../common/actor.js';
  */
 export interface Loaders {}
 
-/** Per-request state: who is acting, and the request's loaders. */
+/** Per-request state: who is acting, the request's loaders, and whether anyone still waits for the answer. */
 export interface RequestContext {
   actor: Actor;
-  /** Aborts when an HTTP client goes away before its answer is sent; absent over WebSockets. */
-  signal?: AbortSignal;
   loaders: Loaders;
+  /** Aborted when the client went away (HTTP connection or WebSocket closed) or the operation completed: stop work nobody will read. */
+  signal: AbortSignal;
 }

@@ -1,9 +1,6 @@
 import type { ServerResponse } from 'node:http';
 
-/**
- * A signal that aborts when the connection closes before the response is complete — the client went
- * away, or the server dropped it while shutting down — so work done only for that response can stop.
- */
+/** A signal aborted when the client goes away (tab closed, connection dropped) before its response is complete. */
 export function clientGoneSignal(response: ServerResponse): AbortSignal {
   const controller = new AbortController();
   response.once('close', () => {

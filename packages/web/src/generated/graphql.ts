@@ -112,6 +112,10 @@ export type ErrorCode =
   | 'PFX_UNSUPPORTED_ALGORITHM'
   /** The password does not open the PFX file. */
   | 'PFX_WRONG_PASSWORD'
+  /** The operation asks for too much at once: too deep, too costly, too many aliases or directives, it comes back to a type it already passed through, or it repeats a mutation allowed once per request. */
+  | 'QUERY_TOO_COMPLEX'
+  /** The operation document has more tokens than the server reads. */
+  | 'QUERY_TOO_LARGE'
   /** The server is already reading as many PFX files as it queues; the request was not attempted and may be retried. */
   | 'SERVER_BUSY'
   /** The certificate (same thumbprint) is already in the store. */

@@ -1,0 +1,44 @@
+import fs from 'node:fs/promises';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { MAX_PAGE_SIZE } from '@bam/shared';
+import { getIntrospectionQuery, parse, specifiedRules, validate } from 'graphql';
+import { describe, expect, it } from 'vitest';
+import { buildAppSchema } from '../app.js';
+import { operationValidationRules, parseOptions } from './operation-limits.js';
+
+const repositoryRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../..');
+
+/** Every `.graphql` file of the console, as one document (operations need the fragments of other files). */
+async function consoleOperations(): Promise<string> {
+  const folder = path.join(repositoryRoot, 'packages/web/src');
+  const files = (await fs.readdir(folder, { recursive: true })).filter((file) => file.endsWith('.graphql'));
+  return (await Promise.all(files.map((file) => fs.readFile(path.join(folder, file), 'utf8')))).join('\n');
+}
+
+/** The GraphQL examples of the README. */
+async function readmeExamples(): Promise<string[]> {
+  const readme = await fs.readFile(path.join(repositoryRoot, 'README.md'), 'utf8');
+  return [...readme.matchAll(/```graphql\n([\s\S]*?)```/g)].map((match) => match[1]!);
+}
+
+describe('operation limits', () => {
+  it('let every operation of the console, the README and the playground through', async () => {
+    const schema = await buildAppSchema();
+    const readme = await readmeExamples();
+    const largestPage = readme
+      .map((example) => example.replace('first: 10,', `first: ${MAX_PAGE_SIZE},`))
+      .filter((example) => !readme.includes(example));
+    expect(largestPage).toHaveLength(1);
+    const documents = [
+      await consoleOperations(),
+      ...readme,
+      ...largestPage,
+      getIntrospectionQuery({ descriptions: true, inputValueDeprecation: true }),
+    ];
+    for (const source of documents) {
+      const errors = validate(schema, parse(source, parseOptions), [...specifiedRules, ...operationValidationRules]);
+      expect(errors.map((error) => error.message)).toEqual([]);
+    }
+  });
+});

@@ -1,0 +1,97 @@
+import type http from 'node:http';
+import { ApolloServerErrorCode } from '@apollo/server/errors';
+import { type ExecutionArgs, getOperationAST, GraphQLError, type GraphQLSchema, parse, specifiedRules, validate } from 'graphql';
+import type { Disposable } from 'graphql-ws';
+import { useServer } from 'graphql-ws/use/ws';
+import { WebSocketServer } from 'ws';
+import type { Logger } from '../logging/logger.js';
+import { formatGraphQLError } from './apollo-plugins.js';
+import { operationValidationRules, parseOptions } from './operation-limits.js';
+import type { RequestContext } from './request-context.js';
+
+export interface GraphQLWebSocketOptions {
+  httpServer: http.Server;
+  path: string;
+  schema: GraphQLSchema;
+  createRequestContext(signal: AbortSignal): RequestContext;
+  logger: Logger;
+  /** Largest message accepted, in bytes; a larger one closes the socket (1009), as HTTP refuses larger bodies. */
+  maxPayload: number;
+  /** Whether a page of `origin` may open a socket to `host`; `origin` is undefined for clients that are not browsers. */
+  acceptsOrigin(origin: string | undefined, host: string | undefined): boolean;
+}
+
+/** A GraphQL error as Apollo Server reports it: with `code` in `extensions` (parse and validation failures have their own). */
+function withCode(error: GraphQLError, code: string): GraphQLError {
+  return new GraphQLError(error.message, {
+    ...(error.nodes ? { nodes: error.nodes } : {}),
+    ...(error.source ? { source: error.source } : {}),
+    ...(error.positions ? { positions: error.positions } : {}),
+    ...(error.path ? { path: error.path } : {}),
+    originalError: error.originalError ?? error,
+    extensions: { ...error.extensions, code: error.extensions.code ?? code },
+  });
+}
+
+/**
+ * Serves GraphQL over WebSocket (graphql-ws protocol) under the rules of the HTTP endpoint: the
+ * `Origin` check (browsers let any page open a WebSocket, and CORS does not apply), the same size
+ * limit, operation limits and error formatting, and a context signal aborted when the operation
+ * completes or the socket closes.
+ */
+export function serveGraphQLOverWebSocket(options: GraphQLWebSocketOptions): Disposable {
+  const { httpServer, path, schema, createRequestContext, logger, maxPayload, acceptsOrigin } = options;
+  const webSocketServer = new WebSocketServer({
+    server: httpServer,
+    path,
+    maxPayload,
+    verifyClient: ({ req }, accept) => (acceptsOrigin(req.headers.origin, req.headers.host) ? accept(true) : accept(false, 403, 'Forbidden')),
+  });
+  const format = formatGraphQLError(logger);
+  const formatErrors = (errors: readonly GraphQLError[]) =>
+    errors.map((error) => withCode(error, ApolloServerErrorCode.INTERNAL_SERVER_ERROR)).map((error) => format(error.toJSON(), error));
+
+  // Per socket, the abort controller of each running operation, by operation id.
+  const running = new WeakMap<object, Map<string, AbortController>>();
+  const finish = (socketContext: object, id: string) => {
+    running.get(socketContext)?.get(id)?.abort();
+    running.get(socketContext)?.delete(id);
+  };
+
+  return useServer<Record<string, unknown> | undefined>(
+    {
+      schema,
+      onSubscribe(socketContext, id, payload): ExecutionArgs | GraphQLError[] {
+        let document;
+        try {
+          document = parse(payload.query, parseOptions);
+        } catch (error) {
+          if (error instanceof GraphQLError) return [withCode(error, ApolloServerErrorCode.GRAPHQL_PARSE_FAILED)];
+          throw error;
+        }
+        const validationErrors = validate(schema, document, [...specifiedRules, ...operationValidationRules]);
+        if (validationErrors.length > 0) return validationErrors.map((error) => withCode(error, ApolloServerErrorCode.GRAPHQL_VALIDATION_FAILED));
+        if (!getOperationAST(document, payload.operationName)) {
+          return [withCode(new GraphQLError('The document names no operation to run.'), ApolloServerErrorCode.OPERATION_RESOLUTION_FAILURE)];
+        }
+        const controller = new AbortController();
+        const operations = running.get(socketContext) ?? new Map<string, AbortController>();
+        running.set(socketContext, operations.set(id, controller));
+        return {
+          schema,
+          document,
+          operationName: payload.operationName,
+          variableValues: payload.variables,
+          contextValue: createRequestContext(controller.signal),
+        };
+      },
+      onNext: (_socketContext, _id, _payload, _args, result) => (result.errors ? { ...result, errors: formatErrors(result.errors) } : undefined),
+      onError: (_socketContext, _id, _payload, errors) => formatErrors(errors),
+      onComplete: (socketContext, id) => finish(socketContext, id),
+      onClose(socketContext) {
+        for (const id of running.get(socketContext)?.keys() ?? []) finish(socketContext, id);
+      },
+    },
+    webSocketServer,
+  );
+}
