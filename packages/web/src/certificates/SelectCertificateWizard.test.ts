@@ -281,6 +281,20 @@ describe('SelectCertificateWizard', () => {
     await eventually(() => expect(wrapper.emitted('updated')).toHaveLength(1));
   });
 
+  it('stays open when the file picker is cancelled (Chromium fires a bubbling cancel from the file input)', async () => {
+    const { wrapper } = mountWizard(success);
+    await chooseSource('pfx');
+    await typePassword('typed before browsing');
+    $('pfx-input')!.dispatchEvent(new Event('cancel', { bubbles: true, cancelable: true }));
+    await nextTick();
+    expect(wrapper.emitted('close')).toBeUndefined();
+    expect($('pfx-step')).not.toBeNull();
+    expect($<HTMLInputElement>('pfx-password')!.value).toBe('typed before browsing');
+    // The dialog's own cancel (the browser's close request) still closes it.
+    $('wizard-dialog')!.dispatchEvent(new Event('cancel', { cancelable: true }));
+    expect(wrapper.emitted('close')).toHaveLength(1);
+  });
+
   it('closes with Escape, but not while Finish is running', async () => {
     const { wrapper } = mountWizard(success);
     $('wizard-dialog')!.dispatchEvent(new KeyboardEvent('keydown', { key: 'Escape', bubbles: true }));
