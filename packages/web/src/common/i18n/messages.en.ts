@@ -81,7 +81,8 @@ export const messagesEn = {
     loading: 'Loading applications…',
     loadFailed: 'The applications could not be loaded.',
     empty: 'This organization has no backup applications.',
-    keyboardHint: 'Arrows move, Space selects, Shift+arrows extend, Ctrl+A selects all, Enter opens the certificate, Delete removes.',
+    keyboardHint:
+      'Arrows select a row, Shift+arrows extend, Ctrl+arrows move without selecting, then Space adds the row and Ctrl+Space adds or removes it. Ctrl+A selects all, Enter opens the certificate, Delete removes.',
     removed: { one: 'Removed {names}.', other: 'Removed {count} applications.' },
     updated: {
       one: 'Certificate of {names} updated: thumbprint {thumbprint}, expires {expires}.',
