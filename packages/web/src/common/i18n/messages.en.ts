@@ -107,7 +107,13 @@ export const messagesEn = {
       other: 'Remove these {count} applications from the backup configuration of {organization}?',
     },
     andMore: { one: '…and {count} more', other: '…and {count} more' },
-    consequence: 'Backups stop using them. The applications stay in Microsoft Entra; you can add them again later.',
+    consequence: {
+      one: 'Backups stop using this application. It stays registered in Microsoft Entra, but this console cannot add it back to the backup configuration.',
+      other:
+        'Backups stop using these {count} applications. They stay registered in Microsoft Entra, but this console cannot add them back to the backup configuration.',
+    },
+    /** Read between a name and its GUID (hidden on screen, where the GUID is on its own line). */
+    idSeparator: ', application ID ',
     confirm: 'Remove',
     running: 'Removing…',
   },
