@@ -23,7 +23,16 @@ const certificate = (id: string, overrides: Record<string, unknown> = {}) => ({
   keyExportable: true,
   usable: true,
   unusableReason: null,
+  usedBy: [],
   ...overrides,
+});
+
+const user = (id: string, displayName: string, organization: string) => ({
+  __typename: 'BackupApplication',
+  id,
+  applicationId: `${id}-0000-4000-8000-000000000000`,
+  displayName,
+  organization: { __typename: 'Organization', id: `org-${organization}`, name: organization },
 });
 
 const storeList = [
@@ -176,6 +185,33 @@ describe('SelectCertificateWizard', () => {
     });
     const [result] = wrapper.emitted('updated')![0] as [{ certificate: { thumbprint: string } }];
     expect(result.certificate.thumbprint).toBe(certificate('new1').thumbprint);
+  });
+
+  it('names the applications that use each store certificate: these, others of the organization and of other organizations', async () => {
+    const used = certificate('a1', {
+      thumbprint: application.certificate!.thumbprint,
+      usedBy: [
+        { ...user('app-1', 'Contoso Backup 01', 'contoso.onmicrosoft.com'), id: application.id, applicationId: application.applicationId },
+        user('app-2', 'Contoso Backup 02', 'contoso.onmicrosoft.com'),
+        user('app-9', 'Fabrikam Exchange Backup', 'fabrikam.onmicrosoft.com'),
+      ],
+    });
+    const apollo = mockApolloClient({ CertificateStore: () => ({ certificateStore: [used, certificate('b2')] }) });
+    wrapper = mount(SelectCertificateWizard, {
+      props: { organizationId: 'org-contoso.onmicrosoft.com', organizationName: 'contoso.onmicrosoft.com', applications: [application] },
+      global: { provide: apollo.provide },
+      attachTo: document.body,
+    });
+    await chooseSource('store');
+    await eventually(() => expect($$('store-row')).toHaveLength(2));
+    const [first, second] = $$('store-row');
+    expect(first!.querySelector('[data-testid="store-used-by-these"]')?.textContent).toBe('Now used by Contoso Backup 01');
+    expect(first!.querySelector('[data-testid="store-used-by-others"]')?.textContent?.replace(/\s+/g, ' ').trim()).toBe(
+      'Also used by 2 other applications: Contoso Backup 02 and Fabrikam Exchange Backup (fabrikam.onmicrosoft.com)',
+    );
+    expect(first!.textContent).not.toContain('this application');
+    expect(second!.querySelector('[data-testid="store-used-by-these"]')).toBeNull();
+    expect(second!.querySelector('[data-testid="store-used-by-others"]')).toBeNull();
   });
 
   it('searches the store on the server as the user types', async () => {
