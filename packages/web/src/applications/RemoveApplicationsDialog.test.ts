@@ -15,7 +15,11 @@ afterEach(() => {
 
 function mountDialog(count: number) {
   wrapper = mount(RemoveApplicationsDialog, {
-    props: { applications: Array.from({ length: count }, (_, index) => application(index + 1)), organizationName: 'contoso.onmicrosoft.com', running: false },
+    props: {
+      applications: Array.from({ length: count }, (_, index) => application(index + 1)),
+      organizationName: 'contoso.onmicrosoft.com',
+      running: false,
+    },
     attachTo: document.body,
   });
   return document.body.querySelector<HTMLElement>('[data-testid="remove-dialog"]')!;

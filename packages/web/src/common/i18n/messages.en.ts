@@ -20,6 +20,13 @@ export const messagesEn = {
     back: '< Back',
     next: 'Next >',
     finish: 'Finish',
+    /** Shown in an empty cell or field. */
+    emptyMark: '—',
+    /** What screen readers say for an empty cell or field. */
+    emptySpoken: 'none',
+    copy: 'Copy',
+    copied: 'Copied {what} to the clipboard.',
+    copyFailed: 'Could not copy to the clipboard: select the text and copy it by hand.',
   },
   organizations: {
     viewTitle: 'Organizations',
@@ -89,8 +96,18 @@ export const messagesEn = {
       other: 'Certificate of {count} applications updated: thumbprint {thumbprint}, expires {expires}.',
     },
   },
+  details: {
+    heading: 'Details of {name}',
+    thumbprint: 'Thumbprint (SHA-1)',
+    issuedTo: 'Issued to',
+    issuedBy: 'Issued by',
+    validFrom: 'Valid from',
+    copyApplicationId: 'Copy application ID',
+    copyThumbprint: 'Copy thumbprint',
+    applicationIdOf: 'the application ID of {name}',
+    thumbprintOf: 'the thumbprint of {name}',
+  },
   expiry: {
-    none: '—',
     valid: 'Valid',
     expiringSoon: 'Expiring soon',
     expired: 'Expired',
