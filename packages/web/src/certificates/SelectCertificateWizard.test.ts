@@ -264,11 +264,18 @@ describe('SelectCertificateWizard', () => {
     await chooseSource('pfx');
     const input = $<HTMLInputElement>('pfx-password')!;
     expect(input.type).toBe('password');
+    const toggle = $('pfx-password-toggle')!;
+    // A real toggle button: it looks like a button, keeps its name and says whether it is on.
+    expect(toggle.classList).toContain('toggle-button');
+    expect(toggle.classList).not.toContain('button--quiet');
+    expect(toggle.getAttribute('aria-pressed')).toBe('false');
     await click('pfx-password-toggle');
     expect(input.type).toBe('text');
-    expect($('pfx-password-toggle')!.getAttribute('aria-pressed')).toBe('true');
+    expect(toggle.getAttribute('aria-pressed')).toBe('true');
+    expect(toggle.textContent?.trim()).toBe('Show password');
     await click('pfx-password-toggle');
     expect(input.type).toBe('password');
+    expect(toggle.getAttribute('aria-pressed')).toBe('false');
   });
 
   it("refuses a file over the server's limit before uploading anything", async () => {

@@ -10,6 +10,7 @@ export const messagesEn = {
   app: {
     title: 'Backup Applications Manager',
     playground: 'GraphQL playground',
+    backToConsole: '← Back to the web console',
   },
   common: {
     close: 'Close',
@@ -179,7 +180,6 @@ export const messagesEn = {
       passwordLabel: 'Password',
       passwordHint: 'Leave empty when the file has no password.',
       showPassword: 'Show password',
-      hidePassword: 'Hide password',
       tooLarge: '“{name}” is {size}; this server accepts PFX files up to {limit}. Check that you chose the right file.',
       empty: '“{name}” is empty. Choose the PFX file exported with the certificate and its private key.',
       oneFile: 'Drop one file only.',
