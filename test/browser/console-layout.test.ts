@@ -50,15 +50,15 @@ function measureTable(page: Page): Promise<Measured> {
   return page.evaluate(() => {
     const table = document.querySelector<HTMLElement>('[data-testid="applications-table"]')!;
     const viewport = document.querySelector<HTMLElement>('[data-testid="applications-viewport"]')!;
-    const columns = [...table.querySelectorAll<HTMLElement>('thead th')].map((th) => ({
+    const columns = Array.from(table.querySelectorAll<HTMLElement>('thead th')).map((th) => ({
       name: th.textContent?.trim() || th.querySelector('input')?.getAttribute('aria-label') || '',
       width: th.getBoundingClientRect().width,
       visible: th.offsetParent !== null,
     }));
     const overflowing: string[] = [];
-    for (const cell of table.querySelectorAll<HTMLElement>('tbody tr[data-testid="application-row"] td')) {
+    for (const cell of Array.from(table.querySelectorAll<HTMLElement>('tbody tr[data-testid="application-row"] td'))) {
       if (cell.offsetParent === null) continue;
-      const inner = [cell, ...cell.querySelectorAll<HTMLElement>('*')];
+      const inner = [cell, ...Array.from(cell.querySelectorAll<HTMLElement>('*'))];
       for (const element of inner) {
         // Text kept for screen readers only (1 px, clipped) is not content cut off.
         if (element.scrollWidth > element.clientWidth + 1 && element.clientWidth > 1) {
@@ -69,7 +69,7 @@ function measureTable(page: Page): Promise<Measured> {
         }
       }
       const cellBox = cell.getBoundingClientRect();
-      for (const element of cell.querySelectorAll<HTMLElement>('*')) {
+      for (const element of Array.from(cell.querySelectorAll<HTMLElement>('*'))) {
         const box = element.getBoundingClientRect();
         if (box.width > 1 && (box.right > cellBox.right + 1 || box.left < cellBox.left - 1)) {
           overflowing.push(`${cell.textContent?.trim()}: child sticks out of its cell`);
