@@ -116,6 +116,12 @@ describe('console accessibility', () => {
         await ui.menu.getByRole('menuitem', { name: 'Manage backup applications' }).click();
         await ui.row('Contoso Backup 02').waitFor();
         await check('manager');
+        // Certificate details of the focused application: the whole thumbprints, readable without hovering.
+        await ui.manager.getByRole('button', { name: 'Show certificate details' }).click();
+        await ui.manager.getByTestId('certificate-details-facts').waitFor();
+        expect(await ui.manager.getByTestId('certificate-details-facts').innerText()).toMatch(/SHA-256 thumbprint\s+[0-9A-F]{64}/);
+        await check('manager-certificate-details');
+        await ui.manager.getByRole('button', { name: 'Hide certificate details' }).click();
 
         await ui.clickRow('Contoso Backup 01');
         await ui.clickRow('Contoso Backup 02', ['Control']);
@@ -135,6 +141,9 @@ describe('console accessibility', () => {
         const storeWidths = await ui.wizard.locator('.store-table-wrap').evaluate((wrap) => ({ scroll: wrap.scrollWidth, client: wrap.clientWidth }));
         expect(storeWidths.scroll, 'the store list does not scroll sideways').toBeLessThanOrEqual(storeWidths.client + 1);
         await ui.wizard.getByTestId('store-row').filter({ hasText: 'Backup Certificate 2027' }).getByRole('radio').check();
+        await ui.wizard.getByRole('button', { name: 'Show certificate details' }).click();
+        await ui.wizard.getByTestId('certificate-details-facts').waitFor();
+        await check('wizard-store-certificate-details');
         await ui.wizard.getByRole('button', { name: 'Next >' }).click();
         await ui.wizard.getByTestId('summary-step').waitFor();
         await check('wizard-summary-store');
