@@ -122,7 +122,28 @@ describe('ApplicationsTable', () => {
       .findAll('[data-testid="expiry"]')
       .map((cell) => cell.element.querySelector('[data-status]')?.getAttribute('data-status') ?? 'none');
     expect(states.slice(0, 2)).toEqual(['VALID', 'EXPIRED']);
-    expect(wrapper.row(2).find('[data-testid="expiry"]').text()).toBe('—');
+    expect(wrapper.row(2).find('[data-testid="expiry"] [aria-hidden="true"]').text()).toBe('—');
+  });
+
+  it('marks empty cells with one and the same dash, in the text font, spoken as "none"', () => {
+    wrapper = mountTable();
+    const thumbprint = wrapper.row(2).get('[data-testid="thumbprint"]');
+    const expiry = wrapper.row(2).get('[data-testid="expiry"]');
+    for (const cell of [thumbprint, expiry]) {
+      const empty = cell.get('.empty-value');
+      expect(empty.get('[aria-hidden="true"]').text()).toBe('—');
+      expect(empty.get('.visually-hidden').text()).toBe('none');
+      expect(empty.element.closest('.mono')).toBeNull();
+    }
+  });
+
+  it('abbreviates the thumbprint for narrow tables and keeps the whole one beside it', () => {
+    wrapper = mountTable();
+    const cell = wrapper.row(0).get('[data-testid="thumbprint"]');
+    const full = `0000${'A'.repeat(36)}`;
+    expect(cell.get('.grid__thumbprint-full').text()).toBe(full);
+    expect(cell.get('.grid__thumbprint-short').text()).toBe(`0000AAAA…AAAA`);
+    expect(cell.get('.grid__thumbprint-short').attributes('aria-hidden')).toBe('true');
   });
 
   it('opens the certificate wizard from the link without changing the selection', async () => {

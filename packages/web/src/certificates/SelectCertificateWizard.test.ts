@@ -23,7 +23,16 @@ const certificate = (id: string, overrides: Record<string, unknown> = {}) => ({
   keyExportable: true,
   usable: true,
   unusableReason: null,
+  usedBy: [],
   ...overrides,
+});
+
+const user = (id: string, displayName: string, organization: string) => ({
+  __typename: 'BackupApplication',
+  id,
+  applicationId: `${id}-0000-4000-8000-000000000000`,
+  displayName,
+  organization: { __typename: 'Organization', id: `org-${organization}`, name: organization },
 });
 
 const storeList = [
@@ -178,6 +187,33 @@ describe('SelectCertificateWizard', () => {
     expect(result.certificate.thumbprint).toBe(certificate('new1').thumbprint);
   });
 
+  it('names the applications that use each store certificate: these, others of the organization and of other organizations', async () => {
+    const used = certificate('a1', {
+      thumbprint: application.certificate!.thumbprint,
+      usedBy: [
+        { ...user('app-1', 'Contoso Backup 01', 'contoso.onmicrosoft.com'), id: application.id, applicationId: application.applicationId },
+        user('app-2', 'Contoso Backup 02', 'contoso.onmicrosoft.com'),
+        user('app-9', 'Fabrikam Exchange Backup', 'fabrikam.onmicrosoft.com'),
+      ],
+    });
+    const apollo = mockApolloClient({ CertificateStore: () => ({ certificateStore: [used, certificate('b2')] }) });
+    wrapper = mount(SelectCertificateWizard, {
+      props: { organizationId: 'org-contoso.onmicrosoft.com', organizationName: 'contoso.onmicrosoft.com', applications: [application] },
+      global: { provide: apollo.provide },
+      attachTo: document.body,
+    });
+    await chooseSource('store');
+    await eventually(() => expect($$('store-row')).toHaveLength(2));
+    const [first, second] = $$('store-row');
+    expect(first!.querySelector('[data-testid="store-used-by-these"]')?.textContent).toBe('Now used by Contoso Backup 01');
+    expect(first!.querySelector('[data-testid="store-used-by-others"]')?.textContent?.replace(/\s+/g, ' ').trim()).toBe(
+      'Also used by 2 other applications: Contoso Backup 02 and Fabrikam Exchange Backup (fabrikam.onmicrosoft.com)',
+    );
+    expect(first!.textContent).not.toContain('this application');
+    expect(second!.querySelector('[data-testid="store-used-by-these"]')).toBeNull();
+    expect(second!.querySelector('[data-testid="store-used-by-others"]')).toBeNull();
+  });
+
   it('searches the store on the server as the user types', async () => {
     const { apollo } = mountWizard(success);
     await chooseSource('store');
@@ -228,11 +264,18 @@ describe('SelectCertificateWizard', () => {
     await chooseSource('pfx');
     const input = $<HTMLInputElement>('pfx-password')!;
     expect(input.type).toBe('password');
+    const toggle = $('pfx-password-toggle')!;
+    // A real toggle button: it looks like a button, keeps its name and says whether it is on.
+    expect(toggle.classList).toContain('toggle-button');
+    expect(toggle.classList).not.toContain('button--quiet');
+    expect(toggle.getAttribute('aria-pressed')).toBe('false');
     await click('pfx-password-toggle');
     expect(input.type).toBe('text');
-    expect($('pfx-password-toggle')!.getAttribute('aria-pressed')).toBe('true');
+    expect(toggle.getAttribute('aria-pressed')).toBe('true');
+    expect(toggle.textContent?.trim()).toBe('Show password');
     await click('pfx-password-toggle');
     expect(input.type).toBe('password');
+    expect(toggle.getAttribute('aria-pressed')).toBe('false');
   });
 
   it("refuses a file over the server's limit before uploading anything", async () => {
@@ -279,6 +322,20 @@ describe('SelectCertificateWizard', () => {
     await eventually(() => expect($('wizard-error')?.textContent).toContain(errorText('NETWORK')));
     await click('wizard-finish');
     await eventually(() => expect(wrapper.emitted('updated')).toHaveLength(1));
+  });
+
+  it('stays open when the file picker is cancelled (Chromium fires a bubbling cancel from the file input)', async () => {
+    const { wrapper } = mountWizard(success);
+    await chooseSource('pfx');
+    await typePassword('typed before browsing');
+    $('pfx-input')!.dispatchEvent(new Event('cancel', { bubbles: true, cancelable: true }));
+    await nextTick();
+    expect(wrapper.emitted('close')).toBeUndefined();
+    expect($('pfx-step')).not.toBeNull();
+    expect($<HTMLInputElement>('pfx-password')!.value).toBe('typed before browsing');
+    // The dialog's own cancel (the browser's close request) still closes it.
+    $('wizard-dialog')!.dispatchEvent(new Event('cancel', { cancelable: true }));
+    expect(wrapper.emitted('close')).toHaveLength(1);
   });
 
   it('closes with Escape, but not while Finish is running', async () => {

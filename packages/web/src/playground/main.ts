@@ -6,6 +6,7 @@ import 'graphiql/graphiql.css';
 import './playground.css';
 import { createElement } from 'react';
 import { createRoot } from 'react-dom/client';
+import { messagesEn } from '../common/i18n/messages.en.js';
 
 const endpoint = new URL('/graphql', window.location.href);
 const subscriptionUrl = new URL(endpoint);
@@ -32,6 +33,10 @@ query Organizations {
   }
 }
 `;
+
+// The way back to the console, above GraphiQL.
+const back = document.getElementById('back-to-console');
+if (back) back.textContent = messagesEn.app.backToConsole;
 
 const container = document.getElementById('playground');
 if (container) createRoot(container).render(createElement(GraphiQL, { fetcher, defaultQuery: exampleQuery, defaultEditorToolsVisibility: true }));

@@ -67,7 +67,17 @@ describe('useListSelection', () => {
     expect(selection.selectedIds.value).toEqual(['c', 'd']);
   });
 
-  it('toggles the focused row with Space, so arrows + Space pick rows that are not adjacent', () => {
+  it('keeps the row that the arrows selected when Space follows, as the hint says', () => {
+    const { selection } = setup();
+    selection.key({ key: 'ArrowDown' });
+    expect(selection.selectedIds.value).toEqual(['b']);
+    selection.key({ key: ' ' });
+    expect(selection.selectedIds.value).toEqual(['b']);
+    selection.key({ key: ' ' });
+    expect(selection.selectedIds.value).toEqual(['b']);
+  });
+
+  it('adds the focused row with Space and toggles it with Ctrl+Space, so Ctrl+arrows pick rows that are not adjacent', () => {
     const { selection } = setup();
     selection.key({ key: ' ' });
     expect(selection.selectedIds.value).toEqual(['a']);
@@ -75,8 +85,10 @@ describe('useListSelection', () => {
     selection.key({ key: 'ArrowDown', ctrlKey: true });
     selection.key({ key: ' ' });
     expect(selection.selectedIds.value).toEqual(['a', 'c']);
-    selection.key({ key: ' ' });
+    selection.key({ key: ' ', ctrlKey: true });
     expect(selection.selectedIds.value).toEqual(['a']);
+    selection.key({ key: ' ', metaKey: true });
+    expect(selection.selectedIds.value).toEqual(['a', 'c']);
   });
 
   it('stops at the ends and jumps with Home, End and the page keys', () => {

@@ -32,7 +32,8 @@ export interface ListSelection {
 
 /**
  * Selection of a desktop list (Windows list view, macOS Finder): click, Ctrl/Cmd-click, Shift-click
- * ranges from the anchor, Ctrl/Cmd+A, arrows (Shift extends, Ctrl moves focus only) and Space.
+ * ranges from the anchor, Ctrl/Cmd+A, arrows (Shift extends, Ctrl moves focus only), Space (adds the
+ * focused row) and Ctrl/Cmd+Space (adds or removes it).
  * Ids that leave the list leave the selection.
  */
 export function useListSelection(ids: Ref<readonly string[]>): ListSelection {
@@ -120,7 +121,9 @@ export function useListSelection(ids: Ref<readonly string[]>): ListSelection {
       case 'Spacebar': {
         if (current < 0) return true;
         if (extend) set(range(anchorIndex, current));
-        else click(current, { toggle: true });
+        // Space adds the focused row (arrows have usually selected it already: it stays); Ctrl/Cmd+Space toggles it.
+        else if (toggle || !selectedSet.value.has(ids.value[current] ?? '')) click(current, { toggle: true });
+        else anchorIndex = current;
         return true;
       }
       case 'a':
