@@ -14,6 +14,7 @@ import { loadDemoDataIfEmpty, suggestDemoDataWhenEmpty } from './demo/demo-data.
 import { formatGraphQLError, operationLogPlugin } from './graphql/apollo-plugins.js';
 import type { RequestContext } from './graphql/request-context.js';
 import { multipartUpload } from './http/multipart-upload.js';
+import { responseCompression } from './http/response-compression.js';
 import { webConsoleRouter } from './http/web-console.js';
 import type { Logger } from './logging/logger.js';
 
@@ -90,6 +91,7 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
     });
     web.use(
       GRAPHQL_PATH,
+      responseCompression(),
       express.json({ limit: '1mb' }),
       multipartUpload({ maxFileBytes: config.pfxMaxBytes }),
       expressMiddleware(apollo, { context: async () => createRequestContext() }),
