@@ -76,6 +76,7 @@ export default tseslint.config(
       '**/*.test.ts',
       'packages/web/scripts/**',
       'packages/web/codegen.ts',
+      'bench/**',
     ],
     rules: { 'no-restricted-properties': 'off' },
   },

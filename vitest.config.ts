@@ -53,6 +53,8 @@ export default defineConfig({
           testTimeout: 30_000,
         },
       },
+      // `bench --smoke`: every bench row once with tiny sizes, on the built product.
+      { test: { name: 'bench', include: ['bench/**/*.test.ts'], testTimeout: 180_000 } },
       // The web console's own config (Vue plugin, happy-dom).
       'packages/web/vitest.config.ts',
       {

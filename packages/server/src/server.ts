@@ -18,6 +18,7 @@ import { errorHandler } from './http/error-handler.js';
 import { multipartUpload } from './http/multipart-upload.js';
 import { corsForAllowedOrigins, isAllowedOrigin } from './http/origin-policy.js';
 import { securityHeaders } from './http/security-headers.js';
+import { responseCompression } from './http/response-compression.js';
 import { webConsoleRouter } from './http/web-console.js';
 import type { Logger } from './logging/logger.js';
 
@@ -108,6 +109,7 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
     web.use(
       GRAPHQL_PATH,
       corsForAllowedOrigins(config.allowedOrigins),
+      responseCompression(),
       express.json({ limit: GRAPHQL_REQUEST_MAX_BYTES }),
       multipartUpload({ maxFileBytes: config.pfxMaxBytes }),
       expressMiddleware(apollo, { context: async ({ res }) => createRequestContext(clientGoneSignal(res)) }),

@@ -12,7 +12,8 @@ export interface PageRequest {
 export interface Connection<Node> {
   edges: { cursor: string; node: Node }[];
   pageInfo: { hasNextPage: boolean; endCursor: string | null };
-  totalCount: number;
+  /** Number of items in the whole list; may be computed only when read. */
+  totalCount: number | Promise<number>;
 }
 
 /** Checks a requested page size, applying the default. */

@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import express, { type Router } from 'express';
+import { precompressedAssets } from './precompressed-assets.js';
 
 const notBuiltPage = `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Backup Applications Manager</title></head>
 <body><h1>Backup Applications Manager</h1><p>The web console has not been built. Run <code>pnpm build</code>, then restart the server.
@@ -15,6 +16,7 @@ export function webConsoleRouter(webDistDir: string): Router {
   const indexFile = path.join(webDistDir, 'index.html');
   const playgroundFile = path.join(webDistDir, 'playground.html');
 
+  router.use(precompressedAssets(webDistDir));
   router.use(express.static(webDistDir, { index: false, maxAge: '1h', setHeaders: noCacheForHtml }));
   router.get('/playground', (_request, response) => sendPage(response, playgroundFile));
   router.get('/{*path}', (request, response, next) => {
@@ -33,7 +35,7 @@ function sendPage(response: express.Response, file: string): void {
   response.sendFile(file);
 }
 
-/** Hashed assets may be cached; the HTML pages that name them must always be revalidated. */
+/** The HTML pages that name the hashed assets must always be revalidated. */
 function noCacheForHtml(response: express.Response, file: string): void {
   if (file.endsWith('.html')) response.setHeader('Cache-Control', 'no-cache');
 }

@@ -19,7 +19,7 @@ export class OrganizationService {
     const query = this.dataSource.getRepository(Organization).createQueryBuilder('organization');
     const filter = nameContains?.trim();
     if (filter) query.where('organization.name ILIKE :pattern', { pattern: containsPattern(filter) });
-    const totalCount = await query.clone().getCount();
+    const countQuery = query.clone();
 
     if (after) {
       const [name, id] = decodeCursor(after, 2) as [string, string];
@@ -34,10 +34,14 @@ export class OrganizationService {
 
     const page = rows.slice(0, size);
     const edges = page.map((node) => ({ cursor: encodeCursor([node.name, node.id]), node }));
+    let totalCount: Promise<number> | undefined;
     return {
       edges,
       pageInfo: { hasNextPage: rows.length > size, endCursor: edges.at(-1)?.cursor ?? null },
-      totalCount,
+      // Counting costs a statement: only when the field is read, i.e. when the client selected it.
+      get totalCount() {
+        return (totalCount ??= countQuery.getCount());
+      },
     };
   }
 

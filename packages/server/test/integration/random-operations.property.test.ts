@@ -37,11 +37,12 @@ type Gen = fc.GeneratorValue;
 
 /** Strings that have hurt servers: NUL, huge, quotes, control characters, look-alike ids. */
 function randomString(g: Gen): string {
-  return g(
-    fc.oneof,
-    fc.string({ maxLength: 12 }),
-    fc.constantFrom('\u0000', 'a\u0000b', "'; DROP TABLE organizations; --", '%_\\', 'x'.repeat(5000)),
-    fc.uuid(),
+  return g(() =>
+    fc.oneof(
+      fc.string({ maxLength: 12 }),
+      fc.constantFrom('\u0000', 'a\u0000b', "'; DROP TABLE organizations; --", '%_\\', 'x'.repeat(5000)),
+      fc.uuid(),
+    ),
   );
 }
 
@@ -61,15 +62,16 @@ function randomValue(g: Gen, type: GraphQLInputType, depth: number): string {
   if (isScalarType(type)) {
     switch (type.name) {
       case 'Int':
-        return String(g(fc.oneof, fc.integer({ min: -5, max: 5000 }), fc.constantFrom(2048, 4096, 2147483647, -2147483648)));
+        return String(g(() => fc.oneof(fc.integer({ min: -5, max: 5000 }), fc.constantFrom(2048, 4096, 2147483647, -2147483648))));
       case 'Boolean':
         return String(g(fc.boolean));
       case 'DateTimeISO':
         return JSON.stringify(
-          g(
-            fc.oneof,
-            fc.date({ noInvalidDate: true }).map((date) => date.toISOString()),
-            fc.string({ maxLength: 10 }),
+          g(() =>
+            fc.oneof(
+              fc.date({ noInvalidDate: true }).map((date) => date.toISOString()),
+              fc.string({ maxLength: 10 }),
+            ),
           ),
         );
       default:

@@ -1,0 +1,58 @@
+import { execFileSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+
+export function median(values: readonly number[]): number {
+  if (values.length === 0) return Number.NaN;
+  const sorted = [...values].sort((a, b) => a - b);
+  const middle = Math.floor(sorted.length / 2);
+  return sorted.length % 2 ? sorted[middle]! : (sorted[middle - 1]! + sorted[middle]!) / 2;
+}
+
+/**
+ * Runs the project's and the baseline's measurement in turns (project, baseline, project, …), so
+ * that both see the same machine state — a noisy neighbour or a warming cache affects both alike.
+ */
+export async function alternate(rounds: number, project: () => Promise<number>, baseline: () => Promise<number>) {
+  const samples = { project: [] as number[], baseline: [] as number[] };
+  for (let round = 0; round < rounds; round += 1) {
+    samples.project.push(await project());
+    samples.baseline.push(await baseline());
+  }
+  return { project: median(samples.project), baseline: median(samples.baseline), samples };
+}
+
+// Linux reports process CPU time in clock ticks (usually 100 per second).
+const ticksPerSecond = Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim()) || 100;
+
+/** CPU time (user + system) a process has used so far, in ms, from /proc. */
+export function processCpuMs(pid: number): number {
+  // The command name in parentheses may hold spaces: count fields after its closing parenthesis.
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return ((Number(fields[11]) + Number(fields[12])) * 1000) / ticksPerSecond;
+}
+
+/** Resident memory of a process, in bytes, from /proc. */
+export function processRssBytes(pid: number): number {
+  const match = /^VmRSS:\s+(\d+) kB/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+  return match ? Number(match[1]) * 1024 : Number.NaN;
+}
+
+/** Samples a process's RSS every `intervalMs` until stopped; returns the highest value seen. */
+export function sampleRss(pid: number, intervalMs = 100): { stop(): number } {
+  let highest = processRssBytes(pid);
+  const timer = setInterval(() => (highest = Math.max(highest, processRssBytes(pid))), intervalMs);
+  return {
+    stop() {
+      clearInterval(timer);
+      return Math.max(highest, processRssBytes(pid));
+    },
+  };
+}
+
+/** Wall time of one asynchronous call, in ms. */
+export async function timed(action: () => Promise<unknown>): Promise<number> {
+  const started = performance.now();
+  await action();
+  return performance.now() - started;
+}
