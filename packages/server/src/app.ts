@@ -17,13 +17,7 @@ import { organizationsModule } from './organizations/organizations.module.js';
  * The composition root: every domain of the server, in the order their services are created (a
  * module may use the services of those before it). Adding a domain is one folder and one line here.
  */
-export const modules: readonly DomainModule[] = [
-  organizationsModule,
-  applicationsModule,
-  keyCustodyModule,
-  entraModule,
-  certificatesModule,
-];
+export const modules: readonly DomainModule[] = [organizationsModule, applicationsModule, keyCustodyModule, entraModule, certificatesModule];
 
 /** The server's parts, assembled from the modules, before any transport serves them. */
 export interface App {

@@ -47,8 +47,10 @@ export const errorCodeDescriptions = {
   ENTRA_THROTTLED: 'Microsoft Graph or Entra kept throttling the server (429) beyond the configured retries or Retry-After limit.',
   ENTRA_UNAVAILABLE: 'Microsoft Graph or Entra did not answer in time, or answered with a server error.',
   ENTRA_REQUEST_FAILED: "Microsoft Graph refused a request; `ids` carries Graph's error code.",
-  ROTATION_REGISTRATION_FAILED: "Registering the new certificate on the Entra application failed; the old configuration is kept and `ids` names the application and Entra's code.",
-  ROTATION_PROOF_FAILED: "The application could not sign in with the new certificate in time; the new key was withdrawn, the old configuration kept, and `ids` names the application and Entra's code.",
+  ROTATION_REGISTRATION_FAILED:
+    "Registering the new certificate on the Entra application failed; the old configuration is kept and `ids` names the application and Entra's code.",
+  ROTATION_PROOF_FAILED:
+    "The application could not sign in with the new certificate in time; the new key was withdrawn, the old configuration kept, and `ids` names the application and Entra's code.",
   ROTATION_IN_PROGRESS: 'Another certificate rotation of the application has not finished yet.',
   INTERNAL_ERROR: 'An unexpected server failure; details are in the server log, never in the response.',
 } as const satisfies Record<string, string>;

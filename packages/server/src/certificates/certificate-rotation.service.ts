@@ -87,7 +87,10 @@ export class CertificateRotationService {
         if (row.state === KeyRotationState.SWITCHED) await this.removeOldKey(row, signIn);
         else await this.rollBack([row], signIn, new Error('server stopped during the rotation'));
       } catch (error) {
-        this.logger.error({ rotationId: row.id, state: row.state, err: error }, 'could not recover a certificate rotation; retried at the next start');
+        this.logger.error(
+          { rotationId: row.id, state: row.state, err: error },
+          'could not recover a certificate rotation; retried at the next start',
+        );
       }
     }
   }
@@ -171,7 +174,8 @@ export class CertificateRotationService {
   private async rollBack(rows: KeyRotation[], signIn: ManagementSignIn, cause: unknown): Promise<void> {
     const failure = cause instanceof Error ? cause.message.slice(0, 500) : String(cause);
     for (const row of rows) {
-      if (row.state === KeyRotationState.ROLLED_BACK || row.state === KeyRotationState.SWITCHED || row.state === KeyRotationState.OLD_KEY_REMOVED) continue;
+      if (row.state === KeyRotationState.ROLLED_BACK || row.state === KeyRotationState.SWITCHED || row.state === KeyRotationState.OLD_KEY_REMOVED)
+        continue;
       if (row.registeredByUs) {
         try {
           const newCertificate = await this.certificateDer(row.newCertificateId);

@@ -51,7 +51,12 @@ export const certificatesModule: DomainModule = {
     return {
       certificateStore,
       certificateRotation,
-      certificateUpdates: new UpdateCertificateService(dataSource, certificateStore, logger.child({ component: 'certificates' }), certificateRotation),
+      certificateUpdates: new UpdateCertificateService(
+        dataSource,
+        certificateStore,
+        logger.child({ component: 'certificates' }),
+        certificateRotation,
+      ),
     };
   },
   createLoaders: createCertificateLoaders,

@@ -54,13 +54,17 @@ export class UpdateCertificateService {
     const pfx = choice.pfx ? await this.readPfxForSignIn(choice.pfx) : null;
     try {
       if (this.rotation && (await this.rotation.connected(organizationId))) {
-        return await updateThroughEntra({ dataSource: this.dataSource, store: this.store, rotation: this.rotation, logger: this.logger }, organizationId, {
-          targets,
-          selection,
-          choice,
-          pfx,
-          actor,
-        });
+        return await updateThroughEntra(
+          { dataSource: this.dataSource, store: this.store, rotation: this.rotation, logger: this.logger },
+          organizationId,
+          {
+            targets,
+            selection,
+            choice,
+            pfx,
+            actor,
+          },
+        );
       }
       const result = await this.dataSource.transaction(async (manager) => {
         const applications = await lockApplications(manager, organizationId, selection);

@@ -1,4 +1,20 @@
-import { Arg, Args, ArgsType, Ctx, Field, FieldResolver, ID, InputType, Int, Mutation, ObjectType, Query, registerEnumType, Resolver, Root } from 'type-graphql';
+import {
+  Arg,
+  Args,
+  ArgsType,
+  Ctx,
+  Field,
+  FieldResolver,
+  ID,
+  InputType,
+  Int,
+  Mutation,
+  ObjectType,
+  Query,
+  registerEnumType,
+  Resolver,
+  Root,
+} from 'type-graphql';
 import { BackupApplication } from '../applications/backup-application.entity.js';
 import type { Services } from '../domain-module.js';
 import { PageInfo } from '../graphql/connection.type.js';
@@ -100,7 +116,12 @@ export class EntraApplicationResolver {
   ): Promise<AvailableApplicationsPage> {
     const page = await this.entraApplications.available(organizationId, { nameStartsWith: filter, first, after });
     return {
-      applications: page.applications.map(({ appId, id, displayName, keys }) => ({ appId, id, displayName, thumbprints: keys.map((key) => key.thumbprint) })),
+      applications: page.applications.map(({ appId, id, displayName, keys }) => ({
+        appId,
+        id,
+        displayName,
+        thumbprints: keys.map((key) => key.thumbprint),
+      })),
       pageInfo: page.pageInfo,
     };
   }
@@ -121,13 +142,13 @@ export class EntraApplicationResolver {
     description: 'Checks whether Entra holds the current certificate of the applications (drift), and records the result in `entraStatus`.',
   })
   verifyApplications(
-    @Arg('input', () => VerifyApplicationsInput, { description: 'The organization and, optionally, which applications.' }) input: VerifyApplicationsInput,
+    @Arg('input', () => VerifyApplicationsInput, { description: 'The organization and, optionally, which applications.' })
+    input: VerifyApplicationsInput,
     @Ctx() { actor }: RequestContext,
   ): Promise<EntraApplicationsPayload> {
-    return toPayload(
-      async () => ({ applications: await this.entraApplications.verify(input.organizationId, input.applicationIds, actor) }),
-      { applications: [] },
-    );
+    return toPayload(async () => ({ applications: await this.entraApplications.verify(input.organizationId, input.applicationIds, actor) }), {
+      applications: [],
+    });
   }
 
   @FieldResolver(() => EntraKeyStatus, {

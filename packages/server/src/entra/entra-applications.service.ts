@@ -151,7 +151,9 @@ export class EntraApplicationService {
   private async knownApplicationIds(organizationId: string, applications: EntraApplication[]): Promise<Set<string>> {
     const ids = applications.map((application) => application.appId.toLowerCase()).filter(isUuid);
     if (ids.length === 0) return new Set();
-    const rows = await this.dataSource.getRepository(BackupApplication).find({ where: { organizationId, applicationId: In(ids) }, select: { applicationId: true } });
+    const rows = await this.dataSource
+      .getRepository(BackupApplication)
+      .find({ where: { organizationId, applicationId: In(ids) }, select: { applicationId: true } });
     return new Set(rows.map((row) => row.applicationId));
   }
 }

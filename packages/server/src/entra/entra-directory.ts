@@ -75,14 +75,7 @@ export interface EntraDirectory {
 }
 
 /** What kind of failure an Entra call met; the services turn it into their own coded errors. */
-export type EntraFailure =
-  | 'TENANT_NOT_FOUND'
-  | 'SIGN_IN_REFUSED'
-  | 'PERMISSION_MISSING'
-  | 'NOT_FOUND'
-  | 'THROTTLED'
-  | 'UNAVAILABLE'
-  | 'REFUSED';
+export type EntraFailure = 'TENANT_NOT_FOUND' | 'SIGN_IN_REFUSED' | 'PERMISSION_MISSING' | 'NOT_FOUND' | 'THROTTLED' | 'UNAVAILABLE' | 'REFUSED';
 
 export class EntraError extends Error {
   override name = 'EntraError';

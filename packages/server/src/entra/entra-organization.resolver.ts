@@ -94,7 +94,9 @@ export class EntraOrganizationResolver {
     @Arg('id', () => ID, { description: 'Id of the organization.' }) id: string,
     @Ctx() { actor }: RequestContext,
   ): Promise<RemoveOrganizationPayload> {
-    return toPayload<{ organization: Organization | null }>(async () => ({ organization: await this.organizations.remove(id, actor) }), { organization: null });
+    return toPayload<{ organization: Organization | null }>(async () => ({ organization: await this.organizations.remove(id, actor) }), {
+      organization: null,
+    });
   }
 
   @FieldResolver(() => Boolean, {

@@ -58,7 +58,9 @@ export class EntraOrganizationService {
         .where('organization.tenantId = :id OR lower(organization.name) = lower(:name)', { id: found.id, name: found.defaultDomain })
         .getOne();
       if (existing) throw new DomainError(ErrorCode.ORGANIZATION_EXISTS, [existing.id]);
-      const saved = await manager.getRepository(Organization).save({ name: found.defaultDomain, tenantId: found.id, region: regionOf[request.cloud] });
+      const saved = await manager
+        .getRepository(Organization)
+        .save({ name: found.defaultDomain, tenantId: found.id, region: regionOf[request.cloud] });
       await manager.getRepository(EntraConnection).insert({
         organizationId: saved.id,
         cloud: request.cloud,

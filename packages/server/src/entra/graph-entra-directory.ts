@@ -4,7 +4,7 @@ import { type AccessToken, ClientCertificateCredential } from '@azure/identity';
 import { Client, type FetchOptions, GraphError, type GraphRequest, RetryHandlerOptions } from '@microsoft/microsoft-graph-client';
 import { TokenCredentialAuthenticationProvider } from '@microsoft/microsoft-graph-client/authProviders/azureTokenCredentials/index.js';
 import { SignJWT } from 'jose';
-import { Agent } from 'undici';
+import { Agent, fetch as undiciFetch } from 'undici';
 import type { EntraCloudEndpoints, EntraSettings } from '../config/config.js';
 import type { PublicCertificate, SigningCertificate } from '../key-custody/signing-certificate.js';
 import type { Logger } from '../logging/logger.js';
@@ -72,6 +72,8 @@ export class GraphEntraDirectory implements EntraDirectory {
   }
 
   async checkAccess(signIn: ManagementSignIn): Promise<EntraTenant> {
+    // A real sign-in, not a cached token: onboarding must see the key and permissions as they are now.
+    this.clients.delete(cacheKeyOf(signIn));
     const { credential } = this.client(signIn);
     const token = await this.token(credential, signIn);
     const roles = tokenRoles(token.token);
@@ -117,7 +119,11 @@ export class GraphEntraDirectory implements EntraDirectory {
   async getApplication(signIn: ManagementSignIn, appId: string): Promise<EntraApplication | null> {
     const page = await this.graph<{ value: GraphApplication[] }>(
       signIn,
-      (graph) => graph.api('/applications').filter(`appId eq '${appId.replaceAll("'", "''")}'`).select('id,appId,displayName,keyCredentials'),
+      (graph) =>
+        graph
+          .api('/applications')
+          .filter(`appId eq '${appId.replaceAll("'", "''")}'`)
+          .select('id,appId,displayName,keyCredentials'),
       'Application.ReadWrite.All',
     );
     const application = page.value[0];
@@ -237,7 +243,7 @@ export class GraphEntraDirectory implements EntraDirectory {
   }
 
   private client(signIn: ManagementSignIn): { credential: ClientCertificateCredential; graph: Client } {
-    const cacheKey = [signIn.cloud, signIn.tenant.toLowerCase(), signIn.appId.toLowerCase(), signIn.certificate.thumbprint].join('|');
+    const cacheKey = cacheKeyOf(signIn);
     const cached = this.clients.get(cacheKey);
     if (cached) return cached;
     const { graphBaseUrl, graphScope } = this.endpoints(signIn);
@@ -259,10 +265,33 @@ export class GraphEntraDirectory implements EntraDirectory {
   private async token(credential: ClientCertificateCredential, tenant: EntraTenantRef): Promise<AccessToken> {
     const { graphScope } = this.endpoints(tenant);
     try {
-      return await withDeadline(credential.getToken(graphScope, { abortSignal: AbortSignal.timeout(this.settings.requestTimeoutMs) }), this.settings.requestTimeoutMs);
+      return await withDeadline(
+        credential.getToken(graphScope, { abortSignal: AbortSignal.timeout(this.settings.requestTimeoutMs) }),
+        this.settings.requestTimeoutMs,
+      );
     } catch (error) {
+      if (error instanceof Error && error.message.includes('endpoints_resolution_error')) throw await this.explainAuthorityFailure(tenant, error);
       throw toEntraError(error, '');
     }
+  }
+
+  /**
+   * MSAL reports an unknown tenant only as `endpoints_resolution_error` (its metadata request got a
+   * 400): ask the authority's metadata endpoint ourselves to tell an unknown tenant from an outage.
+   */
+  private async explainAuthorityFailure(tenant: EntraTenantRef, cause: Error): Promise<EntraError> {
+    const url = `${this.endpoints(tenant).authorityHost}/${encodeURIComponent(tenant.tenant)}/v2.0/.well-known/openid-configuration`;
+    try {
+      const response = await undiciFetch(url, { dispatcher: this.agent, signal: AbortSignal.timeout(this.settings.requestTimeoutMs) });
+      const body = await response.text();
+      const aadsts = /AADSTS\d+/.exec(body)?.[0];
+      if (response.status === 400 && aadsts) {
+        return new EntraError(aadsts === 'AADSTS90002' ? 'TENANT_NOT_FOUND' : 'SIGN_IN_REFUSED', aadsts, `${cause.message} (${aadsts})`);
+      }
+    } catch {
+      // Unreachable: an outage, as below.
+    }
+    return new EntraError('UNAVAILABLE', 'endpoints_resolution_error', cause.message);
   }
 
   /** One Graph request with a deadline, bounded retries and Entra's failures mapped; `permission` names what a 403 lacks. */
@@ -288,18 +317,20 @@ export class GraphEntraDirectory implements EntraDirectory {
   }
 }
 
+function cacheKeyOf(signIn: ManagementSignIn): string {
+  return [signIn.cloud, signIn.tenant.toLowerCase(), signIn.appId.toLowerCase(), signIn.certificate.thumbprint].join('|');
+}
+
 function toApplication(application: GraphApplication): EntraApplication {
   return {
     id: application.id,
     appId: application.appId,
     displayName: application.displayName,
-    keys: (application.keyCredentials ?? []).map(
-      (key): EntraKey => ({
-        keyId: key.keyId,
-        thumbprint: (key.customKeyIdentifier ?? '').toUpperCase(),
-        endDateTime: key.endDateTime ? new Date(key.endDateTime) : null,
-      }),
-    ),
+    keys: (application.keyCredentials ?? []).map((key): EntraKey => ({
+      keyId: key.keyId,
+      thumbprint: (key.customKeyIdentifier ?? '').toUpperCase(),
+      endDateTime: key.endDateTime ? new Date(key.endDateTime) : null,
+    })),
   };
 }
 
