@@ -8,6 +8,7 @@ import { migrations as schemaHistory } from './database/migrations.js';
 import type { DomainModule, ResolverClass, Services } from './domain-module.js';
 import { buildApiSchema } from './graphql/build-schema.js';
 import type { Loaders, RequestContext } from './graphql/request-context.js';
+import { entraModule } from './entra/entra.module.js';
 import { keyCustodyModule } from './key-custody/key-custody.module.js';
 import type { Logger } from './logging/logger.js';
 import { organizationsModule } from './organizations/organizations.module.js';
@@ -16,7 +17,7 @@ import { organizationsModule } from './organizations/organizations.module.js';
  * The composition root: every domain of the server, in the order their services are created (a
  * module may use the services of those before it). Adding a domain is one folder and one line here.
  */
-export const modules: readonly DomainModule[] = [organizationsModule, applicationsModule, keyCustodyModule, certificatesModule];
+export const modules: readonly DomainModule[] = [organizationsModule, applicationsModule, keyCustodyModule, entraModule, certificatesModule];
 
 /** The server's parts, assembled from the modules, before any transport serves them. */
 export interface App {

@@ -45,6 +45,21 @@ export const errorCodeDescriptions = {
   QUERY_TOO_COMPLEX:
     'The operation asks for too much at once: too deep, too costly, too many aliases or directives, it comes back to a type it already passed through, or it repeats a mutation allowed once per request.',
   QUERY_TOO_LARGE: 'The operation document has more tokens than the server reads.',
+  ORGANIZATION_EXISTS: 'The organization (same tenant or primary domain) is already known to this server.',
+  ORGANIZATION_NOT_CONNECTED: 'The organization has no Microsoft Entra connection, so the server cannot call Entra for it.',
+  APPLICATION_EXISTS: 'The application is already in the backup configuration.',
+  ENTRA_TENANT_NOT_FOUND: 'Microsoft Entra knows no tenant with that primary domain or id (AADSTS90002).',
+  ENTRA_SIGN_IN_REFUSED: "Microsoft Entra refused the sign-in; `ids` carries the application id and Entra's AADSTS code.",
+  ENTRA_PERMISSION_MISSING: 'The management application lacks a Microsoft Graph application permission (named in `ids`), or its admin consent.',
+  ENTRA_APPLICATION_NOT_FOUND: "No application with that application (client) id exists in the organization's Entra tenant.",
+  ENTRA_THROTTLED: 'Microsoft Graph or Entra kept throttling the server (429) beyond the configured retries or Retry-After limit.',
+  ENTRA_UNAVAILABLE: 'Microsoft Graph or Entra did not answer in time, or answered with a server error.',
+  ENTRA_REQUEST_FAILED: "Microsoft Graph refused a request; `ids` carries Graph's error code.",
+  ROTATION_REGISTRATION_FAILED:
+    "Registering the new certificate on the Entra application failed; the old configuration is kept and `ids` names the application and Entra's code.",
+  ROTATION_PROOF_FAILED:
+    "The application could not sign in with the new certificate in time; the new key was withdrawn, the old configuration kept, and `ids` names the application and Entra's code.",
+  ROTATION_IN_PROGRESS: 'Another certificate rotation of the application has not finished yet.',
   INTERNAL_ERROR: 'An unexpected server failure; details are in the server log, never in the response.',
 } as const satisfies Record<string, string>;
 

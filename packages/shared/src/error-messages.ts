@@ -50,5 +50,24 @@ export const errorMessages: Record<ErrorCode, string> = {
   [ErrorCode.BAD_REQUEST]: 'The request was not understood. Send well-formed JSON to a valid address.',
   [ErrorCode.QUERY_TOO_COMPLEX]: 'The request asks for too much at once. Ask for fewer levels, fields or aliases, or split it into several requests.',
   [ErrorCode.QUERY_TOO_LARGE]: 'The request is too long for this server. Split it into several smaller requests.',
+  [ErrorCode.ORGANIZATION_EXISTS]: 'This organization is already on this server.',
+  [ErrorCode.ORGANIZATION_NOT_CONNECTED]:
+    'This organization is not connected to Microsoft Entra. Add it again with its management application and certificate to act on Entra.',
+  [ErrorCode.APPLICATION_EXISTS]: 'An application is already in the backup configuration. Refresh the list.',
+  [ErrorCode.ENTRA_TENANT_NOT_FOUND]: 'Microsoft Entra does not know this tenant. Check the primary domain or tenant id, and the cloud.',
+  [ErrorCode.ENTRA_SIGN_IN_REFUSED]:
+    "Microsoft Entra refused the sign-in. Check the application id and that its certificate is registered on the application; Entra's code is given with the error.",
+  [ErrorCode.ENTRA_PERMISSION_MISSING]:
+    'The management application lacks a Microsoft Graph permission (named with the error). Grant it and its admin consent in the Entra portal, then try again.',
+  [ErrorCode.ENTRA_APPLICATION_NOT_FOUND]:
+    "An application does not exist in the organization's Microsoft Entra tenant. It may have been deleted there; refresh the list.",
+  [ErrorCode.ENTRA_THROTTLED]: 'Microsoft Entra is throttling requests right now. Nothing was changed; try again in a few minutes.',
+  [ErrorCode.ENTRA_UNAVAILABLE]: 'Microsoft Entra could not be reached or did not answer in time. Nothing was changed; try again later.',
+  [ErrorCode.ENTRA_REQUEST_FAILED]: 'Microsoft Entra refused the request (its code is given with the error). Nothing was changed.',
+  [ErrorCode.ROTATION_REGISTRATION_FAILED]:
+    "The new certificate could not be registered on the Entra application. The application keeps its current certificate; Entra's code is given with the error.",
+  [ErrorCode.ROTATION_PROOF_FAILED]:
+    "The application could not sign in to Microsoft Entra with the new certificate, so nothing was switched. The application keeps its current certificate; Entra's code is given with the error.",
+  [ErrorCode.ROTATION_IN_PROGRESS]: 'A certificate change of this application is still in progress. Wait a moment, then refresh and try again.',
   [ErrorCode.INTERNAL_ERROR]: 'The server could not complete the request. Try again; if it keeps failing, contact your administrator.',
 };

@@ -42,6 +42,19 @@ export class CertificateResolver {
     return unusableReason(certificate);
   }
 
+  @FieldResolver(() => String, {
+    description: 'The certificate alone (no private key), PEM-encoded: what an administrator uploads to the Entra application in the portal.',
+  })
+  publicCertificatePem(@Root() certificate: Certificate): string {
+    const base64 = certificate.der.toString('base64').replace(/.{1,64}/g, '$&\n');
+    return `-----BEGIN CERTIFICATE-----\n${base64}-----END CERTIFICATE-----\n`;
+  }
+
+  @FieldResolver(() => String, { description: 'The certificate alone, DER-encoded, in base64 (a `.cer` file; Graph keyCredential `key`).' })
+  derBase64(@Root() certificate: Certificate): string {
+    return certificate.der.toString('base64');
+  }
+
   @FieldResolver(() => [BackupApplication], { description: 'The applications that use this certificate now.' })
   usedBy(@Root() certificate: Certificate, @Ctx() { loaders }: RequestContext) {
     return loaders.applicationsByCertificate.load(certificate.id);

@@ -3,6 +3,7 @@ import { createPfxWorkerPool } from '../pfx/pfx-worker-pool.js';
 import { CertificateChange } from './certificate-change.entity.js';
 import { CertificateChangeResolver } from './certificate-change.resolver.js';
 import { CertificateStoreResolver } from './certificate-store.resolver.js';
+import { CertificateRotationService } from './certificate-rotation.service.js';
 import { CertificateStoreService } from './certificate-store.service.js';
 import { Certificate } from './certificate.entity.js';
 import { createCertificateLoaders } from './certificate.loaders.js';
@@ -14,6 +15,7 @@ declare module '../domain-module.js' {
   interface Services {
     certificateStore: CertificateStoreService;
     certificateUpdates: UpdateCertificateService;
+    certificateRotation: CertificateRotationService;
   }
 }
 declare module '../graphql/request-context.js' {
@@ -35,9 +37,26 @@ export const certificatesModule: DomainModule = {
       logger.child({ component: 'certificate-store' }),
       config.pfxMaxBytes,
     );
+    const certificateRotation = new CertificateRotationService(
+      dataSource,
+      services.privateKeyVault,
+      services.entraConnections,
+      services.entraDirectory,
+      config.entra,
+      logger.child({ component: 'certificate-rotation' }),
+    );
+    // Rotations a stopped server left mid-way: finished or rolled back in the background (every Entra call is time-bounded).
+    const recovery = certificateRotation.recover().catch((error: unknown) => logger.error({ err: error }, 'certificate rotation recovery failed'));
+    onClose(() => recovery);
     return {
       certificateStore,
-      certificateUpdates: new UpdateCertificateService(dataSource, certificateStore, logger.child({ component: 'certificates' })),
+      certificateRotation,
+      certificateUpdates: new UpdateCertificateService(
+        dataSource,
+        certificateStore,
+        logger.child({ component: 'certificates' }),
+        certificateRotation,
+      ),
     };
   },
   createLoaders: createCertificateLoaders,

@@ -45,6 +45,13 @@ class UpdateCertificateInput {
 
   @Field(() => PfxFileInput, { nullable: true, description: 'A PFX file holding the certificate and its private key; it joins the store.' })
   pfx?: PfxFileInput | null;
+
+  @Field(() => Boolean, {
+    nullable: true,
+    description:
+      'Organizations connected to Entra only: the certificate is already registered on the Entra applications (uploaded in the portal), so the server does not register it — it still proves sign-in before switching.',
+  })
+  skipRegistration?: boolean | null;
 }
 
 @ObjectType({ description: 'Result of updateCertificate: every application updated, or none and `errors` says why.' })
@@ -71,7 +78,10 @@ export class UpdateCertificateResolver {
   @Extensions(oncePerDocument)
   @Mutation(() => UpdateCertificatePayload, {
     description:
-      'Sets a certificate — from the certificate store or from a PFX file — on one or many applications of an organization, all or nothing.',
+      'Sets a certificate — from the certificate store or from a PFX file — on one or many applications of an organization, all or nothing. ' +
+      'For an organization connected to Entra (`entraConnected`) this is a safe rotation: the new key is registered on each Entra application and ' +
+      'proven to sign in before the switch, and the old key is removed after; on failure the new keys are withdrawn and nothing changes. ' +
+      'For other organizations only this server’s configuration changes.',
   })
   updateCertificate(
     @Arg('input', () => UpdateCertificateInput, { description: 'Organization, applications and the certificate source.' })
@@ -81,9 +91,13 @@ export class UpdateCertificateResolver {
     return toPayload<Omit<UpdateCertificatePayload, 'errors'>>(
       async () => {
         const pfx = input.pfx && { content: (await input.pfx.file).content, password: input.pfx.password };
-        return this.updates.update(input.organizationId, input.applications, { storeCertificateId: input.storeCertificateId, pfx }, actor, {
-          signal,
-        });
+        return this.updates.update(
+          input.organizationId,
+          input.applications,
+          { storeCertificateId: input.storeCertificateId, pfx, skipRegistration: input.skipRegistration },
+          actor,
+          { signal },
+        );
       },
       { applications: [], certificate: null },
     );

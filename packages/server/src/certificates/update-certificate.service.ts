@@ -11,6 +11,8 @@ import { signInProblem } from './certificate-rules.js';
 import { type CertificateStoreService, type ReadPfx, unusableReason } from './certificate-store.service.js';
 import { Certificate, CertificateSource, CertificateStoreName } from './certificate.entity.js';
 import type { PfxReadOptions } from '../pfx/pfx-worker-pool.js';
+import type { CertificateRotationService } from './certificate-rotation.service.js';
+import { updateThroughEntra } from './entra-update.js';
 
 export interface UpdateTarget {
   applicationId: string;
@@ -22,6 +24,8 @@ export interface CertificateChoice {
   storeCertificateId?: string | null;
   /** A PFX file's bytes, with its password. */
   pfx?: { content: Buffer; password?: string | null } | null;
+  /** Organizations connected to Entra: the administrator registered the certificate in the portal; only prove sign-in. */
+  skipRegistration?: boolean | null;
 }
 
 export interface UpdateResult {
@@ -39,6 +43,8 @@ export class UpdateCertificateService {
     private readonly dataSource: DataSource,
     private readonly store: CertificateStoreService,
     private readonly logger: Logger,
+    /** Certificate rotation on Entra, for organizations connected to it (see `entra-update.ts`). */
+    private readonly rotation?: CertificateRotationService,
   ) {}
 
   async update(
@@ -54,6 +60,19 @@ export class UpdateCertificateService {
     // Reading the file happens before the transaction: no row stays locked while a worker decrypts it.
     const pfx = choice.pfx ? await this.readPfxForSignIn(choice.pfx, options) : null;
     try {
+      if (this.rotation && (await this.rotation.connected(organizationId))) {
+        return await updateThroughEntra(
+          { dataSource: this.dataSource, store: this.store, rotation: this.rotation, logger: this.logger },
+          organizationId,
+          {
+            targets,
+            selection,
+            choice,
+            pfx,
+            actor,
+          },
+        );
+      }
       const result = await this.dataSource.transaction(async (manager) => {
         const applications = await lockApplications(manager, organizationId, selection);
         const current = await certificatesById(manager, applications);
@@ -116,7 +135,7 @@ export class UpdateCertificateService {
  * statements: a statement binds at most 65,535 parameters, so per-row parameters would cap a bulk
  * update at a few thousand applications.
  */
-async function setCertificate(
+export async function setCertificate(
   manager: EntityManager,
   applications: readonly BackupApplication[],
   certificate: Certificate,
@@ -132,14 +151,14 @@ async function setCertificate(
   );
 }
 
-async function certificatesById(manager: EntityManager, applications: BackupApplication[]): Promise<Map<string, Certificate>> {
+export async function certificatesById(manager: EntityManager, applications: BackupApplication[]): Promise<Map<string, Certificate>> {
   const ids = [...new Set(applications.map((application) => application.certificateId).filter((id): id is string => id !== null))];
   const rows = ids.length > 0 ? await manager.findBy(Certificate, { id: In(ids) }) : [];
   return new Map(rows.map((row) => [row.id, row]));
 }
 
 /** Optimistic concurrency: the client names the certificate it saw; anything else means someone changed it. */
-function checkExpectations(applications: BackupApplication[], targets: readonly UpdateTarget[], current: Map<string, Certificate>): void {
+export function checkExpectations(applications: BackupApplication[], targets: readonly UpdateTarget[], current: Map<string, Certificate>): void {
   const conflicts = applications.filter((application, index) => {
     const expected = targets[index]!.expectedThumbprint;
     if (expected === undefined) return false;
@@ -153,7 +172,7 @@ function checkExpectations(applications: BackupApplication[], targets: readonly 
     );
 }
 
-async function lockStoreCertificate(manager: EntityManager, id: string): Promise<Certificate> {
+export async function lockStoreCertificate(manager: EntityManager, id: string): Promise<Certificate> {
   // A share lock: the certificate cannot leave the store while applications start using it.
   const certificate = isUuid(id) ? await manager.findOne(Certificate, { where: { id }, lock: { mode: 'pessimistic_read' } }) : null;
   if (!certificate) throw new DomainError(ErrorCode.STORE_CERTIFICATE_NOT_FOUND, [id]);

@@ -14,6 +14,11 @@ const masterKey = z
 const webOrigin = z
   .string()
   .refine((value) => URL.canParse(value) && new URL(value).origin === value, 'must be an origin such as https://console.example.com');
+const httpsUrl = z
+  .string()
+  .url()
+  .refine((value) => value.startsWith('https://'), 'must be an https:// URL (TLS is always verified)')
+  .transform((value) => value.replace(/\/+$/, ''));
 
 const booleanFlag = z.enum(['true', 'false', '1', '0', 'yes', 'no']).transform((value) => value === 'true' || value === '1' || value === 'yes');
 
@@ -60,6 +65,18 @@ const environmentSchema = z.object({
     )
     .pipe(z.array(webOrigin))
     .optional(),
+  ENTRA_AUTHORITY_HOST: httpsUrl.optional(),
+  ENTRA_GRAPH_BASE_URL: httpsUrl.optional(),
+  ENTRA_US_GOV_AUTHORITY_HOST: httpsUrl.optional(),
+  ENTRA_US_GOV_GRAPH_BASE_URL: httpsUrl.optional(),
+  ENTRA_CHINA_AUTHORITY_HOST: httpsUrl.optional(),
+  ENTRA_CHINA_GRAPH_BASE_URL: httpsUrl.optional(),
+  ENTRA_CA_FILE: z.string().min(1).optional(),
+  ENTRA_REQUEST_TIMEOUT_MS: z.coerce.number().int().min(100).max(300_000).default(30_000),
+  ENTRA_MAX_RETRIES: z.coerce.number().int().min(0).max(10).default(3),
+  ENTRA_MAX_RETRY_AFTER_SECONDS: z.coerce.number().int().min(0).max(180).default(30),
+  ENTRA_PROOF_TIMEOUT_MS: z.coerce.number().int().min(0).max(600_000).default(120_000),
+  ENTRA_KEEP_OLD_KEY_UNTIL_EXPIRY: booleanFlag.default(false),
 });
 
 export interface Config {
@@ -94,6 +111,37 @@ export interface Config {
    * check of WebSockets). Empty: only pages served by this server.
    */
   allowedOrigins: string[];
+  /** Microsoft Entra and Graph: where each cloud's endpoints are, what TLS trusts, and the time limits of every call. */
+  entra: EntraSettings;
+}
+
+/** The national clouds of Microsoft Entra an organization can live in. */
+export const entraClouds = ['WORLDWIDE', 'US_GOVERNMENT', 'CHINA'] as const;
+export type EntraCloudName = (typeof entraClouds)[number];
+
+export interface EntraCloudEndpoints {
+  /** Token authority, e.g. `https://login.microsoftonline.com` (the tenant is appended per request). */
+  authorityHost: string;
+  /** Graph service root without version, e.g. `https://graph.microsoft.com`. */
+  graphBaseUrl: string;
+  /** The Graph resource scope tokens are requested for: fixed per cloud, even when the endpoints are overridden. */
+  graphScope: string;
+}
+
+export interface EntraSettings {
+  clouds: Record<EntraCloudName, EntraCloudEndpoints>;
+  /** Extra CA certificates (PEM) trusted for Entra and Graph, e.g. the emulator's `ca.pem`; verification is never off. */
+  caFile: string | undefined;
+  /** Longest wait for one Graph or token call, retries included. */
+  requestTimeoutMs: number;
+  /** Retries of a throttled (429) or unavailable (503/504) call. */
+  maxRetries: number;
+  /** A Retry-After longer than this is not waited for: the call fails as throttled. */
+  maxRetryAfterSeconds: number;
+  /** How long a rotation keeps trying to sign in with a new key while Entra replicates it. */
+  proofTimeoutMs: number;
+  /** true: a rotation leaves the old key on the Entra application until it expires, instead of removing it. */
+  keepOldKeyUntilExpiry: boolean;
 }
 
 export class ConfigError extends Error {
@@ -127,5 +175,30 @@ export function loadConfig(environment: NodeJS.ProcessEnv = process.env): Config
     },
     pfxPassword: env.PFX_PASSWORD ?? '',
     allowedOrigins: env.ALLOWED_ORIGINS ?? [],
+    entra: {
+      clouds: {
+        WORLDWIDE: {
+          authorityHost: env.ENTRA_AUTHORITY_HOST ?? 'https://login.microsoftonline.com',
+          graphBaseUrl: env.ENTRA_GRAPH_BASE_URL ?? 'https://graph.microsoft.com',
+          graphScope: 'https://graph.microsoft.com/.default',
+        },
+        US_GOVERNMENT: {
+          authorityHost: env.ENTRA_US_GOV_AUTHORITY_HOST ?? 'https://login.microsoftonline.us',
+          graphBaseUrl: env.ENTRA_US_GOV_GRAPH_BASE_URL ?? 'https://graph.microsoft.us',
+          graphScope: 'https://graph.microsoft.us/.default',
+        },
+        CHINA: {
+          authorityHost: env.ENTRA_CHINA_AUTHORITY_HOST ?? 'https://login.chinacloudapi.cn',
+          graphBaseUrl: env.ENTRA_CHINA_GRAPH_BASE_URL ?? 'https://microsoftgraph.chinacloudapi.cn',
+          graphScope: 'https://microsoftgraph.chinacloudapi.cn/.default',
+        },
+      },
+      caFile: env.ENTRA_CA_FILE ? path.resolve(env.ENTRA_CA_FILE) : undefined,
+      requestTimeoutMs: env.ENTRA_REQUEST_TIMEOUT_MS,
+      maxRetries: env.ENTRA_MAX_RETRIES,
+      maxRetryAfterSeconds: env.ENTRA_MAX_RETRY_AFTER_SECONDS,
+      proofTimeoutMs: env.ENTRA_PROOF_TIMEOUT_MS,
+      keepOldKeyUntilExpiry: env.ENTRA_KEEP_OLD_KEY_UNTIL_EXPIRY,
+    },
   };
 }

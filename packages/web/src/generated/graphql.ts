@@ -44,6 +44,8 @@ export type CertificateUpdateTarget = {
 
 /** Code of an expected failure. Clients switch on the code; the message is for people. */
 export type ErrorCode =
+  /** The application is already in the backup configuration. */
+  | 'APPLICATION_EXISTS'
   /** The application exists, but in another organization than the one named. */
   | 'APPLICATION_IN_OTHER_ORGANIZATION'
   /** No backup application with that application (client) id exists. */
@@ -74,6 +76,20 @@ export type ErrorCode =
   | 'CERTIFICATE_NO_PRIVATE_KEY'
   /** An update names neither or both of a store certificate and a PFX file. */
   | 'CERTIFICATE_SOURCE_INVALID'
+  /** No application with that application (client) id exists in the organization's Entra tenant. */
+  | 'ENTRA_APPLICATION_NOT_FOUND'
+  /** The management application lacks a Microsoft Graph application permission (named in `ids`), or its admin consent. */
+  | 'ENTRA_PERMISSION_MISSING'
+  /** Microsoft Graph refused a request; `ids` carries Graph's error code. */
+  | 'ENTRA_REQUEST_FAILED'
+  /** Microsoft Entra refused the sign-in; `ids` carries the application id and Entra's AADSTS code. */
+  | 'ENTRA_SIGN_IN_REFUSED'
+  /** Microsoft Entra knows no tenant with that primary domain or id (AADSTS90002). */
+  | 'ENTRA_TENANT_NOT_FOUND'
+  /** Microsoft Graph or Entra kept throttling the server (429) beyond the configured retries or Retry-After limit. */
+  | 'ENTRA_THROTTLED'
+  /** Microsoft Graph or Entra did not answer in time, or answered with a server error. */
+  | 'ENTRA_UNAVAILABLE'
   /** A certificate to generate has an unsupported key size. */
   | 'GENERATE_INVALID_KEY_SIZE'
   /** A certificate to generate has an empty or invalid subject name. */
@@ -88,6 +104,10 @@ export type ErrorCode =
   | 'INVALID_INPUT'
   /** A page size is outside the allowed range. */
   | 'INVALID_PAGE_SIZE'
+  /** The organization (same tenant or primary domain) is already known to this server. */
+  | 'ORGANIZATION_EXISTS'
+  /** The organization has no Microsoft Entra connection, so the server cannot call Entra for it. */
+  | 'ORGANIZATION_NOT_CONNECTED'
   /** The request names an organization that does not exist. */
   | 'ORGANIZATION_NOT_FOUND'
   /** The PFX file is empty. */
@@ -116,6 +136,12 @@ export type ErrorCode =
   | 'QUERY_TOO_COMPLEX'
   /** The operation document has more tokens than the server reads. */
   | 'QUERY_TOO_LARGE'
+  /** Another certificate rotation of the application has not finished yet. */
+  | 'ROTATION_IN_PROGRESS'
+  /** The application could not sign in with the new certificate in time; the new key was withdrawn, the old configuration kept, and `ids` names the application and Entra's code. */
+  | 'ROTATION_PROOF_FAILED'
+  /** Registering the new certificate on the Entra application failed; the old configuration is kept and `ids` names the application and Entra's code. */
+  | 'ROTATION_REGISTRATION_FAILED'
   /** The server is already reading as many PFX files as it queues; the request was not attempted and may be retried. */
   | 'SERVER_BUSY'
   /** The certificate (same thumbprint) is already in the store. */
@@ -157,6 +183,8 @@ export type UpdateCertificateInput = {
   organizationId: string | number;
   /** A PFX file holding the certificate and its private key; it joins the store. */
   pfx?: PfxFileInput | null | undefined;
+  /** Organizations connected to Entra only: the certificate is already registered on the Entra applications (uploaded in the portal), so the server does not register it — it still proves sign-in before switching. */
+  skipRegistration?: boolean | null | undefined;
   /** A usable certificate of the store (Personal, private key present and exportable). */
   storeCertificateId?: string | number | null | undefined;
 };

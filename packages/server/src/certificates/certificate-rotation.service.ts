@@ -1,0 +1,238 @@
+import { randomUUID } from 'node:crypto';
+import { ErrorCode } from '@bam/shared';
+import { type DataSource, In } from 'typeorm';
+import type { BackupApplication } from '../applications/backup-application.entity.js';
+import type { Actor } from '../common/actor.js';
+import { DomainError } from '../common/domain-error.js';
+import type { EntraSettings } from '../config/config.js';
+import { ApplicationEntraCheck, EntraKeyStatus } from '../entra/application-entra-check.entity.js';
+import type { EntraConnectionsService } from '../entra/entra-connections.service.js';
+import type { EntraDirectory, ManagementSignIn } from '../entra/entra-directory.js';
+import { entraDomainError } from '../entra/entra-errors.js';
+import { KeyRotation, KeyRotationState } from '../entra/key-rotation.entity.js';
+import type { PrivateKeyVault } from '../key-custody/private-key-vault.js';
+import { openSigningCertificate, publicCertificate, type SigningCertificate } from '../key-custody/signing-certificate.js';
+import type { Logger } from '../logging/logger.js';
+import type { CertificateChangeSource } from './certificate-change.entity.js';
+import type { Certificate } from './certificate.entity.js';
+
+const UNFINISHED = [KeyRotationState.STARTED, KeyRotationState.REGISTERED, KeyRotationState.PROVEN, KeyRotationState.SWITCHED];
+
+/** What the update service hands over once the database side is checked: the applications that change and the certificate. */
+export interface RotationPlan {
+  organizationId: string;
+  applications: BackupApplication[];
+  /** Current certificate of each application (by certificate id). */
+  current: Map<string, Certificate>;
+  certificate: Certificate;
+  source: CertificateChangeSource;
+  skipRegistration: boolean;
+}
+
+/** Sets the certificate in the database and records the changes, inside the given transaction (the update service's own step). */
+export type SwitchInDatabase = (manager: DataSource['manager'], applications: BackupApplication[]) => Promise<void>;
+
+/**
+ * A certificate update on an organization connected to Entra, as a safe rotation, per application:
+ * register the new key on the Entra application → prove it signs in → switch in the database →
+ * remove the old key. Entra is never called inside a database transaction: each step is recorded in
+ * a `key_rotations` row first, so `recover()` can finish or roll back after a crash. A failure to
+ * register or prove withdraws every new key of the batch and keeps the old configuration.
+ */
+export class CertificateRotationService {
+  constructor(
+    private readonly dataSource: DataSource,
+    private readonly vault: PrivateKeyVault,
+    private readonly connections: EntraConnectionsService,
+    private readonly directory: EntraDirectory,
+    private readonly settings: EntraSettings,
+    private readonly logger: Logger,
+  ) {}
+
+  /** Whether updates of this organization's certificates go through Entra. */
+  async connected(organizationId: string): Promise<boolean> {
+    return (await this.connections.find(organizationId)) !== null;
+  }
+
+  async rotate(plan: RotationPlan, switchInDatabase: SwitchInDatabase, actor: Actor): Promise<void> {
+    const signIn = await this.connections.signIn(plan.organizationId);
+    const rows = await this.start(plan, actor);
+    const newKey = await openSigningCertificate(this.dataSource.manager, this.vault, plan.certificate.id);
+    try {
+      for (const row of rows) await this.registerAndProve(row, signIn, newKey, plan.skipRegistration);
+    } catch (error) {
+      await this.rollBack(rows, signIn, error);
+      throw error;
+    }
+    try {
+      await this.switchOver(rows, plan, switchInDatabase);
+    } catch (error) {
+      await this.rollBack(rows, signIn, error);
+      throw error;
+    }
+    for (const row of rows) await this.removeOldKey(row, signIn);
+  }
+
+  /**
+   * Finishes or rolls back the rotations a stopped server left unfinished: SWITCHED ones remove the
+   * old key; earlier ones withdraw the new key. Runs at start-up; failures are logged and retried at the next start.
+   */
+  async recover(): Promise<void> {
+    const rows = await this.dataSource.getRepository(KeyRotation).find({ where: { state: In(UNFINISHED) }, order: { startedAt: 'ASC' } });
+    if (rows.length === 0) return;
+    this.logger.warn({ rotations: rows.length }, 'finishing certificate rotations left unfinished');
+    for (const row of rows) {
+      try {
+        const signIn = await this.connections.signIn(row.organizationId);
+        if (row.state === KeyRotationState.SWITCHED) await this.removeOldKey(row, signIn);
+        else await this.rollBack([row], signIn, new Error('server stopped during the rotation'));
+      } catch (error) {
+        this.logger.error(
+          { rotationId: row.id, state: row.state, err: error },
+          'could not recover a certificate rotation; retried at the next start',
+        );
+      }
+    }
+  }
+
+  /** One STARTED row per application, in one transaction; the unique index refuses a second unfinished rotation. */
+  private async start(plan: RotationPlan, actor: Actor): Promise<KeyRotation[]> {
+    const batchId = randomUUID();
+    try {
+      return await this.dataSource.getRepository(KeyRotation).save(
+        plan.applications.map((application) =>
+          this.dataSource.getRepository(KeyRotation).create({
+            batchId,
+            organizationId: plan.organizationId,
+            backupApplicationId: application.id,
+            applicationId: application.applicationId,
+            oldCertificateId: application.certificateId,
+            newCertificateId: plan.certificate.id,
+            registeredByUs: !plan.skipRegistration,
+            state: KeyRotationState.STARTED,
+            startedBy: actor.id,
+          }),
+        ),
+      );
+    } catch (error) {
+      if ((error as { code?: string }).code === '23505') {
+        throw new DomainError(
+          ErrorCode.ROTATION_IN_PROGRESS,
+          plan.applications.map((application) => application.applicationId),
+        );
+      }
+      throw error;
+    }
+  }
+
+  private async registerAndProve(row: KeyRotation, signIn: ManagementSignIn, newKey: SigningCertificate, skipRegistration: boolean): Promise<void> {
+    if (!skipRegistration) {
+      const oldKey = await this.proofSigner(row.oldCertificateId);
+      try {
+        row.newKeyId = await this.directory.addKey(signIn, row.applicationId, newKey, oldKey);
+      } catch (error) {
+        throw entraDomainError(error, [row.applicationId], ErrorCode.ROTATION_REGISTRATION_FAILED);
+      }
+      await this.advance(row, KeyRotationState.REGISTERED);
+    }
+    try {
+      await this.directory.proveSignIn(signIn, row.applicationId, newKey, this.settings.proofTimeoutMs);
+    } catch (error) {
+      throw entraDomainError(error, [row.applicationId], ErrorCode.ROTATION_PROOF_FAILED);
+    }
+    await this.advance(row, KeyRotationState.PROVEN);
+  }
+
+  /** The database switch, with every row of the batch moved to SWITCHED in the same transaction. */
+  private async switchOver(rows: KeyRotation[], plan: RotationPlan, switchInDatabase: SwitchInDatabase): Promise<void> {
+    await this.dataSource.transaction(async (manager) => {
+      const locked = await manager.find(KeyRotation, { where: { id: In(rows.map((row) => row.id)) }, lock: { mode: 'pessimistic_write' } });
+      // Another instance's start-up may have rolled a row back meanwhile: then nothing switches.
+      if (locked.some((row) => row.state !== KeyRotationState.PROVEN)) {
+        throw new DomainError(
+          ErrorCode.ROTATION_IN_PROGRESS,
+          rows.map((row) => row.applicationId),
+        );
+      }
+      await switchInDatabase(manager, plan.applications);
+      await manager.update(KeyRotation, { id: In(rows.map((row) => row.id)) }, { state: KeyRotationState.SWITCHED, updatedAt: new Date() });
+      await manager.upsert(
+        ApplicationEntraCheck,
+        rows.map((row) => ({
+          backupApplicationId: row.backupApplicationId,
+          status: EntraKeyStatus.REGISTERED,
+          thumbprint: plan.certificate.thumbprint,
+          verifiedAt: new Date(),
+        })),
+        ['backupApplicationId'],
+      );
+    });
+    for (const row of rows) row.state = KeyRotationState.SWITCHED;
+  }
+
+  /** Withdraws the new keys this batch registered (best effort per row) and marks the rows ROLLED_BACK. */
+  private async rollBack(rows: KeyRotation[], signIn: ManagementSignIn, cause: unknown): Promise<void> {
+    const failure = cause instanceof Error ? cause.message.slice(0, 500) : String(cause);
+    for (const row of rows) {
+      if (row.state === KeyRotationState.ROLLED_BACK || row.state === KeyRotationState.SWITCHED || row.state === KeyRotationState.OLD_KEY_REMOVED)
+        continue;
+      if (row.registeredByUs) {
+        try {
+          const newCertificate = await this.certificateDer(row.newCertificateId);
+          const application = await this.directory.getApplication(signIn, row.applicationId);
+          const key = application?.keys.find((candidate) => candidate.thumbprint === newCertificate.thumbprint);
+          if (key) await this.directory.removeKey(signIn, row.applicationId, key.keyId, await this.proofSigner(row.oldCertificateId));
+        } catch (error) {
+          this.logger.error({ rotationId: row.id, applicationId: row.applicationId, err: error }, 'could not withdraw a new key from Entra');
+          // Left as is: the next start-up tries again.
+          continue;
+        }
+      }
+      row.failure = failure;
+      await this.advance(row, KeyRotationState.ROLLED_BACK);
+    }
+  }
+
+  /** After the switch: withdraws the old certificate's key from Entra, unless configured to keep it until it expires. */
+  private async removeOldKey(row: KeyRotation, signIn: ManagementSignIn): Promise<void> {
+    try {
+      if (row.oldCertificateId && row.oldCertificateId !== row.newCertificateId && !this.settings.keepOldKeyUntilExpiry) {
+        const old = await this.certificateDer(row.oldCertificateId);
+        const application = await this.directory.getApplication(signIn, row.applicationId);
+        const key = application?.keys.find((candidate) => candidate.thumbprint === old.thumbprint);
+        if (key) await this.directory.removeKey(signIn, row.applicationId, key.keyId, await this.proofSigner(row.newCertificateId));
+      }
+      await this.advance(row, KeyRotationState.OLD_KEY_REMOVED);
+    } catch (error) {
+      // The application already uses the new key: the update stands, the next start-up retries the removal.
+      this.logger.error({ rotationId: row.id, applicationId: row.applicationId, err: error }, 'could not remove the old key from Entra');
+    }
+  }
+
+  /** The key that signs addKey/removeKey proofs: a certificate the application holds, valid now, with its key in the store. */
+  private async proofSigner(certificateId: string | null): Promise<SigningCertificate | null> {
+    if (!certificateId) return null;
+    try {
+      const signer = await openSigningCertificate(this.dataSource.manager, this.vault, certificateId);
+      const now = Date.now();
+      return signer.notBefore.getTime() <= now && signer.notAfter.getTime() > now ? signer : null;
+    } catch (error) {
+      if (error instanceof DomainError) return null;
+      throw error;
+    }
+  }
+
+  private async certificateDer(certificateId: string) {
+    const rows: { der: Buffer }[] = await this.dataSource.query(`SELECT der FROM certificates WHERE id = $1`, [certificateId]);
+    if (!rows[0]) throw new DomainError(ErrorCode.STORE_CERTIFICATE_NOT_FOUND, [certificateId]);
+    return publicCertificate(rows[0].der);
+  }
+
+  private async advance(row: KeyRotation, state: KeyRotationState): Promise<void> {
+    row.state = state;
+    row.updatedAt = new Date();
+    await this.dataSource
+      .getRepository(KeyRotation)
+      .update({ id: row.id }, { state, newKeyId: row.newKeyId, failure: row.failure, updatedAt: row.updatedAt });
+  }
+}

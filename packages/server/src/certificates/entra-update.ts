@@ -1,0 +1,103 @@
+import { ErrorCode } from '@bam/shared';
+import type { DataSource } from 'typeorm';
+import { lockApplications } from '../applications/backup-application.service.js';
+import type { Actor } from '../common/actor.js';
+import { DomainError } from '../common/domain-error.js';
+import type { Logger } from '../logging/logger.js';
+import { CertificateChangeSource } from './certificate-change.entity.js';
+import type { CertificateRotationService } from './certificate-rotation.service.js';
+import { type CertificateStoreService, type ReadPfx, unusableReason } from './certificate-store.service.js';
+import { CertificateSource } from './certificate.entity.js';
+import {
+  certificatesById,
+  type CertificateChoice,
+  checkExpectations,
+  lockStoreCertificate,
+  setCertificate,
+  type UpdateResult,
+  type UpdateTarget,
+} from './update-certificate.service.js';
+
+interface Dependencies {
+  dataSource: DataSource;
+  store: CertificateStoreService;
+  rotation: CertificateRotationService;
+  logger: Logger;
+}
+
+/**
+ * `updateCertificate` for an organization connected to Entra. The same checks as the database-only
+ * update run first (a PFX joins the store at this point, so a retry reuses it); then the rotation
+ * registers and proves the new key, and only its switch step changes the applications — re-checked
+ * under lock, in one transaction with their history rows.
+ */
+export async function updateThroughEntra(
+  { dataSource, store, rotation, logger }: Dependencies,
+  organizationId: string,
+  request: { targets: readonly UpdateTarget[]; selection: string[]; choice: CertificateChoice; pfx: ReadPfx | null; actor: Actor },
+): Promise<UpdateResult> {
+  const { targets, selection, choice, pfx, actor } = request;
+  const prepared = await dataSource.transaction(async (manager) => {
+    const applications = await lockApplications(manager, organizationId, selection);
+    const current = await certificatesById(manager, applications);
+    checkExpectations(applications, targets, current);
+    const certificate = pfx
+      ? (await store.save(manager, pfx, { keyExportable: true, source: CertificateSource.PFX_IMPORT, whenPresent: 'reuse' })).certificate
+      : await lockStoreCertificate(manager, choice.storeCertificateId!);
+    const problem = unusableReason(certificate);
+    if (problem) throw new DomainError(problem, [certificate.id]);
+    return { applications, current, certificate, organizationId: applications[0]!.organizationId };
+  });
+  const { applications, current, certificate } = prepared;
+  const changing = applications.filter((application) => application.certificateId !== certificate.id);
+  const source = pfx ? CertificateChangeSource.PFX_FILE : CertificateChangeSource.STORE;
+
+  if (changing.length > 0) {
+    await rotation.rotate(
+      {
+        organizationId: prepared.organizationId,
+        applications: changing,
+        current,
+        certificate,
+        source,
+        skipRegistration: Boolean(choice.skipRegistration),
+      },
+      async (manager, rotated) => {
+        // Between the checks and now the applications were unlocked (Entra calls take seconds): check again.
+        const locked = await lockApplications(
+          manager,
+          organizationId,
+          rotated.map((application) => application.applicationId),
+        );
+        const moved = locked.filter((application, index) => application.certificateId !== rotated[index]!.certificateId);
+        if (moved.length > 0) {
+          throw new DomainError(
+            ErrorCode.CERTIFICATE_CONFLICT,
+            moved.map((application) => application.applicationId),
+          );
+        }
+        await setCertificate(manager, locked, certificate, {
+          previousThumbprints: locked.map((application) =>
+            application.certificateId ? (current.get(application.certificateId)?.thumbprint ?? null) : null,
+          ),
+          source,
+          changedBy: actor.id,
+        });
+      },
+      actor,
+    );
+  }
+  for (const application of applications) application.certificateId = certificate.id;
+  logger.info(
+    {
+      actor: actor.id,
+      organizationId,
+      applicationIds: applications.map((application) => application.applicationId),
+      thumbprint: certificate.thumbprint,
+      changed: changing.length,
+      entra: true,
+    },
+    'application certificates rotated on Entra',
+  );
+  return { applications, certificate };
+}

@@ -1,0 +1,91 @@
+import type { EntraCloudName } from '../config/config.js';
+import type { PublicCertificate, SigningCertificate } from '../key-custody/signing-certificate.js';
+
+/** An Entra tenant as the server addresses it: its cloud and its id or primary domain. */
+export interface EntraTenantRef {
+  cloud: EntraCloudName;
+  /** Tenant id (GUID) or primary domain. */
+  tenant: string;
+}
+
+/** How the server signs in to manage a tenant: the management application and its certificate. */
+export interface ManagementSignIn extends EntraTenantRef {
+  appId: string;
+  certificate: SigningCertificate;
+}
+
+export interface EntraTenant {
+  id: string;
+  displayName: string;
+  /** The default (primary) verified domain, e.g. `contoso.onmicrosoft.com`. */
+  defaultDomain: string;
+}
+
+/** A key credential as Graph lists it (without the certificate itself). */
+export interface EntraKey {
+  keyId: string;
+  /** SHA-1 thumbprint, upper-case hex. */
+  thumbprint: string;
+  endDateTime: Date | null;
+}
+
+export interface EntraApplication {
+  /** Object id: what addKey / removeKey proofs name as issuer. */
+  id: string;
+  appId: string;
+  displayName: string;
+  keys: EntraKey[];
+}
+
+export interface EntraApplicationPage {
+  applications: EntraApplication[];
+  /** Opaque token of the next page, or null on the last page. */
+  nextPageToken: string | null;
+}
+
+/**
+ * Every call the server makes to Microsoft Entra and Microsoft Graph, behind one interface: the
+ * organization and certificate services use only this. Each call is bounded in time; failures are
+ * `EntraError`s carrying Entra's code. The production implementation is `GraphEntraDirectory`.
+ */
+export interface EntraDirectory {
+  /** Signs in as the management application and checks it may read the tenant and manage applications. */
+  checkAccess(signIn: ManagementSignIn): Promise<EntraTenant>;
+  /** The tenant's applications, a page at a time, optionally those whose name starts with `nameStartsWith`. */
+  listApplications(
+    signIn: ManagementSignIn,
+    options: { nameStartsWith?: string | null; pageSize: number; pageToken?: string | null },
+  ): Promise<EntraApplicationPage>;
+  /** One application by application (client) id, or null when the tenant has none. */
+  getApplication(signIn: ManagementSignIn, appId: string): Promise<EntraApplication | null>;
+  /**
+   * Registers a certificate on the application's keyCredentials. With `proofSigner` (a key the
+   * application holds now) through `addKey` and a proof of possession; without, through the
+   * management application's permission (PATCH keyCredentials). Returns the new key's id.
+   */
+  addKey(signIn: ManagementSignIn, appId: string, certificate: PublicCertificate, proofSigner?: SigningCertificate | null): Promise<string>;
+  /** Withdraws a key; with `proofSigner` through `removeKey`, without through PATCH keyCredentials. Absent keys are ignored. */
+  removeKey(signIn: ManagementSignIn, appId: string, keyId: string, proofSigner?: SigningCertificate | null): Promise<void>;
+  /**
+   * Proves the application signs in with the certificate: a client-credentials token request with a
+   * certificate assertion, repeated until it succeeds or `withinMs` passes (Entra replicates new keys
+   * for a while). Rejects with the last refusal.
+   */
+  proveSignIn(tenant: EntraTenantRef, appId: string, certificate: SigningCertificate, withinMs: number): Promise<void>;
+}
+
+/** What kind of failure an Entra call met; the services turn it into their own coded errors. */
+export type EntraFailure = 'TENANT_NOT_FOUND' | 'SIGN_IN_REFUSED' | 'PERMISSION_MISSING' | 'NOT_FOUND' | 'THROTTLED' | 'UNAVAILABLE' | 'REFUSED';
+
+export class EntraError extends Error {
+  override name = 'EntraError';
+
+  constructor(
+    readonly failure: EntraFailure,
+    /** Entra's own code: `AADSTS700027`, `Authorization_RequestDenied`, a permission name … */
+    readonly entraCode: string,
+    message: string,
+  ) {
+    super(message);
+  }
+}

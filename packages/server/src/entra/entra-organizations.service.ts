@@ -1,0 +1,95 @@
+import { ErrorCode } from '@bam/shared';
+import type { DataSource } from 'typeorm';
+import type { Actor } from '../common/actor.js';
+import { DomainError } from '../common/domain-error.js';
+import { isUuid, normalizeUuid } from '../common/uuid.js';
+import type { EntraCloudName } from '../config/config.js';
+import type { PrivateKeyVault } from '../key-custody/private-key-vault.js';
+import { openSigningCertificate } from '../key-custody/signing-certificate.js';
+import type { Logger } from '../logging/logger.js';
+import { Organization } from '../organizations/organization.entity.js';
+import { type EntraDirectory, EntraError } from './entra-directory.js';
+import { EntraConnection } from './entra-connection.entity.js';
+import { entraDomainError } from './entra-errors.js';
+
+export interface AddOrganizationRequest {
+  /** Primary domain (`contoso.onmicrosoft.com`) or tenant id. */
+  tenant: string;
+  cloud: EntraCloudName;
+  managementApplicationId: string;
+  /** A certificate of the store, with its private key, registered on the management application. */
+  managementCertificateId: string;
+}
+
+const regionOf: Record<EntraCloudName, string> = { WORLDWIDE: 'Worldwide', US_GOVERNMENT: 'US Government', CHINA: 'China' };
+const domainName = /^(?=.{1,253}$)([a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/i;
+
+/** Onboards organizations as real tenants (sign-in and access checked through Graph first) and removes them. */
+export class EntraOrganizationService {
+  constructor(
+    private readonly dataSource: DataSource,
+    private readonly vault: PrivateKeyVault,
+    private readonly directory: EntraDirectory,
+    private readonly logger: Logger,
+  ) {}
+
+  /**
+   * Signs in as the management application and checks through Graph that it can read the tenant and
+   * manage applications; only then saves the organization with its connection. Nothing is saved on failure.
+   */
+  async add(request: AddOrganizationRequest, actor: Actor): Promise<Organization> {
+    const tenant = request.tenant.trim();
+    if (!isUuid(tenant) && !domainName.test(tenant)) throw new DomainError(ErrorCode.ENTRA_TENANT_NOT_FOUND, [request.tenant]);
+    if (!isUuid(request.managementApplicationId)) throw new DomainError(ErrorCode.ENTRA_APPLICATION_NOT_FOUND, [request.managementApplicationId]);
+    const appId = normalizeUuid(request.managementApplicationId);
+    const certificate = await openSigningCertificate(this.dataSource.manager, this.vault, request.managementCertificateId);
+
+    let found;
+    try {
+      found = await this.directory.checkAccess({ cloud: request.cloud, tenant, appId, certificate });
+    } catch (error) {
+      throw entraDomainError(error, [error instanceof EntraError && error.failure === 'TENANT_NOT_FOUND' ? tenant : appId]);
+    }
+
+    const organization = await this.dataSource.transaction(async (manager) => {
+      const existing = await manager
+        .getRepository(Organization)
+        .createQueryBuilder('organization')
+        .where('organization.tenantId = :id OR lower(organization.name) = lower(:name)', { id: found.id, name: found.defaultDomain })
+        .getOne();
+      if (existing) throw new DomainError(ErrorCode.ORGANIZATION_EXISTS, [existing.id]);
+      const saved = await manager
+        .getRepository(Organization)
+        .save({ name: found.defaultDomain, tenantId: found.id, region: regionOf[request.cloud] });
+      await manager.getRepository(EntraConnection).insert({
+        organizationId: saved.id,
+        cloud: request.cloud,
+        managementAppId: appId,
+        managementCertificateId: request.managementCertificateId,
+      });
+      return saved;
+    });
+    this.logger.info({ actor: actor.id, organizationId: organization.id, tenantId: found.id, cloud: request.cloud }, 'organization added');
+    return organization;
+  }
+
+  /** Removes the organization with its applications, connection and history, in one statement: all or nothing. */
+  async remove(organizationId: string, actor: Actor): Promise<Organization> {
+    const removed = await this.dataSource.transaction(async (manager) => {
+      const organization = isUuid(organizationId)
+        ? await manager.findOne(Organization, { where: { id: normalizeUuid(organizationId) }, lock: { mode: 'pessimistic_write' } })
+        : null;
+      if (!organization) throw new DomainError(ErrorCode.ORGANIZATION_NOT_FOUND, [organizationId]);
+      const active: unknown[] = await manager.query(
+        `SELECT 1 FROM key_rotations WHERE organization_id = $1 AND state IN ('STARTED', 'REGISTERED', 'PROVEN', 'SWITCHED') LIMIT 1`,
+        [organization.id],
+      );
+      if (active.length > 0) throw new DomainError(ErrorCode.ROTATION_IN_PROGRESS, [organization.id]);
+      // Applications, connection, checks and rotations go with it (ON DELETE CASCADE).
+      await manager.delete(Organization, { id: organization.id });
+      return organization;
+    });
+    this.logger.info({ actor: actor.id, organizationId: removed.id }, 'organization removed');
+    return removed;
+  }
+}

@@ -1,0 +1,64 @@
+import { Column, Entity, PrimaryGeneratedColumn } from 'typeorm';
+
+/**
+ * Steps of a certificate rotation on Entra. Each is recorded before the next Entra call, so a crash
+ * leaves a row saying how far it got: STARTED and REGISTERED roll back, PROVEN rolls back too (nothing
+ * switched yet), SWITCHED finishes by removing the old key.
+ */
+export enum KeyRotationState {
+  STARTED = 'STARTED',
+  REGISTERED = 'REGISTERED',
+  PROVEN = 'PROVEN',
+  SWITCHED = 'SWITCHED',
+  OLD_KEY_REMOVED = 'OLD_KEY_REMOVED',
+  ROLLED_BACK = 'ROLLED_BACK',
+}
+
+/** One application's certificate rotation on Entra, as an operation row (never inside an Entra call's transaction). */
+@Entity('key_rotations')
+export class KeyRotation {
+  @PrimaryGeneratedColumn('uuid')
+  id: string;
+
+  /** Rotations of one bulk update share a batch id: they finish or roll back together. */
+  @Column('uuid', { name: 'batch_id' })
+  batchId: string;
+
+  @Column('uuid', { name: 'organization_id' })
+  organizationId: string;
+
+  @Column('uuid', { name: 'backup_application_id' })
+  backupApplicationId: string;
+
+  @Column('uuid', { name: 'application_id' })
+  applicationId: string;
+
+  @Column('uuid', { name: 'old_certificate_id', nullable: true })
+  oldCertificateId: string | null;
+
+  @Column('uuid', { name: 'new_certificate_id' })
+  newCertificateId: string;
+
+  /** Entra's key id of the new certificate, once registered. */
+  @Column('uuid', { name: 'new_key_id', nullable: true })
+  newKeyId: string | null;
+
+  /** Whether this rotation registered the new key (false: it was there already, e.g. uploaded in the portal): only then does a rollback withdraw it. */
+  @Column('boolean', { name: 'registered_by_us', default: false })
+  registeredByUs: boolean;
+
+  @Column('text')
+  state: KeyRotationState;
+
+  @Column('text', { name: 'failure', nullable: true })
+  failure: string | null;
+
+  @Column('text', { name: 'started_by' })
+  startedBy: string;
+
+  @Column('timestamptz', { name: 'started_at', default: () => 'now()' })
+  startedAt: Date;
+
+  @Column('timestamptz', { name: 'updated_at', default: () => 'now()' })
+  updatedAt: Date;
+}

@@ -1,0 +1,404 @@
+import fs from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import type { RunningEntraEmulator } from '@bam/entra-emulator';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import {
+  backups,
+  entraThumbprints,
+  importIntoStore,
+  management,
+  newCertificate,
+  signInAs,
+  startEmulatorForServer,
+  tenant,
+} from '../support/entra-fixture.js';
+import type { TestCertificate } from '../support/pfx-fixtures.js';
+import { clearDatabase } from '../support/seed.js';
+import { createTestDatabase } from '../support/test-database.js';
+import { startTestServer, testDatabaseKind, type TestServer } from '../support/test-server.js';
+
+let emulator: RunningEntraEmulator;
+let environment: Record<string, string>;
+let stopEmulator: () => Promise<void>;
+let server: TestServer;
+
+const managementCertificate = newCertificate('Contoso Backup Management');
+
+beforeAll(async () => {
+  ({ emulator, environment, stop: stopEmulator } = await startEmulatorForServer());
+  server = await startTestServer({ environment });
+});
+afterAll(async () => {
+  await server?.dispose();
+  await stopEmulator?.();
+});
+beforeEach(async () => {
+  await clearDatabase(server.database.dataSource);
+  emulator.admin.reset();
+});
+
+interface Payload {
+  errors: { code: string; ids: string[]; message: string }[];
+}
+
+async function addOrganization(overrides: Record<string, unknown> = {}, registerManagementKey = true) {
+  const certificateId = await importIntoStore(server, managementCertificate);
+  if (registerManagementKey) emulator.admin.registerKeyCredential(tenant.id, management.appId, { key: managementCertificate.der.toString('base64') });
+  const { data, errors } = await server.graphql<{ addOrganization: Payload & { organization: Record<string, unknown> | null } }>(
+    `mutation($input: AddOrganizationInput!) { addOrganization(input: $input) {
+       organization { id name tenantId region entraConnected entraCloud managementApplicationId } errors { code ids message } } }`,
+    { input: { tenant: tenant.domain, managementApplicationId: management.appId, managementCertificateId: certificateId, ...overrides } },
+  );
+  expect(errors).toBeUndefined();
+  return data!.addOrganization;
+}
+
+async function connectedOrganization(): Promise<string> {
+  const result = await addOrganization();
+  expect(result.errors).toEqual([]);
+  return result.organization!.id as string;
+}
+
+async function addApplications(organizationId: string, applicationIds: string[]) {
+  const { data } = await server.graphql<{ addApplications: Payload & { applications: { applicationId: string; displayName: string }[] } }>(
+    `mutation($input: AddApplicationsInput!) { addApplications(input: $input) { applications { applicationId displayName } errors { code ids } } }`,
+    { input: { organizationId, applicationIds } },
+  );
+  return data!.addApplications;
+}
+
+async function updateCertificate(organizationId: string, applicationIds: string[], storeCertificateId: string, skipRegistration?: boolean) {
+  const { data, errors } = await server.graphql<{
+    updateCertificate: Payload & {
+      applications: { applicationId: string; entraStatus: string | null; certificate: { thumbprint: string } | null }[];
+    };
+  }>(
+    `mutation($input: UpdateCertificateInput!) { updateCertificate(input: $input) {
+       applications { applicationId entraStatus certificate { thumbprint } } errors { code ids message } } }`,
+    { input: { organizationId, applications: applicationIds.map((applicationId) => ({ applicationId })), storeCertificateId, skipRegistration } },
+  );
+  expect(errors).toBeUndefined();
+  return data!.updateCertificate;
+}
+
+async function databaseThumbprints(organizationId: string): Promise<Record<string, string | null>> {
+  const rows: { application_id: string; thumbprint: string | null }[] = await server.database.dataSource.query(
+    `SELECT a.application_id, c.thumbprint_sha1 AS thumbprint FROM backup_applications a LEFT JOIN certificates c ON c.id = a.certificate_id
+     WHERE a.organization_id = $1`,
+    [organizationId],
+  );
+  return Object.fromEntries(rows.map((row) => [row.application_id, row.thumbprint]));
+}
+
+/** A connected organization whose applications use `certificate`, registered in Entra as an administrator would in the portal. */
+async function applicationsWith(certificate: TestCertificate, count: number) {
+  const organizationId = await connectedOrganization();
+  const chosen = backups.slice(0, count);
+  expect(
+    (
+      await addApplications(
+        organizationId,
+        chosen.map((backup) => backup.appId),
+      )
+    ).errors,
+  ).toEqual([]);
+  for (const backup of chosen) emulator.admin.registerKeyCredential(tenant.id, backup.appId, { key: certificate.der.toString('base64') });
+  const certificateId = await importIntoStore(server, certificate);
+  const result = await updateCertificate(
+    organizationId,
+    chosen.map((backup) => backup.appId),
+    certificateId,
+    true,
+  );
+  expect(result.errors).toEqual([]);
+  return { organizationId, applicationIds: chosen.map((backup) => backup.appId) };
+}
+
+describe('addOrganization', () => {
+  it('signs in as the management application, checks access through Graph, and saves the connected organization', async () => {
+    const result = await addOrganization();
+    expect(result.errors).toEqual([]);
+    expect(result.organization).toMatchObject({
+      name: tenant.domain,
+      tenantId: tenant.id,
+      region: 'Worldwide',
+      entraConnected: true,
+      entraCloud: 'WORLDWIDE',
+      managementApplicationId: management.appId,
+    });
+    const again = await addOrganization();
+    expect(again.errors.map((error) => error.code)).toEqual(['ORGANIZATION_EXISTS']);
+  });
+
+  it('refuses an unknown tenant, a refused sign-in (with the AADSTS code) and a missing permission (named), saving nothing', async () => {
+    const unknown = await addOrganization({ tenant: 'nobody.onmicrosoft.com' });
+    expect(unknown.errors[0]).toMatchObject({ code: 'ENTRA_TENANT_NOT_FOUND', ids: ['nobody.onmicrosoft.com', 'AADSTS90002'] });
+
+    emulator.admin.reset();
+    const refused = await addOrganization({}, false);
+    expect(refused.errors[0]).toMatchObject({ code: 'ENTRA_SIGN_IN_REFUSED', ids: [management.appId, 'AADSTS700027'] });
+    expect(refused.errors[0]!.message).toContain('AADSTS700027');
+
+    emulator.admin.revokePermission(tenant.id, management.appId, 'Application.ReadWrite.All');
+    const denied = await addOrganization();
+    expect(denied.errors[0]).toMatchObject({ code: 'ENTRA_PERMISSION_MISSING', ids: [management.appId, 'Application.ReadWrite.All'] });
+
+    const { data } = await server.graphql<{ organizations: { totalCount: number } }>('{ organizations { totalCount } }');
+    expect(data!.organizations.totalCount).toBe(0);
+  });
+
+  it('removeOrganization removes it with its applications', async () => {
+    const organizationId = await connectedOrganization();
+    await addApplications(organizationId, [backups[0]!.appId]);
+    const { data } = await server.graphql<{ removeOrganization: Payload & { organization: { id: string } | null } }>(
+      `mutation($id: ID!) { removeOrganization(id: $id) { organization { id } errors { code } } }`,
+      { id: organizationId },
+    );
+    expect(data!.removeOrganization).toEqual({ organization: { id: organizationId }, errors: [] });
+    const rows: unknown[] = await server.database.dataSource.query('SELECT 1 FROM backup_applications');
+    expect(rows).toHaveLength(0);
+  });
+});
+
+describe('availableApplications and addApplications', () => {
+  async function allPages(organizationId: string, filter?: string) {
+    const names: string[] = [];
+    let after: string | null = null;
+    let pages = 0;
+    do {
+      const response: {
+        data?: { availableApplications: { applications: { displayName: string }[]; pageInfo: { hasNextPage: boolean; endCursor: string | null } } };
+      } = await server.graphql(
+        `query($organizationId: ID!, $filter: String, $after: String) { availableApplications(organizationId: $organizationId, filter: $filter, first: 3, after: $after) {
+             applications { displayName appId } pageInfo { hasNextPage endCursor } } }`,
+        { organizationId, filter, after },
+      );
+      const page = response.data!.availableApplications;
+      names.push(...page.applications.map((application) => application.displayName));
+      after = page.pageInfo.hasNextPage ? page.pageInfo.endCursor : null;
+      pages += 1;
+    } while (after);
+    return { names, pages };
+  }
+
+  it('lists the tenant applications over several Graph pages, filtered by name, without those already added', async () => {
+    const organizationId = await connectedOrganization();
+    const all = await allPages(organizationId);
+    expect(all.pages).toBe(3);
+    expect(all.names).toEqual(['Contoso Backup Management', ...backups.map((backup) => backup.displayName)]);
+
+    const added = await addApplications(organizationId, [backups[0]!.appId, backups[1]!.appId]);
+    expect(added.errors).toEqual([]);
+    expect(added.applications.map((application) => application.displayName)).toEqual(['Contoso Backup 01', 'Contoso Backup 02']);
+    const filtered = await allPages(organizationId, 'Contoso Backup 0');
+    expect(filtered.names).toEqual(backups.slice(2).map((backup) => backup.displayName));
+  });
+
+  it('adds nothing when one application does not exist in Entra, or is already added', async () => {
+    const organizationId = await connectedOrganization();
+    const missing = 'b9000000-0000-4000-8000-000000000009';
+    const refused = await addApplications(organizationId, [backups[0]!.appId, missing]);
+    expect(refused.errors).toEqual([{ code: 'ENTRA_APPLICATION_NOT_FOUND', ids: [missing] }]);
+    expect(await databaseThumbprints(organizationId)).toEqual({});
+    await addApplications(organizationId, [backups[0]!.appId]);
+    expect((await addApplications(organizationId, [backups[0]!.appId])).errors[0]!.code).toBe('APPLICATION_EXISTS');
+  });
+
+  it('answers ORGANIZATION_NOT_CONNECTED for an organization without an Entra connection', async () => {
+    const rows: { id: string }[] = await server.database.dataSource.query(
+      `INSERT INTO organizations (name, tenant_id, region) VALUES ('local.example', gen_random_uuid(), 'Worldwide') RETURNING id`,
+    );
+    const { errors } = await server.graphql(`query($id: ID!) { availableApplications(organizationId: $id) { applications { appId } } }`, {
+      id: rows[0]!.id,
+    });
+    expect(errors?.[0]?.extensions?.code).toBe('ORGANIZATION_NOT_CONNECTED');
+  });
+});
+
+describe('certificate rotation on Entra', () => {
+  it('skipRegistration proves sign-in with a certificate uploaded in the portal, then switches', async () => {
+    const current = newCertificate('Backup 2025');
+    const { organizationId } = await applicationsWith(current, 1);
+    expect(await databaseThumbprints(organizationId)).toEqual({ [backups[0]!.appId]: current.thumbprint });
+    expect(entraThumbprints(emulator, backups[0]!.appId)).toEqual([current.thumbprint]);
+  });
+
+  it('registers the new key, proves it, switches, removes the old key: Entra then signs in with the new certificate only', async () => {
+    const current = newCertificate('Backup 2025');
+    const next = newCertificate('Backup 2026');
+    const { organizationId } = await applicationsWith(current, 1);
+    emulator.admin.configure({ keyReplicationDelayMs: 800 });
+    const result = await updateCertificate(organizationId, [backups[0]!.appId], await importIntoStore(server, next));
+    expect(result.errors).toEqual([]);
+    expect(result.applications[0]).toMatchObject({ entraStatus: 'REGISTERED', certificate: { thumbprint: next.thumbprint } });
+    expect(entraThumbprints(emulator, backups[0]!.appId)).toEqual([next.thumbprint]);
+    await expect(signInAs(emulator, backups[0]!.appId, next)).resolves.toMatchObject({ token: expect.any(String) });
+    await expect(signInAs(emulator, backups[0]!.appId, current)).rejects.toThrow(/AADSTS700027/);
+    const rotations: { state: string }[] = await server.database.dataSource.query(`SELECT state FROM key_rotations ORDER BY started_at`);
+    expect(rotations.map((row) => row.state)).toEqual(['OLD_KEY_REMOVED', 'OLD_KEY_REMOVED']);
+  });
+
+  it('rolls back when registration fails: the old configuration stays, the error names the step and Entra code', async () => {
+    const current = newCertificate('Backup 2025');
+    const { organizationId } = await applicationsWith(current, 1);
+    emulator.admin.injectFault({ kind: 'serverError', target: 'graph', count: 5, status: 500, pathContains: '/addKey' });
+    const result = await updateCertificate(organizationId, [backups[0]!.appId], await importIntoStore(server, newCertificate('Backup 2026')));
+    expect(result.errors[0]).toMatchObject({ code: 'ROTATION_REGISTRATION_FAILED', ids: [backups[0]!.appId, expect.any(String)] });
+    expect(await databaseThumbprints(organizationId)).toEqual({ [backups[0]!.appId]: current.thumbprint });
+    expect(entraThumbprints(emulator, backups[0]!.appId)).toEqual([current.thumbprint]);
+  });
+
+  it('rolls back when the application cannot sign in with the new key in time: the new key is withdrawn', async () => {
+    const current = newCertificate('Backup 2025');
+    const { organizationId } = await applicationsWith(current, 1);
+    emulator.admin.configure({ keyReplicationDelayMs: 60_000 });
+    const result = await updateCertificate(organizationId, [backups[0]!.appId], await importIntoStore(server, newCertificate('Backup 2026')));
+    expect(result.errors[0]).toMatchObject({ code: 'ROTATION_PROOF_FAILED', ids: [backups[0]!.appId, 'AADSTS700027'] });
+    expect(await databaseThumbprints(organizationId)).toEqual({ [backups[0]!.appId]: current.thumbprint });
+    expect(entraThumbprints(emulator, backups[0]!.appId)).toEqual([current.thumbprint]);
+  });
+
+  it('bulk: when one application fails, none changes and the keys added to the others are withdrawn', async () => {
+    const current = newCertificate('Backup 2025');
+    const { organizationId, applicationIds } = await applicationsWith(current, 3);
+    emulator.admin.injectFault({ kind: 'serverError', target: 'graph', count: 5, status: 500, pathContains: `${backups[2]!.id}/addKey` });
+    const result = await updateCertificate(organizationId, applicationIds, await importIntoStore(server, newCertificate('Backup 2026')));
+    expect(result.errors[0]).toMatchObject({ code: 'ROTATION_REGISTRATION_FAILED', ids: [backups[2]!.appId, expect.any(String)] });
+    expect(await databaseThumbprints(organizationId)).toEqual(Object.fromEntries(applicationIds.map((id) => [id, current.thumbprint])));
+    for (const applicationId of applicationIds) expect(entraThumbprints(emulator, applicationId)).toEqual([current.thumbprint]);
+  });
+
+  it('an organization not connected to Entra keeps the database-only update', async () => {
+    const rows: { id: string }[] = await server.database.dataSource.query(
+      `INSERT INTO organizations (name, tenant_id, region) VALUES ('local.example', gen_random_uuid(), 'Worldwide') RETURNING id`,
+    );
+    await server.database.dataSource.query(
+      `INSERT INTO backup_applications (organization_id, application_id, display_name) VALUES ($1, $2, 'Local')`,
+      [rows[0]!.id, backups[0]!.appId],
+    );
+    const next = newCertificate('Local 2026');
+    const result = await updateCertificate(rows[0]!.id, [backups[0]!.appId], await importIntoStore(server, next));
+    expect(result.errors).toEqual([]);
+    expect(entraThumbprints(emulator, backups[0]!.appId)).toEqual([]);
+  });
+});
+
+describe('throttling', () => {
+  const query = `query($id: ID!) { availableApplications(organizationId: $id, first: 2) { applications { appId } } }`;
+
+  it('waits for Retry-After and succeeds; gives up with ENTRA_THROTTLED after the bounded retries or a too-long Retry-After', async () => {
+    const organizationId = await connectedOrganization();
+    emulator.admin.injectFault({ kind: 'throttle', target: 'graph', count: 1, retryAfterSeconds: 1 });
+    let started = Date.now();
+    expect((await server.graphql(query, { id: organizationId })).errors).toBeUndefined();
+    expect(Date.now() - started).toBeGreaterThanOrEqual(1000);
+
+    emulator.admin.injectFault({ kind: 'throttle', target: 'graph', count: 10, retryAfterSeconds: 1 });
+    started = Date.now();
+    const exhausted = await server.graphql(query, { id: organizationId });
+    expect(exhausted.errors?.[0]?.extensions?.code).toBe('ENTRA_THROTTLED');
+    expect(Date.now() - started).toBeLessThan(6000);
+    expect(emulator.admin.state().faults[0]!.count).toBe(7); // one try and two retries
+
+    emulator.admin.reset();
+    const organizationAgain = await connectedOrganization().catch(() => organizationId);
+    emulator.admin.injectFault({ kind: 'throttle', target: 'graph', count: 1, retryAfterSeconds: 120 });
+    started = Date.now();
+    const tooLong = await server.graphql(query, { id: organizationAgain });
+    expect(tooLong.errors?.[0]?.extensions?.code).toBe('ENTRA_THROTTLED');
+    expect(Date.now() - started).toBeLessThan(3000);
+  });
+});
+
+describe('drift', () => {
+  it('verifyApplications shows whether Entra holds the current certificate', async () => {
+    const current = newCertificate('Backup 2025');
+    const { organizationId } = await applicationsWith(current, 2);
+    emulator.admin.reset(); // Entra loses the keys (e.g. removed in the portal); management key again:
+    emulator.admin.registerKeyCredential(tenant.id, management.appId, { key: managementCertificate.der.toString('base64') });
+    emulator.admin.registerKeyCredential(tenant.id, backups[0]!.appId, { key: current.der.toString('base64') });
+    const { data } = await server.graphql<{
+      verifyApplications: Payload & { applications: { applicationId: string; entraStatus: string; lastVerifiedAt: string }[] };
+    }>(
+      `mutation($input: VerifyApplicationsInput!) { verifyApplications(input: $input) { applications { applicationId entraStatus lastVerifiedAt } errors { code } } }`,
+      { input: { organizationId } },
+    );
+    expect(data!.verifyApplications.errors).toEqual([]);
+    expect(
+      Object.fromEntries(data!.verifyApplications.applications.map((application) => [application.applicationId, application.entraStatus])),
+    ).toEqual({
+      [backups[0]!.appId]: 'REGISTERED',
+      [backups[1]!.appId]: 'MISSING',
+    });
+    expect(data!.verifyApplications.applications[0]!.lastVerifiedAt).toBeTruthy();
+  });
+});
+
+describe('public certificate download', () => {
+  it('offers the certificate without its key as PEM and DER base64', async () => {
+    const certificate = newCertificate('Download');
+    const id = await importIntoStore(server, certificate);
+    const { data } = await server.graphql<{ certificate: { publicCertificatePem: string; derBase64: string } }>(
+      `query($id: ID!) { certificate(id: $id) { publicCertificatePem derBase64 } }`,
+      { id },
+    );
+    expect(data!.certificate.derBase64).toBe(certificate.der.toString('base64'));
+    expect(data!.certificate.publicCertificatePem.replace(/\s/g, '')).toBe(certificate.pem.replace(/\s/g, ''));
+  });
+});
+
+describe('recovery at start-up', () => {
+  it('rolls back a rotation left REGISTERED and finishes one left SWITCHED', async () => {
+    const dataDir = await fs.mkdtemp(path.join(os.tmpdir(), 'bam-entra-recovery-'));
+    const database = testDatabaseKind === 'postgres' ? await createTestDatabase() : null;
+    const options = { dataDir, ...(database ? { databaseUrl: database.url } : {}), environment };
+    const first = await startTestServer(options);
+    try {
+      const main = server;
+      server = first;
+      const current = newCertificate('Backup 2025');
+      const next = newCertificate('Backup 2026');
+      const { organizationId } = await applicationsWith(current, 2);
+      const nextId = await importIntoStore(server, next);
+      const [left, switched] = [backups[0]!, backups[1]!];
+      // A crash after registering the new key on both; the second one had also switched in the database.
+      for (const backup of [left, switched]) emulator.admin.registerKeyCredential(tenant.id, backup.appId, { key: next.der.toString('base64') });
+      const dataSource = server.database.dataSource;
+      await dataSource.query(`UPDATE backup_applications SET certificate_id = $1 WHERE application_id = $2`, [nextId, switched.appId]);
+      await dataSource.query(
+        `INSERT INTO key_rotations (batch_id, organization_id, backup_application_id, application_id, old_certificate_id, new_certificate_id, registered_by_us, state, started_by)
+         SELECT gen_random_uuid(), a.organization_id, a.id, a.application_id, c.id, $1, true,
+                CASE WHEN a.application_id = $2 THEN 'SWITCHED' ELSE 'REGISTERED' END, 'test'
+         FROM backup_applications a, certificates c WHERE c.thumbprint_sha1 = $3 AND a.organization_id = $4`,
+        [nextId, switched.appId, current.thumbprint, organizationId],
+      );
+      await first.stop();
+
+      const second = await startTestServer(options);
+      server = second;
+      try {
+        const deadline = Date.now() + 30_000;
+        let states: string[] = [];
+        while (Date.now() < deadline) {
+          const rows: { state: string }[] = await second.database.dataSource.query(
+            `SELECT state FROM key_rotations WHERE started_by = 'test' ORDER BY application_id`,
+          );
+          states = rows.map((row) => row.state);
+          if (states.every((state) => state === 'ROLLED_BACK' || state === 'OLD_KEY_REMOVED')) break;
+          await new Promise((resolve) => setTimeout(resolve, 200));
+        }
+        expect(states).toEqual(['ROLLED_BACK', 'OLD_KEY_REMOVED']);
+        expect(entraThumbprints(emulator, left.appId)).toEqual([current.thumbprint]);
+        expect(entraThumbprints(emulator, switched.appId)).toEqual([next.thumbprint]);
+      } finally {
+        await second.stop();
+        server = main;
+      }
+    } finally {
+      await first.stop();
+      await database?.drop();
+      await fs.rm(dataDir, { recursive: true, force: true });
+    }
+  });
+});

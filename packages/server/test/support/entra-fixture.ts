@@ -1,0 +1,104 @@
+import fs from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { ClientCertificateCredential } from '@azure/identity';
+import { type RunningEntraEmulator, type Seed, startEntraEmulator } from '@bam/entra-emulator';
+import { forgePfx, rsaCertificate, rsaKey, type TestCertificate } from './pfx-fixtures.js';
+import type { TestServer } from './test-server.js';
+
+export const tenant = { id: '0d5a7c3e-1b2f-4e6a-8c9d-3f1e5a7b9c21', domain: 'contoso-test.onmicrosoft.com' };
+export const management = { id: 'a1000000-0000-4000-8000-000000000001', appId: 'b1000000-0000-4000-8000-000000000001' };
+/** Seven backup applications: several pages at `first: 3`. */
+export const backups = Array.from({ length: 7 }, (_, index) => ({
+  id: `a2000000-0000-4000-8000-00000000000${index}`,
+  appId: `b2000000-0000-4000-8000-00000000000${index}`,
+  displayName: `Contoso Backup 0${index + 1}`,
+}));
+
+export const seed: Seed = {
+  tenants: [
+    {
+      id: tenant.id,
+      displayName: 'Contoso Test',
+      defaultDomain: tenant.domain,
+      applications: [
+        { ...management, displayName: 'Contoso Backup Management', roles: ['Application.ReadWrite.All', 'Organization.Read.All'] },
+        ...backups.map((backup) => ({ ...backup, roles: ['Sites.Read.All'] })),
+      ],
+    },
+  ],
+};
+
+/** The emulator with its CA in a file, and the server environment that points Entra at it. */
+export async function startEmulatorForServer(): Promise<{
+  emulator: RunningEntraEmulator;
+  environment: Record<string, string>;
+  stop(): Promise<void>;
+}> {
+  const emulator = await startEntraEmulator({ seed });
+  const folder = await fs.mkdtemp(path.join(os.tmpdir(), 'bam-entra-'));
+  const caFile = path.join(folder, 'ca.pem');
+  await fs.writeFile(caFile, emulator.caCertificatePem);
+  return {
+    emulator,
+    environment: {
+      ENTRA_AUTHORITY_HOST: emulator.url,
+      ENTRA_GRAPH_BASE_URL: emulator.url,
+      ENTRA_CA_FILE: caFile,
+      ENTRA_PROOF_TIMEOUT_MS: '4000',
+      ENTRA_MAX_RETRIES: '2',
+      ENTRA_MAX_RETRY_AFTER_SECONDS: '2',
+      ENTRA_REQUEST_TIMEOUT_MS: '15000',
+    },
+    async stop() {
+      await emulator.stop();
+      await fs.rm(folder, { recursive: true, force: true });
+    },
+  };
+}
+
+let slot = 20;
+/** A fresh RSA certificate with its own key (the test keeps the key to sign in as Entra would see it). */
+export function newCertificate(commonName: string): TestCertificate {
+  slot += 1;
+  return rsaCertificate({ commonName, key: rsaKey(2048, slot) });
+}
+
+/** Imports the certificate with its key into the server's store; returns its store id. */
+export async function importIntoStore(server: TestServer, certificate: TestCertificate): Promise<string> {
+  const pfx = forgePfx({ certificate });
+  const response = await server.upload<{ importCertificate: { certificate: { id: string } | null; errors: unknown[] } }>(
+    `mutation($input: ImportCertificateInput!) { importCertificate(input: $input) { certificate { id } errors { code } } }`,
+    { input: { file: null, password: pfx.password } },
+    { path: 'variables.input.file', content: pfx.file },
+  );
+  if (response.data?.importCertificate.errors.length) {
+    const { data } = await server.graphql<{ certificateStore: { id: string }[] }>(
+      `query($search: String) { certificateStore(filter: { search: $search }) { id } }`,
+      { search: certificate.thumbprint },
+    );
+    if (data?.certificateStore[0]) return data.certificateStore[0].id;
+  }
+  if (!response.data?.importCertificate.certificate) throw new Error(`import failed: ${JSON.stringify(response)}`);
+  return response.data.importCertificate.certificate.id;
+}
+
+/** The real credential of an application signing in with a certificate, against the emulator. */
+export function signInAs(emulator: RunningEntraEmulator, appId: string, certificate: TestCertificate) {
+  const keyPem = certificate.key.export({ type: 'pkcs8', format: 'pem' }).toString();
+  return new ClientCertificateCredential(
+    tenant.id,
+    appId,
+    { certificate: `${certificate.pem}\n${keyPem}` },
+    { authorityHost: emulator.url, disableInstanceDiscovery: true, tlsOptions: { ca: emulator.caCertificatePem } },
+  ).getToken('https://graph.microsoft.com/.default');
+}
+
+/** Thumbprints Entra holds for an application, per the emulator. */
+export function entraThumbprints(emulator: RunningEntraEmulator, appId: string): string[] {
+  const application = emulator.admin
+    .state()
+    .tenants.flatMap((candidate) => candidate.applications)
+    .find((candidate) => candidate.appId === appId)!;
+  return application.keyCredentials.map((key) => key.customKeyIdentifier).sort();
+}
