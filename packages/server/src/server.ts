@@ -8,10 +8,13 @@ import express from 'express';
 import { useServer } from 'graphql-ws/use/ws';
 import { WebSocketServer } from 'ws';
 import { type App, buildAppSchema, openApp } from './app.js';
+import { authenticateHttpRequest } from './auth/http-authentication.js';
+import { webSocketAuthentication } from './auth/web-socket-authentication.js';
 import type { Config } from './config/config.js';
 import type { Database } from './database/database.js';
 import { loadDemoDataIfEmpty, suggestDemoDataWhenEmpty } from './demo/demo-data.js';
 import { formatGraphQLError, operationLogPlugin } from './graphql/apollo-plugins.js';
+import { anonymousIntrospectionGuard } from './graphql/introspection-guard.js';
 import type { RequestContext } from './graphql/request-context.js';
 import { multipartUpload } from './http/multipart-upload.js';
 import { webConsoleRouter } from './http/web-console.js';
@@ -48,7 +51,16 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
     const httpServer = http.createServer(web);
 
     const webSocketServer = new WebSocketServer({ server: httpServer, path: GRAPHQL_PATH });
-    const webSockets = useServer({ schema, context: () => createRequestContext() }, webSocketServer);
+    const socketAuthentication = webSocketAuthentication(services.authentication, services.credentialSockets);
+    const webSockets = useServer(
+      {
+        schema,
+        onConnect: socketAuthentication.onConnect,
+        onSubscribe: socketAuthentication.onSubscribe,
+        context: (context) => createRequestContext({ actor: socketAuthentication.actorOf(context) }),
+      },
+      webSocketServer,
+    );
 
     const apollo = new ApolloServer<RequestContext>({
       schema,
@@ -62,6 +74,7 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
         // No cache hints are used; the cache-control plugin would only cost throughput.
         ApolloServerPluginCacheControlDisabled(),
         operationLogPlugin(logger.child({ component: 'graphql' })),
+        anonymousIntrospectionGuard(),
         {
           async serverWillStart() {
             return {
@@ -92,7 +105,9 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
       GRAPHQL_PATH,
       express.json({ limit: '1mb' }),
       multipartUpload({ maxFileBytes: config.pfxMaxBytes }),
-      expressMiddleware(apollo, { context: async () => createRequestContext() }),
+      expressMiddleware(apollo, {
+        context: async ({ req, res }) => createRequestContext(await authenticateHttpRequest(services.authentication, req, res)),
+      }),
     );
     web.use(webConsoleRouter(config.webDistDir));
 

@@ -1,5 +1,6 @@
 import GraphQLUpload from 'graphql-upload/GraphQLUpload.mjs';
-import { Arg, Ctx, Field, ID, InputType, Int, Mutation, ObjectType, Query, Resolver } from 'type-graphql';
+import { Arg, Authorized, Ctx, Field, ID, InputType, Int, Mutation, ObjectType, Query, Resolver } from 'type-graphql';
+import { Role } from '../common/actor.js';
 import type { Services } from '../domain-module.js';
 import { MutationError, toPayload } from '../graphql/mutation-error.type.js';
 import type { RequestContext } from '../graphql/request-context.js';
@@ -102,6 +103,7 @@ export class CertificateStoreResolver {
     this.store = certificateStore;
   }
 
+  @Authorized(Role.VIEWER)
   @Query(() => [Certificate], { description: 'The certificate store of this server: Personal certificates first, then chain certificates.' })
   certificateStore(
     @Arg('filter', () => CertificateStoreFilter, { nullable: true, description: 'Only certificates that match.' })
@@ -110,16 +112,19 @@ export class CertificateStoreResolver {
     return this.store.list(filter ?? {});
   }
 
+  @Authorized(Role.VIEWER)
   @Query(() => Certificate, { nullable: true, description: 'One certificate by id, or null when there is none.' })
   certificate(@Arg('id', () => ID, { description: 'Id of the certificate.' }) id: string) {
     return this.store.findById(id);
   }
 
+  @Authorized(Role.VIEWER)
   @Query(() => ServerLimits, { description: 'Limits clients check before sending, such as the largest PFX file.' })
   limits(): ServerLimits {
     return { pfxMaxBytes: this.store.pfxMaxBytes };
   }
 
+  @Authorized(Role.OPERATOR)
   @Mutation(() => ImportCertificatePayload, { description: 'Imports a PFX file (certificate, chain and private key) into the certificate store.' })
   importCertificate(
     @Arg('input', () => ImportCertificateInput, { description: 'The file, its password and whether the key is exportable.' })
@@ -140,6 +145,7 @@ export class CertificateStoreResolver {
     );
   }
 
+  @Authorized(Role.OPERATOR)
   @Mutation(() => GenerateCertificatePayload, {
     description: 'Generates a self-signed RSA certificate with its private key into the Personal store.',
   })
@@ -152,6 +158,7 @@ export class CertificateStoreResolver {
     });
   }
 
+  @Authorized(Role.OPERATOR)
   @Mutation(() => RemoveStoreCertificatePayload, { description: 'Removes a certificate from the store. Refused while an application uses it.' })
   removeStoreCertificate(
     @Arg('input', () => RemoveStoreCertificateInput, { description: 'The certificate to remove.' }) input: RemoveStoreCertificateInput,

@@ -1,6 +1,7 @@
 import { CertificateStatus, certificateStatus, ErrorCode } from '@bam/shared';
 import { Ctx, FieldResolver, registerEnumType, Resolver, Root } from 'type-graphql';
 import { BackupApplication } from '../applications/backup-application.entity.js';
+import { canAccessOrganization } from '../common/actor.js';
 import type { RequestContext } from '../graphql/request-context.js';
 import { unusableReason } from './certificate-store.service.js';
 import { Certificate } from './certificate.entity.js';
@@ -42,8 +43,11 @@ export class CertificateResolver {
     return unusableReason(certificate);
   }
 
-  @FieldResolver(() => [BackupApplication], { description: 'The applications that use this certificate now.' })
-  usedBy(@Root() certificate: Certificate, @Ctx() { loaders }: RequestContext) {
-    return loaders.applicationsByCertificate.load(certificate.id);
+  @FieldResolver(() => [BackupApplication], {
+    description: 'The applications that use this certificate now, of the organizations the caller may see.',
+  })
+  async usedBy(@Root() certificate: Certificate, @Ctx() { loaders, actor }: RequestContext) {
+    const applications = await loaders.applicationsByCertificate.load(certificate.id);
+    return applications.filter((application) => canAccessOrganization(actor, application.organizationId));
   }
 }

@@ -32,12 +32,13 @@ export const certificatesModule: DomainModule = {
       dataSource,
       services.privateKeyVault,
       pfxReader,
+      services.audit,
       logger.child({ component: 'certificate-store' }),
       config.pfxMaxBytes,
     );
     return {
       certificateStore,
-      certificateUpdates: new UpdateCertificateService(dataSource, certificateStore, logger.child({ component: 'certificates' })),
+      certificateUpdates: new UpdateCertificateService(dataSource, certificateStore, services.audit, logger.child({ component: 'certificates' })),
     };
   },
   createLoaders: createCertificateLoaders,

@@ -1,6 +1,7 @@
 import GraphQLUpload from 'graphql-upload/GraphQLUpload.mjs';
-import { Arg, Ctx, Field, ID, InputType, Mutation, ObjectType, Resolver } from 'type-graphql';
+import { Arg, Authorized, Ctx, Field, ID, InputType, Mutation, ObjectType, Resolver } from 'type-graphql';
 import { BackupApplication } from '../applications/backup-application.entity.js';
+import { Role } from '../common/actor.js';
 import type { Services } from '../domain-module.js';
 import { MutationError, toPayload } from '../graphql/mutation-error.type.js';
 import type { RequestContext } from '../graphql/request-context.js';
@@ -66,6 +67,7 @@ export class UpdateCertificateResolver {
     this.updates = certificateUpdates;
   }
 
+  @Authorized(Role.OPERATOR)
   @Mutation(() => UpdateCertificatePayload, {
     description:
       'Sets a certificate — from the certificate store or from a PFX file — on one or many applications of an organization, all or nothing.',

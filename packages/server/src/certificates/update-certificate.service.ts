@@ -2,7 +2,9 @@ import { ErrorCode } from '@bam/shared';
 import { type DataSource, type EntityManager, In } from 'typeorm';
 import { BackupApplication } from '../applications/backup-application.entity.js';
 import { checkApplicationSelection, lockApplications } from '../applications/backup-application.service.js';
-import type { Actor } from '../common/actor.js';
+import { AuditAction } from '../audit/audit-entry.entity.js';
+import type { AuditService } from '../audit/audit.service.js';
+import { type Actor, assertOrganizationAccess } from '../common/actor.js';
 import { DomainError } from '../common/domain-error.js';
 import { isUuid } from '../common/uuid.js';
 import type { Logger } from '../logging/logger.js';
@@ -37,10 +39,12 @@ export class UpdateCertificateService {
   constructor(
     private readonly dataSource: DataSource,
     private readonly store: CertificateStoreService,
+    private readonly audit: AuditService,
     private readonly logger: Logger,
   ) {}
 
   async update(organizationId: string, targets: readonly UpdateTarget[], choice: CertificateChoice, actor: Actor): Promise<UpdateResult> {
+    assertOrganizationAccess(actor, organizationId);
     const selection = checkApplicationSelection(targets.map((target) => target.applicationId));
     if (Boolean(choice.storeCertificateId) === Boolean(choice.pfx)) throw new DomainError(ErrorCode.CERTIFICATE_SOURCE_INVALID);
 
@@ -60,19 +64,31 @@ export class UpdateCertificateService {
 
         const changing = applications.filter((application) => application.certificateId !== certificate.id);
         if (changing.length > 0) {
+          const source = pfx ? CertificateChangeSource.PFX_FILE : CertificateChangeSource.STORE;
+          const changes = changing.map((application) => ({
+            backupApplicationId: application.id,
+            certificateId: certificate.id,
+            thumbprint: certificate.thumbprint,
+            notAfter: certificate.notAfter,
+            previousThumbprint: application.certificateId ? (current.get(application.certificateId)?.thumbprint ?? null) : null,
+            source,
+            changedBy: actor.id,
+          }));
           await manager.update(BackupApplication, { id: In(changing.map((application) => application.id)) }, { certificateId: certificate.id });
-          await manager.insert(
-            CertificateChange,
-            changing.map((application) => ({
-              backupApplicationId: application.id,
+          await manager.insert(CertificateChange, changes);
+          await this.audit.record(manager, actor, {
+            action: AuditAction.CERTIFICATE_UPDATED,
+            organizationId: applications[0]!.organizationId,
+            details: {
               certificateId: certificate.id,
-              thumbprint: certificate.thumbprint,
-              notAfter: certificate.notAfter,
-              previousThumbprint: application.certificateId ? (current.get(application.certificateId)?.thumbprint ?? null) : null,
-              source: pfx ? CertificateChangeSource.PFX_FILE : CertificateChangeSource.STORE,
-              changedBy: actor.id,
-            })),
-          );
+              source,
+              applications: changing.map((application, index) => ({
+                applicationId: application.applicationId,
+                previousThumbprint: changes[index]!.previousThumbprint,
+                thumbprint: certificate.thumbprint,
+              })),
+            },
+          });
         }
         for (const application of applications) application.certificateId = certificate.id;
         return { applications, certificate, changed: changing.length };

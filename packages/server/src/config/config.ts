@@ -45,6 +45,18 @@ const environmentSchema = z.object({
     .optional(),
   MASTER_KEY_FILE: z.string().min(1).optional(),
   PFX_PASSWORD: z.string().optional(),
+  SESSION_IDLE_TIMEOUT_SECONDS: z.coerce.number().int().min(1).max(86_400).default(1800),
+  SESSION_ABSOLUTE_TIMEOUT_SECONDS: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .max(30 * 86_400)
+    .default(12 * 3600),
+  INITIAL_ADMIN_USERNAME: z.string().min(1).max(64).optional(),
+  INITIAL_ADMIN_PASSWORD: z.string().min(12).max(256).optional(),
+  SIGN_IN_MAX_FAILURES_PER_USERNAME: z.coerce.number().int().min(1).max(1000).default(5),
+  SIGN_IN_MAX_FAILURES_PER_IP: z.coerce.number().int().min(1).max(10_000).default(20),
+  SIGN_IN_THROTTLE_SECONDS: z.coerce.number().int().min(1).max(86_400).default(900),
 });
 
 export interface Config {
@@ -74,6 +86,18 @@ export interface Config {
   };
   /** Password of the file `cli.js import-certificate` imports, when not read from standard input. Secret: never logged. */
   pfxPassword: string;
+  auth: {
+    /** A session ends after this long without a request. */
+    sessionIdleTimeoutSeconds: number;
+    /** A session ends this long after sign-in, however active. */
+    sessionAbsoluteTimeoutSeconds: number;
+    /** The administrator created on first start when there is no account. Secret password: never logged. */
+    initialAdmin: { username: string; password: string } | undefined;
+    /** Failed sign-ins allowed per username, and per client address, within `throttleSeconds`. */
+    maxFailuresPerUsername: number;
+    maxFailuresPerIp: number;
+    throttleSeconds: number;
+  };
 }
 
 export class ConfigError extends Error {
@@ -106,5 +130,16 @@ export function loadConfig(environment: NodeJS.ProcessEnv = process.env): Config
       file: path.resolve(env.MASTER_KEY_FILE ?? path.join(env.DATA_DIR, 'master.key')),
     },
     pfxPassword: env.PFX_PASSWORD ?? '',
+    auth: {
+      sessionIdleTimeoutSeconds: env.SESSION_IDLE_TIMEOUT_SECONDS,
+      sessionAbsoluteTimeoutSeconds: env.SESSION_ABSOLUTE_TIMEOUT_SECONDS,
+      initialAdmin:
+        env.INITIAL_ADMIN_USERNAME && env.INITIAL_ADMIN_PASSWORD
+          ? { username: env.INITIAL_ADMIN_USERNAME, password: env.INITIAL_ADMIN_PASSWORD }
+          : undefined,
+      maxFailuresPerUsername: env.SIGN_IN_MAX_FAILURES_PER_USERNAME,
+      maxFailuresPerIp: env.SIGN_IN_MAX_FAILURES_PER_IP,
+      throttleSeconds: env.SIGN_IN_THROTTLE_SECONDS,
+    },
   };
 }
