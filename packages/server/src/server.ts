@@ -42,6 +42,7 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
   const { database, services, createRequestContext } = app;
 
   try {
+    await services.authentication.createFirstAccounts(config.demoData);
     if (config.demoData) await loadDemoDataIfEmpty(database.dataSource, services.certificateStore, logger);
     else await suggestDemoDataWhenEmpty(database.dataSource, logger);
     const schema = await buildAppSchema(services);

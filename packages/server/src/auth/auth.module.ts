@@ -34,7 +34,7 @@ export const authModule: DomainModule = {
   entities: [User, Session, ApiToken],
   migrations: [Accounts1795737900000],
   resolvers: [SessionResolver, UserAccountsResolver, ApiTokensResolver],
-  async createServices({ dataSource, config, logger, services }) {
+  createServices({ dataSource, config, logger, services }) {
     const credentialSockets = new CredentialSockets();
     const authentication = new AuthenticationService(
       dataSource,
@@ -44,7 +44,6 @@ export const authModule: DomainModule = {
       credentialSockets,
       logger.child({ component: 'auth' }),
     );
-    await authentication.createFirstAccounts(config.demoData);
     return {
       authentication,
       credentialSockets,

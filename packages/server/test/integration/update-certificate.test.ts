@@ -139,7 +139,7 @@ describe('updateCertificate from a PFX file', () => {
         usable: true,
       });
       expect(application!.certificateHistory).toMatchObject([
-        { thumbprint: pfx.thumbprint, previousThumbprint: previous, source: 'PFX_FILE', changedBy: 'system' },
+        { thumbprint: pfx.thumbprint, previousThumbprint: previous, source: 'PFX_FILE', changedBy: expect.stringMatching(/^token:[0-9a-f-]{36}$/) },
       ]);
       const snapshot = await databaseSnapshot(server.database.dataSource);
       expect(snapshot.store).toContainEqual({ thumbprint: pfx.thumbprint, store: 'PERSONAL', hasKey: true, exportable: true });

@@ -3,7 +3,10 @@ import os from 'node:os';
 import path from 'node:path';
 import { Writable } from 'node:stream';
 import { afterAll, beforeAll, beforeEach } from 'vitest';
-import type { Role } from '../../src/common/actor.js';
+import { AuditService } from '../../src/audit/audit.service.js';
+import { ApiTokensService } from '../../src/auth/api-tokens.service.js';
+import { CredentialSockets } from '../../src/auth/credential-sockets.js';
+import { Role, systemActor } from '../../src/common/actor.js';
 import { type Config, loadConfig } from '../../src/config/config.js';
 import { createLogger } from '../../src/logging/logger.js';
 import { type RunningServer, startServer } from '../../src/server.js';
@@ -128,7 +131,15 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
     if (!data?.createApiToken.secret) throw new Error(`could not create a test token: ${JSON.stringify({ data, errors })}`);
     return { bearer: data.createApiToken.secret };
   };
-  const admin = await createToken({ cookie: await signInCookie(server.url, testAdmin.username, testAdmin.password) }, 'ADMINISTRATOR' as Role);
+  // Straight from the service: a data folder reused from a command-line run may hold another first administrator.
+  const tokens = new ApiTokensService(server.database.dataSource, new AuditService(server.database.dataSource), new CredentialSockets());
+  const { secret } = await tokens.create(systemActor, {
+    name: 'test administrator',
+    role: Role.ADMINISTRATOR,
+    organizationIds: null,
+    expiresAt: new Date(Date.now() + 86_400_000),
+  });
+  const admin = { bearer: secret };
 
   return {
     ...server,
