@@ -1,7 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { describe, expect, it } from 'vitest';
-import WebSocket from 'ws';
-import { type Credential, startTestServer, testAdmin, useTestServer } from '../support/test-server.js';
+import { startTestServer, testAdmin, useTestServer } from '../support/test-server.js';
+import { webSocketCloseCode } from '../support/web-socket.js';
 
 const signIn = 'mutation SignIn($input: SignInInput!) { signIn(input: $input) { me { name role kind mustChangePassword } errors { code } } }';
 const me = '{ me { name role kind } }';
@@ -12,26 +12,6 @@ async function postSignIn(url: string, username: string, password: string, heade
     headers: { 'content-type': 'application/json', ...headers },
     body: JSON.stringify({ query: signIn, variables: { input: { username, password } } }),
   });
-}
-
-/** The close code of a WebSocket to the API that presents the credential (bearer in connection_init, or cookie on the upgrade). */
-export async function webSocketCloseCode(graphqlUrl: string, credential: Credential, afterOpen?: () => Promise<void>): Promise<number> {
-  const socket = new WebSocket(graphqlUrl.replace('http:', 'ws:'), 'graphql-transport-ws', {
-    headers: credential && 'cookie' in credential ? { cookie: credential.cookie } : {},
-  });
-  const closed = new Promise<number>((resolve) => socket.once('close', (code) => resolve(code)));
-  socket.once('open', () =>
-    socket.send(
-      JSON.stringify({
-        type: 'connection_init',
-        payload: credential && 'bearer' in credential ? { authorization: `Bearer ${credential.bearer}` } : {},
-      }),
-    ),
-  );
-  socket.on('message', (data) => {
-    if ((JSON.parse(String(data)) as { type: string }).type === 'connection_ack') void afterOpen?.();
-  });
-  return closed;
 }
 
 describe('signing in and out', () => {

@@ -6,7 +6,7 @@ import {
   GraphQLInputObjectType,
   GraphQLList,
   GraphQLNonNull,
-  GraphQLScalarType,
+  type GraphQLScalarType,
   type GraphQLSchema,
   getNamedType,
   isCompositeType,
