@@ -4,6 +4,17 @@ type Exact<T extends { [key: string]: unknown }> = { [K in keyof T]: T[K] };
 /** Internal type. DO NOT USE DIRECTLY. */
 export type Incremental<T> = T | { [P in keyof T]?: P extends ' $fragmentName' | '__typename' ? T[P] : never };
 import type { TypedDocumentNode as DocumentNode } from '@graphql-typed-document-node/core';
+/** Who acted. */
+export type ActorKind =
+  /** Nobody signed in (failed and throttled sign-ins). */
+  | 'ANONYMOUS'
+  /** The server itself (start-up, command line). */
+  | 'SYSTEM'
+  /** A script with an API token. */
+  | 'TOKEN'
+  /** A signed-in account. */
+  | 'USER';
+
 /** Where a certificate stands in its validity period. */
 export type CertificateStatus =
   /** Past its expiry date: sign-ins with it fail. */
@@ -42,8 +53,22 @@ export type CertificateUpdateTarget = {
   expectedThumbprint?: string | null | undefined;
 };
 
+/** The account's current password and the new one. */
+export type ChangePasswordInput = {
+  /** The current (or one-time) password. */
+  currentPassword: string;
+  /** The new password: 12 to 256 characters, not the current one. */
+  newPassword: string;
+};
+
 /** Code of an expected failure. Clients switch on the code; the message is for people. */
 export type ErrorCode =
+  /** Administrators act on every organization: they cannot be limited to some. */
+  | 'ADMINISTRATOR_SCOPE_INVALID'
+  /** An API token needs a name of 1 to 64 characters and an expiry in the future, at most 366 days away. */
+  | 'API_TOKEN_INVALID'
+  /** No API token with that id. */
+  | 'API_TOKEN_NOT_FOUND'
   /** The application exists, but in another organization than the one named. */
   | 'APPLICATION_IN_OTHER_ORGANIZATION'
   /** No backup application with that application (client) id exists. */
@@ -72,6 +97,8 @@ export type ErrorCode =
   | 'CERTIFICATE_NO_PRIVATE_KEY'
   /** An update names neither or both of a store certificate and a PFX file. */
   | 'CERTIFICATE_SOURCE_INVALID'
+  /** The caller's role does not allow this operation. */
+  | 'FORBIDDEN'
   /** A certificate to generate has an unsupported key size. */
   | 'GENERATE_INVALID_KEY_SIZE'
   /** A certificate to generate has an empty or invalid subject name. */
@@ -80,12 +107,18 @@ export type ErrorCode =
   | 'GENERATE_INVALID_VALIDITY'
   /** An unexpected server failure; details are in the server log, never in the response. */
   | 'INTERNAL_ERROR'
+  /** The username or password is wrong, or the account is disabled. Which one is not told. */
+  | 'INVALID_CREDENTIALS'
   /** A pagination cursor was not issued by this server. */
   | 'INVALID_CURSOR'
   /** A page size is outside the allowed range. */
   | 'INVALID_PAGE_SIZE'
   /** The request names an organization that does not exist. */
   | 'ORGANIZATION_NOT_FOUND'
+  /** The account must change its password before doing anything else (only me, changePassword and signOut answer). */
+  | 'PASSWORD_CHANGE_REQUIRED'
+  /** A new password is shorter than 12 characters, longer than 256, or the same as the current one. */
+  | 'PASSWORD_TOO_WEAK'
   /** The PFX file is empty. */
   | 'PFX_EMPTY'
   /** The file is a PEM (text) file, not a PFX. */
@@ -106,14 +139,26 @@ export type ErrorCode =
   | 'PFX_UNSUPPORTED_ALGORITHM'
   /** The password does not open the PFX file. */
   | 'PFX_WRONG_PASSWORD'
+  /** Too many failed sign-ins for this username or from this address; sign-in is refused for a while. */
+  | 'SIGN_IN_THROTTLED'
   /** The certificate (same thumbprint) is already in the store. */
   | 'STORE_CERTIFICATE_EXISTS'
   /** The store certificate is used by an application and cannot be removed. */
   | 'STORE_CERTIFICATE_IN_USE'
   /** No certificate with that id in the certificate store. */
   | 'STORE_CERTIFICATE_NOT_FOUND'
+  /** The request carries no valid session or API token: sign in, or send `Authorization: Bearer <token>`. */
+  | 'UNAUTHENTICATED'
   /** The upload was malformed or carried more than one file. */
-  | 'UPLOAD_INVALID';
+  | 'UPLOAD_INVALID'
+  /** A username is not 1 to 64 letters, digits, dots, dashes, underscores or @. */
+  | 'USERNAME_INVALID'
+  /** Another account already has that username. */
+  | 'USERNAME_TAKEN'
+  /** No account with that id. */
+  | 'USER_NOT_FOUND'
+  /** Administrators cannot disable their own account or take away their own administrator role. */
+  | 'USER_SELF_LOCKOUT';
 
 /** Narrows the organizations listed. */
 export type OrganizationFilter = {
@@ -135,6 +180,23 @@ export type RemoveApplicationsInput = {
   applicationIds: Array<string | number>;
   /** Id of the organization the applications belong to. */
   organizationId: string | number;
+};
+
+/** What an account or API token may do; each role includes the ones before it. */
+export type Role =
+  /** Also manages accounts and API tokens and reads the audit log. Never limited to some organizations. */
+  | 'ADMINISTRATOR'
+  /** Also updates certificates, removes applications, imports, generates and removes store certificates. */
+  | 'OPERATOR'
+  /** Reads organizations, applications, certificates and the store. */
+  | 'VIEWER';
+
+/** Username and password of an account. */
+export type SignInInput = {
+  /** Password. */
+  password: string;
+  /** Username (not case-sensitive). */
+  username: string;
 };
 
 /** Which applications get which certificate. Name exactly one source: a store certificate or a PFX file. */
@@ -164,6 +226,30 @@ export type RemoveApplicationsMutationVariables = Exact<{
 
 
 export type RemoveApplicationsMutation = { removeApplications: { removedApplications: Array<{ id: string, applicationId: string, displayName: string }>, errors: Array<{ code: ErrorCode, message: string, ids: Array<string> }> } };
+
+export type ChangePasswordMutationVariables = Exact<{
+  input: ChangePasswordInput;
+}>;
+
+
+export type ChangePasswordMutation = { changePassword: { me: { kind: ActorKind, name: string, role: Role, organizationIds: Array<string> | null, mustChangePassword: boolean } | null, errors: Array<{ code: ErrorCode }> } };
+
+export type MeQueryVariables = Exact<{ [key: string]: never; }>;
+
+
+export type MeQuery = { me: { kind: ActorKind, name: string, role: Role, organizationIds: Array<string> | null, mustChangePassword: boolean } | null };
+
+export type SignInMutationVariables = Exact<{
+  input: SignInInput;
+}>;
+
+
+export type SignInMutation = { signIn: { me: { kind: ActorKind, name: string, role: Role, organizationIds: Array<string> | null, mustChangePassword: boolean } | null, errors: Array<{ code: ErrorCode }> } };
+
+export type SignOutMutationVariables = Exact<{ [key: string]: never; }>;
+
+
+export type SignOutMutation = { signOut: { signedOut: boolean, errors: Array<{ code: ErrorCode }> } };
 
 export type CertificateStoreQueryVariables = Exact<{
   filter?: CertificateStoreFilter | null | undefined;
@@ -206,6 +292,10 @@ export const CertificateSummaryFragmentDoc = {"kind":"Document","definitions":[{
 export const BackupApplicationRowFragmentDoc = {"kind":"Document","definitions":[{"kind":"FragmentDefinition","name":{"kind":"Name","value":"BackupApplicationRow"},"typeCondition":{"kind":"NamedType","name":{"kind":"Name","value":"BackupApplication"}},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"id"}},{"kind":"Field","name":{"kind":"Name","value":"applicationId"}},{"kind":"Field","name":{"kind":"Name","value":"displayName"}},{"kind":"Field","name":{"kind":"Name","value":"addedAt"}},{"kind":"Field","name":{"kind":"Name","value":"certificate"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"FragmentSpread","name":{"kind":"Name","value":"CertificateSummary"}}]}}]}},{"kind":"FragmentDefinition","name":{"kind":"Name","value":"CertificateSummary"},"typeCondition":{"kind":"NamedType","name":{"kind":"Name","value":"Certificate"}},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"id"}},{"kind":"Field","name":{"kind":"Name","value":"thumbprint"}},{"kind":"Field","name":{"kind":"Name","value":"issuedTo"}},{"kind":"Field","name":{"kind":"Name","value":"issuedBy"}},{"kind":"Field","name":{"kind":"Name","value":"notBefore"}},{"kind":"Field","name":{"kind":"Name","value":"notAfter"}},{"kind":"Field","name":{"kind":"Name","value":"status"}}]}}]} as unknown as DocumentNode<BackupApplicationRowFragment, unknown>;
 export const OrganizationApplicationsDocument = {"kind":"Document","definitions":[{"kind":"OperationDefinition","operation":"query","name":{"kind":"Name","value":"OrganizationApplications"},"variableDefinitions":[{"kind":"VariableDefinition","variable":{"kind":"Variable","name":{"kind":"Name","value":"organizationId"}},"type":{"kind":"NonNullType","type":{"kind":"NamedType","name":{"kind":"Name","value":"ID"}}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"organization"},"arguments":[{"kind":"Argument","name":{"kind":"Name","value":"id"},"value":{"kind":"Variable","name":{"kind":"Name","value":"organizationId"}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"id"}},{"kind":"Field","name":{"kind":"Name","value":"name"}},{"kind":"Field","name":{"kind":"Name","value":"backupApplications"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"FragmentSpread","name":{"kind":"Name","value":"BackupApplicationRow"}}]}}]}}]}},{"kind":"FragmentDefinition","name":{"kind":"Name","value":"CertificateSummary"},"typeCondition":{"kind":"NamedType","name":{"kind":"Name","value":"Certificate"}},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"id"}},{"kind":"Field","name":{"kind":"Name","value":"thumbprint"}},{"kind":"Field","name":{"kind":"Name","value":"issuedTo"}},{"kind":"Field","name":{"kind":"Name","value":"issuedBy"}},{"kind":"Field","name":{"kind":"Name","value":"notBefore"}},{"kind":"Field","name":{"kind":"Name","value":"notAfter"}},{"kind":"Field","name":{"kind":"Name","value":"status"}}]}},{"kind":"FragmentDefinition","name":{"kind":"Name","value":"BackupApplicationRow"},"typeCondition":{"kind":"NamedType","name":{"kind":"Name","value":"BackupApplication"}},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"id"}},{"kind":"Field","name":{"kind":"Name","value":"applicationId"}},{"kind":"Field","name":{"kind":"Name","value":"displayName"}},{"kind":"Field","name":{"kind":"Name","value":"addedAt"}},{"kind":"Field","name":{"kind":"Name","value":"certificate"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"FragmentSpread","name":{"kind":"Name","value":"CertificateSummary"}}]}}]}}]} as unknown as DocumentNode<OrganizationApplicationsQuery, OrganizationApplicationsQueryVariables>;
 export const RemoveApplicationsDocument = {"kind":"Document","definitions":[{"kind":"OperationDefinition","operation":"mutation","name":{"kind":"Name","value":"RemoveApplications"},"variableDefinitions":[{"kind":"VariableDefinition","variable":{"kind":"Variable","name":{"kind":"Name","value":"input"}},"type":{"kind":"NonNullType","type":{"kind":"NamedType","name":{"kind":"Name","value":"RemoveApplicationsInput"}}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"removeApplications"},"arguments":[{"kind":"Argument","name":{"kind":"Name","value":"input"},"value":{"kind":"Variable","name":{"kind":"Name","value":"input"}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"removedApplications"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"id"}},{"kind":"Field","name":{"kind":"Name","value":"applicationId"}},{"kind":"Field","name":{"kind":"Name","value":"displayName"}}]}},{"kind":"Field","name":{"kind":"Name","value":"errors"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"code"}},{"kind":"Field","name":{"kind":"Name","value":"message"}},{"kind":"Field","name":{"kind":"Name","value":"ids"}}]}}]}}]}}]} as unknown as DocumentNode<RemoveApplicationsMutation, RemoveApplicationsMutationVariables>;
+export const ChangePasswordDocument = {"kind":"Document","definitions":[{"kind":"OperationDefinition","operation":"mutation","name":{"kind":"Name","value":"ChangePassword"},"variableDefinitions":[{"kind":"VariableDefinition","variable":{"kind":"Variable","name":{"kind":"Name","value":"input"}},"type":{"kind":"NonNullType","type":{"kind":"NamedType","name":{"kind":"Name","value":"ChangePasswordInput"}}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"changePassword"},"arguments":[{"kind":"Argument","name":{"kind":"Name","value":"input"},"value":{"kind":"Variable","name":{"kind":"Name","value":"input"}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"me"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"kind"}},{"kind":"Field","name":{"kind":"Name","value":"name"}},{"kind":"Field","name":{"kind":"Name","value":"role"}},{"kind":"Field","name":{"kind":"Name","value":"organizationIds"}},{"kind":"Field","name":{"kind":"Name","value":"mustChangePassword"}}]}},{"kind":"Field","name":{"kind":"Name","value":"errors"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"code"}}]}}]}}]}}]} as unknown as DocumentNode<ChangePasswordMutation, ChangePasswordMutationVariables>;
+export const MeDocument = {"kind":"Document","definitions":[{"kind":"OperationDefinition","operation":"query","name":{"kind":"Name","value":"Me"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"me"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"kind"}},{"kind":"Field","name":{"kind":"Name","value":"name"}},{"kind":"Field","name":{"kind":"Name","value":"role"}},{"kind":"Field","name":{"kind":"Name","value":"organizationIds"}},{"kind":"Field","name":{"kind":"Name","value":"mustChangePassword"}}]}}]}}]} as unknown as DocumentNode<MeQuery, MeQueryVariables>;
+export const SignInDocument = {"kind":"Document","definitions":[{"kind":"OperationDefinition","operation":"mutation","name":{"kind":"Name","value":"SignIn"},"variableDefinitions":[{"kind":"VariableDefinition","variable":{"kind":"Variable","name":{"kind":"Name","value":"input"}},"type":{"kind":"NonNullType","type":{"kind":"NamedType","name":{"kind":"Name","value":"SignInInput"}}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"signIn"},"arguments":[{"kind":"Argument","name":{"kind":"Name","value":"input"},"value":{"kind":"Variable","name":{"kind":"Name","value":"input"}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"me"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"kind"}},{"kind":"Field","name":{"kind":"Name","value":"name"}},{"kind":"Field","name":{"kind":"Name","value":"role"}},{"kind":"Field","name":{"kind":"Name","value":"organizationIds"}},{"kind":"Field","name":{"kind":"Name","value":"mustChangePassword"}}]}},{"kind":"Field","name":{"kind":"Name","value":"errors"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"code"}}]}}]}}]}}]} as unknown as DocumentNode<SignInMutation, SignInMutationVariables>;
+export const SignOutDocument = {"kind":"Document","definitions":[{"kind":"OperationDefinition","operation":"mutation","name":{"kind":"Name","value":"SignOut"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"signOut"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"signedOut"}},{"kind":"Field","name":{"kind":"Name","value":"errors"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"code"}}]}}]}}]}}]} as unknown as DocumentNode<SignOutMutation, SignOutMutationVariables>;
 export const CertificateStoreDocument = {"kind":"Document","definitions":[{"kind":"OperationDefinition","operation":"query","name":{"kind":"Name","value":"CertificateStore"},"variableDefinitions":[{"kind":"VariableDefinition","variable":{"kind":"Variable","name":{"kind":"Name","value":"filter"}},"type":{"kind":"NamedType","name":{"kind":"Name","value":"CertificateStoreFilter"}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"certificateStore"},"arguments":[{"kind":"Argument","name":{"kind":"Name","value":"filter"},"value":{"kind":"Variable","name":{"kind":"Name","value":"filter"}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"FragmentSpread","name":{"kind":"Name","value":"CertificateSummary"}},{"kind":"Field","name":{"kind":"Name","value":"keyAlgorithm"}},{"kind":"Field","name":{"kind":"Name","value":"keySize"}},{"kind":"Field","name":{"kind":"Name","value":"store"}},{"kind":"Field","name":{"kind":"Name","value":"hasPrivateKey"}},{"kind":"Field","name":{"kind":"Name","value":"keyExportable"}},{"kind":"Field","name":{"kind":"Name","value":"usable"}},{"kind":"Field","name":{"kind":"Name","value":"unusableReason"}}]}}]}},{"kind":"FragmentDefinition","name":{"kind":"Name","value":"CertificateSummary"},"typeCondition":{"kind":"NamedType","name":{"kind":"Name","value":"Certificate"}},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"id"}},{"kind":"Field","name":{"kind":"Name","value":"thumbprint"}},{"kind":"Field","name":{"kind":"Name","value":"issuedTo"}},{"kind":"Field","name":{"kind":"Name","value":"issuedBy"}},{"kind":"Field","name":{"kind":"Name","value":"notBefore"}},{"kind":"Field","name":{"kind":"Name","value":"notAfter"}},{"kind":"Field","name":{"kind":"Name","value":"status"}}]}}]} as unknown as DocumentNode<CertificateStoreQuery, CertificateStoreQueryVariables>;
 export const ServerLimitsDocument = {"kind":"Document","definitions":[{"kind":"OperationDefinition","operation":"query","name":{"kind":"Name","value":"ServerLimits"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"limits"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"pfxMaxBytes"}}]}}]}}]} as unknown as DocumentNode<ServerLimitsQuery, ServerLimitsQueryVariables>;
 export const UpdateCertificateDocument = {"kind":"Document","definitions":[{"kind":"OperationDefinition","operation":"mutation","name":{"kind":"Name","value":"UpdateCertificate"},"variableDefinitions":[{"kind":"VariableDefinition","variable":{"kind":"Variable","name":{"kind":"Name","value":"input"}},"type":{"kind":"NonNullType","type":{"kind":"NamedType","name":{"kind":"Name","value":"UpdateCertificateInput"}}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"updateCertificate"},"arguments":[{"kind":"Argument","name":{"kind":"Name","value":"input"},"value":{"kind":"Variable","name":{"kind":"Name","value":"input"}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"applications"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"FragmentSpread","name":{"kind":"Name","value":"BackupApplicationRow"}}]}},{"kind":"Field","name":{"kind":"Name","value":"certificate"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"FragmentSpread","name":{"kind":"Name","value":"CertificateSummary"}}]}},{"kind":"Field","name":{"kind":"Name","value":"errors"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"code"}},{"kind":"Field","name":{"kind":"Name","value":"message"}},{"kind":"Field","name":{"kind":"Name","value":"ids"}}]}}]}}]}},{"kind":"FragmentDefinition","name":{"kind":"Name","value":"CertificateSummary"},"typeCondition":{"kind":"NamedType","name":{"kind":"Name","value":"Certificate"}},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"id"}},{"kind":"Field","name":{"kind":"Name","value":"thumbprint"}},{"kind":"Field","name":{"kind":"Name","value":"issuedTo"}},{"kind":"Field","name":{"kind":"Name","value":"issuedBy"}},{"kind":"Field","name":{"kind":"Name","value":"notBefore"}},{"kind":"Field","name":{"kind":"Name","value":"notAfter"}},{"kind":"Field","name":{"kind":"Name","value":"status"}}]}},{"kind":"FragmentDefinition","name":{"kind":"Name","value":"BackupApplicationRow"},"typeCondition":{"kind":"NamedType","name":{"kind":"Name","value":"BackupApplication"}},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"id"}},{"kind":"Field","name":{"kind":"Name","value":"applicationId"}},{"kind":"Field","name":{"kind":"Name","value":"displayName"}},{"kind":"Field","name":{"kind":"Name","value":"addedAt"}},{"kind":"Field","name":{"kind":"Name","value":"certificate"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"FragmentSpread","name":{"kind":"Name","value":"CertificateSummary"}}]}}]}}]} as unknown as DocumentNode<UpdateCertificateMutation, UpdateCertificateMutationVariables>;

@@ -1,8 +1,10 @@
-import { ApolloClient, ApolloLink, InMemoryCache } from '@apollo/client';
+import { ApolloClient, ApolloLink, CombinedGraphQLErrors, InMemoryCache } from '@apollo/client';
+import { ErrorLink } from '@apollo/client/link/error';
 import { GraphQLWsLink } from '@apollo/client/link/subscriptions';
 import { getMainDefinition } from '@apollo/client/utilities';
 import UploadHttpLink from 'apollo-upload-client/UploadHttpLink.mjs';
 import { createClient } from 'graphql-ws';
+import { MeDocument } from '../../generated/graphql.js';
 
 /** The console talks to one endpoint: HTTP (queries, mutations, multipart uploads) and WebSocket (subscriptions). */
 export const GRAPHQL_PATH = '/graphql';
@@ -25,8 +27,16 @@ export function createApolloClient(baseUrl: string = window.location.href): Apol
   // Lazy: no socket is opened until the first subscription (certificate events arrive in a later issue).
   const webSocket = new GraphQLWsLink(createClient({ url: socketUrl.href, lazy: true, retryAttempts: Infinity }));
 
-  return new ApolloClient({
-    link: ApolloLink.split(isSubscription, webSocket, http),
+  // A session that ended (idle, expired, signed out elsewhere) shows as UNAUTHENTICATED: asking `me`
+  // again turns the console to the sign-in page.
+  const sessionEnded = new ErrorLink(({ error }) => {
+    if (CombinedGraphQLErrors.is(error) && error.errors.some((graphQLError) => graphQLError.extensions?.code === 'UNAUTHENTICATED')) {
+      void client.refetchQueries({ include: [MeDocument] });
+    }
+  });
+
+  const client: ApolloClient = new ApolloClient({
+    link: ApolloLink.from([sessionEnded, ApolloLink.split(isSubscription, webSocket, http)]),
     cache: new InMemoryCache({
       typePolicies: {
         Query: {
@@ -48,6 +58,7 @@ export function createApolloClient(baseUrl: string = window.location.href): Apol
       watchQuery: { fetchPolicy: 'cache-and-network', notifyOnNetworkStatusChange: true },
     },
   });
+  return client;
 }
 
 interface OrganizationsPage {
