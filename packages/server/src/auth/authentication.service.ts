@@ -9,6 +9,7 @@ import { demoAccounts } from '../demo/demo-accounts.js';
 import type { Logger } from '../logging/logger.js';
 import { API_TOKEN_PREFIX, hashSecret, newSecret } from './credential-secret.js';
 import type { CredentialSockets } from './credential-sockets.js';
+import { RecentCredentials } from './recent-credentials.js';
 import { hashPassword, isAcceptablePassword, verifyPassword } from './password-hashing.js';
 import { Session } from './session.entity.js';
 import type { SignInThrottle } from './sign-in-throttle.js';
@@ -68,7 +69,7 @@ export function userActor(account: AccountRow, sessionId: string | null, origin:
 
 /**
  * Sign-in, sessions and the caller of every request. Sessions end after the configured idle time
- * and absolute lifetime; every check of a session or token also records its use, in one statement.
+ * and absolute lifetime; each check of a session or token is one statement that also records its use.
  */
 export class AuthenticationService {
   constructor(
@@ -78,7 +79,11 @@ export class AuthenticationService {
     private readonly throttle: SignInThrottle,
     private readonly sockets: CredentialSockets,
     private readonly logger: Logger,
-  ) {}
+  ) {
+    sockets.onEnd((key) => this.recent.forget(key));
+  }
+
+  private readonly recent = new RecentCredentials();
 
   /** Checks the password and opens a session. Every outcome is audited; failures are counted against guessing. */
   async signIn(username: string, password: string, origin: RequestOrigin): Promise<SignedIn> {
@@ -154,6 +159,8 @@ export class AuthenticationService {
       return others;
     });
     for (const { id } of ended) this.sockets.end(`session:${id}`, 'Password changed');
+    // This session stays, but the remembered copy still says the password must change.
+    this.recent.forget(`user:${user.id}`);
     return this.dataSource.getRepository(User).findOneByOrFail({ id: user.id });
   }
 
@@ -163,24 +170,45 @@ export class AuthenticationService {
    */
   async authenticate({ authorization, sessionSecret, origin }: PresentedCredentials): Promise<Authentication> {
     const bearer = authorization ? /^Bearer\s+(\S+)\s*$/i.exec(authorization)?.[1] : undefined;
-    if (bearer?.startsWith(API_TOKEN_PREFIX)) return (await this.authenticateToken(bearer, origin)) ?? anonymous(origin);
-    if (!authorization && sessionSecret) return (await this.authenticateSession(sessionSecret, origin)) ?? anonymous(origin);
-    return anonymous(origin);
+    const token = bearer?.startsWith(API_TOKEN_PREFIX) ? bearer : null;
+    const session = !authorization && sessionSecret ? sessionSecret : null;
+    if (!token && !session) return anonymous(origin);
+
+    const secretHash = hashSecret((token ?? session)!);
+    const key = `${token ? 'token' : 'session'}:${secretHash.toString('hex')}`;
+    let found = this.recent.get(key);
+    if (!found) {
+      const checked = token ? await this.authenticateToken(secretHash, origin) : await this.authenticateSession(secretHash, origin);
+      if (!checked) return anonymous(origin);
+      this.recent.remember(key, checked, this.rememberForMs());
+      found = checked;
+    }
+    return { ...found, actor: { ...found.actor, origin } };
   }
 
-  private async authenticateSession(secret: string, origin: RequestOrigin): Promise<Authentication | null> {
+  /** A few seconds, and well within the idle timeout, so idle sessions still end on time. */
+  private rememberForMs(): number {
+    return Math.min(5000, (this.settings.sessionIdleTimeoutSeconds * 1000) / 10);
+  }
+
+  private async authenticateSession(secretHash: Buffer, origin: RequestOrigin): Promise<Authentication | null> {
     const { idle, absolute } = this.timeouts();
+    // Reading is one statement; the last-seen time is written only when it is older than a tenth of the
+    // idle timeout (at most a minute), so most requests write nothing.
     const [row]: (AccountRow & { sessionId: string; createdAt: Date })[] = await this.dataSource.query(
-      `WITH seen AS (
-         UPDATE sessions session SET last_seen_at = now()
-         FROM users account
-         WHERE session.secret_hash = $1 AND account.id = session.user_id AND NOT account.disabled
+      `WITH current AS (
+         SELECT session.id AS "sessionId", session.created_at AS "createdAt", session.last_seen_at AS "lastSeenAt",
+           account.id AS "userId", account.username, account.role, account.organization_ids AS "organizationIds",
+           account.must_change_password AS "mustChangePassword"
+         FROM sessions session JOIN users account ON account.id = session.user_id
+         WHERE session.secret_hash = $1 AND NOT account.disabled
            AND session.last_seen_at > now() - make_interval(secs => $2)
-           AND session.created_at > now() - make_interval(secs => $3)
-         RETURNING session.id AS "sessionId", session.created_at AS "createdAt", account.id AS "userId", account.username,
-           account.role, account.organization_ids AS "organizationIds", account.must_change_password AS "mustChangePassword")
-       SELECT * FROM seen`,
-      [hashSecret(secret), idle, absolute],
+           AND session.created_at > now() - make_interval(secs => $3)),
+       seen AS (
+         UPDATE sessions SET last_seen_at = now() FROM current
+         WHERE sessions.id = current."sessionId" AND current."lastSeenAt" < now() - make_interval(secs => least(60, $2::float / 10)))
+       SELECT * FROM current`,
+      [secretHash, idle, absolute],
     );
     if (!row) return null;
     return {
@@ -190,14 +218,17 @@ export class AuthenticationService {
     };
   }
 
-  private async authenticateToken(secret: string, origin: RequestOrigin): Promise<Authentication | null> {
+  private async authenticateToken(secretHash: Buffer, origin: RequestOrigin): Promise<Authentication | null> {
+    // The last use is recorded to the minute: most requests only read.
     const [row]: { id: string; name: string; role: Role; organizationIds: string[] | null; expiresAt: Date }[] = await this.dataSource.query(
-      `WITH used AS (
-         UPDATE api_tokens SET last_used_at = now()
-         WHERE secret_hash = $1 AND revoked_at IS NULL AND expires_at > now()
-         RETURNING id, name, role, organization_ids AS "organizationIds", expires_at AS "expiresAt")
-       SELECT * FROM used`,
-      [hashSecret(secret)],
+      `WITH token AS (
+         SELECT id, name, role, organization_ids AS "organizationIds", expires_at AS "expiresAt", last_used_at AS "lastUsedAt"
+         FROM api_tokens WHERE secret_hash = $1 AND revoked_at IS NULL AND expires_at > now()),
+       used AS (
+         UPDATE api_tokens SET last_used_at = now() FROM token
+         WHERE api_tokens.id = token.id AND (token."lastUsedAt" IS NULL OR token."lastUsedAt" < now() - interval '1 minute'))
+       SELECT * FROM token`,
+      [secretHash],
     );
     if (!row) return null;
     const actor: Actor = {

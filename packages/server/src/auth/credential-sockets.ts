@@ -12,6 +12,12 @@ interface ClosableSocket {
  */
 export class CredentialSockets {
   private readonly byKey = new Map<string, Set<ClosableSocket>>();
+  private readonly endListeners: ((key: string) => void)[] = [];
+
+  /** Runs `listener` whenever a credential ends in this process (e.g. to forget it). */
+  onEnd(listener: (key: string) => void): void {
+    this.endListeners.push(listener);
+  }
 
   /** Registers the socket under each key, closes it at `expiresAt`; returns the unregistration. */
   add(keys: readonly string[], socket: ClosableSocket, expiresAt: Date): () => void {
@@ -36,8 +42,9 @@ export class CredentialSockets {
     };
   }
 
-  /** Closes every socket of the credential. */
+  /** The credential has ended: closes every socket of it. */
   end(key: string, reason: string): void {
+    for (const listener of this.endListeners) listener(key);
     for (const socket of this.byKey.get(key) ?? []) socket.close(CREDENTIAL_ENDED_CLOSE_CODE, reason);
   }
 }
