@@ -73,3 +73,32 @@ it('shows a Viewer the applications without the Update certificate and Remove co
   expect(await page.getByRole('dialog').count()).toBe(1);
   await page.close();
 });
+
+it('lets an administrator create an account and an API token, and read both in the audit log', async () => {
+  const page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
+  const ui = new ConsolePage(page, 'administration');
+  await page.goto(baseUrl);
+  await ui.signIn(account('ADMINISTRATOR').username, account('ADMINISTRATOR').password);
+  await page.getByTestId('switch-view').click();
+
+  const users = page.getByTestId('users-panel');
+  await users.getByLabel('Username').fill('auditor');
+  await users.getByLabel('Temporary password').fill('temporary-password');
+  await users.getByRole('button', { name: 'Create user' }).click();
+  await users.getByTestId('user-row').filter({ hasText: 'auditor' }).getByText('Must change password').waitFor();
+
+  await page.getByTestId('admin-tab-tokens').click();
+  const tokens = page.getByTestId('tokens-panel');
+  await tokens.getByLabel('Name').fill('browser test');
+  await tokens.getByRole('button', { name: 'Create token' }).click();
+  expect(await tokens.getByTestId('token-secret').locator('code').innerText()).toMatch(/^bam_[\w-]{43}$/);
+  await tokens.getByTestId('token-row').filter({ hasText: 'browser test' }).waitFor();
+  await ui.screenshot('tokens');
+
+  await page.getByTestId('admin-tab-audit').click();
+  const audit = page.getByTestId('audit-panel');
+  await audit.getByTestId('audit-row').filter({ hasText: 'API_TOKEN_CREATED' }).waitFor();
+  await audit.getByTestId('audit-row').filter({ hasText: 'USER_CREATED' }).filter({ hasText: 'user:admin' }).waitFor();
+  await ui.screenshot('audit-log');
+  await page.close();
+});

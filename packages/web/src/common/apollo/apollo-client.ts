@@ -41,14 +41,8 @@ export function createApolloClient(baseUrl: string = window.location.href): Apol
       typePolicies: {
         Query: {
           fields: {
-            // Each filter is its own list; pages of one list are appended in order (see fetchMore in the inventory pane).
-            organizations: {
-              keyArgs: ['filter'],
-              merge(existing: OrganizationsPage | undefined, incoming: OrganizationsPage, { args }) {
-                if (!existing || !args?.after) return incoming;
-                return { ...incoming, edges: [...existing.edges, ...incoming.edges] };
-              },
-            },
+            organizations: appendedPages,
+            auditLog: appendedPages,
           },
         },
         Organization: { fields: { backupApplications: { merge: false } } },
@@ -61,6 +55,15 @@ export function createApolloClient(baseUrl: string = window.location.href): Apol
   return client;
 }
 
-interface OrganizationsPage {
+interface ConnectionPage {
   edges: unknown[];
 }
+
+/** Each filter is its own list; pages of one list are appended in order (fetchMore with `after`). */
+const appendedPages = {
+  keyArgs: ['filter'],
+  merge(existing: ConnectionPage | undefined, incoming: ConnectionPage, { args }: { args: Record<string, unknown> | null }) {
+    if (!existing || !args?.after) return incoming;
+    return { ...incoming, edges: [...existing.edges, ...incoming.edges] };
+  },
+};
