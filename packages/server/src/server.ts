@@ -8,7 +8,7 @@ import express from 'express';
 import { useServer } from 'graphql-ws/use/ws';
 import { WebSocketServer } from 'ws';
 import { type App, buildAppSchema, openApp } from './app.js';
-import { authenticateHttpRequest } from './auth/http-authentication.js';
+import { httpAuthentication, httpCallerOf } from './auth/http-authentication.js';
 import { webSocketAuthentication } from './auth/web-socket-authentication.js';
 import type { Config } from './config/config.js';
 import type { Database } from './database/database.js';
@@ -105,10 +105,9 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
     web.use(
       GRAPHQL_PATH,
       express.json({ limit: '1mb' }),
+      httpAuthentication(services.authentication),
       multipartUpload({ maxFileBytes: config.pfxMaxBytes }),
-      expressMiddleware(apollo, {
-        context: async ({ req, res }) => createRequestContext(await authenticateHttpRequest(services.authentication, req, res)),
-      }),
+      expressMiddleware(apollo, { context: async ({ res }) => createRequestContext(httpCallerOf(res)) }),
     );
     web.use(webConsoleRouter(config.webDistDir));
 

@@ -1,5 +1,6 @@
 import type { IncomingMessage } from 'node:http';
-import type { Request, Response } from 'express';
+import { ErrorCode, errorMessages } from '@bam/shared';
+import type { Request, RequestHandler, Response } from 'express';
 import type { Actor, RequestOrigin } from '../common/actor.js';
 import type { AuthenticationService } from './authentication.service.js';
 
@@ -24,11 +25,40 @@ export function readCookie(header: string | undefined, name: string): string | n
   return null;
 }
 
+type HttpCaller = Awaited<ReturnType<typeof authenticateHttpRequest>>;
+
+/**
+ * Express middleware before the upload parser: authenticates the request once (see
+ * {@link httpCallerOf}) and refuses an anonymous multipart request before any file is read.
+ */
+export function httpAuthentication(auth: AuthenticationService): RequestHandler {
+  return async (request, response, next) => {
+    try {
+      const caller = await authenticateHttpRequest(auth, request, response);
+      if (caller.actor.role === null && request.is('multipart/form-data')) {
+        response
+          .status(401)
+          .json({ errors: [{ message: errorMessages[ErrorCode.UNAUTHENTICATED], extensions: { code: ErrorCode.UNAUTHENTICATED } }] });
+        return;
+      }
+      response.locals.caller = caller;
+      next();
+    } catch (error) {
+      next(error);
+    }
+  };
+}
+
+/** The caller {@link httpAuthentication} found for this response's request. */
+export function httpCallerOf(response: Response): HttpCaller {
+  return response.locals.caller as HttpCaller;
+}
+
 /**
  * The caller of one HTTP request, and its session cookie. The cookie is HttpOnly (no script reads
  * it), SameSite=Strict (no other site's page sends it) and Secure when the request came over TLS.
  */
-export async function authenticateHttpRequest(
+async function authenticateHttpRequest(
   auth: AuthenticationService,
   request: Request,
   response: Response,

@@ -66,6 +66,17 @@ describe('signing in and out', () => {
     expect((await server.graphqlAs(session, me)).data).toEqual({ me: { name: 'admin', role: 'ADMINISTRATOR', kind: 'USER' } });
   });
 
+  it('refuses an anonymous upload with 401 before reading its file', async () => {
+    const response = await server.upload(
+      'mutation($input: ImportCertificateInput!) { importCertificate(input: $input) { errors { code } } }',
+      { input: { file: null } },
+      { path: 'variables.input.file', content: Buffer.alloc(64 * 1024) },
+      { 'apollo-require-preflight': 'true' },
+      null,
+    );
+    expect(response).toMatchObject({ status: 401, errors: [{ extensions: { code: 'UNAUTHENTICATED' } }] });
+  });
+
   it('makes an account with a temporary password change it before anything else, ending its other sessions', async () => {
     await server.graphql(
       'mutation { createUser(input: { username: "newcomer", password: "temporary-password", role: VIEWER }) { errors { code } } }',
