@@ -90,9 +90,12 @@ it('lets an administrator create an account and an API token, and read both in t
   await page.getByTestId('admin-tab-tokens').click();
   const tokens = page.getByTestId('tokens-panel');
   await tokens.getByLabel('Name').fill('browser test');
+  // Limited to one organization: untick "All", tick Contoso.
+  await tokens.getByTestId('scope-picker').getByLabel('All').uncheck();
+  await tokens.getByTestId('scope-picker').getByLabel('contoso.onmicrosoft.com').check();
   await tokens.getByRole('button', { name: 'Create token' }).click();
   expect(await tokens.getByTestId('token-secret').locator('code').innerText()).toMatch(/^bam_[\w-]{43}$/);
-  await tokens.getByTestId('token-row').filter({ hasText: 'browser test' }).waitFor();
+  await tokens.getByTestId('token-row').filter({ hasText: 'browser test' }).filter({ hasText: '1 organization' }).waitFor();
   await ui.screenshot('tokens');
 
   await page.getByTestId('admin-tab-audit').click();
