@@ -17,7 +17,11 @@ export class DataDirectoryLockedError extends Error {
  * files without any error — and corrupts them — so nothing may touch the folder without this lock.
  * The lock is refreshed while held; one left by a crashed process goes stale after `staleMs`.
  */
-export async function lockDataDirectory(dataDir: string, onCompromised: (error: Error) => void, staleMs = 10_000): Promise<() => Promise<void>> {
+export async function lockDataDirectory(
+  dataDir: string,
+  onCompromised: (error: Error) => void,
+  staleMs = 10_000,
+): Promise<() => Promise<void>> {
   await fs.mkdir(dataDir, { recursive: true, mode: 0o700 });
   try {
     return await lockfile.lock(dataDir, {

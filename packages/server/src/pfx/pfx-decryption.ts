@@ -3,7 +3,14 @@ import { ErrorCode } from '@bam/shared';
 import forge from 'node-forge';
 import { DomainError } from '../common/domain-error.js';
 import { children, DerError, expectTag, octets, oid, smallInteger, Tag, type DerElement } from './der-reader.js';
-import { iterationCount, pkcs12Kdf, Pkcs12KeyPurpose, rejectedPassword, type Digest, type PfxPassword } from './pfx-key-derivation.js';
+import {
+  iterationCount,
+  pkcs12Kdf,
+  Pkcs12KeyPurpose,
+  rejectedPassword,
+  type Digest,
+  type PfxPassword,
+} from './pfx-key-derivation.js';
 
 type CbcCipher = 'aes-128-cbc' | 'aes-192-cbc' | 'aes-256-cbc' | 'des-ede3-cbc' | 'des-ede-cbc' | 'rc2-cbc';
 

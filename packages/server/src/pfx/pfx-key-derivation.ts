@@ -71,12 +71,19 @@ export type Pkcs12KeyPurpose = (typeof Pkcs12KeyPurpose)[keyof typeof Pkcs12KeyP
  * The PKCS#12 key derivation function (RFC 7292, appendix B.2), on native hashing: node-forge's
  * JavaScript version is an order of magnitude slower.
  */
-export function pkcs12Kdf(digest: Digest, bmpPassword: Buffer, salt: Buffer, purpose: Pkcs12KeyPurpose, iterations: number, length: number): Buffer {
+export function pkcs12Kdf(
+  digest: Digest,
+  bmpPassword: Buffer,
+  salt: Buffer,
+  purpose: Pkcs12KeyPurpose,
+  iterations: number,
+  length: number,
+): Buffer {
   const { block } = digestSizes[digest];
   const diversifier = Buffer.alloc(block, purpose);
   const input = Buffer.concat([repeatToBlocks(salt, block), repeatToBlocks(bmpPassword, block)]);
   const output = Buffer.alloc(length);
-  for (let produced = 0; ;) {
+  for (let produced = 0; ; ) {
     let a = hash(digest, Buffer.concat([diversifier, input]), 'buffer');
     for (let round = 1; round < iterations; round++) a = hash(digest, a, 'buffer');
     produced += a.copy(output, produced);

@@ -2,7 +2,15 @@ import { createHmac, timingSafeEqual } from 'node:crypto';
 import { ErrorCode } from '@bam/shared';
 import { DomainError } from '../common/domain-error.js';
 import { children, expectTag, octets, oid, Tag, type DerElement } from './der-reader.js';
-import { digestLength, iterationCount, pkcs12Kdf, Pkcs12KeyPurpose, rejectedPassword, type Digest, type PfxPassword } from './pfx-key-derivation.js';
+import {
+  digestLength,
+  iterationCount,
+  pkcs12Kdf,
+  Pkcs12KeyPurpose,
+  rejectedPassword,
+  type Digest,
+  type PfxPassword,
+} from './pfx-key-derivation.js';
 
 const macDigests: Record<string, Digest> = {
   '1.3.14.3.2.26': 'sha1',

@@ -207,7 +207,9 @@ describe('readPfx: errors', () => {
 
   it('PFX_UNSUPPORTED_ALGORITHM for an unknown MAC digest, cipher or an excessive iteration count', () => {
     expect(errorCodeOf(() => readPfx(opensslPfx({ macAlgorithm: 'md5' }).file, 'Test-Password-1'))).toBe(ErrorCode.PFX_UNSUPPORTED_ALGORITHM);
-    expect(errorCodeOf(() => readPfx(opensslPfx({ keyPbe: 'CAMELLIA-256-CBC' }).file, 'Test-Password-1'))).toBe(ErrorCode.PFX_UNSUPPORTED_ALGORITHM);
+    expect(errorCodeOf(() => readPfx(opensslPfx({ keyPbe: 'CAMELLIA-256-CBC' }).file, 'Test-Password-1'))).toBe(
+      ErrorCode.PFX_UNSUPPORTED_ALGORITHM,
+    );
     const slow = opensslPfx({ iterations: maxIterations + 1, macAlgorithm: 'sha1', keyPbe: 'AES-128-CBC', certPbe: 'NONE' });
     expect(errorCodeOf(() => readPfx(slow.file, slow.password))).toBe(ErrorCode.PFX_UNSUPPORTED_ALGORITHM);
   });

@@ -1,7 +1,18 @@
 import { createPrivateKey, createPublicKey, X509Certificate, type KeyObject } from 'node:crypto';
 import { ErrorCode } from '@bam/shared';
 import { DomainError } from '../common/domain-error.js';
-import { children, DerError, expectTag, octets, oid, readElement, readWhole, smallInteger, Tag, type DerElement } from './der-reader.js';
+import {
+  children,
+  DerError,
+  expectTag,
+  octets,
+  oid,
+  readElement,
+  readWhole,
+  smallInteger,
+  Tag,
+  type DerElement,
+} from './der-reader.js';
 import { decrypt } from './pfx-decryption.js';
 import { pfxPassword, rejectedPassword, type PfxPassword } from './pfx-key-derivation.js';
 import { verifyMac } from './pfx-mac.js';
@@ -155,12 +166,7 @@ function readSafeContents(safeContents: DerElement, password: PfxPassword, bags:
       case oids.pkcs8ShroudedKeyBag: {
         const [algorithm, encrypted] = children(expectTag(value, Tag.sequence));
         const plaintext = decrypt(expectTag(algorithm, Tag.sequence), octets(expectTag(encrypted, Tag.octetString)), password);
-        bags.keys.push(
-          onMalformed(
-            () => readWhole(plaintext).encoded,
-            () => rejectedPassword(password),
-          ),
-        );
+        bags.keys.push(onMalformed(() => readWhole(plaintext).encoded, () => rejectedPassword(password)));
         break;
       }
       case oids.certBag: {

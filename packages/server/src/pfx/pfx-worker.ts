@@ -13,7 +13,8 @@ export interface PfxTask {
 }
 
 export type PfxTaskResult =
-  { ok: true; certificate: Uint8Array; chain: Uint8Array[]; privateKey: Uint8Array | null } | { ok: false; code: ErrorCode; ids: readonly string[] };
+  | { ok: true; certificate: Uint8Array; chain: Uint8Array[]; privateKey: Uint8Array | null }
+  | { ok: false; code: ErrorCode; ids: readonly string[] };
 
 type PfxTaskSuccess = Extract<PfxTaskResult, { ok: true }>;
 

@@ -101,7 +101,9 @@ export function rsaCertificate(options: RsaCertificateOptions = {}): TestCertifi
   certificate.setIssuer(options.issuer ? forge.pki.certificateFromPem(options.issuer.pem).subject.attributes : subject);
   certificate.setExtensions([
     { name: 'basicConstraints', cA: options.ca ?? false },
-    options.ca ? { name: 'keyUsage', keyCertSign: true, cRLSign: true } : { name: 'keyUsage', digitalSignature: true, keyEncipherment: true },
+    options.ca
+      ? { name: 'keyUsage', keyCertSign: true, cRLSign: true }
+      : { name: 'keyUsage', digitalSignature: true, keyEncipherment: true },
     { name: 'subjectKeyIdentifier' },
   ]);
   const signingKey = options.issuer?.key ?? key;

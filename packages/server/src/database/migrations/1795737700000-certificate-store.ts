@@ -31,7 +31,9 @@ export class CertificateStore1795737700000 implements MigrationInterface {
         changed_by text NOT NULL,
         changed_at timestamptz NOT NULL DEFAULT now()
       )`);
-    await queryRunner.query(`CREATE INDEX certificate_changes_application_idx ON certificate_changes (backup_application_id, changed_at DESC)`);
+    await queryRunner.query(
+      `CREATE INDEX certificate_changes_application_idx ON certificate_changes (backup_application_id, changed_at DESC)`,
+    );
     await queryRunner.query(`CREATE INDEX certificate_changes_certificate_idx ON certificate_changes (certificate_id)`);
   }
 
