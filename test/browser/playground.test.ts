@@ -2,7 +2,9 @@ import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { type ServerProcess, spawnServer } from '../../packages/server/test/support/server-process.js';
 import { createTestDatabase, type TestDatabase } from '../../packages/server/test/support/test-database.js';
+import { demoAccounts } from '../../packages/server/src/demo/demo-accounts.js';
 import { launchChromium, recordCspViolations, screenshotPath } from '../support/browser.js';
+import { ConsolePage } from '../support/console-page.js';
 
 let database: TestDatabase;
 let server: ServerProcess;
@@ -25,6 +27,10 @@ afterAll(async () => {
 
 it('serves a working GraphQL playground that makes no request outside the server', async () => {
   const page = await browser.newPage();
+  // The playground uses the console's session (same origin): anonymous callers get no introspection.
+  await page.goto(baseUrl);
+  const viewer = demoAccounts.find((account) => account.role === 'VIEWER')!;
+  await new ConsolePage(page, 'playground').signIn(viewer.username, viewer.password);
   const requested: string[] = [];
   page.on('request', (request) => requested.push(request.url()));
   const cspViolations = await recordCspViolations(page);

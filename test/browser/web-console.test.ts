@@ -7,6 +7,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { opensslPfx, rsaCertificate } from '../../packages/server/test/support/pfx-fixtures.js';
 import { type ServerProcess, spawnServer } from '../../packages/server/test/support/server-process.js';
 import { createTestDatabase, type TestDatabase } from '../../packages/server/test/support/test-database.js';
+import { demoAccounts } from '../../packages/server/src/demo/demo-accounts.js';
 import { launchChromium, recordCspViolations } from '../support/browser.js';
 import { ConsolePage } from '../support/console-page.js';
 
@@ -49,6 +50,8 @@ async function openConsole(prefix: string): Promise<{ page: Page; ui: ConsolePag
   const response = await page.goto(baseUrl);
   expect(response?.headers()['content-security-policy']).toContain("frame-ancestors 'none'");
   const ui = new ConsolePage(page, prefix);
+  const operator = demoAccounts.find((account) => account.role === 'OPERATOR')!;
+  await ui.signIn(operator.username, operator.password);
   await ui.organization('contoso.onmicrosoft.com').waitFor();
   expect(errors).toEqual([]);
   return { page, ui };

@@ -19,6 +19,19 @@ export class ConsolePage {
     await this.page.screenshot({ path: await screenshotPath(`${this.screenshotPrefix}-${String(this.step).padStart(2, '0')}-${name}`) });
   }
 
+  /** Fills the sign-in page and waits until the console (or the password change) replaces it. */
+  async signIn(username: string, password: string): Promise<void> {
+    await this.page.getByLabel('Username').fill(username);
+    await this.page.getByLabel('Password', { exact: true }).fill(password);
+    await this.page.getByRole('button', { name: 'Sign in' }).click();
+    await this.page.getByTestId('signed-in-user').waitFor();
+  }
+
+  async signOut(): Promise<void> {
+    await this.page.getByRole('button', { name: 'Sign out' }).click();
+    await this.page.getByTestId('sign-in-page').waitFor();
+  }
+
   organization(name: string): Locator {
     return this.page.getByRole('treeitem', { name: new RegExp(name.replaceAll('.', '\\.')) });
   }

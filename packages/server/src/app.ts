@@ -1,7 +1,8 @@
 import type { GraphQLSchema } from 'graphql';
 import { applicationsModule } from './applications/applications.module.js';
+import { auditModule } from './audit/audit.module.js';
+import { authModule } from './auth/auth.module.js';
 import { certificatesModule } from './certificates/certificates.module.js';
-import { systemActor } from './common/actor.js';
 import type { Config } from './config/config.js';
 import { type Database, openDatabase, type Persistence } from './database/database.js';
 import { migrations as schemaHistory } from './database/migrations.js';
@@ -17,14 +18,22 @@ import { organizationsModule } from './organizations/organizations.module.js';
  * The composition root: every domain of the server, in the order their services are created (a
  * module may use the services of those before it). Adding a domain is one folder and one line here.
  */
-export const modules: readonly DomainModule[] = [organizationsModule, applicationsModule, keyCustodyModule, entraModule, certificatesModule];
+export const modules: readonly DomainModule[] = [
+  auditModule,
+  organizationsModule,
+  applicationsModule,
+  keyCustodyModule,
+  entraModule,
+  certificatesModule,
+  authModule,
+];
 
 /** The server's parts, assembled from the modules, before any transport serves them. */
 export interface App {
   database: Database;
   services: Services;
-  /** Per-request state: the actor, fresh loaders of every module, and the transport's signal that the client went away. */
-  createRequestContext(signal: AbortSignal): RequestContext;
+  /** Per-request state: the caller (see `auth/`) and the transport's abort signal, with fresh loaders of every module. */
+  createRequestContext(request: Omit<RequestContext, 'loaders'>): RequestContext;
   /** Stops the modules' services (after in-flight work), then closes the database. */
   close(): Promise<void>;
 }
@@ -59,10 +68,9 @@ export async function openApp(config: Config, logger: Logger, onLockCompromised:
     return {
       database,
       services,
-      createRequestContext: (signal) => ({
-        actor: systemActor,
+      createRequestContext: (request) => ({
+        ...request,
         loaders: Object.assign({}, ...modules.map((module) => module.createLoaders?.(dataSource))) as Loaders,
-        signal,
       }),
       close,
     };

@@ -6,11 +6,14 @@ import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHt
 import { expressMiddleware } from '@as-integrations/express5';
 import express from 'express';
 import { type App, buildAppSchema, openApp } from './app.js';
+import { httpAuthentication, httpCallerOf } from './auth/http-authentication.js';
+import { webSocketAuthentication } from './auth/web-socket-authentication.js';
 import type { Config } from './config/config.js';
 import type { Database } from './database/database.js';
 import { loadDemoDataIfEmpty, suggestDemoDataWhenEmpty } from './demo/demo-data.js';
 import { formatGraphQLError, operationLogPlugin } from './graphql/apollo-plugins.js';
 import { operationValidationRules, parseOptions } from './graphql/operation-limits.js';
+import { anonymousIntrospectionGuard } from './graphql/introspection-guard.js';
 import type { RequestContext } from './graphql/request-context.js';
 import { serveGraphQLOverWebSocket } from './graphql/websocket-server.js';
 import { clientGoneSignal } from './http/client-gone-signal.js';
@@ -47,6 +50,7 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
   const { database, services, createRequestContext } = app;
 
   try {
+    await services.authentication.createFirstAccounts(config.demoData);
     if (config.demoData) await loadDemoDataIfEmpty(database.dataSource, services.certificateStore, logger);
     else await suggestDemoDataWhenEmpty(database.dataSource, logger);
     const schema = await buildAppSchema(services);
@@ -60,6 +64,7 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
       httpServer,
       path: GRAPHQL_PATH,
       schema,
+      authentication: webSocketAuthentication(services.authentication, services.credentialSockets),
       createRequestContext,
       logger,
       maxPayload: GRAPHQL_REQUEST_MAX_BYTES,
@@ -80,6 +85,7 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
         // No cache hints are used; the cache-control plugin would only cost throughput.
         ApolloServerPluginCacheControlDisabled(),
         operationLogPlugin(logger.child({ component: 'graphql' })),
+        anonymousIntrospectionGuard(),
         {
           async serverWillStart() {
             return {
@@ -111,8 +117,9 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
       corsForAllowedOrigins(config.allowedOrigins),
       responseCompression(),
       express.json({ limit: GRAPHQL_REQUEST_MAX_BYTES }),
+      httpAuthentication(services.authentication),
       multipartUpload({ maxFileBytes: config.pfxMaxBytes }),
-      expressMiddleware(apollo, { context: async ({ res }) => createRequestContext(clientGoneSignal(res)) }),
+      expressMiddleware(apollo, { context: async ({ res }) => createRequestContext({ ...httpCallerOf(res), signal: clientGoneSignal(res) }) }),
     );
     web.use(webConsoleRouter(config.webDistDir));
     web.use(errorHandler(logger.child({ component: 'http' })));

@@ -60,6 +60,19 @@ export const errorCodeDescriptions = {
   ROTATION_PROOF_FAILED:
     "The application could not sign in with the new certificate in time; the new key was withdrawn, the old configuration kept, and `ids` names the application and Entra's code.",
   ROTATION_IN_PROGRESS: 'Another certificate rotation of the application has not finished yet.',
+  UNAUTHENTICATED: 'The request carries no valid session or API token: sign in, or send `Authorization: Bearer <token>`.',
+  FORBIDDEN: "The caller's role does not allow this operation.",
+  PASSWORD_CHANGE_REQUIRED: 'The account must change its password before doing anything else (only me, changePassword and signOut answer).',
+  INVALID_CREDENTIALS: 'The username or password is wrong, or the account is disabled. Which one is not told.',
+  SIGN_IN_THROTTLED: 'Too many failed sign-ins for this username or from this address; sign-in is refused for a while.',
+  PASSWORD_TOO_WEAK: 'A new password is shorter than 12 characters, longer than 256, or the same as the current one.',
+  USERNAME_INVALID: 'A username is not 1 to 64 letters, digits, dots, dashes, underscores or @.',
+  USERNAME_TAKEN: 'Another account already has that username.',
+  USER_NOT_FOUND: 'No account with that id.',
+  USER_SELF_LOCKOUT: 'Administrators cannot disable their own account or take away their own administrator role.',
+  API_TOKEN_INVALID: 'An API token needs a name of 1 to 64 characters and an expiry in the future, at most 366 days away.',
+  API_TOKEN_NOT_FOUND: 'No API token with that id.',
+  ADMINISTRATOR_SCOPE_INVALID: 'Administrators act on every organization: they cannot be limited to some.',
   INTERNAL_ERROR: 'An unexpected server failure; details are in the server log, never in the response.',
 } as const satisfies Record<string, string>;
 

@@ -69,5 +69,18 @@ export const errorMessages: Record<ErrorCode, string> = {
   [ErrorCode.ROTATION_PROOF_FAILED]:
     "The application could not sign in to Microsoft Entra with the new certificate, so nothing was switched. The application keeps its current certificate; Entra's code is given with the error.",
   [ErrorCode.ROTATION_IN_PROGRESS]: 'A certificate change of this application is still in progress. Wait a moment, then refresh and try again.',
+  [ErrorCode.UNAUTHENTICATED]: 'You are not signed in, or your session has ended. Sign in again.',
+  [ErrorCode.FORBIDDEN]: 'Your role does not allow this. Ask an administrator.',
+  [ErrorCode.PASSWORD_CHANGE_REQUIRED]: 'Change your password before you continue.',
+  [ErrorCode.INVALID_CREDENTIALS]: 'The username or password is not correct.',
+  [ErrorCode.SIGN_IN_THROTTLED]: 'Too many failed sign-ins. Wait a few minutes, then try again.',
+  [ErrorCode.PASSWORD_TOO_WEAK]: 'Choose a new password of 12 to 256 characters that differs from the current one.',
+  [ErrorCode.USERNAME_INVALID]: 'A username has 1 to 64 letters, digits, dots, dashes, underscores or @.',
+  [ErrorCode.USERNAME_TAKEN]: 'Another account already has this username.',
+  [ErrorCode.USER_NOT_FOUND]: 'The account does not exist. Refresh the list.',
+  [ErrorCode.USER_SELF_LOCKOUT]: 'You cannot disable your own account or remove your own administrator role.',
+  [ErrorCode.API_TOKEN_INVALID]: 'Give the token a name (1 to 64 characters) and an expiry date in the future, at most a year away.',
+  [ErrorCode.API_TOKEN_NOT_FOUND]: 'The API token does not exist. Refresh the list.',
+  [ErrorCode.ADMINISTRATOR_SCOPE_INVALID]: 'Administrators cannot be limited to some organizations. Choose another role or all organizations.',
   [ErrorCode.INTERNAL_ERROR]: 'The server could not complete the request. Try again; if it keeps failing, contact your administrator.',
 };

@@ -1,6 +1,8 @@
 import { ErrorCode } from '@bam/shared';
 import { type DataSource } from 'typeorm';
-import type { Actor } from '../common/actor.js';
+import { AuditAction } from '../audit/audit-entry.entity.js';
+import type { AuditService } from '../audit/audit.service.js';
+import { type Actor, assertOrganizationAccess } from '../common/actor.js';
 import { DomainError } from '../common/domain-error.js';
 import { isUuid, normalizeUuid } from '../common/uuid.js';
 import type { Logger } from '../logging/logger.js';
@@ -21,6 +23,7 @@ export function checkApplicationSelection(applicationIds: readonly string[]): st
 export class BackupApplicationService {
   constructor(
     private readonly dataSource: DataSource,
+    private readonly audit: AuditService,
     private readonly logger: Logger,
   ) {}
 
@@ -29,10 +32,16 @@ export class BackupApplicationService {
    * every one of them, or — when any is unknown or belongs elsewhere — none.
    */
   async remove(organizationId: string, applicationIds: readonly string[], actor: Actor): Promise<BackupApplication[]> {
+    assertOrganizationAccess(actor, organizationId);
     const selection = checkApplicationSelection(applicationIds);
     const removed = await this.dataSource.transaction(async (manager) => {
       const applications = await lockApplications(manager, organizationId, selection);
       await manager.query(`DELETE FROM backup_applications WHERE id = ANY($1::uuid[])`, [applications.map((application) => application.id)]);
+      await this.audit.record(manager, actor, {
+        action: AuditAction.APPLICATIONS_REMOVED,
+        organizationId: applications[0]!.organizationId,
+        details: { applications: applications.map(({ applicationId, displayName }) => ({ applicationId, displayName })) },
+      });
       return applications;
     });
     this.logger.info(

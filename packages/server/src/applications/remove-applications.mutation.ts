@@ -1,4 +1,5 @@
-import { Arg, Ctx, Field, ID, InputType, Mutation, ObjectType, Resolver } from 'type-graphql';
+import { Arg, Authorized, Ctx, Field, ID, InputType, Mutation, ObjectType, Resolver } from 'type-graphql';
+import { Role } from '../common/actor.js';
 import type { Services } from '../domain-module.js';
 import { MutationError, toPayload } from '../graphql/mutation-error.type.js';
 import type { RequestContext } from '../graphql/request-context.js';
@@ -31,6 +32,7 @@ export class RemoveApplicationsResolver {
     this.applications = applications;
   }
 
+  @Authorized(Role.OPERATOR)
   @Mutation(() => RemoveApplicationsPayload, {
     description: 'Removes one or many applications from the backup configuration of an organization, all or nothing.',
   })

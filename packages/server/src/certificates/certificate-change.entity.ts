@@ -46,7 +46,7 @@ export class CertificateChange {
   @Column('text')
   source: CertificateChangeSource;
 
-  @Field(() => String, { description: 'Who made the change ("system" until operators sign in).' })
+  @Field(() => String, { description: 'Who made the change: `user:<username>`, `token:<token id>` or `system` (command line).' })
   @Column('text', { name: 'changed_by' })
   changedBy: string;
 

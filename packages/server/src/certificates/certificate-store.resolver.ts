@@ -1,5 +1,6 @@
 import GraphQLUpload from 'graphql-upload/GraphQLUpload.mjs';
-import { Arg, Ctx, Extensions, Field, ID, InputType, Int, Mutation, ObjectType, Query, Resolver } from 'type-graphql';
+import { Arg, Authorized, Ctx, Extensions, Field, ID, InputType, Int, Mutation, ObjectType, Query, Resolver } from 'type-graphql';
+import { Role } from '../common/actor.js';
 import type { Services } from '../domain-module.js';
 import { MutationError, toPayload } from '../graphql/mutation-error.type.js';
 import { oncePerDocument } from '../graphql/once-per-document.rule.js';
@@ -103,6 +104,7 @@ export class CertificateStoreResolver {
     this.store = certificateStore;
   }
 
+  @Authorized(Role.VIEWER)
   @Query(() => [Certificate], { description: 'The certificate store of this server: Personal certificates first, then chain certificates.' })
   certificateStore(
     @Arg('filter', () => CertificateStoreFilter, { nullable: true, description: 'Only certificates that match.' })
@@ -111,11 +113,13 @@ export class CertificateStoreResolver {
     return this.store.list(filter ?? {});
   }
 
+  @Authorized(Role.VIEWER)
   @Query(() => Certificate, { nullable: true, description: 'One certificate by id, or null when there is none.' })
   certificate(@Arg('id', () => ID, { description: 'Id of the certificate.' }) id: string) {
     return this.store.findById(id);
   }
 
+  @Authorized(Role.VIEWER)
   @Query(() => ServerLimits, { description: 'Limits clients check before sending, such as the largest PFX file.' })
   limits(): ServerLimits {
     return { pfxMaxBytes: this.store.pfxMaxBytes };
@@ -123,6 +127,7 @@ export class CertificateStoreResolver {
 
   // Reading a PFX file and generating an RSA key are the server's most expensive work: one per request.
   @Extensions(oncePerDocument)
+  @Authorized(Role.OPERATOR)
   @Mutation(() => ImportCertificatePayload, { description: 'Imports a PFX file (certificate, chain and private key) into the certificate store.' })
   importCertificate(
     @Arg('input', () => ImportCertificateInput, { description: 'The file, its password and whether the key is exportable.' })
@@ -144,6 +149,7 @@ export class CertificateStoreResolver {
   }
 
   @Extensions(oncePerDocument)
+  @Authorized(Role.OPERATOR)
   @Mutation(() => GenerateCertificatePayload, {
     description: 'Generates a self-signed RSA certificate with its private key into the Personal store.',
   })
@@ -156,6 +162,7 @@ export class CertificateStoreResolver {
     });
   }
 
+  @Authorized(Role.OPERATOR)
   @Mutation(() => RemoveStoreCertificatePayload, { description: 'Removes a certificate from the store. Refused while an application uses it.' })
   removeStoreCertificate(
     @Arg('input', () => RemoveStoreCertificateInput, { description: 'The certificate to remove.' }) input: RemoveStoreCertificateInput,

@@ -2,6 +2,8 @@ import { X509Certificate } from 'node:crypto';
 import { ErrorCode } from '@bam/shared';
 import { Brackets, type DataSource, type EntityManager } from 'typeorm';
 import { BackupApplication } from '../applications/backup-application.entity.js';
+import { AuditAction } from '../audit/audit-entry.entity.js';
+import type { AuditService } from '../audit/audit.service.js';
 import type { Actor } from '../common/actor.js';
 import { DomainError } from '../common/domain-error.js';
 import { containsPattern } from '../common/like-pattern.js';
@@ -47,6 +49,7 @@ export class CertificateStoreService {
     private readonly dataSource: DataSource,
     private readonly vault: PrivateKeyVault,
     private readonly pfxReader: PfxReader,
+    private readonly audit: AuditService,
     private readonly logger: Logger,
     /** Largest PFX file accepted, in bytes: clients check it before sending. */
     readonly pfxMaxBytes: number,
@@ -107,9 +110,14 @@ export class CertificateStoreService {
   ): Promise<{ certificate: Certificate; chain: Certificate[] }> {
     const pfx = await this.readPfx(file, password, options);
     try {
-      const result = await this.dataSource.transaction((manager) =>
-        this.save(manager, pfx, { keyExportable: options.keyExportable, source: options.source, whenPresent: 'refuse' }),
-      );
+      const result = await this.dataSource.transaction(async (manager) => {
+        const saved = await this.save(manager, pfx, { keyExportable: options.keyExportable, source: options.source, whenPresent: 'refuse' });
+        await this.audit.record(manager, actor, {
+          action: AuditAction.STORE_CERTIFICATE_IMPORTED,
+          details: { ...auditedCertificate(saved.certificate), chain: saved.chain.map((authority) => authority.thumbprint) },
+        });
+        return saved;
+      });
       this.logger.info(
         { actor: actor.id, thumbprint: result.certificate.thumbprint, chain: result.chain.length, source: options.source },
         'certificate imported into the store',
@@ -142,13 +150,18 @@ export class CertificateStoreService {
 
     const generated = await generateSelfSignedCertificate({ commonName, organization, notBefore, notAfter, keyBits: request.keySize });
     try {
-      const { certificate } = await this.dataSource.transaction((manager) =>
-        this.save(
+      const { certificate } = await this.dataSource.transaction(async (manager) => {
+        const saved = await this.save(
           manager,
           { certificate: generated.certificate, chain: [], privateKey: generated.privateKeyDer },
           { keyExportable: request.keyExportable, source: CertificateSource.GENERATED, whenPresent: 'refuse' },
-        ),
-      );
+        );
+        await this.audit.record(manager, actor, {
+          action: AuditAction.STORE_CERTIFICATE_GENERATED,
+          details: { ...auditedCertificate(saved.certificate), keySize: request.keySize },
+        });
+        return saved;
+      });
       this.logger.info({ actor: actor.id, thumbprint: certificate.thumbprint, keySize: request.keySize }, 'certificate generated');
       return certificate;
     } finally {
@@ -169,6 +182,7 @@ export class CertificateStoreService {
         );
       }
       await manager.delete(Certificate, { id });
+      await this.audit.record(manager, actor, { action: AuditAction.STORE_CERTIFICATE_REMOVED, details: auditedCertificate(certificate) });
       return certificate;
     });
     this.logger.info({ actor: actor.id, thumbprint: removed.thumbprint }, 'certificate removed from the store');
@@ -221,6 +235,16 @@ export class CertificateStoreService {
 /** Why the store entry cannot be set on an application now, or null when it can. */
 export function unusableReason(certificate: Certificate, now: Date = new Date()): ErrorCode | null {
   return signInProblem({ ...certificate, hasPrivateKey: certificate.privateKeyMasterKeyId !== null }, now);
+}
+
+/** What the audit log keeps of a store certificate: enough to recognise it after it is gone. */
+function auditedCertificate(certificate: Certificate): Record<string, unknown> {
+  return {
+    certificateId: certificate.id,
+    thumbprint: certificate.thumbprint,
+    subject: certificate.subject,
+    keyExportable: certificate.keyExportable,
+  };
 }
 
 /** Self-signed authorities are roots; others in a chain are intermediates. */

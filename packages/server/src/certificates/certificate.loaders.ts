@@ -22,10 +22,19 @@ function createCertificateLoader(dataSource: DataSource): DataLoader<string, Cer
   );
 }
 
+/** The DER bytes of the certificates whose public certificate a request downloads, in one statement. */
+function createCertificateDerLoader(dataSource: DataSource): DataLoader<string, Pick<Certificate, 'id' | 'der'> | null> {
+  return rowLoader(
+    (ids) => dataSource.getRepository(Certificate).find({ select: { id: true, der: true }, where: { id: In(ids) } }),
+    (row) => row.id,
+  );
+}
+
 /** The certificate domain's loaders for one request. */
 export function createCertificateLoaders(dataSource: DataSource) {
   return {
     certificate: createCertificateLoader(dataSource),
+    certificateDer: createCertificateDerLoader(dataSource),
     certificateChangesByApplication: createCertificateChangesByApplicationLoader(dataSource),
   };
 }

@@ -1,6 +1,7 @@
 import { CertificateStatus, certificateStatus, ErrorCode } from '@bam/shared';
 import { Ctx, FieldResolver, registerEnumType, Resolver, Root } from 'type-graphql';
 import { BackupApplication } from '../applications/backup-application.entity.js';
+import { canAccessOrganization } from '../common/actor.js';
 import type { RequestContext } from '../graphql/request-context.js';
 import { unusableReason } from './certificate-store.service.js';
 import { Certificate } from './certificate.entity.js';
@@ -45,18 +46,28 @@ export class CertificateResolver {
   @FieldResolver(() => String, {
     description: 'The certificate alone (no private key), PEM-encoded: what an administrator uploads to the Entra application in the portal.',
   })
-  publicCertificatePem(@Root() certificate: Certificate): string {
-    const base64 = certificate.der.toString('base64').replace(/.{1,64}/g, '$&\n');
+  async publicCertificatePem(@Root() certificate: Certificate, @Ctx() { loaders }: RequestContext): Promise<string> {
+    const base64 = (await derOf(certificate, loaders)).toString('base64').replace(/.{1,64}/g, '$&\n');
     return `-----BEGIN CERTIFICATE-----\n${base64}-----END CERTIFICATE-----\n`;
   }
 
   @FieldResolver(() => String, { description: 'The certificate alone, DER-encoded, in base64 (a `.cer` file; Graph keyCredential `key`).' })
-  derBase64(@Root() certificate: Certificate): string {
-    return certificate.der.toString('base64');
+  async derBase64(@Root() certificate: Certificate, @Ctx() { loaders }: RequestContext): Promise<string> {
+    return (await derOf(certificate, loaders)).toString('base64');
   }
 
-  @FieldResolver(() => [BackupApplication], { description: 'The applications that use this certificate now.' })
-  usedBy(@Root() certificate: Certificate, @Ctx() { loaders }: RequestContext) {
-    return loaders.applicationsByCertificate.load(certificate.id);
+  @FieldResolver(() => [BackupApplication], {
+    description: 'The applications that use this certificate now, of the organizations the caller may see.',
+  })
+  async usedBy(@Root() certificate: Certificate, @Ctx() { loaders, actor }: RequestContext) {
+    const applications = await loaders.applicationsByCertificate.load(certificate.id);
+    return applications.filter((application) => canAccessOrganization(actor, application.organizationId));
   }
+}
+
+/** Lists load certificates without their DER bytes (no other field needs them): fetch them when asked. */
+async function derOf(certificate: Certificate, loaders: RequestContext['loaders']): Promise<Buffer> {
+  const der = certificate.der ?? (await loaders.certificateDer.load(certificate.id))?.der;
+  if (!der) throw new Error(`Certificate ${certificate.id} has no DER bytes`);
+  return der;
 }

@@ -34,6 +34,7 @@ export const certificatesModule: DomainModule = {
       dataSource,
       services.privateKeyVault,
       pfxReader,
+      services.audit,
       logger.child({ component: 'certificate-store' }),
       config.pfxMaxBytes,
     );
@@ -54,6 +55,7 @@ export const certificatesModule: DomainModule = {
       certificateUpdates: new UpdateCertificateService(
         dataSource,
         certificateStore,
+        services.audit,
         logger.child({ component: 'certificates' }),
         certificateRotation,
       ),

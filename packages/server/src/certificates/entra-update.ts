@@ -3,6 +3,7 @@ import type { DataSource } from 'typeorm';
 import { lockApplications } from '../applications/backup-application.service.js';
 import type { Actor } from '../common/actor.js';
 import { DomainError } from '../common/domain-error.js';
+import type { AuditService } from '../audit/audit.service.js';
 import type { Logger } from '../logging/logger.js';
 import { CertificateChangeSource } from './certificate-change.entity.js';
 import type { CertificateRotationService } from './certificate-rotation.service.js';
@@ -22,6 +23,7 @@ interface Dependencies {
   dataSource: DataSource;
   store: CertificateStoreService;
   rotation: CertificateRotationService;
+  audit: AuditService;
   logger: Logger;
 }
 
@@ -32,7 +34,7 @@ interface Dependencies {
  * under lock, in one transaction with their history rows.
  */
 export async function updateThroughEntra(
-  { dataSource, store, rotation, logger }: Dependencies,
+  { dataSource, store, rotation, audit, logger }: Dependencies,
   organizationId: string,
   request: { targets: readonly UpdateTarget[]; selection: string[]; choice: CertificateChoice; pfx: ReadPfx | null; actor: Actor },
 ): Promise<UpdateResult> {
@@ -76,12 +78,12 @@ export async function updateThroughEntra(
             moved.map((application) => application.applicationId),
           );
         }
-        await setCertificate(manager, locked, certificate, {
+        await setCertificate(manager, audit, locked, certificate, {
           previousThumbprints: locked.map((application) =>
             application.certificateId ? (current.get(application.certificateId)?.thumbprint ?? null) : null,
           ),
           source,
-          changedBy: actor.id,
+          actor,
         });
       },
       actor,

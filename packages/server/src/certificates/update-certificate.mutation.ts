@@ -1,6 +1,7 @@
 import GraphQLUpload from 'graphql-upload/GraphQLUpload.mjs';
-import { Arg, Ctx, Extensions, Field, ID, InputType, Mutation, ObjectType, Resolver } from 'type-graphql';
+import { Arg, Authorized, Ctx, Extensions, Field, ID, InputType, Mutation, ObjectType, Resolver } from 'type-graphql';
 import { BackupApplication } from '../applications/backup-application.entity.js';
+import { Role } from '../common/actor.js';
 import type { Services } from '../domain-module.js';
 import { MutationError, toPayload } from '../graphql/mutation-error.type.js';
 import { oncePerDocument } from '../graphql/once-per-document.rule.js';
@@ -76,6 +77,7 @@ export class UpdateCertificateResolver {
 
   // It may read a PFX file: one per request.
   @Extensions(oncePerDocument)
+  @Authorized(Role.OPERATOR)
   @Mutation(() => UpdateCertificatePayload, {
     description:
       'Sets a certificate — from the certificate store or from a PFX file — on one or many applications of an organization, all or nothing. ' +

@@ -2,7 +2,9 @@ import { ErrorCode } from '@bam/shared';
 import { type DataSource, type EntityManager, In } from 'typeorm';
 import { type BackupApplication } from '../applications/backup-application.entity.js';
 import { checkApplicationSelection, lockApplications } from '../applications/backup-application.service.js';
-import type { Actor } from '../common/actor.js';
+import { AuditAction } from '../audit/audit-entry.entity.js';
+import type { AuditService } from '../audit/audit.service.js';
+import { type Actor, assertOrganizationAccess } from '../common/actor.js';
 import { DomainError } from '../common/domain-error.js';
 import { isUuid } from '../common/uuid.js';
 import type { Logger } from '../logging/logger.js';
@@ -42,6 +44,7 @@ export class UpdateCertificateService {
   constructor(
     private readonly dataSource: DataSource,
     private readonly store: CertificateStoreService,
+    private readonly audit: AuditService,
     private readonly logger: Logger,
     /** Certificate rotation on Entra, for organizations connected to it (see `entra-update.ts`). */
     private readonly rotation?: CertificateRotationService,
@@ -54,6 +57,7 @@ export class UpdateCertificateService {
     actor: Actor,
     options: PfxReadOptions = {},
   ): Promise<UpdateResult> {
+    assertOrganizationAccess(actor, organizationId);
     const selection = checkApplicationSelection(targets.map((target) => target.applicationId));
     if (Boolean(choice.storeCertificateId) === Boolean(choice.pfx)) throw new DomainError(ErrorCode.CERTIFICATE_SOURCE_INVALID);
 
@@ -62,7 +66,7 @@ export class UpdateCertificateService {
     try {
       if (this.rotation && (await this.rotation.connected(organizationId))) {
         return await updateThroughEntra(
-          { dataSource: this.dataSource, store: this.store, rotation: this.rotation, logger: this.logger },
+          { dataSource: this.dataSource, store: this.store, rotation: this.rotation, audit: this.audit, logger: this.logger },
           organizationId,
           {
             targets,
@@ -86,12 +90,12 @@ export class UpdateCertificateService {
 
         const changing = applications.filter((application) => application.certificateId !== certificate.id);
         if (changing.length > 0) {
-          await setCertificate(manager, changing, certificate, {
+          await setCertificate(manager, this.audit, changing, certificate, {
             previousThumbprints: changing.map((application) =>
               application.certificateId ? (current.get(application.certificateId)?.thumbprint ?? null) : null,
             ),
             source: pfx ? CertificateChangeSource.PFX_FILE : CertificateChangeSource.STORE,
-            changedBy: actor.id,
+            actor,
           });
         }
         for (const application of applications) application.certificateId = certificate.id;
@@ -132,14 +136,15 @@ export class UpdateCertificateService {
 
 /**
  * Points the applications at the certificate and records one history row each, in two set-based
- * statements: a statement binds at most 65,535 parameters, so per-row parameters would cap a bulk
- * update at a few thousand applications.
+ * statements (a statement binds at most 65,535 parameters, so per-row parameters would cap a bulk
+ * update at a few thousand applications), and the change in the audit log — all in the caller's transaction.
  */
 export async function setCertificate(
   manager: EntityManager,
+  audit: AuditService,
   applications: readonly BackupApplication[],
   certificate: Certificate,
-  change: { previousThumbprints: (string | null)[]; source: CertificateChangeSource; changedBy: string },
+  change: { previousThumbprints: (string | null)[]; source: CertificateChangeSource; actor: Actor },
 ): Promise<void> {
   const ids = applications.map((application) => application.id);
   await manager.query(`UPDATE backup_applications SET certificate_id = $1 WHERE id = ANY($2::uuid[])`, [certificate.id, ids]);
@@ -147,8 +152,21 @@ export async function setCertificate(
     `INSERT INTO certificate_changes (backup_application_id, certificate_id, thumbprint, not_after, previous_thumbprint, source, changed_by)
      SELECT change.application_id, $3, $4, $5, change.previous_thumbprint, $6, $7
      FROM unnest($1::uuid[], $2::text[]) AS change (application_id, previous_thumbprint)`,
-    [ids, change.previousThumbprints, certificate.id, certificate.thumbprint, certificate.notAfter, change.source, change.changedBy],
+    [ids, change.previousThumbprints, certificate.id, certificate.thumbprint, certificate.notAfter, change.source, change.actor.id],
   );
+  await audit.record(manager, change.actor, {
+    action: AuditAction.CERTIFICATE_UPDATED,
+    organizationId: applications[0]!.organizationId,
+    details: {
+      certificateId: certificate.id,
+      source: change.source,
+      applications: applications.map((application, index) => ({
+        applicationId: application.applicationId,
+        previousThumbprint: change.previousThumbprints[index],
+        thumbprint: certificate.thumbprint,
+      })),
+    },
+  });
 }
 
 export async function certificatesById(manager: EntityManager, applications: BackupApplication[]): Promise<Map<string, Certificate>> {

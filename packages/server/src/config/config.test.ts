@@ -71,4 +71,19 @@ describe('loadConfig', () => {
     expect(config.pfxMaxBytes).toBe(2048);
     expect(config.masterKey).toEqual({ current: Buffer.alloc(32, 7), previous: [Buffer.alloc(32, 7)], file: '/srv/bam/master.key' });
   });
+
+  it('reads the sign-in settings, with documented defaults, and names a short initial password without printing it', () => {
+    expect(loadConfig({}).auth).toEqual({
+      sessionIdleTimeoutSeconds: 1800,
+      sessionAbsoluteTimeoutSeconds: 43200,
+      initialAdmin: undefined,
+      maxFailuresPerUsername: 5,
+      maxFailuresPerIp: 20,
+      throttleSeconds: 900,
+    });
+    const config = loadConfig({ INITIAL_ADMIN_USERNAME: 'root', INITIAL_ADMIN_PASSWORD: 'a-long-password', SESSION_IDLE_TIMEOUT_SECONDS: '60' });
+    expect(config.auth).toMatchObject({ initialAdmin: { username: 'root', password: 'a-long-password' }, sessionIdleTimeoutSeconds: 60 });
+    expect(() => loadConfig({ INITIAL_ADMIN_PASSWORD: 'short-pw' })).toThrow(/INITIAL_ADMIN_PASSWORD/);
+    expect(() => loadConfig({ INITIAL_ADMIN_PASSWORD: 'short-pw' })).not.toThrow(/short-pw/);
+  });
 });

@@ -77,6 +77,18 @@ const environmentSchema = z.object({
   ENTRA_MAX_RETRY_AFTER_SECONDS: z.coerce.number().int().min(0).max(180).default(30),
   ENTRA_PROOF_TIMEOUT_MS: z.coerce.number().int().min(0).max(600_000).default(120_000),
   ENTRA_KEEP_OLD_KEY_UNTIL_EXPIRY: booleanFlag.default(false),
+  SESSION_IDLE_TIMEOUT_SECONDS: z.coerce.number().int().min(1).max(86_400).default(1800),
+  SESSION_ABSOLUTE_TIMEOUT_SECONDS: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .max(30 * 86_400)
+    .default(12 * 3600),
+  INITIAL_ADMIN_USERNAME: z.string().min(1).max(64).optional(),
+  INITIAL_ADMIN_PASSWORD: z.string().min(12).max(256).optional(),
+  SIGN_IN_MAX_FAILURES_PER_USERNAME: z.coerce.number().int().min(1).max(1000).default(5),
+  SIGN_IN_MAX_FAILURES_PER_IP: z.coerce.number().int().min(1).max(10_000).default(20),
+  SIGN_IN_THROTTLE_SECONDS: z.coerce.number().int().min(1).max(86_400).default(900),
 });
 
 export interface Config {
@@ -111,6 +123,18 @@ export interface Config {
    * check of WebSockets). Empty: only pages served by this server.
    */
   allowedOrigins: string[];
+  auth: {
+    /** A session ends after this long without a request. */
+    sessionIdleTimeoutSeconds: number;
+    /** A session ends this long after sign-in, however active. */
+    sessionAbsoluteTimeoutSeconds: number;
+    /** The administrator created on first start when there is no account. Secret password: never logged. */
+    initialAdmin: { username: string; password: string } | undefined;
+    /** Failed sign-ins allowed per username, and per client address, within `throttleSeconds`. */
+    maxFailuresPerUsername: number;
+    maxFailuresPerIp: number;
+    throttleSeconds: number;
+  };
   /** Microsoft Entra and Graph: where each cloud's endpoints are, what TLS trusts, and the time limits of every call. */
   entra: EntraSettings;
 }
@@ -199,6 +223,17 @@ export function loadConfig(environment: NodeJS.ProcessEnv = process.env): Config
       maxRetryAfterSeconds: env.ENTRA_MAX_RETRY_AFTER_SECONDS,
       proofTimeoutMs: env.ENTRA_PROOF_TIMEOUT_MS,
       keepOldKeyUntilExpiry: env.ENTRA_KEEP_OLD_KEY_UNTIL_EXPIRY,
+    },
+    auth: {
+      sessionIdleTimeoutSeconds: env.SESSION_IDLE_TIMEOUT_SECONDS,
+      sessionAbsoluteTimeoutSeconds: env.SESSION_ABSOLUTE_TIMEOUT_SECONDS,
+      initialAdmin:
+        env.INITIAL_ADMIN_USERNAME && env.INITIAL_ADMIN_PASSWORD
+          ? { username: env.INITIAL_ADMIN_USERNAME, password: env.INITIAL_ADMIN_PASSWORD }
+          : undefined,
+      maxFailuresPerUsername: env.SIGN_IN_MAX_FAILURES_PER_USERNAME,
+      maxFailuresPerIp: env.SIGN_IN_MAX_FAILURES_PER_IP,
+      throttleSeconds: env.SIGN_IN_THROTTLE_SECONDS,
     },
   };
 }

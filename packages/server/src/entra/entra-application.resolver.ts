@@ -1,6 +1,7 @@
 import {
   Arg,
   Args,
+  Authorized,
   ArgsType,
   Ctx,
   Extensions,
@@ -17,6 +18,7 @@ import {
   Root,
 } from 'type-graphql';
 import { BackupApplication } from '../applications/backup-application.entity.js';
+import { Role } from '../common/actor.js';
 import type { Services } from '../domain-module.js';
 import { PageInfo } from '../graphql/connection.type.js';
 import { MutationError, toPayload } from '../graphql/mutation-error.type.js';
@@ -110,15 +112,17 @@ export class EntraApplicationResolver {
     this.entraApplications = entraApplications;
   }
 
-  // Calls Microsoft Graph: one per document.
+  // Calls Microsoft Graph: one per document. Listing candidates to add is an Operator's task.
+  @Authorized(Role.OPERATOR)
   @Extensions(oncePerDocument)
   @Query(() => AvailableApplicationsPage, {
     description: "The organization's Entra applications that are not backup applications yet, read from Microsoft Graph a page at a time.",
   })
   async availableApplications(
     @Args(() => AvailableApplicationsArgs) { organizationId, filter, first, after }: AvailableApplicationsArgs,
+    @Ctx() { actor }: RequestContext,
   ): Promise<AvailableApplicationsPage> {
-    const page = await this.entraApplications.available(organizationId, { nameStartsWith: filter, first, after });
+    const page = await this.entraApplications.available(organizationId, { nameStartsWith: filter, first, after }, actor);
     return {
       applications: page.applications.map(({ appId, id, displayName, keys }) => ({
         appId,
@@ -131,6 +135,7 @@ export class EntraApplicationResolver {
   }
 
   // Each one calls Microsoft Graph: one per document, so a single request cannot multiply them.
+  @Authorized(Role.OPERATOR)
   @Extensions(oncePerDocument)
   @Mutation(() => EntraApplicationsPayload, {
     description: 'Adds Entra applications of the organization to its backup configuration (Not configured), each checked in Entra; all or nothing.',
@@ -145,6 +150,7 @@ export class EntraApplicationResolver {
   }
 
   // Each one calls Microsoft Graph: one per document, so a single request cannot multiply them.
+  @Authorized(Role.OPERATOR)
   @Extensions(oncePerDocument)
   @Mutation(() => EntraApplicationsPayload, {
     description: 'Checks whether Entra holds the current certificate of the applications (drift), and records the result in `entraStatus`.',

@@ -2,7 +2,7 @@ import { ErrorCode } from '@bam/shared';
 import { type DataSource, In } from 'typeorm';
 import { BackupApplication } from '../applications/backup-application.entity.js';
 import { checkApplicationSelection } from '../applications/backup-application.service.js';
-import type { Actor } from '../common/actor.js';
+import { type Actor, assertOrganizationAccess } from '../common/actor.js';
 import { decodeCursor, encodeCursor, type PageRequest, pageSize } from '../common/cursor-pagination.js';
 import { DomainError } from '../common/domain-error.js';
 import { isUuid, normalizeUuid } from '../common/uuid.js';
@@ -32,7 +32,12 @@ export class EntraApplicationService {
    * One Graph page of the tenant's applications (optionally whose name starts with `nameStartsWith`),
    * without those already in the backup configuration — so a page may hold fewer than `first`.
    */
-  async available(organizationId: string, options: PageRequest & { nameStartsWith?: string | null }): Promise<AvailableApplicationsPage> {
+  async available(
+    organizationId: string,
+    options: PageRequest & { nameStartsWith?: string | null },
+    actor: Actor,
+  ): Promise<AvailableApplicationsPage> {
+    assertOrganizationAccess(actor, organizationId);
     const size = pageSize(options.first);
     const pageToken = options.after ? decodeCursor(options.after, 1)[0]! : null;
     const signIn = await this.signIn(organizationId);
@@ -52,6 +57,7 @@ export class EntraApplicationService {
 
   /** Adds Entra applications to the backup configuration, each checked to exist in the tenant: all or none. */
   async add(organizationId: string, applicationIds: readonly string[], actor: Actor): Promise<BackupApplication[]> {
+    assertOrganizationAccess(actor, organizationId);
     const selection = checkApplicationSelection(applicationIds);
     const malformed = selection.filter((id) => !isUuid(id));
     if (malformed.length > 0) throw new DomainError(ErrorCode.ENTRA_APPLICATION_NOT_FOUND, malformed);
@@ -83,6 +89,7 @@ export class EntraApplicationService {
    * application holds its current certificate, and records the result.
    */
   async verify(organizationId: string, applicationIds: readonly string[] | null | undefined, actor: Actor): Promise<BackupApplication[]> {
+    assertOrganizationAccess(actor, organizationId);
     const signIn = await this.signIn(organizationId);
     const selection = applicationIds?.length ? checkApplicationSelection(applicationIds) : null;
     const applications = await this.dataSource.getRepository(BackupApplication).find({

@@ -1,5 +1,20 @@
-import { Arg, Ctx, Extensions, Field, FieldResolver, ID, InputType, Mutation, ObjectType, registerEnumType, Resolver, Root } from 'type-graphql';
+import {
+  Arg,
+  Authorized,
+  Ctx,
+  Extensions,
+  Field,
+  FieldResolver,
+  ID,
+  InputType,
+  Mutation,
+  ObjectType,
+  registerEnumType,
+  Resolver,
+  Root,
+} from 'type-graphql';
 import { entraClouds, type EntraCloudName } from '../config/config.js';
+import { Role } from '../common/actor.js';
 import type { Services } from '../domain-module.js';
 import { MutationError, toPayload } from '../graphql/mutation-error.type.js';
 import { oncePerDocument } from '../graphql/once-per-document.rule.js';
@@ -65,6 +80,7 @@ export class EntraOrganizationResolver {
   }
 
   // Each one calls Microsoft Graph: one per document, so a single request cannot multiply them.
+  @Authorized(Role.ADMINISTRATOR)
   @Extensions(oncePerDocument)
   @Mutation(() => AddOrganizationPayload, {
     description:
@@ -90,6 +106,7 @@ export class EntraOrganizationResolver {
     );
   }
 
+  @Authorized(Role.ADMINISTRATOR)
   @Mutation(() => RemoveOrganizationPayload, {
     description: 'Removes an organization and all its backup applications from this server, all or nothing. Entra itself is not changed.',
   })

@@ -1,5 +1,6 @@
 import { buildSchema, type ContainerType, type NonEmptyArray } from 'type-graphql';
 import type { GraphQLSchema } from 'graphql';
+import { authChecker } from './auth-checker.js';
 
 /** Resolver classes as type-graphql takes them, with the instance to use for each (none: print-only). */
 export interface SchemaResolvers<ResolverClass extends abstract new (...args: never[]) => object> {
@@ -19,6 +20,7 @@ export async function buildApiSchema<ResolverClass extends abstract new (...args
     resolvers: [first, ...rest] satisfies NonEmptyArray<ResolverClass>,
     ...(container ? { container } : {}),
     validate: false,
+    authChecker,
   });
   // type-graphql offers no option to describe the root types; the playground shows these first.
   const queryType = schema.getQueryType();

@@ -1,19 +1,32 @@
 import type http from 'node:http';
 import { ApolloServerErrorCode } from '@apollo/server/errors';
 import { type ExecutionArgs, getOperationAST, GraphQLError, type GraphQLSchema, parse, specifiedRules, validate } from 'graphql';
-import type { Disposable } from 'graphql-ws';
-import { useServer } from 'graphql-ws/use/ws';
+import type { Context, Disposable } from 'graphql-ws';
+import { type Extra, useServer } from 'graphql-ws/use/ws';
 import { WebSocketServer } from 'ws';
+import type { Actor } from '../common/actor.js';
 import type { Logger } from '../logging/logger.js';
 import { formatGraphQLError } from './apollo-plugins.js';
 import { operationValidationRules, parseOptions } from './operation-limits.js';
 import type { RequestContext } from './request-context.js';
 
+type SocketContext = Context<Record<string, unknown> | undefined, Extra>;
+
+/** Who a socket acts as: checked at `connection_init` and again before every operation. */
+export interface WebSocketAuthentication {
+  /** Accepts the socket, or closes it with the close code that says why and returns false. */
+  onConnect(context: SocketContext): Promise<boolean>;
+  /** Errors when the socket's credential has ended meanwhile (the socket is then closed). */
+  onSubscribe(context: SocketContext): Promise<readonly GraphQLError[] | undefined>;
+  actorOf(context: SocketContext): Actor;
+}
+
 export interface GraphQLWebSocketOptions {
   httpServer: http.Server;
   path: string;
   schema: GraphQLSchema;
-  createRequestContext(signal: AbortSignal): RequestContext;
+  authentication: WebSocketAuthentication;
+  createRequestContext(request: Omit<RequestContext, 'loaders'>): RequestContext;
   logger: Logger;
   /** Largest message accepted, in bytes; a larger one closes the socket (1009), as HTTP refuses larger bodies. */
   maxPayload: number;
@@ -40,7 +53,7 @@ function withCode(error: GraphQLError, code: string): GraphQLError {
  * completes or the socket closes.
  */
 export function serveGraphQLOverWebSocket(options: GraphQLWebSocketOptions): Disposable {
-  const { httpServer, path, schema, createRequestContext, logger, maxPayload, acceptsOrigin } = options;
+  const { httpServer, path, schema, authentication, createRequestContext, logger, maxPayload, acceptsOrigin } = options;
   const webSocketServer = new WebSocketServer({
     server: httpServer,
     path,
@@ -61,7 +74,10 @@ export function serveGraphQLOverWebSocket(options: GraphQLWebSocketOptions): Dis
   return useServer<Record<string, unknown> | undefined>(
     {
       schema,
-      onSubscribe(socketContext, id, payload): ExecutionArgs | GraphQLError[] {
+      onConnect: (socketContext) => authentication.onConnect(socketContext),
+      async onSubscribe(socketContext, id, payload): Promise<ExecutionArgs | readonly GraphQLError[]> {
+        const refused = await authentication.onSubscribe(socketContext);
+        if (refused) return refused;
         let document;
         try {
           document = parse(payload.query, parseOptions);
@@ -82,7 +98,7 @@ export function serveGraphQLOverWebSocket(options: GraphQLWebSocketOptions): Dis
           document,
           operationName: payload.operationName,
           variableValues: payload.variables,
-          contextValue: createRequestContext(controller.signal),
+          contextValue: createRequestContext({ actor: authentication.actorOf(socketContext), signal: controller.signal }),
         };
       },
       onNext: (_socketContext, _id, _payload, _args, result) => (result.errors ? { ...result, errors: formatErrors(result.errors) } : undefined),

@@ -1,5 +1,6 @@
-import { Arg, Args, ArgsType, Ctx, Field, FieldResolver, ID, InputType, Int, Query, Resolver, Root } from 'type-graphql';
+import { Arg, Args, ArgsType, Authorized, Ctx, Field, FieldResolver, ID, InputType, Int, Query, Resolver, Root } from 'type-graphql';
 import { BackupApplication } from '../applications/backup-application.entity.js';
+import { Role } from '../common/actor.js';
 import type { Services } from '../domain-module.js';
 import { ConnectionType } from '../graphql/connection.type.js';
 import type { RequestContext } from '../graphql/request-context.js';
@@ -35,14 +36,16 @@ export class OrganizationResolver {
     this.organizationService = organizations;
   }
 
-  @Query(() => OrganizationConnection, { description: 'Organizations known to this server, ordered by name.' })
-  organizations(@Args(() => OrganizationsArgs) { first, after, filter }: OrganizationsArgs) {
-    return this.organizationService.list({ first, after, nameContains: filter?.nameContains });
+  @Authorized(Role.VIEWER)
+  @Query(() => OrganizationConnection, { description: 'Organizations known to this server that the caller may see, ordered by name.' })
+  organizations(@Args(() => OrganizationsArgs) { first, after, filter }: OrganizationsArgs, @Ctx() { actor }: RequestContext) {
+    return this.organizationService.list(actor, { first, after, nameContains: filter?.nameContains });
   }
 
-  @Query(() => Organization, { nullable: true, description: 'One organization by id, or null when there is none.' })
-  organization(@Arg('id', () => ID, { description: 'Id of the organization.' }) id: string) {
-    return this.organizationService.findById(id);
+  @Authorized(Role.VIEWER)
+  @Query(() => Organization, { nullable: true, description: 'One organization by id, or null when there is none (or the caller may not see it).' })
+  organization(@Arg('id', () => ID, { description: 'Id of the organization.' }) id: string, @Ctx() { actor }: RequestContext) {
+    return this.organizationService.findById(actor, id);
   }
 
   @FieldResolver(() => [BackupApplication], { description: "The organization's backup applications, ordered by display name." })

@@ -1,5 +1,6 @@
 import { ErrorCode } from '@bam/shared';
 import type { DataSource } from 'typeorm';
+import { type Actor, canAccessOrganization } from '../common/actor.js';
 import { DomainError } from '../common/domain-error.js';
 import { containsPattern } from '../common/like-pattern.js';
 import { isUuid } from '../common/uuid.js';
@@ -13,12 +14,13 @@ export interface OrganizationListOptions extends PageRequest {
 export class OrganizationService {
   constructor(private readonly dataSource: DataSource) {}
 
-  /** Organizations ordered by name, one page at a time (keyset pagination on name and id). */
-  async list({ first, after, nameContains }: OrganizationListOptions): Promise<Connection<Organization>> {
+  /** Organizations the actor may see, ordered by name, one page at a time (keyset pagination on name and id). */
+  async list(actor: Actor, { first, after, nameContains }: OrganizationListOptions): Promise<Connection<Organization>> {
     const size = pageSize(first);
     const query = this.dataSource.getRepository(Organization).createQueryBuilder('organization');
+    if (actor.organizationIds !== null) query.where('organization.id = ANY(:scope)', { scope: [...actor.organizationIds] });
     const filter = nameContains?.trim();
-    if (filter) query.where('organization.name ILIKE :pattern', { pattern: containsPattern(filter) });
+    if (filter) query.andWhere('organization.name ILIKE :pattern', { pattern: containsPattern(filter) });
     const countQuery = query.clone();
 
     if (after) {
@@ -45,8 +47,9 @@ export class OrganizationService {
     };
   }
 
-  async findById(id: string): Promise<Organization | null> {
-    if (!isUuid(id)) return null;
+  /** The organization, or null when there is none or it is outside the actor's scope. */
+  async findById(actor: Actor, id: string): Promise<Organization | null> {
+    if (!isUuid(id) || !canAccessOrganization(actor, id)) return null;
     return this.dataSource.getRepository(Organization).findOneBy({ id });
   }
 }

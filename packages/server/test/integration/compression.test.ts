@@ -82,7 +82,11 @@ describe('GraphQL responses', () => {
     await seedManyApplications(server.database.dataSource, organization.id, 300);
     return request(`${server.url}/graphql`, {
       method: 'POST',
-      headers: { 'content-type': 'application/json', ...(acceptEncoding && { 'accept-encoding': acceptEncoding }) },
+      headers: {
+        'content-type': 'application/json',
+        authorization: `Bearer ${server.adminToken}`,
+        ...(acceptEncoding && { 'accept-encoding': acceptEncoding }),
+      },
       body: JSON.stringify({ query }),
     });
   }

@@ -12,8 +12,10 @@ import { createLogger } from '../../src/logging/logger.js';
 import { Organization } from '../../src/organizations/organization.entity.js';
 import { spawnLockHolder, spawnServer } from '../support/server-process.js';
 import { seedOrganization } from '../support/seed.js';
+import { demoAccounts } from '../../src/demo/demo-accounts.js';
+import { signInCookie } from '../support/sign-in.js';
 import { createTestDatabase } from '../support/test-database.js';
-import { startTestServer, testDatabaseKind } from '../support/test-server.js';
+import { startTestServer, testAdmin, testDatabaseKind } from '../support/test-server.js';
 
 const cleanups: (() => Promise<unknown>)[] = [];
 afterEach(async () => {
@@ -28,10 +30,13 @@ async function temporaryDataDir(): Promise<string> {
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
-async function organizationNames(url: string): Promise<string[]> {
+const demoViewer = demoAccounts.find((account) => account.role === 'VIEWER')!;
+
+async function organizationNames(url: string, account: { username: string; password: string } = demoViewer): Promise<string[]> {
+  const cookie = await signInCookie(url, account.username, account.password);
   const response = await fetch(`${url}/graphql`, {
     method: 'POST',
-    headers: { 'content-type': 'application/json' },
+    headers: { 'content-type': 'application/json', cookie },
     body: JSON.stringify({ query: '{ organizations { edges { node { name } } } }' }),
   });
   const body = (await response.json()) as { data: { organizations: { edges: { node: { name: string } }[] } } };
@@ -79,7 +84,7 @@ describe.runIf(testDatabaseKind === 'embedded')('the embedded database', () => {
     expect(await second.exited).toBe(1);
     const output = second.lines.join('\n');
     expect(output).toContain(`The data folder ${dataDir} is in use by another Backup Applications Manager process`);
-    expect(await organizationNames(running.url)).toEqual([]);
+    expect(await organizationNames(running.url, testAdmin)).toEqual([]);
   });
 
   it('keeps the folder locked while its owner lives, even when its event loop stalls past the stale time', async () => {
@@ -181,6 +186,7 @@ describe.runIf(testDatabaseKind === 'postgres')('start-up and shutdown', () => {
     cleanups.push(() => database.drop());
     const server = spawnServer({ DATABASE_URL: database.url, DEMO_DATA: 'true' });
     const url = new URL(await server.started);
+    const cookie = await signInCookie(url.href, demoViewer.username, demoViewer.password);
 
     // A request whose body is still arriving when the signal comes: the server must wait for it.
     const body = JSON.stringify({ query: '{ organizations { edges { node { name } } } }' });
@@ -192,6 +198,7 @@ describe.runIf(testDatabaseKind === 'postgres')('start-up and shutdown', () => {
       headers: {
         'content-type': 'application/json',
         'content-length': Buffer.byteLength(body),
+        cookie,
       },
     });
     const response = new Promise<{ status: number; text: string }>((resolve, reject) => {

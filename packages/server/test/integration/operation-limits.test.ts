@@ -11,7 +11,7 @@ async function post(
 ): Promise<{ status: number; bytes: number; body: { data?: unknown; errors?: { message: string; extensions?: { code?: string } }[] } }> {
   const response = await fetch(server.graphqlUrl, {
     method: 'POST',
-    headers: { 'content-type': 'application/json' },
+    headers: { 'content-type': 'application/json', authorization: `Bearer ${server.adminToken}` },
     body: JSON.stringify({ query, variables }),
   });
   const text = await response.text();

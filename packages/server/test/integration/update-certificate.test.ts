@@ -139,7 +139,7 @@ describe('updateCertificate from a PFX file', () => {
         usable: true,
       });
       expect(application!.certificateHistory).toMatchObject([
-        { thumbprint: pfx.thumbprint, previousThumbprint: previous, source: 'PFX_FILE', changedBy: 'system' },
+        { thumbprint: pfx.thumbprint, previousThumbprint: previous, source: 'PFX_FILE', changedBy: expect.stringMatching(/^token:[0-9a-f-]{36}$/) },
       ]);
       const snapshot = await databaseSnapshot(server.database.dataSource);
       expect(snapshot.store).toContainEqual({ thumbprint: pfx.thumbprint, store: 'PERSONAL', hasKey: true, exportable: true });
@@ -231,7 +231,11 @@ describe('updateCertificate from a PFX file', () => {
     form.append('map', JSON.stringify({ 0: ['variables.input.pfx.file'], 1: ['variables.input.pfx.password'] }));
     form.append('0', new Blob([pfx.file]), 'a.pfx');
     form.append('1', new Blob([pfx.file]), 'b.pfx');
-    const response = await fetch(server.graphqlUrl, { method: 'POST', headers: { 'apollo-require-preflight': 'true' }, body: form });
+    const response = await fetch(server.graphqlUrl, {
+      method: 'POST',
+      headers: { 'apollo-require-preflight': 'true', authorization: `Bearer ${server.adminToken}` },
+      body: form,
+    });
     expect(response.status).toBe(400);
     expect(((await response.json()) as { errors: { extensions: { code: string } }[] }).errors[0]!.extensions.code).toBe('UPLOAD_INVALID');
   });

@@ -8,13 +8,13 @@ const server = useTestServer({ environment: { ALLOWED_ORIGINS: allowedOrigin } }
 
 const webSocketUrl = () => server.graphqlUrl.replace('http:', 'ws:');
 
-/** Opens a graphql-ws socket (`Origin` as given, none when undefined); resolves once the server acknowledged it. */
+/** Opens a graphql-ws socket as an administrator (`Origin` as given, none when undefined); resolves once the server acknowledged it. */
 function connect(origin: string | undefined): Promise<WebSocket> {
   return new Promise((resolve, reject) => {
     const socket = new WebSocket(webSocketUrl(), 'graphql-transport-ws', origin === undefined ? {} : { origin });
     socket.once('unexpected-response', (_request, response) => reject(new Error(`handshake refused: ${response.statusCode}`)));
     socket.once('error', reject);
-    socket.once('open', () => socket.send(JSON.stringify({ type: 'connection_init' })));
+    socket.once('open', () => socket.send(JSON.stringify({ type: 'connection_init', payload: { authorization: `Bearer ${server.adminToken}` } })));
     socket.once('message', (data) => {
       const message = JSON.parse(String(data)) as { type: string };
       if (message.type === 'connection_ack') resolve(socket);

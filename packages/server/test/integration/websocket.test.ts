@@ -11,7 +11,13 @@ beforeEach(async () => {
 });
 
 it('serves GraphQL over WebSocket (graphql-ws protocol) on the same path as HTTP', async () => {
-  const client = createClient({ url: server.graphqlUrl.replace('http:', 'ws:'), webSocketImpl: WebSocket, lazy: false, retryAttempts: 0 });
+  const client = createClient({
+    url: server.graphqlUrl.replace('http:', 'ws:'),
+    webSocketImpl: WebSocket,
+    lazy: false,
+    retryAttempts: 0,
+    connectionParams: { authorization: `Bearer ${server.adminToken}` },
+  });
   try {
     const result = await new Promise((resolve, reject) => {
       let value: unknown;

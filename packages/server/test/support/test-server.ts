@@ -3,23 +3,51 @@ import os from 'node:os';
 import path from 'node:path';
 import { Writable } from 'node:stream';
 import { afterAll, beforeAll, beforeEach } from 'vitest';
+import { AuditService } from '../../src/audit/audit.service.js';
+import { ApiTokensService } from '../../src/auth/api-tokens.service.js';
+import { CredentialSockets } from '../../src/auth/credential-sockets.js';
+import { Role, systemActor } from '../../src/common/actor.js';
 import { type Config, loadConfig } from '../../src/config/config.js';
 import { createLogger } from '../../src/logging/logger.js';
 import { type RunningServer, startServer } from '../../src/server.js';
 import { clearDatabase } from './seed.js';
+import { signInCookie } from './sign-in.js';
 import { createTestDatabase } from './test-database.js';
 
 /** Which database the integration tests run on: set per vitest project. */
 export const testDatabaseKind = process.env.TEST_DATABASE === 'embedded' ? 'embedded' : 'postgres';
 
+/** The initial administrator every test server starts with (INITIAL_ADMIN_*). */
+export const testAdmin = { username: 'admin', password: 'test-admin-password' };
+
+/** How a request authenticates: an API token, a session cookie (`bam_session=…`), or nothing. */
+export type Credential = { bearer: string } | { cookie: string } | null;
+
+export function credentialHeaders(credential: Credential): Record<string, string> {
+  if (!credential) return {};
+  return 'bearer' in credential ? { authorization: `Bearer ${credential.bearer}` } : { cookie: credential.cookie };
+}
+
 export interface TestServer extends RunningServer {
   graphqlUrl: string;
+  /** An ADMINISTRATOR API token, sent by `graphql` and `upload` unless told otherwise. */
+  adminToken: string;
   /** The server's data folder (embedded database, master key file). */
   dataDir: string;
   /** Every log line the server wrote, as raw JSON text. */
   logs: string[];
-  /** Sends one GraphQL operation over real HTTP. */
+  /** Sends one GraphQL operation over real HTTP, as the administrator token. */
   graphql<Data = Record<string, unknown>>(query: string, variables?: Record<string, unknown>): Promise<GraphQLResponse<Data>>;
+  /** Sends one GraphQL operation over real HTTP with another credential, or anonymously (null). */
+  graphqlAs<Data = Record<string, unknown>>(
+    credential: Credential,
+    query: string,
+    variables?: Record<string, unknown>,
+  ): Promise<GraphQLResponse<Data>>;
+  /** A new API token of that role (and organizations), created by the administrator. */
+  tokenFor(role: Role, organizationIds?: string[] | null): Promise<{ bearer: string }>;
+  /** Signs in with a username and password; the session cookie. */
+  signIn(username: string, password: string): Promise<{ cookie: string }>;
   /**
    * Sends one operation as a GraphQL multipart request with one file at `filePath` (e.g.
    * `variables.input.pfx.file`), as browsers and apollo-upload-client do.
@@ -29,6 +57,7 @@ export interface TestServer extends RunningServer {
     variables: Record<string, unknown>,
     file: { path: string; content: Buffer; filename?: string },
     headers?: Record<string, string>,
+    credential?: Credential,
   ): Promise<GraphQLResponse<Data> & { status: number }>;
   /** Stops the server and removes its database (or data folder). */
   dispose(): Promise<void>;
@@ -50,7 +79,14 @@ export interface TestServerOptions {
 /** Starts the real server in this process on a free port, on a fresh database of the project's kind. */
 export async function startTestServer(options: TestServerOptions = {}): Promise<TestServer> {
   const cleanups: (() => Promise<void>)[] = [];
-  const environment: Record<string, string> = { PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'debug', ...options.environment };
+  const environment: Record<string, string> = {
+    PORT: '0',
+    HOST: '127.0.0.1',
+    LOG_LEVEL: 'debug',
+    INITIAL_ADMIN_USERNAME: testAdmin.username,
+    INITIAL_ADMIN_PASSWORD: testAdmin.password,
+    ...options.environment,
+  };
 
   if (testDatabaseKind === 'postgres' || options.databaseUrl) {
     if (options.databaseUrl) environment.DATABASE_URL = options.databaseUrl;
@@ -78,25 +114,49 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
   const server = await startServer(config, createLogger(config.logLevel, logSink));
   const graphqlUrl = `${server.url}/graphql`;
 
+  const graphqlAs = async <Data>(credential: Credential, query: string, variables?: Record<string, unknown>) => {
+    const response = await fetch(graphqlUrl, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', ...credentialHeaders(credential) },
+      body: JSON.stringify({ query, variables }),
+    });
+    return (await response.json()) as GraphQLResponse<Data>;
+  };
+  const createToken = async (credential: Credential, role: Role, organizationIds: string[] | null = null) => {
+    const { data, errors } = await graphqlAs<{ createApiToken: { secret: string | null; errors: unknown[] } }>(
+      credential,
+      'mutation Token($input: CreateApiTokenInput!) { createApiToken(input: $input) { secret errors { code } } }',
+      { input: { name: `test ${role.toLowerCase()}`, role, organizationIds, expiresAt: new Date(Date.now() + 86_400_000).toISOString() } },
+    );
+    if (!data?.createApiToken.secret) throw new Error(`could not create a test token: ${JSON.stringify({ data, errors })}`);
+    return { bearer: data.createApiToken.secret };
+  };
+  // Straight from the service: a data folder reused from a command-line run may hold another first administrator.
+  const tokens = new ApiTokensService(server.database.dataSource, new AuditService(server.database.dataSource), new CredentialSockets());
+  const { secret } = await tokens.create(systemActor, {
+    name: 'test administrator',
+    role: Role.ADMINISTRATOR,
+    organizationIds: null,
+    expiresAt: new Date(Date.now() + 86_400_000),
+  });
+  const admin = { bearer: secret };
+
   return {
     ...server,
     graphqlUrl,
+    adminToken: admin.bearer,
     dataDir: config.dataDir,
     logs,
-    async graphql(query, variables) {
-      const response = await fetch(graphqlUrl, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json' },
-        body: JSON.stringify({ query, variables }),
-      });
-      return (await response.json()) as GraphQLResponse<never>;
-    },
-    async upload(query, variables, file, headers = { 'apollo-require-preflight': 'true' }) {
+    graphql: (query, variables) => graphqlAs(admin, query, variables),
+    graphqlAs,
+    tokenFor: (role, organizationIds) => createToken(admin, role, organizationIds),
+    signIn: async (username, password) => ({ cookie: await signInCookie(server.url, username, password) }),
+    async upload(query, variables, file, headers = { 'apollo-require-preflight': 'true' }, credential: Credential = admin) {
       const form = new FormData();
       form.append('operations', JSON.stringify({ query, variables }));
       form.append('map', JSON.stringify({ 0: [file.path] }));
       form.append('0', new Blob([file.content], { type: 'application/x-pkcs12' }), file.filename ?? 'certificate.pfx');
-      const response = await fetch(graphqlUrl, { method: 'POST', headers, body: form });
+      const response = await fetch(graphqlUrl, { method: 'POST', headers: { ...credentialHeaders(credential), ...headers }, body: form });
       return { ...((await response.json()) as GraphQLResponse<never>), status: response.status };
     },
     async dispose() {

@@ -1,8 +1,10 @@
-import { ApolloClient, ApolloLink, InMemoryCache } from '@apollo/client';
+import { ApolloClient, ApolloLink, CombinedGraphQLErrors, InMemoryCache } from '@apollo/client';
+import { ErrorLink } from '@apollo/client/link/error';
 import { GraphQLWsLink } from '@apollo/client/link/subscriptions';
 import { getMainDefinition } from '@apollo/client/utilities';
 import UploadHttpLink from 'apollo-upload-client/UploadHttpLink.mjs';
 import { createClient } from 'graphql-ws';
+import { MeDocument } from '../../generated/graphql.js';
 
 /** The console talks to one endpoint: HTTP (queries, mutations, multipart uploads) and WebSocket (subscriptions). */
 export const GRAPHQL_PATH = '/graphql';
@@ -25,20 +27,22 @@ export function createApolloClient(baseUrl: string = window.location.href): Apol
   // Lazy: no socket is opened until the first subscription (certificate events arrive in a later issue).
   const webSocket = new GraphQLWsLink(createClient({ url: socketUrl.href, lazy: true, retryAttempts: Infinity }));
 
-  return new ApolloClient({
-    link: ApolloLink.split(isSubscription, webSocket, http),
+  // A session that ended (idle, expired, signed out elsewhere) shows as UNAUTHENTICATED: asking `me`
+  // again turns the console to the sign-in page.
+  const sessionEnded = new ErrorLink(({ error }) => {
+    if (CombinedGraphQLErrors.is(error) && error.errors.some((graphQLError) => graphQLError.extensions?.code === 'UNAUTHENTICATED')) {
+      void client.refetchQueries({ include: [MeDocument] });
+    }
+  });
+
+  const client: ApolloClient = new ApolloClient({
+    link: ApolloLink.from([sessionEnded, ApolloLink.split(isSubscription, webSocket, http)]),
     cache: new InMemoryCache({
       typePolicies: {
         Query: {
           fields: {
-            // Each filter is its own list; pages of one list are appended in order (see fetchMore in the inventory pane).
-            organizations: {
-              keyArgs: ['filter'],
-              merge(existing: OrganizationsPage | undefined, incoming: OrganizationsPage, { args }) {
-                if (!existing || !args?.after) return incoming;
-                return { ...incoming, edges: [...existing.edges, ...incoming.edges] };
-              },
-            },
+            organizations: appendedPages,
+            auditLog: appendedPages,
           },
         },
         Organization: { fields: { backupApplications: { merge: false } } },
@@ -48,8 +52,18 @@ export function createApolloClient(baseUrl: string = window.location.href): Apol
       watchQuery: { fetchPolicy: 'cache-and-network', notifyOnNetworkStatusChange: true },
     },
   });
+  return client;
 }
 
-interface OrganizationsPage {
+interface ConnectionPage {
   edges: unknown[];
 }
+
+/** Each filter is its own list; pages of one list are appended in order (fetchMore with `after`). */
+const appendedPages = {
+  keyArgs: ['filter'],
+  merge(existing: ConnectionPage | undefined, incoming: ConnectionPage, { args }: { args: Record<string, unknown> | null }) {
+    if (!existing || !args?.after) return incoming;
+    return { ...incoming, edges: [...existing.edges, ...incoming.edges] };
+  },
+};

@@ -6,6 +6,10 @@ export function formatDate(iso: string): string {
   return new Intl.DateTimeFormat(currentLocale(), { dateStyle: 'medium' }).format(new Date(iso));
 }
 
+export function formatDateTime(iso: string): string {
+  return new Intl.DateTimeFormat(currentLocale(), { dateStyle: 'medium', timeStyle: 'medium' }).format(new Date(iso));
+}
+
 /** "in 12 days", "20 days ago", "today": how far the expiry is from now. */
 export function formatExpiryDistance(iso: string, now: Date = new Date()): string {
   const days = Math.round((new Date(iso).getTime() - now.getTime()) / DAY_MS);

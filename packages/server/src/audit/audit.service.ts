@@ -1,0 +1,76 @@
+import { ErrorCode } from '@bam/shared';
+import type { DataSource, EntityManager } from 'typeorm';
+import type { Actor } from '../common/actor.js';
+import { type Connection, decodeCursor, encodeCursor, type PageRequest, pageSize } from '../common/cursor-pagination.js';
+import { DomainError } from '../common/domain-error.js';
+import { isUuid } from '../common/uuid.js';
+import { type AuditAction, AuditEntry } from './audit-entry.entity.js';
+
+export interface AuditRecord {
+  action: AuditAction;
+  organizationId?: string | null;
+  details?: Record<string, unknown>;
+}
+
+export interface AuditFilter extends PageRequest {
+  actorId?: string | null;
+  actions?: readonly AuditAction[] | null;
+  organizationId?: string | null;
+  from?: Date | null;
+  to?: Date | null;
+}
+
+/**
+ * The audit log. Entries are written with the caller's transaction manager, so an entry exists
+ * exactly when the change it records was committed; there is no way to change or remove one.
+ */
+export class AuditService {
+  constructor(private readonly dataSource: DataSource) {}
+
+  /** Appends an entry inside the caller's transaction (on PGlite, using the DataSource there would deadlock). */
+  async record(manager: EntityManager, actor: Actor, { action, organizationId = null, details = {} }: AuditRecord): Promise<void> {
+    await manager.insert(AuditEntry, {
+      // TypeORM's deep-partial type cannot describe an arbitrary JSON object; the column is jsonb.
+      action,
+      actorKind: actor.kind,
+      actorId: actor.id,
+      actorName: actor.name,
+      organizationId,
+      clientIp: actor.origin.clientIp,
+      userAgent: actor.origin.userAgent?.slice(0, 512) ?? null,
+      details: details as never,
+    });
+  }
+
+  /** Appends an entry that records no change of its own (a failed sign-in), in a transaction of its own. */
+  recordAlone(actor: Actor, record: AuditRecord): Promise<void> {
+    return this.record(this.dataSource.manager, actor, record);
+  }
+
+  /** Newest first, one page at a time (keyset pagination on time and id). */
+  async list({ first, after, actorId, actions, organizationId, from, to }: AuditFilter): Promise<Connection<AuditEntry>> {
+    const size = pageSize(first);
+    const query = this.dataSource.getRepository(AuditEntry).createQueryBuilder('entry');
+    if (actorId) query.andWhere('entry.actorId = :actorId', { actorId });
+    if (actions?.length) query.andWhere('entry.action IN (:...actions)', { actions });
+    if (organizationId) {
+      if (!isUuid(organizationId)) return { edges: [], pageInfo: { hasNextPage: false, endCursor: null }, totalCount: 0 };
+      query.andWhere('entry.organizationId = :organizationId', { organizationId });
+    }
+    if (from) query.andWhere('entry.occurredAt >= :from', { from });
+    if (to) query.andWhere('entry.occurredAt < :to', { to });
+    const totalCount = await query.clone().getCount();
+
+    if (after) {
+      const [seq] = decodeCursor(after, 1) as [string];
+      if (!/^\d{1,18}$/.test(seq)) throw new DomainError(ErrorCode.INVALID_CURSOR);
+      query.andWhere('entry.seq < :seq', { seq });
+    }
+    const rows = await query
+      .orderBy('entry.seq', 'DESC')
+      .limit(size + 1)
+      .getMany();
+    const edges = rows.slice(0, size).map((node) => ({ cursor: encodeCursor([node.seq]), node }));
+    return { edges, pageInfo: { hasNextPage: rows.length > size, endCursor: edges.at(-1)?.cursor ?? null }, totalCount };
+  }
+}

@@ -1,0 +1,297 @@
+import { ErrorCode } from '@bam/shared';
+import type { DataSource, EntityManager } from 'typeorm';
+import { AuditAction } from '../audit/audit-entry.entity.js';
+import type { AuditService } from '../audit/audit.service.js';
+import { type Actor, anonymousActor, type RequestOrigin, Role, systemActor } from '../common/actor.js';
+import { DomainError } from '../common/domain-error.js';
+import type { Config } from '../config/config.js';
+import { demoAccounts } from '../demo/demo-accounts.js';
+import type { Logger } from '../logging/logger.js';
+import { API_TOKEN_PREFIX, hashSecret, newSecret } from './credential-secret.js';
+import type { CredentialSockets } from './credential-sockets.js';
+import { RecentCredentials } from './recent-credentials.js';
+import { hashPassword, isAcceptablePassword, verifyPassword } from './password-hashing.js';
+import { Session } from './session.entity.js';
+import type { SignInThrottle } from './sign-in-throttle.js';
+import { User } from './user.entity.js';
+
+/** A request's caller, and when its credential ends at the latest (for WebSockets). */
+export interface Authentication {
+  actor: Actor;
+  /** Null for anonymous callers. */
+  expiresAt: Date | null;
+  /** Keys of the credential in {@link CredentialSockets}. */
+  socketKeys: string[];
+}
+
+/** What a request presents: an `Authorization` header and/or the session cookie's value. */
+export interface PresentedCredentials {
+  authorization?: string | null;
+  sessionSecret?: string | null;
+  origin: RequestOrigin;
+}
+
+export interface SignedIn {
+  user: User;
+  actor: Actor;
+  /** The session cookie's value; only its hash is stored. */
+  secret: string;
+  maxAgeSeconds: number;
+}
+
+interface AccountRow {
+  userId: string;
+  username: string;
+  role: Role;
+  organizationIds: string[] | null;
+  mustChangePassword: boolean;
+}
+
+/** Lower case and trimmed: usernames are matched without regard to case. */
+export function normalizeUsername(username: string): string {
+  return username.trim().toLowerCase();
+}
+
+export function userActor(account: AccountRow, sessionId: string | null, origin: RequestOrigin): Actor {
+  return {
+    id: `user:${account.username}`,
+    kind: 'USER',
+    name: account.username,
+    role: account.role,
+    organizationIds: account.organizationIds,
+    mustChangePassword: account.mustChangePassword,
+    userId: account.userId,
+    tokenId: null,
+    sessionId,
+    origin,
+  };
+}
+
+/**
+ * Sign-in, sessions and the caller of every request. Sessions end after the configured idle time
+ * and absolute lifetime; each check of a session or token is one statement that also records its use.
+ */
+export class AuthenticationService {
+  constructor(
+    private readonly dataSource: DataSource,
+    private readonly audit: AuditService,
+    private readonly settings: Config['auth'],
+    private readonly throttle: SignInThrottle,
+    private readonly sockets: CredentialSockets,
+    private readonly logger: Logger,
+  ) {
+    sockets.onEnd((key) => this.recent.forget(key));
+  }
+
+  private readonly recent = new RecentCredentials();
+
+  /** Checks the password and opens a session. Every outcome is audited; failures are counted against guessing. */
+  async signIn(username: string, password: string, origin: RequestOrigin): Promise<SignedIn> {
+    const name = normalizeUsername(username).slice(0, 64);
+    const anonymous = anonymousActor(origin);
+    const clientIp = origin.clientIp ?? 'unknown';
+    if (await this.throttle.isThrottled(name, clientIp)) {
+      await this.audit.recordAlone(anonymous, { action: AuditAction.SIGN_IN_THROTTLED, details: { username: name } });
+      throw new DomainError(ErrorCode.SIGN_IN_THROTTLED);
+    }
+    const user = name ? await this.dataSource.getRepository(User).findOneBy({ username: name }) : null;
+    const passwordRight = await verifyPassword(user?.passwordHash ?? null, password);
+    if (!user || !passwordRight || user.disabled) {
+      await this.throttle.recordFailure(name, clientIp);
+      await this.audit.recordAlone(anonymous, { action: AuditAction.SIGN_IN_FAILED, details: { username: name } });
+      throw new DomainError(ErrorCode.INVALID_CREDENTIALS);
+    }
+    await this.throttle.recordSuccess(name);
+
+    const secret = newSecret();
+    const { idle, absolute } = this.timeouts();
+    const actor = await this.dataSource.transaction(async (manager) => {
+      // Ended sessions are swept here: sign-in is rare enough, and no timer is needed.
+      await manager.query(
+        `DELETE FROM sessions WHERE last_seen_at < now() - make_interval(secs => $1) OR created_at < now() - make_interval(secs => $2)`,
+        [idle, absolute],
+      );
+      const session = await manager.save(Session, {
+        secretHash: hashSecret(secret),
+        userId: user.id,
+        lastSeenAt: new Date(),
+        clientIp: origin.clientIp,
+        userAgent: origin.userAgent?.slice(0, 512) ?? null,
+      });
+      const signedIn = userActor({ ...user, userId: user.id }, session.id, origin);
+      await this.audit.record(manager, signedIn, { action: AuditAction.SIGN_IN, details: { sessionId: session.id } });
+      return signedIn;
+    });
+    return { user, actor, secret, maxAgeSeconds: absolute };
+  }
+
+  /** Ends the caller's session (API tokens have none: for them it changes nothing). */
+  async signOut(actor: Actor): Promise<void> {
+    const { sessionId } = actor;
+    if (!sessionId) return;
+    await this.dataSource.transaction(async (manager) => {
+      await manager.delete(Session, { id: sessionId });
+      await this.audit.record(manager, actor, { action: AuditAction.SIGN_OUT, details: { sessionId } });
+    });
+    this.sockets.end(`session:${sessionId}`, 'Signed out');
+  }
+
+  /** Changes a signed-in account's own password; its other sessions end. */
+  async changePassword(actor: Actor, currentPassword: string, newPassword: string): Promise<User> {
+    if (actor.kind !== 'USER' || !actor.userId) throw new DomainError(ErrorCode.FORBIDDEN);
+    const clientIp = actor.origin.clientIp ?? 'unknown';
+    if (await this.throttle.isThrottled(actor.name, clientIp)) throw new DomainError(ErrorCode.SIGN_IN_THROTTLED);
+    const user = await this.dataSource.getRepository(User).findOneByOrFail({ id: actor.userId });
+    if (!(await verifyPassword(user.passwordHash, currentPassword))) {
+      await this.throttle.recordFailure(actor.name, clientIp);
+      throw new DomainError(ErrorCode.INVALID_CREDENTIALS);
+    }
+    if (!isAcceptablePassword(newPassword) || newPassword === currentPassword) throw new DomainError(ErrorCode.PASSWORD_TOO_WEAK);
+    const passwordHash = await hashPassword(newPassword);
+
+    const ended = await this.dataSource.transaction(async (manager) => {
+      await manager.update(User, { id: user.id }, { passwordHash, mustChangePassword: false, passwordChangedAt: new Date() });
+      const others: { id: string }[] = await manager.query(
+        `WITH ended AS (DELETE FROM sessions WHERE user_id = $1 AND id IS DISTINCT FROM $2 RETURNING id) SELECT id FROM ended`,
+        [user.id, actor.sessionId],
+      );
+      await this.audit.record(manager, actor, { action: AuditAction.PASSWORD_CHANGED, details: { userId: user.id, endedSessions: others.length } });
+      return others;
+    });
+    for (const { id } of ended) this.sockets.end(`session:${id}`, 'Password changed');
+    // This session stays, but the remembered copy still says the password must change.
+    this.recent.forget(`user:${user.id}`);
+    return this.dataSource.getRepository(User).findOneByOrFail({ id: user.id });
+  }
+
+  /**
+   * Who the request is: an API token when it sends `Authorization: Bearer`, else the session of
+   * its cookie, else anonymous. A credential that is unknown, expired or revoked counts as none.
+   */
+  async authenticate({ authorization, sessionSecret, origin }: PresentedCredentials): Promise<Authentication> {
+    const bearer = authorization ? /^Bearer\s+(\S+)\s*$/i.exec(authorization)?.[1] : undefined;
+    const token = bearer?.startsWith(API_TOKEN_PREFIX) ? bearer : null;
+    const session = !authorization && sessionSecret ? sessionSecret : null;
+    if (!token && !session) return anonymous(origin);
+
+    const secretHash = hashSecret((token ?? session)!);
+    const key = `${token ? 'token' : 'session'}:${secretHash.toString('hex')}`;
+    let found = this.recent.get(key);
+    if (!found) {
+      const checked = token ? await this.authenticateToken(secretHash, origin) : await this.authenticateSession(secretHash, origin);
+      if (!checked) return anonymous(origin);
+      this.recent.remember(key, checked, this.rememberForMs());
+      found = checked;
+    }
+    return { ...found, actor: { ...found.actor, origin } };
+  }
+
+  /** A few seconds, and well within the idle timeout, so idle sessions still end on time. */
+  private rememberForMs(): number {
+    return Math.min(5000, (this.settings.sessionIdleTimeoutSeconds * 1000) / 10);
+  }
+
+  private async authenticateSession(secretHash: Buffer, origin: RequestOrigin): Promise<Authentication | null> {
+    const { idle, absolute } = this.timeouts();
+    // Reading is one statement; the last-seen time is written only when it is older than a tenth of the
+    // idle timeout (at most a minute), so most requests write nothing.
+    const [row]: (AccountRow & { sessionId: string; createdAt: Date })[] = await this.dataSource.query(
+      `WITH current AS (
+         SELECT session.id AS "sessionId", session.created_at AS "createdAt", session.last_seen_at AS "lastSeenAt",
+           account.id AS "userId", account.username, account.role, account.organization_ids AS "organizationIds",
+           account.must_change_password AS "mustChangePassword"
+         FROM sessions session JOIN users account ON account.id = session.user_id
+         WHERE session.secret_hash = $1 AND NOT account.disabled
+           AND session.last_seen_at > now() - make_interval(secs => $2)
+           AND session.created_at > now() - make_interval(secs => $3)),
+       seen AS (
+         UPDATE sessions SET last_seen_at = now() FROM current
+         WHERE sessions.id = current."sessionId" AND current."lastSeenAt" < now() - make_interval(secs => least(60, $2::float / 10)))
+       SELECT * FROM current`,
+      [secretHash, idle, absolute],
+    );
+    if (!row) return null;
+    return {
+      actor: userActor(row, row.sessionId, origin),
+      expiresAt: new Date(new Date(row.createdAt).getTime() + absolute * 1000),
+      socketKeys: [`session:${row.sessionId}`, `user:${row.userId}`],
+    };
+  }
+
+  private async authenticateToken(secretHash: Buffer, origin: RequestOrigin): Promise<Authentication | null> {
+    // The last use is recorded to the minute: most requests only read.
+    const [row]: { id: string; name: string; role: Role; organizationIds: string[] | null; expiresAt: Date }[] = await this.dataSource.query(
+      `WITH token AS (
+         SELECT id, name, role, organization_ids AS "organizationIds", expires_at AS "expiresAt", last_used_at AS "lastUsedAt"
+         FROM api_tokens WHERE secret_hash = $1 AND revoked_at IS NULL AND expires_at > now()),
+       used AS (
+         UPDATE api_tokens SET last_used_at = now() FROM token
+         WHERE api_tokens.id = token.id AND (token."lastUsedAt" IS NULL OR token."lastUsedAt" < now() - interval '1 minute'))
+       SELECT * FROM token`,
+      [secretHash],
+    );
+    if (!row) return null;
+    const actor: Actor = {
+      ...systemActor,
+      id: `token:${row.id}`,
+      kind: 'TOKEN',
+      name: row.name,
+      role: row.role,
+      organizationIds: row.organizationIds,
+      tokenId: row.id,
+      origin,
+    };
+    return { actor, expiresAt: new Date(row.expiresAt), socketKeys: [`token:${row.id}`] };
+  }
+
+  /**
+   * First start: with no account at all, creates the demo accounts (DEMO_DATA), the configured
+   * administrator, or an "admin" with a one-time password printed once, to change at first sign-in.
+   */
+  async createFirstAccounts(demoData: boolean): Promise<void> {
+    await this.dataSource.transaction(async (manager) => {
+      // Two instances starting together on one database: the second waits, then finds the accounts.
+      await manager.query(`LOCK TABLE users IN SHARE ROW EXCLUSIVE MODE`);
+      if ((await manager.count(User)) > 0) return;
+      if (demoData) {
+        for (const account of demoAccounts) await this.createAccount(manager, account.username, account.password, account.role, false);
+        this.logger.info({ usernames: demoAccounts.map((account) => account.username) }, 'demo accounts created (passwords in the README)');
+        return;
+      }
+      const { initialAdmin } = this.settings;
+      if (initialAdmin) {
+        await this.createAccount(manager, normalizeUsername(initialAdmin.username), initialAdmin.password, Role.ADMINISTRATOR, false);
+        this.logger.info({ username: normalizeUsername(initialAdmin.username) }, 'initial administrator created from INITIAL_ADMIN_USERNAME');
+        return;
+      }
+      const oneTimePassword = newSecret().slice(0, 20);
+      await this.createAccount(manager, 'admin', oneTimePassword, Role.ADMINISTRATOR, true);
+      // The one deliberate secret in the log: there is no other channel to the first operator. It works once.
+      this.logger.warn(
+        { username: 'admin', oneTimePassword },
+        'no account existed: created administrator "admin" with this one-time password; it must be changed at first sign-in',
+      );
+    });
+  }
+
+  private async createAccount(manager: EntityManager, username: string, password: string, role: Role, mustChangePassword: boolean): Promise<void> {
+    const user = await manager.save(User, {
+      username,
+      passwordHash: await hashPassword(password),
+      role,
+      organizationIds: null,
+      mustChangePassword,
+      disabled: false,
+      passwordChangedAt: new Date(),
+    });
+    await this.audit.record(manager, systemActor, { action: AuditAction.USER_CREATED, details: { userId: user.id, username, role } });
+  }
+
+  private timeouts(): { idle: number; absolute: number } {
+    return { idle: this.settings.sessionIdleTimeoutSeconds, absolute: this.settings.sessionAbsoluteTimeoutSeconds };
+  }
+}
+
+function anonymous(origin: RequestOrigin): Authentication {
+  return { actor: anonymousActor(origin), expiresAt: null, socketKeys: [] };
+}

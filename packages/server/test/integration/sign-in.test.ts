@@ -1,0 +1,206 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import { describe, expect, it } from 'vitest';
+import { startTestServer, testAdmin, useTestServer } from '../support/test-server.js';
+import { webSocketCloseCode } from '../support/web-socket.js';
+
+const signIn = 'mutation SignIn($input: SignInInput!) { signIn(input: $input) { me { name role kind mustChangePassword } errors { code } } }';
+const me = '{ me { name role kind } }';
+
+async function postSignIn(url: string, username: string, password: string, headers: Record<string, string> = {}): Promise<Response> {
+  return fetch(url, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', ...headers },
+    body: JSON.stringify({ query: signIn, variables: { input: { username, password } } }),
+  });
+}
+
+describe('signing in and out', () => {
+  const server = useTestServer();
+
+  it('sets an HttpOnly, SameSite=Strict session cookie that identifies the account, until sign-out', async () => {
+    const response = await postSignIn(server.graphqlUrl, 'ADMIN ', testAdmin.password);
+    const body = (await response.json()) as { data: { signIn: unknown } };
+    expect(body.data.signIn).toEqual({ me: { name: 'admin', role: 'ADMINISTRATOR', kind: 'USER', mustChangePassword: false }, errors: [] });
+    const [setCookie] = response.headers.getSetCookie();
+    expect(setCookie).toMatch(/^bam_session=[\w-]{43}; Max-Age=43200; Path=\/; Expires=[^;]+; HttpOnly; SameSite=Strict$/);
+    // Secure is added when the request arrives over TLS; this test server speaks plain HTTP.
+    const session = { cookie: setCookie!.split(';')[0]! };
+
+    expect((await server.graphqlAs(session, me)).data).toEqual({ me: { name: 'admin', role: 'ADMINISTRATOR', kind: 'USER' } });
+    const signedOut = await fetch(server.graphqlUrl, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', cookie: session.cookie },
+      body: JSON.stringify({ query: 'mutation { signOut { signedOut errors { code } } }' }),
+    });
+    expect(await signedOut.json()).toEqual({ data: { signOut: { signedOut: true, errors: [] } } });
+    expect(signedOut.headers.getSetCookie()[0]).toMatch(/^bam_session=; Path=\/; Expires=Thu, 01 Jan 1970 00:00:00 GMT; HttpOnly; SameSite=Strict$/);
+
+    expect((await server.graphqlAs(session, me)).data).toEqual({ me: null });
+    expect((await server.graphqlAs(session, '{ organizations { totalCount } }')).errors?.[0]?.extensions?.code).toBe('UNAUTHENTICATED');
+  });
+
+  it('refuses a wrong password and an unknown username alike, setting no cookie', async () => {
+    for (const [username, password] of [
+      ['admin', 'not-the-password'],
+      ['nobody', testAdmin.password],
+    ]) {
+      const response = await postSignIn(server.graphqlUrl, username!, password!);
+      expect(await response.json()).toEqual({ data: { signIn: { me: null, errors: [{ code: 'INVALID_CREDENTIALS' }] } } });
+      expect(response.headers.getSetCookie()).toEqual([]);
+    }
+  });
+
+  it('keeps CSRF prevention on: a cross-site simple POST (text/plain or a form) is refused before it runs', async () => {
+    const session = await server.signIn(testAdmin.username, testAdmin.password);
+    const mutation = JSON.stringify({ query: 'mutation { signOut { signedOut } }' });
+    // (A multipart request without Apollo-Require-Preflight is refused the same way: see update-certificate.test.ts.)
+    for (const contentType of ['text/plain', 'application/x-www-form-urlencoded']) {
+      const response = await fetch(server.graphqlUrl, {
+        method: 'POST',
+        headers: { 'content-type': contentType, cookie: session.cookie },
+        body: mutation,
+      });
+      expect(response.status, contentType).toBe(400);
+      expect(await response.text()).toContain('CSRF');
+    }
+    expect((await server.graphqlAs(session, me)).data).toEqual({ me: { name: 'admin', role: 'ADMINISTRATOR', kind: 'USER' } });
+  });
+
+  it('refuses an anonymous upload with 401 before reading its file', async () => {
+    const response = await server.upload(
+      'mutation($input: ImportCertificateInput!) { importCertificate(input: $input) { errors { code } } }',
+      { input: { file: null } },
+      { path: 'variables.input.file', content: Buffer.alloc(64 * 1024) },
+      { 'apollo-require-preflight': 'true' },
+      null,
+    );
+    expect(response).toMatchObject({ status: 401, errors: [{ extensions: { code: 'UNAUTHENTICATED' } }] });
+  });
+
+  it('makes an account with a temporary password change it before anything else, ending its other sessions', async () => {
+    await server.graphql(
+      'mutation { createUser(input: { username: "newcomer", password: "temporary-password", role: VIEWER }) { errors { code } } }',
+    );
+    const first = await server.signIn('newcomer', 'temporary-password');
+    const second = await server.signIn('newcomer', 'temporary-password');
+    expect((await server.graphqlAs(first, '{ me { mustChangePassword } }')).data).toEqual({ me: { mustChangePassword: true } });
+    expect((await server.graphqlAs(first, '{ organizations { totalCount } }')).errors?.[0]?.extensions?.code).toBe('PASSWORD_CHANGE_REQUIRED');
+    expect(await webSocketCloseCode(server.graphqlUrl, first)).toBe(4403);
+
+    const change = 'mutation Change($input: ChangePasswordInput!) { changePassword(input: $input) { me { mustChangePassword } errors { code } } }';
+    const tooShort = await server.graphqlAs(first, change, { input: { currentPassword: 'temporary-password', newPassword: 'short' } });
+    expect(tooShort.data).toEqual({ changePassword: { me: null, errors: [{ code: 'PASSWORD_TOO_WEAK' }] } });
+    const wrong = await server.graphqlAs(first, change, { input: { currentPassword: 'wrong-password', newPassword: 'a-long-new-password' } });
+    expect(wrong.data).toEqual({ changePassword: { me: null, errors: [{ code: 'INVALID_CREDENTIALS' }] } });
+    const changed = await server.graphqlAs(first, change, { input: { currentPassword: 'temporary-password', newPassword: 'a-long-new-password' } });
+    expect(changed.data).toEqual({ changePassword: { me: { mustChangePassword: false }, errors: [] } });
+
+    expect((await server.graphqlAs(first, '{ organizations { totalCount } }')).data).toEqual({ organizations: { totalCount: 0 } });
+    expect((await server.graphqlAs(second, me)).data).toEqual({ me: null });
+    await expect(server.signIn('newcomer', 'temporary-password')).rejects.toThrow(/INVALID_CREDENTIALS/);
+    await server.signIn('newcomer', 'a-long-new-password');
+  });
+
+  it('refuses a disabled account, and ends its sessions when it is disabled', async () => {
+    const created = await server.graphql<{ createUser: { user: { id: string } } }>(
+      'mutation { createUser(input: { username: "leaver", password: "temporary-password", role: OPERATOR }) { user { id } } }',
+    );
+    const session = await server.signIn('leaver', 'temporary-password');
+    const disable = await server.graphql(
+      'mutation Disable($id: ID!) { updateUser(input: { userId: $id, disabled: true }) { user { disabled } errors { code } } }',
+      {
+        id: created.data!.createUser.user.id,
+      },
+    );
+    expect(disable.data).toEqual({ updateUser: { user: { disabled: true }, errors: [] } });
+    expect((await server.graphqlAs(session, me)).data).toEqual({ me: null });
+    await expect(server.signIn('leaver', 'temporary-password')).rejects.toThrow(/INVALID_CREDENTIALS/);
+  });
+
+  it('authenticates a WebSocket with the session cookie of its upgrade request, and refuses one without credentials', async () => {
+    const session = await server.signIn(testAdmin.username, testAdmin.password);
+    let signOut: Promise<unknown> | undefined;
+    const code = await webSocketCloseCode(server.graphqlUrl, session, async () => {
+      signOut = server.graphqlAs(session, 'mutation { signOut { signedOut } }');
+    });
+    expect(code).toBe(4401);
+    expect(await signOut).toEqual({ data: { signOut: { signedOut: true } } });
+    expect(await webSocketCloseCode(server.graphqlUrl, null)).toBe(4401);
+    expect(await webSocketCloseCode(server.graphqlUrl, { bearer: 'bam_not-a-token' })).toBe(4401);
+  });
+});
+
+describe('session expiry', () => {
+  const server = useTestServer({ environment: { SESSION_IDLE_TIMEOUT_SECONDS: '1', SESSION_ABSOLUTE_TIMEOUT_SECONDS: '3' } });
+
+  it('ends a session left idle longer than the idle timeout', async () => {
+    const session = await server.signIn(testAdmin.username, testAdmin.password);
+    await sleep(500);
+    expect((await server.graphqlAs(session, me)).data?.me).not.toBeNull();
+    await sleep(1300);
+    expect((await server.graphqlAs(session, me)).data).toEqual({ me: null });
+  });
+
+  it('ends an active session at the absolute timeout, and closes its WebSockets then', async () => {
+    const session = await server.signIn(testAdmin.username, testAdmin.password);
+    const socketClosed = webSocketCloseCode(server.graphqlUrl, session);
+    for (let elapsed = 0; elapsed < 2500; elapsed += 500) {
+      expect((await server.graphqlAs(session, me)).data?.me, `after ${elapsed} ms`).not.toBeNull();
+      await sleep(500);
+    }
+    await sleep(700);
+    expect((await server.graphqlAs(session, me)).data).toEqual({ me: null });
+    expect(await socketClosed).toBe(4401);
+  });
+});
+
+describe('sign-in throttling', () => {
+  const server = useTestServer({ environment: { SIGN_IN_MAX_FAILURES_PER_USERNAME: '3', SIGN_IN_MAX_FAILURES_PER_IP: '6' } });
+
+  async function attempt(username: string, password: string): Promise<string | null> {
+    const body = (await (await postSignIn(server.graphqlUrl, username, password)).json()) as { data: { signIn: { errors: { code: string }[] } } };
+    return body.data.signIn.errors[0]?.code ?? null;
+  }
+
+  it('refuses a username after repeated failures — even the right password — then a whole address', async () => {
+    for (let index = 0; index < 3; index += 1) expect(await attempt('admin', 'guess-number-' + index)).toBe('INVALID_CREDENTIALS');
+    expect(await attempt('admin', testAdmin.password)).toBe('SIGN_IN_THROTTLED');
+
+    // The address has 3 failures; 3 more on other usernames reach its limit of 6.
+    for (const username of ['alice', 'bob', 'carol']) expect(await attempt(username, 'guess')).toBe('INVALID_CREDENTIALS');
+    expect(await attempt('dave', 'guess')).toBe('SIGN_IN_THROTTLED');
+
+    const { data } = await server.graphql<{ auditLog: { edges: { node: { action: string; details: { username: string } } }[] } }>(
+      '{ auditLog(filter: { actions: [SIGN_IN_FAILED, SIGN_IN_THROTTLED] }) { edges { node { action details } } } }',
+    );
+    const entries = data!.auditLog.edges.map(({ node }) => `${node.action} ${node.details.username}`);
+    expect(entries).toEqual([
+      'SIGN_IN_THROTTLED dave',
+      'SIGN_IN_FAILED carol',
+      'SIGN_IN_FAILED bob',
+      'SIGN_IN_FAILED alice',
+      'SIGN_IN_THROTTLED admin',
+      'SIGN_IN_FAILED admin',
+      'SIGN_IN_FAILED admin',
+      'SIGN_IN_FAILED admin',
+    ]);
+  });
+});
+
+describe('first start', () => {
+  it('without INITIAL_ADMIN_*, creates "admin" with a one-time password logged once, to change at first sign-in', async () => {
+    const server = await startTestServer({ environment: { INITIAL_ADMIN_USERNAME: '', INITIAL_ADMIN_PASSWORD: '' } });
+    try {
+      const lines = server.logs.filter((line) => line.includes('oneTimePassword'));
+      expect(lines).toHaveLength(1);
+      const { oneTimePassword } = JSON.parse(lines[0]!) as { oneTimePassword: string };
+      const session = await server.signIn('admin', oneTimePassword);
+      expect((await server.graphqlAs(session, '{ me { role mustChangePassword } }')).data).toEqual({
+        me: { role: 'ADMINISTRATOR', mustChangePassword: true },
+      });
+      expect((await server.graphqlAs(session, '{ users { username } }')).errors?.[0]?.extensions?.code).toBe('PASSWORD_CHANGE_REQUIRED');
+    } finally {
+      await server.dispose();
+    }
+  });
+});
