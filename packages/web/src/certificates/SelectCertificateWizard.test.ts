@@ -200,7 +200,12 @@ describe('SelectCertificateWizard', () => {
     });
     const apollo = mockApolloClient({ CertificateStore: () => ({ certificateStore: [used, certificate('b2')] }) });
     wrapper = mount(SelectCertificateWizard, {
-      props: { organizationId: 'org-contoso.onmicrosoft.com', organizationName: 'contoso.onmicrosoft.com', applications: [application], entraConnected: false },
+      props: {
+        organizationId: 'org-contoso.onmicrosoft.com',
+        organizationName: 'contoso.onmicrosoft.com',
+        applications: [application],
+        entraConnected: false,
+      },
       global: { provide: apollo.provide },
       attachTo: document.body,
     });
