@@ -292,8 +292,8 @@ export const messagesEn = {
   download: {
     cer: 'Download .cer',
     pem: 'Download PEM',
-    cerLabel: 'Download the public certificate of {name} as .cer (DER)',
-    pemLabel: 'Download the public certificate of {name} as PEM',
+    cerLabel: 'Download .cer: the public certificate of {name}, DER encoded',
+    pemLabel: 'Download PEM: the public certificate of {name}',
     failed: 'The public certificate could not be downloaded.',
   },
   errors: {
