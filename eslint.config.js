@@ -12,7 +12,7 @@ const server = 'packages/server/src';
  * toolkit folders first, then the role suffixes of domain files, then the catch-all for a domain's own logic.
  */
 const serverElements = [
-  { type: 'entry', mode: 'full', pattern: [`${server}/{main,app,server,cli,schema-file}.ts`, `${server}/cli/**`] },
+  { type: 'entry', mode: 'full', pattern: [`${server}/{main,demo-main,run-server,app,server,cli,schema-file}.ts`, `${server}/cli/**`] },
   { type: 'graphql', mode: 'full', pattern: `${server}/graphql/**` },
   { type: 'http', mode: 'full', pattern: `${server}/http/**` },
   { type: 'infrastructure', mode: 'full', pattern: [`${server}/{config,logging,database}/**`, `${server}/domain-module.ts`] },

@@ -39,8 +39,13 @@ export interface RunningServer {
   stop(): Promise<void>;
 }
 
+export interface StartOptions {
+  /** Runs on the opened app before anything is served, instead of the DEMO_DATA loading: the offline demo connects its tenants here. */
+  prepare?: (app: App) => Promise<void>;
+}
+
 /** Opens the database, then serves the GraphQL API (HTTP and WebSocket), the console and the playground. */
-export async function startServer(config: Config, logger: Logger): Promise<RunningServer> {
+export async function startServer(config: Config, logger: Logger, options: StartOptions = {}): Promise<RunningServer> {
   let stop: (() => Promise<void>) | undefined;
   const app: App = await openApp(config, logger, (error) => {
     logger.fatal({ err: error }, 'lost the data folder lock; stopping to protect the database');
@@ -51,7 +56,8 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
 
   try {
     await services.authentication.createFirstAccounts(config.demoData);
-    if (config.demoData) await loadDemoDataIfEmpty(database.dataSource, services.certificateStore, logger);
+    if (options.prepare) await options.prepare(app);
+    else if (config.demoData) await loadDemoDataIfEmpty(database.dataSource, services.certificateStore, logger);
     else await suggestDemoDataWhenEmpty(database.dataSource, logger);
     const schema = await buildAppSchema(services);
 

@@ -34,6 +34,7 @@ const environmentSchema = z.object({
   LOG_LEVEL: z.enum(logLevels).default('info'),
   DATABASE_POOL_SIZE: z.coerce.number().int().min(1).max(100).default(10),
   DEMO_DATA: booleanFlag.default(false),
+  DEMO_ENTRA_EMULATOR_PORT: z.coerce.number().int().min(0).max(65535).default(4433),
   WEB_DIST_DIR: z.string().min(1).default(path.join(serverPackageRoot, '../web/dist')),
   PFX_MAX_BYTES: z.coerce
     .number()
@@ -102,6 +103,8 @@ export interface Config {
   databasePoolSize: number;
   /** Load the demo organizations at start-up when the database has none. */
   demoData: boolean;
+  /** `start:demo` only: HTTPS port of the Entra emulator serving the demo tenants. */
+  demoEntraEmulatorPort: number;
   /** Built web console (and playground) served at `/`. */
   webDistDir: string;
   /** Largest PFX file accepted, in bytes; larger uploads are cut off while streaming. */
@@ -173,8 +176,8 @@ export class ConfigError extends Error {
 }
 
 /** Reads and validates the configuration; throws a ConfigError naming every invalid setting. */
-export function loadConfig(environment: NodeJS.ProcessEnv = process.env): Config {
-  const present = Object.fromEntries(Object.entries(environment).filter(([, value]) => value !== undefined && value !== ''));
+export function loadConfig(environment: NodeJS.ProcessEnv = process.env, overrides: Record<string, string> = {}): Config {
+  const present = Object.fromEntries(Object.entries({ ...environment, ...overrides }).filter(([, value]) => value !== undefined && value !== ''));
   const parsed = environmentSchema.safeParse(present);
   if (!parsed.success) {
     const problems = parsed.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`);
@@ -189,6 +192,7 @@ export function loadConfig(environment: NodeJS.ProcessEnv = process.env): Config
     logLevel: env.LOG_LEVEL,
     databasePoolSize: env.DATABASE_POOL_SIZE,
     demoData: env.DEMO_DATA,
+    demoEntraEmulatorPort: env.DEMO_ENTRA_EMULATOR_PORT,
     webDistDir: path.resolve(env.WEB_DIST_DIR),
     pfxMaxBytes: env.PFX_MAX_BYTES,
     pfxWorkerThreads: env.PFX_WORKER_THREADS,

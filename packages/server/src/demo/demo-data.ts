@@ -9,37 +9,40 @@ import { Organization } from '../organizations/organization.entity.js';
 const DAY_MS = 24 * 60 * 60 * 1000;
 
 /** Days relative to now: the demo shows every certificate state whenever it is loaded. */
-interface DemoValidity {
+export interface DemoValidity {
   validFromDays: number;
   validToDays: number;
 }
 
-interface DemoApplication {
+export interface DemoApplication {
   displayName: string;
   applicationId: string;
   certificate?: DemoValidity;
 }
 
 /** Certificates in the store that no application uses yet, to pick in the Select Certificate wizard. */
-const spareCertificates: (DemoValidity & { commonName: string; keyExportable: boolean; keyBits: number })[] = [
+export const spareCertificates: (DemoValidity & { commonName: string; keyExportable: boolean; keyBits: number })[] = [
   { commonName: 'Backup Certificate 2027', validFromDays: -1, validToDays: 365, keyExportable: true, keyBits: 2048 },
   { commonName: 'Backup Certificate 2028', validFromDays: -1, validToDays: 730, keyExportable: true, keyBits: 3072 },
   { commonName: 'Legacy Backup (non-exportable key)', validFromDays: -100, validToDays: 265, keyExportable: false, keyBits: 2048 },
   { commonName: 'Retired Backup Certificate', validFromDays: -500, validToDays: -135, keyExportable: true, keyBits: 2048 },
 ];
 
-interface DemoOrganization {
+export interface DemoOrganization {
   name: string;
   tenantId: string;
   region: string;
+  /** The tenant's *Backup Management* application in the emulator's demo seed. */
+  managementApplicationId: string;
   applications: DemoApplication[];
 }
 
-const demoOrganizations: DemoOrganization[] = [
+export const demoOrganizations: DemoOrganization[] = [
   {
     name: 'contoso.onmicrosoft.com',
     tenantId: '6a1d8c5e-2f4b-4c1e-9d3a-0b7e5f2c8a41',
     region: 'Worldwide',
+    managementApplicationId: '122b3ef5-f70b-4468-8dec-9be06116717d',
     applications: [
       {
         displayName: 'Contoso Backup 01',
@@ -63,6 +66,7 @@ const demoOrganizations: DemoOrganization[] = [
     name: 'fabrikam.onmicrosoft.com',
     tenantId: '7b2e9d6f-3a5c-4d2f-8e4b-1c8f6a3d9b52',
     region: 'Europe',
+    managementApplicationId: '36916768-2a17-425f-9603-79a342113b61',
     applications: [
       {
         displayName: 'Fabrikam Exchange Backup',
@@ -81,6 +85,7 @@ const demoOrganizations: DemoOrganization[] = [
     name: 'northwindtraders.onmicrosoft.com',
     tenantId: '8c3f0e7a-4b6d-4e3a-9f5c-2d9a7b4e0c63',
     region: 'Asia Pacific',
+    managementApplicationId: 'b41507a6-77c3-4ab8-9a02-7a14fcfe059d',
     applications: [
       {
         displayName: 'Northwind Backup',
@@ -132,7 +137,7 @@ async function loadOrganization(manager: EntityManager, store: CertificateStoreS
   }
 }
 
-async function demoCertificate(
+export async function demoCertificate(
   manager: EntityManager,
   store: CertificateStoreService,
   commonName: string,

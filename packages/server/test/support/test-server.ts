@@ -155,7 +155,7 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
       const form = new FormData();
       form.append('operations', JSON.stringify({ query, variables }));
       form.append('map', JSON.stringify({ 0: [file.path] }));
-      form.append('0', new Blob([file.content], { type: 'application/x-pkcs12' }), file.filename ?? 'certificate.pfx');
+      form.append('0', new Blob([new Uint8Array(file.content)], { type: 'application/x-pkcs12' }), file.filename ?? 'certificate.pfx');
       const response = await fetch(graphqlUrl, { method: 'POST', headers: { ...credentialHeaders(credential), ...headers }, body: form });
       return { ...((await response.json()) as GraphQLResponse<never>), status: response.status };
     },

@@ -12,6 +12,8 @@ function rows(count: number): BackupApplicationRowFragment[] {
     applicationId: `00000000-0000-4000-8000-${String(index).padStart(12, '0')}`,
     displayName: `App ${String(index).padStart(4, '0')}`,
     addedAt: '2026-01-01T00:00:00Z',
+    entraStatus: null,
+    lastVerifiedAt: null,
     certificate:
       index % 3 === 2
         ? null

@@ -46,6 +46,8 @@ const application: BackupApplicationRowFragment = {
   applicationId: '11111111-1111-4111-8111-111111111111',
   displayName: 'Contoso Backup 01',
   addedAt: '2026-01-01T00:00:00Z',
+  entraStatus: null,
+  lastVerifiedAt: null,
   certificate: {
     id: 'old',
     thumbprint: 'OLD0000000000000000000000000000000000000',
@@ -99,7 +101,7 @@ function mountWizard(updateCertificate: OperationHandler, pfxMaxBytes = 1024 * 1
     UpdateCertificate: updateCertificate,
   });
   wrapper = mount(SelectCertificateWizard, {
-    props: { organizationId: 'org-1', organizationName: 'contoso.onmicrosoft.com', applications: [application] },
+    props: { organizationId: 'org-1', organizationName: 'contoso.onmicrosoft.com', applications: [application], entraConnected: false },
     global: { provide: apollo.provide },
     attachTo: document.body,
   });
@@ -198,7 +200,12 @@ describe('SelectCertificateWizard', () => {
     });
     const apollo = mockApolloClient({ CertificateStore: () => ({ certificateStore: [used, certificate('b2')] }) });
     wrapper = mount(SelectCertificateWizard, {
-      props: { organizationId: 'org-contoso.onmicrosoft.com', organizationName: 'contoso.onmicrosoft.com', applications: [application] },
+      props: {
+        organizationId: 'org-contoso.onmicrosoft.com',
+        organizationName: 'contoso.onmicrosoft.com',
+        applications: [application],
+        entraConnected: false,
+      },
       global: { provide: apollo.provide },
       attachTo: document.body,
     });

@@ -1,0 +1,58 @@
+import { type Config, ConfigError, loadConfig } from './config/config.js';
+import { DataDirectoryLockedError } from './database/data-directory-lock.js';
+import { DatabaseUnreachableError } from './database/database.js';
+import { createLogger, type Logger } from './logging/logger.js';
+import { startServer, type StartOptions } from './server.js';
+
+const FORCED_EXIT_AFTER_MS = 20_000;
+
+/** What a launcher adds to a plain start. */
+export interface Launch extends StartOptions {
+  /** Settings that replace the environment's (the offline demo points Entra at its emulator). */
+  overrides?: Record<string, string>;
+  /** Runs after the server stopped on SIGTERM/SIGINT, before the process exits. */
+  afterStop?: () => Promise<void>;
+}
+
+/** Loads the configuration, serves until SIGTERM or SIGINT, then stops gracefully; exits on start-up failure. */
+export async function runServer(launch: (config: Config, logger: Logger) => Promise<Launch> = async () => ({})): Promise<void> {
+  let config: Config;
+  try {
+    config = loadConfig();
+  } catch (error) {
+    if (!(error instanceof ConfigError)) throw error;
+    createLogger('info').fatal(error.message);
+    process.exit(1);
+  }
+
+  const logger = createLogger(config.logLevel);
+
+  try {
+    const { overrides, afterStop, ...options } = await launch(config, logger);
+    if (overrides) config = loadConfig(undefined, overrides);
+    const server = await startServer(config, logger, options);
+    const shutDown = (signal: NodeJS.Signals) => {
+      logger.info({ signal }, 'shutting down');
+      setTimeout(() => {
+        logger.error('in-flight work did not finish in time; exiting anyway');
+        process.exit(1);
+      }, FORCED_EXIT_AFTER_MS).unref();
+      server
+        .stop()
+        .then(() => afterStop?.())
+        .then(
+          () => process.exit(),
+          (error: unknown) => {
+            logger.error({ err: error }, 'error while shutting down');
+            process.exit(1);
+          },
+        );
+    };
+    process.once('SIGTERM', shutDown);
+    process.once('SIGINT', shutDown);
+  } catch (error) {
+    if (error instanceof DataDirectoryLockedError || error instanceof DatabaseUnreachableError) logger.fatal(error.message);
+    else logger.fatal({ err: error }, 'the server could not start');
+    process.exit(1);
+  }
+}

@@ -1,0 +1,160 @@
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import type { RunningEntraEmulator } from '@bam/entra-emulator';
+import type { Browser, Page } from 'playwright-core';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import {
+  backups,
+  entraThumbprints,
+  management,
+  newCertificate,
+  startEmulatorForServer,
+  tenant,
+} from '../../packages/server/test/support/entra-fixture.js';
+import { forgePfx, type TestCertificate } from '../../packages/server/test/support/pfx-fixtures.js';
+import { type ServerProcess, spawnServer } from '../../packages/server/test/support/server-process.js';
+import { createTestDatabase, type TestDatabase } from '../../packages/server/test/support/test-database.js';
+import { launchChromium, recordCspViolations } from '../support/browser.js';
+import { ConsolePage } from '../support/console-page.js';
+
+/**
+ * Microsoft Entra in the console, against the built server and an in-process Entra emulator: a tenant
+ * onboarded with Add organization, applications added from Entra, and rotations whose steps show —
+ * then the emulator says what Entra really holds.
+ */
+let database: TestDatabase;
+let server: ServerProcess;
+let emulator: RunningEntraEmulator;
+let stopEmulator: () => Promise<void>;
+let baseUrl: string;
+let browser: Browser;
+let files: string;
+
+beforeAll(async () => {
+  let environment: Record<string, string>;
+  ({ emulator, environment, stop: stopEmulator } = await startEmulatorForServer());
+  database = await createTestDatabase();
+  server = spawnServer({ ...environment, DATABASE_URL: database.url, DATA_DIR: await mkdtemp(path.join(tmpdir(), 'bam-entra-console-data-')) });
+  files = await mkdtemp(path.join(tmpdir(), 'bam-entra-console-files-'));
+  [baseUrl, browser] = await Promise.all([server.started, launchChromium()]);
+});
+
+afterAll(async () => {
+  await browser?.close();
+  server?.child.kill('SIGTERM');
+  await server?.exited;
+  await stopEmulator?.();
+  await database?.drop();
+  if (files) await rm(files, { recursive: true, force: true });
+});
+
+let cspViolations: string[] = [];
+afterEach(() => {
+  expect(cspViolations).toEqual([]);
+});
+
+async function pfxFile(name: string, certificate: TestCertificate): Promise<{ path: string; password: string }> {
+  const pfx = forgePfx({ certificate });
+  const file = path.join(files, name);
+  await writeFile(file, pfx.file);
+  return { path: file, password: pfx.password };
+}
+
+async function rotateWithPfx(page: Page, ui: ConsolePage, applicationName: string, pfx: { path: string; password: string }): Promise<void> {
+  await ui
+    .row(applicationName)
+    .getByRole('button', { name: /Configured|Not configured/ })
+    .click();
+  await ui.wizard.waitFor();
+  await ui.wizard.getByRole('radio', { name: /Import certificate from a PFX file/ }).check();
+  await ui.wizard.getByRole('button', { name: 'Next >' }).click();
+  const chooser = page.waitForEvent('filechooser');
+  await ui.wizard.getByRole('button', { name: 'Browse…' }).click();
+  await (await chooser).setFiles(pfx.path);
+  await ui.wizard.getByLabel('Password', { exact: true }).fill(pfx.password);
+  await ui.wizard.getByRole('button', { name: 'Next >' }).click();
+  // Before Finish the steps are listed, all to do.
+  expect(await ui.wizard.getByTestId('rotation-steps').innerText()).toContain('Register the new key on each Entra application');
+}
+
+describe('Microsoft Entra in the web console', () => {
+  it('adds an organization and its applications from Entra, then rotates a key with visible steps', async () => {
+    const page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
+    const errors: string[] = [];
+    page.on('pageerror', (error) => errors.push(error.message));
+    cspViolations = await recordCspViolations(page);
+    await page.goto(baseUrl);
+    const ui = new ConsolePage(page, 'entra-console');
+
+    // Add organization: the management certificate comes as a PFX; a wrong application id is named on its step.
+    const managementCertificate = newCertificate('Contoso Test Backup Management');
+    emulator.admin.registerKeyCredential(tenant.id, management.appId, { key: managementCertificate.der.toString('base64') });
+    const managementPfx = await pfxFile('management.pfx', managementCertificate);
+    await page.getByTestId('add-organization').click();
+    const wizard = page.getByTestId('add-organization-dialog');
+    await wizard.getByTestId('add-organization-tenant').fill(tenant.domain);
+    await wizard.getByTestId('add-organization-next').click();
+    await wizard.getByTestId('add-organization-application-id').fill(backups[6]!.appId);
+    await wizard.getByTestId('add-organization-source-pfx').check();
+    await wizard.getByTestId('add-organization-pfx').setInputFiles(managementPfx.path);
+    await wizard.getByTestId('add-organization-password').fill(managementPfx.password);
+    await wizard.getByTestId('add-organization-finish').click();
+    await expect.poll(() => wizard.getByTestId('add-organization-error-management').innerText()).toContain('Microsoft Entra');
+    await ui.screenshot('add-organization-error');
+
+    // The PFX joined the store with the first try: pick it from the store now.
+    await wizard.getByTestId('add-organization-application-id').fill(management.appId);
+    await wizard.getByTestId('add-organization-source-store').check();
+    const certificateSelect = wizard.getByTestId('add-organization-certificate');
+    await expect.poll(() => certificateSelect.locator('option').count()).toBeGreaterThan(1);
+    const option = certificateSelect.locator('option', { hasText: managementCertificate.thumbprint });
+    await certificateSelect.selectOption((await option.getAttribute('value'))!);
+    await wizard.getByTestId('add-organization-finish').click();
+    await wizard.waitFor({ state: 'detached' });
+    await ui.organization(tenant.domain).waitFor();
+
+    // Add…: the tenant's applications, filtered by name, several chosen at once.
+    // A new organization has no applications yet: open the manager without waiting for rows.
+    await ui.organization(tenant.domain).click({ button: 'right' });
+    await ui.menu.getByRole('menuitem', { name: 'Manage backup applications' }).click();
+    await ui.manager.getByTestId('applications-empty').waitFor();
+    await ui.manager.getByTestId('add-applications').click();
+    const add = page.getByTestId('add-applications-dialog');
+    await add.getByTestId('available-filter').fill('Contoso Backup 0');
+    await add.getByTestId(`available-${backups[0]!.appId}`).check();
+    await add.getByTestId(`available-${backups[1]!.appId}`).check();
+    await ui.screenshot('add-applications');
+    await add.getByTestId('add-applications-confirm').click();
+    await add.waitFor({ state: 'detached' });
+    await ui.row('Contoso Backup 01').waitFor();
+    await ui.row('Contoso Backup 02').waitFor();
+
+    // First certificate of Contoso Backup 01, then a rotation to a second one while Entra replicates slowly.
+    const first = newCertificate('Contoso Test Backup 01 (first)');
+    await rotateWithPfx(page, ui, 'Contoso Backup 01', await pfxFile('first.pfx', first));
+    await ui.wizard.getByRole('button', { name: 'Finish' }).click();
+    await ui.wizard.waitFor({ state: 'detached' });
+    await expect.poll(() => ui.manager.getByTestId('manager-status').innerText()).toContain('Entra now holds the new certificate');
+    expect(entraThumbprints(emulator, backups[0]!.appId)).toEqual([first.thumbprint]);
+
+    const second = newCertificate('Contoso Test Backup 01 (second)');
+    await rotateWithPfx(page, ui, 'Contoso Backup 01', await pfxFile('second.pfx', second));
+    emulator.admin.configure({ keyReplicationDelayMs: 1500 });
+    await ui.wizard.getByRole('button', { name: 'Finish' }).click();
+    await expect.poll(() => ui.wizard.getByTestId('rotation-step-prove').getAttribute('data-state')).toBe('running');
+    await ui.screenshot('rotation-running');
+    await ui.wizard.waitFor({ state: 'detached' });
+    emulator.admin.configure({ keyReplicationDelayMs: 0 });
+
+    // Entra holds the new key and no longer the old one.
+    expect(entraThumbprints(emulator, backups[0]!.appId)).toEqual([second.thumbprint]);
+
+    // Verify shows the result in the details panel.
+    await ui.clickRow('Contoso Backup 01');
+    await ui.manager.getByTestId('verify-applications').click();
+    await expect.poll(() => ui.manager.getByTestId('details-entra-status').getAttribute('data-status')).toBe('REGISTERED');
+    await ui.screenshot('verified');
+    expect(errors).toEqual([]);
+  });
+});
