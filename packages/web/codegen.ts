@@ -24,7 +24,7 @@ const config: CodegenConfig = {
         enumsAsTypes: true,
         useTypeImports: true,
         avoidOptionals: { field: true, inputValue: false, object: false },
-        scalars: { DateTimeISO: 'string', Upload: 'File' },
+        scalars: { DateTimeISO: 'string', Upload: 'File', JSONObject: 'Record<string, unknown>' },
         strictScalars: true,
         skipTypename: false,
         nonOptionalTypename: false,

@@ -9,6 +9,7 @@ import type { DomainModule, ResolverClass, Services } from './domain-module.js';
 import { buildApiSchema } from './graphql/build-schema.js';
 import type { Loaders, RequestContext } from './graphql/request-context.js';
 import { entraModule } from './entra/entra.module.js';
+import { eventsModule } from './events/events.module.js';
 import { keyCustodyModule } from './key-custody/key-custody.module.js';
 import type { Logger } from './logging/logger.js';
 import { organizationsModule } from './organizations/organizations.module.js';
@@ -17,7 +18,14 @@ import { organizationsModule } from './organizations/organizations.module.js';
  * The composition root: every domain of the server, in the order their services are created (a
  * module may use the services of those before it). Adding a domain is one folder and one line here.
  */
-export const modules: readonly DomainModule[] = [organizationsModule, applicationsModule, keyCustodyModule, entraModule, certificatesModule];
+export const modules: readonly DomainModule[] = [
+  eventsModule,
+  organizationsModule,
+  applicationsModule,
+  keyCustodyModule,
+  entraModule,
+  certificatesModule,
+];
 
 /** The server's parts, assembled from the modules, before any transport serves them. */
 export interface App {
@@ -61,6 +69,7 @@ export async function openApp(config: Config, logger: Logger, onLockCompromised:
       services,
       createRequestContext: (signal) => ({
         actor: systemActor,
+        services,
         loaders: Object.assign({}, ...modules.map((module) => module.createLoaders?.(dataSource))) as Loaders,
         signal,
       }),

@@ -19,8 +19,8 @@ export const applicationsModule: DomainModule = {
   name: 'applications',
   entities: [BackupApplication],
   resolvers: [BackupApplicationResolver, RemoveApplicationsResolver],
-  createServices: ({ dataSource, logger }) => ({
-    applications: new BackupApplicationService(dataSource, logger.child({ component: 'applications' })),
+  createServices: ({ dataSource, logger, services }) => ({
+    applications: new BackupApplicationService(dataSource, logger.child({ component: 'applications' }), services.events),
   }),
   createLoaders: createApplicationLoaders,
 };

@@ -3,6 +3,8 @@ import { type DataSource } from 'typeorm';
 import type { Actor } from '../common/actor.js';
 import { DomainError } from '../common/domain-error.js';
 import { isUuid, normalizeUuid } from '../common/uuid.js';
+import { applicationsRemoved } from '../events/certificate-events.js';
+import type { EventOutboxService } from '../events/event-outbox.service.js';
 import type { Logger } from '../logging/logger.js';
 import { Organization } from '../organizations/organization.entity.js';
 import { BackupApplication } from './backup-application.entity.js';
@@ -22,6 +24,7 @@ export class BackupApplicationService {
   constructor(
     private readonly dataSource: DataSource,
     private readonly logger: Logger,
+    private readonly events: EventOutboxService,
   ) {}
 
   /**
@@ -33,6 +36,7 @@ export class BackupApplicationService {
     const removed = await this.dataSource.transaction(async (manager) => {
       const applications = await lockApplications(manager, organizationId, selection);
       await manager.query(`DELETE FROM backup_applications WHERE id = ANY($1::uuid[])`, [applications.map((application) => application.id)]);
+      await this.events.record(manager, applicationsRemoved(applications, actor));
       return applications;
     });
     this.logger.info(

@@ -6,6 +6,8 @@ import type { Actor } from '../common/actor.js';
 import { DomainError } from '../common/domain-error.js';
 import { containsPattern } from '../common/like-pattern.js';
 import { isUuid } from '../common/uuid.js';
+import { storeCertificateGenerated, storeCertificateImported, storeCertificateRemoved } from '../events/certificate-events.js';
+import type { EventOutboxService } from '../events/event-outbox.service.js';
 import type { Logger } from '../logging/logger.js';
 import { signInProblem } from './certificate-rules.js';
 import { Certificate, CertificateSource, CertificateStoreName } from './certificate.entity.js';
@@ -50,6 +52,7 @@ export class CertificateStoreService {
     private readonly logger: Logger,
     /** Largest PFX file accepted, in bytes: clients check it before sending. */
     readonly pfxMaxBytes: number,
+    private readonly events: EventOutboxService,
   ) {}
 
   /** Personal certificates first, then intermediate and root authorities; each by name, newest first. */
@@ -107,9 +110,11 @@ export class CertificateStoreService {
   ): Promise<{ certificate: Certificate; chain: Certificate[] }> {
     const pfx = await this.readPfx(file, password, options);
     try {
-      const result = await this.dataSource.transaction((manager) =>
-        this.save(manager, pfx, { keyExportable: options.keyExportable, source: options.source, whenPresent: 'refuse' }),
-      );
+      const result = await this.dataSource.transaction(async (manager) => {
+        const saved = await this.save(manager, pfx, { keyExportable: options.keyExportable, source: options.source, whenPresent: 'refuse' });
+        await this.events.record(manager, storeCertificateImported(saved.certificate, actor));
+        return saved;
+      });
       this.logger.info(
         { actor: actor.id, thumbprint: result.certificate.thumbprint, chain: result.chain.length, source: options.source },
         'certificate imported into the store',
@@ -142,13 +147,15 @@ export class CertificateStoreService {
 
     const generated = await generateSelfSignedCertificate({ commonName, organization, notBefore, notAfter, keyBits: request.keySize });
     try {
-      const { certificate } = await this.dataSource.transaction((manager) =>
-        this.save(
+      const { certificate } = await this.dataSource.transaction(async (manager) => {
+        const saved = await this.save(
           manager,
           { certificate: generated.certificate, chain: [], privateKey: generated.privateKeyDer },
           { keyExportable: request.keyExportable, source: CertificateSource.GENERATED, whenPresent: 'refuse' },
-        ),
-      );
+        );
+        await this.events.record(manager, storeCertificateGenerated(saved.certificate, actor));
+        return saved;
+      });
       this.logger.info({ actor: actor.id, thumbprint: certificate.thumbprint, keySize: request.keySize }, 'certificate generated');
       return certificate;
     } finally {
@@ -169,6 +176,7 @@ export class CertificateStoreService {
         );
       }
       await manager.delete(Certificate, { id });
+      await this.events.record(manager, storeCertificateRemoved(certificate, actor));
       return certificate;
     });
     this.logger.info({ actor: actor.id, thumbprint: removed.thumbprint }, 'certificate removed from the store');

@@ -36,6 +36,7 @@ export const certificatesModule: DomainModule = {
       pfxReader,
       logger.child({ component: 'certificate-store' }),
       config.pfxMaxBytes,
+      services.events,
     );
     const certificateRotation = new CertificateRotationService(
       dataSource,
@@ -55,6 +56,7 @@ export const certificatesModule: DomainModule = {
         dataSource,
         certificateStore,
         logger.child({ component: 'certificates' }),
+        services.events,
         certificateRotation,
       ),
     };

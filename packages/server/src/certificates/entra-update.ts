@@ -3,6 +3,9 @@ import type { DataSource } from 'typeorm';
 import { lockApplications } from '../applications/backup-application.service.js';
 import type { Actor } from '../common/actor.js';
 import { DomainError } from '../common/domain-error.js';
+import { certificateUpdated } from '../events/certificate-events.js';
+import type { EventOutboxService } from '../events/event-outbox.service.js';
+import { KeyRotationState } from '../entra/key-rotation.entity.js';
 import type { Logger } from '../logging/logger.js';
 import { CertificateChangeSource } from './certificate-change.entity.js';
 import type { CertificateRotationService } from './certificate-rotation.service.js';
@@ -23,6 +26,7 @@ interface Dependencies {
   store: CertificateStoreService;
   rotation: CertificateRotationService;
   logger: Logger;
+  events: EventOutboxService;
 }
 
 /**
@@ -32,7 +36,7 @@ interface Dependencies {
  * under lock, in one transaction with their history rows.
  */
 export async function updateThroughEntra(
-  { dataSource, store, rotation, logger }: Dependencies,
+  { dataSource, store, rotation, logger, events }: Dependencies,
   organizationId: string,
   request: { targets: readonly UpdateTarget[]; selection: string[]; choice: CertificateChoice; pfx: ReadPfx | null; actor: Actor },
 ): Promise<UpdateResult> {
@@ -83,6 +87,10 @@ export async function updateThroughEntra(
           source,
           changedBy: actor.id,
         });
+        await events.record(
+          manager,
+          certificateUpdated({ applications: locked, current, certificate, source, rotationStep: KeyRotationState.SWITCHED, actor }),
+        );
       },
       actor,
     );
