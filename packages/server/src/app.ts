@@ -10,6 +10,7 @@ import type { DomainModule, ResolverClass, Services } from './domain-module.js';
 import { buildApiSchema } from './graphql/build-schema.js';
 import type { Loaders, RequestContext } from './graphql/request-context.js';
 import { entraModule } from './entra/entra.module.js';
+import { eventsModule } from './events/events.module.js';
 import { keyCustodyModule } from './key-custody/key-custody.module.js';
 import type { Logger } from './logging/logger.js';
 import { organizationsModule } from './organizations/organizations.module.js';
@@ -19,6 +20,7 @@ import { organizationsModule } from './organizations/organizations.module.js';
  * module may use the services of those before it). Adding a domain is one folder and one line here.
  */
 export const modules: readonly DomainModule[] = [
+  eventsModule,
   auditModule,
   organizationsModule,
   applicationsModule,
@@ -33,7 +35,7 @@ export interface App {
   database: Database;
   services: Services;
   /** Per-request state: the caller (see `auth/`) and the transport's abort signal, with fresh loaders of every module. */
-  createRequestContext(request: Omit<RequestContext, 'loaders'>): RequestContext;
+  createRequestContext(request: Omit<RequestContext, 'loaders' | 'services'>): RequestContext;
   /** Stops the modules' services (after in-flight work), then closes the database. */
   close(): Promise<void>;
 }
@@ -70,6 +72,7 @@ export async function openApp(config: Config, logger: Logger, onLockCompromised:
       services,
       createRequestContext: (request) => ({
         ...request,
+        services,
         loaders: Object.assign({}, ...modules.map((module) => module.createLoaders?.(dataSource))) as Loaders,
       }),
       close,

@@ -6,6 +6,9 @@ export const errorCodeDescriptions = {
   ORGANIZATION_NOT_FOUND: 'The request names an organization that does not exist.',
   INVALID_CURSOR: 'A pagination cursor was not issued by this server.',
   INVALID_PAGE_SIZE: 'A page size is outside the allowed range.',
+  EVENT_NOT_FOUND: 'The event named as `after` is not in the event log (the id is wrong, or the event was never recorded here).',
+  EVENT_SUBSCRIBER_BEHIND:
+    'A subscriber read events more slowly than they came and the subscription ended; resubscribe with `after` set to the last event received.',
   INVALID_INPUT: 'A text argument holds a character the server cannot store (U+0000, the NUL character).',
   APPLICATION_SELECTION_EMPTY: 'A mutation on applications was given no application at all.',
   APPLICATION_SELECTION_DUPLICATE: 'The same application appears more than once in one request.',

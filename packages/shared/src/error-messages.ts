@@ -7,6 +7,9 @@ import { ErrorCode } from './error-codes.js';
 export const errorMessages: Record<ErrorCode, string> = {
   [ErrorCode.ORGANIZATION_NOT_FOUND]: 'The organization does not exist. It may have been removed; refresh the list.',
   [ErrorCode.INVALID_CURSOR]: 'The page cursor is not valid. Start again from the first page.',
+  [ErrorCode.EVENT_NOT_FOUND]: 'The event to resume after is not known. Subscribe again without it, or list the past events first.',
+  [ErrorCode.EVENT_SUBSCRIBER_BEHIND]:
+    'Events came faster than they were read, so the live feed stopped. Reconnect to resume after the last event received.',
   [ErrorCode.INVALID_PAGE_SIZE]: 'The page size must be between 1 and 100.',
   [ErrorCode.INVALID_INPUT]: 'The text contains a character that is not allowed (a NUL character). Remove it and try again.',
   [ErrorCode.APPLICATION_SELECTION_EMPTY]: 'Select at least one application.',

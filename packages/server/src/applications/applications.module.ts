@@ -20,7 +20,7 @@ export const applicationsModule: DomainModule = {
   entities: [BackupApplication],
   resolvers: [BackupApplicationResolver, RemoveApplicationsResolver],
   createServices: ({ dataSource, logger, services }) => ({
-    applications: new BackupApplicationService(dataSource, services.audit, logger.child({ component: 'applications' })),
+    applications: new BackupApplicationService(dataSource, services.audit, logger.child({ component: 'applications' }), services.events),
   }),
   createLoaders: createApplicationLoaders,
 };

@@ -5,6 +5,8 @@ import type { AuditService } from '../audit/audit.service.js';
 import { type Actor, assertOrganizationAccess } from '../common/actor.js';
 import { DomainError } from '../common/domain-error.js';
 import { isUuid, normalizeUuid } from '../common/uuid.js';
+import { applicationsRemoved } from '../events/certificate-events.js';
+import type { EventOutboxService } from '../events/event-outbox.service.js';
 import type { Logger } from '../logging/logger.js';
 import { Organization } from '../organizations/organization.entity.js';
 import { BackupApplication } from './backup-application.entity.js';
@@ -25,6 +27,7 @@ export class BackupApplicationService {
     private readonly dataSource: DataSource,
     private readonly audit: AuditService,
     private readonly logger: Logger,
+    private readonly events: EventOutboxService,
   ) {}
 
   /**
@@ -42,6 +45,7 @@ export class BackupApplicationService {
         organizationId: applications[0]!.organizationId,
         details: { applications: applications.map(({ applicationId, displayName }) => ({ applicationId, displayName })) },
       });
+      await this.events.record(manager, applicationsRemoved(applications, actor));
       return applications;
     });
     this.logger.info(

@@ -8,6 +8,8 @@ import type { Actor } from '../common/actor.js';
 import { DomainError } from '../common/domain-error.js';
 import { containsPattern } from '../common/like-pattern.js';
 import { isUuid } from '../common/uuid.js';
+import { storeCertificateGenerated, storeCertificateImported, storeCertificateRemoved } from '../events/certificate-events.js';
+import type { EventOutboxService } from '../events/event-outbox.service.js';
 import type { Logger } from '../logging/logger.js';
 import { signInProblem } from './certificate-rules.js';
 import { Certificate, CertificateSource, CertificateStoreName } from './certificate.entity.js';
@@ -53,6 +55,7 @@ export class CertificateStoreService {
     private readonly logger: Logger,
     /** Largest PFX file accepted, in bytes: clients check it before sending. */
     readonly pfxMaxBytes: number,
+    private readonly events: EventOutboxService,
   ) {}
 
   /** Personal certificates first, then intermediate and root authorities; each by name, newest first. */
@@ -116,6 +119,7 @@ export class CertificateStoreService {
           action: AuditAction.STORE_CERTIFICATE_IMPORTED,
           details: { ...auditedCertificate(saved.certificate), chain: saved.chain.map((authority) => authority.thumbprint) },
         });
+        await this.events.record(manager, storeCertificateImported(saved.certificate, actor));
         return saved;
       });
       this.logger.info(
@@ -160,6 +164,7 @@ export class CertificateStoreService {
           action: AuditAction.STORE_CERTIFICATE_GENERATED,
           details: { ...auditedCertificate(saved.certificate), keySize: request.keySize },
         });
+        await this.events.record(manager, storeCertificateGenerated(saved.certificate, actor));
         return saved;
       });
       this.logger.info({ actor: actor.id, thumbprint: certificate.thumbprint, keySize: request.keySize }, 'certificate generated');
@@ -183,6 +188,7 @@ export class CertificateStoreService {
       }
       await manager.delete(Certificate, { id });
       await this.audit.record(manager, actor, { action: AuditAction.STORE_CERTIFICATE_REMOVED, details: auditedCertificate(certificate) });
+      await this.events.record(manager, storeCertificateRemoved(certificate, actor));
       return certificate;
     });
     this.logger.info({ actor: actor.id, thumbprint: removed.thumbprint }, 'certificate removed from the store');

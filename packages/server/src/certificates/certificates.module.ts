@@ -37,6 +37,7 @@ export const certificatesModule: DomainModule = {
       services.audit,
       logger.child({ component: 'certificate-store' }),
       config.pfxMaxBytes,
+      services.events,
     );
     const certificateRotation = new CertificateRotationService(
       dataSource,
@@ -57,6 +58,7 @@ export const certificatesModule: DomainModule = {
         certificateStore,
         services.audit,
         logger.child({ component: 'certificates' }),
+        services.events,
         certificateRotation,
       ),
     };

@@ -4,6 +4,9 @@ import { lockApplications } from '../applications/backup-application.service.js'
 import type { Actor } from '../common/actor.js';
 import { DomainError } from '../common/domain-error.js';
 import type { AuditService } from '../audit/audit.service.js';
+import { certificateUpdated } from '../events/certificate-events.js';
+import type { EventOutboxService } from '../events/event-outbox.service.js';
+import { KeyRotationState } from '../entra/key-rotation.entity.js';
 import type { Logger } from '../logging/logger.js';
 import { CertificateChangeSource } from './certificate-change.entity.js';
 import type { CertificateRotationService } from './certificate-rotation.service.js';
@@ -25,6 +28,7 @@ interface Dependencies {
   rotation: CertificateRotationService;
   audit: AuditService;
   logger: Logger;
+  events: EventOutboxService;
 }
 
 /**
@@ -34,7 +38,7 @@ interface Dependencies {
  * under lock, in one transaction with their history rows.
  */
 export async function updateThroughEntra(
-  { dataSource, store, rotation, audit, logger }: Dependencies,
+  { dataSource, store, rotation, audit, logger, events }: Dependencies,
   organizationId: string,
   request: { targets: readonly UpdateTarget[]; selection: string[]; choice: CertificateChoice; pfx: ReadPfx | null; actor: Actor },
 ): Promise<UpdateResult> {
@@ -85,6 +89,10 @@ export async function updateThroughEntra(
           source,
           actor,
         });
+        await events.record(
+          manager,
+          certificateUpdated({ applications: locked, current, certificate, source, rotationStep: KeyRotationState.SWITCHED, actor }),
+        );
       },
       actor,
     );

@@ -7,6 +7,8 @@ import type { AuditService } from '../audit/audit.service.js';
 import { type Actor, assertOrganizationAccess } from '../common/actor.js';
 import { DomainError } from '../common/domain-error.js';
 import { isUuid } from '../common/uuid.js';
+import { certificateUpdated } from '../events/certificate-events.js';
+import type { EventOutboxService } from '../events/event-outbox.service.js';
 import type { Logger } from '../logging/logger.js';
 import { CertificateChangeSource } from './certificate-change.entity.js';
 import { signInProblem } from './certificate-rules.js';
@@ -46,6 +48,7 @@ export class UpdateCertificateService {
     private readonly store: CertificateStoreService,
     private readonly audit: AuditService,
     private readonly logger: Logger,
+    private readonly events: EventOutboxService,
     /** Certificate rotation on Entra, for organizations connected to it (see `entra-update.ts`). */
     private readonly rotation?: CertificateRotationService,
   ) {}
@@ -66,7 +69,7 @@ export class UpdateCertificateService {
     try {
       if (this.rotation && (await this.rotation.connected(organizationId))) {
         return await updateThroughEntra(
-          { dataSource: this.dataSource, store: this.store, rotation: this.rotation, audit: this.audit, logger: this.logger },
+          { dataSource: this.dataSource, store: this.store, rotation: this.rotation, audit: this.audit, logger: this.logger, events: this.events },
           organizationId,
           {
             targets,
@@ -97,6 +100,10 @@ export class UpdateCertificateService {
             source: pfx ? CertificateChangeSource.PFX_FILE : CertificateChangeSource.STORE,
             actor,
           });
+          await this.events.record(
+            manager,
+            certificateUpdated({ applications: changing, current, certificate, source: pfx ? 'PFX_FILE' : 'STORE', rotationStep: null, actor }),
+          );
         }
         for (const application of applications) application.certificateId = certificate.id;
         return { applications, certificate, changed: changing.length };

@@ -7,6 +7,8 @@ import { decodeCursor, encodeCursor, type PageRequest, pageSize } from '../commo
 import { DomainError } from '../common/domain-error.js';
 import { isUuid, normalizeUuid } from '../common/uuid.js';
 import { Certificate } from '../certificates/certificate.entity.js';
+import { applicationsAdded } from '../events/certificate-events.js';
+import type { EventOutboxService } from '../events/event-outbox.service.js';
 import type { Logger } from '../logging/logger.js';
 import { ApplicationEntraCheck, EntraKeyStatus } from './application-entra-check.entity.js';
 import type { EntraApplication, EntraDirectory, ManagementSignIn } from './entra-directory.js';
@@ -26,6 +28,7 @@ export class EntraApplicationService {
     private readonly connections: EntraConnectionsService,
     private readonly directory: EntraDirectory,
     private readonly logger: Logger,
+    private readonly events: EventOutboxService,
   ) {}
 
   /**
@@ -78,7 +81,9 @@ export class EntraApplicationService {
       const rows = selection.map((applicationId) =>
         manager.create(BackupApplication, { organizationId, applicationId, displayName: found.get(applicationId)!.displayName, certificateId: null }),
       );
-      return manager.save(rows);
+      const saved = await manager.save(rows);
+      await this.events.record(manager, applicationsAdded(saved, actor));
+      return saved;
     });
     this.logger.info({ actor: actor.id, organizationId, applicationIds: selection }, 'applications added from Entra');
     return added;

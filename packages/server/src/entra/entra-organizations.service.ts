@@ -6,6 +6,8 @@ import { isUuid, normalizeUuid } from '../common/uuid.js';
 import type { EntraCloudName } from '../config/config.js';
 import type { PrivateKeyVault } from '../key-custody/private-key-vault.js';
 import { openSigningCertificate } from '../key-custody/signing-certificate.js';
+import { organizationAdded, organizationRemoved } from '../events/certificate-events.js';
+import type { EventOutboxService } from '../events/event-outbox.service.js';
 import type { Logger } from '../logging/logger.js';
 import { Organization } from '../organizations/organization.entity.js';
 import { type EntraDirectory, EntraError } from './entra-directory.js';
@@ -31,6 +33,7 @@ export class EntraOrganizationService {
     private readonly vault: PrivateKeyVault,
     private readonly directory: EntraDirectory,
     private readonly logger: Logger,
+    private readonly events: EventOutboxService,
   ) {}
 
   /**
@@ -67,6 +70,7 @@ export class EntraOrganizationService {
         managementAppId: appId,
         managementCertificateId: request.managementCertificateId,
       });
+      await this.events.record(manager, organizationAdded(saved, actor));
       return saved;
     });
     this.logger.info({ actor: actor.id, organizationId: organization.id, tenantId: found.id, cloud: request.cloud }, 'organization added');
@@ -87,6 +91,7 @@ export class EntraOrganizationService {
       if (active.length > 0) throw new DomainError(ErrorCode.ROTATION_IN_PROGRESS, [organization.id]);
       // Applications, connection, checks and rotations go with it (ON DELETE CASCADE).
       await manager.delete(Organization, { id: organization.id });
+      await this.events.record(manager, organizationRemoved(organization, actor));
       return organization;
     });
     this.logger.info({ actor: actor.id, organizationId: removed.id }, 'organization removed');

@@ -44,8 +44,14 @@ export const entraModule: DomainModule = {
     return {
       entraDirectory: directory,
       entraConnections,
-      entraOrganizations: new EntraOrganizationService(dataSource, services.privateKeyVault, directory, logger.child({ component: 'entra' })),
-      entraApplications: new EntraApplicationService(dataSource, entraConnections, directory, logger.child({ component: 'entra' })),
+      entraOrganizations: new EntraOrganizationService(
+        dataSource,
+        services.privateKeyVault,
+        directory,
+        logger.child({ component: 'entra' }),
+        services.events,
+      ),
+      entraApplications: new EntraApplicationService(dataSource, entraConnections, directory, logger.child({ component: 'entra' }), services.events),
     };
   },
   createLoaders: createEntraLoaders,

@@ -1,4 +1,4 @@
-import { buildSchema, type ContainerType, type NonEmptyArray } from 'type-graphql';
+import { buildSchema, type ContainerType, type NonEmptyArray, type PubSub } from 'type-graphql';
 import type { GraphQLSchema } from 'graphql';
 import { authChecker } from './auth-checker.js';
 
@@ -7,6 +7,19 @@ export interface SchemaResolvers<ResolverClass extends abstract new (...args: ne
   classes: readonly ResolverClass[];
   instanceOf?: (resolverClass: ResolverClass) => object;
 }
+
+/**
+ * type-graphql requires a pubSub as soon as there is a subscription, though ours give their own
+ * `subscribe` (they read the event log, which topics cannot resume): one that refuses topics.
+ */
+const noTopics: PubSub = {
+  publish() {
+    throw new Error('Subscriptions here read the event log; there are no pub/sub topics');
+  },
+  subscribe() {
+    throw new Error('Subscriptions here read the event log; there are no pub/sub topics');
+  },
+};
 
 /** The executable API schema from the resolvers the modules contribute. */
 export async function buildApiSchema<ResolverClass extends abstract new (...args: never[]) => object>({
@@ -21,11 +34,14 @@ export async function buildApiSchema<ResolverClass extends abstract new (...args
     ...(container ? { container } : {}),
     validate: false,
     authChecker,
+    pubSub: noTopics,
   });
   // type-graphql offers no option to describe the root types; the playground shows these first.
   const queryType = schema.getQueryType();
   if (queryType) queryType.description = 'Reads: organizations, their backup applications and certificates, and the certificate store.';
   const mutationType = schema.getMutationType();
   if (mutationType) mutationType.description = 'Changes. Each one is all or nothing: on any error it changes nothing and says why.';
+  const subscriptionType = schema.getSubscriptionType();
+  if (subscriptionType) subscriptionType.description = 'Live events over graphql-ws on the same path; resumable with `after`.';
   return schema;
 }

@@ -1,4 +1,5 @@
 import type { Actor } from '../common/actor.js';
+import type { Services } from '../domain-module.js';
 
 /**
  * Loaders that batch and cache reads for one request, by name. Each domain module adds its own to
@@ -10,6 +11,8 @@ export interface Loaders {}
 export interface RequestContext {
   actor: Actor;
   loaders: Loaders;
+  /** Every domain service: for subscriptions, whose `subscribe` type-graphql calls without the resolver instance. */
+  services: Services;
   /** Aborted when the client went away (HTTP connection or WebSocket closed) or the operation completed: stop work nobody will read. */
   signal: AbortSignal;
 }

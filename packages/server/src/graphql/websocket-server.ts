@@ -26,7 +26,7 @@ export interface GraphQLWebSocketOptions {
   path: string;
   schema: GraphQLSchema;
   authentication: WebSocketAuthentication;
-  createRequestContext(request: Omit<RequestContext, 'loaders'>): RequestContext;
+  createRequestContext(request: Omit<RequestContext, 'loaders' | 'services'>): RequestContext;
   logger: Logger;
   /** Largest message accepted, in bytes; a larger one closes the socket (1009), as HTTP refuses larger bodies. */
   maxPayload: number;

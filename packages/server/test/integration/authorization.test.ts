@@ -11,7 +11,7 @@ const operations = rootFieldOperations(await buildAppSchema());
 const anonymousFields = new Set(['signIn', 'me']);
 /** Fields a signed-in caller may use whatever its role, even before changing a required password. */
 const selfServiceFields = new Set(['signOut', 'changePassword']);
-/** Fields only administrators may use; any other query needs VIEWER, any other mutation OPERATOR. */
+/** Fields only administrators may use; any other query or subscription needs VIEWER, any other mutation OPERATOR. */
 const administratorFields = new Set([
   'users',
   'apiTokens',
@@ -29,7 +29,7 @@ const operatorQueries = new Set(['availableApplications']);
 function leastRole({ kind, name }: FieldOperation): Role {
   if (administratorFields.has(name)) return Role.ADMINISTRATOR;
   if (operatorQueries.has(name)) return Role.OPERATOR;
-  return kind === 'query' ? Role.VIEWER : Role.OPERATOR;
+  return kind === 'mutation' ? Role.OPERATOR : Role.VIEWER;
 }
 
 const refusals = ['UNAUTHENTICATED', 'FORBIDDEN', 'PASSWORD_CHANGE_REQUIRED'];

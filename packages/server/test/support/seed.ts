@@ -68,7 +68,7 @@ export async function seedOrganization(
 
 /** Empties every table, so each test starts from a known state on the file's database. */
 export async function clearDatabase(dataSource: DataSource): Promise<void> {
-  await dataSource.query('TRUNCATE backup_applications, certificates, organizations CASCADE');
+  await dataSource.query('TRUNCATE backup_applications, certificates, organizations, certificate_events CASCADE');
 }
 
 /** Many applications without certificates in one statement, for tests of bulk changes. Returns their application ids. */

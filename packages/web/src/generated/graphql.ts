@@ -224,6 +224,10 @@ export type ErrorCode =
   | 'ENTRA_THROTTLED'
   /** Microsoft Graph or Entra did not answer in time, or answered with a server error. */
   | 'ENTRA_UNAVAILABLE'
+  /** The event named as `after` is not in the event log (the id is wrong, or the event was never recorded here). */
+  | 'EVENT_NOT_FOUND'
+  /** A subscriber read events more slowly than they came and the subscription ended; resubscribe with `after` set to the last event received. */
+  | 'EVENT_SUBSCRIBER_BEHIND'
   /** The caller's role does not allow this operation. */
   | 'FORBIDDEN'
   /** A certificate to generate has an unsupported key size. */

@@ -1,0 +1,236 @@
+import { ErrorCode } from '@bam/shared';
+import type { DataSource, SelectQueryBuilder } from 'typeorm';
+import { type Connection, decodeCursor, encodeCursor, type PageRequest, pageSize } from '../common/cursor-pagination.js';
+import { DomainError } from '../common/domain-error.js';
+import { isUuid, normalizeUuid } from '../common/uuid.js';
+import type { Logger } from '../logging/logger.js';
+import { CertificateEvent, type CertificateEventType } from './certificate-event.entity.js';
+import type { EventWakeup } from './event-wakeup.js';
+
+/** Which events a reader wants; an empty or missing list means "any". */
+export interface CertificateEventFilter {
+  /** Only events of these organizations (certificate store events concern none, so they are left out). */
+  organizationIds?: readonly string[] | null;
+  types?: readonly CertificateEventType[] | null;
+}
+
+/** Events read from the outbox per statement when the feed wakes up. */
+const FEED_BATCH = 500;
+/** Events read per statement while a resuming subscriber catches up. */
+const BACKLOG_PAGE = 200;
+/** Live events a subscriber may have waiting; past this it is ended (EVENT_SUBSCRIBER_BEHIND) and resumes with `after`. */
+const SUBSCRIBER_BUFFER = 10_000;
+
+/**
+ * Reads the event log: pages of past events, and live subscriptions that resume after a given event.
+ * One reader per process follows the outbox (woken by {@link EventWakeup}) and hands each new event
+ * to every subscriber of this process, so live delivery costs one query per wake-up, not per subscriber.
+ */
+export class CertificateEventFeedService {
+  /** Position of the last event handed to subscribers (bigint: positions are PostgreSQL bigints). */
+  private tail = 0n;
+  private started = false;
+  private reading: Promise<void> | undefined;
+  private readAgain = false;
+  private readonly listeners = new Set<(event: CertificateEvent) => void>();
+  /**
+   * The feed's reads, one at a time. The embedded database's socket server interleaves the protocol
+   * messages of concurrent connections (one's Bind can land on another's Parse), and the feed's
+   * wake-up reads and the backlog reads of subscribers reconnecting together would otherwise collide.
+   */
+  private readChain: Promise<unknown> = Promise.resolve();
+
+  constructor(
+    private readonly dataSource: DataSource,
+    private readonly wakeup: EventWakeup,
+    private readonly logger: Logger,
+  ) {}
+
+  /** Listens first, then notes where the log ends: nothing committed in between is missed. */
+  async start(): Promise<void> {
+    await this.wakeup.start(() => this.wake());
+    const [{ last }] = (await this.dataSource.query(`SELECT COALESCE(max(position), 0)::text AS last FROM certificate_events`)) as [{ last: string }];
+    this.tail = BigInt(last);
+    this.started = true;
+  }
+
+  async close(): Promise<void> {
+    this.started = false;
+    await this.wakeup.close();
+    await this.reading;
+  }
+
+  /** Past events, oldest first, one page at a time. */
+  async list(filter: CertificateEventFilter, { first, after }: PageRequest): Promise<Connection<CertificateEvent>> {
+    const size = pageSize(first);
+    const query = this.filtered(filter);
+    const countQuery = query.clone();
+    if (after) {
+      const [position] = decodeCursor(after, 1) as [string];
+      if (!/^\d{1,19}$/.test(position)) throw new DomainError(ErrorCode.INVALID_CURSOR);
+      query.andWhere('event.position > :position', { position });
+    }
+    const rows = await query
+      .orderBy('event.position', 'ASC')
+      .limit(size + 1)
+      .getMany();
+    const edges = rows.slice(0, size).map((node) => ({ cursor: encodeCursor([node.position]), node }));
+    let totalCount: Promise<number> | undefined;
+    return {
+      edges,
+      pageInfo: { hasNextPage: rows.length > size, endCursor: edges.at(-1)?.cursor ?? null },
+      get totalCount() {
+        return (totalCount ??= countQuery.getCount());
+      },
+    };
+  }
+
+  /**
+   * Live events matching the filter. With `after` (an event id) it first delivers every matching
+   * event recorded after that one, then continues live: it listens before reading the backlog and
+   * drops what it already delivered (by position), so there is no gap and no duplicate.
+   */
+  subscribe(filter: CertificateEventFilter, after?: string | null): AsyncIterableIterator<CertificateEvent> {
+    const stop = new AbortController();
+    const stream = this.stream(filter, after ?? null, stop.signal);
+    return {
+      next: () => stream.next(),
+      // An async generator cannot be returned while it awaits: end the wait first.
+      return: (value?: unknown) => {
+        stop.abort();
+        return stream.return(value as undefined);
+      },
+      throw: (error?: unknown) => {
+        stop.abort();
+        return stream.throw(error);
+      },
+      [Symbol.asyncIterator]() {
+        return this;
+      },
+    };
+  }
+
+  private async *stream(
+    filter: CertificateEventFilter,
+    after: string | null,
+    signal: AbortSignal,
+  ): AsyncGenerator<CertificateEvent, void, undefined> {
+    const matches = eventMatcher(filter);
+    const waiting: CertificateEvent[] = [];
+    let behind = false;
+    let arrived: (() => void) | undefined;
+    const listener = (event: CertificateEvent) => {
+      if (!matches(event)) return;
+      if (waiting.length >= SUBSCRIBER_BUFFER) behind = true;
+      else waiting.push(event);
+      arrived?.();
+    };
+    this.listeners.add(listener);
+    try {
+      // Every event handed to listeners from now on lies after the current tail.
+      let last = this.tail;
+      if (after !== null) {
+        last = await this.positionOf(after);
+        for (;;) {
+          const from = last.toString();
+          const page = await this.oneAtATime(() =>
+            this.filtered(filter).andWhere('event.position > :from', { from }).orderBy('event.position', 'ASC').limit(BACKLOG_PAGE).getMany(),
+          );
+          for (const event of page) {
+            last = BigInt(event.position);
+            yield event;
+          }
+          if (page.length < BACKLOG_PAGE) break;
+        }
+      }
+      while (!signal.aborted) {
+        for (let event = waiting.shift(); event; event = waiting.shift()) {
+          const position = BigInt(event.position);
+          if (position <= last) continue;
+          last = position;
+          yield event;
+        }
+        if (behind) throw new DomainError(ErrorCode.EVENT_SUBSCRIBER_BEHIND);
+        await new Promise<void>((resolve) => {
+          arrived = resolve;
+          signal.addEventListener('abort', () => resolve(), { once: true });
+        });
+        arrived = undefined;
+      }
+    } finally {
+      this.listeners.delete(listener);
+    }
+  }
+
+  private async positionOf(eventId: string): Promise<bigint> {
+    const row = isUuid(eventId)
+      ? await this.oneAtATime(() =>
+          this.dataSource.getRepository(CertificateEvent).findOne({ where: { id: normalizeUuid(eventId) }, select: { position: true } }),
+        )
+      : null;
+    if (!row) throw new DomainError(ErrorCode.EVENT_NOT_FOUND, [eventId]);
+    return BigInt(row.position);
+  }
+
+  private filtered({ organizationIds, types }: CertificateEventFilter): SelectQueryBuilder<CertificateEvent> {
+    const query = this.dataSource.getRepository(CertificateEvent).createQueryBuilder('event');
+    if (organizationIds?.length) {
+      query.andWhere('event.organizationId = ANY(CAST(:organizationIds AS uuid[]))', {
+        organizationIds: organizationIds.filter(isUuid).map(normalizeUuid),
+      });
+    }
+    if (types?.length) query.andWhere('event.type = ANY(CAST(:types AS text[]))', { types });
+    return query;
+  }
+
+  /** Something may have been committed: read what follows the tail, once, however many wake-ups came meanwhile. */
+  private wake(): void {
+    if (!this.started) return;
+    if (this.reading) {
+      this.readAgain = true;
+      return;
+    }
+    this.reading = this.readNew()
+      .catch((error: unknown) => this.logger.error({ err: error }, 'reading new certificate events failed'))
+      .finally(() => {
+        this.reading = undefined;
+        if (this.readAgain) {
+          this.readAgain = false;
+          this.wake();
+        }
+      });
+  }
+
+  private oneAtATime<T>(read: () => Promise<T>): Promise<T> {
+    const result = this.readChain.then(read);
+    this.readChain = result.catch(() => undefined);
+    return result;
+  }
+
+  private async readNew(): Promise<void> {
+    for (;;) {
+      const tail = this.tail.toString();
+      const rows = await this.oneAtATime(() =>
+        this.dataSource
+          .getRepository(CertificateEvent)
+          .createQueryBuilder('event')
+          .where('event.position > :tail', { tail })
+          .orderBy('event.position', 'ASC')
+          .limit(FEED_BATCH)
+          .getMany(),
+      );
+      for (const event of rows) {
+        this.tail = BigInt(event.position);
+        for (const listener of this.listeners) listener(event);
+      }
+      if (rows.length < FEED_BATCH) return;
+    }
+  }
+}
+
+function eventMatcher({ organizationIds, types }: CertificateEventFilter): (event: CertificateEvent) => boolean {
+  const organizations = organizationIds?.length ? new Set(organizationIds.filter(isUuid).map(normalizeUuid)) : null;
+  const wanted = types?.length ? new Set(types) : null;
+  return (event) =>
+    (!organizations || (event.organizationId !== null && organizations.has(event.organizationId))) && (!wanted || wanted.has(event.type));
+}

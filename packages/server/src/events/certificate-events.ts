@@ -1,0 +1,145 @@
+import type { Actor } from '../common/actor.js';
+import { CertificateEventType } from './certificate-event.entity.js';
+
+/**
+ * An event to record, as a change's service describes it. The outbox adds the id, time and position
+ * and wraps `data` in a CloudEvents 1.0 envelope; `data` always repeats the actor and the ids so that
+ * a webhook receiver needs nothing else.
+ */
+export interface NewCertificateEvent {
+  type: CertificateEventType;
+  /** Null for certificate store events, which concern no organization. */
+  organizationId: string | null;
+  applicationIds: readonly string[];
+  actor: Actor;
+  /** CloudEvents `subject`: what the event is about within its source, when more precise than the source. */
+  subject?: string;
+  data: Record<string, unknown>;
+}
+
+/** A certificate as events describe it. */
+export interface EventCertificate {
+  id: string;
+  thumbprint: string;
+  notAfter: Date;
+}
+
+/**
+ * Applications (all of one organization) got a new certificate: each one's previous thumbprint (from
+ * `current`, the certificates they had, by id), the new one and its expiry, and the Entra rotation step.
+ */
+export function certificateUpdated(change: {
+  applications: readonly { applicationId: string; organizationId: string; certificateId: string | null }[];
+  current: ReadonlyMap<string, { thumbprint: string }>;
+  certificate: EventCertificate;
+  /** Where the certificate came from: `STORE` or `PFX_FILE`. */
+  source: string;
+  /** The Entra key rotation step reached when the database switched (`SWITCHED`); null without Entra. */
+  rotationStep: string | null;
+  actor: Actor;
+}): NewCertificateEvent {
+  const { current, certificate, source, rotationStep, actor } = change;
+  const organizationId = change.applications[0]!.organizationId;
+  const applications = change.applications.map((application) => ({
+    applicationId: application.applicationId,
+    previousThumbprint: application.certificateId ? (current.get(application.certificateId)?.thumbprint ?? null) : null,
+  }));
+  return {
+    type: CertificateEventType.CERTIFICATE_UPDATED,
+    organizationId,
+    applicationIds: applications.map((application) => application.applicationId),
+    actor,
+    subject: certificate.thumbprint,
+    data: {
+      organizationId,
+      actor: actor.id,
+      applications: applications.map(({ applicationId, previousThumbprint }) => ({ applicationId, previousThumbprint })),
+      certificate: { id: certificate.id, thumbprint: certificate.thumbprint, notAfter: certificate.notAfter.toISOString() },
+      source,
+      entra: rotationStep ? { rotationStep } : null,
+    },
+  };
+}
+
+/** Applications joined (`APPLICATIONS_ADDED`) or left (`APPLICATIONS_REMOVED`) an organization's backup configuration. */
+function applicationsChanged(
+  type: typeof CertificateEventType.APPLICATIONS_ADDED | typeof CertificateEventType.APPLICATIONS_REMOVED,
+  organizationId: string,
+  applications: readonly { applicationId: string; displayName: string }[],
+  actor: Actor,
+): NewCertificateEvent {
+  return {
+    type,
+    organizationId,
+    applicationIds: applications.map((application) => application.applicationId),
+    actor,
+    data: {
+      organizationId,
+      actor: actor.id,
+      applications: applications.map(({ applicationId, displayName }) => ({ applicationId, displayName })),
+    },
+  };
+}
+
+/** An organization was added (`ORGANIZATION_ADDED`) or removed with its applications (`ORGANIZATION_REMOVED`). */
+function organizationChanged(
+  type: typeof CertificateEventType.ORGANIZATION_ADDED | typeof CertificateEventType.ORGANIZATION_REMOVED,
+  organization: { id: string; name: string; tenantId: string | null },
+  actor: Actor,
+): NewCertificateEvent {
+  return {
+    type,
+    organizationId: organization.id,
+    applicationIds: [],
+    actor,
+    data: { organizationId: organization.id, actor: actor.id, name: organization.name, tenantId: organization.tenantId },
+  };
+}
+
+/** A certificate entered (imported, generated) or left the certificate store. */
+function storeCertificateChanged(
+  type:
+    | typeof CertificateEventType.STORE_CERTIFICATE_IMPORTED
+    | typeof CertificateEventType.STORE_CERTIFICATE_GENERATED
+    | typeof CertificateEventType.STORE_CERTIFICATE_REMOVED,
+  certificate: EventCertificate & { issuedTo: string },
+  actor: Actor,
+): NewCertificateEvent {
+  return {
+    type,
+    organizationId: null,
+    applicationIds: [],
+    actor,
+    subject: certificate.thumbprint,
+    data: {
+      actor: actor.id,
+      certificate: {
+        id: certificate.id,
+        thumbprint: certificate.thumbprint,
+        issuedTo: certificate.issuedTo,
+        notAfter: certificate.notAfter.toISOString(),
+      },
+    },
+  };
+}
+
+type EventApplication = { applicationId: string; displayName: string; organizationId: string };
+type EventOrganization = { id: string; name: string; tenantId: string | null };
+type EventStoreCertificate = EventCertificate & { issuedTo: string };
+
+/** Applications (all of one organization) joined its backup configuration. */
+export const applicationsAdded = (applications: readonly EventApplication[], actor: Actor) =>
+  applicationsChanged(CertificateEventType.APPLICATIONS_ADDED, applications[0]!.organizationId, applications, actor);
+/** Applications (all of one organization) left its backup configuration. */
+export const applicationsRemoved = (applications: readonly EventApplication[], actor: Actor) =>
+  applicationsChanged(CertificateEventType.APPLICATIONS_REMOVED, applications[0]!.organizationId, applications, actor);
+export const organizationAdded = (organization: EventOrganization, actor: Actor) =>
+  organizationChanged(CertificateEventType.ORGANIZATION_ADDED, organization, actor);
+export const organizationRemoved = (organization: EventOrganization, actor: Actor) =>
+  organizationChanged(CertificateEventType.ORGANIZATION_REMOVED, organization, actor);
+export const storeCertificateImported = (certificate: EventStoreCertificate, actor: Actor) =>
+  storeCertificateChanged(CertificateEventType.STORE_CERTIFICATE_IMPORTED, certificate, actor);
+export const storeCertificateGenerated = (certificate: EventStoreCertificate, actor: Actor) =>
+  storeCertificateChanged(CertificateEventType.STORE_CERTIFICATE_GENERATED, certificate, actor);
+export const storeCertificateRemoved = (certificate: EventStoreCertificate, actor: Actor) =>
+  storeCertificateChanged(CertificateEventType.STORE_CERTIFICATE_REMOVED, certificate, actor);

@@ -1,0 +1,54 @@
+import { randomUUID } from 'node:crypto';
+import { CloudEvent, V1 } from 'cloudevents';
+import type { EntityManager } from 'typeorm';
+import { cloudEventTypes } from './certificate-event.entity.js';
+import type { NewCertificateEvent } from './certificate-events.js';
+import type { EventWakeup } from './event-wakeup.js';
+
+/**
+ * Transaction-level advisory lock taken by every event writer until its commit. It makes positions
+ * follow commit order: without it a transaction could commit position 5 after a reader has passed 6,
+ * and resuming "after 6" would skip it. Writers of events serialize only from recording to commit.
+ */
+const OUTBOX_LOCK_KEY = '7310869433107203157';
+
+/** CloudEvents `source` of organization events, and of certificate store events. */
+export const organizationSource = (organizationId: string) => `/organizations/${organizationId}`;
+export const STORE_SOURCE = '/certificate-store';
+
+/** Writes events into the outbox inside the caller's transaction: committed with the change, or not at all. */
+export class EventOutboxService {
+  constructor(private readonly wakeup: EventWakeup) {}
+
+  /**
+   * Records one event in the transaction of `manager` (it must be a transaction's manager, so the
+   * event commits or rolls back with the change). Call it after the change's own writes and locks.
+   */
+  async record(manager: EntityManager, event: NewCertificateEvent): Promise<void> {
+    if (!manager.queryRunner?.isTransactionActive) throw new Error('Events are recorded inside the transaction of the change they report');
+    const [{ position }] = (await manager.query(
+      `SELECT nextval('certificate_events_position_seq')::text AS position FROM (SELECT pg_advisory_xact_lock($1::bigint)) AS serialized`,
+      [OUTBOX_LOCK_KEY],
+    )) as [{ position: string }];
+    const id = randomUUID();
+    const time = new Date();
+    const cloudEvent = new CloudEvent({
+      specversion: V1,
+      id,
+      type: cloudEventTypes[event.type],
+      source: event.organizationId ? organizationSource(event.organizationId) : STORE_SOURCE,
+      ...(event.subject ? { subject: event.subject } : {}),
+      time: time.toISOString(),
+      datacontenttype: 'application/json',
+      data: event.data,
+      // CloudEvents "sequence" extension: the log position, so receivers can order and de-duplicate.
+      sequence: position,
+    });
+    await manager.query(
+      `INSERT INTO certificate_events (position, id, time, type, organization_id, application_ids, actor, cloud_event)
+       VALUES ($1, $2, $3, $4, $5, $6::uuid[], $7, $8)`,
+      [position, id, time, event.type, event.organizationId, [...event.applicationIds], event.actor.id, JSON.stringify(cloudEvent.toJSON())],
+    );
+    await this.wakeup.recorded(manager);
+  }
+}

@@ -1,0 +1,343 @@
+import { randomBytes } from 'node:crypto';
+import fs from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { createClient } from 'graphql-ws';
+import { beforeEach, describe, expect, it } from 'vitest';
+import WebSocket from 'ws';
+import { Certificate } from '../../src/certificates/certificate.entity.js';
+import { type SeededOrganization, seedOrganization } from '../support/seed.js';
+import { spawnServer } from '../support/server-process.js';
+import { signInCookie } from '../support/sign-in.js';
+import { createTestDatabase } from '../support/test-database.js';
+import { testDatabaseKind, useTestServer } from '../support/test-server.js';
+
+const server = useTestServer();
+let contoso: SeededOrganization;
+let fabrikam: SeededOrganization;
+
+beforeEach(async () => {
+  const { dataSource } = server.database;
+  contoso = await seedOrganization(dataSource, 'contoso.onmicrosoft.com', [
+    { displayName: 'Contoso 1', certificate: { validFromDays: -10, validToDays: 20 } },
+    { displayName: 'Contoso 2' },
+    { displayName: 'Contoso 3' },
+    { displayName: 'Contoso 4' },
+  ]);
+  fabrikam = await seedOrganization(dataSource, 'fabrikam.onmicrosoft.com', [{ displayName: 'Fabrikam 1' }, { displayName: 'Fabrikam 2' }]);
+});
+
+interface ReceivedEvent {
+  id: string;
+  position: string;
+  type: string;
+  organizationId: string | null;
+  applicationIds: string[];
+  actor: string;
+  cloudEvent: { specversion: string; id: string; type: string; source: string; sequence: string; data: Record<string, unknown> };
+}
+
+const eventFields = 'id position type organizationId applicationIds actor time cloudEvent';
+const subscription = `subscription($filter: CertificateEventFilter, $after: ID) { certificateEvents(filter: $filter, after: $after) { ${eventFields} } }`;
+
+/** A graphql-ws subscriber over a real WebSocket, signed in with the bearer token, that keeps what it receives. */
+function subscribe(graphqlUrl: string, variables: { filter?: object; after?: string | null }, bearer = server.adminToken) {
+  const client = createClient({
+    url: graphqlUrl.replace('http:', 'ws:'),
+    webSocketImpl: WebSocket,
+    retryAttempts: 0,
+    connectionParams: { authorization: `Bearer ${bearer}` },
+  });
+  const events: ReceivedEvent[] = [];
+  const errors: unknown[] = [];
+  client.subscribe<{ certificateEvents: ReceivedEvent }>(
+    { query: subscription, variables },
+    {
+      next: ({ data, errors: graphqlErrors }) => {
+        if (data) events.push(data.certificateEvents);
+        if (graphqlErrors) errors.push(...graphqlErrors);
+      },
+      error: (error) => errors.push(...(Array.isArray(error) ? error : [error])),
+      complete: () => undefined,
+    },
+  );
+  return {
+    events,
+    errors,
+    async waitFor(count: number, timeoutMs = 10_000) {
+      const deadline = Date.now() + timeoutMs;
+      while (events.length < count && errors.length === 0 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 20));
+      expect(errors).toEqual([]);
+      expect(events.length).toBeGreaterThanOrEqual(count);
+      return events;
+    },
+    dispose: () => client.dispose(),
+  };
+}
+
+const listQuery = `query($first: Int, $after: String, $filter: CertificateEventFilter) {
+  certificateEvents(first: $first, after: $after, filter: $filter) { totalCount pageInfo { hasNextPage endCursor } edges { node { ${eventFields} } } }
+}`;
+
+async function recordedEvents(filter?: object): Promise<ReceivedEvent[]> {
+  const { data, errors } = await server.graphql<{ certificateEvents: { edges: { node: ReceivedEvent }[] } }>(listQuery, { first: 100, filter });
+  expect(errors).toBeUndefined();
+  return data!.certificateEvents.edges.map((edge) => edge.node);
+}
+
+async function removeApplications(organization: SeededOrganization, indexes: number[]) {
+  const { data } = await server.graphql<{ removeApplications: { errors: { code: string }[] } }>(
+    'mutation($input: RemoveApplicationsInput!) { removeApplications(input: $input) { errors { code } } }',
+    {
+      input: {
+        organizationId: organization.organization.id,
+        applicationIds: indexes.map((index) => organization.applications[index]!.applicationId),
+      },
+    },
+  );
+  return data!.removeApplications.errors.map((error) => error.code);
+}
+
+async function generateCertificate(graphql: typeof server.graphql, commonName: string): Promise<{ id: string; thumbprint: string }> {
+  const { data } = await graphql<{ generateCertificate: { certificate: { id: string; thumbprint: string } | null; errors: { code: string }[] } }>(
+    'mutation($input: GenerateCertificateInput!) { generateCertificate(input: $input) { certificate { id thumbprint } errors { code } } }',
+    { input: { commonName, notAfter: new Date(Date.now() + 90 * 24 * 3600 * 1000).toISOString() } },
+  );
+  expect(data!.generateCertificate.errors).toEqual([]);
+  return data!.generateCertificate.certificate!;
+}
+
+async function updateFromStore(applicationIndexes: number[], storeCertificateId: string, expectedThumbprint?: string | null) {
+  const { data } = await server.graphql<{ updateCertificate: { errors: { code: string }[] } }>(
+    'mutation($input: UpdateCertificateInput!) { updateCertificate(input: $input) { errors { code } } }',
+    {
+      input: {
+        organizationId: contoso.organization.id,
+        storeCertificateId,
+        applications: applicationIndexes.map((index) => ({
+          applicationId: contoso.applications[index]!.applicationId,
+          ...(expectedThumbprint !== undefined && { expectedThumbprint }),
+        })),
+      },
+    },
+  );
+  return data!.updateCertificate.errors.map((error) => error.code);
+}
+
+/** Records an event and returns its id: subscribing after it gets every later event, whenever the subscription starts. */
+async function marker(): Promise<string> {
+  await generateCertificate(server.graphql, `Marker ${randomBytes(4).toString('hex')}`);
+  return (await recordedEvents()).at(-1)!.id;
+}
+
+describe('certificate events', () => {
+  it('records each change as a CloudEvents 1.0 event, with old and new thumbprints for a certificate update', async () => {
+    const certificate = await generateCertificate(server.graphql, 'Events Update');
+    expect(await updateFromStore([0, 1], certificate.id)).toEqual([]);
+
+    const events = await recordedEvents();
+    expect(events.map((event) => event.type)).toEqual(['STORE_CERTIFICATE_GENERATED', 'CERTIFICATE_UPDATED']);
+    const [generated, updated] = events as [ReceivedEvent, ReceivedEvent];
+    expect(BigInt(updated.position)).toBeGreaterThan(BigInt(generated.position));
+    expect(generated).toMatchObject({ organizationId: null, applicationIds: [], actor: expect.stringMatching(/^token:/) as unknown });
+    expect(generated.cloudEvent).toMatchObject({
+      specversion: '1.0',
+      id: generated.id,
+      type: 'com.backup-applications-manager.store-certificate.generated',
+      source: '/certificate-store',
+      sequence: generated.position,
+    });
+    expect(updated.organizationId).toBe(contoso.organization.id);
+    expect(updated.applicationIds).toEqual([contoso.applications[0]!.applicationId, contoso.applications[1]!.applicationId]);
+    const seeded = await server.database.dataSource.getRepository(Certificate).findOneByOrFail({ id: contoso.applications[0]!.certificateId! });
+    const seededThumbprint = seeded.thumbprint;
+    expect(updated.cloudEvent).toMatchObject({
+      type: 'com.backup-applications-manager.certificate.updated',
+      source: `/organizations/${contoso.organization.id}`,
+      data: {
+        organizationId: contoso.organization.id,
+        actor: expect.stringMatching(/^token:/) as unknown,
+        applications: [
+          { applicationId: contoso.applications[0]!.applicationId, previousThumbprint: seededThumbprint },
+          { applicationId: contoso.applications[1]!.applicationId, previousThumbprint: null },
+        ],
+        certificate: { id: certificate.id, thumbprint: certificate.thumbprint },
+        source: 'STORE',
+        entra: null,
+      },
+    });
+  });
+
+  it('delivers live events over WebSocket, filtered by organization and by type', async () => {
+    const after = await marker();
+    const byOrganization = subscribe(server.graphqlUrl, { filter: { organizationIds: [contoso.organization.id] }, after });
+    const byType = subscribe(server.graphqlUrl, { filter: { types: ['STORE_CERTIFICATE_GENERATED'] }, after });
+    try {
+      expect(await removeApplications(fabrikam, [0])).toEqual([]);
+      expect(await removeApplications(contoso, [2])).toEqual([]);
+      await generateCertificate(server.graphql, 'Events Filter');
+      expect(await removeApplications(contoso, [3])).toEqual([]);
+
+      await byOrganization.waitFor(2);
+      await byType.waitFor(1);
+      // Everything is recorded; anything wrongly delivered would have arrived with what was rightly delivered.
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      expect(byOrganization.events.map((event) => [event.type, event.applicationIds])).toEqual([
+        ['APPLICATIONS_REMOVED', [contoso.applications[2]!.applicationId]],
+        ['APPLICATIONS_REMOVED', [contoso.applications[3]!.applicationId]],
+      ]);
+      expect(byType.events.map((event) => event.type)).toEqual(['STORE_CERTIFICATE_GENERATED']);
+    } finally {
+      await byOrganization.dispose();
+      await byType.dispose();
+    }
+  });
+
+  it('resumes after a disconnection with what was missed, then live events: no gap, no duplicate', async () => {
+    const first = subscribe(server.graphqlUrl, { after: await marker() });
+    expect(await removeApplications(contoso, [1])).toEqual([]);
+    expect(await removeApplications(contoso, [2])).toEqual([]);
+    const beforeDisconnection = [...(await first.waitFor(2))];
+    await first.dispose();
+
+    // While disconnected.
+    const certificate = await generateCertificate(server.graphql, 'Events Resume');
+    expect(await updateFromStore([3], certificate.id)).toEqual([]);
+
+    const resumed = subscribe(server.graphqlUrl, { after: beforeDisconnection.at(-1)!.id });
+    try {
+      await resumed.waitFor(2);
+      expect(await removeApplications(fabrikam, [1])).toEqual([]); // live
+      await resumed.waitFor(3);
+      await new Promise((resolve) => setTimeout(resolve, 300));
+
+      const all = await recordedEvents();
+      const markerIndex = all.findIndex((event) => event.id === beforeDisconnection[0]!.id) - 1;
+      const received = [...beforeDisconnection, ...resumed.events].map((event) => event.id);
+      expect(received).toEqual(all.slice(markerIndex + 1).map((event) => event.id));
+      expect(resumed.events.map((event) => event.type)).toEqual(['STORE_CERTIFICATE_GENERATED', 'CERTIFICATE_UPDATED', 'APPLICATIONS_REMOVED']);
+    } finally {
+      await resumed.dispose();
+    }
+  });
+
+  it('ends a subscription that resumes after an unknown event with EVENT_NOT_FOUND', async () => {
+    const subscriber = subscribe(server.graphqlUrl, { after: '00000000-0000-4000-8000-000000000000' });
+    try {
+      const deadline = Date.now() + 5000;
+      while (subscriber.errors.length === 0 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 20));
+      expect(subscriber.errors).toMatchObject([{ extensions: { code: 'EVENT_NOT_FOUND' } }]);
+    } finally {
+      await subscriber.dispose();
+    }
+  });
+
+  it('records nothing for a refused change (the event is in the transaction of the change)', async () => {
+    const certificate = await generateCertificate(server.graphql, 'Events Refused');
+    const before = await recordedEvents();
+
+    expect(await updateFromStore([0], certificate.id, 'AB'.repeat(20))).toEqual(['CERTIFICATE_CONFLICT']);
+    const badPfx = await server.upload<{ updateCertificate: { errors: { code: string }[] } }>(
+      'mutation($input: UpdateCertificateInput!) { updateCertificate(input: $input) { errors { code } } }',
+      {
+        input: {
+          organizationId: contoso.organization.id,
+          applications: [{ applicationId: contoso.applications[1]!.applicationId }],
+          pfx: { file: null },
+        },
+      },
+      { path: 'variables.input.pfx.file', content: randomBytes(512) },
+    );
+    expect(badPfx.data!.updateCertificate.errors).toHaveLength(1);
+    // The second application is unknown: the whole removal is refused after the first was locked.
+    const refusedRemoval = await server.graphql<{ removeApplications: { errors: { code: string }[] } }>(
+      'mutation($input: RemoveApplicationsInput!) { removeApplications(input: $input) { errors { code } } }',
+      {
+        input: {
+          organizationId: contoso.organization.id,
+          applicationIds: [contoso.applications[0]!.applicationId, fabrikam.applications[0]!.applicationId],
+        },
+      },
+    );
+    expect(refusedRemoval.data!.removeApplications.errors.map((error) => error.code)).toEqual(['APPLICATION_IN_OTHER_ORGANIZATION']);
+
+    expect(await recordedEvents()).toEqual(before);
+  });
+
+  it('lists past events in pages, filtered', async () => {
+    for (const index of [0, 1, 2]) expect(await removeApplications(contoso, [index])).toEqual([]);
+    expect(await removeApplications(fabrikam, [0])).toEqual([]);
+    const first = await server.graphql<{
+      certificateEvents: { totalCount: number; pageInfo: { hasNextPage: boolean; endCursor: string }; edges: { node: ReceivedEvent }[] };
+    }>(listQuery, { first: 2, filter: { organizationIds: [contoso.organization.id], types: ['APPLICATIONS_REMOVED'] } });
+    expect(first.data!.certificateEvents.totalCount).toBe(3);
+    expect(first.data!.certificateEvents.pageInfo.hasNextPage).toBe(true);
+    const second = await server.graphql<{ certificateEvents: { pageInfo: { hasNextPage: boolean }; edges: { node: ReceivedEvent }[] } }>(listQuery, {
+      first: 2,
+      after: first.data!.certificateEvents.pageInfo.endCursor,
+      filter: { organizationIds: [contoso.organization.id] },
+    });
+    expect(second.data!.certificateEvents.edges.map((edge) => edge.node.applicationIds)).toEqual([[contoso.applications[2]!.applicationId]]);
+    expect(second.data!.certificateEvents.pageInfo.hasNextPage).toBe(false);
+  });
+});
+
+describe.runIf(testDatabaseKind === 'postgres')('several server processes on one PostgreSQL', () => {
+  it('delivers an event recorded by one instance to a subscriber of another (LISTEN/NOTIFY)', async () => {
+    const database = await createTestDatabase();
+    const dataDir = await fs.mkdtemp(path.join(os.tmpdir(), 'bam-events-'));
+    const admin = { username: 'events-admin', password: randomBytes(16).toString('hex') };
+    const environment = {
+      DATABASE_URL: database.url,
+      DATA_DIR: dataDir,
+      MASTER_KEY: randomBytes(32).toString('base64'),
+      INITIAL_ADMIN_USERNAME: admin.username,
+      INITIAL_ADMIN_PASSWORD: admin.password,
+    };
+    // One after the other: the first creates the schema.
+    const one = spawnServer(environment);
+    const oneUrl = await one.started;
+    const other = spawnServer(environment);
+    try {
+      const otherUrl = await other.started;
+      const cookie = await signInCookie(oneUrl, admin.username, admin.password);
+      const graphqlOn =
+        (url: string) =>
+        async <Data>(query: string, variables?: Record<string, unknown>) =>
+          (await (
+            await fetch(`${url}/graphql`, {
+              method: 'POST',
+              headers: { 'content-type': 'application/json', cookie },
+              body: JSON.stringify({ query, variables }),
+            })
+          ).json()) as {
+            data?: Data;
+          };
+      const token = await graphqlOn(oneUrl)<{ createApiToken: { secret: string } }>(
+        'mutation($expiresAt: DateTimeISO!) { createApiToken(input: { name: "events", role: VIEWER, expiresAt: $expiresAt }) { secret } }',
+        { expiresAt: new Date(Date.now() + 86_400_000).toISOString() },
+      );
+      const subscriber = subscribe(`${otherUrl}/graphql`, { filter: { types: ['STORE_CERTIFICATE_GENERATED'] } }, token.data!.createApiToken.secret);
+      try {
+        // Without `after` a subscription gets events from its start on: give it time to start.
+        await new Promise((resolve) => setTimeout(resolve, 500));
+        const firstCertificate = await generateCertificate(graphqlOn(oneUrl) as typeof server.graphql, 'Instance One A');
+        await subscriber.waitFor(1);
+        const secondCertificate = await generateCertificate(graphqlOn(oneUrl) as typeof server.graphql, 'Instance One B');
+        await subscriber.waitFor(2);
+        expect(subscriber.events.map((event) => (event.cloudEvent.data.certificate as { id: string }).id)).toEqual([
+          firstCertificate.id,
+          secondCertificate.id,
+        ]);
+      } finally {
+        await subscriber.dispose();
+      }
+    } finally {
+      one.child.kill('SIGTERM');
+      other.child.kill('SIGTERM');
+      await Promise.all([one.exited, other.exited]);
+      await database.drop();
+      await fs.rm(dataDir, { recursive: true, force: true });
+    }
+  });
+});
