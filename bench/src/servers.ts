@@ -5,6 +5,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { spawnServer } from '@bam/server/test/support/server-process.js';
 import { createTestDatabase, type TestDatabase } from '@bam/server/test/support/test-database.js';
+import { benchAdministratorEnvironment, signIn } from './load.js';
 
 export interface RunningProcess {
   url: string;
@@ -22,10 +23,17 @@ async function stopChild(child: ChildProcess): Promise<void> {
 /** The built server as an operator starts it (default log level), on PostgreSQL (`databaseUrl`) or the embedded database. */
 export async function startProjectServer(options: { databaseUrl?: string; environment?: Record<string, string> } = {}): Promise<RunningProcess> {
   const dataDir = await mkdtemp(path.join(os.tmpdir(), 'bam-bench-'));
-  const server = spawnServer({ DATA_DIR: dataDir, ...(options.databaseUrl && { DATABASE_URL: options.databaseUrl }), ...options.environment });
+  const server = spawnServer({
+    DATA_DIR: dataDir,
+    ...benchAdministratorEnvironment,
+    ...(options.databaseUrl && { DATABASE_URL: options.databaseUrl }),
+    ...options.environment,
+  });
   try {
+    const url = await server.started;
+    await signIn(url, { demo: options.environment?.DEMO_DATA === 'true' });
     return {
-      url: await server.started,
+      url,
       pid: server.child.pid!,
       async stop() {
         await stopChild(server.child);

@@ -9,7 +9,7 @@ import { startServer } from '@bam/server/dist/server.js';
 import { opensslPfx } from '@bam/server/test/support/pfx-fixtures.js';
 import pg from 'pg';
 import { seedOrganizations } from '../fixtures.js';
-import { graphql } from '../load.js';
+import { benchAdministratorEnvironment, graphql, sessionCookieFor, signIn } from '../load.js';
 import { importCertificate, organizationsWithApplications } from '../queries.js';
 import { type BenchContext, type BenchRow, valueRow } from '../row.js';
 import { createBenchDatabase } from '../servers.js';
@@ -21,7 +21,11 @@ import { createBenchDatabase } from '../servers.js';
 export async function inProcessRows({ sizes }: BenchContext): Promise<BenchRow[]> {
   const database = await createBenchDatabase();
   const dataDir = await mkdtemp(path.join(os.tmpdir(), 'bam-bench-'));
-  const server = await startServer(loadConfig({ PORT: '0', DATABASE_URL: database.url, DATA_DIR: dataDir }), createLogger('warn'));
+  const server = await startServer(
+    loadConfig({ PORT: '0', DATABASE_URL: database.url, DATA_DIR: dataDir, ...benchAdministratorEnvironment }),
+    createLogger('warn'),
+  );
+  await signIn(server.url);
   const pool = new pg.Pool({ connectionString: database.url, max: 2 });
   try {
     const graphqlUrl = `${server.url}/graphql`;
@@ -77,7 +81,11 @@ async function upload(graphqlUrl: string, pfx: { file: Buffer; password: string 
   form.append('operations', JSON.stringify({ query: importCertificate, variables: { input: { file: null, password: pfx.password } } }));
   form.append('map', JSON.stringify({ 0: ['variables.input.file'] }));
   form.append('0', new Blob([new Uint8Array(pfx.file)], { type: 'application/x-pkcs12' }), 'certificate.pfx');
-  const response = await fetch(graphqlUrl, { method: 'POST', headers: { 'apollo-require-preflight': 'true' }, body: form });
+  const response = await fetch(graphqlUrl, {
+    method: 'POST',
+    headers: { 'apollo-require-preflight': 'true', cookie: sessionCookieFor(graphqlUrl) ?? '' },
+    body: form,
+  });
   const result = (await response.json()) as { data?: { importCertificate: { errors: unknown[] } }; errors?: unknown[] };
   if (result.errors || result.data!.importCertificate.errors.length > 0) throw new Error(`import failed: ${JSON.stringify(result)}`);
 }
