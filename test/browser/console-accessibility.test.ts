@@ -6,6 +6,7 @@ import path from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { opensslPfx } from '../../packages/server/test/support/pfx-fixtures.js';
+import { demoAccounts } from '../../packages/server/src/demo/demo-accounts.js';
 import { type ServerProcess, spawnServer } from '../../packages/server/test/support/server-process.js';
 import { createTestDatabase, type TestDatabase } from '../../packages/server/test/support/test-database.js';
 import { launchChromium } from '../support/browser.js';
@@ -45,11 +46,15 @@ afterAll(async () => {
 
 type Scheme = 'light' | 'dark';
 
+/** An Operator sees every control the screens below check (Update certificate, Remove). */
+const operator = demoAccounts.find((account) => account.role === 'OPERATOR')!;
+
 async function openConsole(width: number, height: number, scheme: Scheme, prefix: string): Promise<{ page: Page; ui: ConsolePage }> {
   const page = await browser.newPage({ viewport: { width, height } });
   await page.emulateMedia({ colorScheme: scheme, reducedMotion: 'reduce' });
   await page.goto(baseUrl);
   const ui = new ConsolePage(page, prefix);
+  await ui.signIn(operator.username, operator.password);
   await ui.organization('contoso.onmicrosoft.com').waitFor();
   return { page, ui };
 }
@@ -194,6 +199,8 @@ describe('console accessibility', () => {
 
   it('leads from the playground back to the console', async () => {
     const page = await browser.newPage({ viewport: { width: 1366, height: 800 } });
+    await page.goto(baseUrl);
+    await new ConsolePage(page, 'playground-link').signIn(operator.username, operator.password);
     await page.goto(`${baseUrl}/playground`);
     await page.getByRole('link', { name: /console/i }).click();
     await page.waitForURL(`${baseUrl}/`);

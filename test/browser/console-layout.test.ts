@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { demoAccounts } from '../../packages/server/src/demo/demo-accounts.js';
 import { type ServerProcess, spawnServer } from '../../packages/server/test/support/server-process.js';
 import { createTestDatabase, type TestDatabase } from '../../packages/server/test/support/test-database.js';
 import { launchChromium } from '../support/browser.js';
@@ -35,6 +36,8 @@ async function openConsole(width: number, height: number, prefix: string): Promi
   const page = await browser.newPage({ viewport: { width, height } });
   await page.goto(baseUrl);
   const ui = new ConsolePage(page, prefix);
+  const operator = demoAccounts.find((account) => account.role === 'OPERATOR')!;
+  await ui.signIn(operator.username, operator.password);
   await ui.organization('contoso.onmicrosoft.com').waitFor();
   return { page, ui };
 }

@@ -31,11 +31,23 @@ let baseUrl: string;
 let browser: Browser;
 let files: string;
 
+/** Adding organizations is an Administrator's task: the server's first account. */
+const administrator = {
+  username: 'entra-admin',
+  password: 'entra-admin-password',
+  environment: { INITIAL_ADMIN_USERNAME: 'entra-admin', INITIAL_ADMIN_PASSWORD: 'entra-admin-password' },
+};
+
 beforeAll(async () => {
   let environment: Record<string, string>;
   ({ emulator, environment, stop: stopEmulator } = await startEmulatorForServer());
   database = await createTestDatabase();
-  server = spawnServer({ ...environment, DATABASE_URL: database.url, DATA_DIR: await mkdtemp(path.join(tmpdir(), 'bam-entra-console-data-')) });
+  server = spawnServer({
+    ...environment,
+    ...administrator.environment,
+    DATABASE_URL: database.url,
+    DATA_DIR: await mkdtemp(path.join(tmpdir(), 'bam-entra-console-data-')),
+  });
   files = await mkdtemp(path.join(tmpdir(), 'bam-entra-console-files-'));
   [baseUrl, browser] = await Promise.all([server.started, launchChromium()]);
 });
@@ -86,6 +98,7 @@ describe('Microsoft Entra in the web console', () => {
     cspViolations = await recordCspViolations(page);
     await page.goto(baseUrl);
     const ui = new ConsolePage(page, 'entra-console');
+    await ui.signIn(administrator.username, administrator.password);
 
     // Add organization: the management certificate comes as a PFX; a wrong application id is named on its step.
     const managementCertificate = newCertificate('Contoso Test Backup Management');
