@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 /**
  * What the console asks for, merged into one read: the inventory page (organizations.query.graphql)
  * with each organization's applications as the manager lists them (backup-application-row and
@@ -43,31 +44,8 @@ export const organizationsWithApplications = /* GraphQL */ `
   }
 `;
 
-/** The inventory pane's query, as packages/web/src/organizations/organizations.query.graphql has it. */
-export const inventoryQuery = /* GraphQL */ `
-  query Organizations($first: Int, $after: String, $filter: OrganizationFilter) {
-    organizations(first: $first, after: $after, filter: $filter) {
-      totalCount
-      pageInfo {
-        hasNextPage
-        endCursor
-      }
-      edges {
-        cursor
-        node {
-          id
-          name
-          region
-          tenantId
-          certificateSummary {
-            expiringSoon
-            expired
-          }
-        }
-      }
-    }
-  }
-`;
+/** The inventory pane's query: the console's own operation file, so the bench measures what the console sends. */
+export const inventoryQuery = readFileSync(new URL('../../packages/web/src/organizations/organizations.query.graphql', import.meta.url), 'utf8');
 
 export const removeApplications = /* GraphQL */ `
   mutation RemoveApplications($input: RemoveApplicationsInput!) {
