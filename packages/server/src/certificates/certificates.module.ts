@@ -8,6 +8,8 @@ import { CertificateStoreService } from './certificate-store.service.js';
 import { Certificate } from './certificate.entity.js';
 import { createCertificateLoaders } from './certificate.loaders.js';
 import { CertificateResolver } from './certificate.resolver.js';
+import { InspectPfxResolver } from './inspect-pfx.resolver.js';
+import { PfxInspectionService } from './pfx-inspection.service.js';
 import { UpdateCertificateResolver } from './update-certificate.mutation.js';
 import { UpdateCertificateService } from './update-certificate.service.js';
 
@@ -16,6 +18,7 @@ declare module '../domain-module.js' {
     certificateStore: CertificateStoreService;
     certificateUpdates: UpdateCertificateService;
     certificateRotation: CertificateRotationService;
+    pfxInspection: PfxInspectionService;
   }
 }
 declare module '../graphql/request-context.js' {
@@ -26,7 +29,7 @@ declare module '../graphql/request-context.js' {
 export const certificatesModule: DomainModule = {
   name: 'certificates',
   entities: [Certificate, CertificateChange],
-  resolvers: [CertificateResolver, CertificateChangeResolver, CertificateStoreResolver, UpdateCertificateResolver],
+  resolvers: [CertificateResolver, CertificateChangeResolver, CertificateStoreResolver, UpdateCertificateResolver, InspectPfxResolver],
   createServices({ dataSource, config, logger, services, onClose }) {
     const pfxReader = createPfxWorkerPool({ maxThreads: config.pfxWorkerThreads });
     onClose(() => pfxReader.close());
@@ -53,6 +56,7 @@ export const certificatesModule: DomainModule = {
     return {
       certificateStore,
       certificateRotation,
+      pfxInspection: new PfxInspectionService(dataSource, certificateStore, logger.child({ component: 'pfx-inspection' })),
       certificateUpdates: new UpdateCertificateService(
         dataSource,
         certificateStore,

@@ -11,9 +11,9 @@ import { certificateUpdated } from '../events/certificate-events.js';
 import type { EventOutboxService } from '../events/event-outbox.service.js';
 import type { Logger } from '../logging/logger.js';
 import { CertificateChangeSource } from './certificate-change.entity.js';
-import { signInProblem } from './certificate-rules.js';
+import { pfxSignInFacts, signInProblem } from './certificate-rules.js';
 import { type CertificateStoreService, type ReadPfx, unusableReason } from './certificate-store.service.js';
-import { Certificate, CertificateSource, CertificateStoreName } from './certificate.entity.js';
+import { Certificate, CertificateSource } from './certificate.entity.js';
 import type { PfxReadOptions } from '../pfx/pfx-worker-pool.js';
 import type { CertificateRotationService } from './certificate-rotation.service.js';
 import { updateThroughEntra } from './entra-update.js';
@@ -127,12 +127,7 @@ export class UpdateCertificateService {
   /** Reads the uploaded PFX and applies every sign-in rule to it, as to a Personal, exportable entry. */
   private async readPfxForSignIn(upload: NonNullable<CertificateChoice['pfx']>, options: PfxReadOptions): Promise<ReadPfx> {
     const pfx = await this.store.readPfx(upload.content, upload.password ?? '', options);
-    const problem = signInProblem({
-      ...pfx.certificate.metadata,
-      store: CertificateStoreName.PERSONAL,
-      hasPrivateKey: pfx.privateKey !== null,
-      keyExportable: true,
-    });
+    const problem = signInProblem(pfxSignInFacts(pfx.certificate.metadata, pfx.privateKey !== null));
     if (problem) {
       pfx.privateKey?.fill(0);
       throw new DomainError(problem);
