@@ -88,17 +88,48 @@ function failure(code: string) {
   };
 }
 
+const pfxCertificate = {
+  __typename: 'PfxCertificate',
+  subject: 'CN=Contoso Backup 2027, O=Contoso',
+  issuer: 'CN=Contoso Issuing CA',
+  issuedTo: 'Contoso Backup 2027',
+  issuedBy: 'Contoso Issuing CA',
+  serialNumber: '01AB',
+  thumbprint: '8F64A07E4C651AE754184A24F1C6B693DDA47EF5',
+  thumbprintSha256: 'CD'.repeat(32),
+  notBefore: '2026-01-01T00:00:00Z',
+  notAfter: '2028-01-01T00:00:00Z',
+  status: 'VALID',
+  keyAlgorithm: 'RSA',
+  keySize: 2048,
+  hasPrivateKey: true,
+};
+
+/** inspectPfx's answer: the certificate (unless the file cannot be read) and the problems. */
+function inspection(problems: string[] = [], overrides: Record<string, unknown> = {}, storeCertificate: unknown = null) {
+  const unreadable = problems.some((code) => code.startsWith('PFX_'));
+  return {
+    inspectPfx: {
+      __typename: 'PfxInspectionResult',
+      certificate: unreadable ? null : { ...pfxCertificate, ...overrides },
+      storeCertificate,
+      problems: problems.map((code) => ({ __typename: 'PfxProblem', code })),
+    },
+  };
+}
+
 let wrapper: VueWrapper | undefined;
 afterEach(() => {
   wrapper?.unmount();
   wrapper = undefined;
 });
 
-function mountWizard(updateCertificate: OperationHandler, pfxMaxBytes = 1024 * 1024) {
+function mountWizard(updateCertificate: OperationHandler, pfxMaxBytes = 1024 * 1024, inspectPfx: OperationHandler = () => inspection()) {
   const apollo = mockApolloClient({
     CertificateStore: () => ({ certificateStore: storeList }),
     ServerLimits: () => ({ limits: { __typename: 'ServerLimits', pfxMaxBytes } }),
     UpdateCertificate: updateCertificate,
+    InspectPfx: inspectPfx,
   });
   wrapper = mount(SelectCertificateWizard, {
     props: { organizationId: 'org-1', organizationName: 'contoso.onmicrosoft.com', applications: [application], entraConnected: false },
@@ -139,6 +170,15 @@ async function typePassword(value: string) {
   input.dispatchEvent(new Event('input'));
   await nextTick();
 }
+
+/** Waits for the server's check of the file to let Next through. */
+async function whenChecked() {
+  await eventually(() => expect(($('wizard-next') as HTMLButtonElement).disabled).toBe(false));
+}
+
+const inspected = (apollo: ReturnType<typeof mountWizard>['apollo']) =>
+  apollo.operations.filter((operation) => operation.operationName === 'InspectPfx');
+const inspectedPassword = (operation: { variables: Record<string, unknown> }) => (operation.variables.input as { password: string | null }).password;
 
 const pfxFile = () => new File([new Uint8Array([0x30, 0x82, 0x01, 0x02, 5, 6, 7, 8])], 'backup.pfx', { type: 'application/x-pkcs12' });
 
@@ -232,38 +272,145 @@ describe('SelectCertificateWizard', () => {
     );
   });
 
-  it('keeps the PFX file after a wrong password, and succeeds with the right one without choosing the file again', async () => {
-    const passwords: unknown[] = [];
+  it('checks the PFX file when chosen and shows its certificate, then the summary names it and Finish applies it', async () => {
     const files: unknown[] = [];
-    const { wrapper } = mountWizard((variables) => {
-      const pfx = (variables.input as { pfx: { file: File; password: string | null } }).pfx;
-      passwords.push(pfx.password);
-      files.push(pfx.file);
-      return pfx.password === 'right' ? success(variables) : failure('PFX_WRONG_PASSWORD');
-    });
+    const { apollo, wrapper } = mountWizard(
+      (variables) => {
+        files.push((variables.input as { pfx: { file: File } }).pfx.file);
+        return success(variables);
+      },
+      undefined,
+      () =>
+        inspection(
+          [],
+          {},
+          {
+            __typename: 'Certificate',
+            id: 'stored',
+            usedBy: [user('u9', 'Fabrikam Exchange Backup', 'fabrikam.onmicrosoft.com')],
+          },
+        ),
+    );
     await chooseSource('pfx');
     expect(($('wizard-next') as HTMLButtonElement).disabled).toBe(true);
     const file = pfxFile();
     await chooseFile(file);
-    expect($('pfx-file-name')!.textContent).toContain('backup.pfx');
-    await typePassword('wrong');
-    await click('wizard-next');
-    await click('wizard-finish');
-
-    await eventually(() => expect($('pfx-step')).not.toBeNull());
-    expect($('pfx-file-name')!.textContent).toContain('backup.pfx');
-    expect($('wizard-error')!.textContent).toBe(errorText('PFX_WRONG_PASSWORD'));
-    expect($('pfx-password')!.getAttribute('aria-invalid')).toBe('true');
-    expect(wrapper.emitted('updated')).toBeUndefined();
-
-    await typePassword('right');
+    expect($('pfx-checking')).not.toBeNull();
+    expect(($('wizard-next') as HTMLButtonElement).disabled).toBe(true);
+    await whenChecked();
+    expect(inspected(apollo).map((operation) => (operation.variables.input as { file: File }).file)).toEqual([file]);
+    const shown = $('pfx-certificate')!.textContent!;
+    for (const text of [
+      'CN=Contoso Backup 2027, O=Contoso',
+      'CN=Contoso Issuing CA',
+      pfxCertificate.thumbprint,
+      'CD'.repeat(32),
+      '01AB',
+      'RSA 2048 bits',
+    ])
+      expect(shown).toContain(text);
+    expect($('pfx-in-store')!.textContent).toContain('already in the certificate store');
+    expect(shown).toContain('Fabrikam Exchange Backup (fabrikam.onmicrosoft.com)');
     expect($('wizard-error')).toBeNull();
+
     await click('wizard-next');
+    await eventually(() => expect($('summary-step')).not.toBeNull());
+    const summary = $('summary-certificate')!.textContent!;
+    expect(summary).toContain('CN=Contoso Backup 2027, O=Contoso, issued by Contoso Issuing CA, from backup.pfx');
+    expect(summary).toContain(`Thumbprint ${pfxCertificate.thumbprint}`);
+    expect(summary).toMatch(/valid from .*2026.* to .*2028/);
+    expect(summary).toContain('RSA 2048 bits');
     await click('wizard-finish');
     await eventually(() => expect(wrapper.emitted('updated')).toHaveLength(1));
-    expect(passwords).toEqual(['wrong', 'right']);
-    expect(files[0]).toBe(file);
-    expect(files[1]).toBe(file);
+    expect(files).toEqual([file]);
+  });
+
+  it('shows a wrong password on the PFX step before Finish, marks the field, and holds Next until the right one', async () => {
+    const passwords: unknown[] = [];
+    const { apollo, wrapper } = mountWizard(
+      (variables) => {
+        passwords.push((variables.input as { pfx: { password: string | null } }).pfx.password);
+        return success(variables);
+      },
+      undefined,
+      (variables) => inspection(inspectedPassword({ variables }) === 'right' ? [] : ['PFX_WRONG_PASSWORD']),
+    );
+    await chooseSource('pfx');
+    await chooseFile(pfxFile());
+    await typePassword('wrong');
+    await eventually(() => expect($('wizard-error')?.textContent).toBe(errorText('PFX_WRONG_PASSWORD')));
+    expect($('pfx-password')!.getAttribute('aria-invalid')).toBe('true');
+    expect($('pfx-certificate')).toBeNull();
+    expect(($('wizard-next') as HTMLButtonElement).disabled).toBe(true);
+    expect($('pfx-file-name')!.textContent).toContain('backup.pfx');
+
+    await typePassword('right');
+    await whenChecked();
+    expect($('wizard-error')).toBeNull();
+    expect($('pfx-password')!.getAttribute('aria-invalid')).toBeNull();
+    expect($('pfx-certificate')).not.toBeNull();
+    await click('wizard-next');
+    await eventually(() => expect($('summary-step')).not.toBeNull());
+    await click('wizard-finish');
+    await eventually(() => expect(wrapper.emitted('updated')).toHaveLength(1));
+    // Finish only applies: the wrong password never reached updateCertificate.
+    expect(passwords).toEqual(['right']);
+    expect(inspected(apollo).map(inspectedPassword)).toEqual([null, 'wrong', 'right']);
+  });
+
+  it('names every problem of the certificate beside the file, marks it invalid and holds Next', async () => {
+    mountWizard(success, undefined, () => inspection(['CERTIFICATE_KEY_TOO_SMALL', 'CERTIFICATE_EXPIRED'], { keySize: 1024, status: 'EXPIRED' }));
+    await chooseSource('pfx');
+    await chooseFile(pfxFile());
+    await eventually(() => expect($('wizard-error')?.textContent).toContain(errorText('CERTIFICATE_EXPIRED')));
+    expect($('wizard-error')!.textContent).toContain(errorText('CERTIFICATE_KEY_TOO_SMALL'));
+    expect($('pfx-drop-zone')!.classList).toContain('drop-zone--invalid');
+    // The details still show, so the administrator sees which certificate it is.
+    expect($('pfx-certificate')!.textContent).toContain('RSA 1024 bits');
+    expect(($('wizard-next') as HTMLButtonElement).disabled).toBe(true);
+  });
+
+  it('checks once the typing pauses, and aborts a check when a newer one starts', async () => {
+    const { apollo } = mountWizard(success);
+    await chooseSource('pfx');
+    await chooseFile(pfxFile());
+    const [first] = inspected(apollo);
+    expect(first).toBeDefined();
+    await typePassword('a');
+    await typePassword('ab');
+    await typePassword('abc');
+    expect(first!.signal?.aborted).toBe(true);
+    await whenChecked();
+    expect(inspected(apollo).map(inspectedPassword)).toEqual([null, 'abc']);
+  });
+
+  it('goes on when the server could not check the file (Finish checks it again), and can check again', async () => {
+    let calls = 0;
+    const { wrapper } = mountWizard(success, undefined, () => {
+      calls++;
+      if (calls === 1) throw new TypeError('Failed to fetch');
+      return inspection();
+    });
+    await chooseSource('pfx');
+    await chooseFile(pfxFile());
+    await eventually(() => expect($('pfx-unchecked')?.textContent).toContain(errorText('NETWORK')));
+    expect(($('wizard-next') as HTMLButtonElement).disabled).toBe(false);
+    await click('pfx-recheck');
+    await eventually(() => expect($('pfx-certificate')).not.toBeNull());
+    await click('wizard-next');
+    await eventually(() => expect($('summary-step')).not.toBeNull());
+    await click('wizard-finish');
+    await eventually(() => expect(wrapper.emitted('updated')).toHaveLength(1));
+  });
+
+  it('goes on from the password field with Enter once the file is checked', async () => {
+    const { apollo } = mountWizard(success);
+    await chooseSource('pfx');
+    await chooseFile(pfxFile());
+    await typePassword('typed');
+    $('pfx-password')!.dispatchEvent(new KeyboardEvent('keydown', { key: 'Enter', bubbles: true }));
+    await eventually(() => expect($('summary-step')).not.toBeNull());
+    expect(inspected(apollo).map(inspectedPassword).at(-1)).toBe('typed');
   });
 
   it('shows and hides the password', async () => {
@@ -293,19 +440,23 @@ describe('SelectCertificateWizard', () => {
     await chooseFile(pfxFile());
     await eventually(() => expect($('wizard-error')?.textContent).toContain('this server accepts PFX files up to 4 bytes'));
     expect(($('wizard-next') as HTMLButtonElement).disabled).toBe(true);
+    expect(inspected(apollo)).toEqual([]);
   });
 
   it.each(errorCodes.map((code) => [code]))('shows %s from Finish as its message inside the wizard', async (code) => {
     const source = code.startsWith('PFX_') || code === 'UPLOAD_INVALID' ? 'pfx' : 'store';
     const { wrapper } = mountWizard(() => failure(code));
     await chooseSource(source);
-    if (source === 'pfx') await chooseFile(pfxFile());
-    else {
+    if (source === 'pfx') {
+      await chooseFile(pfxFile());
+      await whenChecked();
+    } else {
       await eventually(() => expect($$('store-row').length).toBeGreaterThan(0));
       $$('store-row')[0]!.click();
       await nextTick();
     }
     await click('wizard-next');
+    await eventually(() => expect($('summary-step')).not.toBeNull());
     await click('wizard-finish');
     await eventually(() => expect($('wizard-error')?.textContent).toContain(errorText(code)));
     expect($('wizard-error')!.textContent).not.toContain('server text');
@@ -367,6 +518,6 @@ describe('SelectCertificateWizard drag and drop', () => {
     expect($('wizard-error')!.textContent).toBe('Drop one file only.');
     await drop([pfxFile()]);
     expect($('pfx-file-name')!.textContent).toContain('backup.pfx');
-    expect(($('wizard-next') as HTMLButtonElement).disabled).toBe(false);
+    await whenChecked();
   });
 });

@@ -5,6 +5,8 @@ import { apolloClientKey } from '../common/apollo/apollo-client-key.js';
 export interface RecordedOperation {
   operationName: string;
   variables: Record<string, unknown>;
+  /** The abort signal the caller gave the request (`context.fetchOptions.signal`), if any. */
+  signal?: AbortSignal;
 }
 
 /** Answers an operation: its `data`, or a thrown error to simulate a network failure. */
@@ -19,7 +21,8 @@ export function mockApolloClient(handlers: Record<string, OperationHandler>) {
   const link = new ApolloLink(
     (operation) =>
       new Observable((observer) => {
-        operations.push({ operationName: operation.operationName ?? '', variables: operation.variables });
+        const { fetchOptions } = operation.getContext() as { fetchOptions?: { signal?: AbortSignal } };
+        operations.push({ operationName: operation.operationName ?? '', variables: operation.variables, signal: fetchOptions?.signal });
         const handler = handlers[operation.operationName ?? ''];
         // Answer on a later task, as a server would.
         const timer = setTimeout(() => {

@@ -1,6 +1,7 @@
 import { errorCodes } from '@bam/shared';
 import { describe, expect, it } from 'vitest';
-import { checkPfxFile, wizardStepForError, wizardSteps } from './wizard-flow.js';
+import { errorText } from '../../common/i18n/translate.js';
+import { checkPfxFile, type PfxCheck, pfxCheckBlocks, pfxProblemTexts, wizardStepForError, wizardSteps } from './wizard-flow.js';
 
 describe('wizardSteps', () => {
   it('has the source choice, the chosen source and the summary', () => {
@@ -63,5 +64,33 @@ describe('checkPfxFile', () => {
     expect(checkPfxFile({ name: 'ok.pfx', size: 1024 }, 1024)).toBeNull();
     expect(checkPfxFile({ name: 'big.pfx', size: 1025 }, 1024)).toContain('big.pfx');
     expect(checkPfxFile({ name: 'ok.pfx', size: 50_000_000 }, undefined)).toBeNull();
+  });
+});
+
+describe('the check of a chosen PFX file', () => {
+  const checked = (...codes: string[]): PfxCheck => ({
+    kind: 'checked',
+    inspection: { certificate: null, storeCertificate: null, problems: codes.map((code) => ({ code: code as never })) },
+  });
+
+  it('holds Next while the server reads the file and while the file has a problem', () => {
+    expect(pfxCheckBlocks({ kind: 'checking' })).toBe(true);
+    expect(pfxCheckBlocks(checked('CERTIFICATE_EXPIRED'))).toBe(true);
+    expect(pfxCheckBlocks(checked())).toBe(false);
+    expect(pfxCheckBlocks({ kind: 'idle' })).toBe(false);
+  });
+
+  it('lets the administrator go on when the server could not check the file: Finish checks it again', () => {
+    expect(pfxCheckBlocks({ kind: 'unchecked', code: 'SERVER_BUSY' })).toBe(false);
+    expect(pfxCheckBlocks({ kind: 'unchecked', code: 'NETWORK' })).toBe(false);
+  });
+
+  it('puts a password problem beside the password and every other problem beside the file', () => {
+    expect(pfxProblemTexts(checked('PFX_WRONG_PASSWORD'))).toEqual({ file: [], password: [errorText('PFX_WRONG_PASSWORD')] });
+    expect(pfxProblemTexts(checked('CERTIFICATE_KEY_TOO_SMALL', 'CERTIFICATE_EXPIRED'))).toEqual({
+      file: [errorText('CERTIFICATE_KEY_TOO_SMALL'), errorText('CERTIFICATE_EXPIRED')],
+      password: [],
+    });
+    expect(pfxProblemTexts({ kind: 'checking' })).toEqual({ file: [], password: [] });
   });
 });

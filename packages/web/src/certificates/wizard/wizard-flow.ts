@@ -1,6 +1,7 @@
 import type { FailureCode } from '../../common/apollo/failure.js';
 import { formatBytes } from '../../common/format/format.js';
-import { t } from '../../common/i18n/translate.js';
+import { errorText, t } from '../../common/i18n/translate.js';
+import type { InspectPfxQuery } from '../../generated/graphql.js';
 
 /** Where the certificate comes from: the first choice of the Select Certificate wizard. */
 export type CertificateSourceChoice = 'store' | 'pfx';
@@ -51,6 +52,30 @@ export function wizardStepForError(code: FailureCode, source: CertificateSourceC
   if (source === 'pfx' && fileCodes.has(code)) return { step: 'pfx', target: 'file' };
   if (certificateCodes.has(code)) return source === 'pfx' ? { step: 'pfx', target: 'file' } : { step: 'store', target: 'certificate' };
   return { step: 'summary', target: 'request' };
+}
+
+/** The server's reading of a chosen PFX file (inspectPfx): its certificate, store entry and problems. */
+export type PfxInspection = InspectPfxQuery['inspectPfx'];
+
+/**
+ * Where the check of the chosen PFX file stands: nothing to check (no file, or a file refused before
+ * upload), waiting for the server (or for the typing to pause), its answer, or no answer (the server
+ * could not be reached or was busy: Finish checks the file again anyway).
+ */
+export type PfxCheck =
+  { kind: 'idle' } | { kind: 'checking' } | { kind: 'checked'; inspection: PfxInspection } | { kind: 'unchecked'; code: FailureCode };
+
+/** Whether the PFX step must wait or be fixed before Next: while the check runs, and while the file has a problem. */
+export function pfxCheckBlocks(check: PfxCheck): boolean {
+  return check.kind === 'checking' || (check.kind === 'checked' && check.inspection.problems.length > 0);
+}
+
+/** The problems of a checked file, as texts beside the field to change: the password, or the file itself. */
+export function pfxProblemTexts(check: PfxCheck): { file: string[]; password: string[] } {
+  const texts = { file: [] as string[], password: [] as string[] };
+  if (check.kind !== 'checked') return texts;
+  for (const { code } of check.inspection.problems) texts[passwordCodes.has(code) ? 'password' : 'file'].push(errorText(code));
+  return texts;
 }
 
 /** Checks a chosen file before any upload: empty, or larger than the server accepts. Returns the problem or null. */

@@ -278,6 +278,11 @@ export const messagesEn = {
       tooLarge: '“{name}” is {size}; this server accepts PFX files up to {limit}. Check that you chose the right file.',
       empty: '“{name}” is empty. Choose the PFX file exported with the certificate and its private key.',
       oneFile: 'Drop one file only.',
+      checking: 'Checking the file…',
+      unchecked: 'The file could not be checked now. {reason} Finish checks it again.',
+      recheck: 'Check again',
+      certificateHeading: 'Certificate in the file',
+      inStore: 'This certificate is already in the certificate store of this server.',
     },
     summary: {
       heading: 'Ready to update the certificate',
@@ -286,9 +291,10 @@ export const messagesEn = {
       currentNone: 'current: not configured',
       newCertificate: 'New certificate',
       fromStore: '{issuedTo}, issued by {issuedBy}, thumbprint {thumbprint}, expires {expires}',
-      fromPfx: 'The certificate in {file}',
-      pfxNote:
-        'The server checks the file when you click Finish: password, private key (RSA, 2048 bits or more, exportable) and validity. The certificate is also added to the certificate store.',
+      fromPfx: '{subject}, issued by {issuedBy}, from {file}',
+      pfxFacts: 'Thumbprint {thumbprint} · valid from {from} to {to} · {algorithm} {size} bits',
+      fromPfxUnchecked: 'The certificate in {file}: the server checks it when you click Finish.',
+      pfxNote: 'The certificate is also added to the certificate store of this server.',
       allOrNothing: {
         one: 'The application signs in with the new certificate from now on.',
         other: 'All {count} applications switch to the new certificate together — or, if any cannot, none does.',
