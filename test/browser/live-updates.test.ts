@@ -1,4 +1,4 @@
-import type { Browser, Page, WebSocketRoute } from 'playwright-core';
+import type { Browser, Page, WebSocket, WebSocketRoute } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { demoAccounts } from '../../packages/server/src/demo/demo-accounts.js';
 import { type ServerProcess, spawnServer } from '../../packages/server/test/support/server-process.js';
@@ -161,6 +161,22 @@ describe('live updates in the console', () => {
     await removeThroughApi(fabrikam, ['Fabrikam Exchange Backup']);
     await expect.poll(() => tile('summary-applications').innerText(), arrives).toBe('2');
     await ui.screenshot('summary-live');
+    await page.close();
+  });
+
+  it('keeps one connection per signed-in console: closed at sign-out, opened again at sign-in', async () => {
+    const sockets: WebSocket[] = [];
+    const { page, ui } = await openConsole('live-sign-out', async (page) => void page.on('websocket', (socket) => sockets.push(socket)));
+    expect(sockets.filter((socket) => !socket.isClosed())).toHaveLength(1);
+
+    await ui.signOut();
+    await expect.poll(() => sockets.every((socket) => socket.isClosed()), arrives).toBe(true);
+    expect(await page.getByTestId('live-status').count()).toBe(0);
+
+    const viewer = demoAccounts.find((account) => account.role === 'VIEWER')!;
+    await ui.signIn(viewer.username, viewer.password);
+    await liveStatus(page, 'live');
+    expect(sockets.filter((socket) => !socket.isClosed())).toHaveLength(1);
     await page.close();
   });
 
