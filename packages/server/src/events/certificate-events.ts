@@ -31,7 +31,7 @@ export interface EventCertificate {
 export function certificateUpdated(change: {
   applications: readonly { applicationId: string; organizationId: string; certificateId: string | null }[];
   current: ReadonlyMap<string, { thumbprint: string }>;
-  certificate: EventCertificate;
+  certificate: EventCertificate & { issuedTo: string; issuedBy: string; notBefore: Date };
   /** Where the certificate came from: `STORE` or `PFX_FILE`. */
   source: string;
   /** The Entra key rotation step reached when the database switched (`SWITCHED`); null without Entra. */
@@ -54,7 +54,15 @@ export function certificateUpdated(change: {
       organizationId,
       actor: actor.id,
       applications: applications.map(({ applicationId, previousThumbprint }) => ({ applicationId, previousThumbprint })),
-      certificate: { id: certificate.id, thumbprint: certificate.thumbprint, notAfter: certificate.notAfter.toISOString() },
+      // Names and validity too, so a subscriber (the console) can show the new certificate without reading it again.
+      certificate: {
+        id: certificate.id,
+        thumbprint: certificate.thumbprint,
+        issuedTo: certificate.issuedTo,
+        issuedBy: certificate.issuedBy,
+        notBefore: certificate.notBefore.toISOString(),
+        notAfter: certificate.notAfter.toISOString(),
+      },
       source,
       entra: rotationStep ? { rotationStep } : null,
     },

@@ -161,7 +161,15 @@ describe('certificate events', () => {
           { applicationId: contoso.applications[0]!.applicationId, previousThumbprint: seededThumbprint },
           { applicationId: contoso.applications[1]!.applicationId, previousThumbprint: null },
         ],
-        certificate: { id: certificate.id, thumbprint: certificate.thumbprint },
+        // What the console needs to show the new certificate without reading it again.
+        certificate: {
+          id: certificate.id,
+          thumbprint: certificate.thumbprint,
+          issuedTo: 'Events Update',
+          issuedBy: 'Events Update',
+          notBefore: expect.any(String) as unknown,
+          notAfter: expect.any(String) as unknown,
+        },
         source: 'STORE',
         entra: null,
       },

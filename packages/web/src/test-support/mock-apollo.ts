@@ -14,9 +14,10 @@ export type OperationHandler = (variables: Record<string, unknown>) => unknown;
 
 /**
  * An Apollo client whose link answers each operation by name from `handlers`, recording what was
- * sent — component tests mock each operation separately, with the real cache in between.
+ * sent — component tests mock each operation separately, with a real cache in between (the console's
+ * own, from `createCache()`, where type policies matter).
  */
-export function mockApolloClient(handlers: Record<string, OperationHandler>) {
+export function mockApolloClient(handlers: Record<string, OperationHandler>, { cache = new InMemoryCache() }: { cache?: InMemoryCache } = {}) {
   const operations: RecordedOperation[] = [];
   const link = new ApolloLink(
     (operation) =>
@@ -37,7 +38,7 @@ export function mockApolloClient(handlers: Record<string, OperationHandler>) {
         return () => clearTimeout(timer);
       }),
   );
-  const client = new ApolloClient({ link, cache: new InMemoryCache() });
+  const client = new ApolloClient({ link, cache });
   return { client, operations, provide: { [apolloClientKey as symbol]: client } };
 }
 

@@ -1,18 +1,13 @@
 import { ApolloClient, ApolloLink, CombinedGraphQLErrors, InMemoryCache } from '@apollo/client';
 import { ErrorLink } from '@apollo/client/link/error';
-import { GraphQLWsLink } from '@apollo/client/link/subscriptions';
-import { getMainDefinition } from '@apollo/client/utilities';
 import UploadHttpLink from 'apollo-upload-client/UploadHttpLink.mjs';
-import { createClient } from 'graphql-ws';
 import { MeDocument } from '../../generated/graphql.js';
 
-/** The console talks to one endpoint: HTTP (queries, mutations, multipart uploads) and WebSocket (subscriptions). */
+/**
+ * The console talks to one endpoint: HTTP for queries, mutations and multipart uploads through Apollo,
+ * and a WebSocket for the certificate event feed (`events/`), which updates Apollo's cache.
+ */
 export const GRAPHQL_PATH = '/graphql';
-
-function isSubscription(operation: ApolloLink.Operation): boolean {
-  const definition = getMainDefinition(operation.query);
-  return definition.kind === 'OperationDefinition' && definition.operation === 'subscription';
-}
 
 export function createApolloClient(baseUrl: string = window.location.href): ApolloClient {
   const endpoint = new URL(GRAPHQL_PATH, baseUrl);
@@ -21,11 +16,6 @@ export function createApolloClient(baseUrl: string = window.location.href): Apol
     // The server keeps Apollo's CSRF prevention on: a multipart upload must carry this header.
     headers: { 'Apollo-Require-Preflight': 'true' },
   });
-
-  const socketUrl = new URL(endpoint);
-  socketUrl.protocol = endpoint.protocol === 'https:' ? 'wss:' : 'ws:';
-  // Lazy: no socket is opened until the first subscription (certificate events arrive in a later issue).
-  const webSocket = new GraphQLWsLink(createClient({ url: socketUrl.href, lazy: true, retryAttempts: Infinity }));
 
   // A session that ended (idle, expired, signed out elsewhere) shows as UNAUTHENTICATED: asking `me`
   // again turns the console to the sign-in page.
@@ -36,23 +26,30 @@ export function createApolloClient(baseUrl: string = window.location.href): Apol
   });
 
   const client: ApolloClient = new ApolloClient({
-    link: ApolloLink.from([sessionEnded, ApolloLink.split(isSubscription, webSocket, http)]),
-    cache: new InMemoryCache({
-      typePolicies: {
-        Query: {
-          fields: {
-            organizations: appendedPages,
-            auditLog: appendedPages,
-          },
-        },
-        Organization: { fields: { backupApplications: { merge: false } } },
-      },
-    }),
+    link: ApolloLink.from([sessionEnded, http]),
+    cache: createCache(),
     defaultOptions: {
       watchQuery: { fetchPolicy: 'cache-and-network', notifyOnNetworkStatusChange: true },
     },
   });
   return client;
+}
+
+/** The console's cache: how lists page and how partial objects of one thing merge. */
+export function createCache(): InMemoryCache {
+  return new InMemoryCache({
+    typePolicies: {
+      Query: {
+        fields: {
+          organizations: appendedPages,
+          auditLog: appendedPages,
+        },
+      },
+      Organization: { fields: { backupApplications: { merge: false } } },
+      // The inventory reads two counts and the summary five: each refetch merges into the same object.
+      CertificateSummary: { merge: true },
+    },
+  });
 }
 
 interface ConnectionPage {

@@ -12,6 +12,16 @@ export const messagesEn = {
     playground: 'GraphQL playground',
     backToConsole: '← Back to the web console',
   },
+  live: {
+    connecting: 'Connecting…',
+    live: 'Live',
+    reconnecting: 'Reconnecting…',
+    hint: {
+      connecting: 'Opening the live connection to the server.',
+      live: 'Changes made elsewhere appear here as they happen.',
+      reconnecting: 'The live connection dropped. Changes made meanwhile appear once it is back.',
+    },
+  },
   auth: {
     signInTitle: 'Sign in',
     signInHint: 'Sign in with your Backup Applications Manager account.',

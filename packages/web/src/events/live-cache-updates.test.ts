@@ -1,0 +1,251 @@
+import { mount, type VueWrapper } from '@vue/test-utils';
+import { afterEach, describe, expect, it } from 'vitest';
+import { createCache } from '../common/apollo/apollo-client.js';
+import { CertificateStoreDocument, OrganizationApplicationsDocument, type OrganizationApplicationsQuery } from '../generated/graphql.js';
+import OrganizationsView from '../organizations/OrganizationsView.vue';
+import { eventually, mockApolloClient } from '../test-support/mock-apollo.js';
+import { liveCacheUpdates } from './live-cache-updates.js';
+import type { LiveEvent } from './live-event-stream.js';
+
+const ORGANIZATION = 'org-contoso';
+const DAY = 24 * 3600 * 1000;
+
+const certificate = (id: string, thumbprint: string, notAfter: string) => ({
+  __typename: 'Certificate',
+  id,
+  thumbprint,
+  issuedTo: `Issued to ${id}`,
+  issuedBy: `Issued by ${id}`,
+  notBefore: '2026-01-01T00:00:00.000Z',
+  notAfter,
+  status: 'VALID',
+});
+
+const application = (n: number, cert: ReturnType<typeof certificate> | null = null) => ({
+  __typename: 'BackupApplication',
+  id: `row-${n}`,
+  applicationId: `app-${n}`,
+  displayName: `Contoso Backup ${n}`,
+  addedAt: '2026-01-01T00:00:00.000Z',
+  entraStatus: null,
+  lastVerifiedAt: null,
+  certificate: cert,
+});
+
+/** What the server holds; handlers answer from it, so a refetch shows its current state. */
+function serverState() {
+  return {
+    applications: [application(1, certificate('cert-old', 'OLD'.padEnd(40, '0'), '2027-01-01T00:00:00.000Z')), application(2), application(3)],
+    counts: { applications: 3, configured: 1, notConfigured: 2, expiringSoon: 0, expired: 0 },
+    store: [certificate('cert-a', 'A'.repeat(40), '2028-01-01T00:00:00.000Z'), certificate('cert-b', 'B'.repeat(40), '2028-01-01T00:00:00.000Z')],
+  };
+}
+
+function setup() {
+  const server = serverState();
+  const organization = () => ({
+    __typename: 'Organization',
+    id: ORGANIZATION,
+    name: 'contoso.onmicrosoft.com',
+    region: 'Worldwide',
+    tenantId: 'tenant-contoso',
+    createdAt: '2026-01-01T00:00:00Z',
+    entraConnected: false,
+    certificateSummary: { __typename: 'CertificateSummary', ...server.counts },
+  });
+  const apollo = mockApolloClient(
+    {
+      Organizations: () => ({
+        organizations: {
+          __typename: 'OrganizationConnection',
+          totalCount: 1,
+          pageInfo: { __typename: 'PageInfo', hasNextPage: false, endCursor: null },
+          edges: [{ __typename: 'OrganizationEdge', cursor: 'c', node: organization() }],
+        },
+      }),
+      OrganizationSummary: () => ({ organization: organization() }),
+      OrganizationApplications: () => ({ organization: { ...organization(), backupApplications: server.applications } }),
+      CertificateStore: () => ({
+        certificateStore: server.store.map((entry) => ({
+          ...entry,
+          keyAlgorithm: 'RSA',
+          keySize: 2048,
+          store: 'PERSONAL',
+          hasPrivateKey: true,
+          keyExportable: true,
+          usable: true,
+          unusableReason: null,
+          usedBy: [],
+        })),
+      }),
+    },
+    { cache: createCache() },
+  );
+  const updates = liveCacheUpdates(apollo.client, { coalesceMs: 20 });
+  const count = (name: string) => apollo.operations.filter((operation) => operation.operationName === name).length;
+  return { server, apollo, updates, count };
+}
+
+/** Watches a query as a view does (so it is active), and returns what the cache holds for it. */
+function watch<TData>(client: ReturnType<typeof setup>['apollo']['client'], query: Parameters<typeof client.watchQuery>[0]) {
+  const observable = client.watchQuery(query);
+  let latest: TData | undefined;
+  const subscription = observable.subscribe({ next: (result) => (latest = result.data as TData) });
+  subscriptions.push(subscription);
+  return () => latest;
+}
+
+let subscriptions: { unsubscribe(): void }[] = [];
+let wrapper: VueWrapper | undefined;
+afterEach(() => {
+  for (const subscription of subscriptions) subscription.unsubscribe();
+  subscriptions = [];
+  wrapper?.unmount();
+  wrapper = undefined;
+});
+
+function event(type: LiveEvent['type'], data: Record<string, unknown>, organizationId: string | null = ORGANIZATION): LiveEvent {
+  return { id: `event-${Math.random()}`, type, organizationId, applicationIds: [], time: '2026-11-27T15:00:00.000Z', cloudEvent: { data } };
+}
+
+const updated = (applicationIds: string[], cert: ReturnType<typeof certificate>, entra: { rotationStep: string } | null = null) =>
+  event('CERTIFICATE_UPDATED', {
+    applications: applicationIds.map((applicationId) => ({ applicationId, previousThumbprint: null })),
+    certificate: {
+      id: cert.id,
+      thumbprint: cert.thumbprint,
+      issuedTo: cert.issuedTo,
+      issuedBy: cert.issuedBy,
+      notBefore: cert.notBefore,
+      notAfter: cert.notAfter,
+    },
+    source: 'STORE',
+    entra,
+  });
+
+describe('certificate events in the cache', () => {
+  it('puts an updated certificate on the rows in place, and recounts the summary once for a burst', async () => {
+    const { apollo, updates, count } = setup();
+    const rows = watch<OrganizationApplicationsQuery>(apollo.client, {
+      query: OrganizationApplicationsDocument,
+      variables: { organizationId: ORGANIZATION },
+    });
+    await eventually(() => expect(rows()?.organization?.backupApplications).toHaveLength(3));
+
+    const soon = new Date(Date.now() + 10 * DAY).toISOString();
+    const next = certificate('cert-new', 'C'.repeat(40), soon);
+    updates.apply(updated(['app-2', 'app-3'], next));
+    updates.apply(updated(['app-1'], next));
+
+    // From the event alone: certificate fields and a status computed by the shared rules.
+    await eventually(() => {
+      const byId = new Map(rows()!.organization!.backupApplications.map((row) => [row.applicationId, row]));
+      for (const id of ['app-1', 'app-2', 'app-3']) {
+        expect(byId.get(id)?.certificate).toMatchObject({
+          id: 'cert-new',
+          thumbprint: 'C'.repeat(40),
+          issuedTo: 'Issued to cert-new',
+          status: 'EXPIRING_SOON',
+        });
+      }
+    });
+    // The counts come from the server: one OrganizationSummary for the two events; the list is not read again.
+    await eventually(() => expect(count('OrganizationSummary')).toBe(1));
+    expect(count('OrganizationApplications')).toBe(1);
+  });
+
+  it('marks rows rotated in Entra as registered at the switch', async () => {
+    const { apollo, updates } = setup();
+    const rows = watch<OrganizationApplicationsQuery>(apollo.client, {
+      query: OrganizationApplicationsDocument,
+      variables: { organizationId: ORGANIZATION },
+    });
+    await eventually(() => expect(rows()?.organization?.backupApplications).toHaveLength(3));
+    updates.apply(updated(['app-2'], certificate('cert-new', 'C'.repeat(40), '2028-01-01T00:00:00.000Z'), { rotationStep: 'SWITCHED' }));
+    await eventually(() =>
+      expect(rows()!.organization!.backupApplications.find((candidate) => candidate.applicationId === 'app-2')).toMatchObject({
+        entraStatus: 'REGISTERED',
+        lastVerifiedAt: '2026-11-27T15:00:00.000Z',
+      }),
+    );
+  });
+
+  it('reads the list again when the event does not say enough (an application it does not know, an event without names)', async () => {
+    const { apollo, updates, count } = setup();
+    const rows = watch<OrganizationApplicationsQuery>(apollo.client, {
+      query: OrganizationApplicationsDocument,
+      variables: { organizationId: ORGANIZATION },
+    });
+    await eventually(() => expect(rows()?.organization?.backupApplications).toHaveLength(3));
+
+    updates.apply(updated(['app-9'], certificate('cert-new', 'C'.repeat(40), '2028-01-01T00:00:00.000Z')));
+    updates.apply(
+      event('CERTIFICATE_UPDATED', { applications: [{ applicationId: 'app-1' }], certificate: { id: 'x', thumbprint: 'X', notAfter: '2028-01-01' } }),
+    );
+    updates.apply(event('APPLICATIONS_ADDED', { applications: [{ applicationId: 'app-4', displayName: 'Contoso Backup 4' }] }));
+    await eventually(() => expect(count('OrganizationApplications')).toBe(2));
+  });
+
+  it('evicts removed applications and recounts', async () => {
+    const { apollo, updates, count, server } = setup();
+    const rows = watch<OrganizationApplicationsQuery>(apollo.client, {
+      query: OrganizationApplicationsDocument,
+      variables: { organizationId: ORGANIZATION },
+    });
+    await eventually(() => expect(rows()?.organization?.backupApplications).toHaveLength(3));
+
+    server.counts = { ...server.counts, applications: 1, notConfigured: 0 };
+    updates.apply(event('APPLICATIONS_REMOVED', { applications: [{ applicationId: 'app-2' }, { applicationId: 'app-3' }] }));
+    await eventually(() => expect(rows()!.organization!.backupApplications.map((row) => row.applicationId)).toEqual(['app-1']));
+    // Gone from the cache too, so no other view (a certificate's "used by") still lists them.
+    expect(Object.keys(apollo.client.cache.extract() as Record<string, unknown>)).not.toContain('BackupApplication:row-2');
+    await eventually(() => expect(count('OrganizationSummary')).toBe(1));
+    expect(count('OrganizationApplications')).toBe(1);
+  });
+
+  it('shows new counts in the Organizations view without a click', async () => {
+    const { apollo, updates, server } = setup();
+    wrapper = mount(OrganizationsView, { global: { provide: apollo.provide }, attachTo: document.body });
+    await eventually(() => expect(wrapper!.find('[data-testid="summary-expired"]').exists()).toBe(true));
+    expect(wrapper.find('[data-testid="organization-attention"]').exists()).toBe(false);
+
+    server.counts = { ...server.counts, configured: 2, notConfigured: 1, expired: 1 };
+    updates.apply(updated(['app-2'], certificate('cert-new', 'C'.repeat(40), '2026-01-02T00:00:00.000Z')));
+    await eventually(() => expect(wrapper!.get('[data-testid="summary-expired"]').text()).toContain('1'));
+    expect(wrapper.get('[data-testid="summary-configured"]').text()).toContain('2');
+    // The inventory's mark reads the same organization in the cache.
+    expect(wrapper.find('[data-testid="organization-attention"]').exists()).toBe(true);
+  });
+
+  it('refetches the organization list when organizations come and go', async () => {
+    const { apollo, updates, count } = setup();
+    wrapper = mount(OrganizationsView, { global: { provide: apollo.provide }, attachTo: document.body });
+    await eventually(() => expect(count('Organizations')).toBe(1));
+    updates.apply(event('ORGANIZATION_ADDED', { name: 'fabrikam.onmicrosoft.com' }, 'org-fabrikam'));
+    updates.apply(event('ORGANIZATION_REMOVED', { name: 'northwind.onmicrosoft.com' }, 'org-northwind'));
+    await eventually(() => expect(count('Organizations')).toBe(2));
+  });
+
+  it('keeps the store list: a removed certificate leaves it at once, a new one is read again', async () => {
+    const { apollo, updates, count } = setup();
+    const store = watch<{ certificateStore: { id: string }[] }>(apollo.client, { query: CertificateStoreDocument, variables: {} });
+    await eventually(() => expect(store()?.certificateStore).toHaveLength(2));
+
+    updates.apply(event('STORE_CERTIFICATE_REMOVED', { certificate: { id: 'cert-a' } }, null));
+    await eventually(() => expect(store()!.certificateStore.map((entry) => entry.id)).toEqual(['cert-b']));
+    expect(count('CertificateStore')).toBe(1);
+
+    updates.apply(event('STORE_CERTIFICATE_GENERATED', { certificate: { id: 'cert-c' } }, null));
+    await eventually(() => expect(count('CertificateStore')).toBe(2));
+  });
+
+  it('refetches every live view once after missed events (resync)', async () => {
+    const { apollo, updates, count } = setup();
+    wrapper = mount(OrganizationsView, { global: { provide: apollo.provide }, attachTo: document.body });
+    watch(apollo.client, { query: OrganizationApplicationsDocument, variables: { organizationId: ORGANIZATION } });
+    await eventually(() => expect([count('Organizations'), count('OrganizationSummary'), count('OrganizationApplications')]).toEqual([1, 1, 1]));
+    updates.resync();
+    updates.resync();
+    await eventually(() => expect([count('Organizations'), count('OrganizationSummary'), count('OrganizationApplications')]).toEqual([2, 2, 2]));
+  });
+});

@@ -1,0 +1,58 @@
+import { onScopeDispose, type Ref, shallowRef, watch } from 'vue';
+import { useApolloClient } from '../common/apollo/apollo-client-key.js';
+import { createEventSocket } from './event-socket.js';
+import { liveCacheUpdates } from './live-cache-updates.js';
+import { type EventSocket, LiveEventStream, type LiveStatus } from './live-event-stream.js';
+
+export interface UseLiveUpdatesOptions {
+  /** The feed runs while this is true: signed in (and no password change pending). */
+  active: Ref<boolean>;
+  /** The server ended the socket's credential: ask who is signed in again. */
+  onCredentialEnded(): void;
+  /** For tests: the socket to use instead of a WebSocket to this page's server. */
+  createSocket?: () => EventSocket;
+}
+
+/**
+ * Keeps the Apollo cache live from the certificate event feed: one connection per signed-in console,
+ * opened at sign-in and closed at sign-out. `status` is null while signed out.
+ */
+export function useLiveUpdates({ active, onCredentialEnded, createSocket = createEventSocket }: UseLiveUpdatesOptions): {
+  status: Ref<LiveStatus | null>;
+} {
+  const client = useApolloClient();
+  const status = shallowRef<LiveStatus | null>(null);
+  let running: { stream: LiveEventStream; updates: ReturnType<typeof liveCacheUpdates> } | undefined;
+
+  function stop() {
+    running?.stream.stop();
+    running?.updates.dispose();
+    running = undefined;
+    status.value = null;
+  }
+
+  watch(
+    active,
+    (isActive) => {
+      if (isActive && !running) {
+        const updates = liveCacheUpdates(client);
+        const stream = new LiveEventStream({
+          socket: createSocket(),
+          onEvent: (event) => updates.apply(event),
+          onResync: () => updates.resync(),
+          onStatus: (current) => (status.value = current),
+          onCredentialEnded: () => {
+            stop();
+            onCredentialEnded();
+          },
+        });
+        running = { stream, updates };
+      } else if (!isActive) {
+        stop();
+      }
+    },
+    { immediate: true },
+  );
+  onScopeDispose(stop);
+  return { status };
+}
