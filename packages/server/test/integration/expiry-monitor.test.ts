@@ -1,17 +1,19 @@
+import { execFile } from 'node:child_process';
 import { randomBytes, randomUUID, X509Certificate } from 'node:crypto';
 import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
+import { promisify } from 'node:util';
 import pg from 'pg';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { eventFields, type ReceivedEvent, subscribeToEvents } from '../support/event-subscriber.js';
 import { ManualClock } from '../support/manual-clock.js';
 import { readCertificateMetadata } from '../../src/key-custody/certificate-metadata.js';
 import { type SeededOrganization, seedCertificateDer, seedOrganization } from '../support/seed.js';
-import { spawnServer } from '../support/server-process.js';
+import { builtServerEntry, spawnServer } from '../support/server-process.js';
 import { signInCookie } from '../support/sign-in.js';
 import { createTestDatabase } from '../support/test-database.js';
-import { type GraphQLResponse, testDatabaseKind, useTestServer } from '../support/test-server.js';
+import { type GraphQLResponse, startTestServer, testDatabaseKind, useTestServer } from '../support/test-server.js';
 
 const HOUR_MS = 60 * 60 * 1000;
 const DAY_MS = 24 * HOUR_MS;
@@ -364,6 +366,36 @@ describe.runIf(testDatabaseKind === 'postgres')('expiry monitor on several serve
       one.child.kill('SIGTERM');
       other.child.kill('SIGTERM');
       await Promise.all([one.exited, other.exited]);
+      await database.drop();
+      await fs.rm(dataDir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe.runIf(testDatabaseKind === 'postgres')('check-expiry command', () => {
+  it('runs the check from the command line, raising what is due once', async () => {
+    const database = await createTestDatabase();
+    const dataDir = await fs.mkdtemp(path.join(os.tmpdir(), 'bam-expiry-cli-'));
+    const environment = { DATABASE_URL: database.url, DATA_DIR: dataDir, MASTER_KEY: randomBytes(32).toString('base64'), LOG_LEVEL: 'warn' };
+    const running = await startTestServer({ databaseUrl: database.url, dataDir, environment });
+    try {
+      const organization = await seedOrganization(running.database.dataSource, 'contoso.onmicrosoft.com', [
+        { displayName: 'Contoso 1', certificate: { validFromDays: -300, validToDays: 20 } },
+      ]);
+      const cli = path.join(path.dirname(builtServerEntry), 'cli.js');
+      const checkExpiry = () =>
+        promisify(execFile)(process.execPath, [cli, 'check-expiry'], { env: { PATH: process.env.PATH ?? '', ...environment } });
+
+      expect((await checkExpiry()).stdout).toMatch(/^Expiry check as of \S+: 1 notice\(s\) raised\.$/m);
+      expect((await checkExpiry()).stdout).toMatch(/: 0 notice\(s\) raised\.$/m);
+      const { data } = await running.graphql<{ certificateEvents: { edges: { node: ReceivedEvent }[] } }>(
+        `query { certificateEvents(first: 10, filter: { types: [CERTIFICATE_EXPIRING, CERTIFICATE_EXPIRED] }) { edges { node { ${eventFields} } } } }`,
+      );
+      expect(data!.certificateEvents.edges.map(({ node }) => [node.organizationId, node.cloudEvent.data.thresholdDays, node.applicationIds])).toEqual(
+        [[organization.organization.id, 30, [organization.applications[0]!.applicationId]]],
+      );
+    } finally {
+      await running.dispose();
       await database.drop();
       await fs.rm(dataDir, { recursive: true, force: true });
     }
