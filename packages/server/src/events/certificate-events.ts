@@ -66,8 +66,10 @@ export interface ExpiryNotice {
   certificate: EventCertificate & { subject: string; issuedTo: string };
   /** Null: no application uses the certificate, so the notice concerns the certificate store only. */
   organizationId: string | null;
-  /** The organization's applications that use the certificate; empty when none does. */
+  /** The organization's backup applications that use the certificate; may be empty. */
   applications: readonly { applicationId: string; displayName: string }[];
+  /** The organization's management application (its Entra connection), when it signs in with this certificate. */
+  managementApplicationId: string | null;
   /** The warning threshold crossed, in days; null: the certificate has expired. */
   thresholdDays: number | null;
   /** Whole days left before `notAfter`, rounded down: 0 on the last day and once expired. */
@@ -76,7 +78,7 @@ export interface ExpiryNotice {
 
 /** A certificate came within a warning threshold (`CERTIFICATE_EXPIRING`) or expired (`CERTIFICATE_EXPIRED`); the server is the actor. */
 export function certificateExpiryNoticed(notice: ExpiryNotice): NewCertificateEvent {
-  const { certificate, organizationId, applications, thresholdDays, daysLeft } = notice;
+  const { certificate, organizationId, applications, managementApplicationId, thresholdDays, daysLeft } = notice;
   return {
     type: thresholdDays === null ? CertificateEventType.CERTIFICATE_EXPIRED : CertificateEventType.CERTIFICATE_EXPIRING,
     organizationId,
@@ -96,6 +98,7 @@ export function certificateExpiryNoticed(notice: ExpiryNotice): NewCertificateEv
       ...(thresholdDays === null ? {} : { thresholdDays }),
       daysLeft,
       applications: applications.map(({ applicationId, displayName }) => ({ applicationId, displayName })),
+      managementApplicationId,
     },
   };
 }

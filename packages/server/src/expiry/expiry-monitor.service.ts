@@ -3,7 +3,7 @@ import type { Clock } from '../common/clock.js';
 import { certificateExpiryNoticed } from '../events/certificate-events.js';
 import type { EventOutboxService } from '../events/event-outbox.service.js';
 import type { Logger } from '../logging/logger.js';
-import { type CertificateUsage, dueNotices, type RaisedNotice } from './expiry-notices.js';
+import { type CertificateUsage, dueNotices, EXPIRED_LEVEL, type RaisedNotice } from './expiry-notices.js';
 
 /** Transaction-level advisory lock held by the instance running a check: the others skip (scheduled) or wait (on demand). */
 const EXPIRY_CHECK_LOCK_KEY = '5827104936288121043';
@@ -110,26 +110,33 @@ export class ExpiryMonitorService {
   }
 
   /**
-   * Certificates within the largest warning threshold (or expired), each with the applications of
-   * each organization that uses it; a Personal certificate no application uses counts as used by no
-   * organization. Usages whose expiry was already announced are left out, so old certificates cost nothing.
+   * Certificates within the largest warning threshold (or expired), each with the organizations that
+   * use it: their backup applications, and their management application (the Entra connection's); a
+   * Personal certificate nobody uses counts as used by no organization. Usages whose expiry was
+   * already announced are left out, so long-expired certificates cost nothing.
    */
   private async usagesNearExpiry(manager: EntityManager, asOf: Date): Promise<CertificateUsage[]> {
     const horizon = new Date(asOf.getTime() + Math.max(...this.warningDays) * DAY_MS);
     const rows = (await manager.query(
-      `SELECT certificate.id, certificate.thumbprint_sha1 AS thumbprint, certificate.subject, certificate.issued_to AS "issuedTo",
-              certificate.not_after AS "notAfter", application.organization_id AS "organizationId",
-              application.application_id AS "applicationId", application.display_name AS "displayName"
+      `WITH usage AS (
+         SELECT certificate_id, organization_id, application_id, display_name, false AS management
+         FROM backup_applications WHERE certificate_id IS NOT NULL
+         UNION ALL
+         SELECT management_certificate_id, organization_id, management_app_id, NULL, true FROM entra_connections
+       )
+       SELECT certificate.id, certificate.thumbprint_sha1 AS thumbprint, certificate.subject, certificate.issued_to AS "issuedTo",
+              certificate.not_after AS "notAfter", usage.organization_id AS "organizationId",
+              usage.application_id AS "applicationId", usage.display_name AS "displayName", usage.management
        FROM certificates certificate
-       LEFT JOIN backup_applications application ON application.certificate_id = certificate.id
+       LEFT JOIN usage ON usage.certificate_id = certificate.id
        WHERE certificate.not_after <= $1
-         AND (application.id IS NOT NULL OR certificate.store = 'PERSONAL')
+         AND (usage.certificate_id IS NOT NULL OR certificate.store = 'PERSONAL')
          AND NOT EXISTS (
            SELECT 1 FROM certificate_expiry_notices notice
-           WHERE notice.certificate_id = certificate.id AND notice.threshold_days = 0
-             AND notice.organization_id IS NOT DISTINCT FROM application.organization_id)
-       ORDER BY certificate.not_after, certificate.id, application.organization_id, application.display_name, application.application_id`,
-      [horizon],
+           WHERE notice.certificate_id = certificate.id AND notice.threshold_days = $2
+             AND notice.organization_id IS NOT DISTINCT FROM usage.organization_id)
+       ORDER BY certificate.not_after, certificate.id, usage.organization_id, usage.display_name, usage.application_id`,
+      [horizon, EXPIRED_LEVEL],
     )) as {
       id: string;
       thumbprint: string;
@@ -139,6 +146,7 @@ export class ExpiryMonitorService {
       organizationId: string | null;
       applicationId: string | null;
       displayName: string | null;
+      management: boolean | null;
     }[];
     const usages = new Map<string, CertificateUsage & { applications: { applicationId: string; displayName: string }[] }>();
     for (const row of rows) {
@@ -146,10 +154,12 @@ export class ExpiryMonitorService {
       let usage = usages.get(key);
       if (!usage) {
         const { id, thumbprint, subject, issuedTo, notAfter } = row;
-        usage = { certificate: { id, thumbprint, subject, issuedTo, notAfter }, organizationId: row.organizationId, applications: [] };
+        const certificate = { id, thumbprint, subject, issuedTo, notAfter };
+        usage = { certificate, organizationId: row.organizationId, applications: [], managementApplicationId: null };
         usages.set(key, usage);
       }
-      if (row.applicationId) usage.applications.push({ applicationId: row.applicationId, displayName: row.displayName! });
+      if (row.management) usage.managementApplicationId = row.applicationId;
+      else if (row.applicationId) usage.applications.push({ applicationId: row.applicationId, displayName: row.displayName! });
     }
     return [...usages.values()];
   }

@@ -62,7 +62,12 @@ describe('expiry notices', () => {
 
   it('raises 30, 7 and 1 days before expiry, each once, then expired once, as the clock moves on', () => {
     const clock = new ManualClock(start);
-    const usage: CertificateUsage = { certificate: certificate('a', 45), organizationId: 'contoso', applications: [contosoApplication] };
+    const usage: CertificateUsage = {
+      certificate: certificate('a', 45),
+      organizationId: 'contoso',
+      applications: [contosoApplication],
+      managementApplicationId: null,
+    };
     const log = runChecks(clock, new Date(start.getTime() + 60 * DAY_MS), () => [usage]);
 
     expect(log.map(({ thresholdDays, daysLeft, at }) => ({ thresholdDays, daysLeft, at: at.toISOString() }))).toEqual([
@@ -76,8 +81,18 @@ describe('expiry notices', () => {
 
   it('raises only the most urgent threshold crossed when it first sees a certificate past several, and never the ones it skipped', () => {
     const clock = new ManualClock(start);
-    const fiveDaysLeft: CertificateUsage = { certificate: certificate('b', 5.5), organizationId: 'contoso', applications: [contosoApplication] };
-    const alreadyExpired: CertificateUsage = { certificate: certificate('c', -3), organizationId: 'contoso', applications: [contosoApplication] };
+    const fiveDaysLeft: CertificateUsage = {
+      certificate: certificate('b', 5.5),
+      organizationId: 'contoso',
+      applications: [contosoApplication],
+      managementApplicationId: null,
+    };
+    const alreadyExpired: CertificateUsage = {
+      certificate: certificate('c', -3),
+      organizationId: 'contoso',
+      applications: [contosoApplication],
+      managementApplicationId: null,
+    };
     const log = runChecks(clock, new Date(start.getTime() + 10 * DAY_MS), () => [fiveDaysLeft, alreadyExpired]);
 
     expect(log.map(({ certificateId, thresholdDays, daysLeft }) => [certificateId, thresholdDays, daysLeft])).toEqual([
@@ -90,16 +105,26 @@ describe('expiry notices', () => {
 
   it('does not go back to a less urgent threshold when a check runs as of an earlier time', () => {
     const raised: RaisedNotice[] = [{ certificateId: 'd', organizationId: 'contoso', level: 7 }];
-    const usage: CertificateUsage = { certificate: certificate('d', 20), organizationId: 'contoso', applications: [contosoApplication] };
+    const usage: CertificateUsage = {
+      certificate: certificate('d', 20),
+      organizationId: 'contoso',
+      applications: [contosoApplication],
+      managementApplicationId: null,
+    };
     expect(dueNotices([usage], raised, start, warningDays)).toEqual([]);
   });
 
   it('keeps one count per organization, and for a certificate no application uses (no organization)', () => {
     const shared = certificate('e', 6);
     const usages: CertificateUsage[] = [
-      { certificate: shared, organizationId: 'contoso', applications: [contosoApplication] },
-      { certificate: shared, organizationId: 'fabrikam', applications: [{ applicationId: 'app-2', displayName: 'Fabrikam backup' }] },
-      { certificate: certificate('f', 6), organizationId: null, applications: [] },
+      { certificate: shared, organizationId: 'contoso', applications: [contosoApplication], managementApplicationId: null },
+      {
+        certificate: shared,
+        organizationId: 'fabrikam',
+        applications: [{ applicationId: 'app-2', displayName: 'Fabrikam backup' }],
+        managementApplicationId: null,
+      },
+      { certificate: certificate('f', 6), organizationId: null, applications: [], managementApplicationId: null },
     ];
     const raised: RaisedNotice[] = [{ certificateId: 'e', organizationId: 'contoso', level: 7 }];
     expect(
@@ -117,7 +142,12 @@ describe('expiry notices', () => {
     const second = { applicationId: 'app-3', displayName: 'Contoso backup 3' };
     const usagesAt = (now: Date): CertificateUsage[] => [
       // On the replacement day app-1 moves to a new certificate; app-3 keeps the old one.
-      { certificate: old, organizationId: 'contoso', applications: now < replacementDay ? [contosoApplication, second] : [second] },
+      {
+        certificate: old,
+        organizationId: 'contoso',
+        applications: now < replacementDay ? [contosoApplication, second] : [second],
+        managementApplicationId: null,
+      },
     ];
     const log = runChecks(clock, new Date(start.getTime() + 40 * DAY_MS), usagesAt);
     expect(log.map(({ thresholdDays, applications }) => [thresholdDays, applications])).toEqual([

@@ -6,11 +6,7 @@ const DAY_MS = 24 * 60 * 60 * 1000;
 export const EXPIRED_LEVEL = 0;
 
 /** A certificate, and who uses it: the applications of one organization, or (organizationId null) nobody. */
-export interface CertificateUsage {
-  certificate: ExpiryNotice['certificate'];
-  organizationId: string | null;
-  applications: ExpiryNotice['applications'];
-}
+export type CertificateUsage = Pick<ExpiryNotice, 'certificate' | 'organizationId' | 'applications' | 'managementApplicationId'>;
 
 /** A notice already raised, as `certificate_expiry_notices` keeps it. */
 export interface RaisedNotice {

@@ -206,6 +206,25 @@ describe('expiry monitor', () => {
     });
   });
 
+  it("announces an organization's management certificate (its Entra connection) to that organization", async () => {
+    const management = await generateCertificate(server.graphql, 'Expiry Management', 20);
+    const managementApplicationId = randomUUID();
+    await server.database.dataSource.query(
+      `INSERT INTO entra_connections (organization_id, cloud, management_app_id, management_certificate_id) VALUES ($1, 'WORLDWIDE', $2, $3)`,
+      [fabrikam.organization.id, managementApplicationId, management.id],
+    );
+
+    expect(await checkAt(Date.now())).toMatchObject({ ran: true, noticesRaised: 1 });
+    const [notice] = await recordedEvents({ types: expiryTypes });
+    expect(notice).toMatchObject({ organizationId: fabrikam.organization.id, applicationIds: [] });
+    expect(notice!.cloudEvent.data).toMatchObject({
+      certificate: { id: management.id },
+      thresholdDays: 30,
+      applications: [],
+      managementApplicationId,
+    });
+  });
+
   it('lets one of two checks of the same interval run it, and two checks at once raise each notice once', async () => {
     const certificate = await generateCertificate(server.graphql, 'Expiry Concurrent', 20);
     await useCertificate(contoso, [0], certificate);
