@@ -24,7 +24,7 @@ export type ExpiryCheckOutcome =
 /**
  * The expiry monitor: raises `CERTIFICATE_EXPIRING` when a certificate comes within a warning
  * threshold and `CERTIFICATE_EXPIRED` when it expires — per organization using it (or none, for a
- * certificate of the Personal store no application uses) — each once. A check is one transaction:
+ * certificate of the Personal store nobody uses) — each once. A check is one transaction:
  * the advisory lock, the run record, the notice rows (unique) and their events commit together, so
  * neither a crash nor a second instance can raise a notice twice.
  */
