@@ -22,7 +22,8 @@ export async function inProcessRows({ sizes }: BenchContext): Promise<BenchRow[]
   const database = await createBenchDatabase();
   const dataDir = await mkdtemp(path.join(os.tmpdir(), 'bam-bench-'));
   const server = await startServer(
-    loadConfig({ PORT: '0', DATABASE_URL: database.url, DATA_DIR: dataDir, ...benchAdministratorEnvironment }),
+    // No scheduled expiry check: its statements would land in the statement count.
+    loadConfig({ PORT: '0', DATABASE_URL: database.url, DATA_DIR: dataDir, EXPIRY_CHECK_INTERVAL_SECONDS: '0', ...benchAdministratorEnvironment }),
     createLogger('warn'),
   );
   await signIn(server.url);

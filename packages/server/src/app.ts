@@ -3,6 +3,7 @@ import { applicationsModule } from './applications/applications.module.js';
 import { auditModule } from './audit/audit.module.js';
 import { authModule } from './auth/auth.module.js';
 import { certificatesModule } from './certificates/certificates.module.js';
+import { type Clock, systemClock } from './common/clock.js';
 import type { Config } from './config/config.js';
 import { type Database, openDatabase, type Persistence } from './database/database.js';
 import { migrations as schemaHistory } from './database/migrations.js';
@@ -11,6 +12,7 @@ import { buildApiSchema } from './graphql/build-schema.js';
 import type { Loaders, RequestContext } from './graphql/request-context.js';
 import { entraModule } from './entra/entra.module.js';
 import { eventsModule } from './events/events.module.js';
+import { expiryModule } from './expiry/expiry.module.js';
 import { keyCustodyModule } from './key-custody/key-custody.module.js';
 import type { Logger } from './logging/logger.js';
 import { organizationsModule } from './organizations/organizations.module.js';
@@ -27,6 +29,7 @@ export const modules: readonly DomainModule[] = [
   keyCustodyModule,
   entraModule,
   certificatesModule,
+  expiryModule,
   authModule,
 ];
 
@@ -49,7 +52,7 @@ export function appPersistence(): Persistence {
 }
 
 /** Opens the database with every module's entities and migrations, then starts every module's services. */
-export async function openApp(config: Config, logger: Logger, onLockCompromised: (error: Error) => void): Promise<App> {
+export async function openApp(config: Config, logger: Logger, onLockCompromised: (error: Error) => void, clock: Clock = systemClock): Promise<App> {
   const database = await openDatabase(config, logger, appPersistence(), onLockCompromised);
   const { dataSource } = database;
   const closers: (() => Promise<void>)[] = [];
@@ -65,7 +68,10 @@ export async function openApp(config: Config, logger: Logger, onLockCompromised:
   try {
     const services = {} as Services;
     for (const module of modules) {
-      Object.assign(services, await module.createServices?.({ dataSource, config, logger, services, onClose: (closeOne) => closers.push(closeOne) }));
+      Object.assign(
+        services,
+        await module.createServices?.({ dataSource, config, logger, clock, services, onClose: (closeOne) => closers.push(closeOne) }),
+      );
     }
     return {
       database,

@@ -1,5 +1,6 @@
 import 'reflect-metadata';
 import { parseArgs } from 'node:util';
+import { checkExpiryCommand } from './cli/check-expiry.command.js';
 import { importCertificateCommand } from './cli/import-certificate.command.js';
 import { loadDemoDataCommand } from './cli/load-demo-data.command.js';
 import { rotateMasterKeyCommand } from './cli/rotate-master-key.command.js';
@@ -9,7 +10,7 @@ import { loadConfig } from './config/config.js';
 import { createLogger } from './logging/logger.js';
 
 /** Operator commands, one per file in `cli/`. */
-const commands: readonly Command[] = [loadDemoDataCommand, importCertificateCommand, rotateMasterKeyCommand];
+const commands: readonly Command[] = [loadDemoDataCommand, importCertificateCommand, rotateMasterKeyCommand, checkExpiryCommand];
 
 const usage = `Backup Applications Manager — operator commands
 

@@ -1,4 +1,5 @@
 import type { DataSource } from 'typeorm';
+import type { Clock } from './common/clock.js';
 import type { Config } from './config/config.js';
 import type { Logger } from './logging/logger.js';
 
@@ -14,6 +15,8 @@ export interface ModuleContext {
   dataSource: DataSource;
   config: Config;
   logger: Logger;
+  /** The current time for time-dependent rules: the system clock, or a test's. */
+  clock: Clock;
   services: Services;
   /** Registers work to do when the server stops (after in-flight requests), in reverse order of registration. */
   onClose(close: () => Promise<void>): void;

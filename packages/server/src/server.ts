@@ -8,8 +8,10 @@ import express from 'express';
 import { type App, buildAppSchema, openApp } from './app.js';
 import { httpAuthentication, httpCallerOf } from './auth/http-authentication.js';
 import { webSocketAuthentication } from './auth/web-socket-authentication.js';
+import type { Clock } from './common/clock.js';
 import type { Config } from './config/config.js';
 import type { Database } from './database/database.js';
+import type { Services } from './domain-module.js';
 import { loadDemoDataIfEmpty, suggestDemoDataWhenEmpty } from './demo/demo-data.js';
 import { formatGraphQLError, operationLogPlugin } from './graphql/apollo-plugins.js';
 import { operationValidationRules, parseOptions } from './graphql/operation-limits.js';
@@ -35,6 +37,8 @@ export interface RunningServer {
   url: string;
   port: number;
   database: Database;
+  /** The modules' services, for launchers and tests that act as the server itself would. */
+  services: Services;
   /** Finishes in-flight requests, closes WebSockets, then closes the database. Safe to call twice. */
   stop(): Promise<void>;
 }
@@ -42,16 +46,23 @@ export interface RunningServer {
 export interface StartOptions {
   /** Runs on the opened app before anything is served, instead of the DEMO_DATA loading: the offline demo connects its tenants here. */
   prepare?: (app: App) => Promise<void>;
+  /** The clock of time-dependent rules (the expiry monitor); the system clock unless a test moves its own. */
+  clock?: Clock;
 }
 
 /** Opens the database, then serves the GraphQL API (HTTP and WebSocket), the console and the playground. */
 export async function startServer(config: Config, logger: Logger, options: StartOptions = {}): Promise<RunningServer> {
   let stop: (() => Promise<void>) | undefined;
-  const app: App = await openApp(config, logger, (error) => {
-    logger.fatal({ err: error }, 'lost the data folder lock; stopping to protect the database');
-    process.exitCode = 1;
-    void stop?.();
-  });
+  const app: App = await openApp(
+    config,
+    logger,
+    (error) => {
+      logger.fatal({ err: error }, 'lost the data folder lock; stopping to protect the database');
+      process.exitCode = 1;
+      void stop?.();
+    },
+    options.clock,
+  );
   const { database, services, createRequestContext } = app;
 
   try {
@@ -138,6 +149,7 @@ export async function startServer(config: Config, logger: Logger, options: Start
     const displayHost = config.host === '0.0.0.0' || config.host === '::' ? 'localhost' : config.host;
     const url = `http://${displayHost.includes(':') ? `[${displayHost}]` : displayHost}:${port}`;
     logger.info({ url, graphql: `${url}${GRAPHQL_PATH}`, playground: `${url}/playground`, database: database.kind }, 'server started');
+    services.expiryCheckSchedule?.start();
 
     let stopping: Promise<void> | undefined;
     stop = () => {
@@ -153,7 +165,7 @@ export async function startServer(config: Config, logger: Logger, options: Start
       })();
       return stopping;
     };
-    return { url, port, database, stop };
+    return { url, port, database, services, stop };
   } catch (error) {
     await app.close();
     throw error;

@@ -86,4 +86,16 @@ describe('loadConfig', () => {
     expect(() => loadConfig({ INITIAL_ADMIN_PASSWORD: 'short-pw' })).toThrow(/INITIAL_ADMIN_PASSWORD/);
     expect(() => loadConfig({ INITIAL_ADMIN_PASSWORD: 'short-pw' })).not.toThrow(/short-pw/);
   });
+
+  it('reads the expiry monitor settings, most distant warning first, and names invalid ones', () => {
+    expect(loadConfig({}).expiry).toEqual({ warningDays: [30, 7, 1], checkIntervalSeconds: 3600 });
+    expect(loadConfig({ EXPIRY_WARNING_DAYS: '1, 14,60', EXPIRY_CHECK_INTERVAL_SECONDS: '0' }).expiry).toEqual({
+      warningDays: [60, 14, 1],
+      checkIntervalSeconds: 0,
+    });
+    for (const warningDays of ['30,,7', '30,7,7', '0', '-1', 'thirty', '1.5', '3651'])
+      expect(() => loadConfig({ EXPIRY_WARNING_DAYS: warningDays }), warningDays).toThrow(/EXPIRY_WARNING_DAYS/);
+    for (const interval of ['-1', '86401', 'hourly'])
+      expect(() => loadConfig({ EXPIRY_CHECK_INTERVAL_SECONDS: interval })).toThrow(/EXPIRY_CHECK_INTERVAL_SECONDS/);
+  });
 });

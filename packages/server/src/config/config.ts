@@ -90,6 +90,24 @@ const environmentSchema = z.object({
   SIGN_IN_MAX_FAILURES_PER_USERNAME: z.coerce.number().int().min(1).max(1000).default(5),
   SIGN_IN_MAX_FAILURES_PER_IP: z.coerce.number().int().min(1).max(10_000).default(20),
   SIGN_IN_THROTTLE_SECONDS: z.coerce.number().int().min(1).max(86_400).default(900),
+  EXPIRY_WARNING_DAYS: z
+    .string()
+    .transform((value) => value.split(',').map((days) => days.trim()))
+    .pipe(
+      z
+        .array(
+          z
+            .string()
+            .regex(/^\d{1,4}$/, 'must be whole numbers of days')
+            .transform(Number)
+            .pipe(z.number().int().min(1).max(3650)),
+        )
+        .min(1)
+        .max(10)
+        .refine((days) => new Set(days).size === days.length, 'must not repeat a number of days'),
+    )
+    .default([30, 7, 1]),
+  EXPIRY_CHECK_INTERVAL_SECONDS: z.coerce.number().int().min(0).max(86_400).default(3600),
 });
 
 export interface Config {
@@ -140,6 +158,15 @@ export interface Config {
   };
   /** Microsoft Entra and Graph: where each cloud's endpoints are, what TLS trusts, and the time limits of every call. */
   entra: EntraSettings;
+  expiry: ExpirySettings;
+}
+
+/** The expiry monitor: when it warns, and how often it looks. */
+export interface ExpirySettings {
+  /** Days before a certificate's expiry at which it is announced as expiring, most distant first (e.g. 30, 7, 1). */
+  warningDays: number[];
+  /** Seconds between scheduled checks, aligned to the clock (3600: on the hour); 0: this instance runs none. */
+  checkIntervalSeconds: number;
 }
 
 /** The national clouds of Microsoft Entra an organization can live in. */
@@ -227,6 +254,10 @@ export function loadConfig(environment: NodeJS.ProcessEnv = process.env, overrid
       maxRetryAfterSeconds: env.ENTRA_MAX_RETRY_AFTER_SECONDS,
       proofTimeoutMs: env.ENTRA_PROOF_TIMEOUT_MS,
       keepOldKeyUntilExpiry: env.ENTRA_KEEP_OLD_KEY_UNTIL_EXPIRY,
+    },
+    expiry: {
+      warningDays: [...env.EXPIRY_WARNING_DAYS].sort((a, b) => b - a),
+      checkIntervalSeconds: env.EXPIRY_CHECK_INTERVAL_SECONDS,
     },
     auth: {
       sessionIdleTimeoutSeconds: env.SESSION_IDLE_TIMEOUT_SECONDS,

@@ -12,6 +12,8 @@ export enum CertificateEventType {
   STORE_CERTIFICATE_IMPORTED = 'STORE_CERTIFICATE_IMPORTED',
   STORE_CERTIFICATE_GENERATED = 'STORE_CERTIFICATE_GENERATED',
   STORE_CERTIFICATE_REMOVED = 'STORE_CERTIFICATE_REMOVED',
+  CERTIFICATE_EXPIRING = 'CERTIFICATE_EXPIRING',
+  CERTIFICATE_EXPIRED = 'CERTIFICATE_EXPIRED',
 }
 
 /** The CloudEvents `type` attribute of each event type: reverse-DNS style, stable for integrators. */
@@ -24,6 +26,8 @@ export const cloudEventTypes: Record<CertificateEventType, string> = {
   STORE_CERTIFICATE_IMPORTED: 'com.backup-applications-manager.store-certificate.imported',
   STORE_CERTIFICATE_GENERATED: 'com.backup-applications-manager.store-certificate.generated',
   STORE_CERTIFICATE_REMOVED: 'com.backup-applications-manager.store-certificate.removed',
+  CERTIFICATE_EXPIRING: 'com.backup-applications-manager.certificate.expiring',
+  CERTIFICATE_EXPIRED: 'com.backup-applications-manager.certificate.expired',
 };
 
 registerEnumType(CertificateEventType, {
@@ -40,6 +44,11 @@ registerEnumType(CertificateEventType, {
     STORE_CERTIFICATE_IMPORTED: { description: 'A PFX file was imported into the certificate store.' },
     STORE_CERTIFICATE_GENERATED: { description: 'A self-signed certificate was generated into the certificate store.' },
     STORE_CERTIFICATE_REMOVED: { description: 'A certificate was removed from the certificate store.' },
+    CERTIFICATE_EXPIRING: {
+      description:
+        'A certificate came within a warning threshold of its expiry (EXPIRY_WARNING_DAYS): raised once per certificate, organization and threshold, by the expiry monitor.',
+    },
+    CERTIFICATE_EXPIRED: { description: 'A certificate expired: raised once per certificate and organization, by the expiry monitor.' },
   },
 });
 

@@ -1,4 +1,4 @@
-import type { Actor } from '../common/actor.js';
+import { type Actor, systemActor } from '../common/actor.js';
 import { CertificateEventType } from './certificate-event.entity.js';
 
 /**
@@ -65,6 +65,48 @@ export function certificateUpdated(change: {
       },
       source,
       entra: rotationStep ? { rotationStep } : null,
+    },
+  };
+}
+
+/** What the expiry monitor announces about one certificate, to one organization or (used by no application) to none. */
+export interface ExpiryNotice {
+  certificate: EventCertificate & { subject: string; issuedTo: string };
+  /** Null: no application uses the certificate, so the notice concerns the certificate store only. */
+  organizationId: string | null;
+  /** The organization's backup applications that use the certificate; may be empty. */
+  applications: readonly { applicationId: string; displayName: string }[];
+  /** The organization's management application (its Entra connection), when it signs in with this certificate. */
+  managementApplicationId: string | null;
+  /** The warning threshold crossed, in days; null: the certificate has expired. */
+  thresholdDays: number | null;
+  /** Whole days left before `notAfter`, rounded down: 0 on the last day and once expired. */
+  daysLeft: number;
+}
+
+/** A certificate came within a warning threshold (`CERTIFICATE_EXPIRING`) or expired (`CERTIFICATE_EXPIRED`); the server is the actor. */
+export function certificateExpiryNoticed(notice: ExpiryNotice): NewCertificateEvent {
+  const { certificate, organizationId, applications, managementApplicationId, thresholdDays, daysLeft } = notice;
+  return {
+    type: thresholdDays === null ? CertificateEventType.CERTIFICATE_EXPIRED : CertificateEventType.CERTIFICATE_EXPIRING,
+    organizationId,
+    applicationIds: applications.map((application) => application.applicationId),
+    actor: systemActor,
+    subject: certificate.thumbprint,
+    data: {
+      organizationId,
+      actor: systemActor.id,
+      certificate: {
+        id: certificate.id,
+        thumbprint: certificate.thumbprint,
+        subject: certificate.subject,
+        issuedTo: certificate.issuedTo,
+        notAfter: certificate.notAfter.toISOString(),
+      },
+      ...(thresholdDays === null ? {} : { thresholdDays }),
+      daysLeft,
+      applications: applications.map(({ applicationId, displayName }) => ({ applicationId, displayName })),
+      managementApplicationId,
     },
   };
 }

@@ -7,6 +7,7 @@ import { AuditService } from '../../src/audit/audit.service.js';
 import { ApiTokensService } from '../../src/auth/api-tokens.service.js';
 import { CredentialSockets } from '../../src/auth/credential-sockets.js';
 import { Role, systemActor } from '../../src/common/actor.js';
+import type { Clock } from '../../src/common/clock.js';
 import { type Config, loadConfig } from '../../src/config/config.js';
 import { createLogger } from '../../src/logging/logger.js';
 import { type RunningServer, startServer } from '../../src/server.js';
@@ -74,6 +75,8 @@ export interface TestServerOptions {
   /** Reuse this database instead of a fresh one. */
   databaseUrl?: string;
   environment?: Record<string, string>;
+  /** The clock of the expiry monitor (see `ManualClock`); the system clock by default. */
+  clock?: Clock;
 }
 
 /** Starts the real server in this process on a free port, on a fresh database of the project's kind. */
@@ -85,6 +88,8 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
     LOG_LEVEL: 'debug',
     INITIAL_ADMIN_USERNAME: testAdmin.username,
     INITIAL_ADMIN_PASSWORD: testAdmin.password,
+    // No scheduled expiry check: it would raise events in the middle of other tests. Expiry tests run checks themselves.
+    EXPIRY_CHECK_INTERVAL_SECONDS: '0',
     ...options.environment,
   };
 
@@ -111,7 +116,7 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
     },
   });
   const config: Config = loadConfig(environment);
-  const server = await startServer(config, createLogger(config.logLevel, logSink));
+  const server = await startServer(config, createLogger(config.logLevel, logSink), { clock: options.clock });
   const graphqlUrl = `${server.url}/graphql`;
 
   const graphqlAs = async <Data>(credential: Credential, query: string, variables?: Record<string, unknown>) => {

@@ -217,6 +217,19 @@ describe('certificate events in the cache', () => {
     expect(wrapper.find('[data-testid="organization-attention"]').exists()).toBe(true);
   });
 
+  it('reads the rows and counts again when the expiry monitor says a certificate is expiring or expired', async () => {
+    const { apollo, updates, count } = setup();
+    const rows = watch<OrganizationApplicationsQuery>(apollo.client, {
+      query: OrganizationApplicationsDocument,
+      variables: { organizationId: ORGANIZATION },
+    });
+    await eventually(() => expect(rows()?.organization?.backupApplications).toHaveLength(3));
+    updates.apply(event('CERTIFICATE_EXPIRING', { thresholdDays: 7, applications: [{ applicationId: 'app-1' }] }));
+    updates.apply(event('CERTIFICATE_EXPIRED', { applications: [{ applicationId: 'app-1' }] }));
+    await eventually(() => expect(count('OrganizationApplications')).toBe(2));
+    await eventually(() => expect(count('OrganizationSummary')).toBe(1));
+  });
+
   it('refetches the organization list when organizations come and go', async () => {
     const { apollo, updates, count } = setup();
     wrapper = mount(OrganizationsView, { global: { provide: apollo.provide }, attachTo: document.body });

@@ -194,6 +194,13 @@ export function liveCacheUpdates(client: ApolloClient, { coalesceMs = 150 }: { c
         case 'APPLICATIONS_REMOVED':
           if (organizationId) applicationsRemoved(organizationId, event);
           break;
+        case 'CERTIFICATE_EXPIRING':
+        case 'CERTIFICATE_EXPIRED':
+          if (!organizationId) break;
+          // A status changed with time, not with the rows: the server computes it, so read the views again.
+          if (applicationRows(organizationId, [])) refetchApplications(organizationId);
+          refetchSummary(organizationId);
+          break;
         case 'ORGANIZATION_ADDED':
           refetchOrganizations();
           break;

@@ -86,6 +86,10 @@ export type CertificateEventType =
   | 'APPLICATIONS_ADDED'
   /** Applications left the backup configuration of an organization. */
   | 'APPLICATIONS_REMOVED'
+  /** A certificate expired: raised once per certificate and organization, by the expiry monitor. */
+  | 'CERTIFICATE_EXPIRED'
+  /** A certificate came within a warning threshold of its expiry (EXPIRY_WARNING_DAYS): raised once per certificate, organization and threshold, by the expiry monitor. */
+  | 'CERTIFICATE_EXPIRING'
   /** Applications got a new certificate (with the old and new thumbprints, and the Entra rotation step if any). */
   | 'CERTIFICATE_UPDATED'
   /** An organization (Entra tenant) was added. */
