@@ -1,5 +1,7 @@
 import { mount, type VueWrapper } from '@vue/test-utils';
 import { afterEach, describe, expect, it } from 'vitest';
+import { ref } from 'vue';
+import { currentActorKey } from '../auth/current-actor.js';
 import { eventually, mockApolloClient } from '../test-support/mock-apollo.js';
 import type { ApplicationState } from './application-list-view.js';
 import BackupApplicationsManager from './BackupApplicationsManager.vue';
@@ -117,5 +119,53 @@ describe('BackupApplicationsManager filters', () => {
     get('[data-testid="sort-displayName"]').click();
     get('[data-testid="sort-displayName"]').click();
     await eventually(() => expect(shownNames()).toEqual(['Contoso Backup 04', 'Contoso Backup 03', 'Contoso Backup 02', 'Contoso Backup 01']));
+  });
+});
+
+describe('BackupApplicationsManager certificate history', () => {
+  it('asks for the history again after the wizard updated that application', async () => {
+    let version = 1;
+    const apollo = mockApolloClient({
+      OrganizationApplications: (variables) => ({
+        organization: {
+          __typename: 'Organization',
+          id: variables.organizationId,
+          name: 'contoso.onmicrosoft.com',
+          entraConnected: false,
+          backupApplications: applications,
+        },
+      }),
+      ApplicationCertificateHistory: (variables) => ({
+        backupApplication: {
+          __typename: 'BackupApplication',
+          id: variables.id,
+          certificateHistory: Array.from({ length: version }, (_, index) => ({
+            __typename: 'CertificateChange',
+            id: `change-${index}`,
+            changedAt: '2026-11-27T10:00:00Z',
+            changedBy: 'user:operator',
+            source: 'STORE',
+            thumbprint: String(index).repeat(40),
+            previousThumbprint: null,
+            notAfter: '2027-11-27T00:00:00Z',
+          })),
+        },
+      }),
+    });
+    wrapper = mount(BackupApplicationsManager, {
+      props: { organizationId: 'org-1', organizationName: 'contoso.onmicrosoft.com' },
+      global: { provide: { ...apollo.provide, [currentActorKey as symbol]: ref({ role: 'OPERATOR' }) } },
+      attachTo: document.body,
+    });
+    await eventually(() => expect(shownNames()).toHaveLength(4));
+    await eventually(() => expect(get('[data-testid="toggle-certificate-history"]')).not.toBeNull());
+    get('[data-testid="toggle-certificate-history"]').click();
+    await eventually(() => expect(document.body.querySelectorAll('[data-testid="history-change"]')).toHaveLength(1));
+
+    version = 2;
+    get('[data-testid="certificate-link"]').click();
+    await eventually(() => expect(wrapper!.findComponent({ name: 'SelectCertificateWizard' }).exists()).toBe(true));
+    wrapper.findComponent({ name: 'SelectCertificateWizard' }).vm.$emit('updated', { applications: [applications[0]], certificate: null });
+    await eventually(() => expect(document.body.querySelectorAll('[data-testid="history-change"]')).toHaveLength(2));
   });
 });
