@@ -54,15 +54,15 @@ const shownNames = (ui: ConsolePage) => ui.manager.getByTestId('application-row'
 
 describe('manager lists: sort, filter, tiles, certificate history', () => {
   // The certificate updates happen in other organizations, so Contoso's tiles and sort orders stay as seeded.
-  for (const { width, height, organization, updated } of [
-    { width: 1366, height: 800, organization: 'northwindtraders.onmicrosoft.com', updated: 'Northwind Archive' },
-    { width: 800, height: 700, organization: 'fabrikam.onmicrosoft.com', updated: 'Fabrikam SharePoint Backup' },
-  ]) {
-    it(`at ${width}×${height}`, async () => {
+  for (const { width, height, scheme, organization, updated } of [
+    { width: 1366, height: 800, scheme: 'light', organization: 'northwindtraders.onmicrosoft.com', updated: 'Northwind Archive' },
+    { width: 800, height: 700, scheme: 'dark', organization: 'fabrikam.onmicrosoft.com', updated: 'Fabrikam SharePoint Backup' },
+  ] as const) {
+    it(`at ${width}×${height}, ${scheme}`, async () => {
       const page = await browser.newPage({ viewport: { width, height } });
-      await page.emulateMedia({ reducedMotion: 'reduce' });
+      await page.emulateMedia({ colorScheme: scheme, reducedMotion: 'reduce' });
       await page.goto(baseUrl);
-      const ui = new ConsolePage(page, `list-details-${width}x${height}`);
+      const ui = new ConsolePage(page, `list-details-${width}x${height}-${scheme}`);
       await ui.signIn(operator.username, operator.password);
       await ui.organization('contoso.onmicrosoft.com').click();
       await page.getByTestId('summary-expired').waitFor();

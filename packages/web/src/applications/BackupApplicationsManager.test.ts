@@ -169,3 +169,20 @@ describe('BackupApplicationsManager certificate history', () => {
     await eventually(() => expect(document.body.querySelectorAll('[data-testid="history-change"]')).toHaveLength(2));
   });
 });
+
+describe('BackupApplicationsManager name filter', () => {
+  it('empties on Escape without closing the window; Escape in the empty filter closes it', async () => {
+    const manager = mountManager();
+    await eventually(() => expect(shownNames()).toHaveLength(4));
+    const name = get<HTMLInputElement>('[data-testid="name-filter"]');
+    name.value = 'backup 04';
+    name.dispatchEvent(new Event('input'));
+    await eventually(() => expect(shownNames()).toEqual(['Contoso Backup 04']));
+    name.dispatchEvent(new KeyboardEvent('keydown', { key: 'Escape', bubbles: true }));
+    await eventually(() => expect(shownNames()).toHaveLength(4));
+    expect(name.value).toBe('');
+    expect(manager.emitted('close')).toBeUndefined();
+    name.dispatchEvent(new KeyboardEvent('keydown', { key: 'Escape', bubbles: true }));
+    expect(manager.emitted('close')).toHaveLength(1);
+  });
+});
