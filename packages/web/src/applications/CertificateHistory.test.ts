@@ -27,7 +27,7 @@ function mountHistory(changes: ReturnType<typeof change>[]) {
     }),
   });
   wrapper = mount(CertificateHistory, {
-    props: { applicationId: 'row-2', applicationName: 'Contoso Backup 02' },
+    props: { applicationId: 'row-2', applicationName: 'Contoso Backup 02', currentThumbprint: changes[0]?.thumbprint ?? null },
     global: { provide: apollo.provide },
     attachTo: document.body,
   });
@@ -67,5 +67,15 @@ describe('CertificateHistory', () => {
     const { wrapper } = mountHistory(Array.from({ length: 25 }, (_, index) => change(index, NEW, OLD)));
     await eventually(() => expect(wrapper.findAll('[data-testid="history-change"]')).toHaveLength(20));
     expect(wrapper.get('[data-testid="history-more"]').text()).toBe('Only the 20 newest changes are shown; the audit log keeps every one.');
+  });
+
+  it("asks again when the application's certificate changes, however the change arrived", async () => {
+    const changes = [change(1, OLD, null)];
+    const { apollo, wrapper } = mountHistory(changes);
+    await eventually(() => expect(wrapper.findAll('[data-testid="history-change"]')).toHaveLength(1));
+    changes.unshift(change(0, NEW, OLD));
+    await wrapper.setProps({ currentThumbprint: NEW });
+    await eventually(() => expect(wrapper.findAll('[data-testid="history-change"]')).toHaveLength(2));
+    expect(apollo.operations.map((operation) => operation.operationName)).toEqual(['ApplicationCertificateHistory', 'ApplicationCertificateHistory']);
   });
 });
