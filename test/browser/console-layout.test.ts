@@ -54,7 +54,8 @@ function measureTable(page: Page): Promise<Measured> {
     const table = document.querySelector<HTMLElement>('[data-testid="applications-table"]')!;
     const viewport = document.querySelector<HTMLElement>('[data-testid="applications-viewport"]')!;
     const columns = Array.from(table.querySelectorAll<HTMLElement>('thead th')).map((th) => ({
-      name: th.textContent?.trim() || th.querySelector('input')?.getAttribute('aria-label') || '',
+      // The column's label, without the sort arrow beside it.
+      name: th.textContent?.replace(/[▲▼]/g, '').trim() || th.querySelector('input')?.getAttribute('aria-label') || '',
       width: th.getBoundingClientRect().width,
       visible: th.offsetParent !== null,
     }));

@@ -2,7 +2,7 @@ import { ErrorCode } from '@bam/shared';
 import { type DataSource } from 'typeorm';
 import { AuditAction } from '../audit/audit-entry.entity.js';
 import type { AuditService } from '../audit/audit.service.js';
-import { type Actor, assertOrganizationAccess } from '../common/actor.js';
+import { type Actor, assertOrganizationAccess, canAccessOrganization } from '../common/actor.js';
 import { DomainError } from '../common/domain-error.js';
 import { isUuid, normalizeUuid } from '../common/uuid.js';
 import { applicationsRemoved } from '../events/certificate-events.js';
@@ -29,6 +29,13 @@ export class BackupApplicationService {
     private readonly logger: Logger,
     private readonly events: EventOutboxService,
   ) {}
+
+  /** The application, or null when there is none or its organization is outside the actor's scope. */
+  async findById(actor: Actor, id: string): Promise<BackupApplication | null> {
+    if (!isUuid(id)) return null;
+    const application = await this.dataSource.getRepository(BackupApplication).findOneBy({ id: normalizeUuid(id) });
+    return application && canAccessOrganization(actor, application.organizationId) ? application : null;
+  }
 
   /**
    * Removes the applications from the organization's backup configuration in one transaction:

@@ -1,7 +1,7 @@
 import type DataLoader from 'dataloader';
 import { type DataSource, type FindOptionsSelect, In } from 'typeorm';
 import { rowLoader } from '../common/batch-loaders.js';
-import { createCertificateChangesByApplicationLoader } from './certificate-change.loaders.js';
+import { createCertificateHistoryLoaders } from './certificate-change.loaders.js';
 import { Certificate } from './certificate.entity.js';
 
 /**
@@ -35,6 +35,6 @@ export function createCertificateLoaders(dataSource: DataSource) {
   return {
     certificate: createCertificateLoader(dataSource),
     certificateDer: createCertificateDerLoader(dataSource),
-    certificateChangesByApplication: createCertificateChangesByApplicationLoader(dataSource),
+    certificateHistory: createCertificateHistoryLoaders(dataSource),
   };
 }

@@ -77,3 +77,34 @@ it('lists organizations with their applications and certificates in a constant n
   expect(many.statements).toBe(few.statements);
   expect(many.statements).toBeLessThanOrEqual(10);
 });
+
+it("reads one application's certificate history in a constant number of SQL statements, however long it is", async () => {
+  const { dataSource } = server.database;
+  const statementsForHistoryOf = async (changes: number) => {
+    await clearDatabase(dataSource);
+    const { applications } = await seedOrganization(dataSource, 'history.onmicrosoft.com', [
+      { displayName: 'with history', certificate: { validFromDays: -1, validToDays: 90 } },
+    ]);
+    const [application] = applications;
+    await dataSource.query(
+      `INSERT INTO certificate_changes (backup_application_id, certificate_id, thumbprint, not_after, source, changed_by)
+       SELECT $1, $2, upper(lpad(to_hex(n), 40, '0')), now() + interval '1 year', 'STORE', 'user:seed' FROM generate_series(1, $3::int) AS n`,
+      [application!.id, application!.certificateId, changes],
+    );
+    const caller = await server.tokenFor(Role.VIEWER);
+    const before = server.database.sqlStatements.statementCount;
+    const { data, errors } = await server.graphqlAs<{ backupApplication: { certificateHistory: unknown[] } }>(
+      caller,
+      'query($id: ID!) { backupApplication(id: $id) { certificateHistory(first: 21) { thumbprint certificate { thumbprint } } } }',
+      { id: application!.id },
+    );
+    expect(errors).toBeUndefined();
+    return { statements: server.database.sqlStatements.statementCount - before, listed: data!.backupApplication.certificateHistory.length };
+  };
+  const short = await statementsForHistoryOf(1);
+  const long = await statementsForHistoryOf(40);
+  expect([short.listed, long.listed]).toEqual([1, 21]);
+  // the caller's token + the application + its history + the certificates the changes name
+  expect(long.statements).toBe(short.statements);
+  expect(long.statements).toBeLessThanOrEqual(4);
+});

@@ -4,6 +4,7 @@ import { computed, nextTick, ref } from 'vue';
 import { useListSelection } from '../common/composables/use-list-selection.js';
 import type { BackupApplicationRowFragment } from '../generated/graphql.js';
 import ApplicationsTable from './ApplicationsTable.vue';
+import { type ApplicationListView, useApplicationListView } from './application-list-view.js';
 
 function rows(count: number): BackupApplicationRowFragment[] {
   return Array.from({ length: count }, (_, index) => ({
@@ -33,20 +34,26 @@ function rows(count: number): BackupApplicationRowFragment[] {
 let wrapper: ReturnType<typeof mountTable> | undefined;
 afterEach(() => wrapper?.mounted.unmount());
 
+/** The table as the manager uses it: over the filtered, sorted view of the rows, with the selection on what it shows. */
 function mountTable(count = 6) {
   const data = ref(rows(count));
-  const ids = computed(() => data.value.map((row) => row.applicationId));
   const Host = {
     components: { ApplicationsTable },
     setup() {
-      const selection = useListSelection(ids);
-      return { data, selection, opened: ref<string[]>([]), removeRequests: ref(0) };
+      const view = useApplicationListView(data, null, 0);
+      const selection = useListSelection(computed(() => view.rows.value.map((row) => row.applicationId)));
+      return { view, shown: view.rows, selection, opened: ref<string[]>([]), removeRequests: ref(0) };
     },
-    template: `<ApplicationsTable :rows="data" :selection="selection" label="Applications"
-      @open-certificate="opened.push($event.displayName)" @remove-selected="removeRequests++" />`,
+    template: `<ApplicationsTable :rows="shown" :selection="selection" :sort="view.sort.value" label="Applications"
+      @open-certificate="opened.push($event.displayName)" @remove-selected="removeRequests++" @sort="view.sortBy" />`,
   };
   const mounted = mount(Host, { attachTo: document.body });
-  const vm = mounted.vm as unknown as { opened: string[]; removeRequests: number; selection: ReturnType<typeof useListSelection> };
+  const vm = mounted.vm as unknown as {
+    opened: string[];
+    removeRequests: number;
+    selection: ReturnType<typeof useListSelection>;
+    view: ApplicationListView;
+  };
   return {
     mounted,
     vm,
@@ -178,5 +185,55 @@ describe('ApplicationsTable', () => {
     await nextTick();
     await nextTick();
     expect(wrapper.vm.selection.selectedIds.value).toHaveLength(4);
+  });
+
+  it('sorts by a column from its header: aria-sort and an arrow say which way; the selection and focus stay on their rows', async () => {
+    wrapper = mountTable();
+    const header = (key: string) => wrapper!.mounted.get(`[data-testid="sort-${key}"]`);
+    const names = () => wrapper!.mounted.findAll('.grid__name').map((cell) => cell.text());
+    expect(header('displayName').element.closest('th')?.getAttribute('aria-sort')).toBe('ascending');
+    expect(header('expires').element.closest('th')?.hasAttribute('aria-sort')).toBe(false);
+
+    await wrapper.row(1).trigger('click');
+    await header('expires').trigger('click');
+    // Expired (2020) first, then valid (2099), Not configured last.
+    expect(names()).toEqual(['App 0001', 'App 0004', 'App 0000', 'App 0003', 'App 0002', 'App 0005']);
+    expect(header('expires').element.closest('th')?.getAttribute('aria-sort')).toBe('ascending');
+    expect(header('displayName').element.closest('th')?.hasAttribute('aria-sort')).toBe(false);
+    expect(header('expires').get('.grid__sort-indicator').text()).toBe('▲');
+    expect(selectedNames(wrapper)).toEqual(['App 0001']);
+    expect(wrapper.grid().attributes('aria-activedescendant')).toBe(wrapper.row(0).attributes('id'));
+
+    await header('expires').trigger('click');
+    expect(header('expires').element.closest('th')?.getAttribute('aria-sort')).toBe('descending');
+    expect(header('expires').get('.grid__sort-indicator').text()).toBe('▼');
+    expect(names()).toEqual(['App 0000', 'App 0003', 'App 0001', 'App 0004', 'App 0002', 'App 0005']);
+    // The arrows follow the order shown.
+    await wrapper.grid().trigger('keydown', { key: 'ArrowDown' });
+    expect(selectedNames(wrapper)).toEqual(['App 0004']);
+  });
+
+  it('leaves keys pressed on a header button to the button: Enter sorts, it neither opens a certificate nor moves the selection', async () => {
+    wrapper = mountTable();
+    await wrapper.row(0).trigger('click');
+    const button = wrapper.mounted.get('[data-testid="sort-displayName"]');
+    await button.trigger('keydown', { key: 'Enter' });
+    await button.trigger('keydown', { key: 'ArrowDown' });
+    expect(wrapper.vm.opened).toEqual([]);
+    expect(selectedNames(wrapper)).toEqual(['App 0000']);
+  });
+
+  it('selects only the rows a filter shows; rows it hides leave the selection', async () => {
+    wrapper = mountTable();
+    await wrapper.grid().trigger('keydown', { key: 'a', ctrlKey: true });
+    wrapper.vm.view.state.value = 'expired';
+    await nextTick();
+    await nextTick();
+    expect(wrapper.mounted.findAll('.grid__name').map((cell) => cell.text())).toEqual(['App 0001', 'App 0004']);
+    expect(wrapper.vm.selection.selectedIds.value).toHaveLength(2);
+    await wrapper.mounted.get('[data-testid="select-all"]').trigger('click');
+    expect(wrapper.vm.selection.selectedIds.value).toHaveLength(0);
+    await wrapper.grid().trigger('keydown', { key: 'a', ctrlKey: true });
+    expect(selectedNames(wrapper)).toEqual(['App 0001', 'App 0004']);
   });
 });

@@ -39,8 +39,38 @@ afterEach(() => {
   wrapper = undefined;
 });
 
+/** Contoso's applications as the manager lists them: one valid, one expiring, one expired, one not configured. */
+const contosoApplications = (['VALID', 'EXPIRING_SOON', 'EXPIRED', null] as const).map((status, index) => ({
+  __typename: 'BackupApplication',
+  id: `row-${index}`,
+  applicationId: `00000000-0000-4000-8000-${String(index).padStart(12, '0')}`,
+  displayName: `Contoso Backup 0${index + 1}`,
+  addedAt: '2026-01-01T00:00:00Z',
+  entraStatus: null,
+  lastVerifiedAt: null,
+  certificate: status && {
+    __typename: 'Certificate',
+    id: `cert-${index}`,
+    thumbprint: String(index).repeat(40),
+    issuedTo: 'Contoso',
+    issuedBy: 'CA',
+    notBefore: '2025-01-01T00:00:00Z',
+    notAfter: '2027-01-01T00:00:00Z',
+    status,
+  },
+}));
+
 function mountView(organizations: ReturnType<typeof organization>[]) {
   const apollo = mockApolloClient({
+    OrganizationApplications: (variables) => ({
+      organization: {
+        __typename: 'Organization',
+        id: variables.organizationId,
+        name: 'contoso.onmicrosoft.com',
+        entraConnected: false,
+        backupApplications: contosoApplications,
+      },
+    }),
     Organizations: (variables) => {
       const filter = (variables.filter as { nameContains?: string } | null)?.nameContains;
       return page(filter ? organizations.filter((node) => node.name.includes(filter)) : organizations);
@@ -122,5 +152,30 @@ describe('OrganizationsView', () => {
     const menu = document.body.querySelector<HTMLElement>('[role="menu"]');
     expect(menu?.style.left).toBe('120px');
     expect(menu?.style.top).toBe('80px');
+  });
+
+  it.each([
+    ['summary-expired', 'expired', ['Contoso Backup 03']],
+    ['summary-expiring', 'expiring', ['Contoso Backup 02']],
+    ['summary-not-configured', 'notConfigured', ['Contoso Backup 04']],
+    ['summary-configured', 'configured', ['Contoso Backup 01', 'Contoso Backup 02', 'Contoso Backup 03']],
+  ])('opens the manager filtered to what the %s tile counts', async (tile, state, names) => {
+    const { wrapper } = mountView([organization('contoso', 'contoso.onmicrosoft.com', { expiringSoon: 1, expired: 1 })]);
+    await eventually(() => expect(wrapper.find(`[data-testid="${tile}"] button`).exists()).toBe(true));
+    const button = wrapper.get(`[data-testid="${tile}"] button`);
+    expect(button.text()).toMatch(/show them in the manager$/);
+    await button.trigger('click');
+    const shown = () => [...document.body.querySelectorAll('[data-testid="application-row"] .grid__name')].map((cell) => cell.textContent);
+    await eventually(() => expect(shown()).toEqual(names));
+    expect(document.body.querySelector<HTMLSelectElement>('[data-testid="state-filter"]')?.value).toBe(state);
+    expect(document.body.querySelector('[data-testid="clear-filter"]')).not.toBeNull();
+  });
+
+  it('opens the manager on every application from the Backup applications tile and the Manage button', async () => {
+    const { wrapper } = mountView([organization('contoso', 'contoso.onmicrosoft.com', { expiringSoon: 1, expired: 1 })]);
+    await eventually(() => expect(wrapper.find('[data-testid="summary-applications"] button').exists()).toBe(true));
+    await wrapper.get('[data-testid="summary-applications"] button').trigger('click');
+    await eventually(() => expect(document.body.querySelectorAll('[data-testid="application-row"]')).toHaveLength(4));
+    expect(document.body.querySelector('[data-testid="clear-filter"]')).toBeNull();
   });
 });

@@ -1,0 +1,188 @@
+import { mount, type VueWrapper } from '@vue/test-utils';
+import { afterEach, describe, expect, it } from 'vitest';
+import { ref } from 'vue';
+import { currentActorKey } from '../auth/current-actor.js';
+import { eventually, mockApolloClient } from '../test-support/mock-apollo.js';
+import type { ApplicationState } from './application-list-view.js';
+import BackupApplicationsManager from './BackupApplicationsManager.vue';
+
+const certificate = (id: string, status: string, notAfter: string) => ({
+  __typename: 'Certificate',
+  id,
+  thumbprint: `${id.toUpperCase().padEnd(40, '0')}`.slice(0, 40),
+  issuedTo: id,
+  issuedBy: 'CA',
+  notBefore: '2025-01-01T00:00:00Z',
+  notAfter,
+  status,
+});
+
+const application = (index: number, displayName: string, cert: ReturnType<typeof certificate> | null) => ({
+  __typename: 'BackupApplication',
+  id: `row-${index}`,
+  applicationId: `00000000-0000-4000-8000-${String(index).padStart(12, '0')}`,
+  displayName,
+  addedAt: '2026-01-01T00:00:00Z',
+  entraStatus: null,
+  lastVerifiedAt: null,
+  certificate: cert,
+});
+
+/** The demo's Contoso: one application in each state. */
+const applications = [
+  application(1, 'Contoso Backup 01', certificate('a1', 'VALID', '2027-10-01T00:00:00Z')),
+  application(2, 'Contoso Backup 02', certificate('b2', 'EXPIRING_SOON', '2026-12-09T00:00:00Z')),
+  application(3, 'Contoso Backup 03', certificate('c3', 'EXPIRED', '2026-11-07T00:00:00Z')),
+  application(4, 'Contoso Backup 04', null),
+];
+
+let wrapper: VueWrapper | undefined;
+afterEach(() => {
+  wrapper?.unmount();
+  wrapper = undefined;
+});
+
+function mountManager(initialState: ApplicationState | null = null) {
+  const apollo = mockApolloClient({
+    OrganizationApplications: (variables) => ({
+      organization: {
+        __typename: 'Organization',
+        id: variables.organizationId,
+        name: 'contoso.onmicrosoft.com',
+        entraConnected: false,
+        backupApplications: applications,
+      },
+    }),
+  });
+  wrapper = mount(BackupApplicationsManager, {
+    props: { organizationId: 'org-1', organizationName: 'contoso.onmicrosoft.com', initialState },
+    global: { provide: apollo.provide },
+    attachTo: document.body,
+  });
+  return wrapper;
+}
+
+const shownNames = () => [...document.body.querySelectorAll('[data-testid="application-row"] .grid__name')].map((cell) => cell.textContent);
+const get = <T extends Element = HTMLElement>(selector: string) => document.body.querySelector<T>(selector)!;
+
+describe('BackupApplicationsManager filters', () => {
+  it('opens filtered to the state it was asked for, says so, and clears back to every application', async () => {
+    mountManager('expired');
+    await eventually(() => expect(shownNames()).toEqual(['Contoso Backup 03']));
+    expect(get<HTMLSelectElement>('[data-testid="state-filter"]').value).toBe('expired');
+    expect(get<HTMLSelectElement>('[data-testid="state-filter"]').selectedOptions[0]?.textContent).toBe('Expired');
+    expect(get('[data-testid="selection-count"]').textContent).toBe('1 of 4 shown');
+    get('[data-testid="clear-filter"]').click();
+    await eventually(() => expect(shownNames()).toHaveLength(4));
+    expect(get('[data-testid="selection-count"]').textContent).toBe('4 applications');
+    expect(document.body.querySelector('[data-testid="clear-filter"]')).toBeNull();
+  });
+
+  it.each([
+    ['configured', ['Contoso Backup 01', 'Contoso Backup 02', 'Contoso Backup 03']],
+    ['notConfigured', ['Contoso Backup 04']],
+    ['expiring', ['Contoso Backup 02']],
+    ['expired', ['Contoso Backup 03']],
+  ] as const)('shows only the %s applications when that state is chosen', async (state, expected) => {
+    mountManager();
+    await eventually(() => expect(shownNames()).toHaveLength(4));
+    const select = get<HTMLSelectElement>('[data-testid="state-filter"]');
+    select.value = state;
+    select.dispatchEvent(new Event('change'));
+    await eventually(() => expect(shownNames()).toEqual(expected));
+  });
+
+  it('filters by name once typing pauses, and says when nothing matches', async () => {
+    mountManager();
+    await eventually(() => expect(shownNames()).toHaveLength(4));
+    const name = get<HTMLInputElement>('[data-testid="name-filter"]');
+    name.value = 'backup 04';
+    name.dispatchEvent(new Event('input'));
+    await eventually(() => expect(shownNames()).toEqual(['Contoso Backup 04']));
+    expect(get('[data-testid="application-details"]').textContent).toContain('Contoso Backup 04');
+
+    name.value = 'fabrikam';
+    name.dispatchEvent(new Event('input'));
+    await eventually(() => expect(get('[data-testid="applications-no-match"]')?.textContent).toContain('No application matches the filter.'));
+    expect(get('[data-testid="applications-table"]').closest<HTMLElement>('[data-testid="applications-viewport"]')?.style.display).toBe('none');
+    expect(document.body.querySelector('[data-testid="application-details"]')).toBeNull();
+    get<HTMLButtonElement>('[data-testid="applications-no-match"] button').click();
+    await eventually(() => expect(shownNames()).toHaveLength(4));
+    expect(name.value).toBe('');
+  });
+
+  it('sorts from a column header', async () => {
+    mountManager();
+    await eventually(() => expect(shownNames()).toHaveLength(4));
+    get('[data-testid="sort-expires"]').click();
+    await eventually(() => expect(shownNames()).toEqual(['Contoso Backup 03', 'Contoso Backup 02', 'Contoso Backup 01', 'Contoso Backup 04']));
+    get('[data-testid="sort-displayName"]').click();
+    get('[data-testid="sort-displayName"]').click();
+    await eventually(() => expect(shownNames()).toEqual(['Contoso Backup 04', 'Contoso Backup 03', 'Contoso Backup 02', 'Contoso Backup 01']));
+  });
+});
+
+describe('BackupApplicationsManager certificate history', () => {
+  it('asks for the history again after the wizard updated that application', async () => {
+    let version = 1;
+    const apollo = mockApolloClient({
+      OrganizationApplications: (variables) => ({
+        organization: {
+          __typename: 'Organization',
+          id: variables.organizationId,
+          name: 'contoso.onmicrosoft.com',
+          entraConnected: false,
+          backupApplications: applications,
+        },
+      }),
+      ApplicationCertificateHistory: (variables) => ({
+        backupApplication: {
+          __typename: 'BackupApplication',
+          id: variables.id,
+          certificateHistory: Array.from({ length: version }, (_, index) => ({
+            __typename: 'CertificateChange',
+            id: `change-${index}`,
+            changedAt: '2026-11-27T10:00:00Z',
+            changedBy: 'user:operator',
+            source: 'STORE',
+            thumbprint: String(index).repeat(40),
+            previousThumbprint: null,
+            notAfter: '2027-11-27T00:00:00Z',
+          })),
+        },
+      }),
+    });
+    wrapper = mount(BackupApplicationsManager, {
+      props: { organizationId: 'org-1', organizationName: 'contoso.onmicrosoft.com' },
+      global: { provide: { ...apollo.provide, [currentActorKey as symbol]: ref({ role: 'OPERATOR' }) } },
+      attachTo: document.body,
+    });
+    await eventually(() => expect(shownNames()).toHaveLength(4));
+    await eventually(() => expect(get('[data-testid="toggle-certificate-history"]')).not.toBeNull());
+    get('[data-testid="toggle-certificate-history"]').click();
+    await eventually(() => expect(document.body.querySelectorAll('[data-testid="history-change"]')).toHaveLength(1));
+
+    version = 2;
+    get('[data-testid="certificate-link"]').click();
+    await eventually(() => expect(wrapper!.findComponent({ name: 'SelectCertificateWizard' }).exists()).toBe(true));
+    wrapper.findComponent({ name: 'SelectCertificateWizard' }).vm.$emit('updated', { applications: [applications[0]], certificate: null });
+    await eventually(() => expect(document.body.querySelectorAll('[data-testid="history-change"]')).toHaveLength(2));
+  });
+});
+
+describe('BackupApplicationsManager name filter', () => {
+  it('empties on Escape without closing the window; Escape in the empty filter closes it', async () => {
+    const manager = mountManager();
+    await eventually(() => expect(shownNames()).toHaveLength(4));
+    const name = get<HTMLInputElement>('[data-testid="name-filter"]');
+    name.value = 'backup 04';
+    name.dispatchEvent(new Event('input'));
+    await eventually(() => expect(shownNames()).toEqual(['Contoso Backup 04']));
+    name.dispatchEvent(new KeyboardEvent('keydown', { key: 'Escape', bubbles: true }));
+    await eventually(() => expect(shownNames()).toHaveLength(4));
+    expect(name.value).toBe('');
+    expect(manager.emitted('close')).toBeUndefined();
+    name.dispatchEvent(new KeyboardEvent('keydown', { key: 'Escape', bubbles: true }));
+    expect(manager.emitted('close')).toHaveLength(1);
+  });
+});
