@@ -8,6 +8,8 @@ import { CertificateStoreService } from './certificate-store.service.js';
 import { Certificate } from './certificate.entity.js';
 import { createCertificateLoaders } from './certificate.loaders.js';
 import { CertificateResolver } from './certificate.resolver.js';
+import { InProcessProgressBus, PostgresProgressBus, RotationProgressService } from './rotation-progress.js';
+import { RotationProgressResolver } from './rotation-progress.resolver.js';
 import { UpdateCertificateResolver } from './update-certificate.mutation.js';
 import { UpdateCertificateService } from './update-certificate.service.js';
 
@@ -16,6 +18,8 @@ declare module '../domain-module.js' {
     certificateStore: CertificateStoreService;
     certificateUpdates: UpdateCertificateService;
     certificateRotation: CertificateRotationService;
+    /** Live steps of certificate updates on Entra, for the clients that started them. */
+    rotationProgress: RotationProgressService;
   }
 }
 declare module '../graphql/request-context.js' {
@@ -26,8 +30,8 @@ declare module '../graphql/request-context.js' {
 export const certificatesModule: DomainModule = {
   name: 'certificates',
   entities: [Certificate, CertificateChange],
-  resolvers: [CertificateResolver, CertificateChangeResolver, CertificateStoreResolver, UpdateCertificateResolver],
-  createServices({ dataSource, config, logger, services, onClose }) {
+  resolvers: [CertificateResolver, CertificateChangeResolver, CertificateStoreResolver, UpdateCertificateResolver, RotationProgressResolver],
+  async createServices({ dataSource, config, logger, services, onClose }) {
     const pfxReader = createPfxWorkerPool({ maxThreads: config.pfxWorkerThreads });
     onClose(() => pfxReader.close());
     const certificateStore = new CertificateStoreService(
@@ -47,12 +51,19 @@ export const certificatesModule: DomainModule = {
       config.entra,
       logger.child({ component: 'certificate-rotation' }),
     );
+    // With DATABASE_URL other instances may hold the subscriptions (PostgreSQL NOTIFY); the embedded database has one process.
+    const progressBus = config.databaseUrl
+      ? new PostgresProgressBus(dataSource, config.databaseUrl, logger.child({ component: 'rotation-progress' }))
+      : new InProcessProgressBus();
+    await progressBus.start();
+    onClose(() => progressBus.close());
     // Rotations a stopped server left mid-way: finished or rolled back in the background (every Entra call is time-bounded).
     const recovery = certificateRotation.recover().catch((error: unknown) => logger.error({ err: error }, 'certificate rotation recovery failed'));
     onClose(() => recovery);
     return {
       certificateStore,
       certificateRotation,
+      rotationProgress: new RotationProgressService(dataSource, progressBus),
       certificateUpdates: new UpdateCertificateService(
         dataSource,
         certificateStore,

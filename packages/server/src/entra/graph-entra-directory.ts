@@ -186,12 +186,18 @@ export class GraphEntraDirectory implements EntraDirectory {
     );
   }
 
-  async proveSignIn(tenant: EntraTenantRef, appId: string, certificate: SigningCertificate, withinMs: number): Promise<void> {
+  async proveSignIn(
+    tenant: EntraTenantRef,
+    appId: string,
+    certificate: SigningCertificate,
+    withinMs: number,
+    onRefused?: (attempt: number, entraCode: string) => void,
+  ): Promise<void> {
     const deadline = Date.now() + withinMs;
     // A fresh credential: a cached token would prove nothing.
     const credential = this.newCredential({ ...tenant, appId, certificate });
     let wait = 250;
-    for (;;) {
+    for (let attempt = 1; ; attempt += 1) {
       try {
         await this.token(credential, tenant);
         return;
@@ -199,6 +205,7 @@ export class GraphEntraDirectory implements EntraDirectory {
         const retriable = error instanceof EntraError && error.failure !== 'TENANT_NOT_FOUND';
         if (!retriable || Date.now() + wait > deadline) throw error;
         this.logger.debug({ appId, code: error.entraCode }, 'sign-in with the new key refused; Entra may still be replicating it');
+        onRefused?.(attempt, error.entraCode);
         await new Promise((resolve) => setTimeout(resolve, wait));
         wait = Math.min(wait * 2, 5000);
       }
