@@ -41,10 +41,18 @@ export type AuditAction =
   | 'API_TOKEN_CREATED'
   /** An administrator revoked an API token. */
   | 'API_TOKEN_REVOKED'
+  /** Applications of the Entra tenant joined the backup configuration. */
+  | 'APPLICATIONS_ADDED'
   /** Applications left the backup configuration. */
   | 'APPLICATIONS_REMOVED'
+  /** Applications were checked against Entra and their recorded Entra status changed or was confirmed (details: status each). */
+  | 'APPLICATIONS_VERIFIED'
   /** Applications got a new certificate (details: old and new thumbprints). */
   | 'CERTIFICATE_UPDATED'
+  /** An organization was added with its Entra connection (details: tenant, cloud, management application and certificate thumbprint). */
+  | 'ORGANIZATION_ADDED'
+  /** An organization was removed with its Entra connection and its applications (details: the applications). */
+  | 'ORGANIZATION_REMOVED'
   /** An account changed its own password. */
   | 'PASSWORD_CHANGED'
   /** An account signed in. */
