@@ -330,6 +330,21 @@ export const messagesEn = {
     },
     conflictReloaded: 'The list now shows the current certificates. Review them, then click Finish again.',
   },
+  removeOrganization: {
+    open: 'Remove organization…',
+    title: 'Remove organization',
+    question: {
+      one: 'Remove {organization} and its {count} backup application?',
+      other: 'Remove {organization} and its {count} backup applications?',
+    },
+    allOrNothing:
+      'The organization goes with all its applications, their certificate history and its Entra connection — all of it, or nothing if anything stands in the way.',
+    entraUnchanged: 'Microsoft Entra is not changed: the applications and their keys stay registered in the tenant.',
+    notConnected: 'Only this server’s configuration changes.',
+    confirm: { one: 'Remove organization and {count} application', other: 'Remove organization and {count} applications' },
+    running: 'Removing…',
+    removed: { one: '{name} was removed with its {count} application.', other: '{name} was removed with its {count} applications.' },
+  },
   addOrganization: {
     open: 'Add organization…',
     title: 'Add organization',
