@@ -1,5 +1,3 @@
-import { readFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -9,6 +7,7 @@ import { opensslPfx } from '../../packages/server/test/support/pfx-fixtures.js';
 import { demoAccounts } from '../../packages/server/src/demo/demo-accounts.js';
 import { type ServerProcess, spawnServer } from '../../packages/server/test/support/server-process.js';
 import { createTestDatabase, type TestDatabase } from '../../packages/server/test/support/test-database.js';
+import { axeViolations } from '../support/axe.js';
 import { launchChromium } from '../support/browser.js';
 import { ConsolePage } from '../support/console-page.js';
 
@@ -17,9 +16,6 @@ import { ConsolePage } from '../support/console-page.js';
  * with axe-core at a laptop size and a narrow window, in the light and the dark colour scheme; a
  * screenshot of each lands in test-artifacts/.
  */
-// Evaluated through the DevTools protocol rather than a <script> tag, which the console's CSP (rightly) refuses.
-const axeSource = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
-
 let database: TestDatabase;
 let server: ServerProcess;
 let baseUrl: string;
@@ -57,32 +53,6 @@ async function openConsole(width: number, height: number, scheme: Scheme, prefix
   await ui.signIn(operator.username, operator.password);
   await ui.organization('contoso.onmicrosoft.com').waitFor();
   return { page, ui };
-}
-
-interface AxeViolation {
-  id: string;
-  impact: string | null;
-  help: string;
-  nodes: { target: string[]; failureSummary?: string }[];
-}
-
-/** Runs axe-core on the page as it is now; the violations, readable in a failure message. */
-async function axeViolations(page: Page): Promise<string[]> {
-  if (!(await page.evaluate(() => 'axe' in window))) await page.evaluate(axeSource);
-  // Let transitions and the highlight animation settle so colours are measured as the user sees them.
-  await page.waitForTimeout(50);
-  const violations = await page.evaluate(async () => {
-    const axe = (window as unknown as { axe: { run(context: Document, options: object): Promise<{ violations: AxeViolation[] }> } }).axe;
-    const result = await axe.run(document, { resultTypes: ['violations'] });
-    return result.violations;
-  });
-  return violations.map(
-    (violation) =>
-      `${violation.id} (${violation.impact}): ${violation.help} — ${violation.nodes
-        .slice(0, 3)
-        .map((node) => `${node.target.join(' ')}: ${node.failureSummary?.replace(/\s+/g, ' ')}`)
-        .join(' | ')}`,
-  );
 }
 
 describe('console accessibility', () => {
