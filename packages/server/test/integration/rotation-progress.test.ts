@@ -1,4 +1,7 @@
-import { randomUUID } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
+import fs from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
 import type { RunningEntraEmulator } from '@bam/entra-emulator';
 import { createClient } from 'graphql-ws';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
@@ -6,7 +9,10 @@ import WebSocket from 'ws';
 import { Role } from '../../src/common/actor.js';
 import { backups, importIntoStore, management, newCertificate, startEmulatorForServer, tenant } from '../support/entra-fixture.js';
 import { clearDatabase } from '../support/seed.js';
-import { startTestServer, type TestServer } from '../support/test-server.js';
+import { spawnServer } from '../support/server-process.js';
+import { signInCookie } from '../support/sign-in.js';
+import { createTestDatabase } from '../support/test-database.js';
+import { startTestServer, testDatabaseKind, type TestServer } from '../support/test-server.js';
 
 /**
  * `certificateRotationProgress` over a real WebSocket while `updateCertificate` rotates keys in the
@@ -45,13 +51,19 @@ interface Progress {
 const progressSubscription = `subscription($operationId: ID!) { certificateRotationProgress(operationId: $operationId) {
   applicationId step status attempt errorCode entraCode } }`;
 
-/** A graphql-ws subscriber over a real WebSocket with the bearer token, keeping what it receives. */
-function follow(operationId: string, bearer: string) {
+/** A graphql-ws subscriber over a real WebSocket — with a bearer token, or a session cookie on the upgrade as the console does — keeping what it receives. */
+function follow(operationId: string, bearer: string, on: { graphqlUrl: string; cookie?: string } = { graphqlUrl: server.graphqlUrl }) {
   const client = createClient({
-    url: server.graphqlUrl.replace('http:', 'ws:'),
-    webSocketImpl: WebSocket,
+    url: on.graphqlUrl.replace('http:', 'ws:'),
+    webSocketImpl: on.cookie
+      ? class extends WebSocket {
+          constructor(address: string, protocols?: string | string[]) {
+            super(address, protocols, { headers: { cookie: on.cookie! } });
+          }
+        }
+      : WebSocket,
     retryAttempts: 0,
-    connectionParams: { authorization: `Bearer ${bearer}` },
+    connectionParams: on.cookie ? {} : { authorization: `Bearer ${bearer}` },
   });
   const received: Progress[] = [];
   const errors: { extensions?: { code?: string } }[] = [];
@@ -233,3 +245,145 @@ describe('certificateRotationProgress', () => {
     await Promise.all([owner, eavesdropper, late, viewer, invalid].map((subscriber) => subscriber.dispose()));
   });
 });
+
+describe.runIf(testDatabaseKind === 'postgres')('behind a load balancer', () => {
+  it('delivers the steps to a subscriber on another instance than the one running the update (PostgreSQL NOTIFY), over the session cookie', async () => {
+    const database = await createTestDatabase();
+    const dataDir = await fs.mkdtemp(path.join(os.tmpdir(), 'bam-progress-'));
+    const admin = { username: 'progress-admin', password: randomBytes(16).toString('hex') };
+    const entra = await emulatorEnvironment();
+    const environment = {
+      ...entra.environment,
+      DATABASE_URL: database.url,
+      DATA_DIR: dataDir,
+      MASTER_KEY: randomBytes(32).toString('base64'),
+      INITIAL_ADMIN_USERNAME: admin.username,
+      INITIAL_ADMIN_PASSWORD: admin.password,
+    };
+    // One after the other: the first creates the schema.
+    const one = spawnServer(environment);
+    const oneUrl = await one.started;
+    const other = spawnServer(environment);
+    try {
+      const otherUrl = await other.started;
+      const cookie = await signInCookie(oneUrl, admin.username, admin.password);
+      const graphql = async <Data>(query: string, variables?: Record<string, unknown>) => {
+        const response = await fetch(`${oneUrl}/graphql`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json', cookie },
+          body: JSON.stringify({ query, variables }),
+        });
+        return ((await response.json()) as { data: Data }).data;
+      };
+      const generate = async (commonName: string) =>
+        (
+          await graphql<{ generateCertificate: { certificate: { id: string; derBase64: string } } }>(
+            `
+              mutation ($input: GenerateCertificateInput!) {
+                generateCertificate(input: $input) {
+                  certificate {
+                    id
+                    derBase64
+                  }
+                  errors {
+                    code
+                  }
+                }
+              }
+            `,
+            { input: { commonName, notAfter: new Date(Date.now() + 90 * 86_400_000).toISOString() } },
+          )
+        ).generateCertificate.certificate;
+
+      const managementCertificate = await generate('Load-balanced Management');
+      emulator.admin.registerKeyCredential(tenant.id, management.appId, { key: managementCertificate.derBase64 });
+      const added = await graphql<{ addOrganization: { organization: { id: string } } }>(
+        `
+          mutation ($input: AddOrganizationInput!) {
+            addOrganization(input: $input) {
+              organization {
+                id
+              }
+              errors {
+                code
+              }
+            }
+          }
+        `,
+        { input: { tenant: tenant.domain, managementApplicationId: management.appId, managementCertificateId: managementCertificate.id } },
+      );
+      const organizationId = added.addOrganization.organization.id;
+      const applicationId = backups[0]!.appId;
+      await graphql(
+        `
+          mutation ($input: AddApplicationsInput!) {
+            addApplications(input: $input) {
+              errors {
+                code
+              }
+            }
+          }
+        `,
+        {
+          input: { organizationId, applicationIds: [applicationId] },
+        },
+      );
+      const next = await generate('Load-balanced 2026');
+
+      const operationId = randomUUID();
+      const progress = follow(operationId, '', { graphqlUrl: `${otherUrl}/graphql`, cookie });
+      await progress.listening();
+      expect(progress.errors).toEqual([]);
+      const result = await graphql<{ updateCertificate: { errors: unknown[] } }>(
+        `
+          mutation ($input: UpdateCertificateInput!) {
+            updateCertificate(input: $input) {
+              errors {
+                code
+              }
+            }
+          }
+        `,
+        { input: { organizationId, applications: [{ applicationId }], storeCertificateId: next.id, operationId } },
+      );
+      expect(result.updateCertificate.errors).toEqual([]);
+      await progress.until(() => progress.received.some((item) => item.step === 'REMOVE_OLD_KEY'));
+      expect(transitions(progress.received)).toEqual([
+        '- LISTENING',
+        'VALIDATE RUNNING',
+        'VALIDATE DONE',
+        'REGISTER RUNNING',
+        'REGISTER DONE',
+        'PROVE RUNNING',
+        'PROVE DONE',
+        'SWITCH RUNNING',
+        'SWITCH DONE',
+        'REMOVE_OLD_KEY SKIPPED',
+      ]);
+      await progress.dispose();
+    } finally {
+      for (const instance of [one, other]) instance.child.kill('SIGTERM');
+      await Promise.all([one.exited, other.exited]);
+      await database.drop();
+      for (const folder of [dataDir, entra.folder]) await fs.rm(folder, { recursive: true, force: true });
+    }
+  });
+});
+
+/** The Entra settings of the running emulator, for servers started as their own processes. */
+async function emulatorEnvironment(): Promise<{ environment: Record<string, string>; folder: string }> {
+  const folder = await fs.mkdtemp(path.join(os.tmpdir(), 'bam-progress-ca-'));
+  const caFile = path.join(folder, 'ca.pem');
+  await fs.writeFile(caFile, emulator.caCertificatePem);
+  return {
+    folder,
+    environment: {
+      ENTRA_AUTHORITY_HOST: emulator.url,
+      ENTRA_GRAPH_BASE_URL: emulator.url,
+      ENTRA_CA_FILE: caFile,
+      ENTRA_PROOF_TIMEOUT_MS: '4000',
+      ENTRA_MAX_RETRIES: '2',
+      ENTRA_MAX_RETRY_AFTER_SECONDS: '2',
+    },
+  };
+}
