@@ -221,8 +221,10 @@ export class CertificateRotationService {
           const newCertificate = await this.certificateDer(row.newCertificateId);
           const application = await this.directory.getApplication(signIn, row.applicationId);
           const key = application?.keys.find((candidate) => candidate.thumbprint === newCertificate.thumbprint);
-          if (key) await this.directory.removeKey(signIn, row.applicationId, key.keyId, await this.proofSigner(row.oldCertificateId));
-          if (key) progress.report({ step: RotationStep.REGISTER, status: RotationStepStatus.UNDONE, applicationId: row.applicationId });
+          if (key) {
+            await this.directory.removeKey(signIn, row.applicationId, key.keyId, await this.proofSigner(row.oldCertificateId));
+            progress.report({ step: RotationStep.REGISTER, status: RotationStepStatus.UNDONE, applicationId: row.applicationId });
+          }
         } catch (error) {
           this.logger.error({ rotationId: row.id, applicationId: row.applicationId, err: error }, 'could not withdraw a new key from Entra');
           // Left as is: the next start-up tries again.
