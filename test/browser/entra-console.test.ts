@@ -171,7 +171,8 @@ describe('Microsoft Entra in the web console', () => {
     await rotateWithPfx(page, ui, 'Contoso Backup 01', await pfxFile('second.pfx', second));
     emulator.admin.configure({ keyReplicationDelayMs: 1500 });
     await ui.wizard.getByRole('button', { name: 'Finish' }).click();
-    await expect.poll(() => ui.wizard.getByTestId('rotation-step-prove').getAttribute('data-state')).toBe('running');
+    // Live: the proof is under way, retried while Entra replicates the key.
+    await ui.wizard.locator('[data-testid="rotation-step-prove"]:is([data-state="running"], [data-state="retrying"])').waitFor();
     await ui.screenshot('rotation-running');
     await ui.wizard.waitFor({ state: 'detached' });
     emulator.admin.configure({ keyReplicationDelayMs: 0 });
@@ -196,7 +197,7 @@ describe('Microsoft Entra in the web console', () => {
     // Entra never replicates the new key within the proof's time (ENTRA_PROOF_TIMEOUT_MS): every sign-in with it is refused.
     emulator.admin.configure({ keyReplicationDelayMs: 600_000 });
     await ui.wizard.getByRole('button', { name: 'Finish' }).click();
-    await expect.poll(() => ui.wizard.getByTestId('rotation-step-prove').getAttribute('data-state')).toBe('retrying');
+    await ui.wizard.locator('[data-testid="rotation-step-prove"][data-state="retrying"]').waitFor();
     expect(await ui.wizard.getByTestId('rotation-step-register').getAttribute('data-state')).toBe('done');
     expect(await ui.wizard.getByTestId('rotation-step-switch').getAttribute('data-state')).toBe('pending');
     expect(await ui.wizard.getByTestId('rotation-step-prove').innerText()).toMatch(/waiting while Entra replicates the key \(sign-in refused \d+×\)/);
@@ -211,6 +212,9 @@ describe('Microsoft Entra in the web console', () => {
     expect(await ui.wizard.getByTestId('rotation-step-register').getAttribute('data-state')).toBe('undone');
     expect(await axeViolations(page)).toEqual([]);
     await ui.screenshot('rotation-failed');
+    await page.emulateMedia({ colorScheme: 'dark' });
+    expect(await axeViolations(page)).toEqual([]);
+    await ui.screenshot('rotation-failed-dark');
     emulator.admin.configure({ keyReplicationDelayMs: 0 });
 
     // The old certificate stays in force: in Entra, and in the table.
@@ -244,7 +248,10 @@ describe('Microsoft Entra in the web console', () => {
     await ui.wizard.getByRole('button', { name: 'Finish' }).click();
     const table = ui.wizard.getByTestId('rotation-applications');
     const cell = (appId: string, step: string) => table.getByTestId(`rotation-application-${appId}`).locator(`td[data-step="${step}"]`);
-    await expect.poll(() => cell(backups[0]!.appId, 'prove').getAttribute('data-state')).toMatch(/running|retrying/);
+    await table
+      .getByTestId(`rotation-application-${backups[0]!.appId}`)
+      .locator('td[data-step="prove"]:is([data-state="running"], [data-state="retrying"])')
+      .waitFor();
     expect(await cell(backups[1]!.appId, 'register').getAttribute('data-state')).toBe('pending');
     expect(await axeViolations(page)).toEqual([]);
     await ui.screenshot('bulk-rotation-running');
@@ -263,6 +270,9 @@ describe('Microsoft Entra in the web console', () => {
     expect(await dialog.getByTestId('remove-organization-question').innerText()).toBe(`Remove ${tenant.domain} and its 2 backup applications?`);
     expect(await axeViolations(page)).toEqual([]);
     await ui.screenshot('remove-organization');
+    await page.emulateMedia({ colorScheme: 'dark' });
+    expect(await axeViolations(page)).toEqual([]);
+    await ui.screenshot('remove-organization-dark');
     await dialog.getByTestId('remove-organization-confirm').click();
     await dialog.waitFor({ state: 'detached' });
     await ui.organization(tenant.domain).waitFor({ state: 'detached' });
