@@ -15,13 +15,15 @@ import {
 import { forgePfx, type TestCertificate } from '../../packages/server/test/support/pfx-fixtures.js';
 import { type ServerProcess, spawnServer } from '../../packages/server/test/support/server-process.js';
 import { createTestDatabase, type TestDatabase } from '../../packages/server/test/support/test-database.js';
+import { axeViolations } from '../support/axe.js';
 import { launchChromium, recordCspViolations } from '../support/browser.js';
 import { ConsolePage } from '../support/console-page.js';
 
 /**
  * Microsoft Entra in the console, against the built server and an in-process Entra emulator: a tenant
  * onboarded with Add organization, applications added from Entra, and rotations whose steps show —
- * then the emulator says what Entra really holds.
+ * then the emulator says what Entra really holds. The tests run in order on one server: each starts
+ * where the one before left the tenant.
  */
 let database: TestDatabase;
 let server: ServerProcess;
@@ -65,6 +67,20 @@ let cspViolations: string[] = [];
 afterEach(() => {
   expect(cspViolations).toEqual([]);
 });
+
+/** The certificate Contoso Backup 01 holds after the first test. */
+let second: TestCertificate;
+
+async function signedInPage(prefix: string): Promise<{ page: Page; ui: ConsolePage; errors: string[] }> {
+  const page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
+  const errors: string[] = [];
+  page.on('pageerror', (error) => errors.push(error.message));
+  cspViolations = await recordCspViolations(page);
+  await page.goto(baseUrl);
+  const ui = new ConsolePage(page, prefix);
+  await ui.signIn(administrator.username, administrator.password);
+  return { page, ui, errors };
+}
 
 async function pfxFile(name: string, certificate: TestCertificate): Promise<{ path: string; password: string }> {
   const pfx = forgePfx({ certificate });
@@ -151,11 +167,12 @@ describe('Microsoft Entra in the web console', () => {
     await expect.poll(() => ui.manager.getByTestId('manager-status').innerText()).toContain('Entra now holds the new certificate');
     expect(entraThumbprints(emulator, backups[0]!.appId)).toEqual([first.thumbprint]);
 
-    const second = newCertificate('Contoso Test Backup 01 (second)');
+    second = newCertificate('Contoso Test Backup 01 (second)');
     await rotateWithPfx(page, ui, 'Contoso Backup 01', await pfxFile('second.pfx', second));
     emulator.admin.configure({ keyReplicationDelayMs: 1500 });
     await ui.wizard.getByRole('button', { name: 'Finish' }).click();
-    await expect.poll(() => ui.wizard.getByTestId('rotation-step-prove').getAttribute('data-state')).toBe('running');
+    // Live: the proof is under way, retried while Entra replicates the key.
+    await ui.wizard.locator('[data-testid="rotation-step-prove"]:is([data-state="running"], [data-state="retrying"])').waitFor();
     await ui.screenshot('rotation-running');
     await ui.wizard.waitFor({ state: 'detached' });
     emulator.admin.configure({ keyReplicationDelayMs: 0 });
@@ -163,11 +180,105 @@ describe('Microsoft Entra in the web console', () => {
     // Entra holds the new key and no longer the old one.
     expect(entraThumbprints(emulator, backups[0]!.appId)).toEqual([second.thumbprint]);
 
+    // The steps arrived one by one: the wizard listened before Finish sent the update.
     // Verify shows the result in the details panel.
     await ui.clickRow('Contoso Backup 01');
     await ui.manager.getByTestId('verify-applications').click();
     await expect.poll(() => ui.manager.getByTestId('details-entra-status').getAttribute('data-status')).toBe('REGISTERED');
     await ui.screenshot('verified');
+    expect(errors).toEqual([]);
+  });
+
+  it('names the failing step and Entra’s code when the application cannot sign in with the new key, and keeps the old certificate', async () => {
+    const { page, ui, errors } = await signedInPage('entra-console-failure');
+    await ui.openManagerByRightClick(tenant.domain);
+    const refused = newCertificate('Contoso Test Backup 01 (refused)');
+    await rotateWithPfx(page, ui, 'Contoso Backup 01', await pfxFile('refused.pfx', refused));
+    // Entra never replicates the new key within the proof's time (ENTRA_PROOF_TIMEOUT_MS): every sign-in with it is refused.
+    emulator.admin.configure({ keyReplicationDelayMs: 600_000 });
+    await ui.wizard.getByRole('button', { name: 'Finish' }).click();
+    await ui.wizard.locator('[data-testid="rotation-step-prove"][data-state="retrying"]').waitFor();
+    expect(await ui.wizard.getByTestId('rotation-step-register').getAttribute('data-state')).toBe('done');
+    expect(await ui.wizard.getByTestId('rotation-step-switch').getAttribute('data-state')).toBe('pending');
+    expect(await ui.wizard.getByTestId('rotation-step-prove').innerText()).toMatch(/waiting while Entra replicates the key \(sign-in refused \d+×\)/);
+    await ui.screenshot('rotation-retrying');
+
+    const failed = ui.wizard.getByTestId('rotation-failed-step');
+    await failed.waitFor();
+    expect(await failed.innerText()).toBe(
+      'Failed at: Prove that each application signs in with it for Contoso Backup 01. Microsoft Entra answered AADSTS700027. Every new key was withdrawn; nothing changed.',
+    );
+    expect(await ui.wizard.getByTestId('rotation-step-prove').getAttribute('data-state')).toBe('failed');
+    expect(await ui.wizard.getByTestId('rotation-step-register').getAttribute('data-state')).toBe('undone');
+    expect(await axeViolations(page)).toEqual([]);
+    await ui.screenshot('rotation-failed');
+    await page.emulateMedia({ colorScheme: 'dark' });
+    expect(await axeViolations(page)).toEqual([]);
+    await ui.screenshot('rotation-failed-dark');
+    emulator.admin.configure({ keyReplicationDelayMs: 0 });
+
+    // The old certificate stays in force: in Entra, and in the table.
+    await ui.wizard.getByRole('button', { name: 'Cancel' }).click();
+    await ui.wizard.waitFor({ state: 'detached' });
+    expect(entraThumbprints(emulator, backups[0]!.appId)).toEqual([second.thumbprint]);
+    await ui.clickRow('Contoso Backup 01');
+    expect(await ui.manager.getByTestId('details-thumbprint').innerText()).toBe(second.thumbprint);
+    expect(await ui.row('Contoso Backup 01').innerText()).toContain(second.thumbprint.slice(0, 8));
+    await ui.screenshot('old-certificate-kept');
+    expect(errors).toEqual([]);
+  });
+
+  it('follows a bulk rotation per application', async () => {
+    const { page, ui, errors } = await signedInPage('entra-console-bulk');
+    await ui.openManagerByRightClick(tenant.domain);
+    await ui.clickRow('Contoso Backup 01');
+    await ui.clickRow('Contoso Backup 02', ['Control']);
+    await ui.manager.getByTestId('update-selected').click();
+    await ui.wizard.waitFor();
+    const both = newCertificate('Contoso Test Backups (together)');
+    const pfx = await pfxFile('together.pfx', both);
+    await ui.wizard.getByRole('radio', { name: /Import certificate from a PFX file/ }).check();
+    await ui.wizard.getByRole('button', { name: 'Next >' }).click();
+    const chooser = page.waitForEvent('filechooser');
+    await ui.wizard.getByRole('button', { name: 'Browse…' }).click();
+    await (await chooser).setFiles(pfx.path);
+    await ui.wizard.getByLabel('Password', { exact: true }).fill(pfx.password);
+    await ui.wizard.getByRole('button', { name: 'Next >' }).click();
+    emulator.admin.configure({ keyReplicationDelayMs: 1500 });
+    await ui.wizard.getByRole('button', { name: 'Finish' }).click();
+    const table = ui.wizard.getByTestId('rotation-applications');
+    const cell = (appId: string, step: string) => table.getByTestId(`rotation-application-${appId}`).locator(`td[data-step="${step}"]`);
+    await table
+      .getByTestId(`rotation-application-${backups[0]!.appId}`)
+      .locator('td[data-step="prove"]:is([data-state="running"], [data-state="retrying"])')
+      .waitFor();
+    expect(await cell(backups[1]!.appId, 'register').getAttribute('data-state')).toBe('pending');
+    expect(await axeViolations(page)).toEqual([]);
+    await ui.screenshot('bulk-rotation-running');
+    await ui.wizard.waitFor({ state: 'detached' });
+    emulator.admin.configure({ keyReplicationDelayMs: 0 });
+    expect(entraThumbprints(emulator, backups[0]!.appId)).toEqual([both.thumbprint]);
+    expect(entraThumbprints(emulator, backups[1]!.appId)).toEqual([both.thumbprint]);
+    expect(errors).toEqual([]);
+  });
+
+  it('removes the organization with its applications after a confirmation naming both', async () => {
+    const { page, ui, errors } = await signedInPage('entra-console-remove');
+    await ui.organization(tenant.domain).click();
+    await page.getByTestId('summary-remove').click();
+    const dialog = page.getByTestId('remove-organization-dialog');
+    expect(await dialog.getByTestId('remove-organization-question').innerText()).toBe(`Remove ${tenant.domain} and its 2 backup applications?`);
+    expect(await axeViolations(page)).toEqual([]);
+    await ui.screenshot('remove-organization');
+    await page.emulateMedia({ colorScheme: 'dark' });
+    expect(await axeViolations(page)).toEqual([]);
+    await ui.screenshot('remove-organization-dark');
+    await dialog.getByTestId('remove-organization-confirm').click();
+    await dialog.waitFor({ state: 'detached' });
+    await ui.organization(tenant.domain).waitFor({ state: 'detached' });
+    await page.getByTestId('organizations-empty').waitFor();
+    // Entra itself is not changed.
+    expect(entraThumbprints(emulator, backups[0]!.appId)).toHaveLength(1);
     expect(errors).toEqual([]);
   });
 });

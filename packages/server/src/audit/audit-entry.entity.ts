@@ -19,6 +19,10 @@ export enum AuditAction {
   STORE_CERTIFICATE_IMPORTED = 'STORE_CERTIFICATE_IMPORTED',
   STORE_CERTIFICATE_GENERATED = 'STORE_CERTIFICATE_GENERATED',
   STORE_CERTIFICATE_REMOVED = 'STORE_CERTIFICATE_REMOVED',
+  ORGANIZATION_ADDED = 'ORGANIZATION_ADDED',
+  ORGANIZATION_REMOVED = 'ORGANIZATION_REMOVED',
+  APPLICATIONS_ADDED = 'APPLICATIONS_ADDED',
+  APPLICATIONS_VERIFIED = 'APPLICATIONS_VERIFIED',
 }
 
 registerEnumType(AuditAction, {
@@ -39,6 +43,14 @@ registerEnumType(AuditAction, {
     STORE_CERTIFICATE_IMPORTED: { description: 'A PFX file was imported into the certificate store.' },
     STORE_CERTIFICATE_GENERATED: { description: 'A self-signed certificate was generated into the store.' },
     STORE_CERTIFICATE_REMOVED: { description: 'A certificate was removed from the store.' },
+    ORGANIZATION_ADDED: {
+      description: 'An organization was added with its Entra connection (details: tenant, cloud, management application and certificate thumbprint).',
+    },
+    ORGANIZATION_REMOVED: { description: 'An organization was removed with its Entra connection and its applications (details: the applications).' },
+    APPLICATIONS_ADDED: { description: 'Applications of the Entra tenant joined the backup configuration.' },
+    APPLICATIONS_VERIFIED: {
+      description: 'Applications were checked against Entra and their recorded Entra status changed or was confirmed (details: status each).',
+    },
   },
 });
 

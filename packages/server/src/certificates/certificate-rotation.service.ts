@@ -15,6 +15,7 @@ import { openSigningCertificate, publicCertificate, type SigningCertificate } fr
 import type { Logger } from '../logging/logger.js';
 import type { CertificateChangeSource } from './certificate-change.entity.js';
 import type { Certificate } from './certificate.entity.js';
+import { type RotationProgress, RotationStep, RotationStepStatus, silentProgress } from './rotation-progress.js';
 
 const UNFINISHED = [KeyRotationState.STARTED, KeyRotationState.REGISTERED, KeyRotationState.PROVEN, KeyRotationState.SWITCHED];
 
@@ -27,6 +28,8 @@ export interface RotationPlan {
   certificate: Certificate;
   source: CertificateChangeSource;
   skipRegistration: boolean;
+  /** The client's operation id: the batch id of the rotation rows, and the key of its progress. */
+  operationId?: string | null;
 }
 
 /** Sets the certificate in the database and records the changes, inside the given transaction (the update service's own step). */
@@ -54,23 +57,35 @@ export class CertificateRotationService {
     return (await this.connections.find(organizationId)) !== null;
   }
 
-  async rotate(plan: RotationPlan, switchInDatabase: SwitchInDatabase, actor: Actor): Promise<void> {
-    const signIn = await this.connections.signIn(plan.organizationId);
-    const rows = await this.start(plan, actor);
+  async rotate(plan: RotationPlan, switchInDatabase: SwitchInDatabase, actor: Actor, progress: RotationProgress = silentProgress): Promise<void> {
+    let signIn: ManagementSignIn;
+    let rows: KeyRotation[];
+    try {
+      signIn = await this.connections.signIn(plan.organizationId);
+      rows = await this.start(plan, actor);
+    } catch (error) {
+      // Nothing is registered yet: the management sign-in, or another rotation of an application, stops it at registration.
+      progress.report({ step: RotationStep.REGISTER, status: RotationStepStatus.FAILED, error });
+      throw error;
+    }
     const newKey = await openSigningCertificate(this.dataSource.manager, this.vault, plan.certificate.id);
     try {
-      for (const row of rows) await this.registerAndProve(row, signIn, newKey, plan.skipRegistration);
+      for (const row of rows) await this.registerAndProve(row, signIn, newKey, plan.skipRegistration, progress);
     } catch (error) {
-      await this.rollBack(rows, signIn, error);
+      await this.rollBack(rows, signIn, error, progress);
       throw error;
     }
     try {
+      for (const row of rows) progress.report({ step: RotationStep.SWITCH, status: RotationStepStatus.RUNNING, applicationId: row.applicationId });
       await this.switchOver(rows, plan, switchInDatabase);
+      for (const row of rows) progress.report({ step: RotationStep.SWITCH, status: RotationStepStatus.DONE, applicationId: row.applicationId });
     } catch (error) {
-      await this.rollBack(rows, signIn, error);
+      for (const row of rows)
+        progress.report({ step: RotationStep.SWITCH, status: RotationStepStatus.FAILED, applicationId: row.applicationId, error });
+      await this.rollBack(rows, signIn, error, progress);
       throw error;
     }
-    for (const row of rows) await this.removeOldKey(row, signIn);
+    for (const row of rows) await this.removeOldKey(row, signIn, progress);
   }
 
   /**
@@ -97,7 +112,7 @@ export class CertificateRotationService {
 
   /** One STARTED row per application, in one transaction; the unique index refuses a second unfinished rotation. */
   private async start(plan: RotationPlan, actor: Actor): Promise<KeyRotation[]> {
-    const batchId = randomUUID();
+    const batchId = plan.operationId?.toLowerCase() ?? randomUUID();
     try {
       return await this.dataSource.getRepository(KeyRotation).save(
         plan.applications.map((application) =>
@@ -125,22 +140,47 @@ export class CertificateRotationService {
     }
   }
 
-  private async registerAndProve(row: KeyRotation, signIn: ManagementSignIn, newKey: SigningCertificate, skipRegistration: boolean): Promise<void> {
-    if (!skipRegistration) {
-      const oldKey = await this.proofSigner(row.oldCertificateId);
+  private async registerAndProve(
+    row: KeyRotation,
+    signIn: ManagementSignIn,
+    newKey: SigningCertificate,
+    skipRegistration: boolean,
+    progress: RotationProgress,
+  ): Promise<void> {
+    const applicationId = row.applicationId;
+    if (skipRegistration) {
+      progress.report({ step: RotationStep.REGISTER, status: RotationStepStatus.SKIPPED, applicationId });
+    } else {
+      progress.report({ step: RotationStep.REGISTER, status: RotationStepStatus.RUNNING, applicationId });
       try {
-        row.newKeyId = await this.directory.addKey(signIn, row.applicationId, newKey, oldKey);
+        const oldKey = await this.proofSigner(row.oldCertificateId);
+        row.newKeyId = await this.directory.addKey(signIn, applicationId, newKey, oldKey);
       } catch (error) {
-        throw entraDomainError(error, [row.applicationId], ErrorCode.ROTATION_REGISTRATION_FAILED);
+        const errorCode = ErrorCode.ROTATION_REGISTRATION_FAILED;
+        progress.report({ step: RotationStep.REGISTER, status: RotationStepStatus.FAILED, applicationId, error, errorCode });
+        throw entraDomainError(error, [applicationId], errorCode);
       }
       await this.advance(row, KeyRotationState.REGISTERED);
+      progress.report({ step: RotationStep.REGISTER, status: RotationStepStatus.DONE, applicationId });
     }
+    progress.report({ step: RotationStep.PROVE, status: RotationStepStatus.RUNNING, applicationId });
     try {
-      await this.directory.proveSignIn(signIn, row.applicationId, newKey, this.settings.proofTimeoutMs);
+      await this.directory.proveSignIn(signIn, applicationId, newKey, this.settings.proofTimeoutMs, (attempt, entraCode) =>
+        progress.report({
+          step: RotationStep.PROVE,
+          status: RotationStepStatus.RETRYING,
+          applicationId,
+          attempt,
+          entraCode,
+        }),
+      );
     } catch (error) {
-      throw entraDomainError(error, [row.applicationId], ErrorCode.ROTATION_PROOF_FAILED);
+      const errorCode = ErrorCode.ROTATION_PROOF_FAILED;
+      progress.report({ step: RotationStep.PROVE, status: RotationStepStatus.FAILED, applicationId, error, errorCode });
+      throw entraDomainError(error, [applicationId], errorCode);
     }
     await this.advance(row, KeyRotationState.PROVEN);
+    progress.report({ step: RotationStep.PROVE, status: RotationStepStatus.DONE, applicationId });
   }
 
   /** The database switch, with every row of the batch moved to SWITCHED in the same transaction. */
@@ -171,7 +211,7 @@ export class CertificateRotationService {
   }
 
   /** Withdraws the new keys this batch registered (best effort per row) and marks the rows ROLLED_BACK. */
-  private async rollBack(rows: KeyRotation[], signIn: ManagementSignIn, cause: unknown): Promise<void> {
+  private async rollBack(rows: KeyRotation[], signIn: ManagementSignIn, cause: unknown, progress: RotationProgress = silentProgress): Promise<void> {
     const failure = cause instanceof Error ? cause.message.slice(0, 500) : String(cause);
     for (const row of rows) {
       if (row.state === KeyRotationState.ROLLED_BACK || row.state === KeyRotationState.SWITCHED || row.state === KeyRotationState.OLD_KEY_REMOVED)
@@ -181,7 +221,10 @@ export class CertificateRotationService {
           const newCertificate = await this.certificateDer(row.newCertificateId);
           const application = await this.directory.getApplication(signIn, row.applicationId);
           const key = application?.keys.find((candidate) => candidate.thumbprint === newCertificate.thumbprint);
-          if (key) await this.directory.removeKey(signIn, row.applicationId, key.keyId, await this.proofSigner(row.oldCertificateId));
+          if (key) {
+            await this.directory.removeKey(signIn, row.applicationId, key.keyId, await this.proofSigner(row.oldCertificateId));
+            progress.report({ step: RotationStep.REGISTER, status: RotationStepStatus.UNDONE, applicationId: row.applicationId });
+          }
         } catch (error) {
           this.logger.error({ rotationId: row.id, applicationId: row.applicationId, err: error }, 'could not withdraw a new key from Entra');
           // Left as is: the next start-up tries again.
@@ -194,18 +237,30 @@ export class CertificateRotationService {
   }
 
   /** After the switch: withdraws the old certificate's key from Entra, unless configured to keep it until it expires. */
-  private async removeOldKey(row: KeyRotation, signIn: ManagementSignIn): Promise<void> {
+  private async removeOldKey(row: KeyRotation, signIn: ManagementSignIn, progress: RotationProgress = silentProgress): Promise<void> {
+    const applicationId = row.applicationId;
     try {
+      let removed = false;
       if (row.oldCertificateId && row.oldCertificateId !== row.newCertificateId && !this.settings.keepOldKeyUntilExpiry) {
+        progress.report({ step: RotationStep.REMOVE_OLD_KEY, status: RotationStepStatus.RUNNING, applicationId });
         const old = await this.certificateDer(row.oldCertificateId);
-        const application = await this.directory.getApplication(signIn, row.applicationId);
+        const application = await this.directory.getApplication(signIn, applicationId);
         const key = application?.keys.find((candidate) => candidate.thumbprint === old.thumbprint);
-        if (key) await this.directory.removeKey(signIn, row.applicationId, key.keyId, await this.proofSigner(row.newCertificateId));
+        if (key) await this.directory.removeKey(signIn, applicationId, key.keyId, await this.proofSigner(row.newCertificateId));
+        removed = Boolean(key);
       }
       await this.advance(row, KeyRotationState.OLD_KEY_REMOVED);
+      progress.report({ step: RotationStep.REMOVE_OLD_KEY, status: removed ? RotationStepStatus.DONE : RotationStepStatus.SKIPPED, applicationId });
     } catch (error) {
       // The application already uses the new key: the update stands, the next start-up retries the removal.
-      this.logger.error({ rotationId: row.id, applicationId: row.applicationId, err: error }, 'could not remove the old key from Entra');
+      this.logger.error({ rotationId: row.id, applicationId, err: error }, 'could not remove the old key from Entra');
+      progress.report({
+        step: RotationStep.REMOVE_OLD_KEY,
+        status: RotationStepStatus.POSTPONED,
+        applicationId,
+        error,
+        errorCode: ErrorCode.ENTRA_REQUEST_FAILED,
+      });
     }
   }
 

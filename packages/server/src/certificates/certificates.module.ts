@@ -10,6 +10,8 @@ import { createCertificateLoaders } from './certificate.loaders.js';
 import { CertificateResolver } from './certificate.resolver.js';
 import { InspectPfxResolver } from './inspect-pfx.resolver.js';
 import { PfxInspectionService } from './pfx-inspection.service.js';
+import { InProcessProgressBus, PostgresProgressBus, RotationProgressService } from './rotation-progress.js';
+import { RotationProgressResolver } from './rotation-progress.resolver.js';
 import { UpdateCertificateResolver } from './update-certificate.mutation.js';
 import { UpdateCertificateService } from './update-certificate.service.js';
 
@@ -19,6 +21,8 @@ declare module '../domain-module.js' {
     certificateUpdates: UpdateCertificateService;
     certificateRotation: CertificateRotationService;
     pfxInspection: PfxInspectionService;
+    /** Live steps of certificate updates on Entra, for the clients that started them. */
+    rotationProgress: RotationProgressService;
   }
 }
 declare module '../graphql/request-context.js' {
@@ -29,8 +33,15 @@ declare module '../graphql/request-context.js' {
 export const certificatesModule: DomainModule = {
   name: 'certificates',
   entities: [Certificate, CertificateChange],
-  resolvers: [CertificateResolver, CertificateChangeResolver, CertificateStoreResolver, UpdateCertificateResolver, InspectPfxResolver],
-  createServices({ dataSource, config, logger, services, onClose }) {
+  resolvers: [
+    CertificateResolver,
+    CertificateChangeResolver,
+    CertificateStoreResolver,
+    UpdateCertificateResolver,
+    InspectPfxResolver,
+    RotationProgressResolver,
+  ],
+  async createServices({ dataSource, config, logger, services, onClose }) {
     const pfxReader = createPfxWorkerPool({ maxThreads: config.pfxWorkerThreads });
     onClose(() => pfxReader.close());
     const certificateStore = new CertificateStoreService(
@@ -50,6 +61,12 @@ export const certificatesModule: DomainModule = {
       config.entra,
       logger.child({ component: 'certificate-rotation' }),
     );
+    // With DATABASE_URL other instances may hold the subscriptions (PostgreSQL NOTIFY); the embedded database has one process.
+    const progressBus = config.databaseUrl
+      ? new PostgresProgressBus(dataSource, config.databaseUrl, logger.child({ component: 'rotation-progress' }))
+      : new InProcessProgressBus();
+    await progressBus.start();
+    onClose(() => progressBus.close());
     // Rotations a stopped server left mid-way: finished or rolled back in the background (every Entra call is time-bounded).
     const recovery = certificateRotation.recover().catch((error: unknown) => logger.error({ err: error }, 'certificate rotation recovery failed'));
     onClose(() => recovery);
@@ -57,6 +74,7 @@ export const certificatesModule: DomainModule = {
       certificateStore,
       certificateRotation,
       pfxInspection: new PfxInspectionService(dataSource, certificateStore, logger.child({ component: 'pfx-inspection' })),
+      rotationProgress: new RotationProgressService(dataSource, progressBus),
       certificateUpdates: new UpdateCertificateService(
         dataSource,
         certificateStore,

@@ -10,6 +10,7 @@ import { KeyRotationState } from '../entra/key-rotation.entity.js';
 import type { Logger } from '../logging/logger.js';
 import { CertificateChangeSource } from './certificate-change.entity.js';
 import type { CertificateRotationService } from './certificate-rotation.service.js';
+import { type RotationProgress, RotationStep, RotationStepStatus } from './rotation-progress.js';
 import { type CertificateStoreService, type ReadPfx, unusableReason } from './certificate-store.service.js';
 import { CertificateSource } from './certificate.entity.js';
 import {
@@ -40,9 +41,17 @@ interface Dependencies {
 export async function updateThroughEntra(
   { dataSource, store, rotation, audit, logger, events }: Dependencies,
   organizationId: string,
-  request: { targets: readonly UpdateTarget[]; selection: string[]; choice: CertificateChoice; pfx: ReadPfx | null; actor: Actor },
+  request: {
+    targets: readonly UpdateTarget[];
+    selection: string[];
+    choice: CertificateChoice;
+    pfx: ReadPfx | null;
+    actor: Actor;
+    progress: RotationProgress;
+    operationId?: string | null;
+  },
 ): Promise<UpdateResult> {
-  const { targets, selection, choice, pfx, actor } = request;
+  const { targets, selection, choice, pfx, actor, progress } = request;
   const prepared = await dataSource.transaction(async (manager) => {
     const applications = await lockApplications(manager, organizationId, selection);
     const current = await certificatesById(manager, applications);
@@ -55,6 +64,7 @@ export async function updateThroughEntra(
     return { applications, current, certificate, organizationId: applications[0]!.organizationId };
   });
   const { applications, current, certificate } = prepared;
+  progress.report({ step: RotationStep.VALIDATE, status: RotationStepStatus.DONE });
   const changing = applications.filter((application) => application.certificateId !== certificate.id);
   const source = pfx ? CertificateChangeSource.PFX_FILE : CertificateChangeSource.STORE;
 
@@ -67,6 +77,7 @@ export async function updateThroughEntra(
         certificate,
         source,
         skipRegistration: Boolean(choice.skipRegistration),
+        operationId: request.operationId,
       },
       async (manager, rotated) => {
         // Between the checks and now the applications were unlocked (Entra calls take seconds): check again.
@@ -95,6 +106,7 @@ export async function updateThroughEntra(
         );
       },
       actor,
+      progress,
     );
   }
   for (const application of applications) application.certificateId = certificate.id;

@@ -8,6 +8,7 @@ import { oncePerDocument } from '../graphql/once-per-document.rule.js';
 import type { RequestContext } from '../graphql/request-context.js';
 import type { UploadedFile } from '../http/multipart-upload.js';
 import { Certificate } from './certificate.entity.js';
+import type { RotationProgressService } from './rotation-progress.js';
 import type { UpdateCertificateService } from './update-certificate.service.js';
 
 @InputType({ description: 'An application to give the certificate, with the certificate the client saw on it.' })
@@ -53,6 +54,13 @@ class UpdateCertificateInput {
       'Organizations connected to Entra only: the certificate is already registered on the Entra applications (uploaded in the portal), so the server does not register it — it still proves sign-in before switching.',
   })
   skipRegistration?: boolean | null;
+
+  @Field(() => ID, {
+    nullable: true,
+    description:
+      'A fresh UUID the client chose for this update, to follow its steps with `certificateRotationProgress(operationId)` (subscribe first, wait for LISTENING, then send this mutation). Omit when not following.',
+  })
+  operationId?: string | null;
 }
 
 @ObjectType({ description: 'Result of updateCertificate: every application updated, or none and `errors` says why.' })
@@ -71,8 +79,11 @@ class UpdateCertificatePayload {
 export class UpdateCertificateResolver {
   private readonly updates: UpdateCertificateService;
 
-  constructor({ certificateUpdates }: Services) {
+  private readonly progress: RotationProgressService;
+
+  constructor({ certificateUpdates, rotationProgress }: Services) {
     this.updates = certificateUpdates;
+    this.progress = rotationProgress;
   }
 
   // It may read a PFX file: one per request.
@@ -92,13 +103,14 @@ export class UpdateCertificateResolver {
   ): Promise<UpdateCertificatePayload> {
     return toPayload<Omit<UpdateCertificatePayload, 'errors'>>(
       async () => {
+        const progress = this.progress.reporter(input.operationId, actor, input.organizationId);
         const pfx = input.pfx && { content: (await input.pfx.file).content, password: input.pfx.password };
         return this.updates.update(
           input.organizationId,
           input.applications,
           { storeCertificateId: input.storeCertificateId, pfx, skipRegistration: input.skipRegistration },
           actor,
-          { signal },
+          { signal, operationId: input.operationId, progress },
         );
       },
       { applications: [], certificate: null },

@@ -17,6 +17,13 @@ import { Certificate, CertificateSource } from './certificate.entity.js';
 import type { PfxReadOptions } from '../pfx/pfx-worker-pool.js';
 import type { CertificateRotationService } from './certificate-rotation.service.js';
 import { updateThroughEntra } from './entra-update.js';
+import { type RotationProgress, RotationStep, RotationStepStatus, silentProgress } from './rotation-progress.js';
+
+export interface UpdateOptions extends PfxReadOptions {
+  /** The client's id for this update: the rotation's batch id on Entra, and the key of its progress. */
+  operationId?: string | null;
+  progress?: RotationProgress;
+}
 
 export interface UpdateTarget {
   applicationId: string;
@@ -58,7 +65,25 @@ export class UpdateCertificateService {
     targets: readonly UpdateTarget[],
     choice: CertificateChoice,
     actor: Actor,
-    options: PfxReadOptions = {},
+    options: UpdateOptions = {},
+  ): Promise<UpdateResult> {
+    const progress = options.progress ?? silentProgress;
+    progress.report({ step: RotationStep.VALIDATE, status: RotationStepStatus.RUNNING });
+    try {
+      return await this.validateAndUpdate(organizationId, targets, choice, actor, options, progress);
+    } catch (error) {
+      if (!progress.validated) progress.report({ step: RotationStep.VALIDATE, status: RotationStepStatus.FAILED, error });
+      throw error;
+    }
+  }
+
+  private async validateAndUpdate(
+    organizationId: string,
+    targets: readonly UpdateTarget[],
+    choice: CertificateChoice,
+    actor: Actor,
+    options: UpdateOptions,
+    progress: RotationProgress,
   ): Promise<UpdateResult> {
     assertOrganizationAccess(actor, organizationId);
     const selection = checkApplicationSelection(targets.map((target) => target.applicationId));
@@ -77,6 +102,8 @@ export class UpdateCertificateService {
             choice,
             pfx,
             actor,
+            progress,
+            operationId: options.operationId,
           },
         );
       }
@@ -108,6 +135,8 @@ export class UpdateCertificateService {
         for (const application of applications) application.certificateId = certificate.id;
         return { applications, certificate, changed: changing.length };
       });
+      progress.report({ step: RotationStep.VALIDATE, status: RotationStepStatus.DONE });
+      progress.report({ step: RotationStep.SWITCH, status: RotationStepStatus.DONE });
       this.logger.info(
         {
           actor: actor.id,

@@ -2,6 +2,8 @@ import { ErrorCode } from '@bam/shared';
 import { type DataSource, In } from 'typeorm';
 import { BackupApplication } from '../applications/backup-application.entity.js';
 import { checkApplicationSelection } from '../applications/backup-application.service.js';
+import { AuditAction } from '../audit/audit-entry.entity.js';
+import type { AuditService } from '../audit/audit.service.js';
 import { type Actor, assertOrganizationAccess } from '../common/actor.js';
 import { decodeCursor, encodeCursor, type PageRequest, pageSize } from '../common/cursor-pagination.js';
 import { DomainError } from '../common/domain-error.js';
@@ -29,6 +31,7 @@ export class EntraApplicationService {
     private readonly directory: EntraDirectory,
     private readonly logger: Logger,
     private readonly events: EventOutboxService,
+    private readonly audit: AuditService,
   ) {}
 
   /**
@@ -83,6 +86,11 @@ export class EntraApplicationService {
       );
       const saved = await manager.save(rows);
       await this.events.record(manager, applicationsAdded(saved, actor));
+      await this.audit.record(manager, actor, {
+        action: AuditAction.APPLICATIONS_ADDED,
+        organizationId,
+        details: { applications: saved.map(({ applicationId, displayName }) => ({ applicationId, displayName })) },
+      });
       return saved;
     });
     this.logger.info({ actor: actor.id, organizationId, applicationIds: selection }, 'applications added from Entra');
@@ -130,7 +138,18 @@ export class EntraApplicationService {
             : EntraKeyStatus.MISSING;
       return { backupApplicationId: application.id, status, thumbprint, verifiedAt };
     });
-    if (checks.length > 0) await this.dataSource.getRepository(ApplicationEntraCheck).upsert(checks, ['backupApplicationId']);
+    if (checks.length > 0) {
+      await this.dataSource.transaction(async (manager) => {
+        await manager.getRepository(ApplicationEntraCheck).upsert(checks, ['backupApplicationId']);
+        await this.audit.record(manager, actor, {
+          action: AuditAction.APPLICATIONS_VERIFIED,
+          organizationId,
+          details: {
+            applications: applications.map((application, index) => ({ applicationId: application.applicationId, status: checks[index]!.status })),
+          },
+        });
+      });
+    }
     this.logger.info(
       { actor: actor.id, organizationId, drifted: checks.filter((check) => check.status !== EntraKeyStatus.REGISTERED).length },
       'applications verified against Entra',

@@ -69,9 +69,15 @@ export interface EntraDirectory {
   /**
    * Proves the application signs in with the certificate: a client-credentials token request with a
    * certificate assertion, repeated until it succeeds or `withinMs` passes (Entra replicates new keys
-   * for a while). Rejects with the last refusal.
+   * for a while). Rejects with the last refusal; `onRefused` hears of each refusal it retries after.
    */
-  proveSignIn(tenant: EntraTenantRef, appId: string, certificate: SigningCertificate, withinMs: number): Promise<void>;
+  proveSignIn(
+    tenant: EntraTenantRef,
+    appId: string,
+    certificate: SigningCertificate,
+    withinMs: number,
+    onRefused?: (attempt: number, entraCode: string) => void,
+  ): Promise<void>;
 }
 
 /** What kind of failure an Entra call met; the services turn it into their own coded errors. */

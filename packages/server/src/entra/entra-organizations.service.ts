@@ -1,5 +1,7 @@
 import { ErrorCode } from '@bam/shared';
 import type { DataSource } from 'typeorm';
+import { AuditAction } from '../audit/audit-entry.entity.js';
+import type { AuditService } from '../audit/audit.service.js';
 import type { Actor } from '../common/actor.js';
 import { DomainError } from '../common/domain-error.js';
 import { isUuid, normalizeUuid } from '../common/uuid.js';
@@ -34,6 +36,7 @@ export class EntraOrganizationService {
     private readonly directory: EntraDirectory,
     private readonly logger: Logger,
     private readonly events: EventOutboxService,
+    private readonly audit: AuditService,
   ) {}
 
   /**
@@ -71,6 +74,18 @@ export class EntraOrganizationService {
         managementCertificateId: request.managementCertificateId,
       });
       await this.events.record(manager, organizationAdded(saved, actor));
+      await this.audit.record(manager, actor, {
+        action: AuditAction.ORGANIZATION_ADDED,
+        organizationId: saved.id,
+        details: {
+          name: saved.name,
+          tenantId: saved.tenantId,
+          cloud: request.cloud,
+          managementApplicationId: appId,
+          managementCertificateId: request.managementCertificateId,
+          managementCertificateThumbprint: certificate.thumbprint,
+        },
+      });
       return saved;
     });
     this.logger.info({ actor: actor.id, organizationId: organization.id, tenantId: found.id, cloud: request.cloud }, 'organization added');
@@ -89,6 +104,15 @@ export class EntraOrganizationService {
         [organization.id],
       );
       if (active.length > 0) throw new DomainError(ErrorCode.ROTATION_IN_PROGRESS, [organization.id]);
+      const applications: { applicationId: string; displayName: string }[] = await manager.query(
+        `SELECT application_id AS "applicationId", display_name AS "displayName" FROM backup_applications WHERE organization_id = $1 ORDER BY display_name`,
+        [organization.id],
+      );
+      await this.audit.record(manager, actor, {
+        action: AuditAction.ORGANIZATION_REMOVED,
+        organizationId: organization.id,
+        details: { name: organization.name, tenantId: organization.tenantId, applications },
+      });
       // Applications, connection, checks and rotations go with it (ON DELETE CASCADE).
       await manager.delete(Organization, { id: organization.id });
       await this.events.record(manager, organizationRemoved(organization, actor));

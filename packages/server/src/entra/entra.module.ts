@@ -50,8 +50,16 @@ export const entraModule: DomainModule = {
         directory,
         logger.child({ component: 'entra' }),
         services.events,
+        services.audit,
       ),
-      entraApplications: new EntraApplicationService(dataSource, entraConnections, directory, logger.child({ component: 'entra' }), services.events),
+      entraApplications: new EntraApplicationService(
+        dataSource,
+        entraConnections,
+        directory,
+        logger.child({ component: 'entra' }),
+        services.events,
+        services.audit,
+      ),
     };
   },
   createLoaders: createEntraLoaders,

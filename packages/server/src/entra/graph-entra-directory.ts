@@ -186,12 +186,18 @@ export class GraphEntraDirectory implements EntraDirectory {
     );
   }
 
-  async proveSignIn(tenant: EntraTenantRef, appId: string, certificate: SigningCertificate, withinMs: number): Promise<void> {
+  async proveSignIn(
+    tenant: EntraTenantRef,
+    appId: string,
+    certificate: SigningCertificate,
+    withinMs: number,
+    onRefused?: (attempt: number, entraCode: string) => void,
+  ): Promise<void> {
     const deadline = Date.now() + withinMs;
     // A fresh credential: a cached token would prove nothing.
     const credential = this.newCredential({ ...tenant, appId, certificate });
     let wait = 250;
-    for (;;) {
+    for (let attempt = 1; ; attempt += 1) {
       try {
         await this.token(credential, tenant);
         return;
@@ -199,6 +205,7 @@ export class GraphEntraDirectory implements EntraDirectory {
         const retriable = error instanceof EntraError && error.failure !== 'TENANT_NOT_FOUND';
         if (!retriable || Date.now() + wait > deadline) throw error;
         this.logger.debug({ appId, code: error.entraCode }, 'sign-in with the new key refused; Entra may still be replicating it');
+        onRefused?.(attempt, error.entraCode);
         await new Promise((resolve) => setTimeout(resolve, wait));
         wait = Math.min(wait * 2, 5000);
       }
@@ -285,6 +292,7 @@ export class GraphEntraDirectory implements EntraDirectory {
       const response = await undiciFetch(url, { dispatcher: this.agent, signal: AbortSignal.timeout(this.settings.requestTimeoutMs) });
       const body = await response.text();
       const aadsts = /AADSTS\d+/.exec(body)?.[0];
+      if (response.status === 429) return new EntraError('THROTTLED', aadsts ?? 'HTTP429', `${cause.message} (throttled)`);
       if (response.status === 400 && aadsts) {
         return new EntraError(aadsts === 'AADSTS90002' ? 'TENANT_NOT_FOUND' : 'SIGN_IN_REFUSED', aadsts, `${cause.message} (${aadsts})`);
       }
@@ -363,6 +371,8 @@ function withDeadline<T>(work: Promise<T>, ms: number): Promise<T> {
   return Promise.race([work, deadline]).finally(() => clearTimeout(timer));
 }
 
+const THROTTLED_AADSTS = 'AADSTS90055';
+
 /** Maps an @azure/identity or Graph failure to an EntraError with Entra's own code. */
 export function toEntraError(error: unknown, permission: string): EntraError {
   if (error instanceof EntraError) return error;
@@ -377,9 +387,11 @@ export function toEntraError(error: unknown, permission: string): EntraError {
     return new EntraError('REFUSED', code, message);
   }
   const aadsts = /AADSTS\d+/.exec(message)?.[0];
+  const status = (error as { statusCode?: number }).statusCode;
+  // The token endpoint throttles with a 429 whose body carries AADSTS90055 (TenantThrottlingError): not a refused sign-in.
+  if (aadsts === THROTTLED_AADSTS || status === 429) return new EntraError('THROTTLED', aadsts ?? 'HTTP429', message);
   if (aadsts === 'AADSTS90002' || aadsts === 'AADSTS900023') return new EntraError('TENANT_NOT_FOUND', aadsts, message);
   if (aadsts) return new EntraError('SIGN_IN_REFUSED', aadsts, message);
-  const status = (error as { statusCode?: number }).statusCode;
-  if (status === 429 || /\b429\b|throttl/i.test(message)) return new EntraError('THROTTLED', 'HTTP429', message);
+  if (/\b429\b|throttl/i.test(message)) return new EntraError('THROTTLED', 'HTTP429', message);
   return new EntraError('UNAVAILABLE', (error as { code?: string }).code ?? (error as Error).name ?? 'Error', message);
 }

@@ -13,8 +13,8 @@ const RECONNECT_MAX_MS = 30_000;
  * outbox after the last position they have, so a lost or repeated wake-up costs a read, never an event.
  */
 export interface EventWakeup {
-  /** From now on calls `wake` after every commit that recorded events (and after any reconnection). */
-  start(wake: () => void): Promise<void>;
+  /** From now on calls `wake` after every commit that recorded events (and after any reconnection, without a payload). */
+  start(wake: (payload?: string) => void): Promise<void>;
   /** Called by the outbox inside the transaction that records an event. */
   recorded(manager: EntityManager): Promise<void>;
   close(): Promise<void>;
@@ -23,6 +23,7 @@ export interface EventWakeup {
 /**
  * PostgreSQL LISTEN/NOTIFY on a dedicated connection: NOTIFY is sent inside the recording transaction,
  * and PostgreSQL delivers it at commit (never on rollback) to every instance on the same database.
+ * Another channel can be listened to the same way (rotation progress): `wake` gets each notification's payload.
  */
 export class PostgresNotifyWakeup implements EventWakeup {
   private client: pg.Client | undefined;
@@ -32,15 +33,16 @@ export class PostgresNotifyWakeup implements EventWakeup {
   constructor(
     private readonly databaseUrl: string,
     private readonly logger: Logger,
+    private readonly channel: string = EVENTS_CHANNEL,
   ) {}
 
-  async start(wake: () => void): Promise<void> {
+  async start(wake: (payload?: string) => void): Promise<void> {
     await this.connect(wake, RECONNECT_MIN_MS);
   }
 
   async recorded(manager: EntityManager): Promise<void> {
     // Notifications with the same payload in one transaction are folded into one by PostgreSQL.
-    await manager.query(`SELECT pg_notify($1, '')`, [EVENTS_CHANNEL]);
+    await manager.query(`SELECT pg_notify($1, '')`, [this.channel]);
   }
 
   async close(): Promise<void> {
@@ -49,7 +51,7 @@ export class PostgresNotifyWakeup implements EventWakeup {
     await this.client?.end().catch(() => undefined);
   }
 
-  private async connect(wake: () => void, nextDelayMs: number): Promise<void> {
+  private async connect(wake: (payload?: string) => void, nextDelayMs: number): Promise<void> {
     const client = new pg.Client({ connectionString: this.databaseUrl, application_name: 'backup-applications-manager events' });
     let lost = false;
     const onLost = (error?: Error) => {
@@ -61,13 +63,13 @@ export class PostgresNotifyWakeup implements EventWakeup {
     };
     client.on('error', onLost);
     client.on('end', () => onLost());
-    client.on('notification', () => wake());
+    client.on('notification', (message) => wake(message.payload));
     await client.connect();
-    await client.query(`LISTEN ${EVENTS_CHANNEL}`);
+    await client.query(`LISTEN ${this.channel}`);
     this.client = client;
   }
 
-  private async reconnect(wake: () => void, delayMs: number): Promise<void> {
+  private async reconnect(wake: (payload?: string) => void, delayMs: number): Promise<void> {
     if (this.closed) return;
     try {
       await this.connect(wake, RECONNECT_MIN_MS);

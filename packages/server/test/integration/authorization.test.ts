@@ -23,8 +23,8 @@ const administratorFields = new Set([
   'addOrganization',
   'removeOrganization',
 ]);
-/** Queries for Operators: listing a tenant's applications to add some; checking a PFX file before an update. */
-const operatorQueries = new Set(['availableApplications', 'inspectPfx']);
+/** Queries and subscriptions for Operators: listing a tenant's applications to add some; checking a PFX file before an update; following one's own certificate update. */
+const operatorQueries = new Set(['availableApplications', 'inspectPfx', 'certificateRotationProgress']);
 
 function leastRole({ kind, name }: FieldOperation): Role {
   if (administratorFields.has(name)) return Role.ADMINISTRATOR;

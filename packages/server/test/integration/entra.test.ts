@@ -311,6 +311,37 @@ describe('throttling', () => {
   });
 });
 
+describe('token endpoint throttling', () => {
+  it('retries a 429 from the token endpoint after its Retry-After, and answers ENTRA_THROTTLED once the bounded retries are spent', async () => {
+    emulator.admin.injectFault({ kind: 'throttle', target: 'token', count: 1, retryAfterSeconds: 1 });
+    const retried = await addOrganization();
+    expect(retried.errors).toEqual([]);
+    expect(emulator.admin.state().faults).toEqual([]);
+
+    await clearDatabase(server.database.dataSource);
+    emulator.admin.reset();
+    emulator.admin.injectFault({ kind: 'throttle', target: 'token', count: 10, retryAfterSeconds: 1, pathContains: '/oauth2/v2.0/token' });
+    const exhausted = await addOrganization();
+    expect(exhausted.errors[0]).toMatchObject({ code: 'ENTRA_THROTTLED', ids: [management.appId, 'AADSTS90055'] });
+    // One request and ENTRA_MAX_RETRIES (2) retries, no more.
+    expect(emulator.admin.state().faults[0]!.count).toBe(7);
+
+    // Throttled at the authority's metadata too (MSAL reports only `endpoints_resolution_error` then).
+    emulator.admin.reset();
+    emulator.admin.injectFault({
+      kind: 'throttle',
+      target: 'token',
+      count: 20,
+      retryAfterSeconds: 1,
+      pathContains: '/.well-known/openid-configuration',
+    });
+    const discovery = await addOrganization();
+    expect(discovery.errors[0]).toMatchObject({ code: 'ENTRA_THROTTLED' });
+    const { data } = await server.graphql<{ organizations: { totalCount: number } }>('{ organizations { totalCount } }');
+    expect(data!.organizations.totalCount).toBe(0);
+  });
+});
+
 describe('drift', () => {
   it('verifyApplications shows whether Entra holds the current certificate', async () => {
     const current = newCertificate('Backup 2025');

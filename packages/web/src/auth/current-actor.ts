@@ -14,3 +14,9 @@ export function useCanOperate(): ComputedRef<boolean> {
   const actor = inject(currentActorKey, null);
   return computed(() => actor?.value?.role === 'OPERATOR' || actor?.value?.role === 'ADMINISTRATOR');
 }
+
+/** Whether the signed-in caller is an Administrator (adds and removes organizations). */
+export function useIsAdministrator(): ComputedRef<boolean> {
+  const actor = inject(currentActorKey, null);
+  return computed(() => actor?.value?.role === 'ADMINISTRATOR');
+}

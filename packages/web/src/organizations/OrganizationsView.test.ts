@@ -1,7 +1,9 @@
 import { flushPromises, mount, type VueWrapper } from '@vue/test-utils';
 import { afterEach, describe, expect, it } from 'vitest';
-import { nextTick } from 'vue';
-import { eventually, mockApolloClient } from '../test-support/mock-apollo.js';
+import { nextTick, ref } from 'vue';
+import { type CurrentActor, currentActorKey } from '../auth/current-actor.js';
+import { errorText } from '../common/i18n/translate.js';
+import { eventually, mockApolloClient, type OperationHandler } from '../test-support/mock-apollo.js';
 import OrganizationsView from './OrganizationsView.vue';
 
 const organization = (id: string, name: string, attention = { expiringSoon: 0, expired: 0 }) => ({
@@ -29,6 +31,7 @@ const summary = (listed: ReturnType<typeof organization>) => ({
   organization: {
     ...listed,
     createdAt: '2026-01-01T00:00:00Z',
+    entraConnected: listed.id === 'contoso',
     certificateSummary: { ...listed.certificateSummary, applications: 4, configured: 3, notConfigured: 1 },
   },
 });
@@ -60,8 +63,12 @@ const contosoApplications = (['VALID', 'EXPIRING_SOON', 'EXPIRED', null] as cons
   },
 }));
 
-function mountView(organizations: ReturnType<typeof organization>[]) {
+function mountView(
+  organizations: ReturnType<typeof organization>[],
+  { role = 'OPERATOR', removeOrganization }: { role?: CurrentActor['role']; removeOrganization?: OperationHandler } = {},
+) {
   const apollo = mockApolloClient({
+    ...(removeOrganization ? { RemoveOrganization: removeOrganization } : {}),
     OrganizationApplications: (variables) => ({
       organization: {
         __typename: 'Organization',
@@ -80,7 +87,8 @@ function mountView(organizations: ReturnType<typeof organization>[]) {
       return listed ? summary(listed) : { organization: null };
     },
   });
-  wrapper = mount(OrganizationsView, { global: { provide: apollo.provide }, attachTo: document.body });
+  const actor = ref({ role } as CurrentActor);
+  wrapper = mount(OrganizationsView, { global: { provide: { ...apollo.provide, [currentActorKey as symbol]: actor } }, attachTo: document.body });
   return { apollo, wrapper };
 }
 
@@ -177,5 +185,75 @@ describe('OrganizationsView', () => {
     await wrapper.get('[data-testid="summary-applications"] button').trigger('click');
     await eventually(() => expect(document.body.querySelectorAll('[data-testid="application-row"]')).toHaveLength(4));
     expect(document.body.querySelector('[data-testid="clear-filter"]')).toBeNull();
+  });
+});
+
+describe('removing an organization', () => {
+  const $ = (testId: string) => document.body.querySelector<HTMLElement>(`[data-testid="${testId}"]`);
+  const removed = (code?: string) => () => ({
+    removeOrganization: {
+      __typename: 'RemoveOrganizationPayload',
+      organization: code ? null : { __typename: 'Organization', id: 'contoso', name: 'contoso.onmicrosoft.com' },
+      errors: code ? [{ __typename: 'MutationError', code, message: 'server text', ids: ['contoso'] }] : [],
+    },
+  });
+
+  it('is offered to administrators only, in the summary and the command menu', async () => {
+    for (const role of ['VIEWER', 'OPERATOR'] as const) {
+      const { wrapper } = mountView([organization('contoso', 'contoso.onmicrosoft.com')], { role });
+      await eventually(() => expect(wrapper.find('[data-testid="summary-applications"]').exists()).toBe(true));
+      expect(wrapper.find('[data-testid="summary-remove"]').exists()).toBe(false);
+      await wrapper.get('[role="treeitem"]').trigger('contextmenu', { clientX: 10, clientY: 10 });
+      expect(document.body.querySelector('[role="menu"]')?.textContent).not.toContain('Remove organization');
+      wrapper.unmount();
+    }
+    const { wrapper } = mountView([organization('contoso', 'contoso.onmicrosoft.com')], { role: 'ADMINISTRATOR' });
+    await eventually(() => expect(wrapper.find('[data-testid="summary-remove"]').exists()).toBe(true));
+    await wrapper.get('[role="treeitem"]').trigger('contextmenu', { clientX: 10, clientY: 10 });
+    const item = [...document.body.querySelectorAll<HTMLElement>('[role="menuitem"]')].find((candidate) =>
+      candidate.textContent?.includes('Remove organization'),
+    );
+    item!.click();
+    await eventually(() => expect($('remove-organization-dialog')).not.toBeNull());
+  });
+
+  it('names the organization and how many applications go with it, keeps the dialog with the reason on a refusal, and removes on confirmation', async () => {
+    let answer = removed('ROTATION_IN_PROGRESS');
+    const { apollo, wrapper } = mountView(
+      [organization('contoso', 'contoso.onmicrosoft.com'), organization('fabrikam', 'fabrikam.onmicrosoft.com')],
+      {
+        role: 'ADMINISTRATOR',
+        removeOrganization: () => answer(),
+      },
+    );
+    await eventually(() => expect(wrapper.find('[data-testid="summary-remove"]').exists()).toBe(true));
+    await wrapper.get('[data-testid="summary-remove"]').trigger('click');
+    expect($('remove-organization-question')!.textContent?.trim()).toBe('Remove contoso.onmicrosoft.com and its 4 backup applications?');
+    expect($('remove-organization-dialog')!.textContent).toContain('Microsoft Entra is not changed');
+    expect($('remove-organization-confirm')!.textContent?.trim()).toBe('Remove organization and 4 applications');
+
+    $('remove-organization-confirm')!.click();
+    await eventually(() => expect($('remove-organization-error')?.textContent).toBe(errorText('ROTATION_IN_PROGRESS')));
+    expect(apollo.operations.filter((operation) => operation.operationName === 'RemoveOrganization').map((operation) => operation.variables)).toEqual(
+      [{ id: 'contoso' }],
+    );
+
+    answer = removed();
+    $('remove-organization-confirm')!.click();
+    await eventually(() => expect($('remove-organization-dialog')).toBeNull());
+    expect(wrapper.get('[role="status"][aria-live="polite"]').text()).toBe('contoso.onmicrosoft.com was removed with its 4 applications.');
+  });
+
+  it('cancels without a request', async () => {
+    const { apollo, wrapper } = mountView([organization('contoso', 'contoso.onmicrosoft.com')], {
+      role: 'ADMINISTRATOR',
+      removeOrganization: removed(),
+    });
+    await eventually(() => expect(wrapper.find('[data-testid="summary-remove"]').exists()).toBe(true));
+    await wrapper.get('[data-testid="summary-remove"]').trigger('click');
+    $('remove-organization-cancel')!.click();
+    await nextTick();
+    expect($('remove-organization-dialog')).toBeNull();
+    expect(apollo.operations.some((operation) => operation.operationName === 'RemoveOrganization')).toBe(false);
   });
 });

@@ -9,8 +9,35 @@ export interface RecordedOperation {
   signal?: AbortSignal;
 }
 
-/** Answers an operation: its `data`, or a thrown error to simulate a network failure. */
+/** Answers an operation: its `data`, a {@link MockStream} (subscriptions), or a thrown error to simulate a network failure. */
 export type OperationHandler = (variables: Record<string, unknown>) => unknown;
+
+/** A subscription's results, pushed by the test while the component listens. */
+export class MockStream {
+  private readonly observers = new Set<{ next(value: { data: Record<string, unknown> }): void; complete(): void }>();
+
+  /** Whether a component is subscribed now. */
+  get subscribed(): boolean {
+    return this.observers.size > 0;
+  }
+
+  push(data: Record<string, unknown>): void {
+    for (const observer of this.observers) observer.next({ data });
+  }
+
+  /** The last result: ends the operation (a mutation answered through a stream resolves now). */
+  end(data: Record<string, unknown>): void {
+    for (const observer of this.observers) {
+      observer.next({ data });
+      observer.complete();
+    }
+  }
+
+  attach(observer: { next(value: { data: Record<string, unknown> }): void; complete(): void }): () => void {
+    this.observers.add(observer);
+    return () => this.observers.delete(observer);
+  }
+}
 
 /**
  * An Apollo client whose link answers each operation by name from `handlers`, recording what was
@@ -25,17 +52,26 @@ export function mockApolloClient(handlers: Record<string, OperationHandler>, { c
         const { fetchOptions } = operation.getContext() as { fetchOptions?: { signal?: AbortSignal } };
         operations.push({ operationName: operation.operationName ?? '', variables: operation.variables, signal: fetchOptions?.signal });
         const handler = handlers[operation.operationName ?? ''];
+        let detach = () => undefined as unknown;
         // Answer on a later task, as a server would.
         const timer = setTimeout(() => {
           try {
             if (!handler) throw new Error(`no mock for ${operation.operationName}`);
-            observer.next({ data: handler(operation.variables) as Record<string, unknown> });
+            const answer = handler(operation.variables);
+            if (answer instanceof MockStream) {
+              detach = answer.attach(observer);
+              return;
+            }
+            observer.next({ data: answer as Record<string, unknown> });
             observer.complete();
           } catch (error) {
             observer.error(error);
           }
         }, 0);
-        return () => clearTimeout(timer);
+        return () => {
+          clearTimeout(timer);
+          detach();
+        };
       }),
   );
   const client = new ApolloClient({ link, cache });

@@ -1,0 +1,389 @@
+import { randomBytes, randomUUID } from 'node:crypto';
+import fs from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import type { RunningEntraEmulator } from '@bam/entra-emulator';
+import { createClient } from 'graphql-ws';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import WebSocket from 'ws';
+import { Role } from '../../src/common/actor.js';
+import { backups, importIntoStore, management, newCertificate, startEmulatorForServer, tenant } from '../support/entra-fixture.js';
+import { clearDatabase } from '../support/seed.js';
+import { spawnServer } from '../support/server-process.js';
+import { signInCookie } from '../support/sign-in.js';
+import { createTestDatabase } from '../support/test-database.js';
+import { startTestServer, testDatabaseKind, type TestServer } from '../support/test-server.js';
+
+/**
+ * `certificateRotationProgress` over a real WebSocket while `updateCertificate` rotates keys in the
+ * Entra emulator: each step arrives as it happens, failures name the step and Entra's code, and only
+ * the actor who started an operation sees it.
+ */
+let emulator: RunningEntraEmulator;
+let stopEmulator: () => Promise<void>;
+let server: TestServer;
+let operator: { bearer: string };
+
+beforeAll(async () => {
+  let environment: Record<string, string>;
+  ({ emulator, environment, stop: stopEmulator } = await startEmulatorForServer());
+  server = await startTestServer({ environment });
+});
+afterAll(async () => {
+  await server?.dispose();
+  await stopEmulator?.();
+});
+beforeEach(async () => {
+  await clearDatabase(server.database.dataSource);
+  emulator.admin.reset();
+  operator = await server.tokenFor(Role.OPERATOR);
+});
+
+interface Progress {
+  applicationId: string | null;
+  step: string | null;
+  status: string;
+  attempt: number | null;
+  errorCode: string | null;
+  entraCode: string | null;
+}
+
+const progressSubscription = `subscription($operationId: ID!) { certificateRotationProgress(operationId: $operationId) {
+  applicationId step status attempt errorCode entraCode } }`;
+
+/** A graphql-ws subscriber over a real WebSocket — with a bearer token, or a session cookie on the upgrade as the console does — keeping what it receives. */
+function follow(operationId: string, bearer: string, on: { graphqlUrl: string; cookie?: string } = { graphqlUrl: server.graphqlUrl }) {
+  const client = createClient({
+    url: on.graphqlUrl.replace('http:', 'ws:'),
+    webSocketImpl: on.cookie
+      ? class extends WebSocket {
+          constructor(address: string, protocols?: string | string[]) {
+            super(address, protocols, { headers: { cookie: on.cookie! } });
+          }
+        }
+      : WebSocket,
+    retryAttempts: 0,
+    connectionParams: on.cookie ? {} : { authorization: `Bearer ${bearer}` },
+  });
+  const received: Progress[] = [];
+  const errors: { extensions?: { code?: string } }[] = [];
+  let changed = () => undefined as void;
+  client.subscribe<{ certificateRotationProgress: Progress }>(
+    { query: progressSubscription, variables: { operationId } },
+    {
+      next: ({ data, errors: graphqlErrors }) => {
+        if (data) received.push(data.certificateRotationProgress);
+        if (graphqlErrors) errors.push(...(graphqlErrors as never[]));
+        changed();
+      },
+      error: (error) => {
+        errors.push(...(Array.isArray(error) ? error : [error]));
+        changed();
+      },
+      complete: () => undefined,
+    },
+  );
+  const until = (done: () => boolean) =>
+    new Promise<void>((resolve) => {
+      changed = () => done() && resolve();
+      changed();
+    });
+  return {
+    received,
+    errors,
+    listening: () => until(() => received.length > 0 || errors.length > 0),
+    until,
+    dispose: () => client.dispose(),
+  };
+}
+
+async function connectedApplications(count: number, current: ReturnType<typeof newCertificate>) {
+  const managementCertificate = newCertificate('Progress Management');
+  const managementCertificateId = await importIntoStore(server, managementCertificate);
+  emulator.admin.registerKeyCredential(tenant.id, management.appId, { key: managementCertificate.der.toString('base64') });
+  const added = await server.graphql<{ addOrganization: { organization: { id: string } } }>(
+    `mutation($input: AddOrganizationInput!) { addOrganization(input: $input) { organization { id } errors { code } } }`,
+    { input: { tenant: tenant.domain, managementApplicationId: management.appId, managementCertificateId } },
+  );
+  const organizationId = added.data!.addOrganization.organization.id;
+  const applicationIds = backups.slice(0, count).map((backup) => backup.appId);
+  await server.graphql(`mutation($input: AddApplicationsInput!) { addApplications(input: $input) { errors { code } } }`, {
+    input: { organizationId, applicationIds },
+  });
+  for (const appId of applicationIds) emulator.admin.registerKeyCredential(tenant.id, appId, { key: current.der.toString('base64') });
+  const first = await update(organizationId, applicationIds, await importIntoStore(server, current), { skipRegistration: true });
+  expect(first.errors).toEqual([]);
+  return { organizationId, applicationIds };
+}
+
+async function update(
+  organizationId: string,
+  applicationIds: string[],
+  storeCertificateId: string,
+  extra: { operationId?: string; skipRegistration?: boolean } = {},
+  credential: { bearer: string } = operator,
+) {
+  const { data, errors } = await server.graphqlAs<{ updateCertificate: { errors: { code: string; ids: string[] }[] } }>(
+    credential,
+    `mutation($input: UpdateCertificateInput!) { updateCertificate(input: $input) { errors { code ids } } }`,
+    { input: { organizationId, applications: applicationIds.map((applicationId) => ({ applicationId })), storeCertificateId, ...extra } },
+  );
+  expect(errors).toBeUndefined();
+  return data!.updateCertificate;
+}
+
+const transitions = (received: Progress[], applicationId?: string) =>
+  received
+    .filter((progress) => progress.status !== 'RETRYING' && (applicationId === undefined || [null, applicationId].includes(progress.applicationId)))
+    .map((progress) => `${progress.step ?? '-'} ${progress.status}`);
+
+describe('certificateRotationProgress', () => {
+  it('delivers every step in order as the rotation runs, with the sign-in retries while Entra replicates the key', async () => {
+    const current = newCertificate('Progress 2025');
+    const { organizationId, applicationIds } = await connectedApplications(1, current);
+    const nextId = await importIntoStore(server, newCertificate('Progress 2026'));
+    const operationId = randomUUID();
+    const progress = follow(operationId, operator.bearer);
+    await progress.listening();
+    emulator.admin.configure({ keyReplicationDelayMs: 1500 });
+
+    expect((await update(organizationId, applicationIds, nextId, { operationId })).errors).toEqual([]);
+    await progress.until(() => progress.received.some((item) => item.step === 'REMOVE_OLD_KEY' && item.status === 'DONE'));
+    expect(progress.errors).toEqual([]);
+    expect(transitions(progress.received)).toEqual([
+      '- LISTENING',
+      'VALIDATE RUNNING',
+      'VALIDATE DONE',
+      'REGISTER RUNNING',
+      'REGISTER DONE',
+      'PROVE RUNNING',
+      'PROVE DONE',
+      'SWITCH RUNNING',
+      'SWITCH DONE',
+      'REMOVE_OLD_KEY RUNNING',
+      'REMOVE_OLD_KEY DONE',
+    ]);
+    const retries = progress.received.filter((item) => item.status === 'RETRYING');
+    expect(retries.length).toBeGreaterThan(0);
+    expect(retries[0]).toMatchObject({ step: 'PROVE', applicationId: applicationIds[0], attempt: 1, entraCode: 'AADSTS700027' });
+    // The operation id is the rotation's batch: the durable record of the same operation.
+    const rows: { state: string }[] = await server.database.dataSource.query(`SELECT state FROM key_rotations WHERE batch_id = $1`, [operationId]);
+    expect(rows).toEqual([{ state: 'OLD_KEY_REMOVED' }]);
+    await progress.dispose();
+  });
+
+  it('names the failing step and Entra’s code, per application of a bulk update, and the withdrawn keys', async () => {
+    const current = newCertificate('Progress 2025');
+    const { organizationId, applicationIds } = await connectedApplications(2, current);
+    const nextId = await importIntoStore(server, newCertificate('Progress 2026'));
+
+    // Registration refused for the second application: the first one's new key is withdrawn.
+    emulator.admin.injectFault({ kind: 'serverError', target: 'graph', count: 5, status: 500, pathContains: `${backups[1]!.id}/addKey` });
+    const failedRegistration = randomUUID();
+    const watching = follow(failedRegistration, operator.bearer);
+    await watching.listening();
+    const result = await update(organizationId, applicationIds, nextId, { operationId: failedRegistration });
+    expect(result.errors[0]?.code).toBe('ROTATION_REGISTRATION_FAILED');
+    await watching.until(() => watching.received.some((item) => item.step === 'REGISTER' && item.status === 'UNDONE'));
+    expect(transitions(watching.received, applicationIds[0])).toEqual([
+      '- LISTENING',
+      'VALIDATE RUNNING',
+      'VALIDATE DONE',
+      'REGISTER RUNNING',
+      'REGISTER DONE',
+      'PROVE RUNNING',
+      'PROVE DONE',
+      'REGISTER UNDONE',
+    ]);
+    const failure = watching.received.find((item) => item.status === 'FAILED')!;
+    expect(failure).toMatchObject({ applicationId: applicationIds[1], step: 'REGISTER', errorCode: 'ROTATION_REGISTRATION_FAILED' });
+    expect(failure.entraCode).toEqual(expect.any(String));
+    await watching.dispose();
+
+    // Sign-in with the new key refused until the proof times out.
+    emulator.admin.clearFaults();
+    emulator.admin.configure({ keyReplicationDelayMs: 60_000 });
+    const failedProof = randomUUID();
+    const proof = follow(failedProof, operator.bearer);
+    await proof.listening();
+    expect((await update(organizationId, [applicationIds[0]!], nextId, { operationId: failedProof })).errors[0]?.code).toBe('ROTATION_PROOF_FAILED');
+    await proof.until(() => proof.received.some((item) => item.step === 'REGISTER' && item.status === 'UNDONE'));
+    expect(proof.received.find((item) => item.status === 'FAILED')).toMatchObject({
+      step: 'PROVE',
+      errorCode: 'ROTATION_PROOF_FAILED',
+      entraCode: 'AADSTS700027',
+    });
+    await proof.dispose();
+  });
+
+  it('another actor receives nothing of an operation, and cannot subscribe to it once it has started; viewers cannot subscribe', async () => {
+    const current = newCertificate('Progress 2025');
+    const { organizationId, applicationIds } = await connectedApplications(1, current);
+    const nextId = await importIntoStore(server, newCertificate('Progress 2026'));
+    const operationId = randomUUID();
+    const owner = follow(operationId, operator.bearer);
+    const otherOperator = await server.tokenFor(Role.OPERATOR);
+    const eavesdropper = follow(operationId, otherOperator.bearer);
+    await Promise.all([owner.listening(), eavesdropper.listening()]);
+
+    expect((await update(organizationId, applicationIds, nextId, { operationId })).errors).toEqual([]);
+    await owner.until(() => owner.received.some((item) => item.step === 'REMOVE_OLD_KEY' && item.status === 'DONE'));
+    expect(eavesdropper.received.map((item) => item.status)).toEqual(['LISTENING']);
+
+    const late = follow(operationId, otherOperator.bearer);
+    await late.listening();
+    expect(late.received).toEqual([]);
+    expect(late.errors.map((error) => error.extensions?.code)).toEqual(['FORBIDDEN']);
+
+    const viewer = follow(randomUUID(), (await server.tokenFor(Role.VIEWER)).bearer);
+    await viewer.listening();
+    expect(viewer.errors.map((error) => error.extensions?.code)).toEqual(['FORBIDDEN']);
+
+    const invalid = follow('not-a-uuid', operator.bearer);
+    await invalid.listening();
+    expect(invalid.errors.map((error) => error.extensions?.code)).toEqual(['BAD_REQUEST']);
+    await Promise.all([owner, eavesdropper, late, viewer, invalid].map((subscriber) => subscriber.dispose()));
+  });
+});
+
+describe.runIf(testDatabaseKind === 'postgres')('behind a load balancer', () => {
+  it('delivers the steps to a subscriber on another instance than the one running the update (PostgreSQL NOTIFY), over the session cookie', async () => {
+    const database = await createTestDatabase();
+    const dataDir = await fs.mkdtemp(path.join(os.tmpdir(), 'bam-progress-'));
+    const admin = { username: 'progress-admin', password: randomBytes(16).toString('hex') };
+    const entra = await emulatorEnvironment();
+    const environment = {
+      ...entra.environment,
+      DATABASE_URL: database.url,
+      DATA_DIR: dataDir,
+      MASTER_KEY: randomBytes(32).toString('base64'),
+      INITIAL_ADMIN_USERNAME: admin.username,
+      INITIAL_ADMIN_PASSWORD: admin.password,
+    };
+    // One after the other: the first creates the schema.
+    const one = spawnServer(environment);
+    const oneUrl = await one.started;
+    const other = spawnServer(environment);
+    try {
+      const otherUrl = await other.started;
+      const cookie = await signInCookie(oneUrl, admin.username, admin.password);
+      const graphql = async <Data>(query: string, variables?: Record<string, unknown>) => {
+        const response = await fetch(`${oneUrl}/graphql`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json', cookie },
+          body: JSON.stringify({ query, variables }),
+        });
+        return ((await response.json()) as { data: Data }).data;
+      };
+      const generate = async (commonName: string) =>
+        (
+          await graphql<{ generateCertificate: { certificate: { id: string; derBase64: string } } }>(
+            `
+              mutation ($input: GenerateCertificateInput!) {
+                generateCertificate(input: $input) {
+                  certificate {
+                    id
+                    derBase64
+                  }
+                  errors {
+                    code
+                  }
+                }
+              }
+            `,
+            { input: { commonName, notAfter: new Date(Date.now() + 90 * 86_400_000).toISOString() } },
+          )
+        ).generateCertificate.certificate;
+
+      const managementCertificate = await generate('Load-balanced Management');
+      emulator.admin.registerKeyCredential(tenant.id, management.appId, { key: managementCertificate.derBase64 });
+      const added = await graphql<{ addOrganization: { organization: { id: string } } }>(
+        `
+          mutation ($input: AddOrganizationInput!) {
+            addOrganization(input: $input) {
+              organization {
+                id
+              }
+              errors {
+                code
+              }
+            }
+          }
+        `,
+        { input: { tenant: tenant.domain, managementApplicationId: management.appId, managementCertificateId: managementCertificate.id } },
+      );
+      const organizationId = added.addOrganization.organization.id;
+      const applicationId = backups[0]!.appId;
+      await graphql(
+        `
+          mutation ($input: AddApplicationsInput!) {
+            addApplications(input: $input) {
+              errors {
+                code
+              }
+            }
+          }
+        `,
+        {
+          input: { organizationId, applicationIds: [applicationId] },
+        },
+      );
+      const next = await generate('Load-balanced 2026');
+
+      const operationId = randomUUID();
+      const progress = follow(operationId, '', { graphqlUrl: `${otherUrl}/graphql`, cookie });
+      await progress.listening();
+      expect(progress.errors).toEqual([]);
+      const result = await graphql<{ updateCertificate: { errors: unknown[] } }>(
+        `
+          mutation ($input: UpdateCertificateInput!) {
+            updateCertificate(input: $input) {
+              errors {
+                code
+              }
+            }
+          }
+        `,
+        { input: { organizationId, applications: [{ applicationId }], storeCertificateId: next.id, operationId } },
+      );
+      expect(result.updateCertificate.errors).toEqual([]);
+      await progress.until(() => progress.received.some((item) => item.step === 'REMOVE_OLD_KEY'));
+      expect(transitions(progress.received)).toEqual([
+        '- LISTENING',
+        'VALIDATE RUNNING',
+        'VALIDATE DONE',
+        'REGISTER RUNNING',
+        'REGISTER DONE',
+        'PROVE RUNNING',
+        'PROVE DONE',
+        'SWITCH RUNNING',
+        'SWITCH DONE',
+        'REMOVE_OLD_KEY SKIPPED',
+      ]);
+      await progress.dispose();
+    } finally {
+      for (const instance of [one, other]) instance.child.kill('SIGTERM');
+      await Promise.all([one.exited, other.exited]);
+      await database.drop();
+      for (const folder of [dataDir, entra.folder]) await fs.rm(folder, { recursive: true, force: true });
+    }
+  });
+});
+
+/** The Entra settings of the running emulator, for servers started as their own processes. */
+async function emulatorEnvironment(): Promise<{ environment: Record<string, string>; folder: string }> {
+  const folder = await fs.mkdtemp(path.join(os.tmpdir(), 'bam-progress-ca-'));
+  const caFile = path.join(folder, 'ca.pem');
+  await fs.writeFile(caFile, emulator.caCertificatePem);
+  return {
+    folder,
+    environment: {
+      ENTRA_AUTHORITY_HOST: emulator.url,
+      ENTRA_GRAPH_BASE_URL: emulator.url,
+      ENTRA_CA_FILE: caFile,
+      ENTRA_PROOF_TIMEOUT_MS: '4000',
+      ENTRA_MAX_RETRIES: '2',
+      ENTRA_MAX_RETRY_AFTER_SECONDS: '2',
+    },
+  };
+}
