@@ -19,6 +19,12 @@ export enum AuditAction {
   STORE_CERTIFICATE_IMPORTED = 'STORE_CERTIFICATE_IMPORTED',
   STORE_CERTIFICATE_GENERATED = 'STORE_CERTIFICATE_GENERATED',
   STORE_CERTIFICATE_REMOVED = 'STORE_CERTIFICATE_REMOVED',
+  WEBHOOK_ENDPOINT_CREATED = 'WEBHOOK_ENDPOINT_CREATED',
+  WEBHOOK_ENDPOINT_UPDATED = 'WEBHOOK_ENDPOINT_UPDATED',
+  WEBHOOK_ENDPOINT_DISABLED = 'WEBHOOK_ENDPOINT_DISABLED',
+  WEBHOOK_SECRET_ROTATED = 'WEBHOOK_SECRET_ROTATED',
+  WEBHOOK_ENDPOINT_DELETED = 'WEBHOOK_ENDPOINT_DELETED',
+  WEBHOOK_EVENT_RESENT = 'WEBHOOK_EVENT_RESENT',
 }
 
 registerEnumType(AuditAction, {
@@ -39,6 +45,14 @@ registerEnumType(AuditAction, {
     STORE_CERTIFICATE_IMPORTED: { description: 'A PFX file was imported into the certificate store.' },
     STORE_CERTIFICATE_GENERATED: { description: 'A self-signed certificate was generated into the store.' },
     STORE_CERTIFICATE_REMOVED: { description: 'A certificate was removed from the store.' },
+    WEBHOOK_ENDPOINT_CREATED: { description: 'An administrator registered a webhook endpoint.' },
+    WEBHOOK_ENDPOINT_UPDATED: {
+      description: "An administrator changed a webhook endpoint's URL, event types, organizations, description, or enabled or disabled it.",
+    },
+    WEBHOOK_ENDPOINT_DISABLED: { description: 'The server disabled a webhook endpoint that kept failing (details.reason).' },
+    WEBHOOK_SECRET_ROTATED: { description: "An administrator replaced a webhook endpoint's signing secret." },
+    WEBHOOK_ENDPOINT_DELETED: { description: 'An administrator deleted a webhook endpoint and its deliveries.' },
+    WEBHOOK_EVENT_RESENT: { description: 'An administrator re-sent an event to a webhook endpoint.' },
   },
 });
 

@@ -60,6 +60,15 @@ export class CertificateEventFeedService {
     await this.reading;
   }
 
+  /**
+   * Calls `listener` with every event this process reads from the outbox after a wake-up, in log
+   * order (the webhook dispatcher's wake-up). Returns the function that stops it.
+   */
+  onNewEvent(listener: (event: CertificateEvent) => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
   /** Past events, oldest first, one page at a time. */
   async list(filter: CertificateEventFilter, { first, after }: PageRequest): Promise<Connection<CertificateEvent>> {
     const size = pageSize(first);
