@@ -56,6 +56,11 @@ export class WebhookDispatcher {
     private readonly audit: AuditService,
     private readonly settings: WebhookSettings,
     private readonly logger: Logger,
+    /**
+     * Runs one step of database work. On the embedded database the steps queue behind the event
+     * feed's reads: its socket server mixes up statements of connections that run at the same time.
+     */
+    private readonly inTurn: <T>(work: () => Promise<T>) => Promise<T> = (work) => work(),
   ) {
     this.leaseMs = settings.timeoutMs + LEASE_MARGIN_MS;
   }
@@ -102,15 +107,15 @@ export class WebhookDispatcher {
 
   /** One round; returns how long to wait before the next one unless woken sooner. */
   private async round(): Promise<number> {
-    while (await this.dispatchNewEvents());
+    while (await this.inTurn(() => this.dispatchNewEvents()));
     for (;;) {
-      const claimed = await this.claimDue();
+      const claimed = await this.inTurn(() => this.claimDue());
       if (claimed.length === 0) break;
       const outcomes = await Promise.all(claimed.map((delivery) => this.attempt(delivery)));
-      for (const [index, delivery] of claimed.entries()) await this.recordAttempt(delivery, outcomes[index]!);
+      for (const [index, delivery] of claimed.entries()) await this.inTurn(() => this.recordAttempt(delivery, outcomes[index]!));
       if (claimed.length < CLAIM_BATCH || this.closed) break;
     }
-    return this.untilNextDue();
+    return this.inTurn(() => this.untilNextDue());
   }
 
   /** Turns one batch of new outbox events into deliveries; true when there may be more. */
@@ -207,10 +212,6 @@ export class WebhookDispatcher {
         'webhook attempt failed',
       );
     await this.dataSource.transaction(async (manager) => {
-      await manager.query(
-        `INSERT INTO webhook_delivery_attempts (delivery_id, attempt, attempted_at, http_status, error, retry_at) VALUES ($1, $2, $3, $4, $5, $6)`,
-        [delivery.id, delivery.attempts, attemptedAt, httpStatus, error, retryAt],
-      );
       const [, moved] = (await manager.query(
         `UPDATE webhook_deliveries
          SET status = $3, next_attempt_at = $4, last_http_status = $5, last_error = $6, last_attempt_at = $7,
@@ -219,6 +220,12 @@ export class WebhookDispatcher {
          WHERE id = $1 AND lease_token = $2`,
         [delivery.id, delivery.leaseToken, status, retryAt, httpStatus, error, attemptedAt],
       )) as [unknown, number];
+      // Recorded even when a re-send took the lease meanwhile; not when the endpoint was deleted.
+      await manager.query(
+        `INSERT INTO webhook_delivery_attempts (delivery_id, attempt, attempted_at, http_status, error, retry_at)
+         SELECT id, $2, $3, $4, $5, $6 FROM webhook_deliveries WHERE id = $1`,
+        [delivery.id, delivery.attempts, attemptedAt, httpStatus, error, retryAt],
+      );
       if (moved === 0) return;
       if (delivered) {
         await manager.query(`UPDATE webhook_endpoints SET given_up_in_a_row = 0, failing_since = NULL WHERE id = $1`, [delivery.endpointId]);

@@ -4,12 +4,11 @@ import type { DataSource, EntityManager } from 'typeorm';
 import { AuditAction } from '../audit/audit-entry.entity.js';
 import type { AuditService } from '../audit/audit.service.js';
 import type { Actor } from '../common/actor.js';
-import { type Connection, decodeCursor, encodeCursor, type PageRequest, pageSize } from '../common/cursor-pagination.js';
 import { DomainError } from '../common/domain-error.js';
 import { isUuid, normalizeUuid } from '../common/uuid.js';
 import { CertificateEvent, type CertificateEventType } from '../events/certificate-event.entity.js';
 import type { PrivateKeyVault } from '../key-custody/private-key-vault.js';
-import { WebhookDelivery, WebhookDeliveryAttempt, WebhookDeliveryStatus } from './webhook-delivery.entity.js';
+import { WebhookDelivery, WebhookDeliveryStatus } from './webhook-delivery.entity.js';
 import { WebhookEndpoint } from './webhook-endpoint.entity.js';
 import { newWebhookSecret, sealWebhookSecret } from './webhook-secret.js';
 import { checkWebhookUrl } from './webhook-url.js';
@@ -166,39 +165,6 @@ export class WebhookEndpointsService {
     });
     this.wakeDispatcher();
     return delivery;
-  }
-
-  /** An endpoint's deliveries, newest first, one page at a time. */
-  async deliveries(endpointId: string, { first, after }: PageRequest): Promise<Connection<WebhookDelivery>> {
-    const size = pageSize(first);
-    const query = this.dataSource
-      .getRepository(WebhookDelivery)
-      .createQueryBuilder('delivery')
-      .where('delivery.endpointId = :endpointId', { endpointId });
-    const countQuery = query.clone();
-    if (after) {
-      const [seq] = decodeCursor(after, 1) as [string];
-      if (!/^\d{1,19}$/.test(seq)) throw new DomainError(ErrorCode.INVALID_CURSOR);
-      query.andWhere('delivery.seq < :seq', { seq });
-    }
-    const rows = await query
-      .orderBy('delivery.seq', 'DESC')
-      .limit(size + 1)
-      .getMany();
-    const edges = rows.slice(0, size).map((node) => ({ cursor: encodeCursor([node.seq]), node }));
-    let totalCount: Promise<number> | undefined;
-    return {
-      edges,
-      pageInfo: { hasNextPage: rows.length > size, endCursor: edges.at(-1)?.cursor ?? null },
-      get totalCount() {
-        return (totalCount ??= countQuery.getCount());
-      },
-    };
-  }
-
-  /** Every attempt of a delivery, oldest first. */
-  attemptsOf(deliveryId: string): Promise<WebhookDeliveryAttempt[]> {
-    return this.dataSource.getRepository(WebhookDeliveryAttempt).find({ where: { deliveryId }, order: { id: 'ASC' } });
   }
 }
 

@@ -1,6 +1,7 @@
 import type { DomainModule } from '../domain-module.js';
 import { Webhooks1795738000000 } from './1795738000000-webhooks.migration.js';
 import { WebhookDelivery, WebhookDeliveryAttempt } from './webhook-delivery.entity.js';
+import { createWebhookLoaders } from './webhook-delivery.loaders.js';
 import { WebhookDispatcher } from './webhook-dispatcher.service.js';
 import { WebhookEndpoint } from './webhook-endpoint.entity.js';
 import { WebhookEndpointsService } from './webhook-endpoints.service.js';
@@ -11,6 +12,9 @@ declare module '../domain-module.js' {
     /** Webhook endpoints as administrators manage them, and their deliveries. */
     webhookEndpoints: WebhookEndpointsService;
   }
+}
+declare module '../graphql/request-context.js' {
+  interface Loaders extends ReturnType<typeof createWebhookLoaders> {}
 }
 
 /**
@@ -23,15 +27,18 @@ export const webhooksModule: DomainModule = {
   entities: [WebhookEndpoint, WebhookDelivery, WebhookDeliveryAttempt],
   migrations: [Webhooks1795738000000],
   resolvers: [WebhookEndpointsResolver, WebhookDeliveryResolver],
+  createLoaders: createWebhookLoaders,
   createServices({ dataSource, config, logger, services, onClose }) {
+    const feed = services.certificateEvents;
     const dispatcher = new WebhookDispatcher(
       dataSource,
       services.privateKeyVault,
       services.audit,
       config.webhooks,
       logger.child({ component: 'webhooks' }),
+      config.databaseUrl ? undefined : (work) => feed.oneAtATime(work),
     );
-    dispatcher.start((wake) => services.certificateEvents.onNewEvent(wake));
+    dispatcher.start((wake) => feed.onNewEvent(wake));
     onClose(() => dispatcher.close());
     return { webhookEndpoints: new WebhookEndpointsService(dataSource, services.audit, services.privateKeyVault, () => dispatcher.wake()) };
   },

@@ -150,8 +150,8 @@ export class WebhookEndpointsResolver {
   }
 
   @FieldResolver(() => WebhookDeliveryConnection, { description: 'Deliveries to this endpoint, newest first.' })
-  deliveries(@Root() endpoint: WebhookEndpoint, @Args(() => DeliveriesArgs) { first, after }: DeliveriesArgs) {
-    return this.endpoints.deliveries(endpoint.id, { first, after });
+  deliveries(@Root() endpoint: WebhookEndpoint, @Args(() => DeliveriesArgs) { first, after }: DeliveriesArgs, @Ctx() { loaders }: RequestContext) {
+    return loaders.webhookDeliveryPages.load({ endpointId: endpoint.id, first, after });
   }
 
   @Authorized(Role.ADMINISTRATOR)
@@ -242,14 +242,8 @@ export class WebhookEndpointsResolver {
 
 @Resolver(() => WebhookDelivery)
 export class WebhookDeliveryResolver {
-  private readonly endpoints: WebhookEndpointsService;
-
-  constructor({ webhookEndpoints }: Services) {
-    this.endpoints = webhookEndpoints;
-  }
-
   @FieldResolver(() => [WebhookDeliveryAttempt], { description: 'Every attempt of this delivery, oldest first.' })
-  attemptHistory(@Root() delivery: WebhookDelivery): Promise<WebhookDeliveryAttempt[]> {
-    return this.endpoints.attemptsOf(delivery.id);
+  attemptHistory(@Root() delivery: WebhookDelivery, @Ctx() { loaders }: RequestContext): Promise<WebhookDeliveryAttempt[]> {
+    return loaders.webhookAttemptsByDelivery.load(delivery.id);
   }
 }
