@@ -5,6 +5,7 @@ import { createWebhookLoaders } from './webhook-delivery.loaders.js';
 import { WebhookDispatcher } from './webhook-dispatcher.service.js';
 import { WebhookEndpoint } from './webhook-endpoint.entity.js';
 import { WebhookEndpointsService } from './webhook-endpoints.service.js';
+import { reencryptWebhookSecrets } from './webhook-secret.js';
 import { WebhookDeliveryResolver, WebhookEndpointsResolver } from './webhooks.resolver.js';
 
 declare module '../domain-module.js' {
@@ -28,7 +29,8 @@ export const webhooksModule: DomainModule = {
   migrations: [Webhooks1795738000000],
   resolvers: [WebhookEndpointsResolver, WebhookDeliveryResolver],
   createLoaders: createWebhookLoaders,
-  createServices({ dataSource, config, logger, services, onClose }) {
+  async createServices({ dataSource, config, logger, services, onClose }) {
+    await reencryptWebhookSecrets(dataSource, services.privateKeyVault, logger.child({ component: 'webhooks' }));
     const feed = services.certificateEvents;
     const dispatcher = new WebhookDispatcher(
       dataSource,

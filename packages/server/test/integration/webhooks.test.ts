@@ -5,11 +5,12 @@ import path from 'node:path';
 import pg from 'pg';
 import { Webhook } from 'standardwebhooks';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { masterKeyId } from '../../src/key-custody/private-key-vault.js';
 import { type SeededOrganization, seedOrganization } from '../support/seed.js';
 import { spawnServer } from '../support/server-process.js';
 import { signInCookie } from '../support/sign-in.js';
 import { createTestDatabase } from '../support/test-database.js';
-import { testDatabaseKind, useTestServer } from '../support/test-server.js';
+import { startTestServer, testDatabaseKind, useTestServer } from '../support/test-server.js';
 import { eventually, startWebhookReceiver, type WebhookReceiver } from '../support/webhook-receiver.js';
 
 /** Small delays and limits, so retries, giving up and disabling happen within a test. */
@@ -464,6 +465,44 @@ describe.runIf(testDatabaseKind === 'postgres')('several server processes on one
       one.child.kill('SIGTERM');
       other.child.kill('SIGTERM');
       await Promise.all([one.exited, other.exited]);
+      await database.drop();
+      await fs.rm(dataDir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe.runIf(testDatabaseKind === 'postgres')('webhook secrets and the master key', () => {
+  it('re-seals every secret under a new MASTER_KEY at start-up, so the old key can go', async () => {
+    const database = await createTestDatabase();
+    const dataDir = await fs.mkdtemp(path.join(os.tmpdir(), 'bam-webhook-keys-'));
+    const [first, second] = [randomBytes(32), randomBytes(32)];
+    const withKeys = (current: Buffer, previous?: Buffer) => ({
+      ...webhookEnvironment,
+      MASTER_KEY: current.toString('base64'),
+      ...(previous && { MASTER_KEY_PREVIOUS: previous.toString('base64') }),
+    });
+    const hooks = await receiver();
+    try {
+      const before = await startTestServer({ databaseUrl: database.url, dataDir, environment: withKeys(first) });
+      const created = await before.graphql<{ createWebhookEndpoint: { secret: string } }>(
+        'mutation($input: CreateWebhookEndpointInput!) { createWebhookEndpoint(input: $input) { secret } }',
+        { input: { url: hooks.url, eventTypes: ['STORE_CERTIFICATE_GENERATED'] } },
+      );
+      const secret = created.data!.createWebhookEndpoint.secret;
+      await before.stop();
+
+      const rotating = await startTestServer({ databaseUrl: database.url, dataDir, environment: withKeys(second, first) });
+      await rotating.stop();
+      const after = await startTestServer({ databaseUrl: database.url, dataDir, environment: withKeys(second) });
+      try {
+        expect(await after.database.dataSource.query('SELECT master_key_id AS id FROM webhook_endpoints')).toEqual([{ id: masterKeyId(second) }]);
+        await generateCertificate('After Master Key Rotation', after.graphql);
+        const [request] = await hooks.waitFor(1);
+        expect(() => new Webhook(secret).verify(request!.body, request!.headers as Record<string, string>)).not.toThrow();
+      } finally {
+        await after.stop();
+      }
+    } finally {
       await database.drop();
       await fs.rm(dataDir, { recursive: true, force: true });
     }
