@@ -114,8 +114,10 @@ describe('WebhooksPanel', () => {
     });
     await flushPromises();
     await wrapper.get('input[type="url"]').setValue('http://127.0.0.1:8080/hooks');
-    const storeGenerated = wrapper.findAll('[data-testid="webhook-event-types"] input').at(6)!;
-    await storeGenerated.setValue(true);
+    const storeGenerated = wrapper
+      .findAll('[data-testid="webhook-event-types"] label')
+      .find((label) => label.text() === 'Store certificate generated')!;
+    await storeGenerated.get('input').setValue(true);
     await wrapper.get('[data-testid="webhook-form"]').trigger('submit');
     await eventually(() => expect(wrapper.get('[data-testid="webhook-secret"]').text()).toContain(secret));
     expect(apollo.operations.find((operation) => operation.operationName === 'CreateWebhookEndpoint')!.variables).toEqual({

@@ -122,6 +122,8 @@ export const messagesEn = {
       statuses: { PENDING: 'Pending', FAILED: 'Failed, will retry', DELIVERED: 'Delivered', GAVE_UP: 'Given up' },
       eventTypeNames: {
         CERTIFICATE_UPDATED: 'Certificate updated',
+        CERTIFICATE_EXPIRING: 'Certificate expiring',
+        CERTIFICATE_EXPIRED: 'Certificate expired',
         APPLICATIONS_ADDED: 'Applications added',
         APPLICATIONS_REMOVED: 'Applications removed',
         ORGANIZATION_ADDED: 'Organization added',
