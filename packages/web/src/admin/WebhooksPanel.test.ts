@@ -106,11 +106,15 @@ describe('WebhooksPanel', () => {
     const secret = `whsec_${'A'.repeat(43)}=`;
     const writeText = vi.fn(async () => undefined);
     Object.defineProperty(navigator, 'clipboard', { value: { writeText }, configurable: true });
+    let created = false;
     const { wrapper, apollo } = mountPanel({
-      WebhookEndpoints: () => ({ webhookEndpoints: [] }),
-      CreateWebhookEndpoint: () => ({
-        createWebhookEndpoint: { __typename: 'WebhookEndpointSecretPayload', endpoint: endpoint({ enabled: true }), secret, errors: [] },
-      }),
+      WebhookEndpoints: () => ({ webhookEndpoints: created ? [endpoint({ enabled: true })] : [] }),
+      CreateWebhookEndpoint: () => {
+        created = true;
+        return {
+          createWebhookEndpoint: { __typename: 'WebhookEndpointSecretPayload', endpoint: endpoint({ enabled: true }), secret, errors: [] },
+        };
+      },
     });
     await flushPromises();
     await wrapper.get('input[type="url"]').setValue('http://127.0.0.1:8080/hooks');
@@ -120,6 +124,8 @@ describe('WebhooksPanel', () => {
     await storeGenerated.get('input').setValue(true);
     await wrapper.get('[data-testid="webhook-form"]').trigger('submit');
     await eventually(() => expect(wrapper.get('[data-testid="webhook-secret"]').text()).toContain(secret));
+    // The list asks again and shows the new endpoint.
+    await eventually(() => expect(wrapper.findAll('[data-testid="webhook-row"]')).toHaveLength(1));
     expect(apollo.operations.find((operation) => operation.operationName === 'CreateWebhookEndpoint')!.variables).toEqual({
       input: {
         url: 'http://127.0.0.1:8080/hooks',
