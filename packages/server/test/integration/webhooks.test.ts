@@ -242,6 +242,24 @@ describe('webhook deliveries', () => {
     expect((await deliveriesOf(endpoint.id)).map((delivery) => delivery.eventType)).toEqual(['STORE_CERTIFICATE_GENERATED']);
   });
 
+  it('never holds up the change: the mutation answers while the receiver still keeps the delivery waiting', async () => {
+    let release: (status: number) => void = () => undefined;
+    const held = new Promise<number>((resolve) => (release = resolve));
+    const hooks = await receiver(() => held);
+    const { endpoint } = await createdEndpoint(hooks.url, ['STORE_CERTIFICATE_GENERATED']);
+    const certificate = await generateCertificate('Not Blocked');
+    expect(certificate.id).toBeTruthy();
+    // The mutation has answered; the delivery reached the receiver, which has not answered yet.
+    await hooks.waitFor(1);
+    const [waiting] = await deliveriesOf(endpoint.id);
+    expect(waiting).toMatchObject({ status: 'PENDING', attempts: 1, lastHttpStatus: null });
+    release(200);
+    await eventually(
+      () => deliveriesOf(endpoint.id),
+      (rows) => rows[0]?.status === 'DELIVERED',
+    );
+  });
+
   it('retries a failing receiver with backoff until it accepts, recording every attempt', async () => {
     const hooks = await receiver((requestNumber) => (requestNumber <= 2 ? 500 : 200));
     const { endpoint, secret } = await createdEndpoint(hooks.url, ['STORE_CERTIFICATE_GENERATED']);

@@ -16,10 +16,10 @@ export interface WebhookReceiver {
 
 /**
  * A webhook receiver over real HTTP on the loopback. `answer` decides each response's status from
- * the request's number (1 for the first); the default accepts everything.
+ * the request's number (1 for the first), at once or later (a promise); the default accepts everything.
  */
 export async function startWebhookReceiver(
-  answer: (requestNumber: number, request: ReceivedWebhook) => number = () => 204,
+  answer: (requestNumber: number, request: ReceivedWebhook) => number | Promise<number> = () => 204,
 ): Promise<WebhookReceiver> {
   const requests: ReceivedWebhook[] = [];
   const server = createServer((request, response) => {
@@ -28,8 +28,10 @@ export async function startWebhookReceiver(
     request.on('end', () => {
       const received = { headers: request.headers, body: Buffer.concat(chunks).toString('utf8') };
       requests.push(received);
-      response.statusCode = answer(requests.length, received);
-      response.end();
+      void Promise.resolve(answer(requests.length, received)).then((status) => {
+        response.statusCode = status;
+        response.end();
+      });
     });
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
