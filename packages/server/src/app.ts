@@ -16,6 +16,7 @@ import { expiryModule } from './expiry/expiry.module.js';
 import { keyCustodyModule } from './key-custody/key-custody.module.js';
 import type { Logger } from './logging/logger.js';
 import { organizationsModule } from './organizations/organizations.module.js';
+import { webhooksModule } from './webhooks/webhooks.module.js';
 
 /**
  * The composition root: every domain of the server, in the order their services are created (a
@@ -31,6 +32,7 @@ export const modules: readonly DomainModule[] = [
   certificatesModule,
   expiryModule,
   authModule,
+  webhooksModule,
 ];
 
 /** The server's parts, assembled from the modules, before any transport serves them. */

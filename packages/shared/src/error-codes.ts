@@ -75,6 +75,13 @@ export const errorCodeDescriptions = {
   USER_SELF_LOCKOUT: 'Administrators cannot disable their own account or take away their own administrator role.',
   API_TOKEN_INVALID: 'An API token needs a name of 1 to 64 characters and an expiry in the future, at most 366 days away.',
   API_TOKEN_NOT_FOUND: 'No API token with that id.',
+  WEBHOOK_URL_INVALID: 'A webhook URL is not an absolute http:// or https:// URL of at most 2,048 characters.',
+  WEBHOOK_URL_NOT_HTTPS:
+    'A webhook URL uses plain HTTP for a host other than the loopback (localhost, 127.0.0.0/8, ::1): only HTTPS is allowed there.',
+  WEBHOOK_URL_HAS_CREDENTIALS: 'A webhook URL carries a user name or password; deliveries are authenticated by their signature instead.',
+  WEBHOOK_ENDPOINT_INVALID: 'A webhook endpoint needs at least one event type, and a description of at most 200 characters.',
+  WEBHOOK_ENDPOINT_NOT_FOUND: 'No webhook endpoint with that id.',
+  WEBHOOK_ENDPOINT_DISABLED: 'The webhook endpoint is disabled: enable it before re-sending to it.',
   ADMINISTRATOR_SCOPE_INVALID: 'Administrators act on every organization: they cannot be limited to some.',
   INTERNAL_ERROR: 'An unexpected server failure; details are in the server log, never in the response.',
 } as const satisfies Record<string, string>;

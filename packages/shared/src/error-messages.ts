@@ -84,6 +84,12 @@ export const errorMessages: Record<ErrorCode, string> = {
   [ErrorCode.USER_SELF_LOCKOUT]: 'You cannot disable your own account or remove your own administrator role.',
   [ErrorCode.API_TOKEN_INVALID]: 'Give the token a name (1 to 64 characters) and an expiry date in the future, at most a year away.',
   [ErrorCode.API_TOKEN_NOT_FOUND]: 'The API token does not exist. Refresh the list.',
+  [ErrorCode.WEBHOOK_URL_INVALID]: 'Enter a full address such as https://hooks.example.com/bam (at most 2,048 characters).',
+  [ErrorCode.WEBHOOK_URL_NOT_HTTPS]: 'Use an https:// address. Plain http:// is allowed only for this machine (localhost, 127.0.0.1, ::1).',
+  [ErrorCode.WEBHOOK_URL_HAS_CREDENTIALS]: 'Remove the user name and password from the address: the signature authenticates each delivery.',
+  [ErrorCode.WEBHOOK_ENDPOINT_INVALID]: 'Choose at least one event type, and keep the description to 200 characters.',
+  [ErrorCode.WEBHOOK_ENDPOINT_NOT_FOUND]: 'The webhook endpoint does not exist. Refresh the list.',
+  [ErrorCode.WEBHOOK_ENDPOINT_DISABLED]: 'The webhook endpoint is disabled. Enable it, then re-send.',
   [ErrorCode.ADMINISTRATOR_SCOPE_INVALID]: 'Administrators cannot be limited to some organizations. Choose another role or all organizations.',
   [ErrorCode.INTERNAL_ERROR]: 'The server could not complete the request. Try again; if it keeps failing, contact your administrator.',
 };

@@ -23,6 +23,12 @@ export enum AuditAction {
   ORGANIZATION_REMOVED = 'ORGANIZATION_REMOVED',
   APPLICATIONS_ADDED = 'APPLICATIONS_ADDED',
   APPLICATIONS_VERIFIED = 'APPLICATIONS_VERIFIED',
+  WEBHOOK_ENDPOINT_CREATED = 'WEBHOOK_ENDPOINT_CREATED',
+  WEBHOOK_ENDPOINT_UPDATED = 'WEBHOOK_ENDPOINT_UPDATED',
+  WEBHOOK_ENDPOINT_DISABLED = 'WEBHOOK_ENDPOINT_DISABLED',
+  WEBHOOK_SECRET_ROTATED = 'WEBHOOK_SECRET_ROTATED',
+  WEBHOOK_ENDPOINT_DELETED = 'WEBHOOK_ENDPOINT_DELETED',
+  WEBHOOK_EVENT_RESENT = 'WEBHOOK_EVENT_RESENT',
 }
 
 registerEnumType(AuditAction, {
@@ -51,6 +57,14 @@ registerEnumType(AuditAction, {
     APPLICATIONS_VERIFIED: {
       description: 'Applications were checked against Entra and their recorded Entra status changed or was confirmed (details: status each).',
     },
+    WEBHOOK_ENDPOINT_CREATED: { description: 'An administrator registered a webhook endpoint.' },
+    WEBHOOK_ENDPOINT_UPDATED: {
+      description: "An administrator changed a webhook endpoint's URL, event types, organizations, description, or enabled or disabled it.",
+    },
+    WEBHOOK_ENDPOINT_DISABLED: { description: 'The server disabled a webhook endpoint that kept failing (details.reason).' },
+    WEBHOOK_SECRET_ROTATED: { description: "An administrator replaced a webhook endpoint's signing secret." },
+    WEBHOOK_ENDPOINT_DELETED: { description: 'An administrator deleted a webhook endpoint and its deliveries.' },
+    WEBHOOK_EVENT_RESENT: { description: 'An administrator re-sent an event to a webhook endpoint.' },
   },
 });
 

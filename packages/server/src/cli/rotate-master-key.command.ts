@@ -1,12 +1,13 @@
 import { openPrivateKeyVault, reencryptPrivateKeys } from '../key-custody/master-key-rotation.js';
 import { rotateMasterKeyFile } from '../key-custody/private-key-vault.js';
+import { reencryptWebhookSecrets } from '../webhooks/webhook-secret.js';
 import type { Command } from './command.js';
 import { withApp } from './with-app.js';
 
 export const rotateMasterKeyCommand: Command = {
   name: 'rotate-master-key',
   usage: `  rotate-master-key              Replace the master key file with a new key and re-encrypt every
-                                 private key under it. Back up the new key file afterwards.`,
+                                 private key and webhook secret under it. Back up the new key file afterwards.`,
   async run(context) {
     const { config, logger } = context;
     if (config.masterKey.current) {
@@ -19,8 +20,9 @@ export const rotateMasterKeyCommand: Command = {
       const { retiredFile } = await rotateMasterKeyFile(config.masterKey.file);
       const vault = await openPrivateKeyVault(database.dataSource, config.masterKey, logger);
       const count = await reencryptPrivateKeys(database.dataSource, vault, logger);
+      const secrets = await reencryptWebhookSecrets(database.dataSource, vault, logger);
       console.log(
-        `Master key rotated: ${count} private key(s) re-encrypted. Back up ${config.masterKey.file} now; ` +
+        `Master key rotated: ${count} private key(s) and ${secrets} webhook secret(s) re-encrypted. Back up ${config.masterKey.file} now; ` +
           `then delete ${retiredFile}, which is no longer needed.`,
       );
     });

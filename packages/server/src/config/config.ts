@@ -108,6 +108,23 @@ const environmentSchema = z.object({
     )
     .default([30, 7, 1]),
   EXPIRY_CHECK_INTERVAL_SECONDS: z.coerce.number().int().min(0).max(86_400).default(3600),
+  WEBHOOK_TIMEOUT_MS: z.coerce.number().int().min(100).max(120_000).default(10_000),
+  WEBHOOK_RETRY_BASE_MS: z.coerce.number().int().min(1).max(3_600_000).default(5_000),
+  WEBHOOK_RETRY_MAX_MS: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .max(7 * 86_400_000)
+    .default(3_600_000),
+  WEBHOOK_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(50).default(8),
+  WEBHOOK_DISABLE_AFTER_GIVEN_UP: z.coerce.number().int().min(1).max(1000).default(5),
+  WEBHOOK_DISABLE_AFTER_FAILING_SECONDS: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .max(365 * 86_400)
+    .default(5 * 86_400),
+  WEBHOOK_POLL_INTERVAL_MS: z.coerce.number().int().min(10).max(600_000).default(5_000),
 });
 
 export interface Config {
@@ -159,6 +176,7 @@ export interface Config {
   /** Microsoft Entra and Graph: where each cloud's endpoints are, what TLS trusts, and the time limits of every call. */
   entra: EntraSettings;
   expiry: ExpirySettings;
+  webhooks: WebhookSettings;
 }
 
 /** The expiry monitor: when it warns, and how often it looks. */
@@ -167,6 +185,23 @@ export interface ExpirySettings {
   warningDays: number[];
   /** Seconds between scheduled checks, aligned to the clock (3600: on the hour); 0: this instance runs none. */
   checkIntervalSeconds: number;
+}
+
+/** Webhook deliveries: time limits, retries (exponential backoff with full jitter) and when a failing endpoint is disabled. */
+export interface WebhookSettings {
+  /** Longest wait for a receiver's answer to one delivery attempt. */
+  timeoutMs: number;
+  /** The n-th retry waits a random time between 0 and min(retryMaxMs, retryBaseMs × 2^(n-1)). */
+  retryBaseMs: number;
+  retryMaxMs: number;
+  /** Attempts of one delivery before it is given up. */
+  maxAttempts: number;
+  /** An endpoint is disabled after this many given-up deliveries in a row … */
+  disableAfterGivenUp: number;
+  /** … or once it has failed without a success for this long. */
+  disableAfterFailingSeconds: number;
+  /** How often each instance looks for due deliveries besides its wake-ups (retries due, other instances' work). */
+  pollIntervalMs: number;
 }
 
 /** The national clouds of Microsoft Entra an organization can live in. */
@@ -258,6 +293,15 @@ export function loadConfig(environment: NodeJS.ProcessEnv = process.env, overrid
     expiry: {
       warningDays: [...env.EXPIRY_WARNING_DAYS].sort((a, b) => b - a),
       checkIntervalSeconds: env.EXPIRY_CHECK_INTERVAL_SECONDS,
+    },
+    webhooks: {
+      timeoutMs: env.WEBHOOK_TIMEOUT_MS,
+      retryBaseMs: env.WEBHOOK_RETRY_BASE_MS,
+      retryMaxMs: Math.max(env.WEBHOOK_RETRY_MAX_MS, env.WEBHOOK_RETRY_BASE_MS),
+      maxAttempts: env.WEBHOOK_MAX_ATTEMPTS,
+      disableAfterGivenUp: env.WEBHOOK_DISABLE_AFTER_GIVEN_UP,
+      disableAfterFailingSeconds: env.WEBHOOK_DISABLE_AFTER_FAILING_SECONDS,
+      pollIntervalMs: env.WEBHOOK_POLL_INTERVAL_MS,
     },
     auth: {
       sessionIdleTimeoutSeconds: env.SESSION_IDLE_TIMEOUT_SECONDS,

@@ -60,6 +60,15 @@ export class CertificateEventFeedService {
     await this.reading;
   }
 
+  /**
+   * Calls `listener` with every event this process reads from the outbox after a wake-up, in log
+   * order (the webhook dispatcher's wake-up). Returns the function that stops it.
+   */
+  onNewEvent(listener: (event: CertificateEvent) => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
   /** Past events, oldest first, one page at a time. */
   async list(filter: CertificateEventFilter, { first, after }: PageRequest): Promise<Connection<CertificateEvent>> {
     const size = pageSize(first);
@@ -201,7 +210,11 @@ export class CertificateEventFeedService {
       });
   }
 
-  private oneAtATime<T>(read: () => Promise<T>): Promise<T> {
+  /**
+   * Runs `read` after the feed's reads (and other work queued here) finish. Background work woken
+   * with the feed (webhook dispatch) queues its database work here too, for the same reason.
+   */
+  oneAtATime<T>(read: () => Promise<T>): Promise<T> {
     const result = this.readChain.then(read);
     this.readChain = result.catch(() => undefined);
     return result;

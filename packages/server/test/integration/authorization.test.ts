@@ -22,6 +22,12 @@ const administratorFields = new Set([
   'revokeApiToken',
   'addOrganization',
   'removeOrganization',
+  'webhookEndpoints',
+  'createWebhookEndpoint',
+  'updateWebhookEndpoint',
+  'rotateWebhookSecret',
+  'deleteWebhookEndpoint',
+  'resendWebhookEvent',
 ]);
 /** Queries and subscriptions for Operators: listing a tenant's applications to add some; checking a PFX file before an update; following one's own certificate update. */
 const operatorQueries = new Set(['availableApplications', 'inspectPfx', 'certificateRotationProgress']);

@@ -1,0 +1,47 @@
+import type { DomainModule } from '../domain-module.js';
+import { Webhooks1795738000000 } from './1795738000000-webhooks.migration.js';
+import { WebhookDelivery, WebhookDeliveryAttempt } from './webhook-delivery.entity.js';
+import { createWebhookLoaders } from './webhook-delivery.loaders.js';
+import { WebhookDispatcher } from './webhook-dispatcher.service.js';
+import { WebhookEndpoint } from './webhook-endpoint.entity.js';
+import { WebhookEndpointsService } from './webhook-endpoints.service.js';
+import { reencryptWebhookSecrets } from './webhook-secret.js';
+import { WebhookDeliveryResolver, WebhookEndpointsResolver } from './webhooks.resolver.js';
+
+declare module '../domain-module.js' {
+  interface Services {
+    /** Webhook endpoints as administrators manage them, and their deliveries. */
+    webhookEndpoints: WebhookEndpointsService;
+  }
+}
+declare module '../graphql/request-context.js' {
+  interface Loaders extends ReturnType<typeof createWebhookLoaders> {}
+}
+
+/**
+ * Webhooks: signed HTTP deliveries of certificate events to registered endpoints, made from the
+ * outbox after the change committed (never holding it up), retried with backoff, once across
+ * instances. Listed after `events` (its wake-up), `audit` and `key-custody` (the sealed secrets).
+ */
+export const webhooksModule: DomainModule = {
+  name: 'webhooks',
+  entities: [WebhookEndpoint, WebhookDelivery, WebhookDeliveryAttempt],
+  migrations: [Webhooks1795738000000],
+  resolvers: [WebhookEndpointsResolver, WebhookDeliveryResolver],
+  createLoaders: createWebhookLoaders,
+  async createServices({ dataSource, config, logger, services, onClose }) {
+    await reencryptWebhookSecrets(dataSource, services.privateKeyVault, logger.child({ component: 'webhooks' }));
+    const feed = services.certificateEvents;
+    const dispatcher = new WebhookDispatcher(
+      dataSource,
+      services.privateKeyVault,
+      services.audit,
+      config.webhooks,
+      logger.child({ component: 'webhooks' }),
+      config.databaseUrl ? undefined : (work) => feed.oneAtATime(work),
+    );
+    dispatcher.start((wake) => feed.onNewEvent(wake));
+    onClose(() => dispatcher.close());
+    return { webhookEndpoints: new WebhookEndpointsService(dataSource, services.audit, services.privateKeyVault, () => dispatcher.wake()) };
+  },
+};
