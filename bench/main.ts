@@ -25,6 +25,9 @@ const output =
     ? process.argv[outputArgument + 1]!
     : fileURLToPath(new URL(smoke ? '../bench-results.smoke.json' : '../bench-results.json', import.meta.url));
 const sizes = smoke ? smokeSizes : fullSizes;
+// `--rows bulk,console` measures only those groups (named by their function without `Rows`).
+const rowsArgument = process.argv.indexOf('--rows');
+const onlyGroups = rowsArgument > 0 ? new Set(process.argv[rowsArgument + 1]!.split(',')) : null;
 
 const database = await createBenchDatabase();
 const webDist = await prepareWebDist();
@@ -35,7 +38,8 @@ try {
   try {
     await seedOrganizations(pool, { prefix: 'bench', organizations: sizes.pageSize, applications: sizes.applicationsPerOrganization });
     const context: BenchContext = { sizes, databaseUrl: database.url, pool, server };
-    for (const measure of [readRows, bulkRows, consoleRows, pfxRows, inProcessRows, embeddedMemoryRows]) {
+    const groups = [readRows, bulkRows, consoleRows, pfxRows, inProcessRows, embeddedMemoryRows];
+    for (const measure of groups.filter((group) => !onlyGroups || onlyGroups.has(group.name.replace(/Rows$/, '')))) {
       const started = performance.now();
       rows.push(...(await measure(context)));
       console.error(`${measure.name}: ${((performance.now() - started) / 1000).toFixed(1)} s`);
