@@ -4,17 +4,26 @@ import { GraphQLWsLink } from '@apollo/client/link/subscriptions';
 import { getMainDefinition } from '@apollo/client/utilities';
 import UploadHttpLink from 'apollo-upload-client/UploadHttpLink.mjs';
 import { createClient } from 'graphql-ws';
+import { from, mergeMap, of } from 'rxjs';
 import { MeDocument } from '../../generated/graphql.js';
-
-/** The console talks to one endpoint: HTTP (queries, mutations, multipart uploads) and WebSocket (subscriptions). */
-export const GRAPHQL_PATH = '/graphql';
+import type { EarlyRequests } from './early-requests.js';
+import { GRAPHQL_PATH } from './graphql-path.js';
 
 function isSubscription(operation: ApolloLink.Operation): boolean {
   const definition = getMainDefinition(operation.query);
   return definition.kind === 'OperationDefinition' && definition.operation === 'subscription';
 }
 
-export function createApolloClient(baseUrl: string = window.location.href): ApolloClient {
+/** Answers an operation from the request sent for it before the client existed, if there was one; otherwise sends it. */
+function earlyAnswers(early: EarlyRequests): ApolloLink {
+  return new ApolloLink((operation, forward) => {
+    const answer = early.take(operation.operationName ?? '', operation.variables);
+    if (!answer) return forward(operation);
+    return from(answer).pipe(mergeMap((body) => (body ? of(body as ApolloLink.Result) : forward(operation))));
+  });
+}
+
+export function createApolloClient(baseUrl: string = window.location.href, early?: EarlyRequests): ApolloClient {
   const endpoint = new URL(GRAPHQL_PATH, baseUrl);
   const http = new UploadHttpLink({
     uri: endpoint.href,
@@ -36,7 +45,7 @@ export function createApolloClient(baseUrl: string = window.location.href): Apol
   });
 
   const client: ApolloClient = new ApolloClient({
-    link: ApolloLink.from([sessionEnded, ApolloLink.split(isSubscription, webSocket, http)]),
+    link: ApolloLink.from([sessionEnded, ...(early ? [earlyAnswers(early)] : []), ApolloLink.split(isSubscription, webSocket, http)]),
     cache: new InMemoryCache({
       typePolicies: {
         Query: {
