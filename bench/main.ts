@@ -13,6 +13,7 @@ import { type BenchContext, type BenchRow, fullSizes, smokeSizes } from './src/r
 import { bulkRows } from './src/rows/bulk.js';
 import { consoleRows, prepareWebDist } from './src/rows/console.js';
 import { embeddedMemoryRows } from './src/rows/embedded-memory.js';
+import { fanOutRows } from './src/rows/fan-out.js';
 import { inProcessRows } from './src/rows/in-process.js';
 import { pfxRows } from './src/rows/pfx.js';
 import { readRows } from './src/rows/read.js';
@@ -38,7 +39,7 @@ try {
   try {
     await seedOrganizations(pool, { prefix: 'bench', organizations: sizes.pageSize, applications: sizes.applicationsPerOrganization });
     const context: BenchContext = { sizes, databaseUrl: database.url, pool, server };
-    const groups = [readRows, bulkRows, consoleRows, pfxRows, inProcessRows, embeddedMemoryRows];
+    const groups = [readRows, bulkRows, fanOutRows, consoleRows, pfxRows, inProcessRows, embeddedMemoryRows];
     for (const measure of groups.filter((group) => !onlyGroups || onlyGroups.has(group.name.replace(/Rows$/, '')))) {
       const started = performance.now();
       rows.push(...(await measure(context)));
