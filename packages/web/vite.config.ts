@@ -1,8 +1,36 @@
+import { readFileSync } from 'node:fs';
 import { fileURLToPath, URL } from 'node:url';
+import { addTypenameToDocument } from '@apollo/client/utilities';
 import vue from '@vitejs/plugin-vue';
+import { parse, print } from 'graphql';
 import { defineConfig, type HtmlTagDescriptor, type Plugin } from 'vite';
 
 const apiTarget = process.env.BAM_API_URL ?? 'http://127.0.0.1:4000';
+
+const FIRST_QUERIES = 'virtual:first-queries';
+
+/**
+ * `virtual:first-queries`: the text of the first view's queries exactly as the Apollo client sends
+ * them (with `__typename`, printed), made at build time so that the console's entry sends them
+ * without carrying a GraphQL parser or the generated documents.
+ */
+function firstQueries(): Plugin {
+  const files = { meQuery: './src/auth/me.query.graphql', organizationsQuery: './src/organizations/organizations.query.graphql' };
+  return {
+    name: 'bam-first-queries',
+    resolveId: (id) => (id === FIRST_QUERIES ? `\0${FIRST_QUERIES}` : undefined),
+    load(id) {
+      if (id !== `\0${FIRST_QUERIES}`) return undefined;
+      return Object.entries(files)
+        .map(([name, file]) => {
+          const path = fileURLToPath(new URL(file, import.meta.url));
+          this.addWatchFile(path);
+          return `export const ${name} = ${JSON.stringify(print(addTypenameToDocument(parse(readFileSync(path, 'utf8')))))};`;
+        })
+        .join('\n');
+    },
+  };
+}
 
 /**
  * The console's entry is small (it sends the first queries, then imports `start-console.ts`): this
@@ -46,7 +74,7 @@ function preloadConsoleStart(): Plugin {
 export default defineConfig(({ mode }) => {
   const playground = mode === 'playground';
   return {
-    plugins: [vue(), preloadConsoleStart()],
+    plugins: [vue(), firstQueries(), preloadConsoleStart()],
     build: {
       emptyOutDir: !playground,
       chunkSizeWarningLimit: playground ? 900 : 500,
