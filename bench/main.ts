@@ -40,6 +40,8 @@ try {
     await seedOrganizations(pool, { prefix: 'bench', organizations: sizes.pageSize, applications: sizes.applicationsPerOrganization });
     const context: BenchContext = { sizes, databaseUrl: database.url, pool, server };
     const groups = [readRows, bulkRows, fanOutRows, consoleRows, pfxRows, inProcessRows, embeddedMemoryRows];
+    const unknown = [...(onlyGroups ?? [])].filter((name) => !groups.some((group) => group.name === `${name}Rows`));
+    if (unknown.length > 0) throw new Error(`unknown --rows group(s): ${unknown.join(', ')}`);
     for (const measure of groups.filter((group) => !onlyGroups || onlyGroups.has(group.name.replace(/Rows$/, '')))) {
       const started = performance.now();
       rows.push(...(await measure(context)));
