@@ -23,6 +23,7 @@ it('runs every bench row once with `--smoke`', async () => {
         'PFX read: legacy 3DES/RC2 (-legacy)',
         'removeApplications',
         'updateCertificate (store)',
+        'subscription fan-out: 3 subscribers',
         'SQL statements per read',
         'memory: RSS after start, embedded',
         'event-loop delay p99 during PFX imports',

@@ -13,6 +13,7 @@ import { type BenchContext, type BenchRow, fullSizes, smokeSizes } from './src/r
 import { bulkRows } from './src/rows/bulk.js';
 import { consoleRows, prepareWebDist } from './src/rows/console.js';
 import { embeddedMemoryRows } from './src/rows/embedded-memory.js';
+import { fanOutRows } from './src/rows/fan-out.js';
 import { inProcessRows } from './src/rows/in-process.js';
 import { pfxRows } from './src/rows/pfx.js';
 import { readRows } from './src/rows/read.js';
@@ -25,6 +26,9 @@ const output =
     ? process.argv[outputArgument + 1]!
     : fileURLToPath(new URL(smoke ? '../bench-results.smoke.json' : '../bench-results.json', import.meta.url));
 const sizes = smoke ? smokeSizes : fullSizes;
+// `--rows bulk,console` measures only those groups (named by their function without `Rows`).
+const rowsArgument = process.argv.indexOf('--rows');
+const onlyGroups = rowsArgument > 0 ? new Set(process.argv[rowsArgument + 1]!.split(',')) : null;
 
 const database = await createBenchDatabase();
 const webDist = await prepareWebDist();
@@ -35,7 +39,10 @@ try {
   try {
     await seedOrganizations(pool, { prefix: 'bench', organizations: sizes.pageSize, applications: sizes.applicationsPerOrganization });
     const context: BenchContext = { sizes, databaseUrl: database.url, pool, server };
-    for (const measure of [readRows, bulkRows, consoleRows, pfxRows, inProcessRows, embeddedMemoryRows]) {
+    const groups = [readRows, bulkRows, fanOutRows, consoleRows, pfxRows, inProcessRows, embeddedMemoryRows];
+    const unknown = [...(onlyGroups ?? [])].filter((name) => !groups.some((group) => group.name === `${name}Rows`));
+    if (unknown.length > 0) throw new Error(`unknown --rows group(s): ${unknown.join(', ')}`);
+    for (const measure of groups.filter((group) => !onlyGroups || onlyGroups.has(group.name.replace(/Rows$/, '')))) {
       const started = performance.now();
       rows.push(...(await measure(context)));
       console.error(`${measure.name}: ${((performance.now() - started) / 1000).toFixed(1)} s`);

@@ -29,6 +29,8 @@ export interface BenchSizes {
   pfxImports: number;
   managerApplications: number;
   statementOrganizations: [number, number];
+  /** Subscribers one event is delivered to, one row each. */
+  fanOutSubscribers: number[];
 }
 
 export const fullSizes: BenchSizes = {
@@ -42,6 +44,7 @@ export const fullSizes: BenchSizes = {
   pfxImports: 16,
   managerApplications: 1_000,
   statementOrganizations: [10, 100],
+  fanOutSubscribers: [100, 1_000, 5_000],
 };
 
 export const smokeSizes: BenchSizes = {
@@ -55,6 +58,7 @@ export const smokeSizes: BenchSizes = {
   pfxImports: 2,
   managerApplications: 5,
   statementOrganizations: [2, 4],
+  fanOutSubscribers: [3],
 };
 
 /** What the rows share: the sizes, and the built server running on a PostgreSQL database the bench owns. */

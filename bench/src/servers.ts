@@ -46,11 +46,17 @@ export async function startProjectServer(options: { databaseUrl?: string; enviro
   }
 }
 
-const baselineEntry = fileURLToPath(new URL('./baseline/graphql-baseline-server.ts', import.meta.url));
+const baselineEntries = {
+  read: fileURLToPath(new URL('./baseline/graphql-baseline-server.ts', import.meta.url)),
+  broadcast: fileURLToPath(new URL('./baseline/broadcast-server.ts', import.meta.url)),
+};
 
-/** The read baseline (node:http + graphql-js) as its own process, on the same database. */
-export async function startBaselineServer(databaseUrl: string): Promise<RunningProcess> {
-  const child = spawn(process.execPath, ['--import', 'tsx', baselineEntry], {
+/**
+ * A baseline as its own process: the read baseline (node:http + graphql-js, on `databaseUrl`) or the
+ * fan-out one (a plain `ws` broadcast).
+ */
+export async function startBaselineServer(databaseUrl: string, kind: keyof typeof baselineEntries = 'read'): Promise<RunningProcess> {
+  const child = spawn(process.execPath, ['--import', 'tsx', baselineEntries[kind]], {
     cwd: path.dirname(fileURLToPath(import.meta.url)),
     env: { PATH: process.env.PATH ?? '', DATABASE_URL: databaseUrl },
     stdio: ['ignore', 'pipe', 'inherit'],

@@ -1,8 +1,70 @@
+import { readFileSync } from 'node:fs';
 import { fileURLToPath, URL } from 'node:url';
+import { addTypenameToDocument } from '@apollo/client/utilities';
 import vue from '@vitejs/plugin-vue';
-import { defineConfig } from 'vite';
+import { parse, print } from 'graphql';
+import { defineConfig, type HtmlTagDescriptor, type Plugin } from 'vite';
 
 const apiTarget = process.env.BAM_API_URL ?? 'http://127.0.0.1:4000';
+
+const FIRST_QUERIES = 'virtual:first-queries';
+
+/**
+ * `virtual:first-queries`: the text of the first view's queries exactly as the Apollo client sends
+ * them (with `__typename`, printed), made at build time so that the console's entry sends them
+ * without carrying a GraphQL parser or the generated documents.
+ */
+function firstQueries(): Plugin {
+  const files = { meQuery: './src/auth/me.query.graphql', organizationsQuery: './src/organizations/organizations.query.graphql' };
+  return {
+    name: 'bam-first-queries',
+    resolveId: (id) => (id === FIRST_QUERIES ? `\0${FIRST_QUERIES}` : undefined),
+    load(id) {
+      if (id !== `\0${FIRST_QUERIES}`) return undefined;
+      return Object.entries(files)
+        .map(([name, file]) => {
+          const path = fileURLToPath(new URL(file, import.meta.url));
+          this.addWatchFile(path);
+          return `export const ${name} = ${JSON.stringify(print(addTypenameToDocument(parse(readFileSync(path, 'utf8')))))};`;
+        })
+        .join('\n');
+    },
+  };
+}
+
+/**
+ * The console's entry is small (it sends the first queries, then imports `start-console.ts`): this
+ * lets the browser fetch that import and its chunks at once, beside the entry, instead of after it.
+ */
+function preloadConsoleStart(): Plugin {
+  return {
+    name: 'bam-preload-console-start',
+    apply: 'build',
+    transformIndexHtml: {
+      order: 'post',
+      handler(_html, { bundle }) {
+        const chunks = Object.values(bundle ?? {}).filter((output) => output.type === 'chunk');
+        const start = chunks.find((chunk) => chunk.facadeModuleId?.endsWith('/src/start-console.ts'));
+        if (!start) return [];
+        const files = new Set<string>();
+        const visit = (fileName: string) => {
+          if (files.has(fileName)) return;
+          files.add(fileName);
+          for (const imported of chunks.find((chunk) => chunk.fileName === fileName)?.imports ?? []) visit(imported);
+        };
+        visit(start.fileName);
+        const entry = chunks.find((chunk) => chunk.isEntry)?.fileName;
+        return [...files]
+          .filter((fileName) => fileName !== entry)
+          .map((fileName): HtmlTagDescriptor => ({
+            tag: 'link',
+            attrs: { rel: 'modulepreload', crossorigin: true, href: `/${fileName}` },
+            injectTo: 'head',
+          }));
+      },
+    },
+  };
+}
 
 /**
  * Two pages, built one after the other into dist/ (`vite build && vite build --mode playground`):
@@ -12,7 +74,7 @@ const apiTarget = process.env.BAM_API_URL ?? 'http://127.0.0.1:4000';
 export default defineConfig(({ mode }) => {
   const playground = mode === 'playground';
   return {
-    plugins: [vue()],
+    plugins: [vue(), firstQueries(), preloadConsoleStart()],
     build: {
       emptyOutDir: !playground,
       chunkSizeWarningLimit: playground ? 900 : 500,

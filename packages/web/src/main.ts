@@ -1,9 +1,12 @@
-import { createApp } from 'vue';
-import App from './App.vue';
-import { createApolloClient } from './common/apollo/apollo-client.js';
-import { apolloClientKey } from './common/apollo/apollo-client-key.js';
-import { messagesEn } from './common/i18n/messages.en.js';
+import { meQuery, organizationsQuery } from 'virtual:first-queries';
+import { startEarlyRequests } from './common/apollo/early-requests.js';
+import { firstPageVariables } from './organizations/organizations-first-page.js';
 import './common/styles/console.css';
 
-document.title = messagesEn.app.title;
-createApp(App).provide(apolloClientKey, createApolloClient()).mount('#app');
+// The first view's queries leave before the console's code (Vue, Apollo, the views) has even
+// loaded: this entry is small, and the rest of the console arrives while the server answers.
+const early = startEarlyRequests([
+  { operationName: 'Me', query: meQuery, variables: {} },
+  { operationName: 'Organizations', query: organizationsQuery, variables: firstPageVariables },
+]);
+void import('./start-console.js').then(({ startConsole }) => startConsole(early));

@@ -8,7 +8,6 @@ import { isUuid, normalizeUuid } from '../common/uuid.js';
 import { applicationsRemoved } from '../events/certificate-events.js';
 import type { EventOutboxService } from '../events/event-outbox.service.js';
 import type { Logger } from '../logging/logger.js';
-import { Organization } from '../organizations/organization.entity.js';
 import { BackupApplication } from './backup-application.entity.js';
 
 /** Checks a selection of application (client) ids: at least one, each once. Returns them normalized. */
@@ -72,20 +71,32 @@ export async function lockApplications(
   organizationId: string,
   selection: readonly string[],
 ): Promise<BackupApplication[]> {
-  const organization = isUuid(organizationId) ? await manager.findOneBy(Organization, { id: normalizeUuid(organizationId) }) : null;
-  if (!organization) throw new DomainError(ErrorCode.ORGANIZATION_NOT_FOUND, [organizationId]);
+  if (!isUuid(organizationId)) throw new DomainError(ErrorCode.ORGANIZATION_NOT_FOUND, [organizationId]);
+  const organization = normalizeUuid(organizationId);
 
   const wellFormed = selection.filter(isUuid);
-  // One array parameter rather than one per id: a statement binds at most 65,535 parameters.
-  const found = wellFormed.length
-    ? await manager
-        .createQueryBuilder(BackupApplication, 'application')
-        .where('application.applicationId = ANY(CAST(:ids AS uuid[]))', { ids: wellFormed })
-        .setLock('pessimistic_write')
-        .getMany()
+  // One statement for the organization check and the row locks, with one array parameter rather than
+  // one per id (a statement binds at most 65,535 parameters); plain rows, as building TypeORM entities
+  // for thousands of rows costs more than the locks.
+  const rows = wellFormed.length
+    ? ((await manager.query(
+        `SELECT id, organization_id AS "organizationId", application_id AS "applicationId", display_name AS "displayName",
+                added_at AS "addedAt", certificate_id AS "certificateId",
+                EXISTS (SELECT 1 FROM organizations WHERE id = $2) AS "organizationExists"
+         FROM backup_applications WHERE application_id = ANY($1::uuid[]) FOR UPDATE OF backup_applications`,
+        [wellFormed, organization],
+      )) as LockedApplicationRow[])
     : [];
+  // Without a row the statement could not tell whether the organization exists.
+  const organizationExists =
+    rows.length > 0 ? rows[0]!.organizationExists : (await manager.query(`SELECT 1 FROM organizations WHERE id = $1`, [organization])).length > 0;
+  if (!organizationExists) throw new DomainError(ErrorCode.ORGANIZATION_NOT_FOUND, [organizationId]);
+
+  const found = rows.map(({ id, organizationId, applicationId, displayName, addedAt, certificateId }) =>
+    Object.assign(new BackupApplication(), { id, organizationId, applicationId, displayName, addedAt, certificateId }),
+  );
   const inOrganization = new Map(
-    found.filter((application) => application.organizationId === organization.id).map((application) => [application.applicationId, application]),
+    found.filter((application) => application.organizationId === organization).map((application) => [application.applicationId, application]),
   );
   const elsewhere = new Set(found.filter((application) => !inOrganization.has(application.applicationId)).map((a) => a.applicationId));
 
@@ -94,3 +105,7 @@ export async function lockApplications(
   if (elsewhere.size > 0) throw new DomainError(ErrorCode.APPLICATION_IN_OTHER_ORGANIZATION, [...elsewhere]);
   return selection.map((id) => inOrganization.get(id)!);
 }
+
+type LockedApplicationRow = Pick<BackupApplication, 'id' | 'organizationId' | 'applicationId' | 'displayName' | 'addedAt' | 'certificateId'> & {
+  organizationExists: boolean;
+};

@@ -29,17 +29,21 @@ export class AuditService {
 
   /** Appends an entry inside the caller's transaction (on PGlite, using the DataSource there would deadlock). */
   async record(manager: EntityManager, actor: Actor, { action, organizationId = null, details = {} }: AuditRecord): Promise<void> {
-    await manager.insert(AuditEntry, {
-      // TypeORM's deep-partial type cannot describe an arbitrary JSON object; the column is jsonb.
-      action,
-      actorKind: actor.kind,
-      actorId: actor.id,
-      actorName: actor.name,
-      organizationId,
-      clientIp: actor.origin.clientIp,
-      userAgent: actor.origin.userAgent?.slice(0, 512) ?? null,
-      details: details as never,
-    });
+    // Plain SQL, one statement: every change passes here, bulk ones with thousands of applications in `details`.
+    await manager.query(
+      `INSERT INTO audit_log (action, actor_kind, actor_id, actor_name, organization_id, client_ip, user_agent, details)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8::jsonb)`,
+      [
+        action,
+        actor.kind,
+        actor.id,
+        actor.name,
+        organizationId,
+        actor.origin.clientIp,
+        actor.origin.userAgent?.slice(0, 512) ?? null,
+        JSON.stringify(details),
+      ],
+    );
   }
 
   /** Appends an entry that records no change of its own (a failed sign-in), in a transaction of its own. */

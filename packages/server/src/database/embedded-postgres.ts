@@ -16,6 +16,9 @@ export interface EmbeddedPostgres {
   stop(): Promise<void>;
 }
 
+/** Shared buffers of the embedded database (see where it starts). */
+const EMBEDDED_SHARED_BUFFERS = '16MB';
+
 /**
  * Starts PGlite on disk and serves it on a Unix socket, so the ordinary postgres driver — the same
  * code path as a real PostgreSQL server — talks to it. PGlite accepts any user and password, so the
@@ -40,7 +43,9 @@ export async function startEmbeddedPostgres(dataDir: string, maxConnections: num
   await fs.rm(socketPath, { force: true });
 
   const startedAt = performance.now();
-  const db = await PGlite.create(databaseDir);
+  // PostgreSQL's default 128 MB of shared buffers fill with use and stay resident in the WASM heap;
+  // an embedded installation's data fits in far less, and the operating system caches its files anyway.
+  const db = await PGlite.create(databaseDir, { postgresqlconf: [`shared_buffers = ${EMBEDDED_SHARED_BUFFERS}`] });
   // The socket server resets connections beyond maxConnections, so it must cover the whole pool.
   const socketServer = new PGLiteSocketServer({ db, path: socketPath, maxConnections });
   try {

@@ -135,6 +135,9 @@ export class CertificateEventFeedService {
       arrived?.();
     };
     this.listeners.add(listener);
+    // One abort listener for the whole stream: one per wait would pile up on the signal, an event each.
+    const onAbort = () => arrived?.();
+    signal.addEventListener('abort', onAbort, { once: true });
     try {
       // Every event handed to listeners from now on lies after the current tail.
       let last = this.tail;
@@ -160,14 +163,13 @@ export class CertificateEventFeedService {
           yield event;
         }
         if (behind) throw new DomainError(ErrorCode.EVENT_SUBSCRIBER_BEHIND);
-        await new Promise<void>((resolve) => {
-          arrived = resolve;
-          signal.addEventListener('abort', () => resolve(), { once: true });
-        });
+        if (signal.aborted) break;
+        await new Promise<void>((resolve) => (arrived = resolve));
         arrived = undefined;
       }
     } finally {
       this.listeners.delete(listener);
+      signal.removeEventListener('abort', onAbort);
     }
   }
 

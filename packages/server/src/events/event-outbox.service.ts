@@ -26,10 +26,6 @@ export class EventOutboxService {
    */
   async record(manager: EntityManager, event: NewCertificateEvent): Promise<void> {
     if (!manager.queryRunner?.isTransactionActive) throw new Error('Events are recorded inside the transaction of the change they report');
-    const [{ position }] = (await manager.query(
-      `SELECT nextval('certificate_events_position_seq')::text AS position FROM (SELECT pg_advisory_xact_lock($1::bigint)) AS serialized`,
-      [OUTBOX_LOCK_KEY],
-    )) as [{ position: string }];
     const id = randomUUID();
     const time = new Date();
     const cloudEvent = new CloudEvent({
@@ -41,13 +37,14 @@ export class EventOutboxService {
       time: time.toISOString(),
       datacontenttype: 'application/json',
       data: event.data,
-      // CloudEvents "sequence" extension: the log position, so receivers can order and de-duplicate.
-      sequence: position,
     });
+    // One round trip: take the lock, then the position, and store the event with the position as its
+    // CloudEvents "sequence" extension (so receivers can order and de-duplicate).
     await manager.query(
       `INSERT INTO certificate_events (position, id, time, type, organization_id, application_ids, actor, cloud_event)
-       VALUES ($1, $2, $3, $4, $5, $6::uuid[], $7, $8)`,
-      [position, id, time, event.type, event.organizationId, [...event.applicationIds], event.actor.id, JSON.stringify(cloudEvent.toJSON())],
+       SELECT next.position, $2, $3, $4, $5, $6::uuid[], $7, $8::jsonb || jsonb_build_object('sequence', next.position::text)
+       FROM (SELECT nextval('certificate_events_position_seq') AS position FROM (SELECT pg_advisory_xact_lock($1::bigint)) AS serialized) AS next`,
+      [OUTBOX_LOCK_KEY, id, time, event.type, event.organizationId, [...event.applicationIds], event.actor.id, JSON.stringify(cloudEvent.toJSON())],
     );
     await this.wakeup.recorded(manager);
   }

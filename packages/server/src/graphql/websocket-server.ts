@@ -9,6 +9,7 @@ import type { Logger } from '../logging/logger.js';
 import { formatGraphQLError } from './apollo-plugins.js';
 import { operationValidationRules, parseOptions } from './operation-limits.js';
 import type { RequestContext } from './request-context.js';
+import { sharedSubscriptionExecution } from './shared-subscription-execution.js';
 
 type SocketContext = Context<Record<string, unknown> | undefined, Extra>;
 
@@ -71,9 +72,14 @@ export function serveGraphQLOverWebSocket(options: GraphQLWebSocketOptions): Dis
     running.get(socketContext)?.delete(id);
   };
 
+  // Subscribers of one document with the same variables and role get one execution per event.
+  const sharingKeys = new WeakMap<object, string>();
+  const subscribe = sharedSubscriptionExecution((args) => (args.contextValue ? sharingKeys.get(args.contextValue) : undefined));
+
   return useServer<Record<string, unknown> | undefined>(
     {
       schema,
+      subscribe,
       onConnect: (socketContext) => authentication.onConnect(socketContext),
       async onSubscribe(socketContext, id, payload): Promise<ExecutionArgs | readonly GraphQLError[]> {
         const refused = await authentication.onSubscribe(socketContext);
@@ -93,13 +99,10 @@ export function serveGraphQLOverWebSocket(options: GraphQLWebSocketOptions): Dis
         const controller = new AbortController();
         const operations = running.get(socketContext) ?? new Map<string, AbortController>();
         running.set(socketContext, operations.set(id, controller));
-        return {
-          schema,
-          document,
-          operationName: payload.operationName,
-          variableValues: payload.variables,
-          contextValue: createRequestContext({ actor: authentication.actorOf(socketContext), signal: controller.signal }),
-        };
+        const actor = authentication.actorOf(socketContext);
+        const contextValue = createRequestContext({ actor, signal: controller.signal });
+        sharingKeys.set(contextValue, JSON.stringify([payload.query, payload.operationName ?? null, payload.variables ?? null, actor.role]));
+        return { schema, document, operationName: payload.operationName, variableValues: payload.variables, contextValue };
       },
       onNext: (_socketContext, _id, _payload, _args, result) => (result.errors ? { ...result, errors: formatErrors(result.errors) } : undefined),
       onError: (_socketContext, _id, _payload, errors) => formatErrors(errors),

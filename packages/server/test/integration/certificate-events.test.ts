@@ -201,6 +201,28 @@ describe('certificate events', () => {
     }
   });
 
+  it('keeps a live subscription that waits for event after event from piling up listeners', async () => {
+    // Each wait for the next event used to add an abort listener to the subscription's signal, kept
+    // until the subscription ended: past ten, Node warns of an EventTarget memory leak. The server
+    // runs in this process, so its warnings are this process's.
+    const leaks: Error[] = [];
+    const onWarning = (warning: Error) => {
+      if (warning.name === 'MaxListenersExceededWarning') leaks.push(warning);
+    };
+    process.on('warning', onWarning);
+    const live = subscribe(server.graphqlUrl, { filter: { types: ['STORE_CERTIFICATE_GENERATED'] }, after: await marker() });
+    try {
+      for (let count = 1; count <= 12; count += 1) {
+        await generateCertificate(server.graphql, `Events Wait ${count}`);
+        await live.waitFor(count);
+      }
+      expect(leaks.map((warning) => warning.message)).toEqual([]);
+    } finally {
+      process.off('warning', onWarning);
+      await live.dispose();
+    }
+  });
+
   it('resumes after a disconnection with what was missed, then live events: no gap, no duplicate', async () => {
     const first = subscribe(server.graphqlUrl, { after: await marker() });
     expect(await removeApplications(contoso, [1])).toEqual([]);

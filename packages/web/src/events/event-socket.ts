@@ -1,5 +1,5 @@
 import { createClient } from 'graphql-ws';
-import { GRAPHQL_PATH } from '../common/apollo/apollo-client.js';
+import { GRAPHQL_PATH } from '../common/apollo/graphql-path.js';
 import type { EventSocket } from './live-event-stream.js';
 
 /**

@@ -1,15 +1,25 @@
 import { ApolloClient, ApolloLink, CombinedGraphQLErrors, InMemoryCache } from '@apollo/client';
 import { ErrorLink } from '@apollo/client/link/error';
 import UploadHttpLink from 'apollo-upload-client/UploadHttpLink.mjs';
+import { from, mergeMap, of } from 'rxjs';
 import { MeDocument } from '../../generated/graphql.js';
+import type { EarlyRequests } from './early-requests.js';
+import { GRAPHQL_PATH } from './graphql-path.js';
+
+/** Answers an operation from the request sent for it before the client existed, if there was one; otherwise sends it. */
+function earlyAnswers(early: EarlyRequests): ApolloLink {
+  return new ApolloLink((operation, forward) => {
+    const answer = early.take(operation.operationName ?? '', operation.variables);
+    if (!answer) return forward(operation);
+    return from(answer).pipe(mergeMap((body) => (body ? of(body as ApolloLink.Result) : forward(operation))));
+  });
+}
 
 /**
- * The console talks to one endpoint: HTTP for queries, mutations and multipart uploads through Apollo,
- * and a WebSocket for the certificate event feed (`events/`), which updates Apollo's cache.
+ * HTTP for queries, mutations and multipart uploads through Apollo; the certificate event feed
+ * (`events/`) has its own WebSocket and updates Apollo's cache.
  */
-export const GRAPHQL_PATH = '/graphql';
-
-export function createApolloClient(baseUrl: string = window.location.href): ApolloClient {
+export function createApolloClient(baseUrl: string = window.location.href, early?: EarlyRequests): ApolloClient {
   const endpoint = new URL(GRAPHQL_PATH, baseUrl);
   const http = new UploadHttpLink({
     uri: endpoint.href,
@@ -26,7 +36,7 @@ export function createApolloClient(baseUrl: string = window.location.href): Apol
   });
 
   const client: ApolloClient = new ApolloClient({
-    link: ApolloLink.from([sessionEnded, http]),
+    link: ApolloLink.from([sessionEnded, ...(early ? [earlyAnswers(early)] : []), http]),
     cache: createCache(),
     defaultOptions: {
       watchQuery: { fetchPolicy: 'cache-and-network', notifyOnNetworkStatusChange: true },

@@ -1,0 +1,132 @@
+import WebSocket from 'ws';
+import { post, sessionCookieFor } from '../load.js';
+import { alternate } from '../measure.js';
+import { type BenchContext, type BenchRow, ratioRow } from '../row.js';
+import { startBaselineServer } from '../servers.js';
+
+const subscription = 'subscription { certificateEvents { id position type organizationId applicationIds actor time cloudEvent } }';
+/** Sockets opened at a time while subscribers connect. */
+const OPENING_BATCH = 100;
+
+/** Open sockets that count the messages they receive; `nextMessage` resolves when every socket has one more. */
+interface Subscribers {
+  /** Resolves with the text the first socket received once every socket has received its next message. */
+  nextMessage(): Promise<string>;
+  close(): void;
+}
+
+async function openSubscribers(
+  url: string,
+  count: number,
+  options: { protocol?: string; headers?: Record<string, string>; subscribe?: boolean },
+): Promise<Subscribers> {
+  const sockets: WebSocket[] = [];
+  let waiting: { remaining: number; first?: string; resolve: (text: string) => void } | undefined;
+  const received = (data: WebSocket.RawData) => {
+    const text = data.toString();
+    // Over graphql-ws only `next` messages carry events (acknowledgements and pings do not count).
+    if (options.subscribe && !text.includes('"type":"next"')) return;
+    if (!waiting) return;
+    waiting.first ??= text;
+    if ((waiting.remaining -= 1) === 0) waiting.resolve(waiting.first);
+  };
+  const open = () =>
+    new Promise<WebSocket>((resolve, reject) => {
+      const socket = options.protocol ? new WebSocket(url, options.protocol, { headers: options.headers }) : new WebSocket(url);
+      socket.once('error', reject);
+      if (!options.subscribe) socket.once('open', () => resolve(socket));
+      else {
+        socket.once('open', () => socket.send(JSON.stringify({ type: 'connection_init', payload: {} })));
+        socket.once('message', (data) => {
+          if (!data.toString().includes('connection_ack')) return reject(new Error(`no connection_ack: ${data.toString()}`));
+          socket.send(JSON.stringify({ id: '1', type: 'subscribe', payload: { query: subscription } }));
+          resolve(socket);
+        });
+      }
+      socket.on('message', received);
+    });
+  for (let opened = 0; opened < count; opened += OPENING_BATCH) {
+    sockets.push(...(await Promise.all(Array.from({ length: Math.min(OPENING_BATCH, count - opened) }, open))));
+  }
+  return {
+    nextMessage: () =>
+      new Promise<string>((resolve) => {
+        waiting = { remaining: count, resolve };
+      }),
+    close: () => sockets.forEach((socket) => socket.terminate()),
+  };
+}
+
+/**
+ * One event delivered to many `certificateEvents` subscribers over real graphql-ws, against a plain `ws`
+ * broadcast of the same message serialised once. The event enters the outbox as another instance's
+ * commit would (insert + NOTIFY, from the bench's pool); the time runs from that commit to the last
+ * subscriber's receipt, and from the broadcast request to the last receipt for the baseline.
+ */
+export async function fanOutRows({ sizes, pool, server, databaseUrl }: BenchContext): Promise<BenchRow[]> {
+  const baseline = await startBaselineServer(databaseUrl, 'broadcast');
+  const rows: BenchRow[] = [];
+  try {
+    for (const count of sizes.fanOutSubscribers) {
+      const project = await openSubscribers(server.url.replace('http:', 'ws:') + '/graphql', count, {
+        protocol: 'graphql-transport-ws',
+        headers: { cookie: sessionCookieFor(server.url)! },
+        subscribe: true,
+      });
+      const plain = await openSubscribers(baseline.url.replace('http:', 'ws:'), count, {});
+      try {
+        const projectDelivery = async () => {
+          const client = await pool.connect();
+          try {
+            await client.query('BEGIN');
+            await client.query(
+              `INSERT INTO certificate_events (position, id, time, type, organization_id, application_ids, actor, cloud_event)
+               SELECT next.position, gen_random_uuid(), now(), 'STORE_CERTIFICATE_REMOVED', NULL, '{}', 'bench',
+                      jsonb_build_object('specversion', '1.0', 'type', 'com.backup-applications-manager.store-certificate.removed',
+                                         'source', '/certificate-store', 'sequence', next.position::text, 'data', jsonb_build_object('actor', 'bench'))
+               FROM (SELECT nextval('certificate_events_position_seq') AS position) AS next`,
+            );
+            await client.query(`SELECT pg_notify('certificate_events', '')`);
+            const delivered = project.nextMessage();
+            const started = performance.now();
+            await client.query('COMMIT');
+            const message = await delivered;
+            return { ms: performance.now() - started, message };
+          } finally {
+            client.release();
+          }
+        };
+        // The first delivery proves every subscription is live, and gives the baseline its message.
+        const { message } = await projectDelivery();
+        const plainDelivery = async () => {
+          const delivered = plain.nextMessage();
+          const started = performance.now();
+          await post(`${baseline.url}/broadcast`, message);
+          await delivered;
+          return performance.now() - started;
+        };
+        const perSecond = (ms: number) => (count * 1000) / ms;
+        const result = await alternate(
+          sizes.rounds,
+          async () => perSecond((await projectDelivery()).ms),
+          async () => perSecond(await plainDelivery()),
+        );
+        rows.push(
+          ratioRow(
+            `subscription fan-out: ${count.toLocaleString('en')} subscribers`,
+            'deliveries/s',
+            result,
+            { higherIsBetter: true, limit: 0.8 },
+            'one event over graphql-ws, from commit to the last subscriber; baseline: plain ws broadcast of the same message',
+          ),
+        );
+      } finally {
+        project.close();
+        plain.close();
+      }
+    }
+  } finally {
+    await baseline.stop();
+  }
+  return rows;
+}

@@ -1,0 +1,54 @@
+import { createSourceEventStream, execute, type ExecutionArgs, type ExecutionResult } from 'graphql';
+
+type Result = ExecutionResult | Promise<ExecutionResult>;
+
+/**
+ * graphql-js executes a subscription's selection once per subscriber per event. Subscribers that sent
+ * the same document with the same variables, as the same kind of actor, get the same result for the
+ * same event: this `subscribe` (for graphql-ws' `useServer`) executes it once per event for all of
+ * them. `sharingKey` says which subscribers may share (undefined: the subscriber shares with none).
+ */
+export function sharedSubscriptionExecution(sharingKey: (args: ExecutionArgs) => string | undefined) {
+  // Per event (the object the source stream yields, the same for every subscriber of this process).
+  const results = new WeakMap<object, Map<string, Result>>();
+
+  const executeOnce = (args: ExecutionArgs, event: unknown): Result => {
+    const key = sharingKey(args);
+    if (key === undefined || typeof event !== 'object' || event === null) return execute({ ...args, rootValue: event });
+    let forEvent = results.get(event);
+    if (!forEvent) results.set(event, (forEvent = new Map()));
+    let result = forEvent.get(key);
+    if (!result) forEvent.set(key, (result = execute({ ...args, rootValue: event })));
+    return result;
+  };
+
+  return async (args: ExecutionArgs): Promise<AsyncIterableIterator<ExecutionResult> | ExecutionResult> => {
+    const stream = await createSourceEventStream(args);
+    if (!(Symbol.asyncIterator in stream)) return stream;
+    return mapEvents(stream[Symbol.asyncIterator](), (event) => executeOnce(args, event));
+  };
+}
+
+/** What graphql-js' own (internal) `mapAsyncIterator` does: maps each value, and ends the source when mapping fails. */
+function mapEvents<T, R>(source: AsyncIterator<T>, map: (value: T) => R | Promise<R>): AsyncIterableIterator<R> {
+  const mapped = async (result: IteratorResult<T>): Promise<IteratorResult<R>> => {
+    if (result.done) return result;
+    try {
+      return { value: await map(result.value), done: false };
+    } catch (error) {
+      await source.return?.().catch(() => undefined);
+      throw error;
+    }
+  };
+  return {
+    next: async () => mapped(await source.next()),
+    return: async () => (source.return ? mapped(await source.return()) : { value: undefined, done: true }),
+    throw: async (error?: unknown) => {
+      if (source.throw) return mapped(await source.throw(error));
+      throw error;
+    },
+    [Symbol.asyncIterator]() {
+      return this;
+    },
+  };
+}
