@@ -1,3 +1,4 @@
+import pg from 'pg';
 import { DataSource } from 'typeorm';
 import type { Config } from '../config/config.js';
 import type { Logger } from '../logging/logger.js';
@@ -65,7 +66,10 @@ export async function openDatabase(
       const cause = error instanceof Error ? error.message : String(error);
       throw new DatabaseUnreachableError(`could not connect to PostgreSQL at ${new URL(databaseUrl).host}: ${cause}`, { cause: error });
     });
-    await migrate(dataSource, logger);
+    await migrateOneInstanceAtATime(databaseUrl, () => migrate(dataSource, logger)).catch(async (error: unknown) => {
+      await dataSource.destroy().catch(() => undefined);
+      throw error;
+    });
     return { dataSource, sqlStatements, kind: 'postgres', close: () => dataSource.destroy() };
   }
 
@@ -117,5 +121,29 @@ async function migrate(dataSource: DataSource, logger: Logger): Promise<void> {
   } catch (error) {
     await dataSource.destroy();
     throw error;
+  }
+}
+
+/** Any constant: the advisory lock that instances on one PostgreSQL database take to migrate. */
+const MIGRATION_LOCK = 0x62616d; // "bam"
+
+/**
+ * Instances starting together on one database take turns: the first creates or updates the schema,
+ * the others wait on a session advisory lock, then find nothing left to do. The lock is held on a
+ * connection of its own, so that it never takes one of the pool's (which may have a single one).
+ */
+async function migrateOneInstanceAtATime(databaseUrl: string, run: () => Promise<void>): Promise<void> {
+  const client = new pg.Client({
+    connectionString: databaseUrl,
+    connectionTimeoutMillis: CONNECT_TIMEOUT_MS,
+    application_name: 'backup-applications-manager migrations',
+  });
+  await client.connect();
+  try {
+    await client.query('SELECT pg_advisory_lock($1)', [MIGRATION_LOCK]);
+    await run();
+  } finally {
+    // Ending the session releases its advisory lock.
+    await client.end().catch(() => undefined);
   }
 }

@@ -104,6 +104,8 @@ export const demoOrganizations: DemoOrganization[] = [
  */
 export async function loadDemoDataIfEmpty(dataSource: DataSource, store: CertificateStoreService, logger: Logger): Promise<boolean> {
   const loaded = await dataSource.transaction(async (manager) => {
+    // Instances starting together on one database: the second waits, then finds the organizations.
+    await manager.query(`LOCK TABLE organizations IN SHARE ROW EXCLUSIVE MODE`);
     if ((await manager.count(Organization)) > 0) return false;
     for (const demo of demoOrganizations) await loadOrganization(manager, store, demo);
     for (const spare of spareCertificates) await demoCertificate(manager, store, spare.commonName, 'Demo', spare, spare);

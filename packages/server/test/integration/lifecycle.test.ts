@@ -181,6 +181,21 @@ describe.runIf(testDatabaseKind === 'postgres')('start-up and shutdown', () => {
     expect(server.lines.join('\n')).not.toContain('secret');
   });
 
+  it('starts several instances together on an empty database: they take turns on the schema', async () => {
+    const database = await createTestDatabase();
+    cleanups.push(() => database.drop());
+    const servers = Array.from({ length: 3 }, () => spawnServer({ DATABASE_URL: database.url, DEMO_DATA: 'true' }));
+    cleanups.push(async () => {
+      for (const server of servers) server.child.kill('SIGKILL');
+      await Promise.all(servers.map((server) => server.exited));
+    });
+    const urls = await Promise.all(servers.map((server) => server.started));
+    for (const url of urls) expect(await organizationNames(url)).toHaveLength(3);
+    // One of them created the schema; the others found it done.
+    const updated = servers.filter((server) => server.lines.some((line) => line.includes('"database schema updated"')));
+    expect(updated).toHaveLength(1);
+  });
+
   it('finishes an in-flight request on SIGTERM before exiting', async () => {
     const database = await createTestDatabase();
     cleanups.push(() => database.drop());
