@@ -1,5 +1,6 @@
 /**
- * The bench: `pnpm bench` (full, a few minutes) or `pnpm bench --smoke` (each row once, tiny sizes).
+ * The bench: `pnpm bench` (full, a few minutes) or `pnpm bench --smoke` (each row once, tiny sizes);
+ * `--only pfx,read` runs only those groups of rows (see `groups`).
  * Measures the built product (run `pnpm build` first; the root script does) against baselines on
  * this machine, prints a Markdown table and writes every row to bench-results.json. Targets are
  * reported, never asserted: timings depend on the machine.
@@ -26,6 +27,19 @@ const output =
     : fileURLToPath(new URL(smoke ? '../bench-results.smoke.json' : '../bench-results.json', import.meta.url));
 const sizes = smoke ? smokeSizes : fullSizes;
 
+const groups = {
+  read: readRows,
+  bulk: bulkRows,
+  console: consoleRows,
+  pfx: pfxRows,
+  'in-process': inProcessRows,
+  'embedded-memory': embeddedMemoryRows,
+};
+const onlyArgument = process.argv.indexOf('--only');
+const selected = onlyArgument > 0 ? process.argv[onlyArgument + 1]!.split(',') : Object.keys(groups);
+const unknown = selected.filter((name) => !(name in groups));
+if (unknown.length > 0) throw new Error(`unknown row groups ${unknown.join(', ')}; known: ${Object.keys(groups).join(', ')}`);
+
 const database = await createBenchDatabase();
 const webDist = await prepareWebDist();
 const pool = new pg.Pool({ connectionString: database.url, max: 4 });
@@ -35,7 +49,7 @@ try {
   try {
     await seedOrganizations(pool, { prefix: 'bench', organizations: sizes.pageSize, applications: sizes.applicationsPerOrganization });
     const context: BenchContext = { sizes, databaseUrl: database.url, pool, server };
-    for (const measure of [readRows, bulkRows, consoleRows, pfxRows, inProcessRows, embeddedMemoryRows]) {
+    for (const measure of selected.map((name) => groups[name as keyof typeof groups])) {
       const started = performance.now();
       rows.push(...(await measure(context)));
       console.error(`${measure.name}: ${((performance.now() - started) / 1000).toFixed(1)} s`);

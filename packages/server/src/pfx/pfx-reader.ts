@@ -96,7 +96,7 @@ type SafeEntry = { bags: SafeBag[] } | { encryption: PasswordEncryption; ciphert
 /** A SafeBag, read but not yet decrypted. */
 type SafeBag =
   | { type: 'key'; der: Buffer }
-  | { type: 'shroudedKey'; encryption: PasswordEncryption; ciphertext: Buffer }
+  | { type: 'shroudedKey'; encryption: PasswordEncryption; ciphertext: Buffer; encryptedKeyInfo: Buffer }
   | { type: 'certificate'; der: Buffer }
   | { type: 'ignored' };
 
@@ -187,7 +187,9 @@ function readSafeContents(safeContents: DerElement, depth: number): SafeBag[] {
       case oids.pkcs8ShroudedKeyBag: {
         const [algorithm, encrypted] = children(expectTag(value, Tag.sequence));
         const ciphertext = octets(expectTag(encrypted, Tag.octetString));
-        return [{ type: 'shroudedKey', encryption: passwordEncryption(expectTag(algorithm, Tag.sequence)), ciphertext }];
+        return [
+          { type: 'shroudedKey', encryption: passwordEncryption(expectTag(algorithm, Tag.sequence)), ciphertext, encryptedKeyInfo: value.encoded },
+        ];
       }
       case oids.certBag: {
         const [certId, certValue] = children(expectTag(value, Tag.sequence));
@@ -208,22 +210,33 @@ function collect(bag: SafeBag, password: PfxPassword, bags: Bags): void {
     case 'key':
       bags.keys.push(bag.der);
       return;
-    case 'shroudedKey': {
-      const plaintext = bag.encryption.decrypt(bag.ciphertext, password);
-      bags.keys.push(
-        onMalformed(
-          () => readWhole(plaintext).encoded,
-          () => rejectedPassword(password),
-        ),
-      );
+    case 'shroudedKey':
+      bags.keys.push(decryptKeyBag(bag, password));
       return;
-    }
     case 'certificate':
       bags.certificates.push(bag.der);
       return;
     case 'ignored':
       return;
   }
+}
+
+/** The PKCS#8 DER of a shrouded key bag's key. */
+function decryptKeyBag(bag: Extract<SafeBag, { type: 'shroudedKey' }>, password: PfxPassword): Buffer {
+  // OpenSSL turns a non-empty password into the same BMPString the MAC verified; an empty one has two forms.
+  if (bag.encryption.nativeKeyBag && !password.empty) {
+    try {
+      const key = createPrivateKey({ key: bag.encryptedKeyInfo, format: 'der', type: 'pkcs8', passphrase: password.utf8 });
+      return key.export({ type: 'pkcs8', format: 'der' });
+    } catch {
+      // Our own decryption below says why: the password, or a key algorithm Node does not know.
+    }
+  }
+  const plaintext = bag.encryption.decrypt(bag.ciphertext, password);
+  return onMalformed(
+    () => readWhole(plaintext).encoded,
+    () => rejectedPassword(password),
+  );
 }
 
 /** `[0] EXPLICIT OCTET STRING`, as ContentInfo and CertBag wrap their content. */
