@@ -1,16 +1,18 @@
 import type DataLoader from 'dataloader';
-import { type DataSource, type FindOptionsWhere, In } from 'typeorm';
+import type { DataSource } from 'typeorm';
 import { groupLoader } from '../common/batch-loaders.js';
+import { plainRows } from '../common/plain-rows.js';
 import { BackupApplication } from './backup-application.entity.js';
 
-function applicationsWhere(dataSource: DataSource, where: FindOptionsWhere<BackupApplication>): Promise<BackupApplication[]> {
-  return dataSource.getRepository(BackupApplication).find({ where, order: { displayName: 'ASC', applicationId: 'ASC' } });
+/** The applications whose `column` is one of `ids`, by name as the console lists them. */
+function applicationsWhere(dataSource: DataSource, column: 'organization_id' | 'certificate_id', ids: string[]): Promise<BackupApplication[]> {
+  return plainRows(dataSource, BackupApplication).select(`WHERE ${column} = ANY($1) ORDER BY display_name, application_id`, [ids]);
 }
 
 /** Batches the application lists of all organizations a request touches into one statement. */
 function createApplicationsByOrganizationLoader(dataSource: DataSource): DataLoader<string, BackupApplication[]> {
   return groupLoader(
-    (ids) => applicationsWhere(dataSource, { organizationId: In(ids) }),
+    (ids) => applicationsWhere(dataSource, 'organization_id', ids),
     (row) => row.organizationId,
   );
 }
@@ -18,7 +20,7 @@ function createApplicationsByOrganizationLoader(dataSource: DataSource): DataLoa
 /** Batches "which applications use this certificate" for all certificates a request touches. */
 function createApplicationsByCertificateLoader(dataSource: DataSource): DataLoader<string, BackupApplication[]> {
   return groupLoader(
-    (ids) => applicationsWhere(dataSource, { certificateId: In(ids) }),
+    (ids) => applicationsWhere(dataSource, 'certificate_id', ids),
     (row) => row.certificateId,
   );
 }

@@ -1,23 +1,18 @@
 import type DataLoader from 'dataloader';
-import { type DataSource, type FindOptionsSelect, In } from 'typeorm';
+import { type DataSource, In } from 'typeorm';
 import { rowLoader } from '../common/batch-loaders.js';
+import { plainRows } from '../common/plain-rows.js';
 import { createCertificateChangesByApplicationLoader } from './certificate-change.loaders.js';
 import { Certificate } from './certificate.entity.js';
 
 /**
- * Every column but the DER bytes: no field of the API returns them, and they are most of a row.
- * Certificates loaded here leave `der` unset.
+ * Batches the certificates of all applications a request touches into one statement. They come
+ * without the DER bytes (`der` unset): no field of the API returns them, and they are most of a row.
  */
-function withoutDer(dataSource: DataSource): FindOptionsSelect<Certificate> {
-  const columns = dataSource.getMetadata(Certificate).columns.filter((column) => column.isSelect && column.propertyName !== 'der');
-  return Object.fromEntries(columns.map((column) => [column.propertyName, true]));
-}
-
-/** Batches the certificates of all applications a request touches into one statement. */
 function createCertificateLoader(dataSource: DataSource): DataLoader<string, Certificate | null> {
-  const select = withoutDer(dataSource);
+  const certificates = plainRows(dataSource, Certificate, ['der']);
   return rowLoader(
-    (ids) => dataSource.getRepository(Certificate).find({ select, where: { id: In(ids) } }),
+    (ids) => certificates.select('WHERE id = ANY($1)', [ids]),
     (row) => row.id,
   );
 }

@@ -1,4 +1,8 @@
+import { In } from 'typeorm';
 import { expect, it } from 'vitest';
+import { BackupApplication } from '../../src/applications/backup-application.entity.js';
+import { Certificate } from '../../src/certificates/certificate.entity.js';
+import { plainRows } from '../../src/common/plain-rows.js';
 import { seedOrganization } from '../support/seed.js';
 import { useTestServer } from '../support/test-server.js';
 
@@ -35,4 +39,43 @@ it('counts the organizations only when the client asks for totalCount', async ()
   const count = (statements: string[]) => statements.filter((sql) => /COUNT\(/i.test(sql)).length;
   expect(count(await statementsOf('{ organizations(first: 20) { totalCount edges { node { id } } } }'))).toBe(1);
   expect(count(await statementsOf('{ organizations(first: 20) { edges { node { id } } } }'))).toBe(0);
+});
+
+it("loads a list's applications and certificates as TypeORM's find() does, without its query building and hydration", async () => {
+  const { dataSource } = server.database;
+  const seeded = await Promise.all(
+    ['contoso.onmicrosoft.com', 'fabrikam.onmicrosoft.com'].map((name) =>
+      seedOrganization(dataSource, name, [
+        { displayName: 'Backup B', certificate: { validFromDays: -1, validToDays: 90 } },
+        { displayName: 'backup a' },
+        { displayName: 'Backup C', certificate: { validFromDays: -400, validToDays: -1 } },
+      ]),
+    ),
+  );
+  const organizationIds = seeded.map(({ organization }) => organization.id);
+  const certificateIds = seeded.flatMap(({ applications }) => applications.flatMap(({ certificateId }) => (certificateId ? [certificateId] : [])));
+
+  const applications = await plainRows(dataSource, BackupApplication).select(
+    'WHERE organization_id = ANY($1) ORDER BY display_name, application_id',
+    [organizationIds],
+  );
+  expect(applications).toEqual(
+    await dataSource
+      .getRepository(BackupApplication)
+      .find({ where: { organizationId: In(organizationIds) }, order: { displayName: 'ASC', applicationId: 'ASC' } }),
+  );
+  expect(applications[0]).toBeInstanceOf(BackupApplication);
+
+  const certificates = await plainRows(dataSource, Certificate, ['der']).select('WHERE id = ANY($1) ORDER BY id', [certificateIds]);
+  const { der: _der, ...withoutDer } = Object.fromEntries(
+    dataSource.getMetadata(Certificate).columns.flatMap((column) => (column.isSelect ? [[column.propertyName, true]] : [])),
+  );
+  expect(certificates).toHaveLength(4);
+  expect(certificates).toEqual(
+    await dataSource.getRepository(Certificate).find({ select: withoutDer, where: { id: In(certificateIds) }, order: { id: 'ASC' } }),
+  );
+  expect(certificates[0]!.notAfter).toBeInstanceOf(Date);
+
+  // The DER bytes are a bytea, which pg returns differently from TypeORM: refused rather than copied wrong.
+  expect(() => plainRows(dataSource, Certificate)).toThrow(/cannot copy Certificate.der \(bytea\)/);
 });

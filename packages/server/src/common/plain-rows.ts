@@ -1,0 +1,65 @@
+import type { DataSource } from 'typeorm';
+
+/** Column types pg already returns as TypeORM would hydrate them (strings, numbers, booleans, Dates). */
+const plainTypes = new Set([
+  'uuid',
+  'char',
+  'varchar',
+  'character varying',
+  'text',
+  'integer',
+  'int',
+  'boolean',
+  'timestamptz',
+  'timestamp with time zone',
+]);
+
+/** A read of one entity's rows that bypasses TypeORM's query building and hydration. */
+export interface PlainRows<Entity> {
+  /**
+   * `SELECT <the columns> FROM <the table> <rest>`, each row an instance of the entity with its
+   * columns set, as `find()` returns it. `rest` names columns by their database names.
+   */
+  select(rest: string, parameters: unknown[]): Promise<Entity[]>;
+}
+
+/** Per data source, by entity name and omitted columns. */
+const cache = new WeakMap<DataSource, Map<string, PlainRows<unknown>>>();
+
+/**
+ * For the hot read paths (hundreds of rows per request): one prepared SELECT list per entity, and
+ * rows copied onto entity instances. TypeORM's query builder and hydration cost more CPU per row than
+ * the database does. Refuses, when first asked, an entity with a column it could not copy as is
+ * (transformers, JSON, bytea, embedded entities); `omit` leaves such columns out.
+ */
+export function plainRows<Entity extends object>(
+  dataSource: DataSource,
+  entity: new () => Entity,
+  omit: readonly (keyof Entity & string)[] = [],
+): PlainRows<Entity> {
+  let reads = cache.get(dataSource);
+  if (!reads) cache.set(dataSource, (reads = new Map()));
+  const key = `${entity.name}:${[...omit].sort().join(',')}`;
+  const cached = reads.get(key) as PlainRows<Entity> | undefined;
+  if (cached) return cached;
+
+  const metadata = dataSource.getMetadata(entity);
+  const columns = metadata.columns.filter((column) => column.isSelect && !omit.includes(column.propertyName as keyof Entity & string));
+  for (const column of columns) {
+    const type = typeof column.type === 'string' ? column.type : '';
+    if (!plainTypes.has(type) || column.transformer || column.embeddedMetadata || column.isArray) {
+      throw new Error(`plainRows cannot copy ${metadata.name}.${column.propertyName} (${type || 'a non-SQL type'}) as pg returns it`);
+    }
+  }
+  const quote = (name: string) => `"${name.replaceAll('"', '""')}"`;
+  const selectList = columns.map((column) => `${quote(column.databaseName)} AS ${quote(column.propertyName)}`).join(', ');
+  const head = `SELECT ${selectList} FROM ${quote(metadata.tableName)} `;
+  const rows: PlainRows<Entity> = {
+    async select(rest, parameters) {
+      const found: object[] = await dataSource.query(head + rest, parameters);
+      return found.map((row) => Object.assign(new entity(), row));
+    },
+  };
+  reads.set(key, rows);
+  return rows;
+}
