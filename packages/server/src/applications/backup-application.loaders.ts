@@ -2,6 +2,7 @@ import type DataLoader from 'dataloader';
 import type { DataSource } from 'typeorm';
 import { groupLoader } from '../common/batch-loaders.js';
 import { plainRows } from '../common/plain-rows.js';
+import { Certificate } from '../certificates/certificate.entity.js';
 import { BackupApplication } from './backup-application.entity.js';
 
 /** The applications whose `column` is one of `ids`, by name as the console lists them. */
@@ -13,6 +14,28 @@ function applicationsWhere(dataSource: DataSource, column: 'organization_id' | '
 function createApplicationsByOrganizationLoader(dataSource: DataSource): DataLoader<string, BackupApplication[]> {
   return groupLoader(
     (ids) => applicationsWhere(dataSource, 'organization_id', ids),
+    (row) => row.organizationId,
+  );
+}
+
+/**
+ * Batches the application lists of all organizations a request touches, each application with its
+ * certificate (`certificate` set, without its DER bytes, or null), into one statement: for lists that
+ * show certificates, it saves a statement and a look-up per application.
+ */
+function createApplicationsWithCertificatesByOrganizationLoader(dataSource: DataSource): DataLoader<string, BackupApplication[]> {
+  const applications = plainRows(dataSource, BackupApplication);
+  const certificates = plainRows(dataSource, Certificate, ['der']);
+  const sql = `SELECT ${applications.columns('application', '')}, ${certificates.columns('certificate', 'certificate.')}
+    FROM backup_applications application LEFT JOIN certificates certificate ON certificate.id = application.certificate_id
+    WHERE application.organization_id = ANY($1) ORDER BY application.display_name, application.application_id`;
+  return groupLoader(
+    async (ids) =>
+      ((await dataSource.query(sql, [ids])) as Record<string, unknown>[]).map((row) => {
+        const application = applications.entity(row, '');
+        application.certificate = row['certificate.id'] === null ? null : certificates.entity(row, 'certificate.');
+        return application;
+      }),
     (row) => row.organizationId,
   );
 }
@@ -29,6 +52,7 @@ function createApplicationsByCertificateLoader(dataSource: DataSource): DataLoad
 export function createApplicationLoaders(dataSource: DataSource) {
   return {
     applicationsByOrganization: createApplicationsByOrganizationLoader(dataSource),
+    applicationsWithCertificatesByOrganization: createApplicationsWithCertificatesByOrganizationLoader(dataSource),
     applicationsByCertificate: createApplicationsByCertificateLoader(dataSource),
   };
 }

@@ -21,6 +21,10 @@ export interface PlainRows<Entity> {
    * columns set, as `find()` returns it. `rest` names columns by their database names.
    */
   select(rest: string, parameters: unknown[]): Promise<Entity[]>;
+  /** The SELECT list for a join: the columns of table alias `alias`, each named `<prefix><property>`. */
+  columns(alias: string, prefix: string): string;
+  /** The entity from the `<prefix><property>` values of a joined row. */
+  entity(row: Record<string, unknown>, prefix: string): Entity;
 }
 
 /** Per data source, by entity name and omitted columns. */
@@ -52,12 +56,20 @@ export function plainRows<Entity extends object>(
     }
   }
   const quote = (name: string) => `"${name.replaceAll('"', '""')}"`;
-  const selectList = columns.map((column) => `${quote(column.databaseName)} AS ${quote(column.propertyName)}`).join(', ');
-  const head = `SELECT ${selectList} FROM ${quote(metadata.tableName)} `;
+  const properties = columns.map((column) => column.propertyName);
+  const columnList = (alias: string, prefix: string) =>
+    columns.map((column) => `${alias}.${quote(column.databaseName)} AS ${quote(prefix + column.propertyName)}`).join(', ');
+  const head = `SELECT ${columnList(quote(metadata.tableName), '')} FROM ${quote(metadata.tableName)} `;
   const rows: PlainRows<Entity> = {
     async select(rest, parameters) {
       const found: object[] = await dataSource.query(head + rest, parameters);
       return found.map((row) => Object.assign(new entity(), row));
+    },
+    columns: columnList,
+    entity(row, prefix) {
+      const instance = new entity() as Record<string, unknown>;
+      for (const property of properties) instance[property] = row[prefix + property];
+      return instance as Entity;
     },
   };
   reads.set(key, rows);

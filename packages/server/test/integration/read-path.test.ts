@@ -29,9 +29,45 @@ it('reads certificates for a list without their DER bytes, which no field return
       edges { node { backupApplications { certificate { id thumbprint issuedTo issuedBy notBefore notAfter status } } } }
     }
   }`);
-  const certificateReads = statements.filter((sql) => /FROM "certificates"/.test(sql));
+  const certificateReads = statements.filter((sql) => /\bcertificates\b/.test(sql));
   expect(certificateReads).toHaveLength(1);
   expect(certificateReads[0]).not.toMatch(/"der"/);
+});
+
+it("reads a list's applications with their certificates in one statement when the query shows certificates, through fragments too", async () => {
+  const { applications } = await seedOrganization(server.database.dataSource, 'contoso.onmicrosoft.com', [
+    { displayName: 'A with certificate', certificate: { validFromDays: -1, validToDays: 90 } },
+    { displayName: 'B not configured' },
+  ]);
+  const thumbprint = (
+    await server.database.dataSource.query('SELECT thumbprint_sha1 FROM certificates WHERE id = $1', [applications[0]!.certificateId])
+  )[0].thumbprint_sha1 as string;
+  const expected = {
+    organizations: {
+      edges: [
+        {
+          node: {
+            backupApplications: [
+              { displayName: 'A with certificate', certificate: { thumbprint, status: 'VALID' } },
+              { displayName: 'B not configured', certificate: null },
+            ],
+          },
+        },
+      ],
+    },
+  };
+  const fragment = 'fragment row on BackupApplication { displayName certificate { thumbprint status } }';
+  for (const [selection, fragments] of [
+    ['displayName certificate { thumbprint status }', ''],
+    ['displayName ... on BackupApplication { certificate { thumbprint status } }', ''],
+    ['...row', fragment],
+  ]) {
+    const query = `query { organizations(first: 20) { edges { node { backupApplications { ${selection} } } } } } ${fragments}`;
+    const from = server.logs.length;
+    expect(await server.graphql(query)).toEqual({ data: expected });
+    const statements = server.logs.slice(from).flatMap((line) => (JSON.parse(line) as { sql?: string }).sql ?? []);
+    expect(statements.filter((sql) => /\bcertificates\b/.test(sql))).toEqual([expect.stringMatching(/LEFT JOIN certificates/)]);
+  }
 });
 
 it('counts the organizations only when the client asks for totalCount', async () => {
