@@ -57,6 +57,8 @@ export function plainRows<Entity extends object>(
   }
   const quote = (name: string) => `"${name.replaceAll('"', '""')}"`;
   const properties = columns.map((column) => column.propertyName);
+  // A joined row's keys for each prefix, built once rather than per row.
+  const prefixedKeys = new Map<string, string[]>();
   const columnList = (alias: string, prefix: string) =>
     columns.map((column) => `${alias}.${quote(column.databaseName)} AS ${quote(prefix + column.propertyName)}`).join(', ');
   const head = `SELECT ${columnList(quote(metadata.tableName), '')} FROM ${quote(metadata.tableName)} `;
@@ -67,8 +69,10 @@ export function plainRows<Entity extends object>(
     },
     columns: columnList,
     entity(row, prefix) {
+      let keys = prefixedKeys.get(prefix);
+      if (!keys) prefixedKeys.set(prefix, (keys = properties.map((property) => prefix + property)));
       const instance = new entity() as Record<string, unknown>;
-      for (const property of properties) instance[property] = row[prefix + property];
+      for (let index = 0; index < keys.length; index++) instance[properties[index]!] = row[keys[index]!];
       return instance as Entity;
     },
   };
