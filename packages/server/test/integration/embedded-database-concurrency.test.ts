@@ -2,6 +2,7 @@ import net from 'node:net';
 import path from 'node:path';
 import pg from 'pg';
 import { afterEach, describe, expect, it } from 'vitest';
+import { seedOrganization } from '../support/seed.js';
 import { testDatabaseKind, useTestServer } from '../support/test-server.js';
 
 const server = useTestServer();
@@ -118,5 +119,48 @@ describe.runIf(testDatabaseKind === 'embedded')('the embedded database under con
     const answers = await concurrentQueries((sql, parameters) => server.database.dataSource.query(sql, parameters), 30);
     expect(answers).toEqual(expectedAnswers(30));
     expect(await server.database.dataSource.query("SELECT to_regclass('left_behind') AS found")).toEqual([{ found: null }]);
+  });
+
+  it('answers many API requests at once, reads and writes, each with its own answer', async () => {
+    await seedOrganization(server.database.dataSource, 'contoso.onmicrosoft.com', [
+      { displayName: 'A with certificate', certificate: { validFromDays: -1, validToDays: 90 } },
+      { displayName: 'B not configured' },
+    ]);
+    const read = '{ organizations(first: 20) { totalCount edges { node { name backupApplications { displayName certificate { status } } } } } }';
+    const createToken = 'mutation($input: CreateApiTokenInput!) { createApiToken(input: $input) { errors { code } } }';
+    const expiresAt = new Date(Date.now() + 86_400_000).toISOString();
+    const responses = await Promise.all(
+      Array.from({ length: 60 }, (_, index) =>
+        index % 2 === 0
+          ? server.graphql(createToken, { input: { name: `concurrent ${index}`, role: 'VIEWER', organizationIds: null, expiresAt } })
+          : server.graphql(read),
+      ),
+    );
+    for (const [index, response] of responses.entries()) {
+      expect(response).toEqual(
+        index % 2 === 0
+          ? { data: { createApiToken: { errors: [] } } }
+          : {
+              data: {
+                organizations: {
+                  totalCount: 1,
+                  edges: [
+                    {
+                      node: {
+                        name: 'contoso.onmicrosoft.com',
+                        backupApplications: [
+                          { displayName: 'A with certificate', certificate: { status: 'VALID' } },
+                          { displayName: 'B not configured', certificate: null },
+                        ],
+                      },
+                    },
+                  ],
+                },
+              },
+            },
+      );
+    }
+    const [{ tokens }] = await server.database.dataSource.query("SELECT count(*)::int AS tokens FROM api_tokens WHERE name LIKE 'concurrent %'");
+    expect(tokens).toBe(30);
   });
 });
