@@ -27,28 +27,35 @@ export interface PlainRows<Entity> {
   entity(row: Record<string, unknown>, prefix: string): Entity;
 }
 
-/** Per data source, by entity name and omitted columns. */
+/** Which columns a read copies: all but `omit`, or `only` these (property names). */
+export type ColumnChoice<Entity> = { omit: readonly (keyof Entity & string)[] } | { only: readonly (keyof Entity & string)[] };
+
+/** Per data source, by entity name and column choice. */
 const cache = new WeakMap<DataSource, Map<string, PlainRows<unknown>>>();
 
 /**
  * For the hot read paths (hundreds of rows per request): one prepared SELECT list per entity, and
  * rows copied onto entity instances. TypeORM's query builder and hydration cost more CPU per row than
- * the database does. Refuses, when first asked, an entity with a column it could not copy as is
- * (transformers, JSON, bytea, embedded entities); `omit` leaves such columns out.
+ * the database does. Refuses, when first asked, a column it could not copy as is (transformers, JSON,
+ * bytea, embedded entities) or that is not one; `choice` leaves such columns out.
  */
 export function plainRows<Entity extends object>(
   dataSource: DataSource,
   entity: new () => Entity,
-  omit: readonly (keyof Entity & string)[] = [],
+  choice: ColumnChoice<Entity> = { omit: [] },
 ): PlainRows<Entity> {
   let reads = cache.get(dataSource);
   if (!reads) cache.set(dataSource, (reads = new Map()));
-  const key = `${entity.name}:${[...omit].sort().join(',')}`;
+  const names: readonly string[] = 'only' in choice ? choice.only : choice.omit;
+  const key = `${entity.name}:${'only' in choice ? 'only' : 'omit'}:${[...names].sort().join(',')}`;
   const cached = reads.get(key) as PlainRows<Entity> | undefined;
   if (cached) return cached;
 
   const metadata = dataSource.getMetadata(entity);
-  const columns = metadata.columns.filter((column) => column.isSelect && !omit.includes(column.propertyName as keyof Entity & string));
+  const selectable = metadata.columns.filter((column) => column.isSelect);
+  const unknown = names.filter((name) => !selectable.some((column) => column.propertyName === name));
+  if (unknown.length > 0) throw new Error(`plainRows: ${metadata.name} has no column ${unknown.join(', ')}`);
+  const columns = selectable.filter((column) => names.includes(column.propertyName) === 'only' in choice);
   for (const column of columns) {
     const type = typeof column.type === 'string' ? column.type : '';
     if (!plainTypes.has(type) || column.transformer || column.embeddedMetadata || column.isArray) {

@@ -1,15 +1,32 @@
-import { type GraphQLResolveInfo, Kind, type SelectionSetNode } from 'graphql';
+import { type FieldNode, type GraphQLResolveInfo, Kind, type SelectionSetNode } from 'graphql';
+
+/** The fields of `selectionSets`, through inline fragments and fragment spreads. */
+function fieldsOf(info: GraphQLResolveInfo, selectionSets: readonly (SelectionSetNode | undefined)[]): FieldNode[] {
+  return selectionSets.flatMap(
+    (selectionSet) =>
+      selectionSet?.selections.flatMap((selection) => {
+        if (selection.kind === Kind.FIELD) return [selection];
+        if (selection.kind === Kind.INLINE_FRAGMENT) return fieldsOf(info, [selection.selectionSet]);
+        return fieldsOf(info, [info.fragments[selection.name.value]?.selectionSet]);
+      }) ?? [],
+  );
+}
 
 /**
- * Whether the field being resolved selects `name` on its value, directly or through fragments. It
- * counts a field under `@skip`/`@include` as selected: resolvers use it only to fetch ahead.
+ * The names of the fields the field being resolved selects on its value's field `name` (fragments
+ * included), or null when it does not select `name`. Fields under `@skip`/`@include` count as
+ * selected: resolvers use this only to fetch ahead.
  */
-export function selectsField(info: GraphQLResolveInfo, name: string): boolean {
-  const selects = (selectionSet: SelectionSetNode | undefined): boolean =>
-    selectionSet?.selections.some((selection) => {
-      if (selection.kind === Kind.FIELD) return selection.name.value === name;
-      if (selection.kind === Kind.INLINE_FRAGMENT) return selects(selection.selectionSet);
-      return selects(info.fragments[selection.name.value]?.selectionSet);
-    }) ?? false;
-  return info.fieldNodes.some((node) => selects(node.selectionSet));
+export function selectedFieldsOf(info: GraphQLResolveInfo, name: string): Set<string> | null {
+  const nodes = fieldsOf(
+    info,
+    info.fieldNodes.map((node) => node.selectionSet),
+  ).filter((field) => field.name.value === name);
+  if (nodes.length === 0) return null;
+  return new Set(
+    fieldsOf(
+      info,
+      nodes.map((node) => node.selectionSet),
+    ).map((field) => field.name.value),
+  );
 }

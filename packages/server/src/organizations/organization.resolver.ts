@@ -5,7 +5,7 @@ import { Role } from '../common/actor.js';
 import type { Services } from '../domain-module.js';
 import { ConnectionType } from '../graphql/connection.type.js';
 import type { RequestContext } from '../graphql/request-context.js';
-import { selectsField } from '../graphql/selection.js';
+import { selectedFieldsOf } from '../graphql/selection.js';
 import { CertificateSummary } from './certificate-summary.type.js';
 import { Organization } from './organization.entity.js';
 import type { OrganizationService } from './organization.service.js';
@@ -52,8 +52,9 @@ export class OrganizationResolver {
 
   @FieldResolver(() => [BackupApplication], { description: "The organization's backup applications, ordered by display name." })
   backupApplications(@Root() organization: Organization, @Ctx() { loaders }: RequestContext, @Info() info: GraphQLResolveInfo) {
-    // Lists that show certificates (the console's) get them in the same statement.
-    const loader = selectsField(info, 'certificate') ? loaders.applicationsWithCertificatesByOrganization : loaders.applicationsByOrganization;
+    // Lists that show certificates (the console's) get them in the same statement, with the columns their fields read.
+    const certificateFields = selectedFieldsOf(info, 'certificate');
+    const loader = certificateFields ? loaders.applicationsWithCertificatesByOrganization(certificateFields) : loaders.applicationsByOrganization;
     return loader.load(organization.id);
   }
 

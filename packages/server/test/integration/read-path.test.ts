@@ -66,8 +66,26 @@ it("reads a list's applications with their certificates in one statement when th
     const from = server.logs.length;
     expect(await server.graphql(query)).toEqual({ data: expected });
     const statements = server.logs.slice(from).flatMap((line) => (JSON.parse(line) as { sql?: string }).sql ?? []);
-    expect(statements.filter((sql) => /\bcertificates\b/.test(sql))).toEqual([expect.stringMatching(/LEFT JOIN certificates/)]);
+    const certificateReads = statements.filter((sql) => /\bcertificates\b/.test(sql));
+    expect(certificateReads).toEqual([expect.stringMatching(/LEFT JOIN certificates/)]);
+    // Only the columns its fields read: thumbprint, and the validity period for status.
+    expect(certificateReads[0]).toMatch(/"not_after"/);
+    expect(certificateReads[0]).not.toMatch(/"subject"/);
   }
+
+  // A field whose columns the loader does not know gets the whole row (but the DER bytes).
+  const from = server.logs.length;
+  const { data } = await server.graphql<{
+    organizations: { edges: { node: { backupApplications: { certificate: { usable: boolean; subject: string } | null }[] } }[] };
+  }>('{ organizations(first: 20) { edges { node { backupApplications { certificate { usable subject } } } } } }');
+  expect(data!.organizations.edges[0]!.node.backupApplications[0]!.certificate).toEqual({
+    usable: false,
+    subject: 'CN=A with certificate, O=Seed Test',
+  });
+  const statements = server.logs.slice(from).flatMap((line) => (JSON.parse(line) as { sql?: string }).sql ?? []);
+  const certificateRead = statements.find((sql) => /LEFT JOIN certificates/.test(sql));
+  expect(certificateRead).toMatch(/"subject"/);
+  expect(certificateRead).not.toMatch(/"der"/);
 });
 
 it('counts the organizations only when the client asks for totalCount', async () => {
@@ -102,7 +120,7 @@ it("loads a list's applications and certificates as TypeORM's find() does, witho
   );
   expect(applications[0]).toBeInstanceOf(BackupApplication);
 
-  const certificates = await plainRows(dataSource, Certificate, ['der']).select('WHERE id = ANY($1) ORDER BY id', [certificateIds]);
+  const certificates = await plainRows(dataSource, Certificate, { omit: ['der'] }).select('WHERE id = ANY($1) ORDER BY id', [certificateIds]);
   const { der: _der, ...withoutDer } = Object.fromEntries(
     dataSource.getMetadata(Certificate).columns.flatMap((column) => (column.isSelect ? [[column.propertyName, true]] : [])),
   );
