@@ -1,5 +1,6 @@
 /**
- * The bench: `pnpm bench` (full, a few minutes) or `pnpm bench --smoke` (each row once, tiny sizes).
+ * The bench: `pnpm bench` (full, a few minutes) or `pnpm bench --smoke` (each row once, tiny sizes);
+ * `--only pfx,read` runs only those groups of rows (see `groups`).
  * Measures the built product (run `pnpm build` first; the root script does) against baselines on
  * this machine, prints a Markdown table and writes every row to bench-results.json. Targets are
  * reported, never asserted: timings depend on the machine.
@@ -26,9 +27,20 @@ const output =
     ? process.argv[outputArgument + 1]!
     : fileURLToPath(new URL(smoke ? '../bench-results.smoke.json' : '../bench-results.json', import.meta.url));
 const sizes = smoke ? smokeSizes : fullSizes;
-// `--rows bulk,console` measures only those groups (named by their function without `Rows`).
-const rowsArgument = process.argv.indexOf('--rows');
-const onlyGroups = rowsArgument > 0 ? new Set(process.argv[rowsArgument + 1]!.split(',')) : null;
+
+const groups = {
+  read: readRows,
+  bulk: bulkRows,
+  'fan-out': fanOutRows,
+  console: consoleRows,
+  pfx: pfxRows,
+  'in-process': inProcessRows,
+  'embedded-memory': embeddedMemoryRows,
+};
+const onlyArgument = process.argv.indexOf('--only');
+const selected = onlyArgument > 0 ? process.argv[onlyArgument + 1]!.split(',') : Object.keys(groups);
+const unknown = selected.filter((name) => !(name in groups));
+if (unknown.length > 0) throw new Error(`unknown row groups ${unknown.join(', ')}; known: ${Object.keys(groups).join(', ')}`);
 
 const database = await createBenchDatabase();
 const webDist = await prepareWebDist();
@@ -39,10 +51,7 @@ try {
   try {
     await seedOrganizations(pool, { prefix: 'bench', organizations: sizes.pageSize, applications: sizes.applicationsPerOrganization });
     const context: BenchContext = { sizes, databaseUrl: database.url, pool, server };
-    const groups = [readRows, bulkRows, fanOutRows, consoleRows, pfxRows, inProcessRows, embeddedMemoryRows];
-    const unknown = [...(onlyGroups ?? [])].filter((name) => !groups.some((group) => group.name === `${name}Rows`));
-    if (unknown.length > 0) throw new Error(`unknown --rows group(s): ${unknown.join(', ')}`);
-    for (const measure of groups.filter((group) => !onlyGroups || onlyGroups.has(group.name.replace(/Rows$/, '')))) {
+    for (const measure of selected.map((name) => groups[name as keyof typeof groups])) {
       const started = performance.now();
       rows.push(...(await measure(context)));
       console.error(`${measure.name}: ${((performance.now() - started) / 1000).toFixed(1)} s`);

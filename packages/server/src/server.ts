@@ -74,6 +74,9 @@ export async function startServer(config: Config, logger: Logger, options: Start
 
     const web = express();
     web.disable('x-powered-by');
+    // No ETag on API answers: nothing revalidates a POST, and hashing every answer (150 KB for a list
+    // page) costs CPU. Static files keep theirs (express.static sets its own).
+    web.set('etag', false);
     web.use(securityHeaders());
     const httpServer = http.createServer(web);
 

@@ -32,6 +32,8 @@ export class BackupApplicationResolver {
     description: 'The certificate the application signs in with; null when none is configured ("Not configured").',
   })
   certificate(@Root() application: BackupApplication, @Ctx() { loaders }: RequestContext) {
+    // Loaded with the application when its list was read with certificates.
+    if (application.certificate !== undefined) return application.certificate;
     return application.certificateId ? loaders.certificate.load(application.certificateId) : null;
   }
 

@@ -1,23 +1,18 @@
 import type DataLoader from 'dataloader';
-import { type DataSource, type FindOptionsSelect, In } from 'typeorm';
+import { type DataSource, In } from 'typeorm';
 import { rowLoader } from '../common/batch-loaders.js';
+import { plainRows } from '../common/plain-rows.js';
 import { createCertificateHistoryLoaders } from './certificate-change.loaders.js';
 import { Certificate } from './certificate.entity.js';
 
 /**
- * Every column but the DER bytes: no field of the API returns them, and they are most of a row.
- * Certificates loaded here leave `der` unset.
+ * Batches the certificates of all applications a request touches into one statement. They come
+ * without the DER bytes (`der` unset): no field of the API returns them, and they are most of a row.
  */
-function withoutDer(dataSource: DataSource): FindOptionsSelect<Certificate> {
-  const columns = dataSource.getMetadata(Certificate).columns.filter((column) => column.isSelect && column.propertyName !== 'der');
-  return Object.fromEntries(columns.map((column) => [column.propertyName, true]));
-}
-
-/** Batches the certificates of all applications a request touches into one statement. */
 function createCertificateLoader(dataSource: DataSource): DataLoader<string, Certificate | null> {
-  const select = withoutDer(dataSource);
+  const certificates = plainRows(dataSource, Certificate, { omit: ['der'] });
   return rowLoader(
-    (ids) => dataSource.getRepository(Certificate).find({ select, where: { id: In(ids) } }),
+    (ids) => certificates.select('WHERE id = ANY($1)', [ids]),
     (row) => row.id,
   );
 }
@@ -28,6 +23,34 @@ function createCertificateDerLoader(dataSource: DataSource): DataLoader<string, 
     (ids) => dataSource.getRepository(Certificate).find({ select: { id: true, der: true }, where: { id: In(ids) } }),
     (row) => row.id,
   );
+}
+
+/** Certificate fields that are not a column of the same name, and the columns each reads. */
+const computedFieldColumns: Record<string, (keyof Certificate & string)[]> = {
+  __typename: [],
+  status: ['notBefore', 'notAfter'],
+  hasPrivateKey: ['privateKeyMasterKeyId'],
+  // The DER bytes come from their own loader, by id.
+  publicCertificatePem: [],
+  derBase64: [],
+  usedBy: [],
+};
+
+/**
+ * The columns a certificate must have for the selected fields of the Certificate type: what a list
+ * reads instead of every column. `id` always; every column but the DER bytes for a field not known here.
+ */
+export function certificateColumnsFor(dataSource: DataSource, fields: Iterable<string>): (keyof Certificate & string)[] {
+  const columnNames = new Set(dataSource.getMetadata(Certificate).columns.flatMap((column) => (column.isSelect ? [column.propertyName] : [])));
+  columnNames.delete('der');
+  const columns = new Set<string>(['id']);
+  for (const field of fields) {
+    const computed = computedFieldColumns[field];
+    if (computed) computed.forEach((column) => columns.add(column));
+    else if (columnNames.has(field)) columns.add(field);
+    else return [...columnNames] as (keyof Certificate & string)[];
+  }
+  return [...columns] as (keyof Certificate & string)[];
 }
 
 /** The certificate domain's loaders for one request. */

@@ -1,8 +1,8 @@
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { PGlite } from '@electric-sql/pglite';
-import { PGLiteSocketServer } from '@electric-sql/pglite-socket';
 import type { Logger } from '../logging/logger.js';
+import { PGliteSessionServer } from './pglite-session-server.js';
 
 /** The port in the socket's name: pg (and `psql -h <folder>`) connect to `<folder>/.s.PGSQL.<port>`. */
 const SOCKET_PORT = 5432;
@@ -46,10 +46,10 @@ export async function startEmbeddedPostgres(dataDir: string, maxConnections: num
   // PostgreSQL's default 128 MB of shared buffers fill with use and stay resident in the WASM heap;
   // an embedded installation's data fits in far less, and the operating system caches its files anyway.
   const db = await PGlite.create(databaseDir, { postgresqlconf: [`shared_buffers = ${EMBEDDED_SHARED_BUFFERS}`] });
-  // The socket server resets connections beyond maxConnections, so it must cover the whole pool.
-  const socketServer = new PGLiteSocketServer({ db, path: socketPath, maxConnections });
+  // The socket server drops connections beyond maxConnections, so it must cover the whole pool.
+  const socketServer = new PGliteSessionServer(db, logger, maxConnections);
   try {
-    await socketServer.start();
+    await socketServer.listen(socketPath);
   } catch (error) {
     await db.close();
     throw error;

@@ -1,9 +1,11 @@
-import { Arg, Args, ArgsType, Authorized, Ctx, Field, FieldResolver, ID, InputType, Int, Query, Resolver, Root } from 'type-graphql';
+import type { GraphQLResolveInfo } from 'graphql';
+import { Arg, Args, ArgsType, Authorized, Ctx, Field, FieldResolver, ID, Info, InputType, Int, Query, Resolver, Root } from 'type-graphql';
 import { BackupApplication } from '../applications/backup-application.entity.js';
 import { Role } from '../common/actor.js';
 import type { Services } from '../domain-module.js';
 import { ConnectionType } from '../graphql/connection.type.js';
 import type { RequestContext } from '../graphql/request-context.js';
+import { selectedFieldsOf } from '../graphql/selection.js';
 import { CertificateSummary } from './certificate-summary.type.js';
 import { Organization } from './organization.entity.js';
 import type { OrganizationService } from './organization.service.js';
@@ -49,8 +51,11 @@ export class OrganizationResolver {
   }
 
   @FieldResolver(() => [BackupApplication], { description: "The organization's backup applications, ordered by display name." })
-  backupApplications(@Root() organization: Organization, @Ctx() { loaders }: RequestContext) {
-    return loaders.applicationsByOrganization.load(organization.id);
+  backupApplications(@Root() organization: Organization, @Ctx() { loaders }: RequestContext, @Info() info: GraphQLResolveInfo) {
+    // Lists that show certificates (the console's) get them in the same statement, with the columns their fields read.
+    const certificateFields = selectedFieldsOf(info, 'certificate');
+    const loader = certificateFields ? loaders.applicationsWithCertificatesByOrganization(certificateFields) : loaders.applicationsByOrganization;
+    return loader.load(organization.id);
   }
 
   @FieldResolver(() => CertificateSummary, {

@@ -49,6 +49,12 @@ const pbkdf2Prfs: Record<string, Digest> = {
 export interface PasswordEncryption {
   /** The iteration count its key derivation runs: what a decryption costs. */
   iterations: number;
+  /**
+   * OpenSSL can decrypt a key bag under this scheme itself, deriving the key natively: true for
+   * PKCS#12's 3DES scheme, whose key derivation is slow in JavaScript. (Its RC2 schemes are in
+   * OpenSSL's legacy provider, which Node does not load; PBES2 already derives natively here.)
+   */
+  nativeKeyBag: boolean;
   /** @throws DomainError the password's rejection when it does not decrypt. */
   decrypt(ciphertext: Buffer, password: PfxPassword): Buffer;
 }
@@ -73,6 +79,7 @@ function pkcs12SchemeEncryption(spec: CipherSpec, parameters: DerElement): Passw
   const iterations = iterationCount(iterationsElement);
   return {
     iterations,
+    nativeKeyBag: spec.cipher === 'des-ede3-cbc',
     decrypt(ciphertext, password) {
       for (const bmp of password.bmpCandidates) {
         const key = pkcs12Kdf('sha1', bmp, salt, Pkcs12KeyPurpose.key, iterations, spec.keyLength);
@@ -106,6 +113,7 @@ function pbes2Encryption(parameters: DerElement): PasswordEncryption {
 
   return {
     iterations,
+    nativeKeyBag: false,
     decrypt(ciphertext, password) {
       const key = pbkdf2Sync(password.utf8, salt, iterations, spec.keyLength, prf);
       const plaintext = decipher(spec.cipher, key, iv, ciphertext);

@@ -2,6 +2,7 @@ import { hash } from 'node:crypto';
 import { ErrorCode } from '@bam/shared';
 import { DomainError } from '../common/domain-error.js';
 import { DerError, smallInteger, type DerElement } from './der-reader.js';
+import { iterateDigest } from './iterated-digest.js';
 
 /** Digests a PKCS#12 file may name for its MAC, the PKCS#12 KDF or PBKDF2's HMAC, by Node's name. */
 export type Digest = 'sha1' | 'sha224' | 'sha256' | 'sha384' | 'sha512' | 'sha512-224' | 'sha512-256';
@@ -68,8 +69,8 @@ export const Pkcs12KeyPurpose = { key: 1, iv: 2, mac: 3 } as const;
 export type Pkcs12KeyPurpose = (typeof Pkcs12KeyPurpose)[keyof typeof Pkcs12KeyPurpose];
 
 /**
- * The PKCS#12 key derivation function (RFC 7292, appendix B.2), on native hashing: node-forge's
- * JavaScript version is an order of magnitude slower.
+ * The PKCS#12 key derivation function (RFC 7292, appendix B.2): node:crypto hashes the long input,
+ * `iterateDigest` runs the thousands of short rounds (node-forge's version is an order of magnitude slower).
  */
 export function pkcs12Kdf(digest: Digest, bmpPassword: Buffer, salt: Buffer, purpose: Pkcs12KeyPurpose, iterations: number, length: number): Buffer {
   const { block } = digestSizes[digest];
@@ -77,8 +78,7 @@ export function pkcs12Kdf(digest: Digest, bmpPassword: Buffer, salt: Buffer, pur
   const input = Buffer.concat([repeatToBlocks(salt, block), repeatToBlocks(bmpPassword, block)]);
   const output = Buffer.alloc(length);
   for (let produced = 0; ;) {
-    let a = hash(digest, Buffer.concat([diversifier, input]), 'buffer');
-    for (let round = 1; round < iterations; round++) a = hash(digest, a, 'buffer');
+    const a = iterateDigest(digest, hash(digest, Buffer.concat([diversifier, input]), 'buffer'), iterations - 1);
     produced += a.copy(output, produced);
     if (produced === length) return output;
     // Each block of the input becomes (block + B + 1) mod 2^(8·block), B being `a` repeated.

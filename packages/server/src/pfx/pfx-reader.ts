@@ -1,4 +1,4 @@
-import { createPrivateKey, createPublicKey, X509Certificate, type KeyObject } from 'node:crypto';
+import { createPrivateKey, X509Certificate, type KeyObject } from 'node:crypto';
 import { ErrorCode } from '@bam/shared';
 import { DomainError } from '../common/domain-error.js';
 import { children, DerError, expectTag, octets, oid, readElement, readWhole, smallInteger, Tag, type DerElement } from './der-reader.js';
@@ -34,7 +34,8 @@ const maxSafeContentsDepth = 4;
 
 interface Bags {
   certificates: Buffer[];
-  keys: Buffer[];
+  /** PKCS#8 DER, or the key OpenSSL already decrypted and loaded. */
+  keys: (Buffer | KeyObject)[];
 }
 
 /**
@@ -96,7 +97,7 @@ type SafeEntry = { bags: SafeBag[] } | { encryption: PasswordEncryption; ciphert
 /** A SafeBag, read but not yet decrypted. */
 type SafeBag =
   | { type: 'key'; der: Buffer }
-  | { type: 'shroudedKey'; encryption: PasswordEncryption; ciphertext: Buffer }
+  | { type: 'shroudedKey'; encryption: PasswordEncryption; ciphertext: Buffer; encryptedKeyInfo: Buffer }
   | { type: 'certificate'; der: Buffer }
   | { type: 'ignored' };
 
@@ -187,7 +188,9 @@ function readSafeContents(safeContents: DerElement, depth: number): SafeBag[] {
       case oids.pkcs8ShroudedKeyBag: {
         const [algorithm, encrypted] = children(expectTag(value, Tag.sequence));
         const ciphertext = octets(expectTag(encrypted, Tag.octetString));
-        return [{ type: 'shroudedKey', encryption: passwordEncryption(expectTag(algorithm, Tag.sequence)), ciphertext }];
+        return [
+          { type: 'shroudedKey', encryption: passwordEncryption(expectTag(algorithm, Tag.sequence)), ciphertext, encryptedKeyInfo: value.encoded },
+        ];
       }
       case oids.certBag: {
         const [certId, certValue] = children(expectTag(value, Tag.sequence));
@@ -208,22 +211,32 @@ function collect(bag: SafeBag, password: PfxPassword, bags: Bags): void {
     case 'key':
       bags.keys.push(bag.der);
       return;
-    case 'shroudedKey': {
-      const plaintext = bag.encryption.decrypt(bag.ciphertext, password);
-      bags.keys.push(
-        onMalformed(
-          () => readWhole(plaintext).encoded,
-          () => rejectedPassword(password),
-        ),
-      );
+    case 'shroudedKey':
+      bags.keys.push(decryptKeyBag(bag, password));
       return;
-    }
     case 'certificate':
       bags.certificates.push(bag.der);
       return;
     case 'ignored':
       return;
   }
+}
+
+/** A shrouded key bag's key: loaded by OpenSSL, or as PKCS#8 DER. */
+function decryptKeyBag(bag: Extract<SafeBag, { type: 'shroudedKey' }>, password: PfxPassword): Buffer | KeyObject {
+  // OpenSSL turns a non-empty password into the same BMPString the MAC verified; an empty one has two forms.
+  if (bag.encryption.nativeKeyBag && !password.empty) {
+    try {
+      return createPrivateKey({ key: bag.encryptedKeyInfo, format: 'der', type: 'pkcs8', passphrase: password.utf8 });
+    } catch {
+      // Our own decryption below says why: the password, or a key algorithm Node does not know.
+    }
+  }
+  const plaintext = bag.encryption.decrypt(bag.ciphertext, password);
+  return onMalformed(
+    () => readWhole(plaintext).encoded,
+    () => rejectedPassword(password),
+  );
 }
 
 /** `[0] EXPLICIT OCTET STRING`, as ContentInfo and CertBag wrap their content. */
@@ -242,8 +255,8 @@ function pairKeyWithCertificate({ certificates, keys }: Bags): PfxContents {
   if (certificates.length === 0) throw new DomainError(ErrorCode.PFX_NO_CERTIFICATE);
   if (keys.length > 1) throw new DomainError(ErrorCode.PFX_MULTIPLE_KEYS);
   const parsed = certificates.map(parseCertificate);
-  const [keyDer] = keys;
-  const key = keyDer ? parsePrivateKey(keyDer) : null;
+  const [keyBag] = keys;
+  const key = keyBag ? parsePrivateKey(keyBag) : null;
   const leaf = key ? certificateOfKey(parsed, key) : endEntityCertificate(parsed);
   return {
     // Copies, so the result holds no view into the caller's file or a decrypted buffer.
@@ -262,19 +275,19 @@ function parseCertificate(der: Buffer): ParsedCertificate {
   }
 }
 
-function parsePrivateKey(der: Buffer): KeyObject {
+function parsePrivateKey(key: Buffer | KeyObject): KeyObject {
+  if (!Buffer.isBuffer(key)) return key;
   try {
-    return createPrivateKey({ key: der, format: 'der', type: 'pkcs8' });
+    return createPrivateKey({ key, format: 'der', type: 'pkcs8' });
   } catch {
     // Well-formed PKCS#8 that Node cannot load holds a key algorithm it does not know.
     throw new DomainError(ErrorCode.PFX_UNSUPPORTED_ALGORITHM);
   }
 }
 
-/** The certificate whose public key is the key's (works for RSA and EC alike). */
+/** The certificate whose public key is the key's (works for RSA and EC alike; OpenSSL compares them). */
 function certificateOfKey(certificates: ParsedCertificate[], key: KeyObject): ParsedCertificate {
-  const publicKey = createPublicKey(key).export({ type: 'spki', format: 'der' });
-  const match = certificates.find(({ x509 }) => x509.publicKey.export({ type: 'spki', format: 'der' }).equals(publicKey));
+  const match = certificates.find(({ x509 }) => x509.checkPrivateKey(key));
   if (!match) throw new DomainError(ErrorCode.CERTIFICATE_KEY_MISMATCH);
   return match;
 }

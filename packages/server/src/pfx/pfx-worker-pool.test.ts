@@ -1,10 +1,23 @@
+import { readdirSync, readFileSync } from 'node:fs';
 import { setTimeout as delay } from 'node:timers/promises';
 import { ErrorCode } from '@bam/shared';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { chainPfx, ecPfx, emptyFile, forgePfx, opensslPfx, thumbprintOf, type PfxFixture } from '../../test/support/pfx-fixtures.js';
 import { DomainError } from '../common/domain-error.js';
 import { readPfx } from './pfx-reader.js';
-import { createPfxWorkerPool, type PfxReader } from './pfx-worker-pool.js';
+import { createPfxWorkerPool, PFX_THREAD_NICE, type PfxReader } from './pfx-worker-pool.js';
+
+/** The nice value of each thread of this process, from /proc (field 19 of its stat line). */
+function threadNiceValues(): Map<string, number> {
+  const values = new Map<string, number>();
+  for (const thread of readdirSync('/proc/self/task')) {
+    const stat = readFileSync(`/proc/self/task/${thread}/stat`, 'utf8');
+    // The command name, in parentheses, may hold spaces: count fields after it.
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    values.set(thread, Number(fields[16]));
+  }
+  return values;
+}
 
 /**
  * The worst lateness of a 1 ms timer while `work` runs: how long the event loop was blocked.
@@ -29,7 +42,8 @@ async function worstTimerLateness<T>(work: () => Promise<T> | T): Promise<{ resu
   }
 }
 
-describe('createPfxWorkerPool', () => {
+// Its threads run at a low priority: on a machine busy with other work, reads take longer than the default timeout.
+describe('createPfxWorkerPool', { timeout: 30_000 }, () => {
   let pool: PfxReader;
 
   beforeAll(async () => {
@@ -80,6 +94,18 @@ describe('createPfxWorkerPool', () => {
     const fixtures = [opensslPfx(), opensslPfx({ legacy: true }), forgePfx(), opensslPfx({ password: '' }), chainPfx()];
     const results = await Promise.all(fixtures.map((fixture) => pool.read(fixture.file, fixture.password)));
     expect(results.map(({ certificate }) => thumbprintOf(certificate))).toEqual(fixtures.map(({ thumbprint }) => thumbprint));
+  });
+
+  it.runIf(process.platform === 'linux')('reads in threads that yield the CPU to the event loop, leaving the main thread as it was', async () => {
+    const before = threadNiceValues();
+    const heavy = opensslPfx({ iterations: 100_000 });
+    const reading = pool.read(heavy.file, heavy.password);
+    await delay(50);
+    const during = threadNiceValues();
+    await reading;
+    // The main thread's id is the process id.
+    expect(during.get(String(process.pid))).toBe(before.get(String(process.pid)));
+    expect([...during.values()]).toContain(PFX_THREAD_NICE);
   });
 
   it('keeps the event loop free while a 10,000-iteration file is read', async ({ annotate }) => {

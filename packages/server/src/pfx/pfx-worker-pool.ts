@@ -4,7 +4,14 @@ import { ErrorCode } from '@bam/shared';
 import { Piscina } from 'piscina';
 import { DomainError } from '../common/domain-error.js';
 import type { PfxContents } from './pfx-reader.js';
-import type { PfxTask, PfxTaskResult } from './pfx-worker.js';
+import type { PfxTask, PfxTaskResult, PfxWorkerData } from './pfx-worker.js';
+
+/**
+ * The nice value of PFX threads. Reading a file keeps a core busy for milliseconds to seconds; on a
+ * machine with few cores the event loop would otherwise wait its turn behind them, delaying every
+ * request while files are imported. A lower priority makes them yield to it.
+ */
+export const PFX_THREAD_NICE = 10;
 
 export interface PfxReadOptions {
   /** Aborting it stops the read at once, terminating its worker: the client went away. */
@@ -40,6 +47,7 @@ export function createPfxWorkerPool(options: { maxThreads?: number; maxQueue?: n
     minThreads: 0,
     maxThreads,
     idleTimeout: 60_000,
+    workerData: { nice: PFX_THREAD_NICE } satisfies PfxWorkerData,
     // Resolved from this package rather than the working directory, which may be the repository root.
     ...(runsFromSource && { execArgv: ['--import', pathToFileURL(createRequire(import.meta.url).resolve('tsx')).href] }),
   });

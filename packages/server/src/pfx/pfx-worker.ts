@@ -2,10 +2,19 @@
  * Piscina worker: reads one PFX file per task, off the main thread's event loop. Expected failures
  * come back as data, since class identity does not survive the thread boundary.
  */
+import os from 'node:os';
 import type { ErrorCode } from '@bam/shared';
-import { move, transferableSymbol, valueSymbol } from 'piscina';
+import { move, transferableSymbol, valueSymbol, workerData } from 'piscina';
 import { DomainError } from '../common/domain-error.js';
 import { readPfx } from './pfx-reader.js';
+
+/** What the pool tells each of its threads. */
+export interface PfxWorkerData {
+  /** The nice value this thread takes (Linux only, where it belongs to the calling thread; elsewhere it would slow the whole process). */
+  nice: number;
+}
+
+if (process.platform === 'linux') os.setPriority((workerData as PfxWorkerData).nice);
 
 export interface PfxTask {
   file: Uint8Array;
