@@ -1,10 +1,18 @@
 import { ApolloClient, ApolloLink, CombinedGraphQLErrors, InMemoryCache } from '@apollo/client';
 import { ErrorLink } from '@apollo/client/link/error';
+import { GraphQLWsLink } from '@apollo/client/link/subscriptions';
+import { getMainDefinition } from '@apollo/client/utilities';
 import UploadHttpLink from 'apollo-upload-client/UploadHttpLink.mjs';
+import { createClient } from 'graphql-ws';
 import { from, mergeMap, of } from 'rxjs';
 import { MeDocument } from '../../generated/graphql.js';
 import type { EarlyRequests } from './early-requests.js';
 import { GRAPHQL_PATH } from './graphql-path.js';
+
+function isSubscription(operation: ApolloLink.Operation): boolean {
+  const definition = getMainDefinition(operation.query);
+  return definition.kind === 'OperationDefinition' && definition.operation === 'subscription';
+}
 
 /** Answers an operation from the request sent for it before the client existed, if there was one; otherwise sends it. */
 function earlyAnswers(early: EarlyRequests): ApolloLink {
@@ -16,8 +24,9 @@ function earlyAnswers(early: EarlyRequests): ApolloLink {
 }
 
 /**
- * HTTP for queries, mutations and multipart uploads through Apollo; the certificate event feed
- * (`events/`) has its own WebSocket and updates Apollo's cache.
+ * HTTP for queries, mutations and multipart uploads; a WebSocket for the subscriptions views follow
+ * for a while (a rotation's steps), open only while one runs. The certificate event feed (`events/`)
+ * has its own WebSocket, which it reconnects and resumes itself, and updates Apollo's cache.
  */
 export function createApolloClient(baseUrl: string = window.location.href, early?: EarlyRequests): ApolloClient {
   const endpoint = new URL(GRAPHQL_PATH, baseUrl);
@@ -26,6 +35,11 @@ export function createApolloClient(baseUrl: string = window.location.href, early
     // The server keeps Apollo's CSRF prevention on: a multipart upload must carry this header.
     headers: { 'Apollo-Require-Preflight': 'true' },
   });
+
+  const socketUrl = new URL(endpoint);
+  socketUrl.protocol = endpoint.protocol === 'https:' ? 'wss:' : 'ws:';
+  // No retries: a follower that loses its socket gives up (the operation's answer still comes over HTTP).
+  const webSocket = new GraphQLWsLink(createClient({ url: socketUrl.href, lazy: true, retryAttempts: 0 }));
 
   // A session that ended (idle, expired, signed out elsewhere) shows as UNAUTHENTICATED: asking `me`
   // again turns the console to the sign-in page.
@@ -36,7 +50,7 @@ export function createApolloClient(baseUrl: string = window.location.href, early
   });
 
   const client: ApolloClient = new ApolloClient({
-    link: ApolloLink.from([sessionEnded, ...(early ? [earlyAnswers(early)] : []), http]),
+    link: ApolloLink.from([sessionEnded, ...(early ? [earlyAnswers(early)] : []), ApolloLink.split(isSubscription, webSocket, http)]),
     cache: createCache(),
     defaultOptions: {
       watchQuery: { fetchPolicy: 'cache-and-network', notifyOnNetworkStatusChange: true },
