@@ -1,15 +1,9 @@
 import { randomBytes } from 'node:crypto';
-import fs from 'node:fs/promises';
-import os from 'node:os';
-import path from 'node:path';
-import { createClient } from 'graphql-ws';
 import { beforeEach, describe, expect, it } from 'vitest';
-import WebSocket from 'ws';
 import { Certificate } from '../../src/certificates/certificate.entity.js';
+import { eventFields, type ReceivedEvent, subscribeToEvents } from '../support/event-subscriber.js';
 import { type SeededOrganization, seedOrganization } from '../support/seed.js';
-import { spawnServer } from '../support/server-process.js';
-import { signInCookie } from '../support/sign-in.js';
-import { createTestDatabase } from '../support/test-database.js';
+import { startServerInstances } from '../support/server-instances.js';
 import { testDatabaseKind, useTestServer } from '../support/test-server.js';
 
 const server = useTestServer();
@@ -27,53 +21,9 @@ beforeEach(async () => {
   fabrikam = await seedOrganization(dataSource, 'fabrikam.onmicrosoft.com', [{ displayName: 'Fabrikam 1' }, { displayName: 'Fabrikam 2' }]);
 });
 
-interface ReceivedEvent {
-  id: string;
-  position: string;
-  type: string;
-  organizationId: string | null;
-  applicationIds: string[];
-  actor: string;
-  cloudEvent: { specversion: string; id: string; type: string; source: string; sequence: string; data: Record<string, unknown> };
-}
-
-const eventFields = 'id position type organizationId applicationIds actor time cloudEvent';
-const subscription = `subscription($filter: CertificateEventFilter, $after: ID) { certificateEvents(filter: $filter, after: $after) { ${eventFields} } }`;
-
-/** A graphql-ws subscriber over a real WebSocket, signed in with the bearer token, that keeps what it receives. */
-function subscribe(graphqlUrl: string, variables: { filter?: object; after?: string | null }, bearer = server.adminToken) {
-  const client = createClient({
-    url: graphqlUrl.replace('http:', 'ws:'),
-    webSocketImpl: WebSocket,
-    retryAttempts: 0,
-    connectionParams: { authorization: `Bearer ${bearer}` },
-  });
-  const events: ReceivedEvent[] = [];
-  const errors: unknown[] = [];
-  client.subscribe<{ certificateEvents: ReceivedEvent }>(
-    { query: subscription, variables },
-    {
-      next: ({ data, errors: graphqlErrors }) => {
-        if (data) events.push(data.certificateEvents);
-        if (graphqlErrors) errors.push(...graphqlErrors);
-      },
-      error: (error) => errors.push(...(Array.isArray(error) ? error : [error])),
-      complete: () => undefined,
-    },
-  );
-  return {
-    events,
-    errors,
-    async waitFor(count: number, timeoutMs = 10_000) {
-      const deadline = Date.now() + timeoutMs;
-      while (events.length < count && errors.length === 0 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 20));
-      expect(errors).toEqual([]);
-      expect(events.length).toBeGreaterThanOrEqual(count);
-      return events;
-    },
-    dispose: () => client.dispose(),
-  };
-}
+/** A subscriber signed in as the test administrator unless another token is given. */
+const subscribe = (graphqlUrl: string, variables: { filter?: object; after?: string | null }, bearer = server.adminToken) =>
+  subscribeToEvents(graphqlUrl, bearer, variables);
 
 const listQuery = `query($first: Int, $after: String, $filter: CertificateEventFilter) {
   certificateEvents(first: $first, after: $after, filter: $filter) { totalCount pageInfo { hasNextPage endCursor } edges { node { ${eventFields} } } }
@@ -314,35 +264,10 @@ describe('certificate events', () => {
 
 describe.runIf(testDatabaseKind === 'postgres')('several server processes on one PostgreSQL', () => {
   it('delivers an event recorded by one instance to a subscriber of another (LISTEN/NOTIFY)', async () => {
-    const database = await createTestDatabase();
-    const dataDir = await fs.mkdtemp(path.join(os.tmpdir(), 'bam-events-'));
-    const admin = { username: 'events-admin', password: randomBytes(16).toString('hex') };
-    const environment = {
-      DATABASE_URL: database.url,
-      DATA_DIR: dataDir,
-      MASTER_KEY: randomBytes(32).toString('base64'),
-      INITIAL_ADMIN_USERNAME: admin.username,
-      INITIAL_ADMIN_PASSWORD: admin.password,
-    };
-    // One after the other: the first creates the schema.
-    const one = spawnServer(environment);
-    const oneUrl = await one.started;
-    const other = spawnServer(environment);
+    const instances = await startServerInstances();
+    const [oneUrl, otherUrl] = instances.urls as [string, string];
+    const { graphqlOn } = instances;
     try {
-      const otherUrl = await other.started;
-      const cookie = await signInCookie(oneUrl, admin.username, admin.password);
-      const graphqlOn =
-        (url: string) =>
-        async <Data>(query: string, variables?: Record<string, unknown>) =>
-          (await (
-            await fetch(`${url}/graphql`, {
-              method: 'POST',
-              headers: { 'content-type': 'application/json', cookie },
-              body: JSON.stringify({ query, variables }),
-            })
-          ).json()) as {
-            data?: Data;
-          };
       const token = await graphqlOn(oneUrl)<{ createApiToken: { secret: string } }>(
         'mutation($expiresAt: DateTimeISO!) { createApiToken(input: { name: "events", role: VIEWER, expiresAt: $expiresAt }) { secret } }',
         { expiresAt: new Date(Date.now() + 86_400_000).toISOString() },
@@ -363,11 +288,7 @@ describe.runIf(testDatabaseKind === 'postgres')('several server processes on one
         await subscriber.dispose();
       }
     } finally {
-      one.child.kill('SIGTERM');
-      other.child.kill('SIGTERM');
-      await Promise.all([one.exited, other.exited]);
-      await database.drop();
-      await fs.rm(dataDir, { recursive: true, force: true });
+      await instances.stop();
     }
   });
 });

@@ -10,8 +10,8 @@ import { eventFields, type ReceivedEvent, subscribeToEvents } from '../support/e
 import { ManualClock } from '../support/manual-clock.js';
 import { readCertificateMetadata } from '../../src/key-custody/certificate-metadata.js';
 import { type SeededOrganization, seedCertificateDer, seedOrganization } from '../support/seed.js';
-import { builtServerEntry, spawnServer } from '../support/server-process.js';
-import { signInCookie } from '../support/sign-in.js';
+import { builtServerEntry, type ServerProcess } from '../support/server-process.js';
+import { startServerInstances } from '../support/server-instances.js';
 import { createTestDatabase } from '../support/test-database.js';
 import { type GraphQLResponse, startTestServer, testDatabaseKind, useTestServer } from '../support/test-server.js';
 
@@ -257,26 +257,14 @@ describe('expiry monitor', () => {
 
 describe.runIf(testDatabaseKind === 'postgres')('expiry monitor on several server processes sharing one PostgreSQL', () => {
   it('runs each scheduled check on one instance only, and raises each notice exactly once', async () => {
-    const database = await createTestDatabase();
-    const dataDir = await fs.mkdtemp(path.join(os.tmpdir(), 'bam-expiry-'));
-    const admin = { username: 'expiry-admin', password: randomBytes(16).toString('hex') };
-    const environment = {
-      DATABASE_URL: database.url,
-      DATA_DIR: dataDir,
-      MASTER_KEY: randomBytes(32).toString('base64'),
-      INITIAL_ADMIN_USERNAME: admin.username,
-      INITIAL_ADMIN_PASSWORD: admin.password,
+    const instances = await startServerInstances({
       // Every second, aligned to the clock: both instances try each check at the same moment.
-      EXPIRY_CHECK_INTERVAL_SECONDS: '1',
-      LOG_LEVEL: 'debug',
-    };
-    // One after the other: the first creates the schema.
-    const one = spawnServer(environment);
-    await one.started;
-    const other = spawnServer(environment);
-    const sql = new pg.Client({ connectionString: database.url });
+      environment: { EXPIRY_CHECK_INTERVAL_SECONDS: '1', LOG_LEVEL: 'debug' },
+    });
+    const [one, other] = instances.processes as [ServerProcess, ServerProcess];
+    const otherUrl = instances.urls[1]!;
+    const sql = new pg.Client({ connectionString: instances.database.url });
     try {
-      const otherUrl = await other.started;
       await sql.connect();
       // Two certificates used by an organization's applications and one used by none, in one transaction:
       // a check between separate inserts would see the first two unused for a moment.
@@ -322,17 +310,11 @@ describe.runIf(testDatabaseKind === 'postgres')('expiry monitor on several serve
       await sql.query('COMMIT');
 
       // Read through the other instance's API: the event log as integrations see it.
-      const cookie = await signInCookie(otherUrl, admin.username, admin.password);
       const notices = async () => {
-        const response = await fetch(`${otherUrl}/graphql`, {
-          method: 'POST',
-          headers: { 'content-type': 'application/json', cookie },
-          body: JSON.stringify({
-            query: `query($filter: CertificateEventFilter) { certificateEvents(first: 100, filter: $filter) { edges { node { ${eventFields} } } } }`,
-            variables: { filter: { types: expiryTypes } },
-          }),
-        });
-        const { data } = (await response.json()) as GraphQLResponse<{ certificateEvents: { edges: { node: ReceivedEvent }[] } }>;
+        const { data } = await instances.graphqlOn(otherUrl)<{ certificateEvents: { edges: { node: ReceivedEvent }[] } }>(
+          `query($filter: CertificateEventFilter) { certificateEvents(first: 100, filter: $filter) { edges { node { ${eventFields} } } } }`,
+          { filter: { types: expiryTypes } },
+        );
         return data!.certificateEvents.edges.map(({ node }) => ({
           certificate_id: (node.cloudEvent.data.certificate as { id: string }).id,
           organization_id: node.organizationId,
@@ -382,11 +364,7 @@ describe.runIf(testDatabaseKind === 'postgres')('expiry monitor on several serve
       }
     } finally {
       await sql.end();
-      one.child.kill('SIGTERM');
-      other.child.kill('SIGTERM');
-      await Promise.all([one.exited, other.exited]);
-      await database.drop();
-      await fs.rm(dataDir, { recursive: true, force: true });
+      await instances.stop();
     }
   });
 });

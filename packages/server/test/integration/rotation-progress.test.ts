@@ -1,4 +1,4 @@
-import { randomBytes, randomUUID } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -9,9 +9,7 @@ import WebSocket from 'ws';
 import { Role } from '../../src/common/actor.js';
 import { backups, importIntoStore, management, newCertificate, startEmulatorForServer, tenant } from '../support/entra-fixture.js';
 import { clearDatabase } from '../support/seed.js';
-import { spawnServer } from '../support/server-process.js';
-import { signInCookie } from '../support/sign-in.js';
-import { createTestDatabase } from '../support/test-database.js';
+import { startServerInstances } from '../support/server-instances.js';
 import { startTestServer, testDatabaseKind, type TestServer } from '../support/test-server.js';
 
 /**
@@ -248,33 +246,13 @@ describe('certificateRotationProgress', () => {
 
 describe.runIf(testDatabaseKind === 'postgres')('behind a load balancer', () => {
   it('delivers the steps to a subscriber on another instance than the one running the update (PostgreSQL NOTIFY), over the session cookie', async () => {
-    const database = await createTestDatabase();
-    const dataDir = await fs.mkdtemp(path.join(os.tmpdir(), 'bam-progress-'));
-    const admin = { username: 'progress-admin', password: randomBytes(16).toString('hex') };
     const entra = await emulatorEnvironment();
-    const environment = {
-      ...entra.environment,
-      DATABASE_URL: database.url,
-      DATA_DIR: dataDir,
-      MASTER_KEY: randomBytes(32).toString('base64'),
-      INITIAL_ADMIN_USERNAME: admin.username,
-      INITIAL_ADMIN_PASSWORD: admin.password,
-    };
-    // One after the other: the first creates the schema.
-    const one = spawnServer(environment);
-    const oneUrl = await one.started;
-    const other = spawnServer(environment);
+    const instances = await startServerInstances({ environment: entra.environment });
+    const [oneUrl, otherUrl] = instances.urls as [string, string];
+    const { cookie } = instances;
     try {
-      const otherUrl = await other.started;
-      const cookie = await signInCookie(oneUrl, admin.username, admin.password);
-      const graphql = async <Data>(query: string, variables?: Record<string, unknown>) => {
-        const response = await fetch(`${oneUrl}/graphql`, {
-          method: 'POST',
-          headers: { 'content-type': 'application/json', cookie },
-          body: JSON.stringify({ query, variables }),
-        });
-        return ((await response.json()) as { data: Data }).data;
-      };
+      const graphql = async <Data>(query: string, variables?: Record<string, unknown>) =>
+        (await instances.graphqlOn(oneUrl)<Data>(query, variables)).data!;
       const generate = async (commonName: string) =>
         (
           await graphql<{ generateCertificate: { certificate: { id: string; derBase64: string } } }>(
@@ -362,10 +340,8 @@ describe.runIf(testDatabaseKind === 'postgres')('behind a load balancer', () => 
       ]);
       await progress.dispose();
     } finally {
-      for (const instance of [one, other]) instance.child.kill('SIGTERM');
-      await Promise.all([one.exited, other.exited]);
-      await database.drop();
-      for (const folder of [dataDir, entra.folder]) await fs.rm(folder, { recursive: true, force: true });
+      await instances.stop();
+      await fs.rm(entra.folder, { recursive: true, force: true });
     }
   });
 });

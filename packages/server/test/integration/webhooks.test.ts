@@ -7,8 +7,7 @@ import { Webhook } from 'standardwebhooks';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { masterKeyId } from '../../src/key-custody/private-key-vault.js';
 import { type SeededOrganization, seedOrganization } from '../support/seed.js';
-import { spawnServer } from '../support/server-process.js';
-import { signInCookie } from '../support/sign-in.js';
+import { startServerInstances } from '../support/server-instances.js';
 import { createTestDatabase } from '../support/test-database.js';
 import { startTestServer, testDatabaseKind, useTestServer } from '../support/test-server.js';
 import { eventually, startWebhookReceiver, type WebhookReceiver } from '../support/webhook-receiver.js';
@@ -420,34 +419,11 @@ describe('webhook deliveries', () => {
 
 describe.runIf(testDatabaseKind === 'postgres')('several server processes on one PostgreSQL', () => {
   it('delivers each event once in total, whichever instance recorded it', async () => {
-    const database = await createTestDatabase();
-    const dataDir = await fs.mkdtemp(path.join(os.tmpdir(), 'bam-webhooks-'));
-    const admin = { username: 'webhooks-admin', password: randomBytes(16).toString('hex') };
-    const environment = {
-      ...webhookEnvironment,
-      DATABASE_URL: database.url,
-      DATA_DIR: dataDir,
-      MASTER_KEY: randomBytes(32).toString('base64'),
-      INITIAL_ADMIN_USERNAME: admin.username,
-      INITIAL_ADMIN_PASSWORD: admin.password,
-    };
     const hooks = await receiver();
-    const one = spawnServer(environment);
-    const oneUrl = await one.started;
-    const other = spawnServer(environment);
+    const instances = await startServerInstances({ environment: webhookEnvironment });
+    const [oneUrl, otherUrl] = instances.urls as [string, string];
+    const { graphqlOn, database } = instances;
     try {
-      const otherUrl = await other.started;
-      const cookie = await signInCookie(oneUrl, admin.username, admin.password);
-      const graphqlOn =
-        (url: string) =>
-        async <Data>(query: string, variables?: Record<string, unknown>) =>
-          (await (
-            await fetch(`${url}/graphql`, {
-              method: 'POST',
-              headers: { 'content-type': 'application/json', cookie },
-              body: JSON.stringify({ query, variables }),
-            })
-          ).json()) as { data?: Data; errors?: unknown[] };
       const created = await graphqlOn(oneUrl)<{ createWebhookEndpoint: { secret: string; errors: unknown[] } }>(
         'mutation($input: CreateWebhookEndpointInput!) { createWebhookEndpoint(input: $input) { secret errors { code } } }',
         { input: { url: hooks.url, eventTypes: ['STORE_CERTIFICATE_GENERATED'] } },
@@ -480,11 +456,7 @@ describe.runIf(testDatabaseKind === 'postgres')('several server processes on one
         await client.end();
       }
     } finally {
-      one.child.kill('SIGTERM');
-      other.child.kill('SIGTERM');
-      await Promise.all([one.exited, other.exited]);
-      await database.drop();
-      await fs.rm(dataDir, { recursive: true, force: true });
+      await instances.stop();
     }
   });
 });

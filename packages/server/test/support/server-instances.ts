@@ -1,0 +1,72 @@
+import { randomBytes } from 'node:crypto';
+import fs from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { type ServerProcess, spawnServer } from './server-process.js';
+import { signInCookie } from './sign-in.js';
+import { createTestDatabase, type TestDatabase } from './test-database.js';
+
+/** A GraphQL request to one instance, signed in as the shared administrator. */
+export type InstanceGraphQL = <Data>(query: string, variables?: Record<string, unknown>) => Promise<{ data?: Data; errors?: unknown[] }>;
+
+export interface ServerInstances {
+  database: TestDatabase;
+  processes: ServerProcess[];
+  /** Each instance's base URL, in the order of `processes`. */
+  urls: string[];
+  admin: { username: string; password: string };
+  /** The administrator's session cookie (sessions live in the shared database: valid on every instance). */
+  cookie: string;
+  graphqlOn(url: string): InstanceGraphQL;
+  /** Stops every instance, then drops the database. */
+  stop(): Promise<void>;
+}
+
+/**
+ * Several built servers on one fresh PostgreSQL database, as operators run them behind a load
+ * balancer: same database, master key and first administrator; started together (they take turns
+ * on the schema).
+ */
+export async function startServerInstances({
+  count = 2,
+  environment = {},
+}: { count?: number; environment?: Record<string, string> } = {}): Promise<ServerInstances> {
+  const database = await createTestDatabase();
+  const dataDir = await fs.mkdtemp(path.join(os.tmpdir(), 'bam-instances-'));
+  const admin = { username: 'instances-admin', password: randomBytes(16).toString('hex') };
+  const masterKey = randomBytes(32).toString('base64');
+  const processes = Array.from({ length: count }, () =>
+    spawnServer({
+      ...environment,
+      DATABASE_URL: database.url,
+      DATA_DIR: dataDir,
+      MASTER_KEY: masterKey,
+      INITIAL_ADMIN_USERNAME: admin.username,
+      INITIAL_ADMIN_PASSWORD: admin.password,
+    }),
+  );
+  const stop = async () => {
+    for (const process of processes) process.child.kill('SIGTERM');
+    await Promise.all(processes.map((process) => process.exited));
+    await database.drop();
+    await fs.rm(dataDir, { recursive: true, force: true });
+  };
+  try {
+    const urls = await Promise.all(processes.map((process) => process.started));
+    const cookie = await signInCookie(urls[0]!, admin.username, admin.password);
+    const graphqlOn =
+      (url: string): InstanceGraphQL =>
+      async (query, variables) => {
+        const response = await fetch(`${url}/graphql`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json', cookie },
+          body: JSON.stringify({ query, variables }),
+        });
+        return (await response.json()) as { data?: never; errors?: unknown[] };
+      };
+    return { database, processes, urls, admin, cookie, graphqlOn, stop };
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+}
