@@ -153,6 +153,7 @@ export async function startServer(config: Config, logger: Logger, options: Start
     const url = `http://${displayHost.includes(':') ? `[${displayHost}]` : displayHost}:${port}`;
     logger.info({ url, graphql: `${url}${GRAPHQL_PATH}`, playground: `${url}/playground`, database: database.kind }, 'server started');
     services.expiryCheckSchedule?.start();
+    services.webhookDelivery.start();
 
     let stopping: Promise<void> | undefined;
     stop = () => {

@@ -212,11 +212,7 @@ export class CertificateEventFeedService {
       });
   }
 
-  /**
-   * Runs `read` after the feed's reads (and other work queued here) finish. Background work woken
-   * with the feed (webhook dispatch) queues its database work here too, for the same reason.
-   */
-  oneAtATime<T>(read: () => Promise<T>): Promise<T> {
+  private oneAtATime<T>(read: () => Promise<T>): Promise<T> {
     const result = this.readChain.then(read);
     this.readChain = result.catch(() => undefined);
     return result;

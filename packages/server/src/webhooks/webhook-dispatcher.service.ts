@@ -56,11 +56,6 @@ export class WebhookDispatcher {
     private readonly audit: AuditService,
     private readonly settings: WebhookSettings,
     private readonly logger: Logger,
-    /**
-     * Runs one step of database work. On the embedded database the steps queue behind the event
-     * feed's reads: its socket server mixes up statements of connections that run at the same time.
-     */
-    private readonly inTurn: <T>(work: () => Promise<T>) => Promise<T> = (work) => work(),
   ) {
     this.leaseMs = settings.timeoutMs + LEASE_MARGIN_MS;
   }
@@ -107,15 +102,15 @@ export class WebhookDispatcher {
 
   /** One round; returns how long to wait before the next one unless woken sooner. */
   private async round(): Promise<number> {
-    while (await this.inTurn(() => this.dispatchNewEvents()));
+    while (await this.dispatchNewEvents());
     for (;;) {
-      const claimed = await this.inTurn(() => this.claimDue());
+      const claimed = await this.claimDue();
       if (claimed.length === 0) break;
       const outcomes = await Promise.all(claimed.map((delivery) => this.attempt(delivery)));
-      for (const [index, delivery] of claimed.entries()) await this.inTurn(() => this.recordAttempt(delivery, outcomes[index]!));
+      for (const [index, delivery] of claimed.entries()) await this.recordAttempt(delivery, outcomes[index]!);
       if (claimed.length < CLAIM_BATCH || this.closed) break;
     }
-    return this.inTurn(() => this.untilNextDue());
+    return this.untilNextDue();
   }
 
   /** Turns one batch of new outbox events into deliveries; true when there may be more. */

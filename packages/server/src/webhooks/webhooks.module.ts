@@ -12,6 +12,8 @@ declare module '../domain-module.js' {
   interface Services {
     /** Webhook endpoints as administrators manage them, and their deliveries. */
     webhookEndpoints: WebhookEndpointsService;
+    /** Sends the deliveries; the server starts it once it serves (commands deliver nothing). */
+    webhookDelivery: { start(): void };
   }
 }
 declare module '../graphql/request-context.js' {
@@ -31,17 +33,17 @@ export const webhooksModule: DomainModule = {
   createLoaders: createWebhookLoaders,
   async createServices({ dataSource, config, logger, services, onClose }) {
     await reencryptWebhookSecrets(dataSource, services.privateKeyVault, logger.child({ component: 'webhooks' }));
-    const feed = services.certificateEvents;
     const dispatcher = new WebhookDispatcher(
       dataSource,
       services.privateKeyVault,
       services.audit,
       config.webhooks,
       logger.child({ component: 'webhooks' }),
-      config.databaseUrl ? undefined : (work) => feed.oneAtATime(work),
     );
-    dispatcher.start((wake) => feed.onNewEvent(wake));
     onClose(() => dispatcher.close());
-    return { webhookEndpoints: new WebhookEndpointsService(dataSource, services.audit, services.privateKeyVault, () => dispatcher.wake()) };
+    return {
+      webhookEndpoints: new WebhookEndpointsService(dataSource, services.audit, services.privateKeyVault, () => dispatcher.wake()),
+      webhookDelivery: { start: () => dispatcher.start((wake) => services.certificateEvents.onNewEvent(wake)) },
+    };
   },
 };
