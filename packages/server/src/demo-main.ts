@@ -14,7 +14,13 @@ await runServer(async (config, logger) => {
   const emulator = await startEntraEmulator({ port: config.demoEntraEmulatorPort, dataDir, seed: demoSeedPath });
   logger.info({ url: emulator.url, dataDir }, 'Entra emulator serving the demo tenants');
   return {
-    overrides: { ENTRA_AUTHORITY_HOST: emulator.url, ENTRA_GRAPH_BASE_URL: emulator.url, ENTRA_CA_FILE: path.join(dataDir, 'ca.pem') },
+    overrides: {
+      ENTRA_AUTHORITY_HOST: emulator.url,
+      ENTRA_GRAPH_BASE_URL: emulator.url,
+      ENTRA_CA_FILE: path.join(dataDir, 'ca.pem'),
+      // The demo accounts of the README's quick start, on a database that has no account yet.
+      DEMO_DATA: 'true',
+    },
     async prepare({ database: { dataSource }, services }) {
       const demoLogger = logger.child({ component: 'demo' });
       const loaded = await connectDemoTenantsIfEmpty(dataSource, services, emulator.admin, demoLogger);

@@ -10,12 +10,15 @@ import { DataDirectoryLockedError, lockDataDirectory } from '../../src/database/
 import { openDatabase } from '../../src/database/database.js';
 import { createLogger } from '../../src/logging/logger.js';
 import { Organization } from '../../src/organizations/organization.entity.js';
-import { spawnLockHolder, spawnServer } from '../support/server-process.js';
+import { builtServerEntry, spawnLockHolder, spawnServer } from '../support/server-process.js';
 import { seedOrganization } from '../support/seed.js';
 import { demoAccounts } from '../../src/demo/demo-accounts.js';
 import { signInCookie } from '../support/sign-in.js';
 import { createTestDatabase } from '../support/test-database.js';
 import { startTestServer, testAdmin, testDatabaseKind } from '../support/test-server.js';
+
+/** The `start:demo` launcher, built beside the server. */
+const demoServerEntry = path.join(path.dirname(builtServerEntry), 'demo-main.js');
 
 const cleanups: (() => Promise<unknown>)[] = [];
 afterEach(async () => {
@@ -179,6 +182,31 @@ describe.runIf(testDatabaseKind === 'postgres')('start-up and shutdown', () => {
     const fatal = server.lines.map((line) => JSON.parse(line) as { level: number; msg: string }).find((line) => line.level === 60);
     expect(fatal?.msg).toMatch(new RegExp(`^could not connect to PostgreSQL at 127\\.0\\.0\\.1:${port}: .*timeout`));
     expect(server.lines.join('\n')).not.toContain('secret');
+  });
+
+  it('start:demo signs in the demo accounts and connects the demo organizations through the Entra emulator', async () => {
+    const database = await createTestDatabase();
+    cleanups.push(() => database.drop());
+    const dataDir = await temporaryDataDir();
+    const demo = spawnServer({ DATABASE_URL: database.url, DATA_DIR: dataDir, DEMO_ENTRA_EMULATOR_PORT: '0' }, demoServerEntry);
+    cleanups.push(async () => {
+      demo.child.kill('SIGTERM');
+      await demo.exited;
+    });
+    const url = await demo.started;
+    const admin = demoAccounts.find((account) => account.role === 'ADMINISTRATOR')!;
+    const cookie = await signInCookie(url, admin.username, admin.password);
+    const response = await fetch(`${url}/graphql`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', cookie },
+      body: JSON.stringify({ query: '{ organizations { edges { node { name entraConnected } } } }' }),
+    });
+    const body = (await response.json()) as { data: { organizations: { edges: { node: { name: string; entraConnected: boolean } }[] } } };
+    expect(body.data.organizations.edges.map((edge) => edge.node)).toEqual([
+      { name: 'contoso.onmicrosoft.com', entraConnected: true },
+      { name: 'fabrikam.onmicrosoft.com', entraConnected: true },
+      { name: 'northwindtraders.onmicrosoft.com', entraConnected: true },
+    ]);
   });
 
   it('starts several instances together on an empty database: they take turns on the schema', async () => {

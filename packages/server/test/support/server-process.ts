@@ -15,9 +15,9 @@ export interface ServerProcess {
   exited: Promise<number | null>;
 }
 
-/** Runs the built server as its own process, as an operator would. */
-export function spawnServer(environment: Record<string, string>): ServerProcess {
-  const child = spawn(process.execPath, [builtServerEntry], {
+/** Runs the built server (or another built entry point, such as `demo-main.js`) as its own process, as an operator would. */
+export function spawnServer(environment: Record<string, string>, entry: string = builtServerEntry): ServerProcess {
+  const child = spawn(process.execPath, [entry], {
     env: { PATH: process.env.PATH ?? '', PORT: '0', HOST: '127.0.0.1', ...environment },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
