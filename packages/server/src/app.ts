@@ -35,6 +35,9 @@ export const modules: readonly DomainModule[] = [
   webhooksModule,
 ];
 
+/** Where every module keeps values sealed with the master key. */
+export const sealedColumns = modules.flatMap((module) => module.sealedColumns ?? []);
+
 /** The server's parts, assembled from the modules, before any transport serves them. */
 export interface App {
   database: Database;
@@ -72,7 +75,7 @@ export async function openApp(config: Config, logger: Logger, onLockCompromised:
     for (const module of modules) {
       Object.assign(
         services,
-        await module.createServices?.({ dataSource, config, logger, clock, services, onClose: (closeOne) => closers.push(closeOne) }),
+        await module.createServices?.({ dataSource, config, logger, clock, services, sealedColumns, onClose: (closeOne) => closers.push(closeOne) }),
       );
     }
     return {

@@ -18,11 +18,19 @@ export interface ModuleContext {
   /** The current time for time-dependent rules: the system clock, or a test's. */
   clock: Clock;
   services: Services;
+  /** Every module's stored values sealed with the master key: key custody must not replace a key they need. */
+  sealedColumns: readonly SealedColumn[];
   /** Registers work to do when the server stops (after in-flight requests), in reverse order of registration. */
   onClose(close: () => Promise<void>): void;
 }
 
 /** An entity or migration class: TypeORM reads its decorators and constructs it without arguments. */
+/** A table column holding the id of the master key that seals a value of the same row. */
+export interface SealedColumn {
+  table: string;
+  masterKeyIdColumn: string;
+}
+
 export type PersistenceClass = abstract new () => object;
 
 /** A resolver class: type-graphql reads its decorators; the root constructs it with the services registry. */
@@ -41,6 +49,8 @@ export interface DomainModule {
   readonly migrations?: readonly PersistenceClass[];
   /** type-graphql resolver classes; each is constructed once with the {@link Services} registry. */
   readonly resolvers?: readonly ResolverClass[];
+  /** Columns naming the master key of values the module seals (private keys, signing secrets). */
+  readonly sealedColumns?: readonly SealedColumn[];
   /** Creates the module's services; they join the registry for the modules after it and every resolver. */
   createServices?(context: ModuleContext): Partial<Services> | Promise<Partial<Services>>;
   /** Creates the module's loaders for one request (see `RequestContext`). */

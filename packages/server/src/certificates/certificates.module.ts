@@ -33,6 +33,7 @@ declare module '../graphql/request-context.js' {
 export const certificatesModule: DomainModule = {
   name: 'certificates',
   entities: [Certificate, CertificateChange],
+  sealedColumns: [{ table: 'certificates', masterKeyIdColumn: 'private_key_master_key_id' }],
   resolvers: [
     CertificateResolver,
     CertificateChangeResolver,

@@ -1,3 +1,4 @@
+import { sealedColumns } from '../app.js';
 import { openPrivateKeyVault, reencryptPrivateKeys } from '../key-custody/master-key-rotation.js';
 import { rotateMasterKeyFile } from '../key-custody/private-key-vault.js';
 import { reencryptWebhookSecrets } from '../webhooks/webhook-secret.js';
@@ -18,7 +19,7 @@ export const rotateMasterKeyCommand: Command = {
     // Opening the app first proves every stored key opens with the current master key (or a retired one).
     await withApp(context, async ({ database }) => {
       const { retiredFile } = await rotateMasterKeyFile(config.masterKey.file);
-      const vault = await openPrivateKeyVault(database.dataSource, config.masterKey, logger);
+      const vault = await openPrivateKeyVault(database.dataSource, sealedColumns, config.masterKey, logger);
       const count = await reencryptPrivateKeys(database.dataSource, vault, logger);
       const secrets = await reencryptWebhookSecrets(database.dataSource, vault, logger);
       console.log(

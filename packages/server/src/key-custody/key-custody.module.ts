@@ -14,8 +14,8 @@ declare module '../domain-module.js' {
  */
 export const keyCustodyModule: DomainModule = {
   name: 'key-custody',
-  async createServices({ dataSource, config, logger }) {
-    const privateKeyVault = await openPrivateKeyVault(dataSource, config.masterKey, logger);
+  async createServices({ dataSource, config, logger, sealedColumns }) {
+    const privateKeyVault = await openPrivateKeyVault(dataSource, sealedColumns, config.masterKey, logger);
     await reencryptPrivateKeys(dataSource, privateKeyVault, logger);
     return { privateKeyVault };
   },

@@ -1,12 +1,28 @@
-import { type DataSource, IsNull, Not } from 'typeorm';
+import { type DataSource } from 'typeorm';
+import type { SealedColumn } from '../domain-module.js';
 import type { Logger } from '../logging/logger.js';
 import { Certificate } from '../certificates/certificate.entity.js';
 import { type MasterKeySettings, MasterKeyError, PrivateKeyVault } from './private-key-vault.js';
 
-/** Opens the vault for this database: a key file may only be created while no private key is stored. */
-export async function openPrivateKeyVault(dataSource: DataSource, settings: MasterKeySettings, logger: Logger): Promise<PrivateKeyVault> {
-  const holdsPrivateKeys = await dataSource.getRepository(Certificate).existsBy({ privateKeyMasterKeyId: Not(IsNull()) });
-  return PrivateKeyVault.open(settings, logger, { createIfMissing: !holdsPrivateKeys });
+/**
+ * Opens the vault for this database: a key file may only be created while nothing is sealed — no
+ * private key, no secret of any module (`sealedColumns`, from the composition root).
+ */
+export async function openPrivateKeyVault(
+  dataSource: DataSource,
+  sealedColumns: readonly SealedColumn[],
+  settings: MasterKeySettings,
+  logger: Logger,
+): Promise<PrivateKeyVault> {
+  const holdsSealedValues = await Promise.all(
+    sealedColumns.map(async ({ table, masterKeyIdColumn }) => {
+      const [row] = (await dataSource.query(`SELECT EXISTS (SELECT 1 FROM "${table}" WHERE "${masterKeyIdColumn}" IS NOT NULL) AS sealed`)) as {
+        sealed: boolean;
+      }[];
+      return row!.sealed;
+    }),
+  );
+  return PrivateKeyVault.open(settings, logger, { createIfMissing: !holdsSealedValues.includes(true) });
 }
 
 /**

@@ -102,7 +102,7 @@ async function readOrCreateKeyFile(file: string, logger: Logger, createIfMissing
   }
   if (!createIfMissing) {
     throw new MasterKeyError(
-      `The master key file ${file} is missing, but the database holds private keys sealed with it. Restore it from your backup.`,
+      `The master key file ${file} is missing, but the database holds private keys or secrets sealed with it. Restore it from your backup.`,
     );
   }
   await fs.mkdir(path.dirname(file), { recursive: true, mode: 0o700 });

@@ -29,6 +29,7 @@ export const webhooksModule: DomainModule = {
   name: 'webhooks',
   entities: [WebhookEndpoint, WebhookDelivery, WebhookDeliveryAttempt],
   migrations: [Webhooks1795738000000],
+  sealedColumns: [{ table: 'webhook_endpoints', masterKeyIdColumn: 'master_key_id' }],
   resolvers: [WebhookEndpointsResolver, WebhookDeliveryResolver],
   createLoaders: createWebhookLoaders,
   async createServices({ dataSource, config, logger, services, onClose }) {

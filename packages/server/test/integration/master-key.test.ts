@@ -120,4 +120,20 @@ describe.runIf(testDatabaseKind === 'postgres')('master key and operator command
     expect(rows).toEqual([{ id: masterKeyId(second) }]);
     await rotated.stop();
   });
+
+  it('refuses to replace a lost key file when only webhook secrets are sealed with it', async () => {
+    const { dataDir, databaseUrl } = await workspace();
+    const server = await startTestServer({ databaseUrl, dataDir, environment: { LOG_LEVEL: 'warn' } });
+    const { data } = await server.graphql<{ createWebhookEndpoint: { errors: unknown[] } }>(
+      'mutation($input: CreateWebhookEndpointInput!) { createWebhookEndpoint(input: $input) { errors { code } } }',
+      { input: { url: 'https://hooks.example.com/bam', eventTypes: ['CERTIFICATE_UPDATED'] } },
+    );
+    expect(data!.createWebhookEndpoint.errors).toEqual([]);
+    await server.stop();
+
+    // No private key is stored: the signing secret alone needs the key file.
+    await fs.rm(path.join(dataDir, 'master.key'));
+    await expect(startTestServer({ databaseUrl, dataDir })).rejects.toThrow(/master key file .* is missing/);
+    await expect(fs.stat(path.join(dataDir, 'master.key'))).rejects.toThrow();
+  });
 });
