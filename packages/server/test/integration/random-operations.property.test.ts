@@ -109,6 +109,26 @@ function randomSelection(g: Gen, type: GraphQLObjectType, depth: number): string
   return parts.join(' ');
 }
 
+/**
+ * The suite runs one fixed seed, so that CI is repeatable; `FUZZ_SEED=<n>` (or `FUZZ_SEED=random`) explores others.
+ * Once in a CI run a request never answered (on PostgreSQL, seed unknown): a request still unanswered after
+ * `ANSWER_WITHIN_MS` now fails with its document and the seed, instead of the whole test timing out mute.
+ */
+const seed = process.env.FUZZ_SEED === 'random' ? Date.now() : Number(process.env.FUZZ_SEED ?? 20_261_127);
+const ANSWER_WITHIN_MS = 30_000;
+
+async function answered<T>(request: Promise<T>, document: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const unanswered = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`no answer within ${ANSWER_WITHIN_MS} ms (seed ${seed}): ${document}`)), ANSWER_WITHIN_MS);
+  });
+  try {
+    return await Promise.race([request, unanswered]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
 it('answers random operations with data or coded errors, never INTERNAL_ERROR, and changes nothing when it refuses', async () => {
   await fc.assert(
     fc.asyncProperty(fc.gen(), async (g) => {
@@ -116,7 +136,7 @@ it('answers random operations with data or coded errors, never INTERNAL_ERROR, a
       const root = mutation ? schema.getMutationType()! : schema.getQueryType()!;
       const document = `${mutation ? 'mutation' : 'query'} { ${randomSelection(g, root, 1)} }`;
       const before = await databaseSnapshot(server.database.dataSource);
-      const response = await server.graphql<Record<string, { errors?: unknown[] } | null>>(document);
+      const response = await answered(server.graphql<Record<string, { errors?: unknown[] } | null>>(document), document);
 
       for (const error of response.errors ?? []) {
         expect(typeof error.extensions?.code, document).toBe('string');
@@ -125,7 +145,8 @@ it('answers random operations with data or coded errors, never INTERNAL_ERROR, a
       }
       if (response.errors?.length && !response.data) expect(await databaseSnapshot(server.database.dataSource), document).toEqual(before);
     }),
-    { numRuns: 120 },
+    // No shrinking: each step would wait out an unanswered request again; the failing document and seed are reported as they are.
+    { numRuns: 120, seed, endOnFailure: true },
   );
   // Still serving.
   expect((await server.graphql('{ __typename }')).data).toEqual({ __typename: 'Query' });
