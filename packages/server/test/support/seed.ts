@@ -66,9 +66,20 @@ export async function seedOrganization(
   return { organization, applications: saved };
 }
 
-/** Empties every table, so each test starts from a known state on the file's database. */
+/**
+ * Empties every table, so each test starts from a known state on the file's database. TRUNCATE locks
+ * its tables one after another while the server's background work (webhook dispatch, the event feed)
+ * may hold one of them: PostgreSQL then ends one side as a deadlock, and emptying again succeeds.
+ */
 export async function clearDatabase(dataSource: DataSource): Promise<void> {
-  await dataSource.query('TRUNCATE backup_applications, certificates, organizations, certificate_events CASCADE');
+  for (let attempt = 1; ; attempt += 1) {
+    try {
+      await dataSource.query('TRUNCATE backup_applications, certificates, organizations, certificate_events CASCADE');
+      return;
+    } catch (error) {
+      if ((error as { driverError?: { code?: string } }).driverError?.code !== '40P01' || attempt === 3) throw error;
+    }
+  }
 }
 
 /** Many applications without certificates in one statement, for tests of bulk changes. Returns their application ids. */
