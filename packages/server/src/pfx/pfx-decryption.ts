@@ -1,9 +1,9 @@
 import { createDecipheriv, pbkdf2Sync } from 'node:crypto';
 import { ErrorCode } from '@bam/shared';
-import forge from 'node-forge';
 import { DomainError } from '../common/domain-error.js';
 import { children, DerError, expectTag, octets, oid, smallInteger, Tag, type DerElement } from './der-reader.js';
 import { iterationCount, pkcs12Kdf, Pkcs12KeyPurpose, rejectedPassword, type Digest, type PfxPassword } from './pfx-key-derivation.js';
+import { rc2BlockSize, rc2CbcDecrypt } from './rc2.js';
 
 type CbcCipher = 'aes-128-cbc' | 'aes-192-cbc' | 'aes-256-cbc' | 'des-ede3-cbc' | 'des-ede-cbc' | 'rc2-cbc';
 
@@ -134,23 +134,16 @@ function decipher(cipher: CbcCipher, key: Buffer, iv: Buffer, ciphertext: Buffer
   }
 }
 
-/**
- * RC2 (what `openssl pkcs12 -legacy` and older Windows encrypt certificates with) is only in OpenSSL
- * 3's legacy provider, which Node does not load, so node-forge decrypts it. The key length sets the
- * effective key bits (40 or 128).
- */
+/** RC2 has no place in Node's OpenSSL (see rc2.ts); its key length sets the effective key bits (40 or 128). */
 function decipherRc2(key: Buffer, iv: Buffer, ciphertext: Buffer): Buffer | null {
-  const rc2 = forge.rc2.createDecryptionCipher(forge.util.createBuffer(key.toString('binary')), key.length * 8);
-  rc2.start(forge.util.createBuffer(iv.toString('binary')));
-  rc2.update(forge.util.createBuffer(ciphertext.toString('binary')));
-  // forge's own padding check accepts a zero pad byte; keep the padding and check it strictly here.
-  if (!rc2.finish(() => true)) return null;
-  return removePadding(Buffer.from(rc2.output.getBytes(), 'binary'), 8);
+  if (ciphertext.length % rc2BlockSize !== 0) return null;
+  return removePadding(rc2CbcDecrypt(key, key.length * 8, iv, ciphertext));
 }
 
-function removePadding(padded: Buffer, blockSize: number): Buffer | null {
+/** PKCS#7 padding, checked strictly: a wrong key nearly always leaves something else. */
+function removePadding(padded: Buffer): Buffer | null {
   const count = padded.at(-1) ?? 0;
-  if (padded.length % blockSize !== 0 || count < 1 || count > blockSize) return null;
+  if (count < 1 || count > rc2BlockSize) return null;
   const padding = padded.subarray(padded.length - count);
   return padding.every((byte) => byte === count) ? padded.subarray(0, padded.length - count) : null;
 }

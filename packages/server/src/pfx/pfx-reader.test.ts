@@ -150,6 +150,8 @@ describe('readPfx: files made by node-forge', () => {
   it('reads encrypted files without a MAC', () => {
     readsAsExpected(forgePfx({ mac: false }));
     readsAsExpected(forgePfx({ mac: false, algorithm: 'aes256' }));
+    readsAsExpected(opensslPfx({ legacy: true, noMac: true }));
+    readsAsExpected(opensslPfx({ legacy: true, noMac: true, certPbe: 'PBE-SHA1-RC2-128' }));
   });
 });
 
@@ -190,6 +192,8 @@ describe('readPfx: errors', () => {
     // No MAC: only decryption can tell.
     expect(errorCodeOf(() => readPfx(forgePfx({ mac: false }).file, 'wrong'))).toBe(ErrorCode.PFX_WRONG_PASSWORD);
     expect(errorCodeOf(() => readPfx(forgePfx({ mac: false, algorithm: 'aes256' }).file, 'wrong'))).toBe(ErrorCode.PFX_WRONG_PASSWORD);
+    // -legacy files hold the RC2-encrypted certificates first: their decryption refuses the password.
+    expect(errorCodeOf(() => readPfx(opensslPfx({ legacy: true, noMac: true }).file, 'wrong'))).toBe(ErrorCode.PFX_WRONG_PASSWORD);
     // Unicode passwords are not normalised or transliterated.
     expect(errorCodeOf(() => readPfx(opensslPfx({ password: unicodePassword }).file, 'passwort-密码'))).toBe(ErrorCode.PFX_WRONG_PASSWORD);
   });

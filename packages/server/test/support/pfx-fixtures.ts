@@ -159,6 +159,8 @@ export interface OpensslPfxOptions {
   noKey?: boolean;
   /** `-keypbe NONE -certpbe NONE -nomac`: nothing encrypted, no MAC. */
   noEncryption?: boolean;
+  /** `-nomac`: encrypted, but only decryption can tell a wrong password. */
+  noMac?: boolean;
   /** `-keypbe`, e.g. 'PBE-SHA1-2DES', 'AES-128-CBC'. */
   keyPbe?: string;
   /** `-certpbe`, e.g. 'PBE-SHA1-RC2-128' (needs `legacy`). */
@@ -191,6 +193,7 @@ export function opensslPfx(options: OpensslPfxOptions = {}): PfxFixture {
     if (options.legacy) args.push('-legacy');
     if (options.iterations !== undefined) args.push('-iter', String(options.iterations));
     if (options.noEncryption) args.push('-keypbe', 'NONE', '-certpbe', 'NONE', '-nomac');
+    if (options.noMac) args.push('-nomac');
     if (options.keyPbe) args.push('-keypbe', options.keyPbe);
     if (options.certPbe) args.push('-certpbe', options.certPbe);
     if (options.macAlgorithm) args.push('-macalg', options.macAlgorithm);
