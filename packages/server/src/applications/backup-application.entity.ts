@@ -3,7 +3,9 @@ import { Column, CreateDateColumn, Entity, JoinColumn, ManyToOne, PrimaryGenerat
 import type { Certificate } from '../certificates/certificate.entity.js';
 import type { Organization } from '../organizations/organization.entity.js';
 
+// Lists return hundreds of these: plain fields skip type-graphql's per-field wrapper (see simple-resolvers.test.ts).
 @ObjectType({
+  simpleResolvers: true,
   description: 'A Microsoft Entra application of an organization that the backup server signs in as, app-only, with a certificate.',
 })
 @Entity('backup_applications')

@@ -37,7 +37,11 @@ registerEnumType(CertificateSource, {
   },
 });
 
-@ObjectType({ description: 'An X.509 certificate held by this server, as applications use it and the certificate store lists it.' })
+// Lists return hundreds of these: plain fields skip type-graphql's per-field wrapper (see simple-resolvers.test.ts).
+@ObjectType({
+  simpleResolvers: true,
+  description: 'An X.509 certificate held by this server, as applications use it and the certificate store lists it.',
+})
 @Entity('certificates')
 export class Certificate {
   @Field(() => ID, { description: 'Id of the certificate in this server.' })

@@ -1,7 +1,8 @@
 import { type ClassType, Field, Int, ObjectType } from 'type-graphql';
 import type { Connection } from '../common/cursor-pagination.js';
 
-@ObjectType({ description: 'Where a page stands in the whole list.' })
+// Lists return hundreds of these: plain fields skip type-graphql's per-field wrapper (see simple-resolvers.test.ts).
+@ObjectType({ simpleResolvers: true, description: 'Where a page stands in the whole list.' })
 export class PageInfo {
   @Field(() => Boolean, { description: 'Whether more items follow this page.' })
   hasNextPage: boolean;
@@ -12,7 +13,7 @@ export class PageInfo {
 
 /** A Relay-style connection type for one kind of node. */
 export function ConnectionType<Node extends object>(nodeClass: ClassType<Node>, nodeName: string) {
-  @ObjectType(`${nodeName}Edge`, { description: `One ${nodeName} in a page, with its cursor.` })
+  @ObjectType(`${nodeName}Edge`, { simpleResolvers: true, description: `One ${nodeName} in a page, with its cursor.` })
   class Edge {
     @Field(() => String, { description: 'Opaque position of this item, for `after`.' })
     cursor: string;
@@ -21,7 +22,7 @@ export function ConnectionType<Node extends object>(nodeClass: ClassType<Node>, 
     node: Node;
   }
 
-  @ObjectType(`${nodeName}Connection`, { description: `A page of ${nodeName} items.` })
+  @ObjectType(`${nodeName}Connection`, { simpleResolvers: true, description: `A page of ${nodeName} items.` })
   class ConnectionClass implements Connection<Node> {
     @Field(() => [Edge], { description: 'The items of this page, in list order.' })
     edges: Edge[];

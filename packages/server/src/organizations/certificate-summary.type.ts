@@ -1,7 +1,8 @@
 import { Field, Int, ObjectType } from 'type-graphql';
 import type { CertificateCounts } from './organization.loaders.js';
 
-@ObjectType({ description: "Counts of an organization's backup applications by the state of their certificate." })
+// Lists return hundreds of these: plain fields skip type-graphql's per-field wrapper (see simple-resolvers.test.ts).
+@ObjectType({ simpleResolvers: true, description: "Counts of an organization's backup applications by the state of their certificate." })
 export class CertificateSummary implements CertificateCounts {
   @Field(() => Int, { description: 'Backup applications of the organization.' })
   applications: number;

@@ -2,7 +2,8 @@ import { Field, ID, ObjectType } from 'type-graphql';
 import { Column, CreateDateColumn, Entity, OneToMany, PrimaryGeneratedColumn, type Relation } from 'typeorm';
 import type { BackupApplication } from '../applications/backup-application.entity.js';
 
-@ObjectType({ description: 'A Microsoft 365 organization (tenant) whose data this server backs up.' })
+// Lists return hundreds of these: plain fields skip type-graphql's per-field wrapper (see simple-resolvers.test.ts).
+@ObjectType({ simpleResolvers: true, description: 'A Microsoft 365 organization (tenant) whose data this server backs up.' })
 @Entity('organizations')
 export class Organization {
   @Field(() => ID, { description: 'Id of the organization in this server.' })
