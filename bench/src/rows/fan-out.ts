@@ -1,3 +1,4 @@
+import { EVENT_NOTICE_SQL } from '@bam/server/src/events/event-notice.js';
 import WebSocket from 'ws';
 import { post, sessionCookieFor } from '../load.js';
 import { alternate } from '../measure.js';
@@ -79,14 +80,18 @@ export async function fanOutRows({ sizes, pool, server, databaseUrl }: BenchCont
           const client = await pool.connect();
           try {
             await client.query('BEGIN');
+            // Recorded and notified as the product's outbox does it (`event-outbox.service.ts`).
             await client.query(
-              `INSERT INTO certificate_events (position, id, time, type, organization_id, application_ids, actor, cloud_event)
-               SELECT next.position, gen_random_uuid(), now(), 'STORE_CERTIFICATE_REMOVED', NULL, '{}', 'bench',
-                      jsonb_build_object('specversion', '1.0', 'type', 'com.backup-applications-manager.store-certificate.removed',
-                                         'source', '/certificate-store', 'sequence', next.position::text, 'data', jsonb_build_object('actor', 'bench'))
-               FROM (SELECT nextval('certificate_events_position_seq') AS position) AS next`,
+              `WITH recorded AS (
+                 INSERT INTO certificate_events (position, id, time, type, organization_id, application_ids, actor, cloud_event)
+                 SELECT next.position, gen_random_uuid(), now(), 'STORE_CERTIFICATE_REMOVED', NULL, '{}', 'bench',
+                        jsonb_build_object('specversion', '1.0', 'type', 'com.backup-applications-manager.store-certificate.removed',
+                                           'source', '/certificate-store', 'sequence', next.position::text, 'data', jsonb_build_object('actor', 'bench'))
+                 FROM (SELECT nextval('certificate_events_position_seq') AS position) AS next
+                 RETURNING *
+               )
+               SELECT pg_notify('certificate_events', ${EVENT_NOTICE_SQL}) FROM recorded`,
             );
-            await client.query(`SELECT pg_notify('certificate_events', '')`);
             const delivered = project.nextMessage();
             const started = performance.now();
             await client.query('COMMIT');

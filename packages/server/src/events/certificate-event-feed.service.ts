@@ -5,6 +5,7 @@ import { DomainError } from '../common/domain-error.js';
 import { isUuid, normalizeUuid } from '../common/uuid.js';
 import type { Logger } from '../logging/logger.js';
 import { CertificateEvent, type CertificateEventType } from './certificate-event.entity.js';
+import { parseEventNotice } from './event-notice.js';
 import type { EventWakeup } from './event-wakeup.js';
 
 /** Which events a reader wants; an empty or missing list means "any". */
@@ -24,7 +25,8 @@ const SUBSCRIBER_BUFFER = 10_000;
 /**
  * Reads the event log: pages of past events, and live subscriptions that resume after a given event.
  * One reader per process follows the outbox (woken by {@link EventWakeup}) and hands each new event
- * to every subscriber of this process, so live delivery costs one query per wake-up, not per subscriber.
+ * to every subscriber of this process, so live delivery costs one query per wake-up, not per subscriber,
+ * and none when the wake-up's notice carries the event that comes next.
  */
 export class CertificateEventFeedService {
   /** Position of the last event handed to subscribers (bigint: positions are PostgreSQL bigints). */
@@ -48,7 +50,7 @@ export class CertificateEventFeedService {
 
   /** Listens first, then notes where the log ends: nothing committed in between is missed. */
   async start(): Promise<void> {
-    await this.wakeup.start(() => this.wake());
+    await this.wakeup.start((notice) => this.wake(notice));
     const [{ last }] = (await this.dataSource.query(`SELECT COALESCE(max(position), 0)::text AS last FROM certificate_events`)) as [{ last: string }];
     this.tail = BigInt(last);
     this.started = true;
@@ -195,12 +197,13 @@ export class CertificateEventFeedService {
   }
 
   /** Something may have been committed: read what follows the tail, once, however many wake-ups came meanwhile. */
-  private wake(): void {
+  private wake(notice?: string): void {
     if (!this.started) return;
     if (this.reading) {
       this.readAgain = true;
       return;
     }
+    if (notice !== undefined && this.deliverNotified(notice)) return;
     this.reading = this.readNew()
       .catch((error: unknown) => this.logger.error({ err: error }, 'reading new certificate events failed'))
       .finally(() => {
@@ -210,6 +213,25 @@ export class CertificateEventFeedService {
           this.wake();
         }
       });
+  }
+
+  /**
+   * Hands out the notified event when it is the one after the tail (notifications come in commit order,
+   * and positions follow it). False when the outbox must be read: a gap, or a notice without the event.
+   */
+  private deliverNotified(payload: string): boolean {
+    const notice = parseEventNotice(payload);
+    if (!notice) return false;
+    // A read already handed it out.
+    if (notice.position <= this.tail) return true;
+    if (notice.position !== this.tail + 1n || !notice.event) return false;
+    this.handOut(Object.assign(new CertificateEvent(), notice.event));
+    return true;
+  }
+
+  private handOut(event: CertificateEvent): void {
+    this.tail = BigInt(event.position);
+    for (const listener of this.listeners) listener(event);
   }
 
   private oneAtATime<T>(read: () => Promise<T>): Promise<T> {
@@ -230,10 +252,7 @@ export class CertificateEventFeedService {
           .limit(FEED_BATCH)
           .getMany(),
       );
-      for (const event of rows) {
-        this.tail = BigInt(event.position);
-        for (const listener of this.listeners) listener(event);
-      }
+      for (const event of rows) this.handOut(event);
       if (rows.length < FEED_BATCH) return;
     }
   }
