@@ -55,7 +55,7 @@ async function feedOn(stored: ReturnType<typeof storedEvent>[], tail: number) {
   const received: CertificateEvent[] = [];
   feed.onNewEvent((event) => received.push(event));
   const settled = () => new Promise((resolve) => setTimeout(resolve, 10));
-  return { wake: (payload?: string) => wake(payload), reads, received, settled };
+  return { feed, wake: (payload?: string) => wake(payload), reads, received, settled };
 }
 
 it('hands out a notified event that follows the last one without reading the outbox, as a read would return it', async () => {
@@ -97,4 +97,24 @@ it('ignores the notice of an event a read already handed out', async () => {
   await feed.settled();
   expect(feed.reads.count).toBe(1);
   expect(feed.received.map((event) => event.position)).toEqual(['2', '3']);
+});
+
+it('ends a live subscription that falls more than its buffer behind, after the events it holds', async () => {
+  const buffer = 10_000;
+  const events = Array.from({ length: buffer + 2 }, (_, index) => storedEvent(index + 1));
+  const feed = await feedOn(events, 0);
+  const live = feed.feed.subscribe({});
+  const first = live.next();
+  feed.wake(noticeOf(events[0]!));
+  expect((await first).value?.position).toBe('1');
+  // Nobody takes the next events for a while.
+  for (const event of events.slice(1)) feed.wake(noticeOf(event));
+  const positions: string[] = [];
+  await expect(
+    (async () => {
+      for (let next = await live.next(); !next.done; next = await live.next()) positions.push(next.value.position);
+    })(),
+  ).rejects.toMatchObject({ code: 'EVENT_SUBSCRIBER_BEHIND' });
+  expect(positions).toHaveLength(buffer);
+  expect(positions.at(-1)).toBe(String(buffer + 1));
 });
