@@ -1,3 +1,4 @@
+import { EVENT_NOTICE_SQL } from '@bam/server/src/events/event-notice.js';
 import WebSocket from 'ws';
 import { post, sessionCookieFor } from '../load.js';
 import { alternate } from '../measure.js';
@@ -8,7 +9,7 @@ const subscription = 'subscription { certificateEvents { id position type organi
 /** Sockets opened at a time while subscribers connect. */
 const OPENING_BATCH = 100;
 
-/** Open sockets that count the messages they receive; `nextMessage` resolves when every socket has one more. */
+/** Open sockets that note which of them received a message; `nextMessage` resolves when every socket has one more. */
 interface Subscribers {
   /** Resolves with the text the first socket received once every socket has received its next message. */
   nextMessage(): Promise<string>;
@@ -21,14 +22,15 @@ async function openSubscribers(
   options: { protocol?: string; headers?: Record<string, string>; subscribe?: boolean },
 ): Promise<Subscribers> {
   const sockets: WebSocket[] = [];
-  let waiting: { remaining: number; first?: string; resolve: (text: string) => void } | undefined;
-  const received = (data: WebSocket.RawData) => {
+  // Sockets count once each: while subscriptions start, one may get a warm-up event another missed.
+  let waiting: { pending: Set<WebSocket>; first?: string; resolve: (text: string) => void } | undefined;
+  const received = (socket: WebSocket, data: WebSocket.RawData) => {
     const text = data.toString();
     // Over graphql-ws only `next` messages carry events (acknowledgements and pings do not count).
     if (options.subscribe && !text.includes('"type":"next"')) return;
-    if (!waiting) return;
+    if (!waiting?.pending.delete(socket)) return;
     waiting.first ??= text;
-    if ((waiting.remaining -= 1) === 0) waiting.resolve(waiting.first);
+    if (waiting.pending.size === 0) waiting.resolve(waiting.first);
   };
   const open = () =>
     new Promise<WebSocket>((resolve, reject) => {
@@ -43,7 +45,7 @@ async function openSubscribers(
           resolve(socket);
         });
       }
-      socket.on('message', received);
+      socket.on('message', (data) => received(socket, data));
     });
   for (let opened = 0; opened < count; opened += OPENING_BATCH) {
     sockets.push(...(await Promise.all(Array.from({ length: Math.min(OPENING_BATCH, count - opened) }, open))));
@@ -51,7 +53,7 @@ async function openSubscribers(
   return {
     nextMessage: () =>
       new Promise<string>((resolve) => {
-        waiting = { remaining: count, resolve };
+        waiting = { pending: new Set(sockets), resolve };
       }),
     close: () => sockets.forEach((socket) => socket.terminate()),
   };
@@ -75,40 +77,58 @@ export async function fanOutRows({ sizes, pool, server, databaseUrl }: BenchCont
       });
       const plain = await openSubscribers(baseline.url.replace('http:', 'ws:'), count, {});
       try {
-        const projectDelivery = async () => {
+        /** Records one event as another instance would; resolves with its commit's start. */
+        const commitEvent = async () => {
           const client = await pool.connect();
           try {
             await client.query('BEGIN');
+            // Recorded and notified as the product's outbox does it (`event-outbox.service.ts`).
             await client.query(
-              `INSERT INTO certificate_events (position, id, time, type, organization_id, application_ids, actor, cloud_event)
-               SELECT next.position, gen_random_uuid(), now(), 'STORE_CERTIFICATE_REMOVED', NULL, '{}', 'bench',
-                      jsonb_build_object('specversion', '1.0', 'type', 'com.backup-applications-manager.store-certificate.removed',
-                                         'source', '/certificate-store', 'sequence', next.position::text, 'data', jsonb_build_object('actor', 'bench'))
-               FROM (SELECT nextval('certificate_events_position_seq') AS position) AS next`,
+              `WITH recorded AS (
+                 INSERT INTO certificate_events (position, id, time, type, organization_id, application_ids, actor, cloud_event)
+                 SELECT next.position, gen_random_uuid(), now(), 'STORE_CERTIFICATE_REMOVED', NULL, '{}', 'bench',
+                        jsonb_build_object('specversion', '1.0', 'type', 'com.backup-applications-manager.store-certificate.removed',
+                                           'source', '/certificate-store', 'sequence', next.position::text, 'data', jsonb_build_object('actor', 'bench'))
+                 FROM (SELECT nextval('certificate_events_position_seq') AS position) AS next
+                 RETURNING *
+               )
+               SELECT pg_notify('certificate_events', ${EVENT_NOTICE_SQL}) FROM recorded`,
             );
-            await client.query(`SELECT pg_notify('certificate_events', '')`);
-            const delivered = project.nextMessage();
             const started = performance.now();
             await client.query('COMMIT');
-            const message = await delivered;
-            return { ms: performance.now() - started, message };
+            return started;
           } finally {
             client.release();
           }
         };
-        // The first delivery proves every subscription is live, and gives the baseline its message.
-        const { message } = await projectDelivery();
+        const projectDelivery = async () => {
+          const delivered = project.nextMessage();
+          const started = await commitEvent();
+          await delivered;
+          return performance.now() - started;
+        };
+        // A subscription is live once the server has run its `subscribe`, which the socket does not
+        // acknowledge: events until every socket has one prove them all live, and give the baseline its message.
+        const warmUp = project.nextMessage();
+        let message: string | undefined;
+        void warmUp.then((text) => (message = text));
+        for (let events = 1; message === undefined; events += 1) {
+          await commitEvent();
+          await Promise.race([warmUp, new Promise((resolve) => setTimeout(resolve, 1000))]);
+          // The sockets that had the previous warm-up event get this one too: let it arrive before timing.
+          if (message !== undefined && events > 1) await new Promise((resolve) => setTimeout(resolve, 1000));
+        }
         const plainDelivery = async () => {
           const delivered = plain.nextMessage();
           const started = performance.now();
-          await post(`${baseline.url}/broadcast`, message);
+          await post(`${baseline.url}/broadcast`, message!);
           await delivered;
           return performance.now() - started;
         };
         const perSecond = (ms: number) => (count * 1000) / ms;
         const result = await alternate(
           sizes.rounds,
-          async () => perSecond((await projectDelivery()).ms),
+          async () => perSecond(await projectDelivery()),
           async () => perSecond(await plainDelivery()),
         );
         rows.push(

@@ -5,6 +5,7 @@ import { DomainError } from '../common/domain-error.js';
 import { isUuid, normalizeUuid } from '../common/uuid.js';
 import type { Logger } from '../logging/logger.js';
 import { CertificateEvent, type CertificateEventType } from './certificate-event.entity.js';
+import { parseEventNotice } from './event-notice.js';
 import type { EventWakeup } from './event-wakeup.js';
 
 /** Which events a reader wants; an empty or missing list means "any". */
@@ -24,7 +25,8 @@ const SUBSCRIBER_BUFFER = 10_000;
 /**
  * Reads the event log: pages of past events, and live subscriptions that resume after a given event.
  * One reader per process follows the outbox (woken by {@link EventWakeup}) and hands each new event
- * to every subscriber of this process, so live delivery costs one query per wake-up, not per subscriber.
+ * to every subscriber of this process, so live delivery costs one query per wake-up, not per subscriber,
+ * and none when the wake-up's notice carries the event that comes next.
  */
 export class CertificateEventFeedService {
   /** Position of the last event handed to subscribers (bigint: positions are PostgreSQL bigints). */
@@ -32,7 +34,7 @@ export class CertificateEventFeedService {
   private started = false;
   private reading: Promise<void> | undefined;
   private readAgain = false;
-  private readonly listeners = new Set<(event: CertificateEvent) => void>();
+  private readonly listeners = new Set<(event: CertificateEvent, position: bigint) => void>();
   /**
    * The feed's reads, one at a time. The embedded database's socket server interleaves the protocol
    * messages of concurrent connections (one's Bind can land on another's Parse), and the feed's
@@ -48,7 +50,7 @@ export class CertificateEventFeedService {
 
   /** Listens first, then notes where the log ends: nothing committed in between is missed. */
   async start(): Promise<void> {
-    await this.wakeup.start(() => this.wake());
+    await this.wakeup.start((notice) => this.wake(notice));
     const [{ last }] = (await this.dataSource.query(`SELECT COALESCE(max(position), 0)::text AS last FROM certificate_events`)) as [{ last: string }];
     this.tail = BigInt(last);
     this.started = true;
@@ -98,20 +100,94 @@ export class CertificateEventFeedService {
    * Live events matching the filter. With `after` (an event id) it first delivers every matching
    * event recorded after that one, then continues live: it listens before reading the backlog and
    * drops what it already delivered (by position), so there is no gap and no duplicate.
+   *
+   * The live part is a queue, not an async generator: each event costs every subscriber one settled
+   * promise, where a generator's wait-and-yield cost several (thousands of subscribers per event).
    */
   subscribe(filter: CertificateEventFilter, after?: string | null): AsyncIterableIterator<CertificateEvent> {
-    const stop = new AbortController();
-    const stream = this.stream(filter, after ?? null, stop.signal);
+    const matches = eventMatcher(filter);
+    // Live events not taken yet, with their positions.
+    const waiting: { event: CertificateEvent; position: bigint }[] = [];
+    let behind = false;
+    let started = false;
+    let ended = false;
+    // Position of the last event delivered (set when listening starts).
+    let last = 0n;
+    let backlog: AsyncGenerator<CertificateEvent, void, undefined> | undefined;
+    // The `next` call waiting for a live event (a for-await loop makes one at a time).
+    let waiter: ((result: IteratorResult<CertificateEvent, undefined>) => void) | undefined;
+    const done: IteratorResult<CertificateEvent, undefined> = { value: undefined, done: true };
+
+    const take = (): IteratorResult<CertificateEvent, undefined> | undefined => {
+      for (let next = waiting.shift(); next; next = waiting.shift()) {
+        if (next.position <= last) continue;
+        last = next.position;
+        return { value: next.event, done: false };
+      }
+      return undefined;
+    };
+    const listener = (event: CertificateEvent, position: bigint) => {
+      if (!matches(event)) return;
+      if (waiting.length >= SUBSCRIBER_BUFFER) behind = true;
+      else waiting.push({ event, position });
+      const taken = waiter && take();
+      if (!taken) return;
+      const resolve = waiter!;
+      waiter = undefined;
+      resolve(taken);
+    };
+    const end = () => {
+      ended = true;
+      this.listeners.delete(listener);
+      void backlog?.return().catch(() => undefined);
+      backlog = undefined;
+      waiter?.(done);
+      waiter = undefined;
+    };
+    const live = (): Promise<IteratorResult<CertificateEvent, undefined>> => {
+      if (ended) return Promise.resolve(done);
+      const taken = take();
+      if (taken) return Promise.resolve(taken);
+      if (behind) {
+        end();
+        return Promise.reject(new DomainError(ErrorCode.EVENT_SUBSCRIBER_BEHIND));
+      }
+      return new Promise((resolve) => (waiter = resolve));
+    };
+    const fromBacklog = (reading: AsyncGenerator<CertificateEvent, void, undefined>) =>
+      reading.next().then(
+        (result): IteratorResult<CertificateEvent, undefined> | Promise<IteratorResult<CertificateEvent, undefined>> => {
+          if (result.done) {
+            backlog = undefined;
+            return live();
+          }
+          last = BigInt(result.value.position);
+          return result;
+        },
+        (error: unknown) => {
+          end();
+          throw error;
+        },
+      );
+
     return {
-      next: () => stream.next(),
-      // An async generator cannot be returned while it awaits: end the wait first.
+      next: () => {
+        if (!started && !ended) {
+          started = true;
+          // Every event handed to listeners from now on lies after the current tail.
+          last = this.tail;
+          this.listeners.add(listener);
+          if (after != null) backlog = this.backlog(filter, after);
+        }
+        return backlog ? fromBacklog(backlog) : live();
+      },
       return: (value?: unknown) => {
-        stop.abort();
-        return stream.return(value as undefined);
+        end();
+        return Promise.resolve({ value: value as undefined, done: true });
       },
       throw: (error?: unknown) => {
-        stop.abort();
-        return stream.throw(error);
+        end();
+        return Promise.reject(error);
       },
       [Symbol.asyncIterator]() {
         return this;
@@ -119,57 +195,16 @@ export class CertificateEventFeedService {
     };
   }
 
-  private async *stream(
-    filter: CertificateEventFilter,
-    after: string | null,
-    signal: AbortSignal,
-  ): AsyncGenerator<CertificateEvent, void, undefined> {
-    const matches = eventMatcher(filter);
-    const waiting: CertificateEvent[] = [];
-    let behind = false;
-    let arrived: (() => void) | undefined;
-    const listener = (event: CertificateEvent) => {
-      if (!matches(event)) return;
-      if (waiting.length >= SUBSCRIBER_BUFFER) behind = true;
-      else waiting.push(event);
-      arrived?.();
-    };
-    this.listeners.add(listener);
-    // One abort listener for the whole stream: one per wait would pile up on the signal, an event each.
-    const onAbort = () => arrived?.();
-    signal.addEventListener('abort', onAbort, { once: true });
-    try {
-      // Every event handed to listeners from now on lies after the current tail.
-      let last = this.tail;
-      if (after !== null) {
-        last = await this.positionOf(after);
-        for (;;) {
-          const from = last.toString();
-          const page = await this.oneAtATime(() =>
-            this.filtered(filter).andWhere('event.position > :from', { from }).orderBy('event.position', 'ASC').limit(BACKLOG_PAGE).getMany(),
-          );
-          for (const event of page) {
-            last = BigInt(event.position);
-            yield event;
-          }
-          if (page.length < BACKLOG_PAGE) break;
-        }
-      }
-      while (!signal.aborted) {
-        for (let event = waiting.shift(); event; event = waiting.shift()) {
-          const position = BigInt(event.position);
-          if (position <= last) continue;
-          last = position;
-          yield event;
-        }
-        if (behind) throw new DomainError(ErrorCode.EVENT_SUBSCRIBER_BEHIND);
-        if (signal.aborted) break;
-        await new Promise<void>((resolve) => (arrived = resolve));
-        arrived = undefined;
-      }
-    } finally {
-      this.listeners.delete(listener);
-      signal.removeEventListener('abort', onAbort);
+  /** The matching events recorded after the event `after`, read in pages. */
+  private async *backlog(filter: CertificateEventFilter, after: string): AsyncGenerator<CertificateEvent, void, undefined> {
+    let from = (await this.positionOf(after)).toString();
+    for (;;) {
+      const page = await this.oneAtATime(() =>
+        this.filtered(filter).andWhere('event.position > :from', { from }).orderBy('event.position', 'ASC').limit(BACKLOG_PAGE).getMany(),
+      );
+      yield* page;
+      if (page.length < BACKLOG_PAGE) return;
+      from = page.at(-1)!.position;
     }
   }
 
@@ -195,12 +230,13 @@ export class CertificateEventFeedService {
   }
 
   /** Something may have been committed: read what follows the tail, once, however many wake-ups came meanwhile. */
-  private wake(): void {
+  private wake(notice?: string): void {
     if (!this.started) return;
     if (this.reading) {
       this.readAgain = true;
       return;
     }
+    if (notice !== undefined && this.deliverNotified(notice)) return;
     this.reading = this.readNew()
       .catch((error: unknown) => this.logger.error({ err: error }, 'reading new certificate events failed'))
       .finally(() => {
@@ -210,6 +246,26 @@ export class CertificateEventFeedService {
           this.wake();
         }
       });
+  }
+
+  /**
+   * Hands out the notified event when it is the one after the tail (notifications come in commit order,
+   * and positions follow it). False when the outbox must be read: a gap, or a notice without the event.
+   */
+  private deliverNotified(payload: string): boolean {
+    const notice = parseEventNotice(payload);
+    if (!notice) return false;
+    // A read already handed it out.
+    if (notice.position <= this.tail) return true;
+    if (notice.position !== this.tail + 1n || !notice.event) return false;
+    this.handOut(Object.assign(new CertificateEvent(), notice.event));
+    return true;
+  }
+
+  private handOut(event: CertificateEvent): void {
+    const position = BigInt(event.position);
+    this.tail = position;
+    for (const listener of this.listeners) listener(event, position);
   }
 
   private oneAtATime<T>(read: () => Promise<T>): Promise<T> {
@@ -230,10 +286,7 @@ export class CertificateEventFeedService {
           .limit(FEED_BATCH)
           .getMany(),
       );
-      for (const event of rows) {
-        this.tail = BigInt(event.position);
-        for (const listener of this.listeners) listener(event);
-      }
+      for (const event of rows) this.handOut(event);
       if (rows.length < FEED_BATCH) return;
     }
   }

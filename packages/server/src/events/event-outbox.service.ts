@@ -3,6 +3,7 @@ import { CloudEvent, V1 } from 'cloudevents';
 import type { EntityManager } from 'typeorm';
 import { cloudEventTypes } from './certificate-event.entity.js';
 import type { NewCertificateEvent } from './certificate-events.js';
+import { EVENT_NOTICE_SQL } from './event-notice.js';
 import type { EventWakeup } from './event-wakeup.js';
 
 /**
@@ -39,13 +40,18 @@ export class EventOutboxService {
       data: event.data,
     });
     // One round trip: take the lock, then the position, and store the event with the position as its
-    // CloudEvents "sequence" extension (so receivers can order and de-duplicate).
-    await manager.query(
-      `INSERT INTO certificate_events (position, id, time, type, organization_id, application_ids, actor, cloud_event)
-       SELECT next.position, $2, $3, $4, $5, $6::uuid[], $7, $8::jsonb || jsonb_build_object('sequence', next.position::text)
-       FROM (SELECT nextval('certificate_events_position_seq') AS position FROM (SELECT pg_advisory_xact_lock($1::bigint)) AS serialized) AS next`,
+    // CloudEvents "sequence" extension (so receivers can order and de-duplicate); it returns the
+    // event's notice for the wake-up.
+    const [{ notice }] = (await manager.query(
+      `WITH recorded AS (
+         INSERT INTO certificate_events (position, id, time, type, organization_id, application_ids, actor, cloud_event)
+         SELECT next.position, $2, $3, $4, $5, $6::uuid[], $7, $8::jsonb || jsonb_build_object('sequence', next.position::text)
+         FROM (SELECT nextval('certificate_events_position_seq') AS position FROM (SELECT pg_advisory_xact_lock($1::bigint)) AS serialized) AS next
+         RETURNING *
+       )
+       SELECT ${EVENT_NOTICE_SQL} AS notice FROM recorded`,
       [OUTBOX_LOCK_KEY, id, time, event.type, event.organizationId, [...event.applicationIds], event.actor.id, JSON.stringify(cloudEvent.toJSON())],
-    );
-    await this.wakeup.recorded(manager);
+    )) as [{ notice: string }];
+    await this.wakeup.recorded(manager, notice);
   }
 }

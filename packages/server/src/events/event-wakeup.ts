@@ -2,21 +2,25 @@ import pg from 'pg';
 import type { DataSource, EntityManager, EntitySubscriberInterface, QueryRunner } from 'typeorm';
 import type { Logger } from '../logging/logger.js';
 
-/** The PostgreSQL channel that wakes event readers; the outbox table, not the notification, carries the events. */
+/** The PostgreSQL channel that wakes event readers; its notifications carry each event's notice (`event-notice.ts`). */
 export const EVENTS_CHANNEL = 'certificate_events';
 
 const RECONNECT_MIN_MS = 500;
 const RECONNECT_MAX_MS = 30_000;
 
 /**
- * Tells event readers that new events may have been committed. It carries no event: readers read the
- * outbox after the last position they have, so a lost or repeated wake-up costs a read, never an event.
+ * Tells event readers that new events may have been committed. Readers read the outbox after the last
+ * position they have, so a lost or repeated wake-up costs a read, never an event; a notice that
+ * carries the next event saves them the read.
  */
 export interface EventWakeup {
-  /** From now on calls `wake` after every commit that recorded events (and after any reconnection, without a payload). */
+  /**
+   * From now on calls `wake` after every commit that recorded events: with each event's notice where
+   * notifications carry it, without a payload after any reconnection.
+   */
   start(wake: (payload?: string) => void): Promise<void>;
-  /** Called by the outbox inside the transaction that records an event. */
-  recorded(manager: EntityManager): Promise<void>;
+  /** Called by the outbox inside the transaction that records an event, with the event's notice. */
+  recorded(manager: EntityManager, notice: string): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -40,9 +44,8 @@ export class PostgresNotifyWakeup implements EventWakeup {
     await this.connect(wake, RECONNECT_MIN_MS);
   }
 
-  async recorded(manager: EntityManager): Promise<void> {
-    // Notifications with the same payload in one transaction are folded into one by PostgreSQL.
-    await manager.query(`SELECT pg_notify($1, '')`, [this.channel]);
+  async recorded(manager: EntityManager, notice: string): Promise<void> {
+    await manager.query(`SELECT pg_notify($1, $2)`, [this.channel, notice]);
   }
 
   async close(): Promise<void> {
@@ -112,6 +115,7 @@ export class InProcessWakeup implements EventWakeup {
     this.dataSource.subscribers.push(this.subscriber);
   }
 
+  // No notices: an event recorded in a savepoint that was rolled back would be delivered. The read finds what committed.
   async recorded(manager: EntityManager): Promise<void> {
     if (manager.queryRunner) this.pending.add(manager.queryRunner);
   }

@@ -12,8 +12,7 @@ export function sharedSubscriptionExecution(sharingKey: (args: ExecutionArgs) =>
   // Per event (the object the source stream yields, the same for every subscriber of this process).
   const results = new WeakMap<object, Map<string, Result>>();
 
-  const executeOnce = (args: ExecutionArgs, event: unknown): Result => {
-    const key = sharingKey(args);
+  const executeOnce = (args: ExecutionArgs, key: string | undefined, event: unknown): Result => {
     if (key === undefined || typeof event !== 'object' || event === null) return execute({ ...args, rootValue: event });
     let forEvent = results.get(event);
     if (!forEvent) results.set(event, (forEvent = new Map()));
@@ -25,23 +24,32 @@ export function sharedSubscriptionExecution(sharingKey: (args: ExecutionArgs) =>
   return async (args: ExecutionArgs): Promise<AsyncIterableIterator<ExecutionResult> | ExecutionResult> => {
     const stream = await createSourceEventStream(args);
     if (!(Symbol.asyncIterator in stream)) return stream;
-    return mapEvents(stream[Symbol.asyncIterator](), (event) => executeOnce(args, event));
+    const key = sharingKey(args);
+    return mapEvents(stream[Symbol.asyncIterator](), (event) => executeOnce(args, key, event));
   };
 }
 
-/** What graphql-js' own (internal) `mapAsyncIterator` does: maps each value, and ends the source when mapping fails. */
+/**
+ * What graphql-js' own (internal) `mapAsyncIterator` does: maps each value, and ends the source when
+ * mapping fails. A value mapped without waiting is not awaited (one microtask less per subscriber and event).
+ */
 function mapEvents<T, R>(source: AsyncIterator<T>, map: (value: T) => R | Promise<R>): AsyncIterableIterator<R> {
-  const mapped = async (result: IteratorResult<T>): Promise<IteratorResult<R>> => {
+  const fail = async (error: unknown): Promise<never> => {
+    await source.return?.().catch(() => undefined);
+    throw error;
+  };
+  const mapped = (result: IteratorResult<T>): IteratorResult<R> | Promise<IteratorResult<R>> => {
     if (result.done) return result;
+    let value: R | Promise<R>;
     try {
-      return { value: await map(result.value), done: false };
+      value = map(result.value);
     } catch (error) {
-      await source.return?.().catch(() => undefined);
-      throw error;
+      return fail(error);
     }
+    return value instanceof Promise ? value.then((resolved) => ({ value: resolved, done: false }), fail) : { value, done: false };
   };
   return {
-    next: async () => mapped(await source.next()),
+    next: () => source.next().then(mapped),
     return: async () => (source.return ? mapped(await source.return()) : { value: undefined, done: true }),
     throw: async (error?: unknown) => {
       if (source.throw) return mapped(await source.throw(error));

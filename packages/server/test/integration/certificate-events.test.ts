@@ -1,6 +1,10 @@
 import { randomBytes } from 'node:crypto';
+import pg from 'pg';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { Certificate } from '../../src/certificates/certificate.entity.js';
+import { CertificateEvent } from '../../src/events/certificate-event.entity.js';
+import { EVENT_NOTICE_SQL, parseEventNotice } from '../../src/events/event-notice.js';
+import { EVENTS_CHANNEL } from '../../src/events/event-wakeup.js';
 import { eventFields, type ReceivedEvent, subscribeToEvents } from '../support/event-subscriber.js';
 import { type SeededOrganization, seedOrganization } from '../support/seed.js';
 import { startServerInstances } from '../support/server-instances.js';
@@ -259,6 +263,34 @@ describe('certificate events', () => {
     });
     expect(second.data!.certificateEvents.edges.map((edge) => edge.node.applicationIds)).toEqual([[contoso.applications[2]!.applicationId]]);
     expect(second.data!.certificateEvents.pageInfo.hasNextPage).toBe(false);
+  });
+});
+
+describe.runIf(testDatabaseKind === 'postgres')('PostgreSQL notifications', () => {
+  it('notifies each event with its notice: the event as a read of the outbox returns it, or its position when too large', async () => {
+    const { dataSource } = server.database;
+    const listener = new pg.Client({ connectionString: (dataSource.options as { url: string }).url });
+    await listener.connect();
+    try {
+      const notices: string[] = [];
+      listener.on('notification', (message) => notices.push(message.payload!));
+      await listener.query(`LISTEN ${EVENTS_CHANNEL}`);
+      await generateCertificate(server.graphql, 'Notified');
+      await expect.poll(() => notices.length).toBe(1);
+      const notice = parseEventNotice(notices[0]!)!;
+      const stored = await dataSource.getRepository(CertificateEvent).findOneByOrFail({ position: notice.position.toString() });
+      expect(Object.assign(new CertificateEvent(), notice.event)).toEqual(stored);
+
+      const applicationIds = Array.from({ length: 300 }, () => crypto.randomUUID());
+      const [{ large }] = (await dataSource.query(
+        `SELECT ${EVENT_NOTICE_SQL} AS large FROM (SELECT 42::bigint AS position, gen_random_uuid() AS id, now() AS time, 'APPLICATIONS_REMOVED' AS type,
+           NULL::uuid AS organization_id, $1::uuid[] AS application_ids, 'tester' AS actor, jsonb_build_object('data', $1::text[]) AS cloud_event) AS recorded`,
+        [applicationIds],
+      )) as [{ large: string }];
+      expect(parseEventNotice(large)).toEqual({ position: 42n });
+    } finally {
+      await listener.end();
+    }
   });
 });
 
