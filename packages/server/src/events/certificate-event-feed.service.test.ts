@@ -21,7 +21,11 @@ const noticeOf = (event: ReturnType<typeof storedEvent>, { withEvent = true } = 
   JSON.stringify(withEvent ? event : { position: event.position });
 
 /** A feed on an outbox that holds `stored` (positions from 1), woken by hand; counts its reads of new events. */
-async function feedOn(stored: ReturnType<typeof storedEvent>[], tail: number) {
+async function feedOn(
+  stored: ReturnType<typeof storedEvent>[],
+  tail: number,
+  { whileReadingTail }: { whileReadingTail?: (wake: (payload?: string) => void) => void } = {},
+) {
   let wake: (payload?: string) => void = () => undefined;
   const wakeup: EventWakeup = {
     start: async (callback) => void (wake = callback),
@@ -47,7 +51,10 @@ async function feedOn(stored: ReturnType<typeof storedEvent>[], tail: number) {
     },
   };
   const dataSource = {
-    query: async () => [{ last: String(tail) }],
+    query: async () => {
+      whileReadingTail?.(wake);
+      return [{ last: String(tail) }];
+    },
     getRepository: () => ({ createQueryBuilder: () => query }),
   } as unknown as DataSource;
   const feed = new CertificateEventFeedService(dataSource, wakeup, createLogger('silent'));
@@ -117,4 +124,11 @@ it('ends a live subscription that falls more than its buffer behind, after the e
   ).rejects.toMatchObject({ code: 'EVENT_SUBSCRIBER_BEHIND' });
   expect(positions).toHaveLength(buffer);
   expect(positions.at(-1)).toBe(String(buffer + 1));
+});
+
+it('reads the outbox once started when a wake-up came while it read where the log ends (a commit just after that read)', async () => {
+  const events = [1, 2].map(storedEvent);
+  const feed = await feedOn(events, 1, { whileReadingTail: (wake) => wake(noticeOf(events[1]!)) });
+  await feed.settled();
+  expect(feed.received.map((event) => event.position)).toEqual(['2']);
 });

@@ -32,6 +32,8 @@ export class CertificateEventFeedService {
   /** Position of the last event handed to subscribers (bigint: positions are PostgreSQL bigints). */
   private tail = 0n;
   private started = false;
+  /** A wake-up came while starting: what it announced may lie after the end of the log as `start` read it. */
+  private wokenWhileStarting = false;
   private reading: Promise<void> | undefined;
   private readAgain = false;
   private readonly listeners = new Set<(event: CertificateEvent, position: bigint) => void>();
@@ -54,6 +56,7 @@ export class CertificateEventFeedService {
     const [{ last }] = (await this.dataSource.query(`SELECT COALESCE(max(position), 0)::text AS last FROM certificate_events`)) as [{ last: string }];
     this.tail = BigInt(last);
     this.started = true;
+    if (this.wokenWhileStarting) this.wake();
   }
 
   async close(): Promise<void> {
@@ -231,7 +234,10 @@ export class CertificateEventFeedService {
 
   /** Something may have been committed: read what follows the tail, once, however many wake-ups came meanwhile. */
   private wake(notice?: string): void {
-    if (!this.started) return;
+    if (!this.started) {
+      this.wokenWhileStarting = true;
+      return;
+    }
     if (this.reading) {
       this.readAgain = true;
       return;
