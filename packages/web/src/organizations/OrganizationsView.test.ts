@@ -1,8 +1,8 @@
 import { flushPromises, mount, type VueWrapper } from '@vue/test-utils';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { nextTick, ref } from 'vue';
 import { type CurrentActor, currentActorKey } from '../auth/current-actor.js';
-import { errorText } from '../common/i18n/translate.js';
+import { errorText, t } from '../common/i18n/translate.js';
 import { eventually, mockApolloClient, type OperationHandler } from '../test-support/mock-apollo.js';
 import OrganizationsView from './OrganizationsView.vue';
 
@@ -110,6 +110,27 @@ describe('OrganizationsView', () => {
     expect(wrapper.get('[data-testid="summary-expiring"]').text()).toContain('1');
     expect(wrapper.get('[data-testid="summary-expired"]').text()).toContain('1');
     expect(wrapper.get('[data-testid="summary-not-configured"]').text()).toContain('1');
+  });
+
+  it('asks for the summary only once the list has been painted, so as not to delay it', async () => {
+    // Animation frames are held back: the frame that paints the list has not come yet.
+    const frames: FrameRequestCallback[] = [];
+    const requestFrame = vi.spyOn(window, 'requestAnimationFrame').mockImplementation((callback) => frames.push(callback));
+    try {
+      const { apollo, wrapper } = mountView([organization('contoso', 'contoso.onmicrosoft.com')]);
+      await eventually(() => expect(wrapper.findAll('[role="treeitem"]')).toHaveLength(1));
+      await flushPromises();
+      expect(wrapper.get('[role="treeitem"][aria-selected="true"]').text()).toContain('contoso.onmicrosoft.com');
+      expect(apollo.operations.map((operation) => operation.operationName)).not.toContain('OrganizationSummary');
+      // Meanwhile the summary says it is loading, not that nothing is selected.
+      expect(wrapper.get('[data-testid="organization-summary"]').text()).toBe(t('summary.loading'));
+
+      for (const frame of frames.splice(0)) frame(performance.now());
+      await eventually(() => expect(wrapper.find('[data-testid="summary-applications"]').exists()).toBe(true));
+      expect(apollo.operations.filter((operation) => operation.operationName === 'OrganizationSummary')).toHaveLength(1);
+    } finally {
+      requestFrame.mockRestore();
+    }
   });
 
   it('marks organizations whose certificates need attention in the inventory pane', async () => {
