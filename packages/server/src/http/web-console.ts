@@ -8,8 +8,8 @@ const notBuiltPage = `<!doctype html><html lang="en"><head><meta charset="utf-8"
 The GraphQL API is at <a href="/graphql">/graphql</a>.</p></body></html>`;
 
 /**
- * Serves the built console at `/` (any other unknown page path falls back to it, for client-side
- * routes) and the offline GraphQL playground at `/playground`.
+ * Serves the built console at `/` (any other unknown page path without a file extension falls back
+ * to it, for client-side routes) and the offline GraphQL playground at `/playground`.
  */
 export function webConsoleRouter(webDistDir: string): Router {
   const router = express.Router();
@@ -20,7 +20,8 @@ export function webConsoleRouter(webDistDir: string): Router {
   router.use(express.static(webDistDir, { index: false, maxAge: '1h', setHeaders: noCacheForHtml }));
   router.get('/playground', (_request, response) => sendPage(response, playgroundFile));
   router.get('/{*path}', (request, response, next) => {
-    if (!request.accepts('html')) return next();
+    // Client-side routes have no file extension: a missing file (a favicon, a chunk of an older build) is a 404, not the page.
+    if (path.extname(request.path) !== '' || !request.accepts('html')) return next();
     sendPage(response, indexFile);
   });
   return router;
