@@ -2,12 +2,27 @@ import { currentLocale, t } from '../i18n/translate.js';
 
 const DAY_MS = 24 * 60 * 60 * 1000;
 
+const dateStyles = {
+  date: { dateStyle: 'medium' },
+  dateTime: { dateStyle: 'medium', timeStyle: 'medium' },
+} satisfies Record<string, Intl.DateTimeFormatOptions>;
+const dateFormats = new Map<string, Intl.DateTimeFormat>();
+
+/** One formatter per locale and style: making one costs far more than formatting, and a manager formats thousands of dates. */
+function dateFormat(style: keyof typeof dateStyles): Intl.DateTimeFormat {
+  const locale = currentLocale();
+  const key = `${locale} ${style}`;
+  let format = dateFormats.get(key);
+  if (!format) dateFormats.set(key, (format = new Intl.DateTimeFormat(locale, dateStyles[style])));
+  return format;
+}
+
 export function formatDate(iso: string): string {
-  return new Intl.DateTimeFormat(currentLocale(), { dateStyle: 'medium' }).format(new Date(iso));
+  return dateFormat('date').format(new Date(iso));
 }
 
 export function formatDateTime(iso: string): string {
-  return new Intl.DateTimeFormat(currentLocale(), { dateStyle: 'medium', timeStyle: 'medium' }).format(new Date(iso));
+  return dateFormat('dateTime').format(new Date(iso));
 }
 
 /** "in 12 days", "20 days ago", "today": how far the expiry is from now. */
