@@ -8,9 +8,14 @@ import { startBaselineServer } from '../servers.js';
 const subscription = 'subscription { certificateEvents { id position type organizationId applicationIds actor time cloudEvent } }';
 /** Sockets opened at a time while subscribers connect. */
 const OPENING_BATCH = 100;
+const READY_TIMEOUT_MS = 30_000;
+/** graphql-ws' close code for a `connection_init` that did not arrive in time. */
+const INIT_TIMEOUT_CLOSE_CODE = 4408;
 
 /** Open sockets that note which of them received a message; `nextMessage` resolves when every socket has one more. */
 interface Subscribers {
+  /** Sockets opened again after graphql-ws closed them for a late `connection_init`. */
+  reopened: number;
   /** Resolves with the text the first socket received once every socket has received its next message. */
   nextMessage(): Promise<string>;
   close(): void;
@@ -32,25 +37,50 @@ async function openSubscribers(
     waiting.first ??= text;
     if (waiting.pending.size === 0) waiting.resolve(waiting.first);
   };
-  const open = () =>
+  const openOnce = () =>
     new Promise<WebSocket>((resolve, reject) => {
       const socket = options.protocol ? new WebSocket(url, options.protocol, { headers: options.headers }) : new WebSocket(url);
       socket.once('error', reject);
-      if (!options.subscribe) socket.once('open', () => resolve(socket));
+      // A socket that never becomes ready fails the row with its reason instead of leaving the bench waiting.
+      socket.once('close', (code, reason) => reject(new Error(`a subscriber's socket closed before it was ready: ${code} ${reason.toString()}`)));
+      const notReady = setTimeout(
+        () => reject(new Error(`a subscriber's socket was not ready after ${READY_TIMEOUT_MS / 1000} s`)),
+        READY_TIMEOUT_MS,
+      );
+      if (!options.subscribe)
+        socket.once('open', () => {
+          clearTimeout(notReady);
+          resolve(socket);
+        });
       else {
         socket.once('open', () => socket.send(JSON.stringify({ type: 'connection_init', payload: {} })));
         socket.once('message', (data) => {
           if (!data.toString().includes('connection_ack')) return reject(new Error(`no connection_ack: ${data.toString()}`));
           socket.send(JSON.stringify({ id: '1', type: 'subscribe', payload: { query: subscription } }));
+          clearTimeout(notReady);
           resolve(socket);
         });
       }
       socket.on('message', (data) => received(socket, data));
     });
+  // graphql-ws closes a socket whose `connection_init` it has not read within 3 s (4408); while thousands
+  // connect on 2 cores that happens now and then (why is not known yet): such a socket connects again, and is counted.
+  let reopened = 0;
+  const open = async (): Promise<WebSocket> => {
+    for (let attempt = 1; ; attempt += 1) {
+      try {
+        return await openOnce();
+      } catch (error) {
+        if (attempt === 3 || !(error instanceof Error) || !error.message.includes(`: ${INIT_TIMEOUT_CLOSE_CODE} `)) throw error;
+        reopened += 1;
+      }
+    }
+  };
   for (let opened = 0; opened < count; opened += OPENING_BATCH) {
     sockets.push(...(await Promise.all(Array.from({ length: Math.min(OPENING_BATCH, count - opened) }, open))));
   }
   return {
+    reopened,
     nextMessage: () =>
       new Promise<string>((resolve) => {
         waiting = { pending: new Set(sockets), resolve };
@@ -137,7 +167,8 @@ export async function fanOutRows({ sizes, pool, server, databaseUrl }: BenchCont
             'deliveries/s',
             result,
             { higherIsBetter: true, limit: 0.8 },
-            'one event over graphql-ws, from commit to the last subscriber; baseline: plain ws broadcast of the same message',
+            'one event over graphql-ws, from commit to the last subscriber; baseline: plain ws broadcast of the same message' +
+              (project.reopened > 0 ? `; ${project.reopened} subscribers connected again after a late connection_init (4408)` : ''),
           ),
         );
       } finally {
