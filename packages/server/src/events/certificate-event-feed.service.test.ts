@@ -32,6 +32,7 @@ async function feedOn(
   let wake: (payload?: string) => void = () => undefined;
   const wakeup: EventWakeup = {
     start: async (callback) => void (wake = callback),
+    notifyChannel: null,
     recorded: async () => undefined,
     close: async () => undefined,
   };
