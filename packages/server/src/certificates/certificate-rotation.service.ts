@@ -15,6 +15,7 @@ import { openSigningCertificate, publicCertificate, type SigningCertificate } fr
 import type { Logger } from '../logging/logger.js';
 import type { CertificateChangeSource } from './certificate-change.entity.js';
 import type { Certificate } from './certificate.entity.js';
+import type { CurrentCertificates } from './update-certificate.service.js';
 import { type RotationProgress, RotationStep, RotationStepStatus, silentProgress } from './rotation-progress.js';
 
 const UNFINISHED = [KeyRotationState.STARTED, KeyRotationState.REGISTERED, KeyRotationState.PROVEN, KeyRotationState.SWITCHED];
@@ -24,7 +25,7 @@ export interface RotationPlan {
   organizationId: string;
   applications: BackupApplication[];
   /** Current certificate of each application (by certificate id). */
-  current: Map<string, Certificate>;
+  current: CurrentCertificates;
   certificate: Certificate;
   source: CertificateChangeSource;
   skipRegistration: boolean;
@@ -53,8 +54,8 @@ export class CertificateRotationService {
   ) {}
 
   /** Whether updates of this organization's certificates go through Entra. */
-  async connected(organizationId: string): Promise<boolean> {
-    return (await this.connections.find(organizationId)) !== null;
+  connected(organizationId: string): Promise<boolean> {
+    return this.connections.isConnected(organizationId);
   }
 
   async rotate(plan: RotationPlan, switchInDatabase: SwitchInDatabase, actor: Actor, progress: RotationProgress = silentProgress): Promise<void> {

@@ -20,15 +20,19 @@ const storedEvent = (position: number) => ({
 const noticeOf = (event: ReturnType<typeof storedEvent>, { withEvent = true } = {}) =>
   JSON.stringify(withEvent ? event : { position: event.position });
 
-/** A feed on an outbox that holds `stored` (positions from 1), woken by hand; counts its reads of new events. */
+/**
+ * A feed on an outbox that holds `stored` (positions from 1), woken by hand; counts its reads of new
+ * events and, unless `subscribed` is false, collects what a live subscription started at once receives.
+ */
 async function feedOn(
   stored: ReturnType<typeof storedEvent>[],
   tail: number,
-  { whileReadingTail }: { whileReadingTail?: (wake: (payload?: string) => void) => void } = {},
+  { whileReadingTail, subscribed = true }: { whileReadingTail?: (wake: (payload?: string) => void) => void; subscribed?: boolean } = {},
 ) {
   let wake: (payload?: string) => void = () => undefined;
   const wakeup: EventWakeup = {
     start: async (callback) => void (wake = callback),
+    notifyChannel: null,
     recorded: async () => undefined,
     close: async () => undefined,
   };
@@ -60,9 +64,13 @@ async function feedOn(
   const feed = new CertificateEventFeedService(dataSource, wakeup, createLogger('silent'));
   await feed.start();
   const received: CertificateEvent[] = [];
-  feed.onNewEvent((event) => received.push(event));
+  if (subscribed) void collect(feed.subscribe({}), received);
   const settled = () => new Promise((resolve) => setTimeout(resolve, 10));
   return { feed, wake: (payload?: string) => wake(payload), reads, received, settled };
+}
+
+async function collect(events: AsyncIterable<CertificateEvent>, into: CertificateEvent[]): Promise<void> {
+  for await (const event of events) into.push(event);
 }
 
 it('hands out a notified event that follows the last one without reading the outbox, as a read would return it', async () => {
@@ -131,4 +139,24 @@ it('reads the outbox once started when a wake-up came while it read where the lo
   const feed = await feedOn(events, 1, { whileReadingTail: (wake) => wake(noticeOf(events[1]!)) });
   await feed.settled();
   expect(feed.received.map((event) => event.position)).toEqual(['2']);
+});
+
+it('reads nothing for a wake-up while nobody subscribes, wakes the wake-up listeners, and hands a later subscriber only later events', async () => {
+  const events = [1, 2, 3].map(storedEvent);
+  const feed = await feedOn(events, 1, { subscribed: false });
+  let wakes = 0;
+  feed.feed.onWake(() => (wakes += 1));
+  // A bulk change's notice carries no event: with a subscriber it would be read.
+  feed.wake(noticeOf(events[1]!, { withEvent: false }));
+  await feed.settled();
+  expect(feed.reads.count).toBe(0);
+  expect(wakes).toBe(1);
+
+  const received: CertificateEvent[] = [];
+  void collect(feed.feed.subscribe({}), received);
+  feed.wake(noticeOf(events[2]!));
+  await feed.settled();
+  expect(feed.reads.count).toBe(0);
+  expect(wakes).toBe(2);
+  expect(received.map((event) => event.position)).toEqual(['3']);
 });

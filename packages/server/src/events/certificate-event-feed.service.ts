@@ -37,6 +37,7 @@ export class CertificateEventFeedService {
   private reading: Promise<void> | undefined;
   private readAgain = false;
   private readonly listeners = new Set<(event: CertificateEvent, position: bigint) => void>();
+  private readonly wakeListeners = new Set<() => void>();
   /**
    * The feed's reads, one at a time. The embedded database's socket server interleaves the protocol
    * messages of concurrent connections (one's Bind can land on another's Parse), and the feed's
@@ -52,11 +53,11 @@ export class CertificateEventFeedService {
 
   /** Listens first, then notes where the log ends: nothing committed in between is missed. */
   async start(): Promise<void> {
-    await this.wakeup.start((notice) => this.wake(notice));
+    await this.wakeup.start((notice) => this.woken(notice));
     const [{ last }] = (await this.dataSource.query(`SELECT COALESCE(max(position), 0)::text AS last FROM certificate_events`)) as [{ last: string }];
     this.tail = BigInt(last);
     this.started = true;
-    if (this.wokenWhileStarting) this.wake();
+    if (this.wokenWhileStarting) this.woken();
   }
 
   async close(): Promise<void> {
@@ -66,12 +67,12 @@ export class CertificateEventFeedService {
   }
 
   /**
-   * Calls `listener` with every event this process reads from the outbox after a wake-up, in log
-   * order (the webhook dispatcher's wake-up). Returns the function that stops it.
+   * Calls `wake` after every wake-up, when new events may have been committed, without reading them
+   * (the webhook dispatcher reads the outbox itself). Returns the function that stops it.
    */
-  onNewEvent(listener: (event: CertificateEvent) => void): () => void {
-    this.listeners.add(listener);
-    return () => this.listeners.delete(listener);
+  onWake(wake: () => void): () => void {
+    this.wakeListeners.add(wake);
+    return () => this.wakeListeners.delete(wake);
   }
 
   /** Past events, oldest first, one page at a time. */
@@ -232,12 +233,18 @@ export class CertificateEventFeedService {
     return query;
   }
 
-  /** Something may have been committed: read what follows the tail, once, however many wake-ups came meanwhile. */
-  private wake(notice?: string): void {
+  /** A wake-up from the database: something may have been committed. */
+  private woken(notice?: string): void {
     if (!this.started) {
       this.wokenWhileStarting = true;
       return;
     }
+    for (const wake of this.wakeListeners) wake();
+    this.wake(notice);
+  }
+
+  /** Reads what follows the tail, once, however many wake-ups came meanwhile. */
+  private wake(notice?: string): void {
     if (this.reading) {
       this.readAgain = true;
       return;
@@ -263,6 +270,11 @@ export class CertificateEventFeedService {
     if (!notice) return false;
     // A read already handed it out.
     if (notice.position <= this.tail) return true;
+    // No subscriber: only the tail moves (a bulk change's event is ~100 kB to read back for nobody).
+    if (this.listeners.size === 0) {
+      this.tail = notice.position;
+      return true;
+    }
     if (notice.position !== this.tail + 1n || !notice.event) return false;
     this.handOut(Object.assign(new CertificateEvent(), notice.event));
     return true;

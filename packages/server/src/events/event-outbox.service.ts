@@ -39,19 +39,29 @@ export class EventOutboxService {
       datacontenttype: 'application/json',
       data: event.data,
     });
-    // One round trip: take the lock, then the position, and store the event with the position as its
-    // CloudEvents "sequence" extension (so receivers can order and de-duplicate); it returns the
-    // event's notice for the wake-up.
-    const [{ notice }] = (await manager.query(
+    // One round trip: take the lock, then the position, store the event with the position as its
+    // CloudEvents "sequence" extension (so receivers can order and de-duplicate), and send its notice.
+    const channel = this.wakeup.notifyChannel;
+    await manager.query(
       `WITH recorded AS (
          INSERT INTO certificate_events (position, id, time, type, organization_id, application_ids, actor, cloud_event)
          SELECT next.position, $2, $3, $4, $5, $6::uuid[], $7, $8::jsonb || jsonb_build_object('sequence', next.position::text)
          FROM (SELECT nextval('certificate_events_position_seq') AS position FROM (SELECT pg_advisory_xact_lock($1::bigint)) AS serialized) AS next
          RETURNING *
        )
-       SELECT ${EVENT_NOTICE_SQL} AS notice FROM recorded`,
-      [OUTBOX_LOCK_KEY, id, time, event.type, event.organizationId, [...event.applicationIds], event.actor.id, JSON.stringify(cloudEvent.toJSON())],
-    )) as [{ notice: string }];
-    await this.wakeup.recorded(manager, notice);
+       SELECT ${channel === null ? 'position' : `pg_notify($9, ${EVENT_NOTICE_SQL})`} FROM recorded`,
+      [
+        OUTBOX_LOCK_KEY,
+        id,
+        time,
+        event.type,
+        event.organizationId,
+        [...event.applicationIds],
+        event.actor.id,
+        JSON.stringify(cloudEvent.toJSON()),
+        ...(channel === null ? [] : [channel]),
+      ],
+    );
+    await this.wakeup.recorded(manager);
   }
 }

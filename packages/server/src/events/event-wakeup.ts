@@ -19,8 +19,13 @@ export interface EventWakeup {
    * notifications carry it, without a payload after any reconnection.
    */
   start(wake: (payload?: string) => void): Promise<void>;
-  /** Called by the outbox inside the transaction that records an event, with the event's notice. */
-  recorded(manager: EntityManager, notice: string): Promise<void>;
+  /**
+   * The channel the outbox's recording statement sends each event's notice on with `pg_notify` (in
+   * the same round trip); null when wake-ups stay in the process.
+   */
+  readonly notifyChannel: string | null;
+  /** Called by the outbox inside the transaction that records an event. */
+  recorded(manager: EntityManager): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -44,9 +49,12 @@ export class PostgresNotifyWakeup implements EventWakeup {
     await this.connect(wake, RECONNECT_MIN_MS);
   }
 
-  async recorded(manager: EntityManager, notice: string): Promise<void> {
-    await manager.query(`SELECT pg_notify($1, $2)`, [this.channel, notice]);
+  get notifyChannel(): string {
+    return this.channel;
   }
+
+  // The outbox's statement has sent the NOTIFY already.
+  async recorded(): Promise<void> {}
 
   async close(): Promise<void> {
     this.closed = true;
@@ -92,6 +100,7 @@ export class PostgresNotifyWakeup implements EventWakeup {
  * event has committed (TypeORM's after-commit hook), never on rollback.
  */
 export class InProcessWakeup implements EventWakeup {
+  readonly notifyChannel = null;
   private readonly pending = new WeakSet<QueryRunner>();
   private wake: (() => void) | undefined;
   private readonly subscriber: EntitySubscriberInterface;

@@ -60,9 +60,9 @@ export class WebhookDispatcher {
     this.leaseMs = settings.timeoutMs + LEASE_MARGIN_MS;
   }
 
-  /** Starts dispatching; `onNewEvent` registers the wake-up on new outbox events and returns its removal. */
-  start(onNewEvent: (wake: () => void) => () => void): void {
-    this.stopListening = onNewEvent(() => this.wake());
+  /** Starts dispatching; `onWake` registers the wake-up on new outbox events and returns its removal. */
+  start(onWake: (wake: () => void) => () => void): void {
+    this.stopListening = onWake(() => this.wake());
     this.wake();
   }
 

@@ -44,7 +44,7 @@ export const webhooksModule: DomainModule = {
     onClose(() => dispatcher.close());
     return {
       webhookEndpoints: new WebhookEndpointsService(dataSource, services.audit, services.privateKeyVault, () => dispatcher.wake()),
-      webhookDelivery: { start: () => dispatcher.start((wake) => services.certificateEvents.onNewEvent(wake)) },
+      webhookDelivery: { start: () => dispatcher.start((wake) => services.certificateEvents.onWake(wake)) },
     };
   },
 };
