@@ -1,6 +1,7 @@
 import { buildSchema, type ContainerType, type NonEmptyArray, type PubSub } from 'type-graphql';
 import type { GraphQLSchema } from 'graphql';
 import { authChecker } from './auth-checker.js';
+import { callFieldResolversDirectly } from './direct-field-resolvers.js';
 
 /** Resolver classes as type-graphql takes them, with the instance to use for each (none: print-only). */
 export interface SchemaResolvers<ResolverClass extends abstract new (...args: never[]) => object> {
@@ -36,6 +37,8 @@ export async function buildApiSchema<ResolverClass extends abstract new (...args
     authChecker,
     pubSub: noTopics,
   });
+  // No global middlewares above: a resolver without its own runs the same called directly.
+  if (instanceOf) callFieldResolversDirectly(schema, classes, instanceOf);
   // type-graphql offers no option to describe the root types; the playground shows these first.
   const queryType = schema.getQueryType();
   if (queryType) queryType.description = 'Reads: organizations, their backup applications and certificates, and the certificate store.';
