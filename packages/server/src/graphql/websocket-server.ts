@@ -2,11 +2,12 @@ import type http from 'node:http';
 import { ApolloServerErrorCode } from '@apollo/server/errors';
 import { type ExecutionArgs, getOperationAST, GraphQLError, type GraphQLSchema, parse, specifiedRules, validate } from 'graphql';
 import type { Context, Disposable } from 'graphql-ws';
-import { type Extra, useServer } from 'graphql-ws/use/ws';
+import type { Extra } from 'graphql-ws/use/ws';
 import { WebSocketServer } from 'ws';
 import type { Actor } from '../common/actor.js';
 import type { Logger } from '../logging/logger.js';
 import { formatGraphQLError } from './apollo-plugins.js';
+import { serveGraphQLWs } from './graphql-ws-transport.js';
 import { operationValidationRules, parseOptions } from './operation-limits.js';
 import type { RequestContext } from './request-context.js';
 import { sharedSubscriptionExecution } from './shared-subscription-execution.js';
@@ -76,7 +77,7 @@ export function serveGraphQLOverWebSocket(options: GraphQLWebSocketOptions): Dis
   const sharingKeys = new WeakMap<object, string>();
   const subscribe = sharedSubscriptionExecution((args) => (args.contextValue ? sharingKeys.get(args.contextValue) : undefined));
 
-  return useServer<Record<string, unknown> | undefined>(
+  return serveGraphQLWs<Record<string, unknown> | undefined>(
     {
       schema,
       subscribe,
@@ -112,5 +113,6 @@ export function serveGraphQLOverWebSocket(options: GraphQLWebSocketOptions): Dis
       },
     },
     webSocketServer,
+    logger,
   );
 }
