@@ -10,6 +10,16 @@ const SEND_BUFFER_LIMIT = 1024 * 1024;
 const KEEP_ALIVE_MS = 12_000;
 
 /**
+ * Sends a message unless the socket is closing. It waits for the write (a promise) only when the socket is backed up:
+ * the sender then pauses until the reader catches up.
+ */
+export function sendMessage(socket: WebSocket, message: string): void | Promise<void> {
+  if (socket.readyState !== socket.OPEN) return;
+  if (socket.bufferedAmount < SEND_BUFFER_LIMIT) return socket.send(message);
+  return new Promise<void>((resolve, reject) => socket.send(message, (error) => (error ? reject(error) : resolve())));
+}
+
+/**
  * graphql-ws' server (`makeServer`) on `ws` sockets, as `graphql-ws/use/ws`' `useServer` does it (same
  * subprotocol check, keep-alive pings, close codes), except for how a message is sent: `useServer` waits
  * for every write to complete, one promise and write callback per message and subscriber; here a send
@@ -43,11 +53,7 @@ export function serveGraphQLWs<P extends Record<string, unknown> | undefined>(
     const closed = server.opened(
       {
         protocol: socket.protocol,
-        send(data) {
-          if (socket.readyState !== socket.OPEN) return;
-          if (socket.bufferedAmount < SEND_BUFFER_LIMIT) return socket.send(data);
-          return new Promise<void>((resolve, reject) => socket.send(data, (error) => (error ? reject(error) : resolve())));
-        },
+        send: (data) => sendMessage(socket, data),
         close: (code, reason) => socket.close(code, reason),
         onMessage: (handle) =>
           socket.on('message', (data) => {
