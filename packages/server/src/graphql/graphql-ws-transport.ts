@@ -9,14 +9,17 @@ const SEND_BUFFER_LIMIT = 1024 * 1024;
 /** Interval of the keep-alive ping; a socket that has not answered the previous one by the next is terminated. */
 const KEEP_ALIVE_MS = 12_000;
 
+/** graphql-ws messages are text frames, also when given as UTF-8 bytes. */
+const TEXT = { binary: false };
+
 /**
- * Sends a message unless the socket is closing. It waits for the write (a promise) only when the socket is backed up:
+ * Sends a message (text, or its UTF-8 bytes) unless the socket is closing. It waits for the write (a promise) only when the socket is backed up:
  * the sender then pauses until the reader catches up.
  */
-export function sendMessage(socket: WebSocket, message: string): void | Promise<void> {
+export function sendMessage(socket: WebSocket, message: string | Buffer): void | Promise<void> {
   if (socket.readyState !== socket.OPEN) return;
-  if (socket.bufferedAmount < SEND_BUFFER_LIMIT) return socket.send(message);
-  return new Promise<void>((resolve, reject) => socket.send(message, (error) => (error ? reject(error) : resolve())));
+  if (socket.bufferedAmount < SEND_BUFFER_LIMIT) return socket.send(message, TEXT);
+  return new Promise<void>((resolve, reject) => socket.send(message, TEXT, (error) => (error ? reject(error) : resolve())));
 }
 
 /**

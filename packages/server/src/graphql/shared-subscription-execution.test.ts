@@ -50,13 +50,13 @@ it('executes and serialises once per event for subscribers that share a key, and
   let serialised = 0;
   const subscribe = sharedSubscriptionExecution(
     (args) => subscribers.get(args.contextValue as object)!,
-    (result: ExecutionResult) => ((serialised += 1), JSON.stringify(result)),
+    (result: ExecutionResult) => ((serialised += 1), Buffer.from(JSON.stringify(result))),
   );
   /** Resolves with the payloads delivered, once the events end. */
   const subscriber = async (prefix: string, sharingKey: string | undefined) => {
     const contextValue = { prefix };
     const sent: string[] = [];
-    subscribers.set(contextValue, { sharingKey, sent, deliver: (payload) => void sent.push(payload) });
+    subscribers.set(contextValue, { sharingKey, sent, deliver: (payload) => void sent.push(payload.toString()) });
     await ((await subscribe({ schema, document, contextValue })) as AsyncIterableIterator<never>).next();
     return sent.map((payload) => JSON.parse(payload) as unknown);
   };
@@ -86,11 +86,11 @@ it('waits for a delivery that is backed up before taking the next event', async 
     () => ({
       sharingKey: 'key',
       deliver: (payload) => {
-        sent.push(payload);
+        sent.push(payload.toString());
         return new Promise<void>((resolve) => (release = resolve));
       },
     }),
-    (result) => JSON.stringify(result),
+    (result) => Buffer.from(JSON.stringify(result)),
   );
   const stream = (await subscribe({ schema, document, contextValue: { prefix: '' } })) as AsyncIterableIterator<never>;
   const ended = stream.next();
@@ -111,11 +111,11 @@ it('ends the source stream when the subscriber stops, and delivers nothing more'
     () => ({
       sharingKey: 'key',
       deliver: (payload) => {
-        sent.push(payload);
+        sent.push(payload.toString());
         stop();
       },
     }),
-    (result) => JSON.stringify(result),
+    (result) => Buffer.from(JSON.stringify(result)),
   );
   const stream = (await subscribe({ schema, document, contextValue: { prefix: '' } })) as AsyncIterableIterator<never>;
   stop = () => void stream.return!();
@@ -129,8 +129,8 @@ it('fails with the source stream’s error after the events before it', async ()
   const { schema } = counting([{ name: 'a' }, new Error('the feed failed')]);
   const sent: string[] = [];
   const subscribe = sharedSubscriptionExecution(
-    () => ({ sharingKey: 'key', deliver: (payload) => void sent.push(payload) }),
-    (result) => JSON.stringify(result),
+    () => ({ sharingKey: 'key', deliver: (payload) => void sent.push(payload.toString()) }),
+    (result) => Buffer.from(JSON.stringify(result)),
   );
   const stream = (await subscribe({ schema, document, contextValue: { prefix: '' } })) as AsyncIterableIterator<never>;
   await expect(stream.next()).rejects.toThrow('the feed failed');

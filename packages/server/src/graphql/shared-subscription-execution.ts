@@ -4,11 +4,11 @@ import { createSourceEventStream, execute, type ExecutionArgs, type ExecutionRes
 export interface Subscriber {
   /** Subscribers with the same key get the same result for the same event (undefined: shares with none). */
   sharingKey: string | undefined;
-  /** Sends one result (the JSON text of a `next` message's payload); a promise means wait for it before the next event. */
-  deliver(payload: string): void | Promise<void>;
+  /** Sends one result (a `next` message's payload, as UTF-8 JSON); a promise means wait for it before the next event. */
+  deliver(payload: Buffer): void | Promise<void>;
 }
 
-type Payload = string | Promise<string>;
+type Payload = Buffer | Promise<Buffer>;
 
 /**
  * graphql-js executes a subscription's selection once per subscriber per event, and graphql-ws serialises
@@ -16,7 +16,7 @@ type Payload = string | Promise<string>;
  * same kind of actor, get the same result for the same event: this `subscribe` (for graphql-ws' `makeServer`)
  * executes and serialises it once per event for all of them, and hands it to each subscriber's `deliver`.
  */
-export function sharedSubscriptionExecution(subscriberOf: (args: ExecutionArgs) => Subscriber, serialize: (result: ExecutionResult) => string) {
+export function sharedSubscriptionExecution(subscriberOf: (args: ExecutionArgs) => Subscriber, serialize: (result: ExecutionResult) => Buffer) {
   // Per event (the object the source stream yields, the same for every subscriber of this process).
   const payloads = new WeakMap<object, Map<string, Payload>>();
 
@@ -62,7 +62,7 @@ function deliverEvents<T>(source: AsyncIterator<T>, payloadOf: (event: T) => Pay
     Promise.resolve(source.return?.()).catch(() => undefined);
     fail(error);
   };
-  const send = (payload: string): void => {
+  const send = (payload: Buffer): void => {
     if (ended) return;
     let sent;
     try {
@@ -86,8 +86,8 @@ function deliverEvents<T>(source: AsyncIterator<T>, payloadOf: (event: T) => Pay
       } catch (error) {
         return stop(error);
       }
-      if (typeof payload === 'string') send(payload);
-      else payload.then(send, stop);
+      if (payload instanceof Promise) payload.then(send, stop);
+      else send(payload);
     }, stop);
   };
 

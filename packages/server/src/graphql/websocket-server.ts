@@ -21,6 +21,8 @@ import { operationValidationRules, parseOptions } from './operation-limits.js';
 import type { RequestContext } from './request-context.js';
 import { sharedSubscriptionExecution, type Subscriber } from './shared-subscription-execution.js';
 
+const MESSAGE_END = Buffer.from('}');
+
 type SocketContext = Context<Record<string, unknown> | undefined, Extra>;
 
 /** Who a socket acts as: checked at `connection_init` and again before every operation. */
@@ -92,7 +94,7 @@ export function serveGraphQLOverWebSocket(options: GraphQLWebSocketOptions): Dis
       if (!subscriber) throw new Error('A subscription started without its operation.');
       return subscriber;
     },
-    (result) => JSON.stringify(formatted(result) ?? result),
+    (result) => Buffer.from(JSON.stringify(formatted(result) ?? result)),
   );
 
   return serveGraphQLWs<Record<string, unknown> | undefined>(
@@ -120,12 +122,13 @@ export function serveGraphQLOverWebSocket(options: GraphQLWebSocketOptions): Dis
         running.set(socketContext, operations.set(id, controller));
         const actor = authentication.actorOf(socketContext);
         const contextValue = createRequestContext({ actor, signal: controller.signal });
-        // A `next` message as graphql-ws writes it, around the payload shared by the operation's subscribers.
-        const opening = `{"id":${JSON.stringify(id)},"type":"next","payload":`;
+        // A `next` message as graphql-ws writes it, around the payload shared by the operation's subscribers
+        // (bytes: the socket then writes them as they are, where a string is encoded for every socket).
+        const opening = Buffer.from(`{"id":${JSON.stringify(id)},"type":"next","payload":`);
         const socket = socketContext.extra.socket;
         subscribers.set(contextValue, {
           sharingKey: JSON.stringify([payload.query, payload.operationName ?? null, payload.variables ?? null, actor.role]),
-          deliver: (result) => sendMessage(socket, `${opening}${result}}`),
+          deliver: (result) => sendMessage(socket, Buffer.concat([opening, result, MESSAGE_END])),
         });
         return { schema, document, operationName: payload.operationName, variableValues: payload.variables, contextValue };
       },
