@@ -1,9 +1,9 @@
 import { GraphQLObjectType, GraphQLSchema, GraphQLString, parse, type ExecutionResult } from 'graphql';
 import { expect, it } from 'vitest';
-import { sharedSubscriptionExecution } from './shared-subscription-execution.js';
+import { sharedSubscriptionExecution, type Subscriber } from './shared-subscription-execution.js';
 
 /** A schema whose subscription yields the given events and counts how often its field is resolved. */
-function counting(events: object[]) {
+function counting(events: (object | Error)[]) {
   const counter = { resolved: 0, ended: 0 };
   const Event = new GraphQLObjectType({
     name: 'Event',
@@ -26,7 +26,10 @@ function counting(events: object[]) {
           type: Event,
           subscribe: async function* () {
             try {
-              yield* events;
+              for (const event of events) {
+                if (event instanceof Error) throw event;
+                yield event;
+              }
             } finally {
               counter.ended += 1;
             }
@@ -39,48 +42,97 @@ function counting(events: object[]) {
   return { schema, counter };
 }
 
-async function collect(stream: AsyncIterableIterator<ExecutionResult> | ExecutionResult): Promise<unknown[]> {
-  const results: unknown[] = [];
-  for await (const result of stream as AsyncIterableIterator<ExecutionResult>) results.push(result.data);
-  return results;
-}
+const document = parse('subscription { events { name } }');
 
-it('executes the selection once per event for subscribers that share a key, and apart for the others', async () => {
-  const events = [{ name: 'a' }, { name: 'b' }];
-  const { schema, counter } = counting(events);
-  const document = parse('subscription { events { name } }');
-  const keys = new Map<object, string | undefined>();
-  const subscribe = sharedSubscriptionExecution((args) => keys.get(args.contextValue as object));
-  const subscriber = (prefix: string, key: string | undefined) => {
+it('executes and serialises once per event for subscribers that share a key, and apart for the others', async () => {
+  const { schema, counter } = counting([{ name: 'a' }, { name: 'b' }]);
+  const subscribers = new Map<object, Subscriber & { sent: string[] }>();
+  let serialised = 0;
+  const subscribe = sharedSubscriptionExecution(
+    (args) => subscribers.get(args.contextValue as object)!,
+    (result: ExecutionResult) => ((serialised += 1), Buffer.from(JSON.stringify(result))),
+  );
+  /** Resolves with the payloads delivered, once the events end. */
+  const subscriber = async (prefix: string, sharingKey: string | undefined) => {
     const contextValue = { prefix };
-    keys.set(contextValue, key);
-    return subscribe({ schema, document, contextValue });
+    const sent: string[] = [];
+    subscribers.set(contextValue, { sharingKey, sent, deliver: (payload) => void sent.push(payload.toString()) });
+    await ((await subscribe({ schema, document, contextValue })) as AsyncIterableIterator<never>).next();
+    return sent.map((payload) => JSON.parse(payload) as unknown);
   };
 
   const [first, second, other, alone] = await Promise.all([
-    collect(await subscriber('x-', 'shared')),
-    collect(await subscriber('ignored-', 'shared')),
-    collect(await subscriber('y-', 'other')),
-    collect(await subscriber('z-', undefined)),
+    subscriber('x-', 'shared'),
+    subscriber('ignored-', 'shared'),
+    subscriber('y-', 'other'),
+    subscriber('z-', undefined),
   ]);
 
   // The second subscriber shares the first one's results (its context is not used: same key, same result).
-  expect(first).toEqual([{ events: { name: 'x-a' } }, { events: { name: 'x-b' } }]);
+  expect(first).toEqual([{ data: { events: { name: 'x-a' } } }, { data: { events: { name: 'x-b' } } }]);
   expect(second).toEqual(first);
-  expect(other).toEqual([{ events: { name: 'y-a' } }, { events: { name: 'y-b' } }]);
-  expect(alone).toEqual([{ events: { name: 'z-a' } }, { events: { name: 'z-b' } }]);
+  expect(other).toEqual([{ data: { events: { name: 'y-a' } } }, { data: { events: { name: 'y-b' } } }]);
+  expect(alone).toEqual([{ data: { events: { name: 'z-a' } } }, { data: { events: { name: 'z-b' } } }]);
   // Two events × three executions (shared, other, alone) rather than × four subscribers.
   expect(counter.resolved).toBe(6);
+  expect(serialised).toBe(6);
 });
 
-it('ends the source stream when the subscriber stops', async () => {
+it('waits for a delivery that is backed up before taking the next event', async () => {
+  const { schema } = counting([{ name: 'a' }, { name: 'b' }]);
+  const sent: string[] = [];
+  let release = () => {};
+  const subscribe = sharedSubscriptionExecution(
+    () => ({
+      sharingKey: 'key',
+      deliver: (payload) => {
+        sent.push(payload.toString());
+        return new Promise<void>((resolve) => (release = resolve));
+      },
+    }),
+    (result) => Buffer.from(JSON.stringify(result)),
+  );
+  const stream = (await subscribe({ schema, document, contextValue: { prefix: '' } })) as AsyncIterableIterator<never>;
+  const ended = stream.next();
+  await new Promise((resolve) => setTimeout(resolve, 20));
+  expect(sent).toEqual(['{"data":{"events":{"name":"a"}}}']);
+  release();
+  await new Promise((resolve) => setTimeout(resolve, 20));
+  expect(sent).toHaveLength(2);
+  release();
+  expect(await ended).toEqual({ value: undefined, done: true });
+});
+
+it('ends the source stream when the subscriber stops, and delivers nothing more', async () => {
   const { schema, counter } = counting([{ name: 'a' }, { name: 'b' }]);
-  const stream = (await sharedSubscriptionExecution(() => 'key')({
-    schema,
-    document: parse('subscription { events { name } }'),
-    contextValue: { prefix: '' },
-  })) as AsyncIterableIterator<ExecutionResult>;
-  expect((await stream.next()).value).toEqual({ data: { events: { name: 'a' } } });
-  await stream.return!();
+  const sent: string[] = [];
+  let stop = () => {};
+  const subscribe = sharedSubscriptionExecution(
+    () => ({
+      sharingKey: 'key',
+      deliver: (payload) => {
+        sent.push(payload.toString());
+        stop();
+      },
+    }),
+    (result) => Buffer.from(JSON.stringify(result)),
+  );
+  const stream = (await subscribe({ schema, document, contextValue: { prefix: '' } })) as AsyncIterableIterator<never>;
+  stop = () => void stream.return!();
+  expect(await stream.next()).toEqual({ value: undefined, done: true });
+  await new Promise((resolve) => setTimeout(resolve, 20));
+  expect(sent).toEqual(['{"data":{"events":{"name":"a"}}}']);
   expect(counter.ended).toBe(1);
+});
+
+it('fails with the source stream’s error after the events before it', async () => {
+  const { schema } = counting([{ name: 'a' }, new Error('the feed failed')]);
+  const sent: string[] = [];
+  const subscribe = sharedSubscriptionExecution(
+    () => ({ sharingKey: 'key', deliver: (payload) => void sent.push(payload.toString()) }),
+    (result) => Buffer.from(JSON.stringify(result)),
+  );
+  const stream = (await subscribe({ schema, document, contextValue: { prefix: '' } })) as AsyncIterableIterator<never>;
+  await expect(stream.next()).rejects.toThrow('the feed failed');
+  expect(sent).toEqual(['{"data":{"events":{"name":"a"}}}']);
 });

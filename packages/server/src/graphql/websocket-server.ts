@@ -1,15 +1,27 @@
 import type http from 'node:http';
 import { ApolloServerErrorCode } from '@apollo/server/errors';
-import { type ExecutionArgs, getOperationAST, GraphQLError, type GraphQLSchema, parse, specifiedRules, validate } from 'graphql';
+import {
+  type ExecutionArgs,
+  type ExecutionResult,
+  getOperationAST,
+  GraphQLError,
+  type GraphQLSchema,
+  parse,
+  specifiedRules,
+  validate,
+} from 'graphql';
 import type { Context, Disposable } from 'graphql-ws';
-import { type Extra, useServer } from 'graphql-ws/use/ws';
+import type { Extra } from 'graphql-ws/use/ws';
 import { WebSocketServer } from 'ws';
 import type { Actor } from '../common/actor.js';
 import type { Logger } from '../logging/logger.js';
 import { formatGraphQLError } from './apollo-plugins.js';
+import { sendMessage, serveGraphQLWs } from './graphql-ws-transport.js';
 import { operationValidationRules, parseOptions } from './operation-limits.js';
 import type { RequestContext } from './request-context.js';
-import { sharedSubscriptionExecution } from './shared-subscription-execution.js';
+import { sharedSubscriptionExecution, type Subscriber } from './shared-subscription-execution.js';
+
+const MESSAGE_END = Buffer.from('}');
 
 type SocketContext = Context<Record<string, unknown> | undefined, Extra>;
 
@@ -72,11 +84,20 @@ export function serveGraphQLOverWebSocket(options: GraphQLWebSocketOptions): Dis
     running.get(socketContext)?.delete(id);
   };
 
-  // Subscribers of one document with the same variables and role get one execution per event.
-  const sharingKeys = new WeakMap<object, string>();
-  const subscribe = sharedSubscriptionExecution((args) => (args.contextValue ? sharingKeys.get(args.contextValue) : undefined));
+  const formatted = (result: ExecutionResult) => (result.errors ? { ...result, errors: formatErrors(result.errors) } : undefined);
 
-  return useServer<Record<string, unknown> | undefined>(
+  // Per operation (by its context value): who may share its results, and its socket.
+  const subscribers = new WeakMap<object, Subscriber>();
+  const subscribe = sharedSubscriptionExecution(
+    (args) => {
+      const subscriber = args.contextValue ? subscribers.get(args.contextValue) : undefined;
+      if (!subscriber) throw new Error('A subscription started without its operation.');
+      return subscriber;
+    },
+    (result) => Buffer.from(JSON.stringify(formatted(result) ?? result)),
+  );
+
+  return serveGraphQLWs<Record<string, unknown> | undefined>(
     {
       schema,
       subscribe,
@@ -101,10 +122,18 @@ export function serveGraphQLOverWebSocket(options: GraphQLWebSocketOptions): Dis
         running.set(socketContext, operations.set(id, controller));
         const actor = authentication.actorOf(socketContext);
         const contextValue = createRequestContext({ actor, signal: controller.signal });
-        sharingKeys.set(contextValue, JSON.stringify([payload.query, payload.operationName ?? null, payload.variables ?? null, actor.role]));
+        // A `next` message as graphql-ws writes it, around the payload shared by the operation's subscribers
+        // (bytes: the socket then writes them as they are, where a string is encoded for every socket).
+        const opening = Buffer.from(`{"id":${JSON.stringify(id)},"type":"next","payload":`);
+        const socket = socketContext.extra.socket;
+        subscribers.set(contextValue, {
+          sharingKey: JSON.stringify([payload.query, payload.operationName ?? null, payload.variables ?? null, actor.role]),
+          deliver: (result) => sendMessage(socket, Buffer.concat([opening, result, MESSAGE_END])),
+        });
         return { schema, document, operationName: payload.operationName, variableValues: payload.variables, contextValue };
       },
-      onNext: (_socketContext, _id, _payload, _args, result) => (result.errors ? { ...result, errors: formatErrors(result.errors) } : undefined),
+      // Results of queries and mutations, and of a subscription that failed to start (the events' go to `deliver`).
+      onNext: (_socketContext, _id, _payload, _args, result) => formatted(result),
       onError: (_socketContext, _id, _payload, errors) => formatErrors(errors),
       onComplete: (socketContext, id) => finish(socketContext, id),
       onClose(socketContext) {
@@ -112,5 +141,6 @@ export function serveGraphQLOverWebSocket(options: GraphQLWebSocketOptions): Dis
       },
     },
     webSocketServer,
+    logger,
   );
 }

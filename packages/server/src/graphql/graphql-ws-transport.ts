@@ -1,0 +1,84 @@
+import type http from 'node:http';
+import { CloseCode, handleProtocols, makeServer, type Disposable, type ServerOptions } from 'graphql-ws';
+import type { Extra } from 'graphql-ws/use/ws';
+import type { WebSocket, WebSocketServer } from 'ws';
+import type { Logger } from '../logging/logger.js';
+
+/** Bytes a socket may have waiting to be written before a send waits for them (graphql-ws then pauses that operation). */
+const SEND_BUFFER_LIMIT = 1024 * 1024;
+/** Interval of the keep-alive ping; a socket that has not answered the previous one by the next is terminated. */
+const KEEP_ALIVE_MS = 12_000;
+
+/** graphql-ws messages are text frames, also when given as UTF-8 bytes. */
+const TEXT = { binary: false };
+
+/**
+ * Sends a message (text, or its UTF-8 bytes) unless the socket is closing. It waits for the write (a promise) only when the socket is backed up:
+ * the sender then pauses until the reader catches up.
+ */
+export function sendMessage(socket: WebSocket, message: string | Buffer): void | Promise<void> {
+  if (socket.readyState !== socket.OPEN) return;
+  if (socket.bufferedAmount < SEND_BUFFER_LIMIT) return socket.send(message, TEXT);
+  return new Promise<void>((resolve, reject) => socket.send(message, TEXT, (error) => (error ? reject(error) : resolve())));
+}
+
+/**
+ * graphql-ws' server (`makeServer`) on `ws` sockets, as `graphql-ws/use/ws`' `useServer` does it (same
+ * subprotocol check, keep-alive pings, close codes), except for how a message is sent: `useServer` waits
+ * for every write to complete, one promise and write callback per message and subscriber; here a send
+ * waits only when the socket is backed up, which keeps a slow reader's subscriptions paused as before.
+ */
+export function serveGraphQLWs<P extends Record<string, unknown> | undefined>(
+  options: ServerOptions<P, Extra>,
+  webSocketServer: WebSocketServer,
+  logger: Logger,
+): Disposable {
+  const server = makeServer(options);
+  webSocketServer.options.handleProtocols = handleProtocols;
+  webSocketServer.once('error', (error) => {
+    logger.error({ err: error }, 'the WebSocket server failed');
+    for (const socket of webSocketServer.clients) socket.close(CloseCode.InternalServerError, 'Internal server error');
+  });
+
+  webSocketServer.on('connection', (socket: WebSocket, request: http.IncomingMessage) => {
+    socket.once('error', (error) => {
+      logger.warn({ err: error }, 'a WebSocket failed');
+      socket.close(CloseCode.InternalServerError, 'Internal server error');
+    });
+    let answered = true;
+    socket.on('pong', () => (answered = true));
+    const keepAlive = setInterval(() => {
+      if (!answered) return socket.terminate();
+      answered = false;
+      socket.ping();
+    }, KEEP_ALIVE_MS);
+
+    const closed = server.opened(
+      {
+        protocol: socket.protocol,
+        send: (data) => sendMessage(socket, data),
+        close: (code, reason) => socket.close(code, reason),
+        onMessage: (handle) =>
+          socket.on('message', (data) => {
+            handle(String(data)).catch((error: unknown) => {
+              logger.error({ err: error }, 'handling a WebSocket message failed');
+              socket.close(CloseCode.InternalServerError, 'Internal server error');
+            });
+          }),
+      },
+      { socket, request },
+    );
+    socket.once('close', (code, reason) => {
+      clearInterval(keepAlive);
+      void closed(code, String(reason));
+    });
+  });
+
+  return {
+    async dispose() {
+      for (const socket of webSocketServer.clients) socket.close(1001, 'Going away');
+      webSocketServer.removeAllListeners();
+      await new Promise<void>((resolve, reject) => webSocketServer.close((error) => (error ? reject(error) : resolve())));
+    },
+  };
+}
