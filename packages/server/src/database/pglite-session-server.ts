@@ -176,13 +176,14 @@ export class PGliteSessionServer {
   }
 
   private async run(connection: Connection, message: Buffer): Promise<void> {
-    await this.acquire(connection);
-    if (connection.closed) return;
+    // Leaving needs nothing of PGlite: a client that holds the session is reset when it is gone.
     if (message[0] === TERMINATE) {
       connection.closed = true;
       connection.socket.end();
       return;
     }
+    await this.acquire(connection);
+    if (connection.closed) return;
     const answer = new AnswerEnd();
     await this.db.runExclusive(() =>
       this.db.execProtocolRawStream(message, {
@@ -217,9 +218,12 @@ export class PGliteSessionServer {
     // A client waiting for the session is still in its message loop, so it never ends here unserved.
     if (this.holder !== connection) return;
     try {
+      // Streamed to nowhere: PGlite keeps the last stream's output callback, so `execProtocolRaw` would
+      // write these answers to the socket of whichever client ran the last message before.
+      const discard = { onRawData: () => undefined };
       await this.db.runExclusive(async () => {
-        await this.db.execProtocolRaw(SYNC);
-        if (this.db.isInTransaction()) await this.db.execProtocolRaw(queryMessage('ROLLBACK'));
+        await this.db.execProtocolRawStream(SYNC, discard);
+        if (this.db.isInTransaction()) await this.db.execProtocolRawStream(queryMessage('ROLLBACK'), discard);
       });
     } catch (error) {
       this.logger.error({ err: error }, 'could not reset the embedded database session after a client left');
