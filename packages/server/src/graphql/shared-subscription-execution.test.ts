@@ -43,6 +43,7 @@ function counting(events: (object | Error)[]) {
 }
 
 const document = parse('subscription { events { name } }');
+const serialise = (result: ExecutionResult) => Buffer.from(JSON.stringify(result));
 
 it('executes and serialises once per event for subscribers that share a key, and apart for the others', async () => {
   const { schema, counter } = counting([{ name: 'a' }, { name: 'b' }]);
@@ -78,21 +79,21 @@ it('executes and serialises once per event for subscribers that share a key, and
   expect(serialised).toBe(6);
 });
 
+/** A subscription with a single subscriber whose payloads go to `deliver`; returns its source stream. */
+async function subscribeAlone(events: (object | Error)[], deliver: Subscriber['deliver']) {
+  const { schema, counter } = counting(events);
+  const subscribe = sharedSubscriptionExecution(() => ({ sharingKey: 'key', deliver }), serialise);
+  const stream = (await subscribe({ schema, document, contextValue: { prefix: '' } })) as AsyncIterableIterator<never>;
+  return { stream, counter };
+}
+
 it('waits for a delivery that is backed up before taking the next event', async () => {
-  const { schema } = counting([{ name: 'a' }, { name: 'b' }]);
   const sent: string[] = [];
   let release = () => {};
-  const subscribe = sharedSubscriptionExecution(
-    () => ({
-      sharingKey: 'key',
-      deliver: (payload) => {
-        sent.push(payload.toString());
-        return new Promise<void>((resolve) => (release = resolve));
-      },
-    }),
-    (result) => Buffer.from(JSON.stringify(result)),
-  );
-  const stream = (await subscribe({ schema, document, contextValue: { prefix: '' } })) as AsyncIterableIterator<never>;
+  const { stream } = await subscribeAlone([{ name: 'a' }, { name: 'b' }], (payload) => {
+    sent.push(payload.toString());
+    return new Promise<void>((resolve) => (release = resolve));
+  });
   const ended = stream.next();
   await new Promise((resolve) => setTimeout(resolve, 20));
   expect(sent).toEqual(['{"data":{"events":{"name":"a"}}}']);
@@ -104,20 +105,12 @@ it('waits for a delivery that is backed up before taking the next event', async 
 });
 
 it('ends the source stream when the subscriber stops, and delivers nothing more', async () => {
-  const { schema, counter } = counting([{ name: 'a' }, { name: 'b' }]);
   const sent: string[] = [];
   let stop = () => {};
-  const subscribe = sharedSubscriptionExecution(
-    () => ({
-      sharingKey: 'key',
-      deliver: (payload) => {
-        sent.push(payload.toString());
-        stop();
-      },
-    }),
-    (result) => Buffer.from(JSON.stringify(result)),
-  );
-  const stream = (await subscribe({ schema, document, contextValue: { prefix: '' } })) as AsyncIterableIterator<never>;
+  const { stream, counter } = await subscribeAlone([{ name: 'a' }, { name: 'b' }], (payload) => {
+    sent.push(payload.toString());
+    stop();
+  });
   stop = () => void stream.return!();
   expect(await stream.next()).toEqual({ value: undefined, done: true });
   await new Promise((resolve) => setTimeout(resolve, 20));
@@ -126,13 +119,8 @@ it('ends the source stream when the subscriber stops, and delivers nothing more'
 });
 
 it('fails with the source stream’s error after the events before it', async () => {
-  const { schema } = counting([{ name: 'a' }, new Error('the feed failed')]);
   const sent: string[] = [];
-  const subscribe = sharedSubscriptionExecution(
-    () => ({ sharingKey: 'key', deliver: (payload) => void sent.push(payload.toString()) }),
-    (result) => Buffer.from(JSON.stringify(result)),
-  );
-  const stream = (await subscribe({ schema, document, contextValue: { prefix: '' } })) as AsyncIterableIterator<never>;
+  const { stream } = await subscribeAlone([{ name: 'a' }, new Error('the feed failed')], (payload) => void sent.push(payload.toString()));
   await expect(stream.next()).rejects.toThrow('the feed failed');
   expect(sent).toEqual(['{"data":{"events":{"name":"a"}}}']);
 });

@@ -106,6 +106,7 @@ it("reads one application's certificate history in a constant number of SQL stat
       [application!.id, application!.certificateId, changes],
     );
     const caller = await server.tokenFor(Role.VIEWER);
+    await backgroundWorkSettled();
     const before = server.database.sqlStatements.statementCount;
     const { data, errors } = await server.graphqlAs<{ backupApplication: { certificateHistory: unknown[] } }>(
       caller,
