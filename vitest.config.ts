@@ -14,6 +14,9 @@ const serverIntegration = ['packages/server/test/integration/**/*.test.ts'];
  */
 export default defineConfig({
   test: {
+    // Vitest's default, one worker fewer than the cores, runs one file at a time on a 2-core machine;
+    // the files spend much of their time waiting on servers, databases and the browser, so two overlap well.
+    maxWorkers: 2,
     projects: [
       { test: { name: 'shared', include: ['packages/shared/src/**/*.test.ts'] } },
       {
