@@ -65,6 +65,9 @@ export default defineConfig({
           name: 'browser',
           include: ['test/browser/**/*.test.ts'],
           env: { TEST_DATABASE: 'postgres' },
+          // What a poll waits for is the server's or the console's answer, which a loaded machine can
+          // hold up for seconds: one check after 1 s (the default) failed in CI with two files at a time.
+          expect: { poll: { timeout: 10_000 } },
           testTimeout: 90_000,
           hookTimeout: 120_000,
         },
