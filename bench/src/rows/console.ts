@@ -5,6 +5,7 @@ import { fileURLToPath } from 'node:url';
 import { brotliCompressSync, gzipSync } from 'node:zlib';
 import { type Browser, chromium, type Page } from 'playwright-core';
 import { seedApplications, seedOrganizations } from '../fixtures.js';
+import { waitForFirstVisible } from '../first-visible.js';
 import { sessionCookieFor } from '../load.js';
 import { alternate, median } from '../measure.js';
 import { inventoryQuery } from '../queries.js';
@@ -98,7 +99,7 @@ export async function consoleRows({ sizes, pool, server }: BenchContext): Promis
       withPage(async (page) => {
         const started = performance.now();
         await page.goto(`${server.url}${pagePath}`, { waitUntil: 'commit' });
-        await page.locator(item).first().waitFor();
+        await waitForFirstVisible(page, item);
         return performance.now() - started;
       });
 
@@ -126,7 +127,7 @@ export async function consoleRows({ sizes, pool, server }: BenchContext): Promis
           const started = performance.now();
           await organization.click({ button: 'right' });
           await page.getByRole('menu').getByRole('menuitem', { name: 'Manage backup applications' }).click();
-          await page.getByTestId('application-row').first().waitFor();
+          await waitForFirstVisible(page, '[data-testid="application-row"]');
           // Interactive: the frame with the rows has been painted and the main thread is free again.
           await page.evaluate(() => new Promise((resolve) => requestAnimationFrame(() => setTimeout(resolve))));
           return performance.now() - started;
