@@ -46,12 +46,12 @@ export class BackupApplicationService {
     const removed = await this.dataSource.transaction(async (manager) => {
       const applications = await lockApplications(manager, organizationId, selection);
       await manager.query(`DELETE FROM backup_applications WHERE id = ANY($1::uuid[])`, [applications.map((application) => application.id)]);
-      await this.audit.record(manager, actor, {
+      const auditEntryId = await this.audit.record(manager, actor, {
         action: AuditAction.APPLICATIONS_REMOVED,
         organizationId: applications[0]!.organizationId,
         details: { applications: applications.map(({ applicationId, displayName }) => ({ applicationId, displayName })) },
       });
-      await this.events.record(manager, applicationsRemoved(applications, actor));
+      await this.events.record(manager, applicationsRemoved(applications, actor), { applicationsAuditEntryId: auditEntryId });
       return applications;
     });
     this.logger.info(
