@@ -27,12 +27,15 @@ export interface AuditFilter extends PageRequest {
 export class AuditService {
   constructor(private readonly dataSource: DataSource) {}
 
-  /** Appends an entry inside the caller's transaction (on PGlite, using the DataSource there would deadlock). */
-  async record(manager: EntityManager, actor: Actor, { action, organizationId = null, details = {} }: AuditRecord): Promise<void> {
+  /**
+   * Appends an entry inside the caller's transaction (on PGlite, using the DataSource there would deadlock).
+   * Returns the entry's id.
+   */
+  async record(manager: EntityManager, actor: Actor, { action, organizationId = null, details = {} }: AuditRecord): Promise<string> {
     // Plain SQL, one statement: every change passes here, bulk ones with thousands of applications in `details`.
-    await manager.query(
+    const [{ id }] = (await manager.query(
       `INSERT INTO audit_log (action, actor_kind, actor_id, actor_name, organization_id, client_ip, user_agent, details)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8::jsonb)`,
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8::jsonb) RETURNING id`,
       [
         action,
         actor.kind,
@@ -43,11 +46,12 @@ export class AuditService {
         actor.origin.userAgent?.slice(0, 512) ?? null,
         JSON.stringify(details),
       ],
-    );
+    )) as [{ id: string }];
+    return id;
   }
 
   /** Appends an entry that records no change of its own (a failed sign-in), in a transaction of its own. */
-  recordAlone(actor: Actor, record: AuditRecord): Promise<void> {
+  recordAlone(actor: Actor, record: AuditRecord): Promise<string> {
     return this.record(this.dataSource.manager, actor, record);
   }
 

@@ -93,7 +93,7 @@ export async function updateThroughEntra(
             moved.map((application) => application.applicationId),
           );
         }
-        await setCertificate(manager, audit, locked, certificate, {
+        const auditEntryId = await setCertificate(manager, audit, locked, certificate, {
           previousThumbprints: locked.map((application) =>
             application.certificateId ? (current.get(application.certificateId)?.thumbprint ?? null) : null,
           ),
@@ -103,6 +103,7 @@ export async function updateThroughEntra(
         await events.record(
           manager,
           certificateUpdated({ applications: locked, current, certificate, source, rotationStep: KeyRotationState.SWITCHED, actor }),
+          { applicationsAuditEntryId: auditEntryId },
         );
       },
       actor,

@@ -120,7 +120,7 @@ export class UpdateCertificateService {
 
         const changing = applications.filter((application) => application.certificateId !== certificate.id);
         if (changing.length > 0) {
-          await setCertificate(manager, this.audit, changing, certificate, {
+          const auditEntryId = await setCertificate(manager, this.audit, changing, certificate, {
             previousThumbprints: changing.map((application) =>
               application.certificateId ? (current.get(application.certificateId)?.thumbprint ?? null) : null,
             ),
@@ -130,6 +130,7 @@ export class UpdateCertificateService {
           await this.events.record(
             manager,
             certificateUpdated({ applications: changing, current, certificate, source: pfx ? 'PFX_FILE' : 'STORE', rotationStep: null, actor }),
+            { applicationsAuditEntryId: auditEntryId },
           );
         }
         for (const application of applications) application.certificateId = certificate.id;
@@ -169,6 +170,7 @@ export class UpdateCertificateService {
  * Points the applications at the certificate and records one history row each, in two set-based
  * statements (a statement binds at most 65,535 parameters, so per-row parameters would cap a bulk
  * update at a few thousand applications), and the change in the audit log — all in the caller's transaction.
+ * Returns the audit entry's id; its `details.applications` are the applications, in their order.
  */
 export async function setCertificate(
   manager: EntityManager,
@@ -176,7 +178,7 @@ export async function setCertificate(
   applications: readonly BackupApplication[],
   certificate: Certificate,
   change: { previousThumbprints: (string | null)[]; source: CertificateChangeSource; actor: Actor },
-): Promise<void> {
+): Promise<string> {
   const ids = applications.map((application) => application.id);
   await manager.query(`UPDATE backup_applications SET certificate_id = $1 WHERE id = ANY($2::uuid[])`, [certificate.id, ids]);
   await manager.query(
@@ -185,7 +187,7 @@ export async function setCertificate(
      FROM unnest($1::uuid[], $2::text[]) AS change (application_id, previous_thumbprint)`,
     [ids, change.previousThumbprints, certificate.id, certificate.thumbprint, certificate.notAfter, change.source, change.actor.id],
   );
-  await audit.record(manager, change.actor, {
+  return audit.record(manager, change.actor, {
     action: AuditAction.CERTIFICATE_UPDATED,
     organizationId: applications[0]!.organizationId,
     details: {

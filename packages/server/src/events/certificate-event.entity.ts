@@ -56,7 +56,8 @@ registerEnumType(CertificateEventType, {
   description:
     'One recorded change, from the event log (outbox): written in the same transaction as the change, so every committed change has exactly one event.',
 })
-@Entity('certificate_events')
+// Read through the log view, which puts back the applications a bulk change's event lists in its audit entry.
+@Entity('certificate_event_log')
 export class CertificateEvent {
   /** Place in the log (bigint, as a decimal string): orders events and de-duplicates a resumed subscription. */
   @Field(() => String, { description: 'Place of the event in the log: increases with every event (a decimal number, as text).' })

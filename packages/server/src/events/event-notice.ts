@@ -8,12 +8,13 @@
  * The notice of the event row whose columns are in scope (the outbox's `INSERT … RETURNING`), as
  * text. PostgreSQL writes it from the stored row, so the event is what a read of the outbox returns.
  * Events too large to carry (many applications) are not serialised to find out: the size check
- * first looks at the stored JSON.
+ * first looks at the stored JSON. An event whose applications are listed in its audit entry is one
+ * of those, and its row alone is not the event.
  */
 export const EVENT_NOTICE_SQL = `(
   SELECT CASE WHEN octet_length(notice.event) < 8000 THEN notice.event ELSE json_build_object('position', position::text)::text END
   FROM (
-    SELECT CASE WHEN pg_column_size(cloud_event) + 40 * cardinality(application_ids) < 6000 THEN json_build_object(
+    SELECT CASE WHEN applications_audit_entry_id IS NULL AND pg_column_size(cloud_event) + 40 * cardinality(application_ids) < 6000 THEN json_build_object(
       'position', position::text, 'id', id, 'time', time, 'type', type, 'organizationId', organization_id,
       'applicationIds', application_ids, 'actor', actor, 'cloudEvent', cloud_event)::text END AS event
   ) AS notice

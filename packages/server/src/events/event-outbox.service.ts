@@ -17,6 +17,18 @@ const OUTBOX_LOCK_KEY = '7310869433107203157';
 export const organizationSource = (organizationId: string) => `/organizations/${organizationId}`;
 export const STORE_SOURCE = '/certificate-store';
 
+/**
+ * From this many applications on, an event whose change's audit entry lists the same applications
+ * stores them only there (see the `certificate_event_log` migration). Smaller events keep their own
+ * list: they ride whole in their notice, which is built from the stored row.
+ */
+export const APPLICATIONS_LISTED_ONCE_FROM = 50;
+
+export interface RecordOptions {
+  /** The change's audit entry, when its `details.applications` lists the event's applications in the same order. */
+  applicationsAuditEntryId?: string;
+}
+
 /** Writes events into the outbox inside the caller's transaction: committed with the change, or not at all. */
 export class EventOutboxService {
   constructor(private readonly wakeup: EventWakeup) {}
@@ -25,8 +37,10 @@ export class EventOutboxService {
    * Records one event in the transaction of `manager` (it must be a transaction's manager, so the
    * event commits or rolls back with the change). Call it after the change's own writes and locks.
    */
-  async record(manager: EntityManager, event: NewCertificateEvent): Promise<void> {
+  async record(manager: EntityManager, event: NewCertificateEvent, { applicationsAuditEntryId }: RecordOptions = {}): Promise<void> {
     if (!manager.queryRunner?.isTransactionActive) throw new Error('Events are recorded inside the transaction of the change they report');
+    const listedInAuditEntry = applicationsAuditEntryId !== undefined && event.applicationIds.length >= APPLICATIONS_LISTED_ONCE_FROM;
+    const { applications: _applications, ...dataWithoutApplications } = event.data;
     const id = randomUUID();
     const time = new Date();
     const cloudEvent = new CloudEvent({
@@ -37,28 +51,29 @@ export class EventOutboxService {
       ...(event.subject ? { subject: event.subject } : {}),
       time: time.toISOString(),
       datacontenttype: 'application/json',
-      data: event.data,
+      data: listedInAuditEntry ? dataWithoutApplications : event.data,
     });
     // One round trip: take the lock, then the position, store the event with the position as its
     // CloudEvents "sequence" extension (so receivers can order and de-duplicate), and send its notice.
     const channel = this.wakeup.notifyChannel;
     await manager.query(
       `WITH recorded AS (
-         INSERT INTO certificate_events (position, id, time, type, organization_id, application_ids, actor, cloud_event)
-         SELECT next.position, $2, $3, $4, $5, $6::uuid[], $7, $8::jsonb || jsonb_build_object('sequence', next.position::text)
+         INSERT INTO certificate_events (position, id, time, type, organization_id, application_ids, actor, cloud_event, applications_audit_entry_id)
+         SELECT next.position, $2, $3, $4, $5, $6::uuid[], $7, $8::jsonb || jsonb_build_object('sequence', next.position::text), $9::uuid
          FROM (SELECT nextval('certificate_events_position_seq') AS position FROM (SELECT pg_advisory_xact_lock($1::bigint)) AS serialized) AS next
          RETURNING *
        )
-       SELECT ${channel === null ? 'position' : `pg_notify($9, ${EVENT_NOTICE_SQL})`} FROM recorded`,
+       SELECT ${channel === null ? 'position' : `pg_notify($10, ${EVENT_NOTICE_SQL})`} FROM recorded`,
       [
         OUTBOX_LOCK_KEY,
         id,
         time,
         event.type,
         event.organizationId,
-        [...event.applicationIds],
+        listedInAuditEntry ? [] : [...event.applicationIds],
         event.actor.id,
         JSON.stringify(cloudEvent.toJSON()),
+        listedInAuditEntry ? applicationsAuditEntryId : null,
         ...(channel === null ? [] : [channel]),
       ],
     );

@@ -1,5 +1,6 @@
 import type { DomainModule } from '../domain-module.js';
 import { CertificateEvents1795737900000 } from './1795737900000-certificate-events.migration.js';
+import { EventApplicationsInAuditEntry1795738200000 } from './1795738200000-event-applications-in-audit-entry.migration.js';
 import { CertificateEventFeedService } from './certificate-event-feed.service.js';
 import { CertificateEvent } from './certificate-event.entity.js';
 import { CertificateEventResolver } from './certificate-event.resolver.js';
@@ -24,7 +25,7 @@ declare module '../domain-module.js' {
 export const eventsModule: DomainModule = {
   name: 'events',
   entities: [CertificateEvent],
-  migrations: [CertificateEvents1795737900000],
+  migrations: [CertificateEvents1795737900000, EventApplicationsInAuditEntry1795738200000],
   resolvers: [CertificateEventResolver],
   async createServices({ dataSource, config, logger, onClose }) {
     const eventLogger = logger.child({ component: 'events' });

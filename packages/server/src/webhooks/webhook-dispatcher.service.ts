@@ -171,7 +171,7 @@ export class WebhookDispatcher {
               event.cloud_event::text AS body
        FROM claimed
        JOIN webhook_endpoints endpoint ON endpoint.id = claimed.endpoint_id
-       JOIN certificate_events event ON event.position = claimed.event_position
+       JOIN certificate_event_log event ON event.position = claimed.event_position
        ORDER BY claimed.seq`,
       [WebhookDeliveryStatus.PENDING, WebhookDeliveryStatus.FAILED, CLAIM_BATCH, leaseToken, this.leaseMs],
     )) as ClaimedDelivery[];

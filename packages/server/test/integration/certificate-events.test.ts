@@ -4,9 +4,10 @@ import { beforeEach, describe, expect, it } from 'vitest';
 import { Certificate } from '../../src/certificates/certificate.entity.js';
 import { CertificateEvent } from '../../src/events/certificate-event.entity.js';
 import { EVENT_NOTICE_SQL, parseEventNotice } from '../../src/events/event-notice.js';
+import { APPLICATIONS_LISTED_ONCE_FROM } from '../../src/events/event-outbox.service.js';
 import { EVENTS_CHANNEL } from '../../src/events/event-wakeup.js';
 import { eventFields, type ReceivedEvent, subscribeToEvents } from '../support/event-subscriber.js';
-import { type SeededOrganization, seedOrganization } from '../support/seed.js';
+import { type SeededOrganization, seedManyApplications, seedOrganization } from '../support/seed.js';
 import { startServerInstances } from '../support/server-instances.js';
 import { testDatabaseKind, useTestServer } from '../support/test-server.js';
 
@@ -264,6 +265,72 @@ describe('certificate events', () => {
     expect(second.data!.certificateEvents.edges.map((edge) => edge.node.applicationIds)).toEqual([[contoso.applications[2]!.applicationId]]);
     expect(second.data!.certificateEvents.pageInfo.hasNextPage).toBe(false);
   });
+
+  it('stores the applications of a bulk change once, in its audit entry, and still hands out its events whole', async () => {
+    const { dataSource } = server.database;
+    const applicationIds = await seedManyApplications(dataSource, contoso.organization.id, APPLICATIONS_LISTED_ONCE_FROM);
+    const displayNames = new Map(
+      (
+        (await dataSource.query(`SELECT application_id AS id, display_name AS name FROM backup_applications WHERE application_id = ANY($1::uuid[])`, [
+          applicationIds,
+        ])) as { id: string; name: string }[]
+      ).map(({ id, name }) => [id, name]),
+    );
+    const certificate = await generateCertificate(server.graphql, 'Bulk Events');
+    const after = (await recordedEvents()).at(-1)!.id;
+    const live = subscribe(server.graphqlUrl, { filter: { organizationIds: [contoso.organization.id] }, after });
+    try {
+      const { data } = await server.graphql<{ updateCertificate: { errors: { code: string }[] } }>(
+        'mutation($input: UpdateCertificateInput!) { updateCertificate(input: $input) { errors { code } } }',
+        {
+          input: {
+            organizationId: contoso.organization.id,
+            storeCertificateId: certificate.id,
+            applications: applicationIds.map((applicationId) => ({ applicationId })),
+          },
+        },
+      );
+      expect(data!.updateCertificate.errors).toEqual([]);
+      const removal = await server.graphql<{ removeApplications: { errors: { code: string }[] } }>(
+        'mutation($input: RemoveApplicationsInput!) { removeApplications(input: $input) { errors { code } } }',
+        { input: { organizationId: contoso.organization.id, applicationIds } },
+      );
+      expect(removal.data!.removeApplications.errors).toEqual([]);
+
+      const [updated, removed] = (await recordedEvents({ organizationIds: [contoso.organization.id] })) as [ReceivedEvent, ReceivedEvent];
+      expect(updated.applicationIds).toEqual(applicationIds);
+      expect(updated.cloudEvent.data).toMatchObject({
+        organizationId: contoso.organization.id,
+        applications: applicationIds.map((applicationId) => ({ applicationId, previousThumbprint: null })),
+        certificate: { id: certificate.id, thumbprint: certificate.thumbprint },
+        source: 'STORE',
+        entra: null,
+      });
+      expect(removed.applicationIds).toEqual(applicationIds);
+      expect(removed.cloudEvent.data).toEqual({
+        organizationId: contoso.organization.id,
+        actor: removed.actor,
+        applications: applicationIds.map((applicationId) => ({ applicationId, displayName: displayNames.get(applicationId) })),
+      });
+      // Live subscribers get what the log lists.
+      expect(await live.waitFor(2)).toEqual([updated, removed]);
+
+      // Stored once: the event rows point at their audit entries, which list the applications.
+      const stored = (await dataSource.query(
+        `SELECT event.application_ids::text AS "applicationIds", event.cloud_event -> 'data' ? 'applications' AS "listed",
+                entry.action, jsonb_array_length(entry.details -> 'applications') AS "entryApplications"
+         FROM certificate_events event JOIN audit_log entry ON entry.id = event.applications_audit_entry_id
+         WHERE event.id = ANY($1::uuid[]) ORDER BY event.position`,
+        [[updated.id, removed.id]],
+      )) as { applicationIds: string; listed: boolean; action: string; entryApplications: number }[];
+      expect(stored).toEqual([
+        { applicationIds: '{}', listed: false, action: 'CERTIFICATE_UPDATED', entryApplications: APPLICATIONS_LISTED_ONCE_FROM },
+        { applicationIds: '{}', listed: false, action: 'APPLICATIONS_REMOVED', entryApplications: APPLICATIONS_LISTED_ONCE_FROM },
+      ]);
+    } finally {
+      await live.dispose();
+    }
+  });
 });
 
 describe.runIf(testDatabaseKind === 'postgres')('PostgreSQL notifications', () => {
@@ -284,7 +351,8 @@ describe.runIf(testDatabaseKind === 'postgres')('PostgreSQL notifications', () =
       const applicationIds = Array.from({ length: 300 }, () => crypto.randomUUID());
       const [{ large }] = (await dataSource.query(
         `SELECT ${EVENT_NOTICE_SQL} AS large FROM (SELECT 42::bigint AS position, gen_random_uuid() AS id, now() AS time, 'APPLICATIONS_REMOVED' AS type,
-           NULL::uuid AS organization_id, $1::uuid[] AS application_ids, 'tester' AS actor, jsonb_build_object('data', $1::text[]) AS cloud_event) AS recorded`,
+           NULL::uuid AS organization_id, $1::uuid[] AS application_ids, 'tester' AS actor, jsonb_build_object('data', $1::text[]) AS cloud_event,
+           NULL::uuid AS applications_audit_entry_id) AS recorded`,
         [applicationIds],
       )) as [{ large: string }];
       expect(parseEventNotice(large)).toEqual({ position: 42n });

@@ -117,6 +117,15 @@ describe('removeApplications', () => {
       ids: () => [fabrikam.applications[0]!.applicationId],
     },
     {
+      name: "an unknown application and another organization's among this one's",
+      input: () => [
+        contoso.organization.id,
+        [contoso.applications[0]!.applicationId, fabrikam.applications[0]!.applicationId, '00000000-0000-4000-8000-000000000000'],
+      ],
+      code: 'APPLICATION_NOT_FOUND',
+      ids: () => ['00000000-0000-4000-8000-000000000000'],
+    },
+    {
       name: 'an unknown organization',
       input: () => [randomUUID(), [contoso.applications[0]!.applicationId]],
       code: 'ORGANIZATION_NOT_FOUND',

@@ -6,7 +6,8 @@ import pg from 'pg';
 import { Webhook } from 'standardwebhooks';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { masterKeyId } from '../../src/key-custody/private-key-vault.js';
-import { type SeededOrganization, seedOrganization } from '../support/seed.js';
+import { APPLICATIONS_LISTED_ONCE_FROM } from '../../src/events/event-outbox.service.js';
+import { type SeededOrganization, seedManyApplications, seedOrganization } from '../support/seed.js';
 import { startServerInstances } from '../support/server-instances.js';
 import { createTestDatabase } from '../support/test-database.js';
 import { startTestServer, testDatabaseKind, useTestServer } from '../support/test-server.js';
@@ -224,6 +225,23 @@ describe('webhook deliveries', () => {
     expect(JSON.parse(store.requests[0]!.body)).toMatchObject({ type: 'com.backup-applications-manager.store-certificate.generated' });
     expect((await deliveriesOf(contosoRemovals.endpoint.id)).map((delivery) => delivery.eventType)).toEqual(['APPLICATIONS_REMOVED']);
     expect((await deliveriesOf(storeEvents.endpoint.id)).map((delivery) => delivery.eventType)).toEqual(['STORE_CERTIFICATE_GENERATED']);
+  });
+
+  it('sends the event of a bulk removal with every application, though the outbox stores the list only in its audit entry', async () => {
+    const { dataSource } = server.database;
+    const contoso = await seedOrganization(dataSource, 'contoso.onmicrosoft.com', []);
+    const applicationIds = await seedManyApplications(dataSource, contoso.organization.id, APPLICATIONS_LISTED_ONCE_FROM);
+    const hooks = await receiver();
+    const { secret } = await createdEndpoint(hooks.url, ['APPLICATIONS_REMOVED']);
+
+    expect(await removeApplications(contoso, applicationIds)).toEqual([]);
+    const [request] = await hooks.waitFor(1);
+    const [event] = await recordedEvents();
+    const verified = new Webhook(secret).verify(request!.body, request!.headers as Record<string, string>) as { data: { applications: unknown[] } };
+    expect(verified).toEqual(event!.cloudEvent);
+    expect(verified.data.applications).toEqual(
+      applicationIds.map((applicationId) => ({ applicationId, displayName: expect.stringMatching(/^Bulk application \d{6}$/) as unknown })),
+    );
   });
 
   it('a refused change sends nothing', async () => {
