@@ -40,13 +40,8 @@ export class OrganizationResolver {
 
   @Authorized(Role.VIEWER)
   @Query(() => OrganizationConnection, { description: 'Organizations known to this server that the caller may see, ordered by name.' })
-  organizations(
-    @Args(() => OrganizationsArgs) { first, after, filter }: OrganizationsArgs,
-    @Ctx() { actor }: RequestContext,
-    @Info() info: GraphQLResolveInfo,
-  ) {
-    const countTotal = selectedFieldsOf(info, 'totalCount') !== null;
-    return this.organizationService.list(actor, { first, after, nameContains: filter?.nameContains, countTotal });
+  organizations(@Args(() => OrganizationsArgs) { first, after, filter }: OrganizationsArgs, @Ctx() { actor }: RequestContext) {
+    return this.organizationService.list(actor, { first, after, nameContains: filter?.nameContains });
   }
 
   @Authorized(Role.VIEWER)

@@ -10,8 +10,6 @@ import { Organization } from './organization.entity.js';
 
 export interface OrganizationListOptions extends PageRequest {
   nameContains?: string | null;
-  /** Count the whole list in the page's statement: the caller will read `totalCount`. */
-  countTotal?: boolean;
 }
 
 /** `WHERE` with every condition, or nothing. */
@@ -23,7 +21,7 @@ export class OrganizationService {
   constructor(private readonly dataSource: DataSource) {}
 
   /** Organizations the actor may see, ordered by name, one page at a time (keyset pagination on name and id). */
-  async list(actor: Actor, { first, after, nameContains, countTotal = false }: OrganizationListOptions): Promise<Connection<Organization>> {
+  async list(actor: Actor, { first, after, nameContains }: OrganizationListOptions): Promise<Connection<Organization>> {
     const size = pageSize(first);
     // Plain SQL: the console reads this list on every view, and TypeORM's query builder cost more CPU than the statement.
     const parameters: unknown[] = [];
@@ -39,20 +37,14 @@ export class OrganizationService {
       if (!isUuid(id)) throw new DomainError(ErrorCode.INVALID_CURSOR);
       conditions.push(`(name, id) > (${parameter(name)}, ${parameter(id)})`);
     }
-    const organizations = plainRows(this.dataSource, Organization);
-    // The count's conditions use the first parameters, numbered as in the page's statement. Asked for,
-    // it rides in the page's statement (a statement and a pooled connection less per read), on every row.
-    const countColumn = countTotal ? `, (SELECT COUNT(*)::int FROM organizations ${count.where}) AS "totalCount"` : '';
-    const rows: Record<string, unknown>[] = await this.dataSource.query(
-      `SELECT ${organizations.columns('organization', '')}${countColumn} FROM organizations organization
-       ${whereClause(conditions)} ORDER BY name ASC, id ASC LIMIT ${parameter(size + 1)}`,
+    const rows = await plainRows(this.dataSource, Organization).select(
+      `${whereClause(conditions)} ORDER BY name ASC, id ASC LIMIT ${parameter(size + 1)}`,
       parameters,
     );
 
-    const page = rows.slice(0, size).map((row) => organizations.entity(row, ''));
+    const page = rows.slice(0, size);
     const edges = page.map((node) => ({ cursor: encodeCursor([node.name, node.id]), node }));
-    // An empty page has no row to carry the count: then it is counted on its own, when read.
-    let totalCount: number | Promise<number> | undefined = rows[0]?.totalCount as number | undefined;
+    let totalCount: Promise<number> | undefined;
     const countAll = async () => {
       const [row]: { total: number }[] = await this.dataSource.query(
         `SELECT COUNT(*)::int AS total FROM organizations ${count.where}`,
@@ -63,7 +55,7 @@ export class OrganizationService {
     return {
       edges,
       pageInfo: { hasNextPage: rows.length > size, endCursor: edges.at(-1)?.cursor ?? null },
-      // Counting on its own costs a statement: only when the field is read, i.e. when the client selected it.
+      // Counting costs a statement: only when the field is read, i.e. when the client selected it.
       get totalCount() {
         return (totalCount ??= countAll());
       },
