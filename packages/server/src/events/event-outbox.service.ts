@@ -40,7 +40,6 @@ export class EventOutboxService {
   async record(manager: EntityManager, event: NewCertificateEvent, { applicationsAuditEntryId }: RecordOptions = {}): Promise<void> {
     if (!manager.queryRunner?.isTransactionActive) throw new Error('Events are recorded inside the transaction of the change they report');
     const listedInAuditEntry = applicationsAuditEntryId !== undefined && event.applicationIds.length >= APPLICATIONS_LISTED_ONCE_FROM;
-    const { applications: _applications, ...dataWithoutApplications } = event.data;
     const id = randomUUID();
     const time = new Date();
     const cloudEvent = new CloudEvent({
@@ -51,7 +50,7 @@ export class EventOutboxService {
       ...(event.subject ? { subject: event.subject } : {}),
       time: time.toISOString(),
       datacontenttype: 'application/json',
-      data: listedInAuditEntry ? dataWithoutApplications : event.data,
+      data: listedInAuditEntry ? withoutApplications(event.data) : event.data,
     });
     // One round trip: take the lock, then the position, store the event with the position as its
     // CloudEvents "sequence" extension (so receivers can order and de-duplicate), and send its notice.
@@ -79,4 +78,9 @@ export class EventOutboxService {
     );
     await this.wakeup.recorded(manager);
   }
+}
+
+/** The event's data without its list of applications (the log view puts it back from the audit entry). */
+function withoutApplications({ applications: _applications, ...rest }: NewCertificateEvent['data']): NewCertificateEvent['data'] {
+  return rest;
 }
