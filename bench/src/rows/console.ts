@@ -59,7 +59,8 @@ async function initialAssets(): Promise<{ raw: number; gzip: number; brotli: num
   return totals;
 }
 
-function launch(): Promise<Browser> {
+/** Debian's Chromium with the machine's flags (the bench never downloads a browser). */
+export function launchChromium(): Promise<Browser> {
   return chromium.launch({
     executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
     args: [
@@ -81,7 +82,7 @@ export async function consoleRows({ sizes, pool, server }: BenchContext): Promis
   const [manager] = await seedOrganizations(pool, { prefix: 'zz-manager', organizations: 1, applications: 0 });
   await seedApplications(pool, manager!.id, sizes.managerApplications);
 
-  const browser = await launch();
+  const browser = await launchChromium();
   try {
     /** A fresh context: an empty cache, as on a first visit. */
     const withPage = async <T>(work: (page: Page) => Promise<T>): Promise<T> => {
