@@ -106,21 +106,31 @@ export async function lockApplications(
   organizationId: string,
   selection: readonly string[],
 ): Promise<BackupApplication[]> {
+  return (await lockSelection(manager, organizationId, selection)).applications;
+}
+
+/** `lockApplications`, and whether their organization is connected to Entra, read by the same statement. */
+export async function lockSelection(
+  manager: DataSource['manager'],
+  organizationId: string,
+  selection: readonly string[],
+): Promise<{ applications: BackupApplication[]; entraConnected: boolean }> {
   if (!isUuid(organizationId)) throw new DomainError(ErrorCode.ORGANIZATION_NOT_FOUND, [organizationId]);
   const organization = normalizeUuid(organizationId);
 
   const wellFormed = selection.filter(isUuid);
-  // One statement for the organization check and the row locks, with one array parameter rather than
+  // One statement for the organization's facts and the row locks, with one array parameter rather than
   // one per id (a statement binds at most 65,535 parameters); plain rows, as building TypeORM entities
   // for thousands of rows costs more than the locks.
   const rows = wellFormed.length
     ? ((await manager.query(
         `SELECT id, organization_id AS "organizationId", application_id AS "applicationId", display_name AS "displayName",
                 added_at AS "addedAt", certificate_id AS "certificateId",
-                EXISTS (SELECT 1 FROM organizations WHERE id = $2) AS "organizationExists"
+                EXISTS (SELECT 1 FROM organizations WHERE id = $2) AS "organizationExists",
+                EXISTS (SELECT 1 FROM entra_connections WHERE organization_id = $2) AS "entraConnected"
          FROM backup_applications WHERE application_id = ANY($1::uuid[]) FOR UPDATE OF backup_applications`,
         [wellFormed, organization],
-      )) as (ApplicationRow & { organizationExists: boolean })[])
+      )) as (ApplicationRow & { organizationExists: boolean; entraConnected: boolean })[])
     : [];
   // Without a row the statement could not tell whether the organization exists.
   const organizationExists =
@@ -138,7 +148,7 @@ export async function lockApplications(
   const unknown = selection.filter((id) => !inOrganization.has(id) && !elsewhere.has(id));
   if (unknown.length > 0) throw new DomainError(ErrorCode.APPLICATION_NOT_FOUND, unknown);
   if (elsewhere.size > 0) throw new DomainError(ErrorCode.APPLICATION_IN_OTHER_ORGANIZATION, [...elsewhere]);
-  return selection.map((id) => inOrganization.get(id)!);
+  return { applications: selection.map((id) => inOrganization.get(id)!), entraConnected: rows.length > 0 && rows[0]!.entraConnected };
 }
 
 type ApplicationRow = Pick<BackupApplication, 'id' | 'organizationId' | 'applicationId' | 'displayName' | 'addedAt' | 'certificateId'>;
