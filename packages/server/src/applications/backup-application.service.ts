@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { ErrorCode } from '@bam/shared';
 import { type DataSource } from 'typeorm';
 import { AuditAction } from '../audit/audit-entry.entity.js';
@@ -85,26 +86,27 @@ async function deleteApplications(
   const organization = normalizeUuid(organizationId);
   // Deleted straight away rather than locked first: the DELETE locks the rows itself, and a removal of
   // known applications — the usual case — costs one statement, its audit entry included (the list is
-  // not sent back to the database as ~80 kB of JSON). What it did not find is examined after.
+  // not sent back to the database as ~80 kB of JSON). The entry is written exactly when every selected
+  // application was deleted; what the DELETE did not find is examined after.
+  const auditEntryId = randomUUID();
   const rows = selection.every(isUuid)
     ? ((await manager.query(
         `WITH removed AS (
            DELETE FROM backup_applications WHERE organization_id = $2 AND application_id = ANY($1::uuid[])
            RETURNING id, organization_id, application_id, display_name, added_at, certificate_id
          ), entry AS (
-           INSERT INTO audit_log (${AUDIT_ENTRY_COLUMNS}, details)
-           SELECT $3, $4, $5, $6, $7, $8, $9,
+           INSERT INTO audit_log (id, ${AUDIT_ENTRY_COLUMNS}, details)
+           SELECT $3, $4, $5, $6, $7, $8, $9, $10,
                   jsonb_build_object('applications', jsonb_agg(
                     jsonb_build_object('applicationId', removed.application_id, 'displayName', removed.display_name) ORDER BY selected.position))
            FROM unnest($1::uuid[]) WITH ORDINALITY AS selected (application_id, position) JOIN removed USING (application_id)
            HAVING count(*) = cardinality($1::uuid[])
-           RETURNING id
          )
          SELECT id, organization_id AS "organizationId", application_id AS "applicationId", display_name AS "displayName",
-                added_at AS "addedAt", certificate_id AS "certificateId", (SELECT id FROM entry) AS "auditEntryId"
+                added_at AS "addedAt", certificate_id AS "certificateId"
          FROM removed`,
-        [selection, organization, ...auditEntryValues(actor, AuditAction.APPLICATIONS_REMOVED, organization)],
-      )) as (ApplicationRow & { auditEntryId: string | null })[])
+        [selection, organization, auditEntryId, ...auditEntryValues(actor, AuditAction.APPLICATIONS_REMOVED, organization)],
+      )) as ApplicationRow[])
     : [];
   const deleted = new Map(
     rows.map(({ id, organizationId, applicationId, displayName, addedAt, certificateId }) => [
@@ -112,7 +114,7 @@ async function deleteApplications(
       Object.assign(new BackupApplication(), { id, organizationId, applicationId, displayName, addedAt, certificateId }),
     ]),
   );
-  if (deleted.size === selection.length) return { applications: selection.map((id) => deleted.get(id)!), auditEntryId: rows[0]!.auditEntryId };
+  if (deleted.size === selection.length) return { applications: selection.map((id) => deleted.get(id)!), auditEntryId };
 
   // Throws the coded error for what is missing; should the rest have appeared meanwhile, they go too.
   const late = await lockApplications(
