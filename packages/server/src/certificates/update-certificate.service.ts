@@ -131,11 +131,14 @@ export class UpdateCertificateService {
         return { applications, certificate, changed: changing.length };
       });
       if (result.throughEntra) {
-        return await updateThroughEntra(
-          { rotation: this.rotation!, audit: this.audit, logger: this.logger, events: this.events },
-          organizationId,
-          { checked: result.throughEntra, choice, pfx, actor, progress, operationId: options.operationId },
-        );
+        return await updateThroughEntra({ rotation: this.rotation!, audit: this.audit, logger: this.logger, events: this.events }, organizationId, {
+          checked: result.throughEntra,
+          choice,
+          pfx,
+          actor,
+          progress,
+          operationId: options.operationId,
+        });
       }
       progress.report({ step: RotationStep.VALIDATE, status: RotationStepStatus.DONE });
       progress.report({ step: RotationStep.SWITCH, status: RotationStepStatus.DONE });
