@@ -1,7 +1,8 @@
+import { randomUUID } from 'node:crypto';
 import { ErrorCode } from '@bam/shared';
 import { type DataSource } from 'typeorm';
 import { AuditAction } from '../audit/audit-entry.entity.js';
-import type { AuditService } from '../audit/audit.service.js';
+import { AUDIT_ENTRY_COLUMNS, type AuditService, auditEntryValues } from '../audit/audit.service.js';
 import { type Actor, assertOrganizationAccess, canAccessOrganization } from '../common/actor.js';
 import { DomainError } from '../common/domain-error.js';
 import { isUuid, normalizeUuid } from '../common/uuid.js';
@@ -44,13 +45,15 @@ export class BackupApplicationService {
     assertOrganizationAccess(actor, organizationId);
     const selection = checkApplicationSelection(applicationIds);
     const removed = await this.dataSource.transaction(async (manager) => {
-      const applications = await deleteApplications(manager, organizationId, selection);
-      const auditEntryId = await this.audit.record(manager, actor, {
-        action: AuditAction.APPLICATIONS_REMOVED,
-        organizationId: applications[0]!.organizationId,
-        details: { applications: applications.map(({ applicationId, displayName }) => ({ applicationId, displayName })) },
-      });
-      await this.events.record(manager, applicationsRemoved(applications, actor), { applicationsAuditEntryId: auditEntryId });
+      const { applications, auditEntryId } = await deleteApplications(manager, organizationId, selection, actor);
+      const entryId =
+        auditEntryId ??
+        (await this.audit.record(manager, actor, {
+          action: AuditAction.APPLICATIONS_REMOVED,
+          organizationId: applications[0]!.organizationId,
+          details: removalDetails(applications),
+        }));
+      await this.events.record(manager, applicationsRemoved(applications, actor), { applicationsAuditEntryId: entryId });
       return applications;
     });
     this.logger.info(
@@ -61,40 +64,67 @@ export class BackupApplicationService {
   }
 }
 
+/** The audit entry's details of a removal: the applications, in selection order. */
+function removalDetails(applications: readonly BackupApplication[]) {
+  return { applications: applications.map(({ applicationId, displayName }) => ({ applicationId, displayName })) };
+}
+
 /**
  * Deletes the selected applications of one organization inside the caller's transaction and returns
  * them, in selection order. When any is unknown or elsewhere it fails with `lockApplications`' coded
- * error, and the caller's transaction rolls the deletion back.
+ * error, and the caller's transaction rolls the deletion back. When the deletion found every one, the
+ * same statement wrote the removal's audit entry (`removalDetails`, built by PostgreSQL from the deleted
+ * rows) and `auditEntryId` is its id; otherwise the caller writes it.
  */
 async function deleteApplications(
   manager: DataSource['manager'],
   organizationId: string,
   selection: readonly string[],
-): Promise<BackupApplication[]> {
+  actor: Actor,
+): Promise<{ applications: BackupApplication[]; auditEntryId: string | null }> {
   if (!isUuid(organizationId)) throw new DomainError(ErrorCode.ORGANIZATION_NOT_FOUND, [organizationId]);
+  const organization = normalizeUuid(organizationId);
   // Deleted straight away rather than locked first: the DELETE locks the rows itself, and a removal of
-  // known applications — the usual case — costs one statement. What it did not find is examined after.
-  // TypeORM answers a DELETE with its rows and their count.
-  const [rows] = selection.every(isUuid)
+  // known applications — the usual case — costs one statement, its audit entry included (the list is
+  // not sent back to the database as ~80 kB of JSON). The entry is written exactly when every selected
+  // application was deleted; what the DELETE did not find is examined after.
+  const auditEntryId = randomUUID();
+  const rows = selection.every(isUuid)
     ? ((await manager.query(
-        `DELETE FROM backup_applications WHERE organization_id = $2 AND application_id = ANY($1::uuid[])
-         RETURNING id, organization_id AS "organizationId", application_id AS "applicationId", display_name AS "displayName",
-                   added_at AS "addedAt", certificate_id AS "certificateId"`,
-        [selection, normalizeUuid(organizationId)],
-      )) as [ApplicationRow[], number])
-    : [[]];
-  const deleted = new Map(rows.map((row) => [row.applicationId, Object.assign(new BackupApplication(), row)]));
-  if (deleted.size < selection.length) {
-    // Throws the coded error for what is missing; should the rest have appeared meanwhile, they go too.
-    const late = await lockApplications(
-      manager,
-      organizationId,
-      selection.filter((id) => !deleted.has(id)),
-    );
-    await manager.query(`DELETE FROM backup_applications WHERE id = ANY($1::uuid[])`, [late.map((application) => application.id)]);
-    for (const application of late) deleted.set(application.applicationId, application);
-  }
-  return selection.map((id) => deleted.get(id)!);
+        `WITH removed AS (
+           DELETE FROM backup_applications WHERE organization_id = $2 AND application_id = ANY($1::uuid[])
+           RETURNING id, organization_id, application_id, display_name, added_at, certificate_id
+         ), entry AS (
+           INSERT INTO audit_log (id, ${AUDIT_ENTRY_COLUMNS}, details)
+           SELECT $3, $4, $5, $6, $7, $8, $9, $10,
+                  jsonb_build_object('applications', jsonb_agg(
+                    jsonb_build_object('applicationId', removed.application_id, 'displayName', removed.display_name) ORDER BY selected.position))
+           FROM unnest($1::uuid[]) WITH ORDINALITY AS selected (application_id, position) JOIN removed USING (application_id)
+           HAVING count(*) = cardinality($1::uuid[])
+         )
+         SELECT id, organization_id AS "organizationId", application_id AS "applicationId", display_name AS "displayName",
+                added_at AS "addedAt", certificate_id AS "certificateId"
+         FROM removed`,
+        [selection, organization, auditEntryId, ...auditEntryValues(actor, AuditAction.APPLICATIONS_REMOVED, organization)],
+      )) as ApplicationRow[])
+    : [];
+  const deleted = new Map(
+    rows.map(({ id, organizationId, applicationId, displayName, addedAt, certificateId }) => [
+      applicationId,
+      Object.assign(new BackupApplication(), { id, organizationId, applicationId, displayName, addedAt, certificateId }),
+    ]),
+  );
+  if (deleted.size === selection.length) return { applications: selection.map((id) => deleted.get(id)!), auditEntryId };
+
+  // Throws the coded error for what is missing; should the rest have appeared meanwhile, they go too.
+  const late = await lockApplications(
+    manager,
+    organizationId,
+    selection.filter((id) => !deleted.has(id)),
+  );
+  await manager.query(`DELETE FROM backup_applications WHERE id = ANY($1::uuid[])`, [late.map((application) => application.id)]);
+  for (const application of late) deleted.set(application.applicationId, application);
+  return { applications: selection.map((id) => deleted.get(id)!), auditEntryId: null };
 }
 
 /**
@@ -106,21 +136,31 @@ export async function lockApplications(
   organizationId: string,
   selection: readonly string[],
 ): Promise<BackupApplication[]> {
+  return (await lockSelection(manager, organizationId, selection)).applications;
+}
+
+/** `lockApplications`, and whether their organization is connected to Entra, read by the same statement. */
+export async function lockSelection(
+  manager: DataSource['manager'],
+  organizationId: string,
+  selection: readonly string[],
+): Promise<{ applications: BackupApplication[]; entraConnected: boolean }> {
   if (!isUuid(organizationId)) throw new DomainError(ErrorCode.ORGANIZATION_NOT_FOUND, [organizationId]);
   const organization = normalizeUuid(organizationId);
 
   const wellFormed = selection.filter(isUuid);
-  // One statement for the organization check and the row locks, with one array parameter rather than
+  // One statement for the organization's facts and the row locks, with one array parameter rather than
   // one per id (a statement binds at most 65,535 parameters); plain rows, as building TypeORM entities
   // for thousands of rows costs more than the locks.
   const rows = wellFormed.length
     ? ((await manager.query(
         `SELECT id, organization_id AS "organizationId", application_id AS "applicationId", display_name AS "displayName",
                 added_at AS "addedAt", certificate_id AS "certificateId",
-                EXISTS (SELECT 1 FROM organizations WHERE id = $2) AS "organizationExists"
+                EXISTS (SELECT 1 FROM organizations WHERE id = $2) AS "organizationExists",
+                EXISTS (SELECT 1 FROM entra_connections WHERE organization_id = $2) AS "entraConnected"
          FROM backup_applications WHERE application_id = ANY($1::uuid[]) FOR UPDATE OF backup_applications`,
         [wellFormed, organization],
-      )) as (ApplicationRow & { organizationExists: boolean })[])
+      )) as (ApplicationRow & { organizationExists: boolean; entraConnected: boolean })[])
     : [];
   // Without a row the statement could not tell whether the organization exists.
   const organizationExists =
@@ -138,7 +178,7 @@ export async function lockApplications(
   const unknown = selection.filter((id) => !inOrganization.has(id) && !elsewhere.has(id));
   if (unknown.length > 0) throw new DomainError(ErrorCode.APPLICATION_NOT_FOUND, unknown);
   if (elsewhere.size > 0) throw new DomainError(ErrorCode.APPLICATION_IN_OTHER_ORGANIZATION, [...elsewhere]);
-  return selection.map((id) => inOrganization.get(id)!);
+  return { applications: selection.map((id) => inOrganization.get(id)!), entraConnected: rows.length > 0 && rows[0]!.entraConnected };
 }
 
 type ApplicationRow = Pick<BackupApplication, 'id' | 'organizationId' | 'applicationId' | 'displayName' | 'addedAt' | 'certificateId'>;

@@ -21,6 +21,16 @@ export interface AuditFilter extends PageRequest {
 }
 
 /**
+ * The columns of an audit entry but its details, for a statement that writes the entry itself (its details
+ * built from the rows it changes) with `auditEntryValues` as their seven parameters, in this order.
+ */
+export const AUDIT_ENTRY_COLUMNS = 'action, actor_kind, actor_id, actor_name, organization_id, client_ip, user_agent';
+
+export function auditEntryValues(actor: Actor, action: AuditAction, organizationId: string | null): unknown[] {
+  return [action, actor.kind, actor.id, actor.name, organizationId, actor.origin.clientIp, actor.origin.userAgent?.slice(0, 512) ?? null];
+}
+
+/**
  * The audit log. Entries are written with the caller's transaction manager, so an entry exists
  * exactly when the change it records was committed; there is no way to change or remove one.
  */
@@ -34,18 +44,8 @@ export class AuditService {
   async record(manager: EntityManager, actor: Actor, { action, organizationId = null, details = {} }: AuditRecord): Promise<string> {
     // Plain SQL, one statement: every change passes here, bulk ones with thousands of applications in `details`.
     const [{ id }] = (await manager.query(
-      `INSERT INTO audit_log (action, actor_kind, actor_id, actor_name, organization_id, client_ip, user_agent, details)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8::jsonb) RETURNING id`,
-      [
-        action,
-        actor.kind,
-        actor.id,
-        actor.name,
-        organizationId,
-        actor.origin.clientIp,
-        actor.origin.userAgent?.slice(0, 512) ?? null,
-        JSON.stringify(details),
-      ],
+      `INSERT INTO audit_log (${AUDIT_ENTRY_COLUMNS}, details) VALUES ($1, $2, $3, $4, $5, $6, $7, $8::jsonb) RETURNING id`,
+      [...auditEntryValues(actor, action, organizationId), JSON.stringify(details)],
     )) as [{ id: string }];
     return id;
   }

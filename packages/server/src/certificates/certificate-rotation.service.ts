@@ -53,11 +53,6 @@ export class CertificateRotationService {
     private readonly logger: Logger,
   ) {}
 
-  /** Whether updates of this organization's certificates go through Entra. */
-  connected(organizationId: string): Promise<boolean> {
-    return this.connections.isConnected(organizationId);
-  }
-
   async rotate(plan: RotationPlan, switchInDatabase: SwitchInDatabase, actor: Actor, progress: RotationProgress = silentProgress): Promise<void> {
     let signIn: ManagementSignIn;
     let rows: KeyRotation[];

@@ -1,5 +1,4 @@
 import { ErrorCode } from '@bam/shared';
-import type { DataSource } from 'typeorm';
 import { lockApplications } from '../applications/backup-application.service.js';
 import type { Actor } from '../common/actor.js';
 import { DomainError } from '../common/domain-error.js';
@@ -11,21 +10,10 @@ import type { Logger } from '../logging/logger.js';
 import { CertificateChangeSource } from './certificate-change.entity.js';
 import type { CertificateRotationService } from './certificate-rotation.service.js';
 import { type RotationProgress, RotationStep, RotationStepStatus } from './rotation-progress.js';
-import { type CertificateStoreService, type ReadPfx, unusableReason } from './certificate-store.service.js';
-import { CertificateSource } from './certificate.entity.js';
-import {
-  certificatesById,
-  type CertificateChoice,
-  checkExpectations,
-  lockStoreCertificate,
-  setCertificate,
-  type UpdateResult,
-  type UpdateTarget,
-} from './update-certificate.service.js';
+import type { ReadPfx } from './certificate-store.service.js';
+import { type CertificateChoice, type CheckedUpdate, setCertificate, type UpdateResult } from './update-certificate.service.js';
 
 interface Dependencies {
-  dataSource: DataSource;
-  store: CertificateStoreService;
   rotation: CertificateRotationService;
   audit: AuditService;
   logger: Logger;
@@ -33,17 +21,16 @@ interface Dependencies {
 }
 
 /**
- * `updateCertificate` for an organization connected to Entra. The same checks as the database-only
- * update run first (a PFX joins the store at this point, so a retry reuses it); then the rotation
- * registers and proves the new key, and only its switch step changes the applications — re-checked
- * under lock, in one transaction with their history rows.
+ * `updateCertificate` for an organization connected to Entra, once the update service's checks have
+ * passed and committed (a PFX joined the store then, so a retry reuses it): the rotation registers and
+ * proves the new key, and only its switch step changes the applications — re-checked under lock, in
+ * one transaction with their history rows.
  */
 export async function updateThroughEntra(
-  { dataSource, store, rotation, audit, logger, events }: Dependencies,
+  { rotation, audit, logger, events }: Dependencies,
   organizationId: string,
   request: {
-    targets: readonly UpdateTarget[];
-    selection: string[];
+    checked: CheckedUpdate;
     choice: CertificateChoice;
     pfx: ReadPfx | null;
     actor: Actor;
@@ -51,19 +38,8 @@ export async function updateThroughEntra(
     operationId?: string | null;
   },
 ): Promise<UpdateResult> {
-  const { targets, selection, choice, pfx, actor, progress } = request;
-  const prepared = await dataSource.transaction(async (manager) => {
-    const applications = await lockApplications(manager, organizationId, selection);
-    const current = await certificatesById(manager, applications);
-    checkExpectations(applications, targets, current);
-    const certificate = pfx
-      ? (await store.save(manager, pfx, { keyExportable: true, source: CertificateSource.PFX_IMPORT, whenPresent: 'reuse' })).certificate
-      : await lockStoreCertificate(manager, choice.storeCertificateId!);
-    const problem = unusableReason(certificate);
-    if (problem) throw new DomainError(problem, [certificate.id]);
-    return { applications, current, certificate, organizationId: applications[0]!.organizationId };
-  });
-  const { applications, current, certificate } = prepared;
+  const { checked, choice, pfx, actor, progress } = request;
+  const { applications, current, certificate } = checked;
   progress.report({ step: RotationStep.VALIDATE, status: RotationStepStatus.DONE });
   const changing = applications.filter((application) => application.certificateId !== certificate.id);
   const source = pfx ? CertificateChangeSource.PFX_FILE : CertificateChangeSource.STORE;
@@ -71,7 +47,7 @@ export async function updateThroughEntra(
   if (changing.length > 0) {
     await rotation.rotate(
       {
-        organizationId: prepared.organizationId,
+        organizationId: applications[0]!.organizationId,
         applications: changing,
         current,
         certificate,

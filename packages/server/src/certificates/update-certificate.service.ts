@@ -1,7 +1,7 @@
 import { ErrorCode } from '@bam/shared';
 import { type DataSource, type EntityManager } from 'typeorm';
 import { type BackupApplication } from '../applications/backup-application.entity.js';
-import { checkApplicationSelection, lockApplications } from '../applications/backup-application.service.js';
+import { checkApplicationSelection, lockSelection } from '../applications/backup-application.service.js';
 import { AuditAction } from '../audit/audit-entry.entity.js';
 import type { AuditService } from '../audit/audit.service.js';
 import { type Actor, assertOrganizationAccess } from '../common/actor.js';
@@ -37,6 +37,13 @@ export interface CertificateChoice {
   pfx?: { content: Buffer; password?: string | null } | null;
   /** Organizations connected to Entra: the administrator registered the certificate in the portal; only prove sign-in. */
   skipRegistration?: boolean | null;
+}
+
+/** An update whose applications are locked and checked, with the certificate they get. */
+export interface CheckedUpdate {
+  applications: BackupApplication[];
+  current: CurrentCertificates;
+  certificate: Certificate;
 }
 
 export interface UpdateResult {
@@ -92,23 +99,8 @@ export class UpdateCertificateService {
     // Reading the file happens before the transaction: no row stays locked while a worker decrypts it.
     const pfx = choice.pfx ? await this.readPfxForSignIn(choice.pfx, options) : null;
     try {
-      if (this.rotation && (await this.rotation.connected(organizationId))) {
-        return await updateThroughEntra(
-          { dataSource: this.dataSource, store: this.store, rotation: this.rotation, audit: this.audit, logger: this.logger, events: this.events },
-          organizationId,
-          {
-            targets,
-            selection,
-            choice,
-            pfx,
-            actor,
-            progress,
-            operationId: options.operationId,
-          },
-        );
-      }
       const result = await this.dataSource.transaction(async (manager) => {
-        const applications = await lockApplications(manager, organizationId, selection);
+        const { applications, entraConnected } = await lockSelection(manager, organizationId, selection);
         const current = await certificatesById(manager, applications);
         checkExpectations(applications, targets, current);
 
@@ -117,6 +109,8 @@ export class UpdateCertificateService {
           : await lockStoreCertificate(manager, choice.storeCertificateId!);
         const problem = unusableReason(certificate);
         if (problem) throw new DomainError(problem, [certificate.id]);
+        // Connected to Entra: the checks commit here (a PFX stays in the store) and the rotation switches later.
+        if (this.rotation && entraConnected) return { throughEntra: { applications, current, certificate } };
 
         const changing = applications.filter((application) => application.certificateId !== certificate.id);
         if (changing.length > 0) {
@@ -136,6 +130,16 @@ export class UpdateCertificateService {
         for (const application of applications) application.certificateId = certificate.id;
         return { applications, certificate, changed: changing.length };
       });
+      if (result.throughEntra) {
+        return await updateThroughEntra({ rotation: this.rotation!, audit: this.audit, logger: this.logger, events: this.events }, organizationId, {
+          checked: result.throughEntra,
+          choice,
+          pfx,
+          actor,
+          progress,
+          operationId: options.operationId,
+        });
+      }
       progress.report({ step: RotationStep.VALIDATE, status: RotationStepStatus.DONE });
       progress.report({ step: RotationStep.SWITCH, status: RotationStepStatus.DONE });
       this.logger.info(
@@ -167,10 +171,10 @@ export class UpdateCertificateService {
 }
 
 /**
- * Points the applications at the certificate and records one history row each, in two set-based
- * statements (a statement binds at most 65,535 parameters, so per-row parameters would cap a bulk
- * update at a few thousand applications), and the change in the audit log — all in the caller's transaction.
- * Returns the audit entry's id; its `details.applications` are the applications, in their order.
+ * Points the applications at the certificate and records one history row each, in one set-based
+ * statement (array parameters: a statement binds at most 65,535 parameters, so per-row parameters would
+ * cap a bulk update at a few thousand applications), and the change in the audit log — all in the
+ * caller's transaction. Returns the audit entry's id; its `details.applications` are the applications, in their order.
  */
 export async function setCertificate(
   manager: EntityManager,
@@ -180,9 +184,11 @@ export async function setCertificate(
   change: { previousThumbprints: (string | null)[]; source: CertificateChangeSource; actor: Actor },
 ): Promise<string> {
   const ids = applications.map((application) => application.id);
-  await manager.query(`UPDATE backup_applications SET certificate_id = $1 WHERE id = ANY($2::uuid[])`, [certificate.id, ids]);
+  // The UPDATE runs as part of the statement although nothing reads its output (PostgreSQL runs every
+  // data-modifying WITH exactly once): one round trip, and the ids sent once.
   await manager.query(
-    `INSERT INTO certificate_changes (backup_application_id, certificate_id, thumbprint, not_after, previous_thumbprint, source, changed_by)
+    `WITH switched AS (UPDATE backup_applications SET certificate_id = $3 WHERE id = ANY($1::uuid[]))
+     INSERT INTO certificate_changes (backup_application_id, certificate_id, thumbprint, not_after, previous_thumbprint, source, changed_by)
      SELECT change.application_id, $3, $4, $5, change.previous_thumbprint, $6, $7
      FROM unnest($1::uuid[], $2::text[]) AS change (application_id, previous_thumbprint)`,
     [ids, change.previousThumbprints, certificate.id, certificate.thumbprint, certificate.notAfter, change.source, change.actor.id],

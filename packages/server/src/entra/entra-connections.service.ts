@@ -1,7 +1,6 @@
 import { ErrorCode } from '@bam/shared';
 import type { DataSource } from 'typeorm';
 import { DomainError } from '../common/domain-error.js';
-import { isUuid } from '../common/uuid.js';
 import type { PrivateKeyVault } from '../key-custody/private-key-vault.js';
 import { openSigningCertificate } from '../key-custody/signing-certificate.js';
 import { Organization } from '../organizations/organization.entity.js';
@@ -14,12 +13,6 @@ export class EntraConnectionsService {
     private readonly dataSource: DataSource,
     private readonly vault: PrivateKeyVault,
   ) {}
-
-  /** Whether the organization is connected; asked before every certificate update, so plain SQL rather than a TypeORM find. */
-  async isConnected(organizationId: string): Promise<boolean> {
-    if (!isUuid(organizationId)) return false;
-    return ((await this.dataSource.query(`SELECT 1 FROM entra_connections WHERE organization_id = $1`, [organizationId])) as unknown[]).length > 0;
-  }
 
   find(organizationId: string): Promise<EntraConnection | null> {
     return this.dataSource.getRepository(EntraConnection).findOneBy({ organizationId });

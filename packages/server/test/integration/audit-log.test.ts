@@ -88,8 +88,10 @@ it('records a certificate update with the old and new thumbprints, by the real a
 });
 
 it('records removals, store imports, generations and removals, each with its organization or certificate', async () => {
+  // The removal's entry is written by its DELETE statement: the applications in the order asked, the actor and origin as any entry's.
+  const [first, second] = contoso.applications;
   await server.graphql('mutation($input: RemoveApplicationsInput!) { removeApplications(input: $input) { errors { code } } }', {
-    input: { organizationId: contoso.organization.id, applicationIds: [contoso.applications[1]!.applicationId] },
+    input: { organizationId: contoso.organization.id.toUpperCase(), applicationIds: [second!.applicationId.toUpperCase(), first!.applicationId] },
   });
   const imported = await importPfx();
   const generated = await server.graphql<{ generateCertificate: { errors: unknown[] } }>(
@@ -106,9 +108,20 @@ it('records removals, store imports, generations and removals, each with its org
     'STORE_CERTIFICATE_IMPORTED',
     'APPLICATIONS_REMOVED',
   ]);
-  expect(entries[3]).toMatchObject({
+  expect(entries[3]).toEqual({
+    action: 'APPLICATIONS_REMOVED',
+    actorKind: 'TOKEN',
+    actorId: expect.stringMatching(/^token:/),
+    actorName: 'test administrator',
     organizationId: contoso.organization.id,
-    details: { applications: [{ applicationId: contoso.applications[1]!.applicationId, displayName: 'Contoso 2' }] },
+    clientIp: expect.stringMatching(/127\.0\.0\.1/),
+    userAgent: expect.any(String),
+    details: {
+      applications: [
+        { applicationId: second!.applicationId, displayName: 'Contoso 2' },
+        { applicationId: first!.applicationId, displayName: 'Contoso 1' },
+      ],
+    },
   });
   expect(entries[0]!.details).toMatchObject({ certificateId: imported.id, thumbprint: imported.thumbprint });
 });
