@@ -48,8 +48,13 @@ describe('the console page rendered on the server', () => {
   }
 
   it('shows a signed-in user the organizations in the page itself, with the cache it was rendered from, never stored', async () => {
-    const { response, app, state } = await openConsole(server.url, await server.signIn(testAdmin.username, testAdmin.password));
+    const { response, html, app, state } = await openConsole(server.url, await server.signIn(testAdmin.username, testAdmin.password));
     expect(response.status).toBe(200);
+    // The console's code comes after the first paint, not preloaded beside it; its entry and styles stay.
+    expect(await staticPage()).toContain('rel="modulepreload"');
+    expect(html).not.toContain('rel="modulepreload"');
+    expect(html).toMatch(/<script type="module" crossorigin src="\/assets\/console-[\w-]+\.js"><\/script>/);
+    expect(html).toMatch(/<link rel="stylesheet"/);
     expect(response.headers.get('content-type')).toMatch(/^text\/html/);
     expect(response.headers.get('cache-control')).toBe('no-store');
     expect(response.headers.get('vary')).toMatch(/Cookie/i);
