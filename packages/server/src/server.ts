@@ -149,9 +149,11 @@ export async function startServer(config: Config, logger: Logger, options: Start
           webDistDir: config.webDistDir,
           logger: logger.child({ component: 'web-console' }),
           // The first view's queries, with the caller and the request context the HTTP API builds.
-          async runAsCaller(request, response, operations) {
+          async signedInCaller(request, response) {
             const caller = await authenticateHttpRequest(services.authentication, request, response);
-            if (caller.actor.role === null) return null;
+            return caller.actor.role === null || caller.actor.mustChangePassword ? null : caller;
+          },
+          async run(caller, response, operations) {
             const signal = clientGoneSignal(response);
             const results = await Promise.all(
               operations.map((operation) => apollo.executeOperation(operation, { contextValue: createRequestContext({ ...caller, signal }) })),

@@ -20,17 +20,12 @@ interface ConsoleRenderer {
   renderFirstView(answers: Record<string, unknown>): Promise<{ html: string; state: unknown } | undefined>;
 }
 
-export interface ServerRenderedConsoleOptions {
+export interface ServerRenderedConsoleOptions<Caller> {
   webDistDir: string;
-  /**
-   * Runs the operations in-process as the GraphQL API would answer them for this request (its caller,
-   * a request context each). Null when nobody is signed in.
-   */
-  runAsCaller(
-    request: Request,
-    response: Response,
-    operations: readonly ConsoleOperation[],
-  ): Promise<{ data?: unknown; errors?: readonly unknown[] }[] | null>;
+  /** The request's caller as the GraphQL API authenticates it; null when the first view is not the Organizations view (signed out, a password to change). */
+  signedInCaller(request: Request, response: Response): Promise<Caller | null>;
+  /** Runs the operations in-process as the GraphQL API would answer them for this caller (a request context each). */
+  run(caller: Caller, response: Response, operations: readonly ConsoleOperation[]): Promise<{ data?: unknown; errors?: readonly unknown[] }[]>;
   logger: { warn(details: object, message: string): void };
 }
 
@@ -40,11 +35,13 @@ const MODULE_PRELOADS = /<link rel="modulepreload"[^>]*>\s*/g;
 /**
  * `GET /` for a signed-in user: the console's page with its first view (the Organizations view)
  * already rendered, so the organizations show before any script has run, plus the Apollo cache it
- * was rendered from in a JSON block, from which the console hydrates without asking again. Anything
- * else — signed out, a password to change, no renderer in the build, any failure (logged) — passes
- * to the static page.
+ * was rendered from in a JSON block, from which the console hydrates without asking again.
+ * Signed out, a password to change or no renderer in the build: the static page. The page's head
+ * leaves at once, so the browser fetches the styles and the entry while the view renders; should
+ * the rendering fail after that (logged), the page ends with an empty `#app`, which the console
+ * fills as it does on the static page.
  */
-export function serverRenderedConsole({ webDistDir, runAsCaller, logger }: ServerRenderedConsoleOptions): RequestHandler {
+export function serverRenderedConsole<Caller>({ webDistDir, signedInCaller, run, logger }: ServerRenderedConsoleOptions<Caller>): RequestHandler {
   const rendererFile = path.join(webDistDir, CONSOLE_RENDERER_FILE);
   // Loaded once, at start: the first page does not wait for it. Missing (a build without it): no rendering.
   const loadedRenderer: Promise<ConsoleRenderer | undefined> = fs.access(rendererFile).then(
@@ -57,43 +54,53 @@ export function serverRenderedConsole({ webDistDir, runAsCaller, logger }: Serve
   );
 
   return async (request, response, next) => {
+    let start: { renderer: ConsoleRenderer; caller: Caller; head: string; tail: string } | undefined;
     try {
-      const page = await renderPage(request, response);
-      if (!page) return next();
-      // Per user and per moment: never stored, by the browser or anything between.
-      response.setHeader('Cache-Control', 'no-store');
-      response.vary('Cookie');
-      response.type('html').send(page);
+      start = await prepare(request, response);
     } catch (error) {
       logger.warn({ err: error }, 'could not render the console on the server; serving the static page');
-      next();
     }
+    if (!start) return next();
+    const { renderer, caller, head, tail } = start;
+
+    // Per user and per moment: never stored, by the browser or anything between.
+    response.setHeader('Cache-Control', 'no-store');
+    response.vary('Cookie');
+    response.type('html');
+    // The page shows the view without the console's code, which `main.ts` fetches once it has been
+    // painted: preloaded, its download and compilation (~370 kB) would compete with that first paint.
+    response.write(head.replace(MODULE_PRELOADS, ''));
+    let app = APP_CONTAINER;
+    try {
+      const view = await renderView(renderer, caller, response);
+      // A non-executed data block (the Content-Security-Policy allows no inline script anyway).
+      if (view)
+        app = `<div id="app">${view.html}</div><script type="application/json" id="${renderer.FIRST_VIEW_STATE_ID}">${jsonForHtml(view.state)}</script>`;
+    } catch (error) {
+      logger.warn({ err: error }, 'could not render the console on the server; the console renders it in the browser');
+    }
+    response.end(app + tail);
   };
 
-  async function renderPage(request: Request, response: Response): Promise<string | undefined> {
+  async function prepare(request: Request, response: Response) {
     const renderer = await loadedRenderer;
     if (!renderer) return undefined;
-    const results = await runAsCaller(request, response, renderer.firstViewRequests);
-    if (!results) return undefined;
+    const caller = await signedInCaller(request, response);
+    if (!caller) return undefined;
+    const template = await fs.readFile(path.join(webDistDir, 'index.html'), 'utf8');
+    const at = template.indexOf(APP_CONTAINER);
+    if (at < 0) throw new Error(`index.html has no ${APP_CONTAINER}`);
+    return { renderer, caller, head: template.slice(0, at), tail: template.slice(at + APP_CONTAINER.length) };
+  }
+
+  async function renderView(renderer: ConsoleRenderer, caller: Caller, response: Response) {
+    const results = await run(caller, response, renderer.firstViewRequests);
     const answers: Record<string, unknown> = {};
     for (const [index, result] of results.entries()) {
       if (result.errors?.length) return undefined;
       answers[renderer.firstViewRequests[index]!.operationName] = result.data;
     }
-    const view = await renderer.renderFirstView(answers);
-    if (!view) return undefined;
-
-    const template = await fs.readFile(path.join(webDistDir, 'index.html'), 'utf8');
-    if (!template.includes(APP_CONTAINER)) throw new Error(`index.html has no ${APP_CONTAINER}`);
-    // A non-executed data block (the Content-Security-Policy allows no inline script anyway).
-    const stateBlock = `<script type="application/json" id="${renderer.FIRST_VIEW_STATE_ID}">${jsonForHtml(view.state)}</script>`;
-    return (
-      template
-        // The page shows the view without the console's code, which `main.ts` fetches once it has been
-        // painted: preloaded, its download and compilation (~370 kB) would compete with that first paint.
-        .replace(MODULE_PRELOADS, '')
-        .replace(APP_CONTAINER, () => `<div id="app">${view.html}</div>${stateBlock}`)
-    );
+    return renderer.renderFirstView(answers);
   }
 }
 
