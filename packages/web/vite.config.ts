@@ -94,13 +94,36 @@ function compileFirstViewEagerly(): Plugin {
   };
 }
 
+/** Where the server-side renderer of the console's first view is built: inside dist/, which the server never serves as files. */
+const SSR_OUT_DIR = 'dist/ssr';
+
 /**
  * Two pages, built one after the other into dist/ (`vite build && vite build --mode playground`):
  * the console, and the playground (GraphiQL + React, ~850 kB). Separate builds share no chunk, so
- * the console never downloads code split out for the playground.
+ * the console never downloads code split out for the playground. A third build
+ * (`vite build --ssr src/entry-server.ts`) makes the server's renderer of the console's first view:
+ * one self-contained module (Vue, Apollo Client and the views bundled in), so the server loads it
+ * from the web dist folder it serves, with no dependency of its own.
  */
-export default defineConfig(({ mode }) => {
+export default defineConfig(({ mode, isSsrBuild }) => {
   const playground = mode === 'playground';
+  if (isSsrBuild) {
+    return {
+      plugins: [vue({ features: { optionsAPI: false, prodDevtools: false } }), firstQueries()],
+      // The server runs without NODE_ENV=production unless its operator sets it: Vue's production build regardless.
+      define: { 'process.env.NODE_ENV': JSON.stringify('production') },
+      ssr: { noExternal: true, target: 'node' },
+      build: {
+        outDir: SSR_OUT_DIR,
+        emptyOutDir: true,
+        minify: false,
+        rollupOptions: {
+          // `.mjs`: the bench and deployments copy dist/ to folders without a package.json saying "module".
+          output: { format: 'es', entryFileNames: '[name].mjs', chunkFileNames: '[name]-[hash].mjs', codeSplitting: false },
+        },
+      },
+    };
+  }
   return {
     plugins: [
       // Every component is `<script setup>`: without the Options API Vue's runtime is smaller and

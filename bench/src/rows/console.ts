@@ -125,6 +125,8 @@ export async function consoleRows({ sizes, pool, server }: BenchContext): Promis
           await page.goto(`${server.url}/`);
           const organization = page.getByRole('treeitem', { name: new RegExp(manager!.name.replaceAll('.', '\\.')) });
           await organization.waitFor();
+          // The view may come rendered by the server: a click before the console's code has taken it over would be lost.
+          await page.locator('#app[data-started]').waitFor({ state: 'attached' });
           const started = performance.now();
           await organization.click({ button: 'right' });
           await page.getByRole('menu').getByRole('menuitem', { name: 'Manage backup applications' }).click();

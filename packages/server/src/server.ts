@@ -6,7 +6,7 @@ import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHt
 import { expressMiddleware } from '@as-integrations/express5';
 import express from 'express';
 import { type App, buildAppSchema, openApp } from './app.js';
-import { httpAuthentication, httpCallerOf } from './auth/http-authentication.js';
+import { authenticateHttpRequest, httpAuthentication, httpCallerOf } from './auth/http-authentication.js';
 import { webSocketAuthentication } from './auth/web-socket-authentication.js';
 import type { Clock } from './common/clock.js';
 import type { Config } from './config/config.js';
@@ -24,6 +24,7 @@ import { multipartUpload } from './http/multipart-upload.js';
 import { corsForAllowedOrigins, isAllowedOrigin } from './http/origin-policy.js';
 import { securityHeaders } from './http/security-headers.js';
 import { responseCompression } from './http/response-compression.js';
+import { serverRenderedConsole } from './http/server-rendered-console.js';
 import { webConsoleRouter } from './http/web-console.js';
 import type { Logger } from './logging/logger.js';
 
@@ -141,7 +142,28 @@ export async function startServer(config: Config, logger: Logger, options: Start
       multipartUpload({ maxFileBytes: config.pfxMaxBytes }),
       expressMiddleware(apollo, { context: async ({ res }) => createRequestContext({ ...httpCallerOf(res), signal: clientGoneSignal(res) }) }),
     );
-    web.use(webConsoleRouter(config.webDistDir));
+    web.use(
+      webConsoleRouter(
+        config.webDistDir,
+        serverRenderedConsole({
+          webDistDir: config.webDistDir,
+          logger: logger.child({ component: 'web-console' }),
+          // The first view's queries, with the caller and the request context the HTTP API builds.
+          async signedInCaller(request, response) {
+            const caller = await authenticateHttpRequest(services.authentication, request, response);
+            return caller.actor.role === null || caller.actor.mustChangePassword ? null : caller;
+          },
+          async run(caller, response, operations) {
+            const signal = clientGoneSignal(response);
+            const results = await Promise.all(
+              operations.map((operation) => apollo.executeOperation(operation, { contextValue: createRequestContext({ ...caller, signal }) })),
+            );
+            // These queries use no @defer: an incremental answer would be a surprise, not rendered.
+            return results.map(({ body }) => (body.kind === 'single' ? body.singleResult : { errors: ['unexpected incremental answer'] }));
+          },
+        }),
+      ),
+    );
     web.use(errorHandler(logger.child({ component: 'http' })));
 
     await new Promise<void>((resolve, reject) => {

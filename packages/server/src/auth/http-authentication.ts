@@ -58,7 +58,7 @@ export function httpCallerOf(response: Response): HttpCaller {
  * The caller of one HTTP request, and its session cookie. The cookie is HttpOnly (no script reads
  * it), SameSite=Strict (no other site's page sends it) and Secure when the request came over TLS.
  */
-async function authenticateHttpRequest(
+export async function authenticateHttpRequest(
   auth: AuthenticationService,
   request: Request,
   response: Response,

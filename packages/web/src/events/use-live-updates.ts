@@ -1,4 +1,4 @@
-import { onScopeDispose, type Ref, shallowRef, watch } from 'vue';
+import { onMounted, onScopeDispose, type Ref, shallowRef, watch } from 'vue';
 import { useApolloClient } from '../common/apollo/apollo-client-key.js';
 import { createEventSocket } from './event-socket.js';
 import { liveCacheUpdates } from './live-cache-updates.js';
@@ -15,7 +15,8 @@ export interface UseLiveUpdatesOptions {
 
 /**
  * Keeps the Apollo cache live from the certificate event feed: one connection per signed-in console,
- * opened at sign-in and closed at sign-out. `status` is null while signed out.
+ * opened at sign-in and closed at sign-out. `status` is null while signed out, and until the component
+ * is mounted: a view rendered on the server opens no socket, and its hydration shows no status either.
  */
 export function useLiveUpdates({ active, onCredentialEnded, createSocket = createEventSocket }: UseLiveUpdatesOptions): {
   status: Ref<LiveStatus | null>;
@@ -31,27 +32,29 @@ export function useLiveUpdates({ active, onCredentialEnded, createSocket = creat
     status.value = null;
   }
 
-  watch(
-    active,
-    (isActive) => {
-      if (isActive && !running) {
-        const updates = liveCacheUpdates(client);
-        const stream = new LiveEventStream({
-          socket: createSocket(),
-          onEvent: (event) => updates.apply(event),
-          onResync: () => updates.resync(),
-          onStatus: (current) => (status.value = current),
-          onCredentialEnded: () => {
-            stop();
-            onCredentialEnded();
-          },
-        });
-        running = { stream, updates };
-      } else if (!isActive) {
-        stop();
-      }
-    },
-    { immediate: true },
+  onMounted(() =>
+    watch(
+      active,
+      (isActive) => {
+        if (isActive && !running) {
+          const updates = liveCacheUpdates(client);
+          const stream = new LiveEventStream({
+            socket: createSocket(),
+            onEvent: (event) => updates.apply(event),
+            onResync: () => updates.resync(),
+            onStatus: (current) => (status.value = current),
+            onCredentialEnded: () => {
+              stop();
+              onCredentialEnded();
+            },
+          });
+          running = { stream, updates };
+        } else if (!isActive) {
+          stop();
+        }
+      },
+      { immediate: true },
+    ),
   );
   onScopeDispose(stop);
   return { status };

@@ -1,4 +1,4 @@
-import { ApolloClient, ApolloLink, CombinedGraphQLErrors, InMemoryCache } from '@apollo/client';
+import { ApolloClient, ApolloLink, CombinedGraphQLErrors, InMemoryCache, type NormalizedCacheObject } from '@apollo/client';
 import { ErrorLink } from '@apollo/client/link/error';
 import { GraphQLWsLink } from '@apollo/client/link/subscriptions';
 import { getMainDefinition } from '@apollo/client/utilities';
@@ -23,12 +23,20 @@ function earlyAnswers(early: EarlyRequests): ApolloLink {
   });
 }
 
+/** Where the console's first answers come from, when not from the network. */
+export interface FirstAnswers {
+  /** Requests sent before the client existed (see `main.ts`). */
+  early?: EarlyRequests;
+  /** The Apollo cache the server rendered the first view from: the queries the hydration starts read it instead of the network. */
+  rendered?: NormalizedCacheObject;
+}
+
 /**
  * HTTP for queries, mutations and multipart uploads; a WebSocket for the subscriptions views follow
  * for a while (a rotation's steps), open only while one runs. The certificate event feed (`events/`)
  * has its own WebSocket, which it reconnects and resumes itself, and updates Apollo's cache.
  */
-export function createApolloClient(baseUrl: string = window.location.href, early?: EarlyRequests): ApolloClient {
+export function createApolloClient(baseUrl: string = window.location.href, { early, rendered }: FirstAnswers = {}): ApolloClient {
   const endpoint = new URL(GRAPHQL_PATH, baseUrl);
   const http = new UploadHttpLink({
     uri: endpoint.href,
@@ -51,7 +59,11 @@ export function createApolloClient(baseUrl: string = window.location.href, early
 
   const client: ApolloClient = new ApolloClient({
     link: ApolloLink.from([sessionEnded, ...(early ? [earlyAnswers(early)] : []), ApolloLink.split(isSubscription, webSocket, http)]),
-    cache: createCache(),
+    cache: rendered ? createCache().restore(rendered) : createCache(),
+    // The hydration runs in the task that creates the client: until a timer ends it, queries answer
+    // from the rendered cache (`cache-and-network` reads it without a request), so the first render
+    // matches the server's; the live feed keeps it current from then on.
+    ...(rendered ? { ssrForceFetchDelay: 1 } : {}),
     defaultOptions: {
       watchQuery: { fetchPolicy: 'cache-and-network', notifyOnNetworkStatusChange: true },
     },

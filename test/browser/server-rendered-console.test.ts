@@ -1,0 +1,110 @@
+import { mkdtemp } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import type { Browser, BrowserContext } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { demoAccounts } from '../../packages/server/src/demo/demo-accounts.js';
+import { type ServerProcess, spawnServer } from '../../packages/server/test/support/server-process.js';
+import { signInCookie } from '../../packages/server/test/support/sign-in.js';
+import { createTestDatabase, type TestDatabase } from '../../packages/server/test/support/test-database.js';
+import { launchChromium, recordCspViolations } from '../support/browser.js';
+import { ConsolePage } from '../support/console-page.js';
+
+/**
+ * A signed-in user opening the console gets the Organizations view rendered by the server: it shows
+ * before any script runs, and the console's code then takes over that very markup (hydration) and works.
+ */
+let database: TestDatabase;
+let server: ServerProcess;
+let baseUrl: string;
+let browser: Browser;
+let sessionCookie: string;
+
+beforeAll(async () => {
+  database = await createTestDatabase();
+  server = spawnServer({ DATABASE_URL: database.url, DEMO_DATA: 'true', DATA_DIR: await mkdtemp(path.join(tmpdir(), 'bam-ssr-data-')) });
+  [baseUrl, browser] = await Promise.all([server.started, launchChromium()]);
+  const operator = demoAccounts.find((account) => account.role === 'OPERATOR')!;
+  sessionCookie = await signInCookie(baseUrl, operator.username, operator.password);
+});
+
+afterAll(async () => {
+  await browser?.close();
+  server?.child.kill('SIGTERM');
+  await server?.exited;
+  await database?.drop();
+});
+
+/** A new browser context that carries the operator's session, as a returning user's browser does. */
+async function signedInContext(options: { javaScriptEnabled?: boolean } = {}): Promise<BrowserContext> {
+  const context = await browser.newContext({ viewport: { width: 1400, height: 900 }, ...options });
+  const [name, value] = sessionCookie.split('=') as [string, string];
+  await context.addCookies([{ name, value, url: baseUrl }]);
+  return context;
+}
+
+describe('the console rendered on the server', () => {
+  it('shows the organizations without running any script', async () => {
+    const context = await signedInContext({ javaScriptEnabled: false });
+    try {
+      const page = await context.newPage();
+      await page.goto(baseUrl);
+      const ui = new ConsolePage(page, 'ssr-no-script');
+      await expect.poll(() => page.getByTestId('organization-item').count()).toBeGreaterThan(1);
+      await expect(ui.organization('contoso.onmicrosoft.com').isVisible()).resolves.toBe(true);
+      await expect(page.getByTestId('signed-in-user').textContent()).resolves.toContain('Operator');
+      await ui.screenshot('before-scripts');
+    } finally {
+      await context.close();
+    }
+  });
+
+  it('is taken over by the console without a mismatch, and then works', async () => {
+    const context = await signedInContext();
+    try {
+      const page = await context.newPage();
+      const messages: string[] = [];
+      const errors: string[] = [];
+      page.on('console', (message) => messages.push(`${message.type()}: ${message.text()}`));
+      page.on('pageerror', (error) => errors.push(error.message));
+      const cspViolations = await recordCspViolations(page);
+      // Keeps the first organization element as the HTML parser creates it, before any of the console's code runs.
+      await page.addInitScript(() => {
+        new MutationObserver((_changes, observer) => {
+          const item = document.querySelector('[data-testid="organization-item"]');
+          if (!item) return;
+          (window as unknown as { parsedItem: Element }).parsedItem = item;
+          observer.disconnect();
+        }).observe(document, { childList: true, subtree: true });
+      });
+      const requests: string[] = [];
+      page.on('request', (request) => {
+        if (request.url().endsWith('/graphql')) requests.push(request.postDataJSON()?.operationName as string);
+      });
+
+      await page.goto(baseUrl);
+      await page.locator('#app[data-started]').waitFor({ state: 'attached' });
+      // Hydration kept the server's elements: the node the parser made is the one in the page now.
+      const sameNode = await page.evaluate(() => {
+        const parsed = (window as unknown as { parsedItem?: Element }).parsedItem;
+        return parsed !== undefined && parsed.isConnected && parsed === document.querySelector('[data-testid="organization-item"]');
+      });
+      expect(sameNode).toBe(true);
+      expect(messages.filter((message) => /hydrat|mismatch/i.test(message))).toEqual([]);
+      expect(errors).toEqual([]);
+      // The first view's answers came with the page: the console did not ask for them again.
+      expect(requests).not.toContain('Me');
+      expect(requests).not.toContain('Organizations');
+
+      const ui = new ConsolePage(page, 'ssr-hydrated');
+      await expect.poll(() => page.getByTestId('live-status').getAttribute('data-status')).toBe('live');
+      await ui.organization('fabrikam.onmicrosoft.com').click();
+      await expect.poll(() => page.locator('#summary-title').textContent()).toBe('fabrikam.onmicrosoft.com');
+      await ui.openManagerByRightClick('contoso.onmicrosoft.com');
+      await ui.screenshot('manager');
+      expect(cspViolations).toEqual([]);
+    } finally {
+      await context.close();
+    }
+  });
+});
