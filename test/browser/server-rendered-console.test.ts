@@ -53,6 +53,8 @@ describe('the console rendered on the server', () => {
       await expect.poll(() => page.getByTestId('organization-item').count()).toBeGreaterThan(1);
       await expect(ui.organization('contoso.onmicrosoft.com').isVisible()).resolves.toBe(true);
       await expect(page.getByTestId('signed-in-user').textContent()).resolves.toContain('Operator');
+      // Nothing answers clicks yet, and the pointer says so.
+      await expect(page.getByTestId('organization-item').first().evaluate((item) => getComputedStyle(item).cursor)).resolves.toBe('progress');
       await ui.screenshot('before-scripts');
     } finally {
       await context.close();
@@ -84,6 +86,7 @@ describe('the console rendered on the server', () => {
 
       await page.goto(baseUrl);
       await page.locator('#app[data-started]').waitFor({ state: 'attached' });
+      await expect(page.getByTestId('organization-item').first().evaluate((item) => getComputedStyle(item).cursor)).resolves.not.toBe('progress');
       // Hydration kept the server's elements: the node the parser made is the one in the page now.
       const sameNode = await page.evaluate(() => {
         const parsed = (window as unknown as { parsedItem?: Element }).parsedItem;
