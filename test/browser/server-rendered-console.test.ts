@@ -54,7 +54,12 @@ describe('the console rendered on the server', () => {
       await expect(ui.organization('contoso.onmicrosoft.com').isVisible()).resolves.toBe(true);
       await expect(page.getByTestId('signed-in-user').textContent()).resolves.toContain('Operator');
       // Nothing answers clicks yet, and the pointer says so.
-      await expect(page.getByTestId('organization-item').first().evaluate((item) => getComputedStyle(item).cursor)).resolves.toBe('progress');
+      await expect(
+        page
+          .getByTestId('organization-item')
+          .first()
+          .evaluate((item) => getComputedStyle(item).cursor),
+      ).resolves.toBe('progress');
       await ui.screenshot('before-scripts');
     } finally {
       await context.close();
@@ -86,7 +91,12 @@ describe('the console rendered on the server', () => {
 
       await page.goto(baseUrl);
       await page.locator('#app[data-started]').waitFor({ state: 'attached' });
-      await expect(page.getByTestId('organization-item').first().evaluate((item) => getComputedStyle(item).cursor)).resolves.not.toBe('progress');
+      await expect(
+        page
+          .getByTestId('organization-item')
+          .first()
+          .evaluate((item) => getComputedStyle(item).cursor),
+      ).resolves.not.toBe('progress');
       // Hydration kept the server's elements: the node the parser made is the one in the page now.
       const sameNode = await page.evaluate(() => {
         const parsed = (window as unknown as { parsedItem?: Element }).parsedItem;
@@ -95,12 +105,13 @@ describe('the console rendered on the server', () => {
       expect(sameNode).toBe(true);
       expect(messages.filter((message) => /hydrat|mismatch/i.test(message))).toEqual([]);
       expect(errors).toEqual([]);
-      // The first view's answers came with the page: the console did not ask for them again.
-      expect(requests).not.toContain('Me');
-      expect(requests).not.toContain('Organizations');
-
       const ui = new ConsolePage(page, 'ssr-hydrated');
       await expect.poll(() => page.getByTestId('live-status').getAttribute('data-status')).toBe('live');
+      // The first view's answers came with the page: the console did not ask for them again to take it
+      // over. But they were read on the server before the live feed started, and the changes in between
+      // cannot be replayed: once connected, the feed refetched the list, once.
+      await expect.poll(() => requests.filter((name) => name === 'Organizations').length).toBe(1);
+      expect(requests).not.toContain('Me');
       await ui.organization('fabrikam.onmicrosoft.com').click();
       await expect.poll(() => page.locator('#summary-title').textContent()).toBe('fabrikam.onmicrosoft.com');
       await ui.openManagerByRightClick('contoso.onmicrosoft.com');

@@ -5,6 +5,7 @@ import { createApolloClient } from './common/apollo/apollo-client.js';
 import { apolloClientKey } from './common/apollo/apollo-client-key.js';
 import type { EarlyRequests } from './common/apollo/early-requests.js';
 import { messagesEn } from './common/i18n/messages.en.js';
+import { renderedOnServerKey } from './rendered-on-server-key.js';
 
 const container = '#app';
 
@@ -19,6 +20,7 @@ export function startConsole(early: EarlyRequests): void {
 export function hydrateConsole(state: unknown): void {
   createSSRApp(App)
     .provide(apolloClientKey, createApolloClient(window.location.href, { rendered: state as NormalizedCacheObject }))
+    .provide(renderedOnServerKey, true)
     .mount(container);
   markStarted();
 }

@@ -63,7 +63,7 @@ afterEach(() => {
   vi.useRealTimers();
 });
 
-function start() {
+function start(options: { shownBeforeStart?: boolean } = {}) {
   const server = fakeSocket();
   const received: string[] = [];
   const statuses: LiveStatus[] = [];
@@ -75,6 +75,7 @@ function start() {
     onStatus: (status) => statuses.push(status),
     onCredentialEnded: () => (calls.credentialEnded += 1),
     retryDelay: () => 1000,
+    ...options,
   });
   return { server, received, statuses, calls };
 }
@@ -125,6 +126,24 @@ describe('LiveEventStream', () => {
     expect(calls.resync).toBe(0);
     server.connected();
     expect(calls.resync).toBe(1);
+  });
+
+  it('refetches on its first connection when the view was read before it started, and only then', () => {
+    const { server, calls } = start({ shownBeforeStart: true });
+    expect(calls.resync).toBe(0);
+    server.connected();
+    expect(calls.resync).toBe(1);
+    server.latest().sink.next({ data: { certificateEvents: liveEvent('e7') } });
+    server.latest().sink.error(dropped);
+    vi.runAllTimers();
+    server.connected();
+    expect(calls.resync).toBe(1);
+  });
+
+  it('does not refetch on its first connection when it started before the view was read', () => {
+    const { server, calls } = start();
+    server.connected();
+    expect(calls.resync).toBe(0);
   });
 
   it('stops when the server ends the credential, and closes the socket on stop', () => {

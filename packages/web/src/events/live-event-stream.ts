@@ -20,6 +20,11 @@ export interface LiveEventStreamOptions {
   onCredentialEnded(): void;
   /** Milliseconds to wait before reconnection attempt `attempt` (0, 1, …). */
   retryDelay?(attempt: number): number;
+  /**
+   * What the console shows was read before the feed started (a view the server rendered): the events
+   * in between cannot be replayed, so the first connection refetches it.
+   */
+  shownBeforeStart?: boolean;
 }
 
 /** Close codes after which reconnecting cannot help: the session is over (or must change its password). */
@@ -43,13 +48,14 @@ export class LiveEventStream {
   private lastEventId: string | null = null;
   private attempt = 0;
   private stopped = false;
-  /** True after a drop while no event id is known: on reconnection nothing can be replayed. */
-  private missedUnknown = false;
+  /** True after a drop while no event id is known, or before a start that came after the view was read: on connection nothing can be replayed. */
+  private missedUnknown: boolean;
   private unsubscribe: (() => void) | undefined;
   private retryTimer: ReturnType<typeof setTimeout> | undefined;
   private readonly stopListening: () => void;
 
   constructor(private readonly options: LiveEventStreamOptions) {
+    this.missedUnknown = options.shownBeforeStart ?? false;
     this.stopListening = options.socket.on('connected', () => {
       this.attempt = 0;
       options.onStatus('live');

@@ -9,6 +9,8 @@ export interface UseLiveUpdatesOptions {
   active: Ref<boolean>;
   /** The server ended the socket's credential: ask who is signed in again. */
   onCredentialEnded(): void;
+  /** The first view was rendered by the server: the feed's first start refetches what it shows (see `LiveEventStream`). */
+  renderedOnServer?: boolean;
   /** For tests: the socket to use instead of a WebSocket to this page's server. */
   createSocket?: () => EventSocket;
 }
@@ -18,12 +20,13 @@ export interface UseLiveUpdatesOptions {
  * opened at sign-in and closed at sign-out. `status` is null while signed out, and until the component
  * is mounted: a view rendered on the server opens no socket, and its hydration shows no status either.
  */
-export function useLiveUpdates({ active, onCredentialEnded, createSocket = createEventSocket }: UseLiveUpdatesOptions): {
+export function useLiveUpdates({ active, onCredentialEnded, renderedOnServer = false, createSocket = createEventSocket }: UseLiveUpdatesOptions): {
   status: Ref<LiveStatus | null>;
 } {
   const client = useApolloClient();
   const status = shallowRef<LiveStatus | null>(null);
   let running: { stream: LiveEventStream; updates: ReturnType<typeof liveCacheUpdates> } | undefined;
+  let started = false;
 
   function stop() {
     running?.stream.stop();
@@ -47,8 +50,10 @@ export function useLiveUpdates({ active, onCredentialEnded, createSocket = creat
               stop();
               onCredentialEnded();
             },
+            shownBeforeStart: renderedOnServer && !started,
           });
           running = { stream, updates };
+          started = true;
         } else if (!isActive) {
           stop();
         }
