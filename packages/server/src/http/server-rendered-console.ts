@@ -42,19 +42,11 @@ const MODULE_PRELOADS = /<link rel="modulepreload"[^>]*>\s*/g;
  * fills as it does on the static page.
  */
 export function serverRenderedConsole<Caller>({ webDistDir, signedInCaller, run, logger }: ServerRenderedConsoleOptions<Caller>): RequestHandler {
-  const rendererFile = path.join(webDistDir, CONSOLE_RENDERER_FILE);
   // Loaded once, at start: the first page does not wait for it. Missing (a build without it): no rendering.
-  const loadedRenderer: Promise<ConsoleRenderer | undefined> = fs.access(rendererFile).then(
-    () =>
-      (import(pathToFileURL(rendererFile).href) as Promise<ConsoleRenderer>).catch((error: unknown) => {
-        logger.warn({ err: error, file: rendererFile }, 'could not load the console renderer; serving the static page');
-        return undefined;
-      }),
-    () => undefined,
-  );
+  const loaded = loadConsole(webDistDir, logger);
 
   return async (request, response, next) => {
-    let start: { renderer: ConsoleRenderer; caller: Caller; head: string; tail: string } | undefined;
+    let start: (LoadedConsole & { caller: Caller }) | undefined;
     try {
       start = await prepare(request, response);
     } catch (error) {
@@ -67,9 +59,7 @@ export function serverRenderedConsole<Caller>({ webDistDir, signedInCaller, run,
     response.setHeader('Cache-Control', 'no-store');
     response.vary('Cookie');
     response.type('html');
-    // The page shows the view without the console's code, which `main.ts` fetches once it has been
-    // painted: preloaded, its download and compilation (~370 kB) would compete with that first paint.
-    response.write(head.replace(MODULE_PRELOADS, ''));
+    response.write(head);
     let app = APP_CONTAINER;
     try {
       const view = await renderView(renderer, caller, response);
@@ -83,14 +73,10 @@ export function serverRenderedConsole<Caller>({ webDistDir, signedInCaller, run,
   };
 
   async function prepare(request: Request, response: Response) {
-    const renderer = await loadedRenderer;
-    if (!renderer) return undefined;
+    const page = await loaded;
+    if (!page) return undefined;
     const caller = await signedInCaller(request, response);
-    if (!caller) return undefined;
-    const template = await fs.readFile(path.join(webDistDir, 'index.html'), 'utf8');
-    const at = template.indexOf(APP_CONTAINER);
-    if (at < 0) throw new Error(`index.html has no ${APP_CONTAINER}`);
-    return { renderer, caller, head: template.slice(0, at), tail: template.slice(at + APP_CONTAINER.length) };
+    return caller ? { ...page, caller } : undefined;
   }
 
   async function renderView(renderer: ConsoleRenderer, caller: Caller, response: Response) {
@@ -101,6 +87,39 @@ export function serverRenderedConsole<Caller>({ webDistDir, signedInCaller, run,
       answers[renderer.firstViewRequests[index]!.operationName] = result.data;
     }
     return renderer.renderFirstView(answers);
+  }
+}
+
+/** The renderer, and the page around `#app` as the build wrote it. */
+interface LoadedConsole {
+  renderer: ConsoleRenderer;
+  /**
+   * Up to `#app`, without the `modulepreload` links: the page shows the view without the console's code,
+   * which `main.ts` fetches once it has been painted; preloaded, its download and compilation (~370 kB)
+   * would compete with that first paint.
+   */
+  head: string;
+  tail: string;
+}
+
+async function loadConsole(webDistDir: string, logger: ServerRenderedConsoleOptions<unknown>['logger']): Promise<LoadedConsole | undefined> {
+  const rendererFile = path.join(webDistDir, CONSOLE_RENDERER_FILE);
+  try {
+    await fs.access(rendererFile);
+  } catch {
+    return undefined;
+  }
+  try {
+    const [renderer, template] = await Promise.all([
+      import(pathToFileURL(rendererFile).href) as Promise<ConsoleRenderer>,
+      fs.readFile(path.join(webDistDir, 'index.html'), 'utf8'),
+    ]);
+    const at = template.indexOf(APP_CONTAINER);
+    if (at < 0) throw new Error(`index.html has no ${APP_CONTAINER}`);
+    return { renderer, head: template.slice(0, at).replace(MODULE_PRELOADS, ''), tail: template.slice(at + APP_CONTAINER.length) };
+  } catch (error) {
+    logger.warn({ err: error, file: rendererFile }, 'could not load the console renderer; serving the static page');
+    return undefined;
   }
 }
 
