@@ -52,9 +52,14 @@ export function startRotation(applicationIds: readonly string[]): RotationProgre
   return { ...idleRotation(applicationIds), kind: 'running' };
 }
 
-/** The progress with one more transition: for one application, or for all of them when the event names none. */
+/**
+ * The progress with one more transition: for one application, or for all of them when the event names none.
+ * Once the update has failed, only a withdrawal still counts: progress travels apart from the answer, so a
+ * rollback's notice may arrive after it.
+ */
 export function applyProgress(progress: RotationProgress, event: RotationProgressEvent): RotationProgress {
-  if (!event.step || progress.kind !== 'running') return progress;
+  const counts = progress.kind === 'running' || (progress.kind === 'failed' && event.status === 'UNDONE');
+  if (!event.step || !counts) return progress;
   const step = stepOf[event.step];
   const state = event.status.toLowerCase() as RotationStepState;
   const targets = event.applicationId ? [event.applicationId.toLowerCase()] : Object.keys(progress.applications);

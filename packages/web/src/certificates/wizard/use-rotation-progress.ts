@@ -13,7 +13,7 @@ export interface FollowedRotation {
 
 /**
  * Follows a certificate update's steps over `certificateRotationProgress` (graphql-ws, the session
- * cookie): subscribe first, send the update once `listening` resolves, stop when the update answered.
+ * cookie): subscribe first, send the update once `listening` resolves; `stop` ends it.
  */
 export function useRotationProgress() {
   const client = useApolloClient();
