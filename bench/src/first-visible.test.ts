@@ -1,7 +1,7 @@
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, expect, it } from 'vitest';
+import { launchChromium } from '../../test/support/browser.js';
 import { waitForFirstVisible } from './first-visible.js';
-import { launchChromium } from './rows/console.js';
 
 let browser: Browser;
 beforeAll(async () => {

@@ -3,7 +3,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { brotliCompressSync, gzipSync } from 'node:zlib';
-import { type Browser, chromium, type Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
+import { launchChromium } from '../../../test/support/browser.js';
 import { seedApplications, seedOrganizations } from '../fixtures.js';
 import { waitForFirstVisible } from '../first-visible.js';
 import { sessionCookieFor } from '../load.js';
@@ -57,22 +58,6 @@ async function initialAssets(): Promise<{ raw: number; gzip: number; brotli: num
     totals.brotli += brotliCompressSync(content).length;
   }
   return totals;
-}
-
-/** Debian's Chromium with the machine's flags (the bench never downloads a browser). */
-export function launchChromium(): Promise<Browser> {
-  return chromium.launch({
-    executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
-    args: [
-      '--headless',
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--no-first-run',
-      '--disable-sync',
-    ],
-  });
 }
 
 /** Bundle size, bytes a cold browser downloads, time to the Organizations view and to a manager window. */
