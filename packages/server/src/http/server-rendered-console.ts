@@ -40,7 +40,7 @@ const STYLESHEET_LINKS = /<link rel="stylesheet"[^>]*href="\/(assets\/[^"]+\.css
  * already rendered, so the organizations show before any script has run, plus the Apollo cache it
  * was rendered from in a JSON block, from which the console hydrates without asking again.
  * Signed out, a password to change or no renderer in the build: the static page. The page's head
- * leaves at once, so the browser fetches the styles and the entry while the view renders; should
+ * (with the styles inline) leaves at once, so the browser fetches the entry while the view renders; should
  * the rendering fail after that (logged), the page ends with an empty `#app`, which the console
  * fills as it does on the static page.
  */
