@@ -132,8 +132,8 @@ async function loadConsole(webDistDir: string, logger: ServerRenderedConsoleOpti
 
 /**
  * The head with its stylesheets written into it: the view can be painted as soon as its markup has
- * arrived, with no request for the stylesheet that blocks rendering. The server answers that request
- * only after it has rendered the view (one thread), so it arrived 40–60 ms after the page itself.
+ * arrived, with no request for the stylesheet that blocks rendering: requested with the head, it
+ * waited for the server's one thread to render the view, and arrived 55–90 ms after the page itself.
  * The policy allows these styles by their hash. The stylesheets are the build's own, never user input.
  */
 async function withInlineStylesheets(webDistDir: string, head: string): Promise<{ head: string; styleHashes: string[] }> {
