@@ -1,4 +1,4 @@
-import type { RequestHandler } from 'express';
+import type { RequestHandler, Response } from 'express';
 import helmet from 'helmet';
 
 /**
@@ -29,4 +29,18 @@ export function securityHeaders(): RequestHandler {
     // The server speaks plain HTTP; browsers ignore HSTS there, and the TLS terminator in front sets it.
     strictTransportSecurity: false,
   });
+}
+
+/**
+ * Allows, on this response only, the inline `<style>` elements whose exact text hashes to one of
+ * `styleHashes` (`sha256-…` sources of the policy's `style-src`); any other inline style stays refused.
+ */
+export function allowInlineStyles(response: Response, styleHashes: readonly string[]): void {
+  const policy = response.getHeader('Content-Security-Policy');
+  if (typeof policy !== 'string' || styleHashes.length === 0) return;
+  const sources = styleHashes.map((hash) => `'${hash}'`).join(' ');
+  response.setHeader(
+    'Content-Security-Policy',
+    policy.replace(/(^|;)\s*style-src ([^;]*)/, (_directive, separator: string, allowed: string) => `${separator}style-src ${allowed} ${sources}`),
+  );
 }

@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -54,7 +54,13 @@ describe('the console page rendered on the server', () => {
     expect(await staticPage()).toContain('rel="modulepreload"');
     expect(html).not.toContain('rel="modulepreload"');
     expect(html).toMatch(/<script type="module" crossorigin src="\/assets\/console-[\w-]+\.js"><\/script>/);
-    expect(html).toMatch(/<link rel="stylesheet"/);
+    // The styles come in the page, allowed by their hash alone: no request for them holds up the first paint.
+    expect(await staticPage()).toMatch(/<link rel="stylesheet"/);
+    expect(html).not.toMatch(/<link rel="stylesheet"/);
+    const styles = /<style>([\s\S]*?)<\/style>/.exec(html)?.[1];
+    expect(styles).toContain('.tree__item');
+    const stylesHash = createHash('sha256').update(styles!).digest('base64');
+    expect(response.headers.get('content-security-policy')).toContain(`style-src 'self' 'sha256-${stylesHash}';`);
     expect(response.headers.get('content-type')).toMatch(/^text\/html/);
     expect(response.headers.get('cache-control')).toBe('no-store');
     expect(response.headers.get('vary')).toMatch(/Cookie/i);
@@ -98,6 +104,7 @@ describe('the console page rendered on the server', () => {
       expect(response.status).toBe(200);
       expect(html).toBe(await staticPage());
       expect(response.headers.get('cache-control')).toBe('no-cache');
+      expect(response.headers.get('content-security-policy')).toContain("style-src 'self';");
     }
   });
 
@@ -129,9 +136,11 @@ export function renderFirstView() { throw new Error('the renderer failed'); }`,
     const session = await server.signIn(testAdmin.username, testAdmin.password);
     const { response, html } = await openConsole(server.url, session);
     expect(response.status).toBe(200);
-    // The head left before the rendering failed: the static page without its module preloads.
+    // The head left before the rendering failed: the static page without its module preloads, its styles inline.
     const staticHtml = await fs.readFile(path.join(brokenDist, 'index.html'), 'utf8');
-    expect(html).toBe(staticHtml.replace(/<link rel="modulepreload"[^>]*>\s*/g, ''));
+    const stylesheet = /<link rel="stylesheet"[^>]*href="\/([^"]+)"[^>]*>/.exec(staticHtml)!;
+    const styles = await fs.readFile(path.join(brokenDist, stylesheet[1]!), 'utf8');
+    expect(html).toBe(staticHtml.replace(/<link rel="modulepreload"[^>]*>\s*/g, '').replace(stylesheet[0], `<style>${styles}</style>`));
     expect(html).toContain('<div id="app"></div>');
     const warnings = server.logs.filter((line) => line.includes('could not render the console on the server'));
     expect(warnings).toHaveLength(1);
