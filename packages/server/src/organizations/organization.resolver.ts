@@ -52,10 +52,13 @@ export class OrganizationResolver {
 
   @FieldResolver(() => [BackupApplication], { description: "The organization's backup applications, ordered by display name." })
   backupApplications(@Root() organization: Organization, @Ctx() { loaders }: RequestContext, @Info() info: GraphQLResolveInfo) {
-    // Lists that show certificates (the console's) get them in the same statement, with the columns their fields read.
+    // Lists that show certificates (the console's) get them in the same statement, with the columns their fields read
+    // and those of `status`: the organization's certificate summary, if asked for, is counted from them.
     const certificateFields = selectedFieldsOf(info, 'certificate');
-    const loader = certificateFields ? loaders.applicationsWithCertificatesByOrganization(certificateFields) : loaders.applicationsByOrganization;
-    return loader.load(organization.id);
+    if (!certificateFields) return loaders.applicationsByOrganization.load(organization.id);
+    const applications = loaders.applicationsWithCertificatesByOrganization([...certificateFields, 'status']).load(organization.id);
+    loaders.listedWithCertificates(organization.id, applications);
+    return applications;
   }
 
   @FieldResolver(() => CertificateSummary, {

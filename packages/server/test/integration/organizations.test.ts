@@ -1,3 +1,4 @@
+import { EXPIRING_SOON_DAYS } from '@bam/shared';
 import { describe, expect, it } from 'vitest';
 import { seedOrganization } from '../support/seed.js';
 import { type GraphQLResponse, useTestServer } from '../support/test-server.js';
@@ -168,6 +169,55 @@ describe('organizations', () => {
       expiringSoon: 0,
       expired: 0,
       notYetValid: 0,
+    });
+  });
+
+  it('counts certificates on the boundaries of each state alike, whether or not the request lists the applications', async () => {
+    const { dataSource } = server.database;
+    const validity: Record<string, [notBefore: string, notAfter: string]> = {
+      'expired at the seeding': ["now() - interval '1 day'", 'now()'],
+      'not yet valid': ["now() + interval '1 hour'", "now() + interval '100 days'"],
+      'valid from the seeding': ['now()', "now() + interval '100 days'"],
+      'expiring at the limit': ["now() - interval '1 day'", `now() + interval '${EXPIRING_SOON_DAYS} days'`],
+      'valid past the limit': ["now() - interval '1 day'", `now() + interval '${EXPIRING_SOON_DAYS} days 1 hour'`],
+    };
+    const { applications } = await seedOrganization(dataSource, 'boundaries.onmicrosoft.com', [
+      ...Object.keys(validity).map((displayName) => ({ displayName, certificate: { validFromDays: -1, validToDays: 90 } })),
+      { displayName: 'not configured' },
+    ]);
+    for (const application of applications) {
+      const range = validity[application.displayName];
+      if (range)
+        await dataSource.query(`UPDATE certificates SET not_before = ${range[0]}, not_after = ${range[1]} WHERE id = $1`, [
+          application.certificateId,
+        ]);
+    }
+    const summaryFields = 'certificateSummary { applications configured notConfigured valid expiringSoon expired notYetValid }';
+    type Node = {
+      certificateSummary: Record<string, number>;
+      backupApplications?: { displayName: string; certificate: { status: string } | null }[];
+    };
+    const summaryOf = async (fields: string) => {
+      const { data, errors } = await server.graphql<{ organizations: { edges: { node: Node }[] } }>(
+        `{ organizations { edges { node { ${fields} } } } }`,
+      );
+      expect(errors).toBeUndefined();
+      return data!.organizations.edges[0]!.node;
+    };
+    const counted = await summaryOf(summaryFields);
+    const listed = await summaryOf(`${summaryFields} backupApplications { displayName certificate { thumbprint status } }`);
+    const expected = { applications: 6, configured: 5, notConfigured: 1, valid: 2, expiringSoon: 1, expired: 1, notYetValid: 1 };
+    expect(counted.certificateSummary).toEqual(expected);
+    expect(listed.certificateSummary).toEqual(expected);
+    expect(
+      Object.fromEntries(listed.backupApplications!.map((application) => [application.displayName, application.certificate?.status ?? null])),
+    ).toEqual({
+      'expired at the seeding': 'EXPIRED',
+      'not yet valid': 'NOT_YET_VALID',
+      'valid from the seeding': 'VALID',
+      'expiring at the limit': 'EXPIRING_SOON',
+      'valid past the limit': 'VALID',
+      'not configured': null,
     });
   });
 
