@@ -82,10 +82,11 @@ function createCertificateSummaryLoader(
             [counted, EXPIRING_SOON_DAYS],
           );
     const byOrganization = new Map(rows.map(({ organizationId, ...counts }) => [organizationId, counts]));
+    const now = new Date();
     return Promise.all(
       organizationIds.map(async (id) => {
         const listed = listedWithCertificates.get(id);
-        return listed ? countCertificates(await listed, new Date()) : (byOrganization.get(id) ?? noApplications);
+        return listed ? countCertificates(await listed, now) : (byOrganization.get(id) ?? noApplications);
       }),
     );
   });
