@@ -25,6 +25,9 @@ export interface BenchSizes {
   pageSize: number;
   applicationsPerOrganization: number;
   bulkApplications: number;
+  /** Alternated rounds of each bulk row, after `bulkWarmUps` of each side. */
+  bulkRounds: number;
+  bulkWarmUps: number;
   pfxReadsPerSample: number;
   pfxImports: number;
   managerApplications: number;
@@ -40,6 +43,8 @@ export const fullSizes: BenchSizes = {
   pageSize: 20,
   applicationsPerOrganization: 20,
   bulkApplications: 1_000,
+  bulkRounds: 21,
+  bulkWarmUps: 3,
   pfxReadsPerSample: 20,
   pfxImports: 16,
   managerApplications: 1_000,
@@ -54,6 +59,8 @@ export const smokeSizes: BenchSizes = {
   pageSize: 2,
   applicationsPerOrganization: 3,
   bulkApplications: 5,
+  bulkRounds: 1,
+  bulkWarmUps: 1,
   pfxReadsPerSample: 1,
   pfxImports: 2,
   managerApplications: 5,
