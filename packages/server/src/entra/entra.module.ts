@@ -8,6 +8,7 @@ import { EntraConnectionsService } from './entra-connections.service.js';
 import type { EntraDirectory } from './entra-directory.js';
 import { createEntraLoaders } from './entra.loaders.js';
 import { Entra1795737800000 } from './1795737800000-entra.migration.js';
+import { EntraForeignKeyIndexes1795738300000 } from './1795738300000-entra-foreign-key-indexes.migration.js';
 import { EntraOrganizationResolver } from './entra-organization.resolver.js';
 import { EntraOrganizationService } from './entra-organizations.service.js';
 import { GraphEntraDirectory } from './graph-entra-directory.js';
@@ -34,7 +35,7 @@ declare module '../graphql/request-context.js' {
 export const entraModule: DomainModule = {
   name: 'entra',
   entities: [EntraConnection, ApplicationEntraCheck, KeyRotation],
-  migrations: [Entra1795737800000],
+  migrations: [Entra1795737800000, EntraForeignKeyIndexes1795738300000],
   resolvers: [EntraOrganizationResolver, EntraApplicationResolver],
   async createServices({ dataSource, config, logger, services, onClose }) {
     const caPem = config.entra.caFile ? await readFile(config.entra.caFile, 'utf8') : undefined;

@@ -1,6 +1,7 @@
 import os from 'node:os';
 import type { DomainModule } from '../domain-module.js';
 import { CertificateExpiry1795738100000 } from './1795738100000-certificate-expiry.migration.js';
+import { ExpiryNoticeOrganizationIndex1795738300100 } from './1795738300100-expiry-notice-organization-index.migration.js';
 import { ExpiryCheckSchedule } from './expiry-check-schedule.js';
 import { ExpiryMonitorService } from './expiry-monitor.service.js';
 
@@ -20,7 +21,7 @@ declare module '../domain-module.js' {
  */
 export const expiryModule: DomainModule = {
   name: 'expiry',
-  migrations: [CertificateExpiry1795738100000],
+  migrations: [CertificateExpiry1795738100000, ExpiryNoticeOrganizationIndex1795738300100],
   createServices({ dataSource, config, logger, clock, services, onClose }) {
     const expiryLogger = logger.child({ component: 'expiry' });
     const instance = `${os.hostname()}:${process.pid}`;
