@@ -1,7 +1,7 @@
 import { beforeEach, expect, it } from 'vitest';
 import { opensslPfx } from '../support/pfx-fixtures.js';
 import { type SeededOrganization, seedOrganization } from '../support/seed.js';
-import { testAdmin, useTestServer } from '../support/test-server.js';
+import { testAdmin, testDatabaseKind, useTestServer } from '../support/test-server.js';
 
 const server = useTestServer();
 let contoso: SeededOrganization;
@@ -231,4 +231,12 @@ it('is append-only: the database refuses to update, delete or truncate an entry'
   await expect(dataSource.query(`DELETE FROM audit_log`)).rejects.toThrow(/append-only/);
   await expect(dataSource.query(`TRUNCATE audit_log`)).rejects.toThrow(/append-only/);
   expect(await entriesSince()).toHaveLength(1);
+});
+
+it('compresses entries with lz4 on PostgreSQL, which has it, and with pglz on the embedded database, which does not', async () => {
+  const [column] = (await server.database.dataSource.query(
+    `SELECT attcompression AS compression FROM pg_attribute WHERE attrelid = 'audit_log'::regclass AND attname = 'details'`,
+  )) as [{ compression: string }];
+  // '' is the server's default_toast_compression, pglz unless configured otherwise.
+  expect(column.compression).toBe(testDatabaseKind === 'postgres' ? 'l' : '');
 });
