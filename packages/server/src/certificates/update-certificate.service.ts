@@ -6,6 +6,7 @@ import { AuditAction } from '../audit/audit-entry.entity.js';
 import type { AuditService } from '../audit/audit.service.js';
 import { type Actor, assertOrganizationAccess } from '../common/actor.js';
 import { DomainError } from '../common/domain-error.js';
+import { plainRows } from '../common/plain-rows.js';
 import { isUuid } from '../common/uuid.js';
 import { certificateUpdated } from '../events/certificate-events.js';
 import type { EventOutboxService } from '../events/event-outbox.service.js';
@@ -101,12 +102,22 @@ export class UpdateCertificateService {
     try {
       const result = await this.dataSource.transaction(async (manager) => {
         const { applications, entraConnected } = await lockSelection(manager, organizationId, selection);
-        const current = await certificatesById(manager, applications);
-        checkExpectations(applications, targets, current);
-
-        const certificate = pfx
-          ? (await this.store.save(manager, pfx, { keyExportable: true, source: CertificateSource.PFX_IMPORT, whenPresent: 'reuse' })).certificate
-          : await lockStoreCertificate(manager, choice.storeCertificateId!);
+        let current: CurrentCertificates, certificate: Certificate;
+        if (pfx) {
+          current = await certificatesById(manager, applications);
+          checkExpectations(applications, targets, current);
+          ({ certificate } = await this.store.save(manager, pfx, {
+            keyExportable: true,
+            source: CertificateSource.PFX_IMPORT,
+            whenPresent: 'reuse',
+          }));
+        } else {
+          const locked = await lockStoreCertificate(manager, choice.storeCertificateId!, applications);
+          current = locked.current;
+          checkExpectations(applications, targets, current);
+          if (!locked.certificate) throw new DomainError(ErrorCode.STORE_CERTIFICATE_NOT_FOUND, [choice.storeCertificateId!]);
+          certificate = locked.certificate;
+        }
         const problem = unusableReason(certificate);
         if (problem) throw new DomainError(problem, [certificate.id]);
         // Connected to Entra: the checks commit here (a PFX stays in the store) and the rotation switches later.
@@ -212,7 +223,7 @@ export async function setCertificate(
 export type CurrentCertificates = ReadonlyMap<string, { thumbprint: string }>;
 
 export async function certificatesById(manager: EntityManager, applications: BackupApplication[]): Promise<CurrentCertificates> {
-  const ids = [...new Set(applications.map((application) => application.certificateId).filter((id): id is string => id !== null))];
+  const ids = currentCertificateIds(applications);
   // Plain SQL: building a TypeORM find for every update cost more than the statement.
   const rows =
     ids.length > 0
@@ -222,6 +233,10 @@ export async function certificatesById(manager: EntityManager, applications: Bac
         }[])
       : [];
   return new Map(rows.map(({ id, thumbprint }) => [id, { thumbprint }]));
+}
+
+function currentCertificateIds(applications: readonly BackupApplication[]): string[] {
+  return [...new Set(applications.map((application) => application.certificateId).filter((id): id is string => id !== null))];
 }
 
 /** Optimistic concurrency: the client names the certificate it saw; anything else means someone changed it. */
@@ -239,9 +254,28 @@ export function checkExpectations(applications: BackupApplication[], targets: re
     );
 }
 
-export async function lockStoreCertificate(manager: EntityManager, id: string): Promise<Certificate> {
-  // A share lock: the certificate cannot leave the store while applications start using it.
-  const certificate = isUuid(id) ? await manager.findOne(Certificate, { where: { id }, lock: { mode: 'pessimistic_read' } }) : null;
-  if (!certificate) throw new DomainError(ErrorCode.STORE_CERTIFICATE_NOT_FOUND, [id]);
-  return certificate;
+/**
+ * Share-locks the store certificate (null when there is none with that id) and reads, in the same statement, the
+ * thumbprints of the certificates the applications have now. The applications must be locked already: this
+ * statement's snapshot then sees every update of them committed before (a join in their locking statement would
+ * not — a lock that waits re-reads the locked row but not the joined one).
+ */
+export async function lockStoreCertificate(
+  manager: EntityManager,
+  id: string,
+  applications: readonly BackupApplication[],
+): Promise<{ certificate: Certificate | null; current: CurrentCertificates }> {
+  const columns = plainRows(manager.connection, Certificate, { omit: ['der'] });
+  // A share lock: the certificate cannot leave the store while applications start using it. The outer join
+  // keeps the one row when the certificate is missing, so the thumbprints are still there for the conflict check.
+  const [row] = (await manager.query(
+    `SELECT (SELECT json_object_agg(id, thumbprint_sha1) FROM certificates WHERE id = ANY($2::uuid[])) AS "current", chosen.*
+     FROM (SELECT 1) AS one
+     LEFT JOIN (SELECT ${columns.columns('certificates', 'chosen_')} FROM certificates WHERE id = $1 FOR SHARE) AS chosen ON true`,
+    [isUuid(id) ? id : null, currentCertificateIds(applications)],
+  )) as [Record<string, unknown> & { current: Record<string, string> | null }];
+  return {
+    certificate: row.chosen_id === null ? null : columns.entity(row, 'chosen_'),
+    current: new Map(Object.entries(row.current ?? {}).map(([certificateId, thumbprint]) => [certificateId, { thumbprint }])),
+  };
 }

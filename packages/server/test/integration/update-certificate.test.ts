@@ -298,6 +298,11 @@ describe('updateCertificate input rules', () => {
     expect(fresh.data!.updateCertificate.errors).toEqual([]);
   });
 
+  it('reports a stale thumbprint before an unknown store certificate', async () => {
+    const { data } = await updateFromStore([target(0, null)], '6f9619ff-8b86-4d11-b42d-00c04fc964ff');
+    expect(data!.updateCertificate.errors).toMatchObject([{ code: 'CERTIFICATE_CONFLICT', ids: [contoso.applications[0]!.applicationId] }]);
+  });
+
   it('lets only one of two concurrent updates that saw the same certificate succeed', async () => {
     const [first, second] = [await importIntoStore(opensslPfx()), await importIntoStore(opensslPfx())];
     const results = await Promise.all([updateFromStore([target(1, null)], first), updateFromStore([target(1, null)], second)]);
