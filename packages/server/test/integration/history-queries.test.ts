@@ -1,4 +1,5 @@
 import { expect, it } from 'vitest';
+import { DELIVERY_PAGES_SQL } from '../../src/webhooks/webhook-delivery.loaders.js';
 import { useTestServer } from '../support/test-server.js';
 
 // The webhook dispatcher's periodic round would count in a request it overlaps.
@@ -40,4 +41,35 @@ it('indexes each audit filter with the order it is listed in', async () => {
   const columns = indexes.map((index) => index.columns);
   expect(columns).toContain('organization_id,seq');
   expect(columns).toContain('actor_id,seq');
+});
+
+/** Counted once per page, not once per row of it (21 counts of the endpoint's whole history per page of 20). */
+it("counts an endpoint's deliveries once per page", async () => {
+  const { dataSource } = server.database;
+  const [{ id: endpointId }] = (await dataSource.query(
+    `INSERT INTO webhook_endpoints (id, url, event_types, secret_ciphertext, master_key_id, starts_after_position, created_by)
+     VALUES (gen_random_uuid(), 'https://count.example/', '{CERTIFICATE_UPDATED}', '\\x00', 'unused', 0, 'test') RETURNING id`,
+  )) as [{ id: string }];
+  await dataSource.query(
+    `WITH recorded AS (
+       INSERT INTO certificate_events (id, time, type, actor, cloud_event)
+       SELECT gen_random_uuid(), now(), 'CERTIFICATE_UPDATED', 'test', '{}' FROM generate_series(1, 5) RETURNING position, id, type
+     )
+     INSERT INTO webhook_deliveries (endpoint_id, event_position, event_id, event_type, status)
+     SELECT $1, position, id, type, 'DELIVERED' FROM recorded`,
+    [endpointId],
+  );
+  const [{ 'QUERY PLAN': plan }] = (await dataSource.query(`EXPLAIN (ANALYZE, FORMAT JSON) ${DELIVERY_PAGES_SQL}`, [
+    [0],
+    [endpointId],
+    ['9223372036854775807'],
+    [2],
+  ])) as [{ 'QUERY PLAN': unknown }];
+  const counted: { 'Actual Loops': number }[] = [];
+  const visit = (node: Record<string, unknown>) => {
+    if (node.Alias === 'counted') counted.push(node as { 'Actual Loops': number });
+    for (const child of (node.Plans as Record<string, unknown>[] | undefined) ?? []) visit(child);
+  };
+  visit((typeof plan === 'string' ? JSON.parse(plan) : plan)[0].Plan);
+  expect(counted.map((node) => node['Actual Loops'])).toEqual([1]);
 });
