@@ -1,5 +1,6 @@
 import { AuditLog1795737800000 } from '../database/migrations/1795737800000-audit-log.js';
 import { AuditDetailsLz41795738300300 } from './1795738300300-audit-details-lz4.migration.js';
+import { AuditKeysetIndexes1795738300400 } from './1795738300400-audit-keyset-indexes.migration.js';
 import type { DomainModule } from '../domain-module.js';
 import { AuditEntry } from './audit-entry.entity.js';
 import { AuditLogResolver } from './audit-log.resolver.js';
@@ -15,7 +16,7 @@ declare module '../domain-module.js' {
 export const auditModule: DomainModule = {
   name: 'audit',
   entities: [AuditEntry],
-  migrations: [AuditLog1795737800000, AuditDetailsLz41795738300300],
+  migrations: [AuditLog1795737800000, AuditDetailsLz41795738300300, AuditKeysetIndexes1795738300400],
   resolvers: [AuditLogResolver],
   createServices: ({ dataSource }) => ({ audit: new AuditService(dataSource) }),
 };

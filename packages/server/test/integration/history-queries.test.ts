@@ -1,0 +1,75 @@
+import { expect, it } from 'vitest';
+import { DELIVERY_PAGES_SQL } from '../../src/webhooks/webhook-delivery.loaders.js';
+import { useTestServer } from '../support/test-server.js';
+
+// The webhook dispatcher's periodic round would count in a request it overlaps.
+const server = useTestServer({ environment: { WEBHOOK_POLL_INTERVAL_MS: '600000' } });
+
+/** Statements the server sends for one request, once background work has stopped sending any. */
+async function statementsFor(query: string): Promise<number> {
+  const { sqlStatements } = server.database;
+  for (let last = -1, checks = 0; sqlStatements.statementCount !== last && checks < 40; checks += 1) {
+    last = sqlStatements.statementCount;
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  const before = sqlStatements.statementCount;
+  const { errors } = await server.graphql(query);
+  expect(errors).toBeUndefined();
+  return sqlStatements.statementCount - before;
+}
+
+/** A page of the audit log without a filter; counting it would read every entry ever written. */
+it('counts the audit log only when the request asks for totalCount', async () => {
+  await statementsFor('{ auditLog(first: 5) { edges { node { action } } } }');
+  const withoutTotal = await statementsFor('{ auditLog(first: 5) { edges { node { action } } } }');
+  const withTotal = await statementsFor('{ auditLog(first: 5) { totalCount edges { node { action } } } }');
+  expect(withTotal).toBe(withoutTotal + 1);
+});
+
+/**
+ * The audit log is listed newest first by `seq`, whatever the filter: an index that leads with the
+ * filtered column and then `seq` gives a page without walking the whole log backwards.
+ */
+it('indexes each audit filter with the order it is listed in', async () => {
+  const indexes: { columns: string }[] = await server.database.dataSource.query(`
+    SELECT string_agg(attribute.attname, ',' ORDER BY key.ordinality) AS columns
+    FROM pg_index index
+    CROSS JOIN LATERAL unnest(index.indkey::int2[]) WITH ORDINALITY AS key (column_number, ordinality)
+    JOIN pg_attribute attribute ON attribute.attrelid = index.indrelid AND attribute.attnum = key.column_number
+    WHERE index.indrelid = 'audit_log'::regclass AND index.indpred IS NULL
+    GROUP BY index.indexrelid`);
+  const columns = indexes.map((index) => index.columns);
+  expect(columns).toContain('organization_id,seq');
+  expect(columns).toContain('actor_id,seq');
+});
+
+/** Counted once per page, not once per row of it (21 counts of the endpoint's whole history per page of 20). */
+it("counts an endpoint's deliveries once per page", async () => {
+  const { dataSource } = server.database;
+  const [{ id: endpointId }] = (await dataSource.query(
+    `INSERT INTO webhook_endpoints (id, url, event_types, secret_ciphertext, master_key_id, starts_after_position, created_by)
+     VALUES (gen_random_uuid(), 'https://count.example/', '{CERTIFICATE_UPDATED}', '\\x00', 'unused', 0, 'test') RETURNING id`,
+  )) as [{ id: string }];
+  await dataSource.query(
+    `WITH recorded AS (
+       INSERT INTO certificate_events (id, time, type, actor, cloud_event)
+       SELECT gen_random_uuid(), now(), 'CERTIFICATE_UPDATED', 'test', '{}' FROM generate_series(1, 5) RETURNING position, id, type
+     )
+     INSERT INTO webhook_deliveries (endpoint_id, event_position, event_id, event_type, status)
+     SELECT $1, position, id, type, 'DELIVERED' FROM recorded`,
+    [endpointId],
+  );
+  const [{ 'QUERY PLAN': plan }] = (await dataSource.query(`EXPLAIN (ANALYZE, FORMAT JSON) ${DELIVERY_PAGES_SQL}`, [
+    [0],
+    [endpointId],
+    ['9223372036854775807'],
+    [2],
+  ])) as [{ 'QUERY PLAN': unknown }];
+  const counted: { 'Actual Loops': number }[] = [];
+  const visit = (node: Record<string, unknown>) => {
+    if (node.Alias === 'counted') counted.push(node as { 'Actual Loops': number });
+    for (const child of (node.Plans as Record<string, unknown>[] | undefined) ?? []) visit(child);
+  };
+  visit((typeof plan === 'string' ? JSON.parse(plan) : plan)[0].Plan);
+  expect(counted.map((node) => node['Actual Loops'])).toEqual([1]);
+});
