@@ -1,7 +1,7 @@
 import { ErrorCode } from '@bam/shared';
 import type { DataSource, EntityManager } from 'typeorm';
 import type { Actor } from '../common/actor.js';
-import { type Connection, decodeCursor, encodeCursor, type PageRequest, pageSize } from '../common/cursor-pagination.js';
+import { type Connection, decodeCursor, keysetConnection, type PageRequest, pageSize } from '../common/cursor-pagination.js';
 import { DomainError } from '../common/domain-error.js';
 import { isUuid } from '../common/uuid.js';
 import { type AuditAction, AuditEntry } from './audit-entry.entity.js';
@@ -55,7 +55,7 @@ export class AuditService {
     return this.record(this.dataSource.manager, actor, record);
   }
 
-  /** Newest first, one page at a time (keyset pagination on time and id). */
+  /** Newest first, one page at a time (keyset pagination on `seq`). */
   async list({ first, after, actorId, actions, organizationId, from, to }: AuditFilter): Promise<Connection<AuditEntry>> {
     const size = pageSize(first);
     const query = this.dataSource.getRepository(AuditEntry).createQueryBuilder('entry');
@@ -79,14 +79,11 @@ export class AuditService {
       .orderBy('entry.seq', 'DESC')
       .limit(size + 1)
       .getMany();
-    const edges = rows.slice(0, size).map((node) => ({ cursor: encodeCursor([node.seq]), node }));
-    let totalCount: Promise<number> | undefined;
-    return {
-      edges,
-      pageInfo: { hasNextPage: rows.length > size, endCursor: edges.at(-1)?.cursor ?? null },
-      get totalCount() {
-        return (totalCount ??= countQuery.getCount());
-      },
-    };
+    return keysetConnection(
+      rows,
+      size,
+      (node) => [node.seq],
+      () => countQuery.getCount(),
+    );
   }
 }

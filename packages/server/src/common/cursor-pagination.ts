@@ -23,6 +23,27 @@ export function pageSize(first: number | null | undefined): number {
   return size;
 }
 
+/**
+ * The connection of a keyset query's rows, fetched with one row more than `size` (it tells that a next
+ * page exists). `count` runs only when `totalCount` is read: over a long history it costs more than the page.
+ */
+export function keysetConnection<Node>(
+  rows: readonly Node[],
+  size: number,
+  cursorKey: (node: Node) => readonly string[],
+  count: () => Promise<number>,
+): Connection<Node> {
+  const edges = rows.slice(0, size).map((node) => ({ cursor: encodeCursor(cursorKey(node)), node }));
+  let totalCount: Promise<number> | undefined;
+  return {
+    edges,
+    pageInfo: { hasNextPage: rows.length > size, endCursor: edges.at(-1)?.cursor ?? null },
+    get totalCount() {
+      return (totalCount ??= count());
+    },
+  };
+}
+
 /** Cursors are opaque to clients: the sort key of the item, base64url-encoded. */
 export function encodeCursor(key: readonly string[]): string {
   return Buffer.from(JSON.stringify(key)).toString('base64url');

@@ -1,6 +1,6 @@
 import { ErrorCode } from '@bam/shared';
 import type { DataSource, SelectQueryBuilder } from 'typeorm';
-import { type Connection, decodeCursor, encodeCursor, type PageRequest, pageSize } from '../common/cursor-pagination.js';
+import { type Connection, decodeCursor, keysetConnection, type PageRequest, pageSize } from '../common/cursor-pagination.js';
 import { DomainError } from '../common/domain-error.js';
 import { isUuid, normalizeUuid } from '../common/uuid.js';
 import type { Logger } from '../logging/logger.js';
@@ -89,15 +89,12 @@ export class CertificateEventFeedService {
       .orderBy('event.position', 'ASC')
       .limit(size + 1)
       .getMany();
-    const edges = rows.slice(0, size).map((node) => ({ cursor: encodeCursor([node.position]), node }));
-    let totalCount: Promise<number> | undefined;
-    return {
-      edges,
-      pageInfo: { hasNextPage: rows.length > size, endCursor: edges.at(-1)?.cursor ?? null },
-      get totalCount() {
-        return (totalCount ??= countQuery.getCount());
-      },
-    };
+    return keysetConnection(
+      rows,
+      size,
+      (node) => [node.position],
+      () => countQuery.getCount(),
+    );
   }
 
   /**
