@@ -1,5 +1,6 @@
 import { expect, it } from 'vitest';
 import { DELIVERY_PAGES_SQL } from '../../src/webhooks/webhook-delivery.loaders.js';
+import { sqlStatementsSettled } from '../support/sql-statements.js';
 import { useTestServer } from '../support/test-server.js';
 
 // The webhook dispatcher's periodic round would count in a request it overlaps.
@@ -7,11 +8,8 @@ const server = useTestServer({ environment: { WEBHOOK_POLL_INTERVAL_MS: '600000'
 
 /** Statements the server sends for one request, once background work has stopped sending any. */
 async function statementsFor(query: string): Promise<number> {
+  await sqlStatementsSettled(server);
   const { sqlStatements } = server.database;
-  for (let last = -1, checks = 0; sqlStatements.statementCount !== last && checks < 40; checks += 1) {
-    last = sqlStatements.statementCount;
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
   const before = sqlStatements.statementCount;
   const { errors } = await server.graphql(query);
   expect(errors).toBeUndefined();

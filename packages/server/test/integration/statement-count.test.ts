@@ -1,6 +1,7 @@
 import { expect, it } from 'vitest';
 import { Role } from '../../src/common/actor.js';
 import { clearDatabase, seedOrganization } from '../support/seed.js';
+import { sqlStatementsSettled } from '../support/sql-statements.js';
 import { useTestServer } from '../support/test-server.js';
 
 // The webhook dispatcher's periodic round (every 5 s by default) would count in a request it overlaps.
@@ -44,18 +45,6 @@ const nestedList = /* GraphQL */ `
   }
 `;
 
-/**
- * The count covers every statement the server sends: waits until the work the preparation set off in
- * the background (wake-ups after the token's creation) has stopped sending any, so only the request counts.
- */
-async function backgroundWorkSettled(): Promise<void> {
-  const { sqlStatements } = server.database;
-  for (let last = -1, checks = 0; sqlStatements.statementCount !== last && checks < 40; checks += 1) {
-    last = sqlStatements.statementCount;
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-}
-
 async function statementsToListOrganizations(count: number): Promise<{ statements: number; applications: number }> {
   const { dataSource } = server.database;
   await clearDatabase(dataSource);
@@ -68,7 +57,7 @@ async function statementsToListOrganizations(count: number): Promise<{ statement
   }
   // A token never used before: each count includes checking it (later requests find it in the server's memory).
   const caller = await server.tokenFor(Role.ADMINISTRATOR);
-  await backgroundWorkSettled();
+  await sqlStatementsSettled(server);
   const before = server.database.sqlStatements.statementCount;
   const { data, errors } = await server.graphqlAs<{
     organizations: { edges: { node: { backupApplications: { certificate: unknown }[] } }[] };
@@ -102,7 +91,7 @@ it("counts an organization's certificates from its listed applications, without 
   const caller = await server.tokenFor(Role.VIEWER);
   await server.graphqlAs(caller, '{ organizations { totalCount } }');
   const statementsFor = async (nodeFields: string) => {
-    await backgroundWorkSettled();
+    await sqlStatementsSettled(server);
     const before = server.database.sqlStatements.statementCount;
     const { data, errors } = await server.graphqlAs<{ organizations: { edges: { node: { certificateSummary?: { expiringSoon: number } } }[] } }>(
       caller,
@@ -136,7 +125,7 @@ it("reads one application's certificate history in a constant number of SQL stat
       [application!.id, application!.certificateId, changes],
     );
     const caller = await server.tokenFor(Role.VIEWER);
-    await backgroundWorkSettled();
+    await sqlStatementsSettled(server);
     const before = server.database.sqlStatements.statementCount;
     const { data, errors } = await server.graphqlAs<{ backupApplication: { certificateHistory: unknown[] } }>(
       caller,
