@@ -14,6 +14,7 @@ import type { Database } from './database/database.js';
 import type { Services } from './domain-module.js';
 import { loadDemoDataIfEmpty, suggestDemoDataWhenEmpty } from './demo/demo-data.js';
 import { formatGraphQLError, operationLogPlugin } from './graphql/apollo-plugins.js';
+import { compiledExecutionGateway } from './graphql/compiled-execution.js';
 import { operationValidationRules, parseOptions } from './graphql/operation-limits.js';
 import { anonymousIntrospectionGuard } from './graphql/introspection-guard.js';
 import type { RequestContext } from './graphql/request-context.js';
@@ -93,7 +94,7 @@ export async function startServer(config: Config, logger: Logger, options: Start
     });
 
     const apollo = new ApolloServer<RequestContext>({
-      schema,
+      gateway: compiledExecutionGateway(schema),
       introspection: true,
       includeStacktraceInErrorResponses: false,
       formatError: formatGraphQLError(logger),

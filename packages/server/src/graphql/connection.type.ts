@@ -1,5 +1,6 @@
-import { type ClassType, Field, Int, ObjectType } from 'type-graphql';
+import { type ClassType, Extensions, Field, Int, ObjectType } from 'type-graphql';
 import type { Connection } from '../common/cursor-pagination.js';
+import { READ_LAZILY } from './compiled-execution.js';
 
 // Lists return hundreds of these: plain fields skip type-graphql's per-field wrapper (see simple-resolvers.test.ts).
 @ObjectType({ simpleResolvers: true, description: 'Where a page stands in the whole list.' })
@@ -31,6 +32,7 @@ export function ConnectionType<Node extends object>(nodeClass: ClassType<Node>, 
     pageInfo: PageInfo;
 
     @Field(() => Int, { description: 'Number of items in the whole list (with the same filter).' })
+    @Extensions(READ_LAZILY) // counted only when read: the value is a promise
     totalCount: number;
   }
   return ConnectionClass;
