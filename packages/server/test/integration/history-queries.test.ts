@@ -1,4 +1,4 @@
-import { expect, it } from 'vitest';
+import { expect, it, vi } from 'vitest';
 import { DELIVERY_PAGES_SQL } from '../../src/webhooks/webhook-delivery.loaders.js';
 import { sqlStatementsSettled } from '../support/sql-statements.js';
 import { useTestServer } from '../support/test-server.js';
@@ -14,6 +14,38 @@ async function statementsFor(query: string): Promise<number> {
   const { errors } = await server.graphql(query);
   expect(errors).toBeUndefined();
   return sqlStatements.statementCount - before;
+}
+
+/** Each statement a request sends, with its parameters (read from the server's statement logger). */
+async function statementsSentBy(query: string): Promise<{ sql: string; parameters: unknown[] }[]> {
+  await sqlStatementsSettled(server);
+  const logged = vi.spyOn(server.database.sqlStatements, 'logQuery');
+  try {
+    const { errors } = await server.graphql(query);
+    expect(errors).toBeUndefined();
+    return logged.mock.calls.map((call) => {
+      const [sql, parameters] = call as unknown[];
+      return { sql: sql as string, parameters: (parameters as unknown[] | undefined) ?? [] };
+    });
+  } finally {
+    logged.mockRestore();
+  }
+}
+
+type PlanNode = Record<string, unknown> & { Plans?: PlanNode[] };
+
+/** Every node of a statement's plan as it ran (EXPLAIN ANALYZE). */
+async function planNodes(sql: string, parameters: unknown[]): Promise<PlanNode[]> {
+  const [{ 'QUERY PLAN': plan }] = (await server.database.dataSource.query(`EXPLAIN (ANALYZE, FORMAT JSON) ${sql}`, parameters)) as [
+    { 'QUERY PLAN': unknown },
+  ];
+  const nodes: PlanNode[] = [];
+  const visit = (node: PlanNode) => {
+    nodes.push(node);
+    for (const child of node.Plans ?? []) visit(child);
+  };
+  visit((typeof plan === 'string' ? JSON.parse(plan) : plan)[0].Plan);
+  return nodes;
 }
 
 /** A page of the audit log without a filter; counting it would read every entry ever written. */
@@ -57,17 +89,25 @@ it("counts an endpoint's deliveries once per page", async () => {
      SELECT $1, position, id, type, 'DELIVERED' FROM recorded`,
     [endpointId],
   );
-  const [{ 'QUERY PLAN': plan }] = (await dataSource.query(`EXPLAIN (ANALYZE, FORMAT JSON) ${DELIVERY_PAGES_SQL}`, [
-    [0],
-    [endpointId],
-    ['9223372036854775807'],
-    [2],
-  ])) as [{ 'QUERY PLAN': unknown }];
-  const counted: { 'Actual Loops': number }[] = [];
-  const visit = (node: Record<string, unknown>) => {
-    if (node.Alias === 'counted') counted.push(node as { 'Actual Loops': number });
-    for (const child of (node.Plans as Record<string, unknown>[] | undefined) ?? []) visit(child);
-  };
-  visit((typeof plan === 'string' ? JSON.parse(plan) : plan)[0].Plan);
+  const nodes = await planNodes(DELIVERY_PAGES_SQL, [[0], [endpointId], ['9223372036854775807'], [2], [true]]);
+  const counted = nodes.filter((node) => node.Alias === 'counted');
   expect(counted.map((node) => node['Actual Loops'])).toEqual([1]);
+});
+
+/** The console's webhooks page asks for the total; a client that only pages through deliveries should not pay for it. */
+it("counts an endpoint's deliveries only when the request asks for totalCount", async () => {
+  const { dataSource } = server.database;
+  await dataSource.query(
+    `INSERT INTO webhook_endpoints (id, url, event_types, secret_ciphertext, master_key_id, starts_after_position, created_by)
+     VALUES (gen_random_uuid(), 'https://asked.example/', '{CERTIFICATE_UPDATED}', '\\x00', 'unused', 0, 'test')`,
+  );
+  const countsRun = async (selection: string) => {
+    const sent = await statementsSentBy(`{ webhookEndpoints { deliveries(first: 2) { ${selection} } } }`);
+    const pages = sent.filter((statement) => statement.sql === DELIVERY_PAGES_SQL);
+    expect(pages).toHaveLength(1);
+    const nodes = await planNodes(pages[0]!.sql, pages[0]!.parameters);
+    return nodes.filter((node) => node.Alias === 'counted').reduce((loops, node) => loops + (node['Actual Loops'] as number), 0);
+  };
+  expect(await countsRun('edges { node { id } }')).toBe(0);
+  expect(await countsRun('totalCount edges { node { id } }')).toBeGreaterThan(0);
 });
