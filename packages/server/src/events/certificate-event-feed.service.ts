@@ -78,22 +78,17 @@ export class CertificateEventFeedService {
   /** Past events, oldest first, one page at a time. */
   async list(filter: CertificateEventFilter, { first, after }: PageRequest): Promise<Connection<CertificateEvent>> {
     const size = pageSize(first);
-    const query = this.filtered(filter);
-    const countQuery = query.clone();
+    let from = '0';
     if (after) {
-      const [position] = decodeCursor(after, 1) as [string];
-      if (!/^\d{1,19}$/.test(position)) throw new DomainError(ErrorCode.INVALID_CURSOR);
-      query.andWhere('event.position > :position', { position });
+      [from] = decodeCursor(after, 1) as [string];
+      if (!/^\d{1,19}$/.test(from)) throw new DomainError(ErrorCode.INVALID_CURSOR);
     }
-    const rows = await query
-      .orderBy('event.position', 'ASC')
-      .limit(size + 1)
-      .getMany();
+    const rows = await this.eventsAfter(filter, from, size + 1);
     return keysetConnection(
       rows,
       size,
       (node) => [node.position],
-      () => countQuery.getCount(),
+      () => this.filtered(filter).getCount(),
     );
   }
 
@@ -200,9 +195,7 @@ export class CertificateEventFeedService {
   private async *backlog(filter: CertificateEventFilter, after: string): AsyncGenerator<CertificateEvent, void, undefined> {
     let from = (await this.positionOf(after)).toString();
     for (;;) {
-      const page = await this.oneAtATime(() =>
-        this.filtered(filter).andWhere('event.position > :from', { from }).orderBy('event.position', 'ASC').limit(BACKLOG_PAGE).getMany(),
-      );
+      const page = await this.oneAtATime(() => this.eventsAfter(filter, from, BACKLOG_PAGE));
       yield* page;
       if (page.length < BACKLOG_PAGE) return;
       from = page.at(-1)!.position;
@@ -219,15 +212,49 @@ export class CertificateEventFeedService {
     return BigInt(row.position);
   }
 
+  /** The matching events, for their count. */
   private filtered({ organizationIds, types }: CertificateEventFilter): SelectQueryBuilder<CertificateEvent> {
     const query = this.dataSource.getRepository(CertificateEvent).createQueryBuilder('event');
-    if (organizationIds?.length) {
-      query.andWhere('event.organizationId = ANY(CAST(:organizationIds AS uuid[]))', {
-        organizationIds: organizationIds.filter(isUuid).map(normalizeUuid),
-      });
-    }
+    if (organizationIds?.length)
+      query.andWhere('event.organizationId = ANY(CAST(:organizationIds AS uuid[]))', { organizationIds: organizationUuids(organizationIds) });
     if (types?.length) query.andWhere('event.type = ANY(CAST(:types AS text[]))', { types });
     return query;
+  }
+
+  /**
+   * The first `limit` matching events after position `from`, oldest first. Filtered by organization (or
+   * else by type), the positions are each organization's (type's) next ones on `(organization_id, position)`
+   * (`(type, position)`), merged: a plain `organization_id = ANY(…) ORDER BY position` walks the primary
+   * key through every later event when an organization has few or none (92 ms at 200,000 events), and a
+   * rare type scanned them all. Each key is bounded by a range on the pair, which means
+   * `organization_id = organization.id AND position > from`: with that equality written as such
+   * PostgreSQL drops the key from the order and walks the primary key again.
+   */
+  private eventsAfter({ organizationIds, types }: CertificateEventFilter, from: string, limit: number): Promise<CertificateEvent[]> {
+    const query = this.dataSource
+      .getRepository(CertificateEvent)
+      .createQueryBuilder('event')
+      .where('event.position > :from')
+      .orderBy('event.position', 'ASC')
+      .limit(limit)
+      .setParameters({ from, limit, types });
+    const byOrganization = Boolean(organizationIds?.length);
+    if (!byOrganization && !types?.length) return query.getMany();
+    const [column, keys] = byOrganization ? ['organization_id', 'CAST(:organizationIds AS uuid[])'] : ['type', 'CAST(:types AS text[])'];
+    return query
+      .andWhere(
+        `event.position IN (
+          SELECT next.position FROM unnest(${keys}) AS wanted (key)
+          CROSS JOIN LATERAL (
+            SELECT listed.position FROM certificate_events listed
+            WHERE listed.${column} <= wanted.key AND (listed.${column}, listed.position) > (wanted.key, :from)
+              ${byOrganization && types?.length ? 'AND listed.type = ANY(CAST(:types AS text[]))' : ''}
+            ORDER BY listed.${column}, listed.position LIMIT :limit
+          ) AS next
+          ORDER BY next.position LIMIT :limit)`,
+        { organizationIds: organizationIds && organizationUuids(organizationIds) },
+      )
+      .getMany();
   }
 
   /** A wake-up from the database: something may have been committed. */
@@ -307,8 +334,13 @@ export class CertificateEventFeedService {
   }
 }
 
+/** The organization ids that can match: anything but a UUID names none. */
+function organizationUuids(organizationIds: readonly string[]): string[] {
+  return organizationIds.filter(isUuid).map(normalizeUuid);
+}
+
 function eventMatcher({ organizationIds, types }: CertificateEventFilter): (event: CertificateEvent) => boolean {
-  const organizations = organizationIds?.length ? new Set(organizationIds.filter(isUuid).map(normalizeUuid)) : null;
+  const organizations = organizationIds?.length ? new Set(organizationUuids(organizationIds)) : null;
   const wanted = types?.length ? new Set(types) : null;
   return (event) =>
     (!organizations || (event.organizationId !== null && organizations.has(event.organizationId))) && (!wanted || wanted.has(event.type));

@@ -30,3 +30,8 @@ export function selectedFieldsOf(info: GraphQLResolveInfo, name: string): Set<st
     ).map((field) => field.name.value),
   );
 }
+
+/** Whether the field being resolved selects `name` on its value (fragments included, `@skip`/`@include` ignored). */
+export function selects(info: GraphQLResolveInfo, name: string): boolean {
+  return selectedFieldsOf(info, name) !== null;
+}

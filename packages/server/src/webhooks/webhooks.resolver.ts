@@ -1,3 +1,4 @@
+import type { GraphQLResolveInfo } from 'graphql';
 import {
   Arg,
   Args,
@@ -7,6 +8,7 @@ import {
   Field,
   FieldResolver,
   ID,
+  Info,
   InputType,
   Int,
   Mutation,
@@ -21,6 +23,7 @@ import { CertificateEventType } from '../events/certificate-event.entity.js';
 import { ConnectionType } from '../graphql/connection.type.js';
 import { MutationError, toPayload } from '../graphql/mutation-error.type.js';
 import type { RequestContext } from '../graphql/request-context.js';
+import { selects } from '../graphql/selection.js';
 import { WebhookDelivery, WebhookDeliveryAttempt } from './webhook-delivery.entity.js';
 import { WebhookEndpoint } from './webhook-endpoint.entity.js';
 import type { WebhookEndpointsService } from './webhook-endpoints.service.js';
@@ -150,8 +153,13 @@ export class WebhookEndpointsResolver {
   }
 
   @FieldResolver(() => WebhookDeliveryConnection, { description: 'Deliveries to this endpoint, newest first.' })
-  deliveries(@Root() endpoint: WebhookEndpoint, @Args(() => DeliveriesArgs) { first, after }: DeliveriesArgs, @Ctx() { loaders }: RequestContext) {
-    return loaders.webhookDeliveryPages.load({ endpointId: endpoint.id, first, after });
+  deliveries(
+    @Root() endpoint: WebhookEndpoint,
+    @Args(() => DeliveriesArgs) { first, after }: DeliveriesArgs,
+    @Ctx() { loaders }: RequestContext,
+    @Info() info: GraphQLResolveInfo,
+  ) {
+    return loaders.webhookDeliveryPages.load({ endpointId: endpoint.id, first, after, counted: selects(info, 'totalCount') });
   }
 
   @Authorized(Role.ADMINISTRATOR)
