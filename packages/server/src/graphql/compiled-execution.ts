@@ -33,17 +33,17 @@ function asGraphQLJsError(error: GraphQLError): GraphQLError {
 }
 
 /**
- * Runs queries with graphql-jit instead of graphql-js' `execute`: each query is compiled once into a
- * function that walks its selection directly, which halves the server's CPU per read on the console's
- * lists (README, "Ninth round: the read path"). Apollo keeps parsing, validating (its document cache,
- * our limits) and formatting errors; its one hook for another executor is the gateway interface, used
- * here with this server's own schema. Compiled queries are kept per parsed document, which Apollo's
- * document cache reuses, so they go when it evicts the document.
+ * Runs queries and mutations with graphql-jit instead of graphql-js' `execute`: each operation is
+ * compiled once into a function that walks its selection directly, which halves the server's CPU per
+ * read on the console's lists (README, "Ninth round: the read path"). Apollo keeps parsing, validating
+ * (its document cache, our limits) and formatting errors; its one hook for another executor is the
+ * gateway interface, used here with this server's own schema. Compiled operations are kept per parsed
+ * document, which Apollo's document cache reuses, so they go when it evicts the document.
  *
- * graphql-js still runs mutations (not hot, and all or nothing matters more than speed there) and any
- * query graphql-jit refuses before executing it: its variable coercion rejects an omitted non-null
- * input field that has a default, and words errors differently. A refused query has run no resolver,
- * so graphql-js then gives the answer and errors it always gave.
+ * graphql-js still runs any operation graphql-jit refuses before executing it: its variable coercion
+ * rejects an omitted non-null input field that has a default, and words errors differently. A refused
+ * operation has run no resolver, so graphql-js then gives the answer and errors it always gave.
+ * (Subscriptions run over graphql-ws, on graphql-js, once per event for all who share a selection.)
  */
 export function compiledExecutionGateway(schema: GraphQLSchema): Gateway {
   resolveLazyFields(schema);
@@ -67,10 +67,10 @@ export function compiledExecutionGateway(schema: GraphQLSchema): Gateway {
       return {
         executor: async ({ document, operation, operationName, request, context }) => {
           const variableValues = request.variables ?? {};
-          if (operation.operation === 'query') {
-            const query = compile(document, operationName);
-            if (isCompiledQuery(query)) {
-              const result = await query.query(undefined, context, variableValues);
+          if (operation.operation !== 'subscription') {
+            const compiledOperation = compile(document, operationName);
+            if (isCompiledQuery(compiledOperation)) {
+              const result = await compiledOperation.query(undefined, context, variableValues);
               // Without `data` it refused the variables before executing anything.
               if (result.data !== undefined) return result.errors ? { ...result, errors: result.errors.map(asGraphQLJsError) } : result;
             }
