@@ -9,8 +9,16 @@ import {
   GraphQLSchema,
   GraphQLString,
 } from 'graphql';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { compiledExecutionGateway, READ_LAZILY } from './compiled-execution.js';
+
+// Counts compilations; each still compiles with graphql-jit.
+const { compileQuery } = vi.hoisted(() => ({ compileQuery: vi.fn() }));
+vi.mock('graphql-jit', async (importOriginal) => {
+  const original = await importOriginal<typeof import('graphql-jit')>();
+  compileQuery.mockImplementation(original.compileQuery);
+  return { ...original, compileQuery };
+});
 
 interface Item {
   name: string;
@@ -140,6 +148,23 @@ describe('compiled execution', () => {
     const fields = (schema.getType('Page') as GraphQLObjectType).getFields();
     expect(fields.totalCount!.resolve?.({ totalCount: 7 }, {}, undefined, undefined as never)).toBe(7);
     expect(fields.items!.resolve).toBeUndefined();
+  });
+
+  it('compiles an operation once, and keeps the operations of the documents used last only', async () => {
+    const server = new ApolloServer({ gateway: compiledExecutionGateway(createSchema([]), 2) });
+    await server.start();
+    try {
+      const run = async (query: string) => expect((await server.executeOperation({ query })).body).toMatchObject({ singleResult: { data: {} } });
+      compileQuery.mockClear();
+      for (const query of ['{ page { totalCount } }', '{ page { totalCount } }', '{ a: page { totalCount } }', '{ page { totalCount } }'])
+        await run(query);
+      expect(compileQuery).toHaveBeenCalledTimes(2);
+      // A third document pushes out the least recently used one, which is compiled again when it comes back.
+      for (const query of ['{ b: page { totalCount } }', '{ page { totalCount } }', '{ a: page { totalCount } }']) await run(query);
+      expect(compileQuery).toHaveBeenCalledTimes(4);
+    } finally {
+      await server.stop();
+    }
   });
 
   it('runs mutations one after the other, as graphql-js does', async () => {

@@ -1,8 +1,16 @@
 import type { ApolloServerOptionsWithGateway, BaseContext } from '@apollo/server';
 import { type DocumentNode, type ExecutionResult, execute, GraphQLError, type GraphQLSchema, isObjectType } from 'graphql';
 import { type CompiledQuery, compileQuery, isCompiledQuery } from 'graphql-jit';
+import { LRUCache } from 'lru-cache';
 
 type Gateway = ApolloServerOptionsWithGateway<BaseContext>['gateway'];
+
+/**
+ * How many parsed documents keep their compiled operations. A compiled read of the console's size takes
+ * ~90 kB (a small query ~13 kB) and compiling it 0.6–2.7 ms: a client sending ever new documents must
+ * not make the server keep them all. The console and the API's clients use a few dozen.
+ */
+export const COMPILED_DOCUMENTS_KEPT = 500;
 
 /** Marks a field whose value may be a promise without a resolver, e.g. a total counted only when read. */
 export const READ_LAZILY = { readLazily: true } as const;
@@ -38,16 +46,17 @@ function asGraphQLJsError(error: GraphQLError): GraphQLError {
  * read on the console's lists (README, "Ninth round: the read path"). Apollo keeps parsing, validating
  * (its document cache, our limits) and formatting errors; its one hook for another executor is the
  * gateway interface, used here with this server's own schema. Compiled operations are kept per parsed
- * document, which Apollo's document cache reuses, so they go when it evicts the document.
+ * document (Apollo's document cache hands the same one back for the same text), for the
+ * `COMPILED_DOCUMENTS_KEPT` documents used last.
  *
  * graphql-js still runs any operation graphql-jit refuses before executing it: its variable coercion
  * rejects an omitted non-null input field that has a default, and words errors differently. A refused
  * operation has run no resolver, so graphql-js then gives the answer and errors it always gave.
  * (Subscriptions run over graphql-ws, on graphql-js, once per event for all who share a selection.)
  */
-export function compiledExecutionGateway(schema: GraphQLSchema): Gateway {
+export function compiledExecutionGateway(schema: GraphQLSchema, documentsKept = COMPILED_DOCUMENTS_KEPT): Gateway {
   resolveLazyFields(schema);
-  const compiled = new WeakMap<DocumentNode, Map<string | null, CompiledQuery | ExecutionResult>>();
+  const compiled = new LRUCache<DocumentNode, Map<string | null, CompiledQuery | ExecutionResult>>({ max: documentsKept });
   const compile = (document: DocumentNode, operationName: string | null) => {
     let operations = compiled.get(document);
     if (!operations) compiled.set(document, (operations = new Map()));
