@@ -9,13 +9,14 @@ import {
   GraphQLSchema,
   GraphQLString,
 } from 'graphql';
+import type * as GraphQLJit from 'graphql-jit';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { compiledExecutionGateway, READ_LAZILY } from './compiled-execution.js';
 
 // Counts compilations; each still compiles with graphql-jit.
 const { compileQuery } = vi.hoisted(() => ({ compileQuery: vi.fn() }));
 vi.mock('graphql-jit', async (importOriginal) => {
-  const original = await importOriginal<typeof import('graphql-jit')>();
+  const original = await importOriginal<typeof GraphQLJit>();
   compileQuery.mockImplementation(original.compileQuery);
   return { ...original, compileQuery };
 });
