@@ -50,6 +50,11 @@ export function sampleRss(pid: number, intervalMs = 100): { stop(): number } {
   };
 }
 
+/** Runs each side `rounds` times in turns, unmeasured: a process's first calls (JIT, caches) are slower. */
+export async function warmUp(rounds: number, ...sides: (() => Promise<unknown>)[]): Promise<void> {
+  for (let round = 0; round < rounds; round += 1) for (const side of sides) await side();
+}
+
 /** Wall time of one asynchronous call, in ms. */
 export async function timed(action: () => Promise<unknown>): Promise<number> {
   const started = performance.now();

@@ -34,6 +34,9 @@ export interface BenchSizes {
   statementOrganizations: [number, number];
   /** Subscribers one event is delivered to, one row each. */
   fanOutSubscribers: number[];
+  /** Alternated deliveries per fan-out row, after `fanOutWarmUps` of each side: one takes 5–100 ms, and five swung 0.6–2× (30: within ±0.1×). */
+  fanOutRounds: number;
+  fanOutWarmUps: number;
 }
 
 export const fullSizes: BenchSizes = {
@@ -50,6 +53,8 @@ export const fullSizes: BenchSizes = {
   managerApplications: 1_000,
   statementOrganizations: [10, 100],
   fanOutSubscribers: [100, 1_000, 5_000],
+  fanOutRounds: 30,
+  fanOutWarmUps: 3,
 };
 
 export const smokeSizes: BenchSizes = {
@@ -66,6 +71,8 @@ export const smokeSizes: BenchSizes = {
   managerApplications: 5,
   statementOrganizations: [2, 4],
   fanOutSubscribers: [3],
+  fanOutRounds: 1,
+  fanOutWarmUps: 1,
 };
 
 /** What the rows share: the sizes, and the built server running on a PostgreSQL database the bench owns. */

@@ -1,7 +1,7 @@
 import type pg from 'pg';
 import { seedApplications, seedOrganizations } from '../fixtures.js';
 import { graphql } from '../load.js';
-import { alternate, timed } from '../measure.js';
+import { alternate, timed, warmUp } from '../measure.js';
 import { generateCertificate, removeApplications, updateCertificate } from '../queries.js';
 import { type BenchContext, type BenchRow, ratioRow } from '../row.js';
 
@@ -105,10 +105,6 @@ export async function bulkRows({ sizes, pool, server }: BenchContext): Promise<B
     ratioRow('removeApplications', 'ms', remove, { higherIsBetter: false, limit: 1.25 }, `${note}; baseline: lock + DELETE = ANY($1)`),
     ratioRow('updateCertificate (store)', 'ms', update, { higherIsBetter: false, limit: 1.5 }, `${note}; baseline: lock + UPDATE + history INSERT`),
   ];
-}
-
-async function warmUp(rounds: number, ...sides: (() => Promise<unknown>)[]): Promise<void> {
-  for (let round = 0; round < rounds; round += 1) for (const side of sides) await side();
 }
 
 async function transaction(pool: BenchContext['pool'], work: (client: pg.PoolClient) => Promise<void>): Promise<void> {
