@@ -1,5 +1,6 @@
 import type { DataSource } from 'typeorm';
 import { expect, it } from 'vitest';
+import { PUSH_EVENTS } from '../common/event-push.js';
 import { createLogger } from '../logging/logger.js';
 import { CertificateEventFeedService } from './certificate-event-feed.service.js';
 import { CertificateEvent, CertificateEventType } from './certificate-event.entity.js';
@@ -159,4 +160,32 @@ it('reads nothing for a wake-up while nobody subscribes, wakes the wake-up liste
   expect(feed.reads.count).toBe(0);
   expect(wakes).toBe(2);
   expect(received.map((event) => event.position)).toEqual(['3']);
+});
+
+it('pushes live events to a sink as they come, holds them while it pauses, and ends it once', async () => {
+  const events = [1, 2, 3, 4, 5].map(storedEvent);
+  const feed = await feedOn(events, 0, { subscribed: false });
+  const live = feed.feed.subscribe({});
+  const received: string[] = [];
+  const endings: unknown[] = [];
+  let paused = true;
+  const resume = live[PUSH_EVENTS]({
+    event: (event) => (received.push(event.position), !paused),
+    end: (error) => endings.push(error),
+  });
+  for (const event of events.slice(0, 3)) feed.wake(noticeOf(event));
+  // Handed over in the wake-up's own turn, without a promise in between; the rest waits for `resume`.
+  expect(received).toEqual(['1']);
+  paused = false;
+  resume();
+  expect(received).toEqual(['1', '2', '3']);
+  feed.wake(noticeOf(events[3]!));
+  expect(received).toEqual(['1', '2', '3', '4']);
+  expect(feed.reads.count).toBe(0);
+
+  await live.return!();
+  feed.wake(noticeOf(events[4]!));
+  expect(received).toHaveLength(4);
+  expect(endings).toEqual([undefined]);
+  expect(() => live[PUSH_EVENTS]({ event: () => true, end: () => undefined })).toThrow('one sink');
 });

@@ -2,6 +2,7 @@ import { ErrorCode } from '@bam/shared';
 import type { DataSource, SelectQueryBuilder } from 'typeorm';
 import { type Connection, decodeCursor, keysetConnection, type PageRequest, pageSize } from '../common/cursor-pagination.js';
 import { DomainError } from '../common/domain-error.js';
+import { type EventSink, PUSH_EVENTS, type PushedEvents } from '../common/event-push.js';
 import { isUuid, normalizeUuid } from '../common/uuid.js';
 import type { Logger } from '../logging/logger.js';
 import { CertificateEvent, type CertificateEventType } from './certificate-event.entity.js';
@@ -97,85 +98,119 @@ export class CertificateEventFeedService {
    * event recorded after that one, then continues live: it listens before reading the backlog and
    * drops what it already delivered (by position), so there is no gap and no duplicate.
    *
-   * The live part is a queue, not an async generator: each event costs every subscriber one settled
-   * promise, where a generator's wait-and-yield cost several (thousands of subscribers per event).
+   * Events are pushed to one sink ({@link PUSH_EVENTS}, as the GraphQL subscriptions take them: no
+   * promise per subscriber and event); `next()` pulls them through the same sink, one per call.
    */
-  subscribe(filter: CertificateEventFilter, after?: string | null): AsyncIterableIterator<CertificateEvent> {
+  subscribe(filter: CertificateEventFilter, after?: string | null): AsyncIterableIterator<CertificateEvent> & PushedEvents<CertificateEvent> {
     const matches = eventMatcher(filter);
-    // Live events not taken yet, with their positions.
+    // Live events the sink could not take yet, with their positions.
     const waiting: { event: CertificateEvent; position: bigint }[] = [];
     let behind = false;
-    let started = false;
     let ended = false;
     // Position of the last event delivered (set when listening starts).
     let last = 0n;
-    let backlog: AsyncGenerator<CertificateEvent, void, undefined> | undefined;
-    // The `next` call waiting for a live event (a for-await loop makes one at a time).
-    let waiter: ((result: IteratorResult<CertificateEvent, undefined>) => void) | undefined;
-    const done: IteratorResult<CertificateEvent, undefined> = { value: undefined, done: true };
+    let sink: EventSink<CertificateEvent> | undefined;
+    // While set, live events wait: the sink asked for a pause, or the backlog is being delivered.
+    let held = false;
+    // Continues the backlog's delivery when the sink paused it.
+    let backlogResumes: (() => void) | undefined;
 
-    const take = (): IteratorResult<CertificateEvent, undefined> | undefined => {
-      for (let next = waiting.shift(); next; next = waiting.shift()) {
+    const end = (error?: unknown) => {
+      if (ended) return;
+      ended = true;
+      this.listeners.delete(listener);
+      backlogResumes?.();
+      sink?.end(error);
+    };
+    // Hands out waiting events until the sink pauses; past the buffer, ends after the events it holds.
+    const pump = () => {
+      while (!held && !ended) {
+        const next = waiting.shift();
+        if (!next) {
+          if (behind) end(new DomainError(ErrorCode.EVENT_SUBSCRIBER_BEHIND));
+          return;
+        }
         if (next.position <= last) continue;
         last = next.position;
-        return { value: next.event, done: false };
+        held = !sink!.event(next.event);
       }
-      return undefined;
     };
     const listener = (event: CertificateEvent, position: bigint) => {
       if (!matches(event)) return;
-      if (waiting.length >= SUBSCRIBER_BUFFER) behind = true;
-      else waiting.push({ event, position });
-      const taken = waiter && take();
-      if (!taken) return;
-      const resolve = waiter!;
-      waiter = undefined;
-      resolve(taken);
-    };
-    const end = () => {
-      ended = true;
-      this.listeners.delete(listener);
-      void backlog?.return().catch(() => undefined);
-      backlog = undefined;
-      waiter?.(done);
-      waiter = undefined;
-    };
-    const live = (): Promise<IteratorResult<CertificateEvent, undefined>> => {
-      if (ended) return Promise.resolve(done);
-      const taken = take();
-      if (taken) return Promise.resolve(taken);
-      if (behind) {
-        end();
-        return Promise.reject(new DomainError(ErrorCode.EVENT_SUBSCRIBER_BEHIND));
+      if (held || waiting.length > 0) {
+        if (waiting.length >= SUBSCRIBER_BUFFER) behind = true;
+        else waiting.push({ event, position });
+        return;
       }
-      return new Promise((resolve) => (waiter = resolve));
+      // The usual case: the sink is ready and nothing waits.
+      if (position <= last) return;
+      last = position;
+      held = !sink!.event(event);
     };
-    const fromBacklog = (reading: AsyncGenerator<CertificateEvent, void, undefined>) =>
-      reading.next().then(
-        (result): IteratorResult<CertificateEvent, undefined> | Promise<IteratorResult<CertificateEvent, undefined>> => {
-          if (result.done) {
-            backlog = undefined;
-            return live();
-          }
-          last = BigInt(result.value.position);
-          return result;
-        },
-        (error: unknown) => {
-          end();
-          throw error;
-        },
-      );
+    const deliverBacklog = async (reading: AsyncGenerator<CertificateEvent, void, undefined>) => {
+      try {
+        for await (const event of reading) {
+          if (ended) return;
+          last = BigInt(event.position);
+          if (!sink!.event(event)) await new Promise<void>((resolve) => (backlogResumes = resolve));
+          backlogResumes = undefined;
+        }
+      } catch (error) {
+        return end(error);
+      }
+      held = false;
+      pump();
+    };
+    const resume = () => {
+      if (backlogResumes) return backlogResumes();
+      held = false;
+      pump();
+    };
+    const push = (to: EventSink<CertificateEvent>) => {
+      if (sink) throw new Error('A subscription hands its events to one sink');
+      sink = to;
+      if (ended) {
+        to.end();
+        return resume;
+      }
+      // Every event handed to listeners from now on lies after the current tail.
+      last = this.tail;
+      this.listeners.add(listener);
+      if (after != null) {
+        held = true;
+        void deliverBacklog(this.backlog(filter, after));
+      }
+      return resume;
+    };
+
+    // `next()`: a sink that takes one event per call and pauses until the next call.
+    let pulling: { resolve: (result: IteratorResult<CertificateEvent, undefined>) => void; reject: (error: unknown) => void } | undefined;
+    let pullResumes: (() => void) | undefined;
+    let outcome: { error?: unknown } | undefined;
+    const done: IteratorResult<CertificateEvent, undefined> = { value: undefined, done: true };
+    const puller: EventSink<CertificateEvent> = {
+      event: (value) => {
+        pulling!.resolve({ value, done: false });
+        pulling = undefined;
+        return false;
+      },
+      end: (error) => {
+        outcome = { error };
+        if (error === undefined) pulling?.resolve(done);
+        else pulling?.reject(error);
+        pulling = undefined;
+      },
+    };
 
     return {
+      [PUSH_EVENTS]: push,
       next: () => {
-        if (!started && !ended) {
-          started = true;
-          // Every event handed to listeners from now on lies after the current tail.
-          last = this.tail;
-          this.listeners.add(listener);
-          if (after != null) backlog = this.backlog(filter, after);
-        }
-        return backlog ? fromBacklog(backlog) : live();
+        if (outcome) return outcome.error === undefined ? Promise.resolve(done) : Promise.reject(outcome.error);
+        return new Promise((resolve, reject) => {
+          pulling = { resolve, reject };
+          if (pullResumes) pullResumes();
+          else if (!sink) pullResumes = push(puller);
+        });
       },
       return: (value?: unknown) => {
         end();

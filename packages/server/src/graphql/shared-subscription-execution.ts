@@ -1,4 +1,5 @@
 import { createSourceEventStream, execute, type ExecutionArgs, type ExecutionResult } from 'graphql';
+import { PUSH_EVENTS, pushesEvents } from '../common/event-push.js';
 
 /** One subscription operation, as its socket serves it. */
 export interface Subscriber {
@@ -8,7 +9,33 @@ export interface Subscriber {
   deliver(payload: Buffer): void | Promise<void>;
 }
 
-type Payload = Buffer | Promise<Buffer>;
+/**
+ * A shared payload whose execution is still running (type-graphql's resolvers return promises). Its
+ * subscribers, thousands for one event, wait in one list settled in one go rather than with a promise
+ * reaction each.
+ */
+class PendingPayload {
+  private waiting: { ready: (payload: Buffer) => void; failed: (error: unknown) => void }[] | undefined = [];
+
+  constructor(private readonly execution: Promise<Buffer>) {
+    const settle = () => {
+      const waiting = this.waiting!;
+      this.waiting = undefined;
+      return waiting;
+    };
+    execution.then(
+      (payload) => settle().forEach(({ ready }) => ready(payload)),
+      (error: unknown) => settle().forEach(({ failed }) => failed(error)),
+    );
+  }
+
+  whenReady(ready: (payload: Buffer) => void, failed: (error: unknown) => void): void {
+    if (this.waiting) this.waiting.push({ ready, failed });
+    else this.execution.then(ready, failed);
+  }
+}
+
+type Payload = Buffer | PendingPayload;
 
 /**
  * graphql-js executes a subscription's selection once per subscriber per event, and graphql-ws serialises
@@ -23,7 +50,7 @@ export function sharedSubscriptionExecution(subscriberOf: (args: ExecutionArgs) 
   const payloadOnce = (args: ExecutionArgs, key: string | undefined, event: unknown): Payload => {
     const run = (): Payload => {
       const result = execute({ ...args, rootValue: event });
-      return result instanceof Promise ? result.then(serialize) : serialize(result);
+      return result instanceof Promise ? new PendingPayload(result.then(serialize)) : serialize(result);
     };
     if (key === undefined || typeof event !== 'object' || event === null) return run();
     let forEvent = payloads.get(event);
@@ -44,7 +71,8 @@ export function sharedSubscriptionExecution(subscriberOf: (args: ExecutionArgs) 
 /**
  * Takes the source's events one at a time, from graphql-ws' first `next` call, and delivers each event's
  * payload itself: graphql-ws' own loop would cost every subscriber several promises and a serialisation
- * per event. The iterator graphql-ws gets yields nothing: it ends when the source ends, or fails with the
+ * per event. A source that pushes its events (the event feed) hands them over directly; another is
+ * pulled. The iterator graphql-ws gets yields nothing: it ends when the source ends, or fails with the
  * source's (or the execution's) error, so graphql-ws still sends `complete` or `error`; its `return` (the
  * client completed, or left) stops the deliveries and the source.
  */
@@ -62,40 +90,60 @@ function deliverEvents<T>(source: AsyncIterator<T>, payloadOf: (event: T) => Pay
     Promise.resolve(source.return?.()).catch(() => undefined);
     fail(error);
   };
-  const send = (payload: Buffer): void => {
+  const finish = (): void => {
     if (ended) return;
+    ended = true;
+    end(done);
+  };
+  /** Delivers one payload; calls `then` once the subscriber can take the next one, now or after a backed-up write. */
+  const send = (payload: Buffer, then: () => void): boolean => {
+    if (ended) return false;
     let sent;
     try {
       sent = deliver(payload);
     } catch (error) {
-      return stop(error);
+      stop(error);
+      return false;
     }
-    if (sent) sent.then(take, stop);
-    else take();
+    if (!sent) return true;
+    sent.then(then, stop);
+    return false;
   };
-  const take = (): void => {
+  /** Delivers one event's payload: true when the next event may follow at once, else `next` is called once it may. */
+  const deliverEvent = (event: T, next: () => void): boolean => {
+    if (ended) return false;
+    let payload: Payload;
+    try {
+      payload = payloadOf(event);
+    } catch (error) {
+      stop(error);
+      return false;
+    }
+    if (!(payload instanceof PendingPayload)) return send(payload, next);
+    payload.whenReady((ready) => send(ready, next) && next(), stop);
+    return false;
+  };
+  const pull = (): void => {
     source.next().then((result) => {
       if (ended) return;
-      if (result.done) {
-        ended = true;
-        return end(done);
-      }
-      let payload: Payload;
-      try {
-        payload = payloadOf(result.value);
-      } catch (error) {
-        return stop(error);
-      }
-      if (payload instanceof Promise) payload.then(send, stop);
-      else send(payload);
+      if (result.done) return finish();
+      if (deliverEvent(result.value, pull)) pull();
     }, stop);
+  };
+  const start = (): void => {
+    if (!pushesEvents<T>(source)) return pull();
+    let resume = (): void => undefined;
+    resume = source[PUSH_EVENTS]({
+      event: (event) => deliverEvent(event, resume),
+      end: (error) => (error === undefined ? finish() : stop(error)),
+    });
   };
 
   return {
     next: () => {
       if (!started) {
         started = true;
-        take();
+        start();
       }
       return outcome;
     },
