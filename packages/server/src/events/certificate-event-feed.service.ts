@@ -152,8 +152,10 @@ export class CertificateEventFeedService {
         for await (const event of reading) {
           if (ended) return;
           last = BigInt(event.position);
-          if (!sink!.event(event)) await new Promise<void>((resolve) => (backlogResumes = resolve));
+          if (sink!.event(event)) continue;
+          await new Promise<void>((resolve) => (backlogResumes = resolve));
           backlogResumes = undefined;
+          if (ended) return;
         }
       } catch (error) {
         return end(error);
@@ -186,6 +188,7 @@ export class CertificateEventFeedService {
     // `next()`: a sink that takes one event per call and pauses until the next call.
     let pulling: { resolve: (result: IteratorResult<CertificateEvent, undefined>) => void; reject: (error: unknown) => void } | undefined;
     let pullResumes: (() => void) | undefined;
+    // How the stream ended, until a `next()` call has been told (then: done).
     let outcome: { error?: unknown } | undefined;
     const done: IteratorResult<CertificateEvent, undefined> = { value: undefined, done: true };
     const puller: EventSink<CertificateEvent> = {
@@ -195,7 +198,7 @@ export class CertificateEventFeedService {
         return false;
       },
       end: (error) => {
-        outcome = { error };
+        outcome = pulling ? {} : { error };
         if (error === undefined) pulling?.resolve(done);
         else pulling?.reject(error);
         pulling = undefined;
@@ -205,11 +208,15 @@ export class CertificateEventFeedService {
     return {
       [PUSH_EVENTS]: push,
       next: () => {
-        if (outcome) return outcome.error === undefined ? Promise.resolve(done) : Promise.reject(outcome.error);
+        if (outcome) {
+          const { error } = outcome;
+          outcome = {};
+          return error === undefined ? Promise.resolve(done) : Promise.reject(error);
+        }
         return new Promise((resolve, reject) => {
           pulling = { resolve, reject };
           if (pullResumes) pullResumes();
-          else if (!sink) pullResumes = push(puller);
+          else pullResumes = push(puller);
         });
       },
       return: (value?: unknown) => {
