@@ -132,6 +132,7 @@ function deliverEvents<T>(source: AsyncIterator<T>, payloadOf: (event: T) => Pay
   };
   const start = (): void => {
     if (!pushesEvents<T>(source)) return pull();
+    // Set before any event can need it: a sink gets no event while `PUSH_EVENTS` runs.
     let resume = (): void => undefined;
     resume = source[PUSH_EVENTS]({
       event: (event) => deliverEvent(event, resume),
