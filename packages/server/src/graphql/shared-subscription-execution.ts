@@ -150,9 +150,8 @@ function deliverEvents<T>(source: AsyncIterator<T>, payloadOf: (event: T) => Pay
     },
     return: () => {
       if (!ended) {
-        ended = true;
+        finish();
         Promise.resolve(source.return?.()).catch(() => undefined);
-        end(done);
       }
       return Promise.resolve(done);
     },

@@ -2,7 +2,7 @@ import { ErrorCode } from '@bam/shared';
 import DataLoader from 'dataloader';
 import { type DataSource, In } from 'typeorm';
 import { groupLoader } from '../common/batch-loaders.js';
-import { type Connection, decodeCursor, encodeCursor, type PageRequest, pageSize } from '../common/cursor-pagination.js';
+import { type Connection, decodeCursor, keysetConnection, type PageRequest, pageSize } from '../common/cursor-pagination.js';
 import { DomainError } from '../common/domain-error.js';
 import { type WebhookDelivery, WebhookDeliveryAttempt } from './webhook-delivery.entity.js';
 
@@ -78,13 +78,13 @@ function createDeliveryPagesLoader(dataSource: DataSource): DataLoader<DeliveryP
         const index = pages.indexOf(page);
         const mine = rows.filter((row) => row.index === index);
         const found = mine.filter((row) => row.id !== null).map(({ index: _index, total: _total, ...delivery }) => delivery as WebhookDelivery);
-        const edges = found.slice(0, page.size).map((node) => ({ cursor: encodeCursor([node.seq]), node }));
-        return {
-          edges,
-          pageInfo: { hasNextPage: found.length > page.size, endCursor: edges.at(-1)?.cursor ?? null },
-          // Null when not counted, and then never read.
-          totalCount: mine[0]?.total ?? 0,
-        };
+        // The total is null when not counted, and then never read.
+        return keysetConnection(
+          found,
+          page.size,
+          (node) => [node.seq],
+          async () => mine[0]?.total ?? 0,
+        );
       });
     },
     { cacheKeyFn: ({ endpointId, first, after, counted }) => JSON.stringify([endpointId, first ?? null, after ?? null, counted]) },
