@@ -3,7 +3,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { createCache } from '../common/apollo/apollo-client.js';
 import { CertificateStoreDocument, OrganizationApplicationsDocument, type OrganizationApplicationsQuery } from '../generated/graphql.js';
 import OrganizationsView from '../organizations/OrganizationsView.vue';
-import { eventually, mockApolloClient } from '../test-support/mock-apollo.js';
+import { eventually, MockStream, mockApolloClient } from '../test-support/mock-apollo.js';
 import { liveCacheUpdates } from './live-cache-updates.js';
 import type { LiveEvent } from './live-event-stream.js';
 
@@ -203,6 +203,70 @@ describe('certificate events in the cache', () => {
     expect(count('OrganizationApplications')).toBe(1);
   });
 
+  it('asks a view again when an event changes it while its request is on the way (the answer may predate the change)', async () => {
+    const { apollo, updates, count, server } = setup();
+    // Requests of the list after the first one read the server when sent and are answered when the test says.
+    const held: { answer: MockStream; read: OrganizationApplicationsQuery }[] = [];
+    const answerNow = apollo.handlers.OrganizationApplications!;
+    apollo.handlers.OrganizationApplications = (variables) => {
+      if (count('OrganizationApplications') === 1) return answerNow(variables);
+      const answer = new MockStream();
+      held.push({ answer, read: answerNow(variables) as OrganizationApplicationsQuery });
+      return answer;
+    };
+    const rows = watch<OrganizationApplicationsQuery>(apollo.client, {
+      query: OrganizationApplicationsDocument,
+      variables: { organizationId: ORGANIZATION },
+    });
+    await eventually(() => expect(rows()?.organization?.backupApplications).toHaveLength(3));
+
+    // The expiry monitor's event reads the list again; the request reads the server before the next changes.
+    updates.apply(event('CERTIFICATE_EXPIRING', { thresholdDays: 7, applications: [{ applicationId: 'app-1' }] }));
+    await eventually(() => expect(held).toHaveLength(1));
+    const next = certificate('cert-new', 'C'.repeat(40), '2028-01-01T00:00:00.000Z');
+    server.applications = [application(1, next), application(3)];
+    updates.apply(updated(['app-1'], next));
+    updates.apply(event('APPLICATIONS_REMOVED', { applications: [{ applicationId: 'app-2' }] }));
+
+    // The answer read before the changes arrives: the list is asked for once more.
+    held[0]!.answer.end(held[0]!.read);
+    await eventually(() => expect(held).toHaveLength(2));
+    held[1]!.answer.end(held[1]!.read);
+    await eventually(() => {
+      const shown = rows()!.organization!.backupApplications;
+      expect(shown.map((row) => row.applicationId)).toEqual(['app-1', 'app-3']);
+      expect(shown[0]!.certificate?.thumbprint).toBe('C'.repeat(40));
+    });
+    expect(count('OrganizationApplications')).toBe(3);
+  });
+
+  it('recounts again for an event that comes while the previous recount is on the way', async () => {
+    const { apollo, updates, count, server } = setup();
+    const rows = watch<OrganizationApplicationsQuery>(apollo.client, {
+      query: OrganizationApplicationsDocument,
+      variables: { organizationId: ORGANIZATION },
+    });
+    await eventually(() => expect(rows()?.organization?.backupApplications).toHaveLength(3));
+    const held: MockStream[] = [];
+    const answerNow = apollo.handlers.OrganizationSummary!;
+    apollo.handlers.OrganizationSummary = (variables) => {
+      const answer = new MockStream();
+      const read = answerNow(variables) as Record<string, unknown>;
+      held.push(answer);
+      // Answered only once the next event came.
+      setTimeout(() => answer.end(read), held.length === 1 ? 100 : 0);
+      return answer;
+    };
+    updates.apply(event('APPLICATIONS_REMOVED', { applications: [{ applicationId: 'app-9' }] }));
+    await eventually(() => expect(held).toHaveLength(1));
+    server.counts = { ...server.counts, applications: 2, notConfigured: 1 };
+    updates.apply(event('APPLICATIONS_REMOVED', { applications: [{ applicationId: 'app-3' }] }));
+    await eventually(() => expect(count('OrganizationSummary')).toBe(2));
+    await eventually(() =>
+      expect((apollo.client.cache.extract() as Record<string, unknown>)[`Organization:${ORGANIZATION}`]).toMatchObject({ certificateSummary: { applications: 2 } }),
+    );
+  });
+
   it('shows new counts in the Organizations view without a click', async () => {
     const { apollo, updates, server } = setup();
     wrapper = mount(OrganizationsView, { global: { provide: apollo.provide }, attachTo: document.body });
@@ -257,6 +321,8 @@ describe('certificate events in the cache', () => {
     wrapper = mount(OrganizationsView, { global: { provide: apollo.provide }, attachTo: document.body });
     watch(apollo.client, { query: OrganizationApplicationsDocument, variables: { organizationId: ORGANIZATION } });
     await eventually(() => expect([count('Organizations'), count('OrganizationSummary'), count('OrganizationApplications')]).toEqual([1, 1, 1]));
+    // Answered, so that no view is asked again for a request that was on its way during the resync.
+    await eventually(() => expect([...apollo.client.getObservableQueries('active')].some((query) => query.getCurrentResult().loading)).toBe(false));
     updates.resync();
     updates.resync();
     await eventually(() => expect([count('Organizations'), count('OrganizationSummary'), count('OrganizationApplications')]).toEqual([2, 2, 2]));

@@ -57,24 +57,57 @@ export function liveCacheUpdates(client: ApolloClient, { coalesceMs = 150 }: { c
     );
   }
 
+  // Views waiting for their request in flight before they are asked again (see `askAgainWhenAnswered`).
+  const askingAgain = new WeakSet<ObservableQuery>();
+
+  /**
+   * A view's request already on its way may have read the server before the event's change: its answer
+   * would put the old state back over the change made in place, and a refetch meanwhile joins it
+   * (Apollo sends one request for identical ones in flight). Such a view is asked again once answered.
+   */
+  function askAgainWhenAnswered(matches: (query: ObservableQuery) => boolean) {
+    for (const query of client.getObservableQueries('active')) {
+      if (!matches(query) || askingAgain.has(query) || !query.getCurrentResult().loading) continue;
+      askingAgain.add(query);
+      const subscription = query.subscribe({
+        next: ({ loading }) => {
+          if (loading || !askingAgain.delete(query)) return;
+          // Once the request has completed (a refetch would join it until then), unless the view closed meanwhile.
+          setTimeout(() => {
+            subscription.unsubscribe();
+            if (query.hasObservers()) void query.refetch().catch(() => undefined);
+          }, 0);
+        },
+        error: () => askingAgain.delete(query),
+      });
+    }
+  }
+
   function refetchWatched(key: string, matches: (query: ObservableQuery) => boolean) {
+    askAgainWhenAnswered(matches);
     later(key, () => Promise.all([...client.getObservableQueries('active')].filter(matches).map((query) => query.refetch())));
   }
 
-  const refetchOrganizations = () =>
-    refetchWatched('organizations', (query) => query.queryName === 'Organizations' || query.queryName === 'ScopeOrganizations');
-  const refetchApplications = (organizationId: string) =>
-    refetchWatched(
-      `applications:${organizationId}`,
-      (query) => query.queryName === 'OrganizationApplications' && query.variables.organizationId === organizationId,
-    );
-  const refetchStore = () => refetchWatched('store', (query) => query.queryName === 'CertificateStore' || query.queryName === 'CertificateDetails');
+  const organizationViews = (query: ObservableQuery) => query.queryName === 'Organizations' || query.queryName === 'ScopeOrganizations';
+  const applicationsView = (organizationId: string) => (query: ObservableQuery) =>
+    query.queryName === 'OrganizationApplications' && query.variables.organizationId === organizationId;
+  const storeViews = (query: ObservableQuery) => query.queryName === 'CertificateStore' || query.queryName === 'CertificateDetails';
+
+  const refetchOrganizations = () => refetchWatched('organizations', organizationViews);
+  const refetchApplications = (organizationId: string) => refetchWatched(`applications:${organizationId}`, applicationsView(organizationId));
+  const refetchStore = () => refetchWatched('store', storeViews);
 
   /** The organization's counts, wherever the console shows them (the summary tiles, the inventory's ! marks). */
   function refetchSummary(organizationId: string) {
     if (!cachedOrganization(organizationId)) return;
+    // Its own request: one still on its way for an earlier event may have read the counts before this one.
     later(`summary:${organizationId}`, () =>
-      client.query({ query: OrganizationSummaryDocument, variables: { id: organizationId }, fetchPolicy: 'network-only' }),
+      client.query({
+        query: OrganizationSummaryDocument,
+        variables: { id: organizationId },
+        fetchPolicy: 'network-only',
+        context: { queryDeduplication: false },
+      }),
     );
   }
 
@@ -138,6 +171,7 @@ export function liveCacheUpdates(client: ApolloClient, { coalesceMs = 150 }: { c
         });
       }
       if (rows.missing) refetchApplications(organizationId);
+      else askAgainWhenAnswered(applicationsView(organizationId));
     } else if (rows) {
       refetchApplications(organizationId);
     }
@@ -156,6 +190,7 @@ export function liveCacheUpdates(client: ApolloClient, { coalesceMs = 150 }: { c
       });
       for (const ref of removed) cache.evict({ id: ref });
       cache.gc();
+      askAgainWhenAnswered(applicationsView(organizationId));
     }
     refetchSummary(organizationId);
     refetchStore();
@@ -173,6 +208,7 @@ export function liveCacheUpdates(client: ApolloClient, { coalesceMs = 150 }: { c
       });
       cache.evict({ id });
       cache.gc();
+      askAgainWhenAnswered(storeViews);
     } else {
       refetchStore();
     }

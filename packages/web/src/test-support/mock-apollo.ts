@@ -75,7 +75,8 @@ export function mockApolloClient(handlers: Record<string, OperationHandler>, { c
       }),
   );
   const client = new ApolloClient({ link, cache });
-  return { client, operations, provide: { [apolloClientKey as symbol]: client } };
+  // `handlers` is read at each request: a test may replace one midway.
+  return { client, operations, handlers, provide: { [apolloClientKey as symbol]: client } };
 }
 
 /** Waits until `check` passes (or fails after `timeout` ms), flushing Vue and the mocked link in between. */
