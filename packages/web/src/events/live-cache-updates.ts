@@ -58,33 +58,38 @@ export function liveCacheUpdates(client: ApolloClient, { coalesceMs = 150 }: { c
   }
 
   // Views waiting for their request in flight before they are asked again (see `askAgainWhenAnswered`).
-  const askingAgain = new WeakSet<ObservableQuery>();
+  const askingAgain = new Map<ObservableQuery, { unsubscribe(): void }>();
 
   /**
    * A view's request already on its way may have read the server before the event's change: its answer
    * would put the old state back over the change made in place, and a refetch meanwhile joins it
-   * (Apollo sends one request for identical ones in flight). Such a view is asked again once answered.
+   * (Apollo sends one request for identical ones in flight). Such a view is read again once answered.
    */
-  function askAgainWhenAnswered(matches: (query: ObservableQuery) => boolean) {
+  function askAgainWhenAnswered(key: string, matches: (query: ObservableQuery) => boolean) {
     for (const query of client.getObservableQueries('active')) {
       if (!matches(query) || askingAgain.has(query) || !query.getCurrentResult().loading) continue;
-      askingAgain.add(query);
-      const subscription = query.subscribe({
-        next: ({ loading }) => {
-          if (loading || !askingAgain.delete(query)) return;
-          // Once the request has completed (a refetch would join it until then), unless the view closed meanwhile.
-          setTimeout(() => {
-            subscription.unsubscribe();
-            if (query.hasObservers()) void query.refetch().catch(() => undefined);
-          }, 0);
-        },
-        error: () => askingAgain.delete(query),
-      });
+      const stop = () => {
+        const subscription = askingAgain.get(query);
+        askingAgain.delete(query);
+        // Not from inside its own notification.
+        queueMicrotask(() => subscription?.unsubscribe());
+      };
+      askingAgain.set(
+        query,
+        query.subscribe({
+          next: ({ loading }) => {
+            if (loading || !askingAgain.has(query)) return;
+            stop();
+            refetchWatched(key, matches);
+          },
+          error: stop,
+        }),
+      );
     }
   }
 
   function refetchWatched(key: string, matches: (query: ObservableQuery) => boolean) {
-    askAgainWhenAnswered(matches);
+    askAgainWhenAnswered(key, matches);
     later(key, () => Promise.all([...client.getObservableQueries('active')].filter(matches).map((query) => query.refetch())));
   }
 
@@ -171,7 +176,7 @@ export function liveCacheUpdates(client: ApolloClient, { coalesceMs = 150 }: { c
         });
       }
       if (rows.missing) refetchApplications(organizationId);
-      else askAgainWhenAnswered(applicationsView(organizationId));
+      else askAgainWhenAnswered(`applications:${organizationId}`, applicationsView(organizationId));
     } else if (rows) {
       refetchApplications(organizationId);
     }
@@ -190,7 +195,7 @@ export function liveCacheUpdates(client: ApolloClient, { coalesceMs = 150 }: { c
       });
       for (const ref of removed) cache.evict({ id: ref });
       cache.gc();
-      askAgainWhenAnswered(applicationsView(organizationId));
+      askAgainWhenAnswered(`applications:${organizationId}`, applicationsView(organizationId));
     }
     refetchSummary(organizationId);
     refetchStore();
@@ -208,7 +213,7 @@ export function liveCacheUpdates(client: ApolloClient, { coalesceMs = 150 }: { c
       });
       cache.evict({ id });
       cache.gc();
-      askAgainWhenAnswered(storeViews);
+      askAgainWhenAnswered('store', storeViews);
     } else {
       refetchStore();
     }
@@ -263,6 +268,8 @@ export function liveCacheUpdates(client: ApolloClient, { coalesceMs = 150 }: { c
     dispose() {
       for (const timer of waiting.values()) clearTimeout(timer);
       waiting.clear();
+      for (const subscription of askingAgain.values()) subscription.unsubscribe();
+      askingAgain.clear();
     },
   };
 }
