@@ -233,6 +233,29 @@ export class CertificateEventFeedService {
     };
   }
 
+  /**
+   * Id of the newest event of these organizations (of any, when null), or null while there is none. A
+   * first subscription passes it as `after`: what is recorded after a view was read is then replayed,
+   * however late the subscription starts. Each organization's newest comes from `(organization_id, position)`,
+   * bounded by a range as in `eventsAfter`: with `organization_id = key` PostgreSQL walks the primary key
+   * back through every later event (18 ms at 200,000 events, against 0.06 ms).
+   */
+  async newestEventId(organizationIds: readonly string[] | null): Promise<string | null> {
+    const [row] = (await (organizationIds === null
+      ? this.dataSource.query(`SELECT id FROM certificate_events ORDER BY position DESC LIMIT 1`)
+      : this.dataSource.query(
+          `SELECT newest.id FROM unnest(CAST($1 AS uuid[])) AS wanted (key)
+           CROSS JOIN LATERAL (
+             SELECT listed.id, listed.position FROM certificate_events listed
+             WHERE listed.organization_id >= wanted.key AND listed.organization_id <= wanted.key
+             ORDER BY listed.organization_id DESC, listed.position DESC LIMIT 1
+           ) AS newest
+           ORDER BY newest.position DESC LIMIT 1`,
+          [organizationUuids(organizationIds)],
+        ))) as { id: string }[];
+    return row?.id ?? null;
+  }
+
   /** The matching events recorded after the event `after`, read in pages. */
   private async *backlog(filter: CertificateEventFilter, after: string): AsyncGenerator<CertificateEvent, void, undefined> {
     let from = (await this.positionOf(after)).toString();

@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import pg from 'pg';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { Certificate } from '../../src/certificates/certificate.entity.js';
+import { Role } from '../../src/common/actor.js';
 import { CertificateEvent } from '../../src/events/certificate-event.entity.js';
 import { EVENT_NOTICE_SQL, parseEventNotice } from '../../src/events/event-notice.js';
 import { APPLICATIONS_LISTED_ONCE_FROM } from '../../src/events/event-outbox.service.js';
@@ -212,6 +213,39 @@ describe('certificate events', () => {
       const deadline = Date.now() + 5000;
       while (subscriber.errors.length === 0 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 20));
       expect(subscriber.errors).toMatchObject([{ extensions: { code: 'EVENT_NOT_FOUND' } }]);
+    } finally {
+      await subscriber.dispose();
+    }
+  });
+
+  it('tells the newest event each caller may see, to start a first subscription after it', async () => {
+    const latest = `{ latestCertificateEventId }`;
+    const newest = async (credential?: { bearer: string } | null) => {
+      const { data, errors } =
+        credential === undefined
+          ? await server.graphql<{ latestCertificateEventId: string | null }>(latest)
+          : await server.graphqlAs<{ latestCertificateEventId: string | null }>(credential, latest);
+      expect(errors).toBeUndefined();
+      return data!.latestCertificateEventId;
+    };
+    const fabrikamViewer = await server.tokenFor(Role.VIEWER, [fabrikam.organization.id]);
+    expect(await newest()).toBeNull();
+    expect(await newest(null)).toBeNull();
+
+    expect(await removeApplications(fabrikam, [0])).toEqual([]);
+    expect(await removeApplications(contoso, [1])).toEqual([]);
+    const [fabrikamRemoval, contosoRemoval] = (await recordedEvents()).slice(-2) as [ReceivedEvent, ReceivedEvent];
+    expect(await newest()).toBe(contosoRemoval.id);
+    // A viewer of Fabrikam only is told Fabrikam's newest, not that Contoso changed since.
+    expect(await newest(fabrikamViewer)).toBe(fabrikamRemoval.id);
+    expect(await newest(null)).toBeNull();
+
+    // Started after it, a subscription gets what was recorded since, though that came before it started.
+    expect(await removeApplications(contoso, [2])).toEqual([]);
+    const subscriber = subscribe(server.graphqlUrl, { after: contosoRemoval.id });
+    try {
+      await expect.poll(() => subscriber.events.map((event) => event.type)).toEqual(['APPLICATIONS_REMOVED']);
+      expect(subscriber.events[0]!.applicationIds).toEqual([contoso.applications[2]!.applicationId]);
     } finally {
       await subscriber.dispose();
     }

@@ -63,7 +63,7 @@ afterEach(() => {
   vi.useRealTimers();
 });
 
-function start(options: { shownBeforeStart?: boolean } = {}) {
+function start(options: { shownBeforeStart?: boolean; after?: string | null } = {}) {
   const server = fakeSocket();
   const received: string[] = [];
   const statuses: LiveStatus[] = [];
@@ -100,6 +100,20 @@ describe('LiveEventStream', () => {
     expect(received).toEqual(['e1', 'e2', 'e3']);
     expect(statuses).toEqual(['connecting', 'live', 'reconnecting', 'live']);
     // The server replays what was missed: nothing to refetch.
+    expect(calls.resync).toBe(0);
+  });
+
+  it('starts after the newest event read with the views, and after a drop before any event resumes from there', () => {
+    const { server, received, calls } = start({ after: 'e0' });
+    expect(server.latest().after).toBe('e0');
+    server.connected();
+    server.latest().sink.error(dropped);
+    vi.runAllTimers();
+    expect(server.latest().after).toBe('e0');
+    server.connected();
+    server.latest().sink.next({ data: { certificateEvents: liveEvent('e1') } });
+    expect(received).toEqual(['e1']);
+    // Everything since the views were read is replayed: nothing to refetch.
     expect(calls.resync).toBe(0);
   });
 

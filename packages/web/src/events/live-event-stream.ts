@@ -25,6 +25,11 @@ export interface LiveEventStreamOptions {
    * in between cannot be replayed, so the first connection refetches it.
    */
   shownBeforeStart?: boolean;
+  /**
+   * Id of the newest event when the views shown were read: the first subscription resumes after it, so
+   * a change recorded between those reads and the server starting the subscription is still delivered.
+   */
+  after?: string | null;
 }
 
 /** Close codes after which reconnecting cannot help: the session is over (or must change its password). */
@@ -45,7 +50,7 @@ export function backoffDelay(attempt: number): number {
  * subscription unchanged (with a stale `after`), hence the socket must be created with `retryAttempts: 0`.
  */
 export class LiveEventStream {
-  private lastEventId: string | null = null;
+  private lastEventId: string | null;
   private attempt = 0;
   private stopped = false;
   /** True after a drop while no event id is known, or before a start that came after the view was read: on connection nothing can be replayed. */
@@ -55,6 +60,7 @@ export class LiveEventStream {
   private readonly stopListening: () => void;
 
   constructor(private readonly options: LiveEventStreamOptions) {
+    this.lastEventId = options.after ?? null;
     this.missedUnknown = options.shownBeforeStart ?? false;
     this.stopListening = options.socket.on('connected', () => {
       this.attempt = 0;

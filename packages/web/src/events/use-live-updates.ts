@@ -9,6 +9,8 @@ export interface UseLiveUpdatesOptions {
   active: Ref<boolean>;
   /** The server ended the socket's credential: ask who is signed in again. */
   onCredentialEnded(): void;
+  /** The newest event id as read with the views shown, if known: the feed starts after it (see `LiveEventStream`). */
+  startAfter?: () => string | null;
   /** The first view was rendered by the server: the feed's first start refetches what it shows (see `LiveEventStream`). */
   renderedOnServer?: boolean;
   /** For tests: the socket to use instead of a WebSocket to this page's server. */
@@ -20,7 +22,13 @@ export interface UseLiveUpdatesOptions {
  * opened at sign-in and closed at sign-out. `status` is null while signed out, and until the component
  * is mounted: a view rendered on the server opens no socket, and its hydration shows no status either.
  */
-export function useLiveUpdates({ active, onCredentialEnded, renderedOnServer = false, createSocket = createEventSocket }: UseLiveUpdatesOptions): {
+export function useLiveUpdates({
+  active,
+  onCredentialEnded,
+  startAfter = () => null,
+  renderedOnServer = false,
+  createSocket = createEventSocket,
+}: UseLiveUpdatesOptions): {
   status: Ref<LiveStatus | null>;
 } {
   const client = useApolloClient();
@@ -51,6 +59,7 @@ export function useLiveUpdates({ active, onCredentialEnded, renderedOnServer = f
               onCredentialEnded();
             },
             shownBeforeStart: renderedOnServer && !started,
+            after: startAfter(),
           });
           running = { stream, updates };
           started = true;
