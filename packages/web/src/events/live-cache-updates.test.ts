@@ -263,7 +263,9 @@ describe('certificate events in the cache', () => {
     updates.apply(event('APPLICATIONS_REMOVED', { applications: [{ applicationId: 'app-3' }] }));
     await eventually(() => expect(count('OrganizationSummary')).toBe(2));
     await eventually(() =>
-      expect((apollo.client.cache.extract() as Record<string, unknown>)[`Organization:${ORGANIZATION}`]).toMatchObject({ certificateSummary: { applications: 2 } }),
+      expect((apollo.client.cache.extract() as Record<string, unknown>)[`Organization:${ORGANIZATION}`]).toMatchObject({
+        certificateSummary: { applications: 2 },
+      }),
     );
   });
 
