@@ -1,10 +1,11 @@
-import { Arg, Authorized, Ctx, Field, ID, InputType, Mutation, ObjectType, Query, Resolver } from 'type-graphql';
+import { Arg, Authorized, Ctx, Field, FieldResolver, ID, InputType, Mutation, ObjectType, Query, Resolver, Root } from 'type-graphql';
 import { AuditActorKind } from '../audit/audit-entry.entity.js';
 import { type Actor, Role } from '../common/actor.js';
 import type { Services } from '../domain-module.js';
 import { SELF_SERVICE } from '../graphql/auth-checker.js';
 import { MutationError, toPayload } from '../graphql/mutation-error.type.js';
 import type { RequestContext } from '../graphql/request-context.js';
+import type { CertificateEventFeedService } from '../events/certificate-event-feed.service.js';
 import type { AuthenticationService } from './authentication.service.js';
 
 @ObjectType({ description: 'The caller: a signed-in account or an API token.' })
@@ -81,18 +82,29 @@ class ChangePasswordPayload {
   errors: MutationError[];
 }
 
-@Resolver()
+@Resolver(() => CurrentActor)
 export class SessionResolver {
   private readonly auth: AuthenticationService;
+  private readonly certificateEvents: CertificateEventFeedService;
 
-  constructor({ authentication }: Services) {
+  constructor({ authentication, certificateEvents }: Services) {
     this.auth = authentication;
+    this.certificateEvents = certificateEvents;
   }
 
   // Anonymous callers get null rather than an error: the console asks this to decide whether to show sign-in.
   @Query(() => CurrentActor, { nullable: true, description: 'The caller, or null when nobody is signed in. Needs no sign-in.' })
   me(@Ctx() { actor }: RequestContext): CurrentActor | null {
     return currentActor(actor);
+  }
+
+  @FieldResolver(() => ID, {
+    nullable: true,
+    description:
+      'Id of the newest certificate event the caller may see; null while there is none, and while the password must change. Read it with the data a client shows and pass it as `after` to its first `certificateEvents` subscription: what is recorded after those reads is then delivered, even what came before the subscription started.',
+  })
+  latestCertificateEventId(@Root() caller: CurrentActor): Promise<string | null> | null {
+    return caller.mustChangePassword ? null : this.certificateEvents.newestEventId(caller.organizationIds);
   }
 
   @Mutation(() => SignInPayload, {

@@ -61,17 +61,6 @@ export class CertificateEventResolver {
     return this.feed.list(withinScope(filter ?? {}, actor), { first, after });
   }
 
-  // Not @Authorized: the console asks for it with `me`, also signed out (then null).
-  @Query(() => ID, {
-    nullable: true,
-    description:
-      'Id of the newest certificate event the caller may see; null while there is none, and when not signed in. Read it with the views a client shows and pass it as `after` to its first `certificateEvents` subscription: changes recorded after those reads are then delivered, even those recorded before the subscription started.',
-  })
-  latestCertificateEventId(@Ctx() { actor }: RequestContext): Promise<string | null> | null {
-    if (actor.role === null || actor.mustChangePassword) return null;
-    return this.feed.newestEventId(actor.organizationIds);
-  }
-
   @Authorized(Role.VIEWER)
   @Subscription(() => CertificateEvent, {
     name: 'certificateEvents',
