@@ -95,6 +95,13 @@ function watch<TData>(client: ReturnType<typeof setup>['apollo']['client'], quer
   return () => latest;
 }
 
+/** Watches the organization's application list as the open manager does, once its three rows are shown. */
+async function shownRows(client: ReturnType<typeof setup>['apollo']['client']) {
+  const rows = watch<OrganizationApplicationsQuery>(client, { query: OrganizationApplicationsDocument, variables: { organizationId: ORGANIZATION } });
+  await eventually(() => expect(rows()?.organization?.backupApplications).toHaveLength(3));
+  return rows;
+}
+
 let subscriptions: { unsubscribe(): void }[] = [];
 let wrapper: VueWrapper | undefined;
 afterEach(() => {
@@ -126,11 +133,7 @@ const updated = (applicationIds: string[], cert: ReturnType<typeof certificate>,
 describe('certificate events in the cache', () => {
   it('puts an updated certificate on the rows in place, and recounts the summary once for a burst', async () => {
     const { apollo, updates, count } = setup();
-    const rows = watch<OrganizationApplicationsQuery>(apollo.client, {
-      query: OrganizationApplicationsDocument,
-      variables: { organizationId: ORGANIZATION },
-    });
-    await eventually(() => expect(rows()?.organization?.backupApplications).toHaveLength(3));
+    const rows = await shownRows(apollo.client);
 
     const soon = new Date(Date.now() + 10 * DAY).toISOString();
     const next = certificate('cert-new', 'C'.repeat(40), soon);
@@ -156,11 +159,7 @@ describe('certificate events in the cache', () => {
 
   it('marks rows rotated in Entra as registered at the switch', async () => {
     const { apollo, updates } = setup();
-    const rows = watch<OrganizationApplicationsQuery>(apollo.client, {
-      query: OrganizationApplicationsDocument,
-      variables: { organizationId: ORGANIZATION },
-    });
-    await eventually(() => expect(rows()?.organization?.backupApplications).toHaveLength(3));
+    const rows = await shownRows(apollo.client);
     updates.apply(updated(['app-2'], certificate('cert-new', 'C'.repeat(40), '2028-01-01T00:00:00.000Z'), { rotationStep: 'SWITCHED' }));
     await eventually(() =>
       expect(rows()!.organization!.backupApplications.find((candidate) => candidate.applicationId === 'app-2')).toMatchObject({
@@ -172,11 +171,7 @@ describe('certificate events in the cache', () => {
 
   it('reads the list again when the event does not say enough (an application it does not know, an event without names)', async () => {
     const { apollo, updates, count } = setup();
-    const rows = watch<OrganizationApplicationsQuery>(apollo.client, {
-      query: OrganizationApplicationsDocument,
-      variables: { organizationId: ORGANIZATION },
-    });
-    await eventually(() => expect(rows()?.organization?.backupApplications).toHaveLength(3));
+    await shownRows(apollo.client);
 
     updates.apply(updated(['app-9'], certificate('cert-new', 'C'.repeat(40), '2028-01-01T00:00:00.000Z')));
     updates.apply(
@@ -188,11 +183,7 @@ describe('certificate events in the cache', () => {
 
   it('evicts removed applications and recounts', async () => {
     const { apollo, updates, count, server } = setup();
-    const rows = watch<OrganizationApplicationsQuery>(apollo.client, {
-      query: OrganizationApplicationsDocument,
-      variables: { organizationId: ORGANIZATION },
-    });
-    await eventually(() => expect(rows()?.organization?.backupApplications).toHaveLength(3));
+    const rows = await shownRows(apollo.client);
 
     server.counts = { ...server.counts, applications: 1, notConfigured: 0 };
     updates.apply(event('APPLICATIONS_REMOVED', { applications: [{ applicationId: 'app-2' }, { applicationId: 'app-3' }] }));
@@ -214,11 +205,7 @@ describe('certificate events in the cache', () => {
       held.push({ answer, read: answerNow(variables) as OrganizationApplicationsQuery });
       return answer;
     };
-    const rows = watch<OrganizationApplicationsQuery>(apollo.client, {
-      query: OrganizationApplicationsDocument,
-      variables: { organizationId: ORGANIZATION },
-    });
-    await eventually(() => expect(rows()?.organization?.backupApplications).toHaveLength(3));
+    const rows = await shownRows(apollo.client);
 
     // The expiry monitor's event reads the list again; the request reads the server before the next changes.
     updates.apply(event('CERTIFICATE_EXPIRING', { thresholdDays: 7, applications: [{ applicationId: 'app-1' }] }));
@@ -242,11 +229,7 @@ describe('certificate events in the cache', () => {
 
   it('recounts again for an event that comes while the previous recount is on the way', async () => {
     const { apollo, updates, count, server } = setup();
-    const rows = watch<OrganizationApplicationsQuery>(apollo.client, {
-      query: OrganizationApplicationsDocument,
-      variables: { organizationId: ORGANIZATION },
-    });
-    await eventually(() => expect(rows()?.organization?.backupApplications).toHaveLength(3));
+    await shownRows(apollo.client);
     const held: MockStream[] = [];
     const answerNow = apollo.handlers.OrganizationSummary!;
     apollo.handlers.OrganizationSummary = (variables) => {
@@ -285,11 +268,7 @@ describe('certificate events in the cache', () => {
 
   it('reads the rows and counts again when the expiry monitor says a certificate is expiring or expired', async () => {
     const { apollo, updates, count } = setup();
-    const rows = watch<OrganizationApplicationsQuery>(apollo.client, {
-      query: OrganizationApplicationsDocument,
-      variables: { organizationId: ORGANIZATION },
-    });
-    await eventually(() => expect(rows()?.organization?.backupApplications).toHaveLength(3));
+    await shownRows(apollo.client);
     updates.apply(event('CERTIFICATE_EXPIRING', { thresholdDays: 7, applications: [{ applicationId: 'app-1' }] }));
     updates.apply(event('CERTIFICATE_EXPIRED', { applications: [{ applicationId: 'app-1' }] }));
     await eventually(() => expect(count('OrganizationApplications')).toBe(2));
