@@ -252,6 +252,56 @@ describe('certificate events in the cache', () => {
     );
   });
 
+  it('keeps the newer counts when an older recount would answer after them', async () => {
+    const { apollo, updates, server } = setup();
+    await shownRows(apollo.client);
+    const answerNow = apollo.handlers.OrganizationSummary!;
+    let read = 0;
+    let answered = 0;
+    apollo.handlers.OrganizationSummary = (variables) => {
+      const answer = new MockStream();
+      const counts = answerNow(variables) as Record<string, unknown>;
+      read += 1;
+      // The first recount, read before the second event's change, is slow to come back.
+      setTimeout(
+        () => {
+          answered += 1;
+          answer.end(counts);
+        },
+        read === 1 ? 400 : 0,
+      );
+      return answer;
+    };
+    updates.apply(event('APPLICATIONS_REMOVED', { applications: [{ applicationId: 'app-9' }] }));
+    await eventually(() => expect(read).toBe(1));
+    server.counts = { ...server.counts, applications: 2, notConfigured: 1 };
+    updates.apply(event('APPLICATIONS_REMOVED', { applications: [{ applicationId: 'app-3' }] }));
+    await eventually(() => expect(answered).toBe(2));
+    expect((apollo.client.cache.extract() as Record<string, unknown>)[`Organization:${ORGANIZATION}`]).toMatchObject({
+      certificateSummary: { applications: 2 },
+    });
+  });
+
+  it('sends no refetch that was waiting for an earlier one after sign-out', async () => {
+    const { apollo, updates, count } = setup();
+    await shownRows(apollo.client);
+    const answerNow = apollo.handlers.OrganizationSummary!;
+    const held: { answer: MockStream; counts: Record<string, unknown> }[] = [];
+    apollo.handlers.OrganizationSummary = (variables) => {
+      held.push({ answer: new MockStream(), counts: answerNow(variables) as Record<string, unknown> });
+      return held.at(-1)!.answer;
+    };
+    updates.apply(event('APPLICATIONS_REMOVED', { applications: [{ applicationId: 'app-9' }] }));
+    await eventually(() => expect(held).toHaveLength(1));
+    updates.apply(event('APPLICATIONS_REMOVED', { applications: [{ applicationId: 'app-3' }] }));
+    // The second recount's turn has come; it waits for the first answer.
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    updates.dispose();
+    held[0]!.answer.end(held[0]!.counts);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    expect(count('OrganizationSummary')).toBe(1);
+  });
+
   it('shows new counts in the Organizations view without a click', async () => {
     const { apollo, updates, server } = setup();
     wrapper = mount(OrganizationsView, { global: { provide: apollo.provide }, attachTo: document.body });

@@ -44,6 +44,10 @@ export interface LiveCacheUpdates {
 export function liveCacheUpdates(client: ApolloClient, { coalesceMs = 150 }: { coalesceMs?: number } = {}): LiveCacheUpdates {
   const { cache } = client;
   const waiting = new Map<string, ReturnType<typeof setTimeout>>();
+  // The refetch on its way for each key. The next one for the key is sent once it is answered: two in
+  // flight together could be answered in the wrong order and leave the older state shown.
+  const inFlight = new Map<string, Promise<unknown>>();
+  let disposed = false;
 
   function later(key: string, refetch: () => Promise<unknown>) {
     if (waiting.has(key)) return;
@@ -52,7 +56,9 @@ export function liveCacheUpdates(client: ApolloClient, { coalesceMs = 150 }: { c
       setTimeout(() => {
         waiting.delete(key);
         // A failed refetch shows in its view (error state); the next event or Refresh tries again.
-        void refetch().catch(() => undefined);
+        const run = (inFlight.get(key) ?? Promise.resolve()).then(() => (disposed ? undefined : refetch())).catch(() => undefined);
+        inFlight.set(key, run);
+        void run.then(() => inFlight.get(key) === run && inFlight.delete(key));
       }, coalesceMs),
     );
   }
@@ -105,7 +111,7 @@ export function liveCacheUpdates(client: ApolloClient, { coalesceMs = 150 }: { c
   /** The organization's counts, wherever the console shows them (the summary tiles, the inventory's ! marks). */
   function refetchSummary(organizationId: string) {
     if (!cachedOrganization(organizationId)) return;
-    // Its own request: one still on its way for an earlier event may have read the counts before this one.
+    // Its own request: a view's own reading of the counts may be on its way, read before this event.
     later(`summary:${organizationId}`, () =>
       client.query({
         query: OrganizationSummaryDocument,
@@ -266,6 +272,7 @@ export function liveCacheUpdates(client: ApolloClient, { coalesceMs = 150 }: { c
       refetchWatched('resync', (query) => LIVE_QUERIES.includes(query.queryName ?? ''));
     },
     dispose() {
+      disposed = true;
       for (const timer of waiting.values()) clearTimeout(timer);
       waiting.clear();
       for (const subscription of askingAgain.values()) subscription.unsubscribe();
