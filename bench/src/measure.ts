@@ -1,5 +1,6 @@
 import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 
 export function median(values: readonly number[]): number {
   if (values.length === 0) return Number.NaN;
@@ -60,4 +61,23 @@ export async function timed(action: () => Promise<unknown>): Promise<number> {
   const started = performance.now();
   await action();
   return performance.now() - started;
+}
+
+/** How often the event loop monitor samples, in ms (Node's default). */
+const LAG_SAMPLING_MS = 10;
+
+/**
+ * The p99 of how late the event loop ran while `work` went on, in ms. Node's histogram records the
+ * time between its timer's ticks, the sampling interval included: an idle loop shows 10 ms
+ * (nodejs/node#62935; open-telemetry-js-contrib#2794 takes it off the same way), so it is taken off.
+ */
+export async function eventLoopLagP99(work: () => Promise<void>): Promise<number> {
+  const histogram = monitorEventLoopDelay({ resolution: LAG_SAMPLING_MS });
+  histogram.enable();
+  try {
+    await work();
+  } finally {
+    histogram.disable();
+  }
+  return Math.max(0, histogram.percentile(99) / 1e6 - LAG_SAMPLING_MS);
 }
