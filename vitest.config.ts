@@ -43,6 +43,7 @@ export default defineConfig({
         test: {
           name: 'server-embedded',
           include: serverIntegration,
+          globalSetup: ['packages/server/test/support/embedded-template.ts'],
           setupFiles: ['packages/server/test/support/setup.ts'],
           env: { TEST_DATABASE: 'embedded' },
           testTimeout: 60_000,

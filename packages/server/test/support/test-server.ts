@@ -2,7 +2,7 @@ import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { Writable } from 'node:stream';
-import { afterAll, beforeAll, beforeEach } from 'vitest';
+import { afterAll, beforeAll, beforeEach, inject } from 'vitest';
 import { AuditService } from '../../src/audit/audit.service.js';
 import { ApiTokensService } from '../../src/auth/api-tokens.service.js';
 import { CredentialSockets } from '../../src/auth/credential-sockets.js';
@@ -106,6 +106,8 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
     const dataDir = await fs.mkdtemp(path.join(os.tmpdir(), 'bam-test-'));
     environment.DATA_DIR = dataDir;
     cleanups.push(() => fs.rm(dataDir, { recursive: true, force: true }));
+    // A copy of the migrated embedded database (see embedded-template.ts): the server starts as on a restart.
+    if (!environment.DATABASE_URL) await fs.cp(inject('embeddedDatabaseTemplate'), path.join(dataDir, 'postgres'), { recursive: true });
   }
 
   const logs: string[] = [];
