@@ -9,13 +9,6 @@ import { loadConfig } from '../../src/config/config.js';
 import { openDatabase } from '../../src/database/database.js';
 import { createLogger } from '../../src/logging/logger.js';
 
-declare module 'vitest' {
-  export interface ProvidedContext {
-    /** A data folder's embedded database with every migration applied, for test servers to start from a copy. */
-    embeddedDatabaseTemplate: string;
-  }
-}
-
 /**
  * Creates the embedded database once and migrates it: a test server's own first start (initdb and every
  * migration) took ~5 s of its ~8, paid by each of the project's many servers. Tests of a first start give

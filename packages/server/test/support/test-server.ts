@@ -15,6 +15,13 @@ import { clearDatabase } from './seed.js';
 import { signInCookie } from './sign-in.js';
 import { createTestDatabase } from './test-database.js';
 
+declare module 'vitest' {
+  export interface ProvidedContext {
+    /** A data folder's embedded database with every migration applied (see embedded-template.ts). */
+    embeddedDatabaseTemplate: string;
+  }
+}
+
 /** Which database the integration tests run on: set per vitest project. */
 export const testDatabaseKind = process.env.TEST_DATABASE === 'embedded' ? 'embedded' : 'postgres';
 
