@@ -41,6 +41,29 @@ function serverState() {
   };
 }
 
+/**
+ * Answers the organization's recounts from the server's state as of each request, the n-th (from 1)
+ * `delayOf(n)` ms later, or holds it for the test to answer (`held`) when that is undefined.
+ */
+function answerRecounts(apollo: ReturnType<typeof setup>['apollo'], delayOf: (read: number) => number | undefined) {
+  const answerNow = apollo.handlers.OrganizationSummary!;
+  const recounts = { read: 0, answered: 0, held: [] as (() => void)[] };
+  apollo.handlers.OrganizationSummary = (variables) => {
+    const answer = new MockStream();
+    const counts = answerNow(variables) as Record<string, unknown>;
+    recounts.read += 1;
+    const end = () => {
+      recounts.answered += 1;
+      answer.end(counts);
+    };
+    const delay = delayOf(recounts.read);
+    if (delay === undefined) recounts.held.push(end);
+    else setTimeout(end, delay);
+    return answer;
+  };
+  return recounts;
+}
+
 function setup() {
   const server = serverState();
   const organization = () => ({
@@ -230,18 +253,10 @@ describe('certificate events in the cache', () => {
   it('recounts again for an event that comes while the previous recount is on the way', async () => {
     const { apollo, updates, count, server } = setup();
     await shownRows(apollo.client);
-    const held: MockStream[] = [];
-    const answerNow = apollo.handlers.OrganizationSummary!;
-    apollo.handlers.OrganizationSummary = (variables) => {
-      const answer = new MockStream();
-      const read = answerNow(variables) as Record<string, unknown>;
-      held.push(answer);
-      // Answered only once the next event came.
-      setTimeout(() => answer.end(read), held.length === 1 ? 100 : 0);
-      return answer;
-    };
+    // Answered only once the next event came.
+    const recounts = answerRecounts(apollo, (read) => (read === 1 ? 100 : 0));
     updates.apply(event('APPLICATIONS_REMOVED', { applications: [{ applicationId: 'app-9' }] }));
-    await eventually(() => expect(held).toHaveLength(1));
+    await eventually(() => expect(recounts.read).toBe(1));
     server.counts = { ...server.counts, applications: 2, notConfigured: 1 };
     updates.apply(event('APPLICATIONS_REMOVED', { applications: [{ applicationId: 'app-3' }] }));
     await eventually(() => expect(count('OrganizationSummary')).toBe(2));
@@ -255,28 +270,13 @@ describe('certificate events in the cache', () => {
   it('keeps the newer counts when an older recount would answer after them', async () => {
     const { apollo, updates, server } = setup();
     await shownRows(apollo.client);
-    const answerNow = apollo.handlers.OrganizationSummary!;
-    let read = 0;
-    let answered = 0;
-    apollo.handlers.OrganizationSummary = (variables) => {
-      const answer = new MockStream();
-      const counts = answerNow(variables) as Record<string, unknown>;
-      read += 1;
-      // The first recount, read before the second event's change, is slow to come back.
-      setTimeout(
-        () => {
-          answered += 1;
-          answer.end(counts);
-        },
-        read === 1 ? 400 : 0,
-      );
-      return answer;
-    };
+    // The first recount, read before the second event's change, is slow to come back.
+    const recounts = answerRecounts(apollo, (read) => (read === 1 ? 400 : 0));
     updates.apply(event('APPLICATIONS_REMOVED', { applications: [{ applicationId: 'app-9' }] }));
-    await eventually(() => expect(read).toBe(1));
+    await eventually(() => expect(recounts.read).toBe(1));
     server.counts = { ...server.counts, applications: 2, notConfigured: 1 };
     updates.apply(event('APPLICATIONS_REMOVED', { applications: [{ applicationId: 'app-3' }] }));
-    await eventually(() => expect(answered).toBe(2));
+    await eventually(() => expect(recounts.answered).toBe(2));
     expect((apollo.client.cache.extract() as Record<string, unknown>)[`Organization:${ORGANIZATION}`]).toMatchObject({
       certificateSummary: { applications: 2 },
     });
@@ -285,19 +285,14 @@ describe('certificate events in the cache', () => {
   it('sends no refetch that was waiting for an earlier one after sign-out', async () => {
     const { apollo, updates, count } = setup();
     await shownRows(apollo.client);
-    const answerNow = apollo.handlers.OrganizationSummary!;
-    const held: { answer: MockStream; counts: Record<string, unknown> }[] = [];
-    apollo.handlers.OrganizationSummary = (variables) => {
-      held.push({ answer: new MockStream(), counts: answerNow(variables) as Record<string, unknown> });
-      return held.at(-1)!.answer;
-    };
+    const recounts = answerRecounts(apollo, () => undefined);
     updates.apply(event('APPLICATIONS_REMOVED', { applications: [{ applicationId: 'app-9' }] }));
-    await eventually(() => expect(held).toHaveLength(1));
+    await eventually(() => expect(recounts.read).toBe(1));
     updates.apply(event('APPLICATIONS_REMOVED', { applications: [{ applicationId: 'app-3' }] }));
     // The second recount's turn has come; it waits for the first answer.
     await new Promise((resolve) => setTimeout(resolve, 300));
     updates.dispose();
-    held[0]!.answer.end(held[0]!.counts);
+    recounts.held[0]!();
     await new Promise((resolve) => setTimeout(resolve, 100));
     expect(count('OrganizationSummary')).toBe(1);
   });
