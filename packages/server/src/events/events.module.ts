@@ -2,6 +2,7 @@ import type { DomainModule } from '../domain-module.js';
 import { CertificateEvents1795737900000 } from './1795737900000-certificate-events.migration.js';
 import { EventApplicationsInAuditEntry1795738200000 } from './1795738200000-event-applications-in-audit-entry.migration.js';
 import { EventTypeIndex1795738300500 } from './1795738300500-event-type-index.migration.js';
+import { EventOrganizationTypeIndex1795738300600 } from './1795738300600-event-organization-type-index.migration.js';
 import { CertificateEventFeedService } from './certificate-event-feed.service.js';
 import { CertificateEvent } from './certificate-event.entity.js';
 import { CertificateEventResolver } from './certificate-event.resolver.js';
@@ -26,7 +27,12 @@ declare module '../domain-module.js' {
 export const eventsModule: DomainModule = {
   name: 'events',
   entities: [CertificateEvent],
-  migrations: [CertificateEvents1795737900000, EventApplicationsInAuditEntry1795738200000, EventTypeIndex1795738300500],
+  migrations: [
+    CertificateEvents1795737900000,
+    EventApplicationsInAuditEntry1795738200000,
+    EventTypeIndex1795738300500,
+    EventOrganizationTypeIndex1795738300600,
+  ],
   resolvers: [CertificateEventResolver],
   async createServices({ dataSource, config, logger, onClose }) {
     const eventLogger = logger.child({ component: 'events' });

@@ -115,8 +115,8 @@ it("counts an endpoint's deliveries only when the request asks for totalCount", 
 /**
  * A page of one organization's events, among ten organizations of 2,000 events and 200 of 250, recorded
  * in turn: `organization_id = ANY(…) ORDER BY position` walked the primary key through the others'
- * events, all of them for an organization without any, and a filter on a type without events scanned
- * them all. Now no statement of the request discards an event it read (the list's page and the
+ * events, all of them for an organization without any, a filter on a type without events scanned
+ * them all, and one on an organization and a rare type read all of the organization's. Now no statement of the request discards an event it read (the list's page and the
  * subscription's backlog read their events the same way).
  */
 it("reads no other organization's or type's events for a page of one organization's or type's", async () => {
@@ -137,6 +137,8 @@ it("reads no other organization's or type's events for a page of one organizatio
     withoutEvents: 'organizationIds: ["00000000-0000-4000-8000-000000000001"]',
     busiest: `organizationIds: ["${busy}"]`,
     typeWithoutEvents: 'types: [STORE_CERTIFICATE_REMOVED]',
+    busiestOfTypeWithoutEvents: `organizationIds: ["${busy}"], types: [STORE_CERTIFICATE_REMOVED]`,
+    busiestOfRareType: `organizationIds: ["${busy}"], types: [CERTIFICATE_EXPIRING]`,
   };
   for (const [name, filter] of Object.entries(filters)) {
     const sent = await statementsSentBy(`{ certificateEvents(first: 50, filter: { ${filter} }) { edges { node { id } } } }`);
@@ -147,7 +149,7 @@ it("reads no other organization's or type's events for a page of one organizatio
       .filter((node) => node['Relation Name'] === 'certificate_events')
       .reduce((rows, node) => rows + ((node['Rows Removed by Filter'] as number | undefined) ?? 0) * (node['Actual Loops'] as number), 0);
   }
-  expect(discarded).toEqual({ withoutEvents: 0, busiest: 0, typeWithoutEvents: 0 });
+  expect(discarded).toEqual({ withoutEvents: 0, busiest: 0, typeWithoutEvents: 0, busiestOfTypeWithoutEvents: 0, busiestOfRareType: 0 });
 
   // The merged pages keep the list's order and cursor: three pages of the busiest and a small organization, and of two types.
   const [{ id: small }] = (await dataSource.query(
@@ -156,6 +158,7 @@ it("reads no other organization's or type's events for a page of one organizatio
   const merged = [
     { organizationIds: [busy, small], types: null },
     { organizationIds: null, types: ['CERTIFICATE_EXPIRING', 'STORE_CERTIFICATE_REMOVED'] },
+    { organizationIds: [busy, small], types: ['CERTIFICATE_EXPIRING', 'CERTIFICATE_UPDATED'] },
   ];
   for (const filter of merged) {
     const expected = (
