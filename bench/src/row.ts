@@ -28,6 +28,12 @@ export interface BenchSizes {
   /** Alternated rounds of each bulk row, after `bulkWarmUps` of each side. */
   bulkRounds: number;
   bulkWarmUps: number;
+  /**
+   * Alternated cold loads of the console and the plain page, after `coldLoadWarmUps` of each: one takes
+   * 120–300 ms on two cores, and five swung the ratio 0.94–1.75× in four runs.
+   */
+  coldLoadRounds: number;
+  coldLoadWarmUps: number;
   pfxReadsPerSample: number;
   pfxImports: number;
   managerApplications: number;
@@ -48,6 +54,8 @@ export const fullSizes: BenchSizes = {
   bulkApplications: 1_000,
   bulkRounds: 21,
   bulkWarmUps: 3,
+  coldLoadRounds: 21,
+  coldLoadWarmUps: 2,
   pfxReadsPerSample: 20,
   pfxImports: 16,
   managerApplications: 1_000,
@@ -66,6 +74,8 @@ export const smokeSizes: BenchSizes = {
   bulkApplications: 5,
   bulkRounds: 1,
   bulkWarmUps: 1,
+  coldLoadRounds: 1,
+  coldLoadWarmUps: 1,
   pfxReadsPerSample: 1,
   pfxImports: 2,
   managerApplications: 5,

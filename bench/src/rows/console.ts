@@ -8,7 +8,7 @@ import { launchChromium } from '../../../test/support/browser.js';
 import { seedApplications, seedOrganizations } from '../fixtures.js';
 import { waitForFirstVisible } from '../first-visible.js';
 import { sessionCookieFor } from '../load.js';
-import { alternate, median } from '../measure.js';
+import { alternate, median, warmUp } from '../measure.js';
 import { inventoryQuery } from '../queries.js';
 import { type BenchContext, type BenchRow, ratioRow, valueRow } from '../row.js';
 
@@ -101,7 +101,10 @@ export async function consoleRows({ sizes, pool, server }: BenchContext): Promis
       return bytes;
     });
 
-    const cold = await alternate(sizes.rounds, coldLoad('/', '[data-testid="organization-item"]'), coldLoad(`/${plainPage}`, 'li[role="treeitem"]'));
+    const [consoleLoad, plainLoad] = [coldLoad('/', '[data-testid="organization-item"]'), coldLoad(`/${plainPage}`, 'li[role="treeitem"]')];
+    // The browser's first pages are slower (its processes and caches start): unmeasured, for both sides.
+    await warmUp(sizes.coldLoadWarmUps, consoleLoad, plainLoad);
+    const cold = await alternate(sizes.coldLoadRounds, consoleLoad, plainLoad);
 
     const managerOpen: number[] = [];
     for (let round = 0; round < sizes.rounds; round += 1) {
