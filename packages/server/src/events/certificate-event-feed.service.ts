@@ -308,22 +308,12 @@ export class CertificateEventFeedService {
       .setParameters({ from, limit, types, organizationIds: organizationIds && organizationUuids(organizationIds) });
     const [byOrganization, byType] = [Boolean(organizationIds?.length), Boolean(types?.length)];
     if (!byOrganization && !byType) return query.getMany();
-    const [column, keys] = byOrganization ? ['organization_id', 'CAST(:organizationIds AS uuid[])'] : ['type', 'CAST(:types AS text[])'];
     const next =
       byOrganization && byType
-        ? `SELECT next.position FROM unnest(CAST(:organizationIds AS uuid[])) AS organization (id)
-           CROSS JOIN unnest(CAST(:types AS text[])) AS kind (type)
-           CROSS JOIN LATERAL (
-             SELECT listed.position FROM certificate_events listed
-             WHERE listed.organization_id = organization.id AND listed.type = kind.type AND listed.position > :from
-             ORDER BY listed.position LIMIT :limit
-           ) AS next`
-        : `SELECT next.position FROM unnest(${keys}) AS wanted (key)
-           CROSS JOIN LATERAL (
-             SELECT listed.position FROM certificate_events listed
-             WHERE listed.${column} <= wanted.key AND (listed.${column}, listed.position) > (wanted.key, :from)
-             ORDER BY listed.${column}, listed.position LIMIT :limit
-           ) AS next`;
+        ? NEXT_OF_EACH_ORGANIZATION_AND_TYPE
+        : byOrganization
+          ? nextOfEachKey('organization_id', 'CAST(:organizationIds AS uuid[])')
+          : nextOfEachKey('type', 'CAST(:types AS text[])');
     return query.andWhere(`event.position IN (${next} ORDER BY next.position LIMIT :limit)`).getMany();
   }
 
@@ -414,4 +404,23 @@ function eventMatcher({ organizationIds, types }: CertificateEventFilter): (even
   const wanted = types?.length ? new Set(types) : null;
   return (event) =>
     (!organizations || (event.organizationId !== null && organizations.has(event.organizationId))) && (!wanted || wanted.has(event.type));
+}
+
+/** The next `:limit` positions after `:from` of each organization and type pair (see `eventsAfter`). */
+const NEXT_OF_EACH_ORGANIZATION_AND_TYPE = `SELECT next.position FROM unnest(CAST(:organizationIds AS uuid[])) AS organization (id)
+  CROSS JOIN unnest(CAST(:types AS text[])) AS kind (type)
+  CROSS JOIN LATERAL (
+    SELECT listed.position FROM certificate_events listed
+    WHERE listed.organization_id = organization.id AND listed.type = kind.type AND listed.position > :from
+    ORDER BY listed.position LIMIT :limit
+  ) AS next`;
+
+/** The next `:limit` positions after `:from` of each of `keys` in `column`, on `(column, position)` (see `eventsAfter`). */
+function nextOfEachKey(column: 'organization_id' | 'type', keys: string): string {
+  return `SELECT next.position FROM unnest(${keys}) AS wanted (key)
+  CROSS JOIN LATERAL (
+    SELECT listed.position FROM certificate_events listed
+    WHERE listed.${column} <= wanted.key AND (listed.${column}, listed.position) > (wanted.key, :from)
+    ORDER BY listed.${column}, listed.position LIMIT :limit
+  ) AS next`;
 }

@@ -116,8 +116,9 @@ it("counts an endpoint's deliveries only when the request asks for totalCount", 
  * A page of one organization's events, among ten organizations of 2,000 events and 200 of 250, recorded
  * in turn: `organization_id = ANY(…) ORDER BY position` walked the primary key through the others'
  * events, all of them for an organization without any, a filter on a type without events scanned
- * them all, and one on an organization and a rare type read all of the organization's. Now no statement of the request discards an event it read (the list's page and the
- * subscription's backlog read their events the same way).
+ * them all, and one on an organization and a type it has few or none of read all of the organization's.
+ * Now no statement of the request discards an event it read (the list's page and the subscription's
+ * backlog read their events the same way).
  */
 it("reads no other organization's or type's events for a page of one organization's or type's", async () => {
   const { dataSource } = server.database;
@@ -151,7 +152,8 @@ it("reads no other organization's or type's events for a page of one organizatio
   }
   expect(discarded).toEqual({ withoutEvents: 0, busiest: 0, typeWithoutEvents: 0, busiestOfTypeWithoutEvents: 0, busiestOfRareType: 0 });
 
-  // The merged pages keep the list's order and cursor: three pages of the busiest and a small organization, and of two types.
+  // The merged pages keep the list's order and cursor: three pages of the busiest and a small organization, of two
+  // types, and of both.
   const [{ id: small }] = (await dataSource.query(
     `SELECT organization_id AS id FROM certificate_events WHERE organization_id IS NOT NULL GROUP BY organization_id ORDER BY count(*) LIMIT 1`,
   )) as [{ id: string }];
