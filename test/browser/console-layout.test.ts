@@ -1,35 +1,29 @@
-import { mkdtemp } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { demoAccounts } from '../../packages/server/src/demo/demo-accounts.js';
-import { type ServerProcess, spawnServer } from '../../packages/server/test/support/server-process.js';
-import { createTestDatabase, type TestDatabase } from '../../packages/server/test/support/test-database.js';
+import type { ServerProcess } from '../../packages/server/test/support/server-process.js';
 import { launchChromium } from '../support/browser.js';
 import { ConsolePage } from '../support/console-page.js';
+import { spawnConsoleServer } from '../support/console-server.js';
 
 /**
  * The console at the window sizes administrators use — a 1366×800 laptop, the same at 125 % zoom
  * (about 1,093 px) and a narrow 800×700 window — measured in Chromium: every column of the manager
  * keeps a readable width and no cell's content is cut off.
  */
-let database: TestDatabase;
 let server: ServerProcess;
+let stopServer: () => Promise<void>;
 let baseUrl: string;
 let browser: Browser;
 
 beforeAll(async () => {
-  database = await createTestDatabase();
-  server = spawnServer({ DATABASE_URL: database.url, DEMO_DATA: 'true', DATA_DIR: await mkdtemp(path.join(tmpdir(), 'bam-layout-data-')) });
+  ({ process: server, stop: stopServer } = await spawnConsoleServer({ DEMO_DATA: 'true' }));
   [baseUrl, browser] = await Promise.all([server.started, launchChromium()]);
 });
 
 afterAll(async () => {
   await browser?.close();
-  server?.child.kill('SIGTERM');
-  await server?.exited;
-  await database?.drop();
+  await stopServer?.();
 });
 
 async function openConsole(width: number, height: number, prefix: string): Promise<{ page: Page; ui: ConsolePage }> {

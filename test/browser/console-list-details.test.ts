@@ -1,14 +1,11 @@
-import { mkdtemp } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { demoAccounts } from '../../packages/server/src/demo/demo-accounts.js';
-import { type ServerProcess, spawnServer } from '../../packages/server/test/support/server-process.js';
-import { createTestDatabase, type TestDatabase } from '../../packages/server/test/support/test-database.js';
+import type { ServerProcess } from '../../packages/server/test/support/server-process.js';
 import { axeViolations } from '../support/axe.js';
 import { launchChromium } from '../support/browser.js';
 import { ConsolePage } from '../support/console-page.js';
+import { spawnConsoleServer } from '../support/console-server.js';
 
 /**
  * Sorting and filtering the Backup Applications Manager, the summary tiles that open it filtered, and
@@ -16,22 +13,19 @@ import { ConsolePage } from '../support/console-page.js';
  * data (Contoso has one application valid, one expiring, one expired and one not configured), with
  * axe-core on the filtered manager and on the details with their history.
  */
-let database: TestDatabase;
 let server: ServerProcess;
+let stopServer: () => Promise<void>;
 let baseUrl: string;
 let browser: Browser;
 
 beforeAll(async () => {
-  database = await createTestDatabase();
-  server = spawnServer({ DATABASE_URL: database.url, DEMO_DATA: 'true', DATA_DIR: await mkdtemp(path.join(tmpdir(), 'bam-list-data-')) });
+  ({ process: server, stop: stopServer } = await spawnConsoleServer({ DEMO_DATA: 'true' }));
   [baseUrl, browser] = await Promise.all([server.started, launchChromium()]);
 });
 
 afterAll(async () => {
   await browser?.close();
-  server?.child.kill('SIGTERM');
-  await server?.exited;
-  await database?.drop();
+  await stopServer?.();
 });
 
 const operator = demoAccounts.find((account) => account.role === 'OPERATOR')!;

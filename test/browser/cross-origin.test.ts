@@ -3,18 +3,18 @@ import type { AddressInfo } from 'node:net';
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { demoAccounts } from '../../packages/server/src/demo/demo-accounts.js';
-import { type ServerProcess, spawnServer } from '../../packages/server/test/support/server-process.js';
-import { createTestDatabase, type TestDatabase } from '../../packages/server/test/support/test-database.js';
+import type { ServerProcess } from '../../packages/server/test/support/server-process.js';
 import { launchChromium } from '../support/browser.js';
 import { ConsolePage } from '../support/console-page.js';
+import { spawnConsoleServer } from '../support/console-server.js';
 
 /**
  * An administrator is signed in to the console when a page of another origin, in the same browser,
  * tries to use the API over HTTP (with and without a CORS preflight) and over WebSocket. Every attempt
  * must fail, and nothing may change.
  */
-let database: TestDatabase;
 let server: ServerProcess;
+let stopServer: () => Promise<void>;
 let baseUrl: string;
 let browser: Browser;
 let attacker: http.Server;
@@ -47,8 +47,7 @@ function attackPage(apiUrl: string): string {
 }
 
 beforeAll(async () => {
-  database = await createTestDatabase();
-  server = spawnServer({ DATABASE_URL: database.url, DEMO_DATA: 'true' });
+  ({ process: server, stop: stopServer } = await spawnConsoleServer({ DEMO_DATA: 'true' }));
   [baseUrl, browser] = await Promise.all([server.started, launchChromium()]);
   attacker = http.createServer((_request, response) => response.writeHead(200, { 'content-type': 'text/html' }).end(attackPage(baseUrl)));
   await new Promise<void>((resolve) => attacker.listen(0, '127.0.0.1', resolve));
@@ -59,9 +58,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await browser?.close();
   attacker?.close();
-  server?.child.kill('SIGTERM');
-  await server?.exited;
-  await database?.drop();
+  await stopServer?.();
 });
 
 it('keeps a page of another origin from reading or changing anything through a signed-in browser', async () => {

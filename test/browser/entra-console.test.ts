@@ -13,11 +13,11 @@ import {
   tenant,
 } from '../../packages/server/test/support/entra-fixture.js';
 import { forgePfx, type TestCertificate } from '../../packages/server/test/support/pfx-fixtures.js';
-import { type ServerProcess, spawnServer } from '../../packages/server/test/support/server-process.js';
-import { createTestDatabase, type TestDatabase } from '../../packages/server/test/support/test-database.js';
+import type { ServerProcess } from '../../packages/server/test/support/server-process.js';
 import { axeViolations } from '../support/axe.js';
 import { launchChromium, recordCspViolations } from '../support/browser.js';
 import { ConsolePage } from '../support/console-page.js';
+import { spawnConsoleServer } from '../support/console-server.js';
 
 /**
  * Microsoft Entra in the console, against the built server and an in-process Entra emulator: a tenant
@@ -25,8 +25,8 @@ import { ConsolePage } from '../support/console-page.js';
  * then the emulator says what Entra really holds. The tests run in order on one server: each starts
  * where the one before left the tenant.
  */
-let database: TestDatabase;
 let server: ServerProcess;
+let stopServer: () => Promise<void>;
 let emulator: RunningEntraEmulator;
 let stopEmulator: () => Promise<void>;
 let baseUrl: string;
@@ -43,23 +43,15 @@ const administrator = {
 beforeAll(async () => {
   let environment: Record<string, string>;
   ({ emulator, environment, stop: stopEmulator } = await startEmulatorForServer());
-  database = await createTestDatabase();
-  server = spawnServer({
-    ...environment,
-    ...administrator.environment,
-    DATABASE_URL: database.url,
-    DATA_DIR: await mkdtemp(path.join(tmpdir(), 'bam-entra-console-data-')),
-  });
+  ({ process: server, stop: stopServer } = await spawnConsoleServer({ ...environment, ...administrator.environment }));
   files = await mkdtemp(path.join(tmpdir(), 'bam-entra-console-files-'));
   [baseUrl, browser] = await Promise.all([server.started, launchChromium()]);
 });
 
 afterAll(async () => {
   await browser?.close();
-  server?.child.kill('SIGTERM');
-  await server?.exited;
+  await stopServer?.();
   await stopEmulator?.();
-  await database?.drop();
   if (files) await rm(files, { recursive: true, force: true });
 });
 

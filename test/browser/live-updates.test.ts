@@ -1,26 +1,25 @@
 import type { Browser, Page, WebSocket, WebSocketRoute } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { demoAccounts } from '../../packages/server/src/demo/demo-accounts.js';
-import { type ServerProcess, spawnServer } from '../../packages/server/test/support/server-process.js';
+import type { ServerProcess } from '../../packages/server/test/support/server-process.js';
 import { signInCookie } from '../../packages/server/test/support/sign-in.js';
-import { createTestDatabase, type TestDatabase } from '../../packages/server/test/support/test-database.js';
 import { launchChromium } from '../support/browser.js';
 import { ConsolePage } from '../support/console-page.js';
+import { spawnConsoleServer } from '../support/console-server.js';
 
 /**
  * The console keeps itself up to date from the certificate event feed: changes made through the API
  * (HTTP, an administrator's API token) appear in an open console without a click, also after its
  * WebSocket dropped. The built server on a fresh PostgreSQL database with the demo data.
  */
-let database: TestDatabase;
 let server: ServerProcess;
+let stopServer: () => Promise<void>;
 let baseUrl: string;
 let browser: Browser;
 let adminToken: string;
 
 beforeAll(async () => {
-  database = await createTestDatabase();
-  server = spawnServer({ DATABASE_URL: database.url, DEMO_DATA: 'true' });
+  ({ process: server, stop: stopServer } = await spawnConsoleServer({ DEMO_DATA: 'true' }));
   [baseUrl, browser] = await Promise.all([server.started, launchChromium()]);
   const admin = demoAccounts.find((account) => account.role === 'ADMINISTRATOR')!;
   const cookie = await signInCookie(baseUrl, admin.username, admin.password);
@@ -34,9 +33,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await browser?.close();
-  server?.child.kill('SIGTERM');
-  await server?.exited;
-  await database?.drop();
+  await stopServer?.();
 });
 
 /** One GraphQL request over HTTP, as a script would make it. */

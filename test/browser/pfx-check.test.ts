@@ -6,11 +6,12 @@ import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { demoAccounts } from '../../packages/server/src/demo/demo-accounts.js';
 import { expiredPfx, opensslPfx, rsaCertificate } from '../../packages/server/test/support/pfx-fixtures.js';
-import { type ServerProcess, spawnServer } from '../../packages/server/test/support/server-process.js';
-import { createTestDatabase, type TestDatabase } from '../../packages/server/test/support/test-database.js';
+import type { ServerProcess } from '../../packages/server/test/support/server-process.js';
+import type { TestDatabase } from '../../packages/server/test/support/test-database.js';
 import { axeViolations } from '../support/axe.js';
 import { launchChromium } from '../support/browser.js';
 import { ConsolePage } from '../support/console-page.js';
+import { spawnConsoleServer } from '../support/console-server.js';
 
 /**
  * The Select Certificate wizard checks a PFX file as soon as it is chosen (inspectPfx): its certificate
@@ -19,6 +20,7 @@ import { ConsolePage } from '../support/console-page.js';
  */
 let database: TestDatabase;
 let server: ServerProcess;
+let stopServer: () => Promise<void>;
 let baseUrl: string;
 let browser: Browser;
 let files: string;
@@ -28,8 +30,7 @@ const good = opensslPfx({ certificate: rsaCertificate({ commonName: 'Contoso Bac
 const expired = expiredPfx({ password });
 
 beforeAll(async () => {
-  database = await createTestDatabase();
-  server = spawnServer({ DATABASE_URL: database.url, DEMO_DATA: 'true', DATA_DIR: await mkdtemp(path.join(tmpdir(), 'bam-pfx-check-data-')) });
+  ({ database, process: server, stop: stopServer } = await spawnConsoleServer({ DEMO_DATA: 'true' }));
   files = await mkdtemp(path.join(tmpdir(), 'bam-pfx-check-files-'));
   await writeFile(path.join(files, 'backup.pfx'), good.file);
   await writeFile(path.join(files, 'expired.pfx'), expired.file);
@@ -38,9 +39,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await browser?.close();
-  server?.child.kill('SIGTERM');
-  await server?.exited;
-  await database?.drop();
+  await stopServer?.();
   if (files) await rm(files, { recursive: true, force: true });
 });
 

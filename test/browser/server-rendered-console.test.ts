@@ -1,28 +1,24 @@
-import { mkdtemp } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
 import type { Browser, BrowserContext } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { demoAccounts } from '../../packages/server/src/demo/demo-accounts.js';
-import { type ServerProcess, spawnServer } from '../../packages/server/test/support/server-process.js';
+import type { ServerProcess } from '../../packages/server/test/support/server-process.js';
 import { signInCookie } from '../../packages/server/test/support/sign-in.js';
-import { createTestDatabase, type TestDatabase } from '../../packages/server/test/support/test-database.js';
 import { launchChromium, recordCspViolations } from '../support/browser.js';
 import { ConsolePage } from '../support/console-page.js';
+import { spawnConsoleServer } from '../support/console-server.js';
 
 /**
  * A signed-in user opening the console gets the Organizations view rendered by the server: it shows
  * before any script runs, and the console's code then takes over that very markup (hydration) and works.
  */
-let database: TestDatabase;
 let server: ServerProcess;
+let stopServer: () => Promise<void>;
 let baseUrl: string;
 let browser: Browser;
 let sessionCookie: string;
 
 beforeAll(async () => {
-  database = await createTestDatabase();
-  server = spawnServer({ DATABASE_URL: database.url, DEMO_DATA: 'true', DATA_DIR: await mkdtemp(path.join(tmpdir(), 'bam-ssr-data-')) });
+  ({ process: server, stop: stopServer } = await spawnConsoleServer({ DEMO_DATA: 'true' }));
   [baseUrl, browser] = await Promise.all([server.started, launchChromium()]);
   const operator = demoAccounts.find((account) => account.role === 'OPERATOR')!;
   sessionCookie = await signInCookie(baseUrl, operator.username, operator.password);
@@ -30,9 +26,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await browser?.close();
-  server?.child.kill('SIGTERM');
-  await server?.exited;
-  await database?.drop();
+  await stopServer?.();
 });
 
 /** A new browser context that carries the operator's session, as a returning user's browser does. */

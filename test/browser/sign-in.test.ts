@@ -1,27 +1,24 @@
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { demoAccounts } from '../../packages/server/src/demo/demo-accounts.js';
-import { type ServerProcess, spawnServer } from '../../packages/server/test/support/server-process.js';
-import { createTestDatabase, type TestDatabase } from '../../packages/server/test/support/test-database.js';
+import type { ServerProcess } from '../../packages/server/test/support/server-process.js';
 import { launchChromium } from '../support/browser.js';
 import { ConsolePage } from '../support/console-page.js';
+import { spawnConsoleServer } from '../support/console-server.js';
 
-let database: TestDatabase;
 let server: ServerProcess;
+let stopServer: () => Promise<void>;
 let baseUrl: string;
 let browser: Browser;
 
 beforeAll(async () => {
-  database = await createTestDatabase();
-  server = spawnServer({ DATABASE_URL: database.url, DEMO_DATA: 'true' });
+  ({ process: server, stop: stopServer } = await spawnConsoleServer({ DEMO_DATA: 'true' }));
   [baseUrl, browser] = await Promise.all([server.started, launchChromium()]);
 });
 
 afterAll(async () => {
   await browser?.close();
-  server?.child.kill('SIGTERM');
-  await server?.exited;
-  await database?.drop();
+  await stopServer?.();
 });
 
 const account = (role: string) => demoAccounts.find((demo) => demo.role === role)!;

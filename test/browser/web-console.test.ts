@@ -5,11 +5,12 @@ import pg from 'pg';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { opensslPfx, rsaCertificate } from '../../packages/server/test/support/pfx-fixtures.js';
-import { type ServerProcess, spawnServer } from '../../packages/server/test/support/server-process.js';
-import { createTestDatabase, type TestDatabase } from '../../packages/server/test/support/test-database.js';
+import type { ServerProcess } from '../../packages/server/test/support/server-process.js';
+import type { TestDatabase } from '../../packages/server/test/support/test-database.js';
 import { demoAccounts } from '../../packages/server/src/demo/demo-accounts.js';
 import { launchChromium, recordCspViolations } from '../support/browser.js';
 import { ConsolePage } from '../support/console-page.js';
+import { spawnConsoleServer } from '../support/console-server.js';
 
 /**
  * The web console in Chromium against the built server on a fresh PostgreSQL database with the demo
@@ -17,22 +18,20 @@ import { ConsolePage } from '../support/console-page.js';
  */
 let database: TestDatabase;
 let server: ServerProcess;
+let stopServer: () => Promise<void>;
 let baseUrl: string;
 let browser: Browser;
 let files: string;
 
 beforeAll(async () => {
-  database = await createTestDatabase();
-  server = spawnServer({ DATABASE_URL: database.url, DEMO_DATA: 'true', DATA_DIR: await mkdtemp(path.join(tmpdir(), 'bam-console-data-')) });
+  ({ database, process: server, stop: stopServer } = await spawnConsoleServer({ DEMO_DATA: 'true' }));
   files = await mkdtemp(path.join(tmpdir(), 'bam-console-files-'));
   [baseUrl, browser] = await Promise.all([server.started, launchChromium()]);
 });
 
 afterAll(async () => {
   await browser?.close();
-  server?.child.kill('SIGTERM');
-  await server?.exited;
-  await database?.drop();
+  await stopServer?.();
   if (files) await rm(files, { recursive: true, force: true });
 });
 

@@ -2,32 +2,29 @@ import { createHmac } from 'node:crypto';
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { demoAccounts } from '../../packages/server/src/demo/demo-accounts.js';
-import { type ServerProcess, spawnServer } from '../../packages/server/test/support/server-process.js';
+import type { ServerProcess } from '../../packages/server/test/support/server-process.js';
 import { signInCookie } from '../../packages/server/test/support/sign-in.js';
-import { createTestDatabase, type TestDatabase } from '../../packages/server/test/support/test-database.js';
 import { startWebhookReceiver, type WebhookReceiver } from '../../packages/server/test/support/webhook-receiver.js';
 import { axeViolations } from '../support/axe.js';
 import { launchChromium } from '../support/browser.js';
 import { ConsolePage } from '../support/console-page.js';
+import { spawnConsoleServer } from '../support/console-server.js';
 
-let database: TestDatabase;
 let server: ServerProcess;
+let stopServer: () => Promise<void>;
 let baseUrl: string;
 let browser: Browser;
 let receiver: WebhookReceiver;
 
 beforeAll(async () => {
-  database = await createTestDatabase();
-  server = spawnServer({ DATABASE_URL: database.url, DEMO_DATA: 'true', WEBHOOK_POLL_INTERVAL_MS: '200' });
+  ({ process: server, stop: stopServer } = await spawnConsoleServer({ DEMO_DATA: 'true', WEBHOOK_POLL_INTERVAL_MS: '200' }));
   [baseUrl, browser, receiver] = await Promise.all([server.started, launchChromium(), startWebhookReceiver()]);
 });
 
 afterAll(async () => {
   await browser?.close();
   await receiver?.close();
-  server?.child.kill('SIGTERM');
-  await server?.exited;
-  await database?.drop();
+  await stopServer?.();
 });
 
 const administrator = demoAccounts.find((demo) => demo.role === 'ADMINISTRATOR')!;
