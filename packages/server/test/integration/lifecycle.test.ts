@@ -171,7 +171,7 @@ describe.runIf(testDatabaseKind === 'postgres')('start-up and shutdown', () => {
     const { port } = silent.address() as net.AddressInfo;
 
     const startedAt = Date.now();
-    const server = spawnServer({ DATABASE_URL: `postgres://bam:secret@127.0.0.1:${port}/bam` });
+    const server = spawnServer({ DATABASE_URL: `postgres://bam:secret@127.0.0.1:${port}/bam`, DATA_DIR: await temporaryDataDir() });
     cleanups.push(async () => {
       server.child.kill('SIGKILL');
       await server.exited;
@@ -212,7 +212,8 @@ describe.runIf(testDatabaseKind === 'postgres')('start-up and shutdown', () => {
   it('starts several instances together on an empty database: they take turns on the schema', async () => {
     const database = await createTestDatabase();
     cleanups.push(() => database.drop());
-    const servers = Array.from({ length: 3 }, () => spawnServer({ DATABASE_URL: database.url, DEMO_DATA: 'true' }));
+    const dataDir = await temporaryDataDir();
+    const servers = Array.from({ length: 3 }, () => spawnServer({ DATABASE_URL: database.url, DEMO_DATA: 'true', DATA_DIR: dataDir }));
     cleanups.push(async () => {
       for (const server of servers) server.child.kill('SIGKILL');
       await Promise.all(servers.map((server) => server.exited));
@@ -227,7 +228,7 @@ describe.runIf(testDatabaseKind === 'postgres')('start-up and shutdown', () => {
   it('finishes an in-flight request on SIGTERM before exiting', async () => {
     const database = await createTestDatabase();
     cleanups.push(() => database.drop());
-    const server = spawnServer({ DATABASE_URL: database.url, DEMO_DATA: 'true' });
+    const server = spawnServer({ DATABASE_URL: database.url, DEMO_DATA: 'true', DATA_DIR: await temporaryDataDir() });
     const url = new URL(await server.started);
     const cookie = await signInCookie(url.href, demoViewer.username, demoViewer.password);
 
