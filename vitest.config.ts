@@ -57,8 +57,8 @@ export default defineConfig({
           testTimeout: 30_000,
         },
       },
-      // The lint's layer rule, checked on imports it must refuse and allow.
-      { test: { name: 'architecture', include: ['test/architecture/**/*.test.ts'] } },
+      // The lint's layer rule, checked on imports it must refuse and allow (ESLint's first run loads its plugins).
+      { test: { name: 'architecture', include: ['test/architecture/**/*.test.ts'], testTimeout: 30_000 } },
       // `bench --smoke`: every bench row once with tiny sizes, on the built product. Its hooks start
       // Chromium, which took over the 10 s default once on a loaded machine, as in the browser project.
       { test: { name: 'bench', include: ['bench/**/*.test.ts'], testTimeout: 180_000, hookTimeout: 120_000 } },

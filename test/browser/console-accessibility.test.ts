@@ -24,7 +24,7 @@ let files: string;
 let pfxPath: string;
 
 beforeAll(async () => {
-  ({ process: server, stop: stopServer } = await spawnConsoleServer({ DEMO_DATA: 'true' }));
+  ({ server, stop: stopServer } = await spawnConsoleServer({ DEMO_DATA: 'true' }));
   files = await mkdtemp(path.join(tmpdir(), 'bam-a11y-files-'));
   pfxPath = path.join(files, 'backup.pfx');
   await writeFile(pfxPath, opensslPfx({ password: 'Right-Password-1' }).file);

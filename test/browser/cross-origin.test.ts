@@ -47,7 +47,7 @@ function attackPage(apiUrl: string): string {
 }
 
 beforeAll(async () => {
-  ({ process: server, stop: stopServer } = await spawnConsoleServer({ DEMO_DATA: 'true' }));
+  ({ server, stop: stopServer } = await spawnConsoleServer({ DEMO_DATA: 'true' }));
   [baseUrl, browser] = await Promise.all([server.started, launchChromium()]);
   attacker = http.createServer((_request, response) => response.writeHead(200, { 'content-type': 'text/html' }).end(attackPage(baseUrl)));
   await new Promise<void>((resolve) => attacker.listen(0, '127.0.0.1', resolve));

@@ -43,7 +43,7 @@ const administrator = {
 beforeAll(async () => {
   let environment: Record<string, string>;
   ({ emulator, environment, stop: stopEmulator } = await startEmulatorForServer());
-  ({ process: server, stop: stopServer } = await spawnConsoleServer({ ...environment, ...administrator.environment }));
+  ({ server, stop: stopServer } = await spawnConsoleServer({ ...environment, ...administrator.environment }));
   files = await mkdtemp(path.join(tmpdir(), 'bam-entra-console-files-'));
   [baseUrl, browser] = await Promise.all([server.started, launchChromium()]);
 });

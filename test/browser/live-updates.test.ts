@@ -19,7 +19,7 @@ let browser: Browser;
 let adminToken: string;
 
 beforeAll(async () => {
-  ({ process: server, stop: stopServer } = await spawnConsoleServer({ DEMO_DATA: 'true' }));
+  ({ server, stop: stopServer } = await spawnConsoleServer({ DEMO_DATA: 'true' }));
   [baseUrl, browser] = await Promise.all([server.started, launchChromium()]);
   const admin = demoAccounts.find((account) => account.role === 'ADMINISTRATOR')!;
   const cookie = await signInCookie(baseUrl, admin.username, admin.password);

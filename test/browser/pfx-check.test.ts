@@ -30,7 +30,7 @@ const good = opensslPfx({ certificate: rsaCertificate({ commonName: 'Contoso Bac
 const expired = expiredPfx({ password });
 
 beforeAll(async () => {
-  ({ database, process: server, stop: stopServer } = await spawnConsoleServer({ DEMO_DATA: 'true' }));
+  ({ database, server, stop: stopServer } = await spawnConsoleServer({ DEMO_DATA: 'true' }));
   files = await mkdtemp(path.join(tmpdir(), 'bam-pfx-check-files-'));
   await writeFile(path.join(files, 'backup.pfx'), good.file);
   await writeFile(path.join(files, 'expired.pfx'), expired.file);

@@ -18,7 +18,7 @@ let browser: Browser;
 let sessionCookie: string;
 
 beforeAll(async () => {
-  ({ process: server, stop: stopServer } = await spawnConsoleServer({ DEMO_DATA: 'true' }));
+  ({ server, stop: stopServer } = await spawnConsoleServer({ DEMO_DATA: 'true' }));
   [baseUrl, browser] = await Promise.all([server.started, launchChromium()]);
   const operator = demoAccounts.find((account) => account.role === 'OPERATOR')!;
   sessionCookie = await signInCookie(baseUrl, operator.username, operator.password);

@@ -12,7 +12,7 @@ let baseUrl: string;
 let browser: Browser;
 
 beforeAll(async () => {
-  ({ process: server, stop: stopServer } = await spawnConsoleServer({ DEMO_DATA: 'true' }));
+  ({ server, stop: stopServer } = await spawnConsoleServer({ DEMO_DATA: 'true' }));
   [baseUrl, browser] = await Promise.all([server.started, launchChromium()]);
 });
 

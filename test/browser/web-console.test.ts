@@ -24,7 +24,7 @@ let browser: Browser;
 let files: string;
 
 beforeAll(async () => {
-  ({ database, process: server, stop: stopServer } = await spawnConsoleServer({ DEMO_DATA: 'true' }));
+  ({ database, server, stop: stopServer } = await spawnConsoleServer({ DEMO_DATA: 'true' }));
   files = await mkdtemp(path.join(tmpdir(), 'bam-console-files-'));
   [baseUrl, browser] = await Promise.all([server.started, launchChromium()]);
 });

@@ -17,7 +17,7 @@ let browser: Browser;
 let receiver: WebhookReceiver;
 
 beforeAll(async () => {
-  ({ process: server, stop: stopServer } = await spawnConsoleServer({ DEMO_DATA: 'true', WEBHOOK_POLL_INTERVAL_MS: '200' }));
+  ({ server, stop: stopServer } = await spawnConsoleServer({ DEMO_DATA: 'true', WEBHOOK_POLL_INTERVAL_MS: '200' }));
   [baseUrl, browser, receiver] = await Promise.all([server.started, launchChromium(), startWebhookReceiver()]);
 });
 

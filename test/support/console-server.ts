@@ -6,7 +6,7 @@ import { createTestDatabase, type TestDatabase } from '../../packages/server/tes
 
 export interface ConsoleServer {
   database: TestDatabase;
-  process: ServerProcess;
+  server: ServerProcess;
   /** Stops the server, then drops its database and removes its data folder. */
   stop(): Promise<void>;
 }
@@ -19,13 +19,13 @@ export interface ConsoleServer {
 export async function spawnConsoleServer(environment: Record<string, string>): Promise<ConsoleServer> {
   const database = await createTestDatabase();
   const dataDir = await mkdtemp(path.join(tmpdir(), 'bam-browser-data-'));
-  const process = spawnServer({ ...environment, DATABASE_URL: database.url, DATA_DIR: dataDir });
+  const server = spawnServer({ ...environment, DATABASE_URL: database.url, DATA_DIR: dataDir });
   return {
     database,
-    process,
+    server,
     async stop() {
-      process.child.kill('SIGTERM');
-      await process.exited;
+      server.child.kill('SIGTERM');
+      await server.exited;
       await database.drop();
       await rm(dataDir, { recursive: true, force: true });
     },
