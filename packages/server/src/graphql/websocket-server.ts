@@ -1,15 +1,6 @@
 import type http from 'node:http';
 import { ApolloServerErrorCode } from '@apollo/server/errors';
-import {
-  type ExecutionArgs,
-  type ExecutionResult,
-  getOperationAST,
-  GraphQLError,
-  type GraphQLSchema,
-  parse,
-  specifiedRules,
-  validate,
-} from 'graphql';
+import { type ExecutionArgs, type ExecutionResult, getOperationAST, GraphQLError, type GraphQLSchema } from 'graphql';
 import type { Context, Disposable } from 'graphql-ws';
 import type { Extra } from 'graphql-ws/use/ws';
 import { WebSocketServer } from 'ws';
@@ -17,9 +8,9 @@ import type { Actor } from '../common/actor.js';
 import type { Logger } from '../logging/logger.js';
 import { formatGraphQLError } from './apollo-plugins.js';
 import { sendMessage, serveGraphQLWs } from './graphql-ws-transport.js';
-import { operationValidationRules, parseOptions } from './operation-limits.js';
 import type { RequestContext } from './request-context.js';
 import { sharedSubscriptionExecution, type Subscriber } from './shared-subscription-execution.js';
+import { validatedDocuments, withCode } from './validated-documents.js';
 
 const MESSAGE_END = Buffer.from('}');
 
@@ -47,18 +38,6 @@ export interface GraphQLWebSocketOptions {
   acceptsOrigin(origin: string | undefined, host: string | undefined): boolean;
 }
 
-/** A GraphQL error as Apollo Server reports it: with `code` in `extensions` (parse and validation failures have their own). */
-function withCode(error: GraphQLError, code: string): GraphQLError {
-  return new GraphQLError(error.message, {
-    ...(error.nodes ? { nodes: error.nodes } : {}),
-    ...(error.source ? { source: error.source } : {}),
-    ...(error.positions ? { positions: error.positions } : {}),
-    ...(error.path ? { path: error.path } : {}),
-    originalError: error.originalError ?? error,
-    extensions: { ...error.extensions, code: error.extensions.code ?? code },
-  });
-}
-
 /**
  * Serves GraphQL over WebSocket (graphql-ws protocol) under the rules of the HTTP endpoint: the
  * `Origin` check (browsers let any page open a WebSocket, and CORS does not apply), the same size
@@ -84,6 +63,7 @@ export function serveGraphQLOverWebSocket(options: GraphQLWebSocketOptions): Dis
     running.get(socketContext)?.delete(id);
   };
 
+  const documentOf = validatedDocuments(schema);
   const formatted = (result: ExecutionResult) => (result.errors ? { ...result, errors: formatErrors(result.errors) } : undefined);
 
   // Per operation (by its context value): who may share its results, and its socket.
@@ -105,15 +85,8 @@ export function serveGraphQLOverWebSocket(options: GraphQLWebSocketOptions): Dis
       async onSubscribe(socketContext, id, payload): Promise<ExecutionArgs | readonly GraphQLError[]> {
         const refused = await authentication.onSubscribe(socketContext);
         if (refused) return refused;
-        let document;
-        try {
-          document = parse(payload.query, parseOptions);
-        } catch (error) {
-          if (error instanceof GraphQLError) return [withCode(error, ApolloServerErrorCode.GRAPHQL_PARSE_FAILED)];
-          throw error;
-        }
-        const validationErrors = validate(schema, document, [...specifiedRules, ...operationValidationRules]);
-        if (validationErrors.length > 0) return validationErrors.map((error) => withCode(error, ApolloServerErrorCode.GRAPHQL_VALIDATION_FAILED));
+        const { document, errors } = documentOf(payload.query);
+        if (errors) return errors;
         if (!getOperationAST(document, payload.operationName)) {
           return [withCode(new GraphQLError('The document names no operation to run.'), ApolloServerErrorCode.OPERATION_RESOLUTION_FAILURE)];
         }
