@@ -8,23 +8,24 @@ import tseslint from 'typescript-eslint';
 const server = 'packages/server/src';
 
 /**
- * The server's layers, by file. The first pattern that matches a file decides its element type: the
- * toolkit folders first, then the role suffixes of domain files, then the catch-all for a domain's own logic.
+ * The server's layers, by file. The first pattern that matches a file decides its category (without
+ * `stopMatching` a file would take every category that matches, the catch-all's too): the toolkit
+ * folders first, then the role suffixes of domain files, then the catch-all for a domain's own logic.
  */
-const serverElements = [
-  { type: 'entry', mode: 'full', pattern: [`${server}/{main,demo-main,run-server,app,server,cli,schema-file}.ts`, `${server}/cli/**`] },
-  { type: 'graphql', mode: 'full', pattern: `${server}/graphql/**` },
-  { type: 'http', mode: 'full', pattern: `${server}/http/**` },
-  { type: 'infrastructure', mode: 'full', pattern: [`${server}/{config,logging,database}/**`, `${server}/domain-module.ts`] },
-  { type: 'pfx', mode: 'full', pattern: `${server}/pfx/**` },
-  { type: 'common', mode: 'full', pattern: `${server}/common/**` },
-  { type: 'module', mode: 'full', pattern: `${server}/*/*.module.ts` },
-  { type: 'resolver', mode: 'full', pattern: `${server}/*/*.{resolver,mutation,type,input}.ts` },
-  { type: 'loaders', mode: 'full', pattern: `${server}/*/*.loaders.ts` },
-  { type: 'entity', mode: 'full', pattern: `${server}/*/*.entity.ts` },
+const serverFiles = [
+  { category: 'entry', pattern: [`${server}/{main,demo-main,run-server,app,server,cli,schema-file}.ts`, `${server}/cli/**`] },
+  { category: 'graphql', pattern: `${server}/graphql/**` },
+  { category: 'http', pattern: `${server}/http/**` },
+  { category: 'infrastructure', pattern: [`${server}/{config,logging,database}/**`, `${server}/domain-module.ts`] },
+  { category: 'pfx', pattern: `${server}/pfx/**` },
+  { category: 'common', pattern: `${server}/common/**` },
+  { category: 'module', pattern: `${server}/*/*.module.ts` },
+  { category: 'resolver', pattern: `${server}/*/*.{resolver,mutation,type,input}.ts` },
+  { category: 'loaders', pattern: `${server}/*/*.loaders.ts` },
+  { category: 'entity', pattern: `${server}/*/*.entity.ts` },
   // Everything else in a domain folder is its business logic: services, rules, key custody.
-  { type: 'service', mode: 'full', pattern: `${server}/*/**` },
-];
+  { category: 'service', pattern: `${server}/*/**` },
+].map((descriptor) => ({ ...descriptor, stopMatching: true }));
 
 /** Who may import whom: resolvers → services → persistence, and the toolkits know no domain. */
 const serverLayers = {
@@ -85,7 +86,7 @@ export default tseslint.config(
     ignores: [`${server}/**/*.test.ts`],
     plugins: { boundaries },
     settings: {
-      'boundaries/elements': serverElements,
+      'boundaries/files': serverFiles,
       'boundaries/root-path': import.meta.dirname,
       'import/resolver': { typescript: { project: 'packages/server/tsconfig.json' } },
     },
@@ -95,8 +96,8 @@ export default tseslint.config(
         {
           default: 'disallow',
           policies: Object.entries(serverLayers).map(([from, to]) => ({
-            from: { element: { type: from } },
-            allow: { to: { element: { types: { anyOf: to } } } },
+            from: { file: { categories: from } },
+            allow: { to: { file: { categories: { anyOf: to } } } },
           })),
         },
       ],

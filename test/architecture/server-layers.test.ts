@@ -29,6 +29,8 @@ describe("the server's layer rule", () => {
     ['a loader', 'applications/probe.loaders.ts', './backup-application.service.js'],
     ['the PKCS#12 reader', 'pfx/probe.ts', '../applications/backup-application.service.js'],
     ['the GraphQL toolkit', 'graphql/probe.ts', '../applications/backup-application.service.js'],
+    // A toolkit file with a domain role's suffix is the toolkit's: the first category that matches decides.
+    ['a type of the GraphQL toolkit', 'graphql/probe.type.ts', '../applications/backup-application.service.js'],
     ['the common toolkit', 'common/probe.ts', '../database/database.js'],
   ])('refuses %s an import from a layer above it', async (_layer, file, imported) => {
     expect(await layerViolations(file, imported)).toHaveLength(1);
