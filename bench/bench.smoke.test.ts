@@ -22,6 +22,7 @@ it('runs every bench row once with `--smoke`', async () => {
         'PFX read: AES-256/PBKDF2 (OpenSSL default)',
         'PFX read: legacy 3DES/RC2 (-legacy)',
         'removeApplications',
+        'removeApplications, baseline with its records',
         'updateCertificate (store)',
         'subscription fan-out: 3 subscribers',
         'SQL statements per read',
