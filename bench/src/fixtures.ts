@@ -1,4 +1,5 @@
 import { createHash, randomUUID } from 'node:crypto';
+import { EVENT_NOTICE_SQL } from '@bam/server/src/events/event-notice.js';
 import { rsaCertificate } from '@bam/server/test/support/pfx-fixtures.js';
 import type pg from 'pg';
 
@@ -89,5 +90,25 @@ async function insertApplications(
     `INSERT INTO backup_applications (organization_id, id, application_id, display_name, certificate_id)
      SELECT * FROM unnest($1::uuid[], $2::uuid[], $3::uuid[], $4::text[], $5::uuid[])`,
     [rows.organization, rows.id, rows.applicationId, rows.name, rows.certificate],
+  );
+}
+
+/**
+ * Records an event inside the caller's transaction as the product's outbox does (`event-outbox.service.ts`):
+ * the next position, also as the CloudEvents `sequence`, and the notice the servers listen for.
+ */
+export async function recordEvent(
+  client: pg.PoolClient,
+  event: { type: string; organizationId: string | null; applicationIds: readonly string[]; cloudEvent: Record<string, unknown> },
+): Promise<void> {
+  await client.query(
+    `WITH recorded AS (
+       INSERT INTO certificate_events (position, id, time, type, organization_id, application_ids, actor, cloud_event)
+       SELECT next.position, gen_random_uuid(), now(), $1, $2, $3::uuid[], 'bench', $4::jsonb || jsonb_build_object('sequence', next.position::text)
+       FROM (SELECT nextval('certificate_events_position_seq') AS position) AS next
+       RETURNING *
+     )
+     SELECT pg_notify('certificate_events', ${EVENT_NOTICE_SQL}) FROM recorded`,
+    [event.type, event.organizationId, event.applicationIds, JSON.stringify(event.cloudEvent)],
   );
 }

@@ -1,6 +1,5 @@
-import { EVENT_NOTICE_SQL } from '@bam/server/src/events/event-notice.js';
 import type pg from 'pg';
-import { seedApplications, seedOrganizations } from '../fixtures.js';
+import { recordEvent, seedApplications, seedOrganizations } from '../fixtures.js';
 import { graphql } from '../load.js';
 import { alternate, median, timed, warmUp } from '../measure.js';
 import { generateCertificate, removeApplications, updateCertificate } from '../queries.js';
@@ -45,7 +44,7 @@ export async function bulkRows({ sizes, pool, server }: BenchContext): Promise<B
     );
   };
   // What the product's contract also makes a removal write, done the plainest way: the audit entry
-  // listing the applications, and the event (recorded and notified as the outbox does it).
+  // listing the applications, and the event.
   const removeInBaselineWithRecords = async () => {
     const applicationIds = await seedApplications(pool, removal!.id, count);
     return timed(() =>
@@ -61,16 +60,12 @@ export async function bulkRows({ sizes, pool, server }: BenchContext): Promise<B
              VALUES ('APPLICATIONS_REMOVED', 'USER', 'bench', 'bench', $1, $2::jsonb)`,
           [removal!.id, JSON.stringify({ applications: rows.map(({ applicationId, displayName }) => ({ applicationId, displayName })) })],
         );
-        await client.query(
-          `WITH recorded AS (
-             INSERT INTO certificate_events (position, id, time, type, organization_id, application_ids, actor, cloud_event)
-             SELECT nextval('certificate_events_position_seq'), gen_random_uuid(), now(), 'APPLICATIONS_REMOVED', $1, $2::uuid[], 'bench',
-                    jsonb_build_object('specversion', '1.0', 'type', 'com.backup-applications-manager.applications.removed', 'data', '{}'::jsonb)
-             RETURNING *
-           )
-           SELECT pg_notify('certificate_events', ${EVENT_NOTICE_SQL}) FROM recorded`,
-          [removal!.id, applicationIds],
-        );
+        await recordEvent(client, {
+          type: 'APPLICATIONS_REMOVED',
+          organizationId: removal!.id,
+          applicationIds,
+          cloudEvent: { specversion: '1.0', type: 'com.backup-applications-manager.applications.removed', data: {} },
+        });
       }),
     );
   };

@@ -1,5 +1,5 @@
-import { EVENT_NOTICE_SQL } from '@bam/server/src/events/event-notice.js';
 import WebSocket from 'ws';
+import { recordEvent } from '../fixtures.js';
 import { post, sessionCookieFor } from '../load.js';
 import { alternate, warmUp } from '../measure.js';
 import { type BenchContext, type BenchRow, ratioRow } from '../row.js';
@@ -115,18 +115,17 @@ export async function fanOutRows({ sizes, pool, server, databaseUrl }: BenchCont
           const client = await pool.connect();
           try {
             await client.query('BEGIN');
-            // Recorded and notified as the product's outbox does it (`event-outbox.service.ts`).
-            await client.query(
-              `WITH recorded AS (
-                 INSERT INTO certificate_events (position, id, time, type, organization_id, application_ids, actor, cloud_event)
-                 SELECT next.position, gen_random_uuid(), now(), 'STORE_CERTIFICATE_REMOVED', NULL, '{}', 'bench',
-                        jsonb_build_object('specversion', '1.0', 'type', 'com.backup-applications-manager.store-certificate.removed',
-                                           'source', '/certificate-store', 'sequence', next.position::text, 'data', jsonb_build_object('actor', 'bench'))
-                 FROM (SELECT nextval('certificate_events_position_seq') AS position) AS next
-                 RETURNING *
-               )
-               SELECT pg_notify('certificate_events', ${EVENT_NOTICE_SQL}) FROM recorded`,
-            );
+            await recordEvent(client, {
+              type: 'STORE_CERTIFICATE_REMOVED',
+              organizationId: null,
+              applicationIds: [],
+              cloudEvent: {
+                specversion: '1.0',
+                type: 'com.backup-applications-manager.store-certificate.removed',
+                source: '/certificate-store',
+                data: { actor: 'bench' },
+              },
+            });
             const started = performance.now();
             await client.query('COMMIT');
             return started;
