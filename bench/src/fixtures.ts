@@ -1,5 +1,6 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { EVENT_NOTICE_SQL } from '@bam/server/src/events/event-notice.js';
+import { EVENTS_CHANNEL } from '@bam/server/src/events/event-wakeup.js';
 import { rsaCertificate } from '@bam/server/test/support/pfx-fixtures.js';
 import type pg from 'pg';
 
@@ -108,7 +109,7 @@ export async function recordEvent(
        FROM (SELECT nextval('certificate_events_position_seq') AS position) AS next
        RETURNING *
      )
-     SELECT pg_notify('certificate_events', ${EVENT_NOTICE_SQL}) FROM recorded`,
-    [event.type, event.organizationId, event.applicationIds, JSON.stringify(event.cloudEvent)],
+     SELECT pg_notify($5, ${EVENT_NOTICE_SQL}) FROM recorded`,
+    [event.type, event.organizationId, event.applicationIds, JSON.stringify(event.cloudEvent), EVENTS_CHANNEL],
   );
 }
