@@ -8,6 +8,7 @@ import { DomainError } from '../common/domain-error.js';
 import { isUuid, normalizeUuid } from '../common/uuid.js';
 import { applicationsRemoved } from '../events/certificate-events.js';
 import type { EventOutboxService } from '../events/event-outbox.service.js';
+import { logApplicationsChange } from '../logging/application-ids-log.js';
 import type { Logger } from '../logging/logger.js';
 import { BackupApplication } from './backup-application.entity.js';
 
@@ -56,8 +57,10 @@ export class BackupApplicationService {
       await this.events.record(manager, applicationsRemoved(applications, actor), { applicationsAuditEntryId: entryId });
       return applications;
     });
-    this.logger.info(
-      { actor: actor.id, organizationId, applicationIds: removed.map((application) => application.applicationId) },
+    logApplicationsChange(
+      this.logger,
+      { actor: actor.id, organizationId },
+      removed.map((application) => application.applicationId),
       'applications removed',
     );
     return removed;

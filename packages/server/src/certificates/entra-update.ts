@@ -6,6 +6,7 @@ import type { AuditService } from '../audit/audit.service.js';
 import { certificateUpdated } from '../events/certificate-events.js';
 import type { EventOutboxService } from '../events/event-outbox.service.js';
 import { KeyRotationState } from '../entra/key-rotation.entity.js';
+import { logApplicationsChange } from '../logging/application-ids-log.js';
 import type { Logger } from '../logging/logger.js';
 import { CertificateChangeSource } from './certificate-change.entity.js';
 import type { CertificateRotationService } from './certificate-rotation.service.js';
@@ -87,15 +88,10 @@ export async function updateThroughEntra(
     );
   }
   for (const application of applications) application.certificateId = certificate.id;
-  logger.info(
-    {
-      actor: actor.id,
-      organizationId,
-      applicationIds: applications.map((application) => application.applicationId),
-      thumbprint: certificate.thumbprint,
-      changed: changing.length,
-      entra: true,
-    },
+  logApplicationsChange(
+    logger,
+    { actor: actor.id, organizationId, thumbprint: certificate.thumbprint, changed: changing.length, entra: true },
+    applications.map((application) => application.applicationId),
     'application certificates rotated on Entra',
   );
   return { applications, certificate };

@@ -10,6 +10,7 @@ import { plainRows } from '../common/plain-rows.js';
 import { isUuid } from '../common/uuid.js';
 import { certificateUpdated } from '../events/certificate-events.js';
 import type { EventOutboxService } from '../events/event-outbox.service.js';
+import { logApplicationsChange } from '../logging/application-ids-log.js';
 import type { Logger } from '../logging/logger.js';
 import { CertificateChangeSource } from './certificate-change.entity.js';
 import { pfxSignInFacts, signInProblem } from './certificate-rules.js';
@@ -153,14 +154,10 @@ export class UpdateCertificateService {
       }
       progress.report({ step: RotationStep.VALIDATE, status: RotationStepStatus.DONE });
       progress.report({ step: RotationStep.SWITCH, status: RotationStepStatus.DONE });
-      this.logger.info(
-        {
-          actor: actor.id,
-          organizationId,
-          applicationIds: result.applications.map((application) => application.applicationId),
-          thumbprint: result.certificate.thumbprint,
-          changed: result.changed,
-        },
+      logApplicationsChange(
+        this.logger,
+        { actor: actor.id, organizationId, thumbprint: result.certificate.thumbprint, changed: result.changed },
+        result.applications.map((application) => application.applicationId),
         'application certificates updated',
       );
       return { applications: result.applications, certificate: result.certificate };

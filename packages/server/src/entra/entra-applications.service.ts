@@ -11,6 +11,7 @@ import { isUuid, normalizeUuid } from '../common/uuid.js';
 import { Certificate } from '../certificates/certificate.entity.js';
 import { applicationsAdded } from '../events/certificate-events.js';
 import type { EventOutboxService } from '../events/event-outbox.service.js';
+import { logApplicationsChange } from '../logging/application-ids-log.js';
 import type { Logger } from '../logging/logger.js';
 import { ApplicationEntraCheck, EntraKeyStatus } from './application-entra-check.entity.js';
 import type { EntraApplication, EntraDirectory, ManagementSignIn } from './entra-directory.js';
@@ -93,7 +94,7 @@ export class EntraApplicationService {
       });
       return saved;
     });
-    this.logger.info({ actor: actor.id, organizationId, applicationIds: selection }, 'applications added from Entra');
+    logApplicationsChange(this.logger, { actor: actor.id, organizationId }, selection, 'applications added from Entra');
     return added;
   }
 
