@@ -90,18 +90,17 @@ export class AuthenticationService {
     const name = normalizeUsername(username).slice(0, 64);
     const anonymous = anonymousActor(origin);
     const clientIp = origin.clientIp ?? 'unknown';
-    if (await this.throttle.isThrottled(name, clientIp)) {
+    if (!(await this.throttle.beginAttempt(name, clientIp))) {
       await this.audit.recordAlone(anonymous, { action: AuditAction.SIGN_IN_THROTTLED, details: { username: name } });
       throw new DomainError(ErrorCode.SIGN_IN_THROTTLED);
     }
     const user = name ? await this.dataSource.getRepository(User).findOneBy({ username: name }) : null;
     const passwordRight = await verifyPassword(user?.passwordHash ?? null, password);
     if (!user || !passwordRight || user.disabled) {
-      await this.throttle.recordFailure(name, clientIp);
       await this.audit.recordAlone(anonymous, { action: AuditAction.SIGN_IN_FAILED, details: { username: name } });
       throw new DomainError(ErrorCode.INVALID_CREDENTIALS);
     }
-    await this.throttle.recordSuccess(name);
+    await this.throttle.recordSuccess(name, clientIp);
 
     const secret = newSecret();
     const { idle, absolute } = this.timeouts();
@@ -140,12 +139,10 @@ export class AuthenticationService {
   async changePassword(actor: Actor, currentPassword: string, newPassword: string): Promise<User> {
     if (actor.kind !== 'USER' || !actor.userId) throw new DomainError(ErrorCode.FORBIDDEN);
     const clientIp = actor.origin.clientIp ?? 'unknown';
-    if (await this.throttle.isThrottled(actor.name, clientIp)) throw new DomainError(ErrorCode.SIGN_IN_THROTTLED);
+    if (!(await this.throttle.beginAttempt(actor.name, clientIp))) throw new DomainError(ErrorCode.SIGN_IN_THROTTLED);
     const user = await this.dataSource.getRepository(User).findOneByOrFail({ id: actor.userId });
-    if (!(await verifyPassword(user.passwordHash, currentPassword))) {
-      await this.throttle.recordFailure(actor.name, clientIp);
-      throw new DomainError(ErrorCode.INVALID_CREDENTIALS);
-    }
+    if (!(await verifyPassword(user.passwordHash, currentPassword))) throw new DomainError(ErrorCode.INVALID_CREDENTIALS);
+    await this.throttle.refund(actor.name, clientIp);
     if (!isAcceptablePassword(newPassword) || newPassword === currentPassword) throw new DomainError(ErrorCode.PASSWORD_TOO_WEAK);
     const passwordHash = await hashPassword(newPassword);
 

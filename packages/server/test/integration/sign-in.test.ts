@@ -187,6 +187,37 @@ describe('sign-in throttling', () => {
   });
 });
 
+describe('sign-in throttling of attempts sent at once', () => {
+  const server = useTestServer({ environment: { SIGN_IN_MAX_FAILURES_PER_USERNAME: '3', SIGN_IN_MAX_FAILURES_PER_IP: '8' } });
+  const burst = <Result>(attempt: (index: number) => Promise<Result>) => Promise.all(Array.from({ length: 20 }, (_, index) => attempt(index)));
+  const codes = (results: (string | null)[]) => ({
+    checked: results.filter((code) => code === 'INVALID_CREDENTIALS').length,
+    throttled: results.filter((code) => code === 'SIGN_IN_THROTTLED').length,
+  });
+
+  it('checks no more passwords than the limits allow, however many attempts arrive together; successes count for nothing once answered', async () => {
+    // More successful sign-ins than the address's limit, one after another: they are not failures.
+    let session = await server.signIn(testAdmin.username, testAdmin.password);
+    for (let index = 0; index < 10; index += 1) session = await server.signIn(testAdmin.username, testAdmin.password);
+
+    const changes = await burst((index) =>
+      server.graphqlAs<{ changePassword: { errors: { code: string }[] } }>(
+        session,
+        'mutation($input: ChangePasswordInput!) { changePassword(input: $input) { errors { code } } }',
+        { input: { currentPassword: `guess-number-${index}`, newPassword: 'a-new-password-long-enough' } },
+      ),
+    );
+    expect(codes(changes.map(({ data }) => data!.changePassword.errors[0]?.code ?? null))).toEqual({ checked: 3, throttled: 17 });
+
+    // The address has 3 failures: 3 more for another username, then its limit of 8 is 2 away.
+    const signIns = await burst(async (index) => {
+      const body = (await (await postSignIn(server.graphqlUrl, 'mallory', `guess-${index}`)).json()) as { data: { signIn: { errors: { code: string }[] } } };
+      return body.data.signIn.errors[0]?.code ?? null;
+    });
+    expect(codes(signIns)).toEqual({ checked: 3, throttled: 17 });
+  });
+});
+
 describe('first start', () => {
   it('without INITIAL_ADMIN_*, creates "admin" with a one-time password logged once, to change at first sign-in', async () => {
     const server = await startTestServer({ environment: { INITIAL_ADMIN_USERNAME: '', INITIAL_ADMIN_PASSWORD: '' } });
