@@ -85,6 +85,9 @@ export function multipartUpload({ maxFileBytes }: { maxFileBytes: number }): Req
         upload.reject(new DomainError(ErrorCode.PFX_TOO_LARGE));
         stream.resume();
       });
+      // A body that ends before its closing boundary errors the file's stream as well as the parser;
+      // an error event nobody hears would end the process.
+      stream.on('error', () => upload.reject(new DomainError(ErrorCode.UPLOAD_INVALID)));
       stream.on('end', () => {
         if (stream.truncated) return;
         upload.resolve({

@@ -239,6 +239,41 @@ describe('updateCertificate from a PFX file', () => {
     expect(response.status).toBe(400);
     expect(((await response.json()) as { errors: { extensions: { code: string } }[] }).errors[0]!.extensions.code).toBe('UPLOAD_INVALID');
   });
+  // busboy reports a body that ends before its closing boundary on the file's stream too; unheard, that
+  // error ended the server process.
+  it('answers an upload cut off before its closing boundary with UPLOAD_INVALID, changing nothing, and keeps serving', async () => {
+    const before = await databaseSnapshot(server.database.dataSource);
+    const pfx = opensslPfx();
+    const boundary = 'cut-off-upload';
+    const operations = JSON.stringify({
+      query: updateMutation,
+      variables: { input: { organizationId: contoso.organization.id, applications: [target(0)], pfx: { file: null, password: pfx.password } } },
+    });
+    const part = (headers: string, content: string | Buffer) => [
+      Buffer.from(`--${boundary}\r\n${headers}\r\n\r\n`),
+      Buffer.from(content),
+      Buffer.from('\r\n'),
+    ];
+    const body = Buffer.concat([
+      ...part('Content-Disposition: form-data; name="operations"', operations),
+      ...part('Content-Disposition: form-data; name="map"', JSON.stringify({ 0: ['variables.input.pfx.file'] })),
+      Buffer.from(`--${boundary}\r\nContent-Disposition: form-data; name="0"; filename="a.pfx"\r\n\r\n`),
+      pfx.file.subarray(0, 500),
+    ]);
+    const response = await fetch(server.graphqlUrl, {
+      method: 'POST',
+      headers: {
+        'content-type': `multipart/form-data; boundary=${boundary}`,
+        'apollo-require-preflight': 'true',
+        authorization: `Bearer ${server.adminToken}`,
+      },
+      body,
+    });
+    const { data } = (await response.json()) as { data: { updateCertificate: { errors: { code: string }[] } } };
+    expect(data.updateCertificate.errors.map((error) => error.code)).toEqual(['UPLOAD_INVALID']);
+    expect(await databaseSnapshot(server.database.dataSource)).toEqual(before);
+    expect((await fetch(new URL('/healthz', server.graphqlUrl))).status).toBe(200);
+  });
 });
 
 describe('updateCertificate from the certificate store', () => {
