@@ -211,7 +211,9 @@ describe('sign-in throttling of attempts sent at once', () => {
 
     // The address has 3 failures: 3 more for another username, then its limit of 8 is 2 away.
     const signIns = await burst(async (index) => {
-      const body = (await (await postSignIn(server.graphqlUrl, 'mallory', `guess-${index}`)).json()) as { data: { signIn: { errors: { code: string }[] } } };
+      const body = (await (await postSignIn(server.graphqlUrl, 'mallory', `guess-${index}`)).json()) as {
+        data: { signIn: { errors: { code: string }[] } };
+      };
       return body.data.signIn.errors[0]?.code ?? null;
     });
     expect(codes(signIns)).toEqual({ checked: 3, throttled: 17 });
