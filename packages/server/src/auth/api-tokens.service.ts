@@ -68,7 +68,7 @@ export class ApiTokensService {
       await this.audit.record(manager, actor, { action: AuditAction.API_TOKEN_REVOKED, details: { tokenId: current.id, name: current.name } });
       return manager.findOneByOrFail(ApiToken, { id: current.id });
     });
-    this.sockets.end(`token:${token.id}`, 'Token revoked');
+    await this.sockets.end(`token:${token.id}`, 'Token revoked');
     return token;
   }
 }

@@ -4,6 +4,7 @@ import { ApiToken } from './api-token.entity.js';
 import { ApiTokensResolver } from './api-tokens.resolver.js';
 import { ApiTokensService } from './api-tokens.service.js';
 import { AuthenticationService } from './authentication.service.js';
+import { PostgresCredentialEndBroadcast } from './credential-end-broadcast.js';
 import { CredentialSockets } from './credential-sockets.js';
 import type { SessionCookie } from './http-authentication.js';
 import { SessionResolver } from './session.resolver.js';
@@ -34,15 +35,21 @@ export const authModule: DomainModule = {
   entities: [User, Session, ApiToken],
   migrations: [Accounts1795737900000],
   resolvers: [SessionResolver, UserAccountsResolver, ApiTokensResolver],
-  createServices({ dataSource, config, logger, services }) {
-    const credentialSockets = new CredentialSockets();
+  async createServices({ dataSource, config, logger, services, onClose }) {
+    const authLogger = logger.child({ component: 'auth' });
+    // With DATABASE_URL other instances may hold sockets of a credential that ends here; the embedded database has none.
+    const credentialSockets = new CredentialSockets(
+      config.databaseUrl ? new PostgresCredentialEndBroadcast(dataSource, config.databaseUrl, authLogger) : null,
+    );
+    await credentialSockets.start();
+    onClose(() => credentialSockets.close());
     const authentication = new AuthenticationService(
       dataSource,
       services.audit,
       config.auth,
       new SignInThrottle(config.auth),
       credentialSockets,
-      logger.child({ component: 'auth' }),
+      authLogger,
     );
     return {
       authentication,

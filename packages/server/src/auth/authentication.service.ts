@@ -132,7 +132,7 @@ export class AuthenticationService {
       await manager.delete(Session, { id: sessionId });
       await this.audit.record(manager, actor, { action: AuditAction.SIGN_OUT, details: { sessionId } });
     });
-    this.sockets.end(`session:${sessionId}`, 'Signed out');
+    await this.sockets.end(`session:${sessionId}`, 'Signed out');
   }
 
   /** Changes a signed-in account's own password; its other sessions end. */
@@ -155,7 +155,7 @@ export class AuthenticationService {
       await this.audit.record(manager, actor, { action: AuditAction.PASSWORD_CHANGED, details: { userId: user.id, endedSessions: others.length } });
       return others;
     });
-    for (const { id } of ended) this.sockets.end(`session:${id}`, 'Password changed');
+    await Promise.all(ended.map(({ id }) => this.sockets.end(`session:${id}`, 'Password changed')));
     // This session stays, but the remembered copy still says the password must change.
     this.recent.forget(`user:${user.id}`);
     return this.dataSource.getRepository(User).findOneByOrFail({ id: user.id });

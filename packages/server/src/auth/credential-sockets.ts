@@ -1,3 +1,5 @@
+import type { CredentialEndBroadcast, EndedCredential } from './credential-end-broadcast.js';
+
 /** Close code for a WebSocket whose session or token has ended (signed out, expired, revoked, account disabled). */
 export const CREDENTIAL_ENDED_CLOSE_CODE = 4401;
 
@@ -7,14 +9,25 @@ interface ClosableSocket {
 
 /**
  * The open WebSockets of each credential in this process, so ending a session or revoking a token
- * closes them at once (keys: `session:<id>`, `token:<id>`, `user:<id>`). Another instance's sockets
- * notice at their next operation, when the credential is checked again.
+ * closes them at once (keys: `session:<id>`, `token:<id>`, `user:<id>`). With a broadcast, the other
+ * instances on the database close theirs with the same code and reason, within moments.
  */
 export class CredentialSockets {
   private readonly byKey = new Map<string, Set<ClosableSocket>>();
   private readonly endListeners: ((key: string) => void)[] = [];
 
-  /** Runs `listener` whenever a credential ends in this process (e.g. to forget it). */
+  constructor(private readonly broadcast: CredentialEndBroadcast | null = null) {}
+
+  /** Starts acting on the credentials other instances end. */
+  async start(): Promise<void> {
+    await this.broadcast?.start((credential) => this.endHere(credential));
+  }
+
+  async close(): Promise<void> {
+    await this.broadcast?.close();
+  }
+
+  /** Runs `listener` whenever a credential ends, in this process or another (e.g. to forget it). */
   onEnd(listener: (key: string) => void): void {
     this.endListeners.push(listener);
   }
@@ -42,8 +55,13 @@ export class CredentialSockets {
     };
   }
 
-  /** The credential has ended: closes every socket of it. */
-  end(key: string, reason: string): void {
+  /** The credential has ended (the change is committed): closes every socket of it, here and on the other instances. */
+  async end(key: string, reason: string): Promise<void> {
+    this.endHere({ key, reason });
+    await this.broadcast?.publish({ key, reason });
+  }
+
+  private endHere({ key, reason }: EndedCredential): void {
     for (const listener of this.endListeners) listener(key);
     for (const socket of this.byKey.get(key) ?? []) socket.close(CREDENTIAL_ENDED_CLOSE_CODE, reason);
   }

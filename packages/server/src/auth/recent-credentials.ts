@@ -5,8 +5,9 @@ const MAX_ENTRIES = 10_000;
 /**
  * Credentials checked in the last few seconds, by the hash of their secret: a burst of requests
  * costs one database check, not one each (on the embedded database every query waits for any open
- * transaction). Ending a credential in this process forgets it at once; on another instance it is
- * refused once its entry here has expired (seconds).
+ * transaction). Ending a credential forgets it at once, in this process and, through the
+ * credential-end broadcast, on the other instances; should that notice be lost, it is refused once
+ * its entry here has expired (seconds).
  */
 export class RecentCredentials {
   private readonly entries = new Map<string, { authentication: Authentication; until: number }>();

@@ -104,7 +104,7 @@ export class UserAccountsService {
       return manager.findOneByOrFail(User, { id: current.id });
     });
     // Open sockets hold the account's former role and scope: they reconnect with the new ones.
-    this.sockets.end(`user:${user.id}`, 'Account changed');
+    await this.sockets.end(`user:${user.id}`, 'Account changed');
     return user;
   }
 }

@@ -1,0 +1,72 @@
+import { randomUUID } from 'node:crypto';
+import type { DataSource } from 'typeorm';
+import { PostgresNotifyWakeup } from '../events/event-wakeup.js';
+import type { Logger } from '../logging/logger.js';
+
+/** The PostgreSQL channel on which an instance tells the others that a credential ended. */
+export const CREDENTIAL_ENDED_CHANNEL = 'credential_ended';
+
+/** A credential that ended on another instance: its key (`session:<id>`, `token:<id>`, `user:<id>`) and why. */
+export interface EndedCredential {
+  key: string;
+  reason: string;
+}
+
+/**
+ * Tells the other server instances on the same database that a credential ended, so they close its
+ * sockets and forget it as the instance where it ended does. A running subscription sends no
+ * operation at which its credential would be checked again: without this it would stay open.
+ */
+export interface CredentialEndBroadcast {
+  /** From now on calls `ended` for each credential another instance ends. */
+  start(ended: (credential: EndedCredential) => void): Promise<void>;
+  /** Tells the others; never rejects (the change is committed already: a failure is logged). */
+  publish(credential: EndedCredential): Promise<void>;
+  close(): Promise<void>;
+}
+
+interface Notice extends EndedCredential {
+  /** The instance that sent it: PostgreSQL also delivers it to the sender's own listening connection. */
+  from: string;
+}
+
+/**
+ * PostgreSQL NOTIFY, sent once the change is committed, to every instance listening on the database
+ * (the listening connection is the events' kind, with its reconnection). The embedded database has
+ * no other instance: it needs none.
+ */
+export class PostgresCredentialEndBroadcast implements CredentialEndBroadcast {
+  private readonly instance = randomUUID();
+  private readonly listener: PostgresNotifyWakeup;
+
+  constructor(
+    private readonly dataSource: DataSource,
+    databaseUrl: string,
+    private readonly logger: Logger,
+  ) {
+    this.listener = new PostgresNotifyWakeup(databaseUrl, logger, CREDENTIAL_ENDED_CHANNEL);
+  }
+
+  async start(ended: (credential: EndedCredential) => void): Promise<void> {
+    await this.listener.start((payload) => {
+      // No payload: the connection was lost and is back; notices sent meanwhile are lost, and those
+      // sockets are refused at their next operation or closed at their credential's expiry.
+      if (!payload) return;
+      const notice = JSON.parse(payload) as Notice;
+      if (notice.from !== this.instance) ended({ key: notice.key, reason: notice.reason });
+    });
+  }
+
+  async publish({ key, reason }: EndedCredential): Promise<void> {
+    const notice: Notice = { from: this.instance, key, reason };
+    try {
+      await this.dataSource.query(`SELECT pg_notify($1, $2)`, [CREDENTIAL_ENDED_CHANNEL, JSON.stringify(notice)]);
+    } catch (error) {
+      this.logger.warn({ err: error, key }, 'could not tell the other instances that a credential ended');
+    }
+  }
+
+  async close(): Promise<void> {
+    await this.listener.close();
+  }
+}
