@@ -41,8 +41,6 @@ export const authModule: DomainModule = {
     const credentialSockets = new CredentialSockets(
       config.databaseUrl ? new PostgresCredentialEndBroadcast(dataSource, config.databaseUrl, authLogger) : null,
     );
-    await credentialSockets.start();
-    onClose(() => credentialSockets.close());
     const authentication = new AuthenticationService(
       dataSource,
       services.audit,
@@ -51,6 +49,8 @@ export const authModule: DomainModule = {
       credentialSockets,
       authLogger,
     );
+    await credentialSockets.start((keys) => authentication.endedAmong(keys));
+    onClose(() => credentialSockets.close());
     return {
       authentication,
       credentialSockets,

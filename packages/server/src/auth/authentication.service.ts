@@ -183,6 +183,28 @@ export class AuthenticationService {
     return { ...found, actor: { ...found.actor, origin } };
   }
 
+  /**
+   * Which of these credentials (`session:<id>`, `token:<id>`, `user:<id>`) have ended — signed out,
+   * revoked, account disabled or its password reset — in one query for them all. Expiry is left to
+   * each socket's own timer; a role or organization-limit change is not seen here.
+   */
+  async endedAmong(keys: readonly string[]): Promise<string[]> {
+    const idsOf = (kind: string) => keys.filter((key) => key.startsWith(`${kind}:`)).map((key) => key.slice(kind.length + 1));
+    const rows: { key: string }[] = await this.dataSource.query(
+      `SELECT 'session:' || wanted.id AS key FROM unnest($1::uuid[]) AS wanted (id)
+         WHERE NOT EXISTS (SELECT 1 FROM sessions session JOIN users account ON account.id = session.user_id
+                           WHERE session.id = wanted.id AND NOT account.disabled)
+       UNION ALL
+       SELECT 'token:' || wanted.id FROM unnest($2::uuid[]) AS wanted (id)
+         WHERE NOT EXISTS (SELECT 1 FROM api_tokens token WHERE token.id = wanted.id AND token.revoked_at IS NULL)
+       UNION ALL
+       SELECT 'user:' || wanted.id FROM unnest($3::uuid[]) AS wanted (id)
+         WHERE NOT EXISTS (SELECT 1 FROM users account WHERE account.id = wanted.id AND NOT account.disabled)`,
+      [idsOf('session'), idsOf('token'), idsOf('user')],
+    );
+    return rows.map((row) => row.key);
+  }
+
   /** A few seconds, and well within the idle timeout, so idle sessions still end on time. */
   private rememberForMs(): number {
     return Math.min(5000, (this.settings.sessionIdleTimeoutSeconds * 1000) / 10);

@@ -18,8 +18,11 @@ export interface EndedCredential {
  * operation at which its credential would be checked again: without this it would stay open.
  */
 export interface CredentialEndBroadcast {
-  /** From now on calls `ended` for each credential another instance ends. */
-  start(ended: (credential: EndedCredential) => void): Promise<void>;
+  /**
+   * From now on calls `ended` for each credential another instance ends, and `missed` whenever notices
+   * may have been lost (the listening connection is back after it dropped).
+   */
+  start(ended: (credential: EndedCredential) => void, missed: () => Promise<void>): Promise<void>;
   /** Tells the others; never rejects (the change is committed already: a failure is logged). */
   publish(credential: EndedCredential): Promise<void>;
   close(): Promise<void>;
@@ -47,13 +50,15 @@ export class PostgresCredentialEndBroadcast implements CredentialEndBroadcast {
     this.listener = new PostgresNotifyWakeup(databaseUrl, logger, CREDENTIAL_ENDED_CHANNEL);
   }
 
-  async start(ended: (credential: EndedCredential) => void): Promise<void> {
+  async start(ended: (credential: EndedCredential) => void, missed: () => Promise<void>): Promise<void> {
     await this.listener.start((payload) => {
-      // No payload: the connection was lost and is back; notices sent meanwhile are lost, and those
-      // sockets are refused at their next operation or closed at their credential's expiry.
-      if (!payload) return;
-      const notice = JSON.parse(payload) as Notice;
-      if (notice.from !== this.instance) ended({ key: notice.key, reason: notice.reason });
+      if (payload) {
+        const notice = JSON.parse(payload) as Notice;
+        if (notice.from !== this.instance) ended({ key: notice.key, reason: notice.reason });
+        return;
+      }
+      // No payload: the connection was lost and is back, and notices sent meanwhile with it.
+      missed().catch((error: unknown) => this.logger.warn({ err: error }, 'could not check the open sockets’ credentials again'));
     });
   }
 

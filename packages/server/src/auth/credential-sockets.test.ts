@@ -5,10 +5,12 @@ import { CREDENTIAL_ENDED_CLOSE_CODE, CredentialSockets } from './credential-soc
 /** A broadcast between instances in memory: what this one publishes, and a way to hear another's. */
 function fakeBroadcast() {
   let hear: ((credential: EndedCredential) => void) | undefined;
+  let reconnected: (() => Promise<void>) | undefined;
   const published: EndedCredential[] = [];
   const broadcast: CredentialEndBroadcast = {
-    start: async (ended) => {
+    start: async (ended, missed) => {
       hear = ended;
+      reconnected = missed;
     },
     publish: async (credential) => {
       published.push(credential);
@@ -17,7 +19,12 @@ function fakeBroadcast() {
       hear = undefined;
     },
   };
-  return { broadcast, published, fromAnotherInstance: (credential: EndedCredential) => hear?.(credential) };
+  return {
+    broadcast,
+    published,
+    fromAnotherInstance: (credential: EndedCredential) => hear?.(credential),
+    noticesLost: () => reconnected?.(),
+  };
 }
 
 function socket() {
@@ -26,12 +33,13 @@ function socket() {
 }
 
 const inOneHour = () => new Date(Date.now() + 3_600_000);
+const nothingEnded = async () => [];
 
 describe('CredentialSockets', () => {
   it('closes the sockets of a credential ended here, and tells the other instances', async () => {
     const { broadcast, published } = fakeBroadcast();
     const sockets = new CredentialSockets(broadcast);
-    await sockets.start();
+    await sockets.start(nothingEnded);
     const [session, token] = [socket(), socket()];
     sockets.add(['session:s1', 'user:u1'], session, inOneHour());
     sockets.add(['token:t1'], token, inOneHour());
@@ -47,7 +55,7 @@ describe('CredentialSockets', () => {
     const sockets = new CredentialSockets(broadcast);
     const forgotten: string[] = [];
     sockets.onEnd((key) => forgotten.push(key));
-    await sockets.start();
+    await sockets.start(nothingEnded);
     const [token, other] = [socket(), socket()];
     sockets.add(['token:t1'], token, inOneHour());
     sockets.add(['token:t2'], other, inOneHour());
@@ -62,7 +70,7 @@ describe('CredentialSockets', () => {
 
   it('without a broadcast (the embedded database: one instance) closes its own sockets', async () => {
     const sockets = new CredentialSockets();
-    await sockets.start();
+    await sockets.start(nothingEnded);
     const session = socket();
     const remove = sockets.add(['session:s1'], session, inOneHour());
     remove();
@@ -73,5 +81,25 @@ describe('CredentialSockets', () => {
     await sockets.end('session:s1', 'Signed out');
     expect(session.closes).toEqual([[CREDENTIAL_ENDED_CLOSE_CODE, 'Signed out']]);
     await sockets.close();
+  });
+
+  it('when notices may have been lost, asks once which open credentials ended and closes their sockets', async () => {
+    const { broadcast, noticesLost } = fakeBroadcast();
+    const sockets = new CredentialSockets(broadcast);
+    const asked: (readonly string[])[] = [];
+    await sockets.start(async (keys) => {
+      asked.push(keys);
+      return ['token:t1'];
+    });
+    await noticesLost();
+    expect(asked).toEqual([]);
+
+    const [token, session] = [socket(), socket()];
+    sockets.add(['token:t1'], token, inOneHour());
+    sockets.add(['session:s1', 'user:u1'], session, inOneHour());
+    await noticesLost();
+    expect(asked).toEqual([['token:t1', 'session:s1', 'user:u1']]);
+    expect(token.closes).toEqual([[CREDENTIAL_ENDED_CLOSE_CODE, 'Credential ended']]);
+    expect(session.closes).toEqual([]);
   });
 });

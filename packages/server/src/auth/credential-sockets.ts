@@ -18,9 +18,18 @@ export class CredentialSockets {
 
   constructor(private readonly broadcast: CredentialEndBroadcast | null = null) {}
 
-  /** Starts acting on the credentials other instances end. */
-  async start(): Promise<void> {
-    await this.broadcast?.start((credential) => this.endHere(credential));
+  /**
+   * Starts acting on the credentials other instances end; when their notices may have been lost,
+   * asks `endedAmong` which of the open sockets' credentials have ended (all in one call).
+   */
+  async start(endedAmong: (keys: readonly string[]) => Promise<readonly string[]>): Promise<void> {
+    await this.broadcast?.start(
+      (credential) => this.endHere(credential),
+      async () => {
+        if (this.byKey.size === 0) return;
+        for (const key of await endedAmong([...this.byKey.keys()])) this.endHere({ key, reason: 'Credential ended' });
+      },
+    );
   }
 
   async close(): Promise<void> {

@@ -1,4 +1,6 @@
+import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { CREDENTIAL_ENDED_CHANNEL } from '../../src/auth/credential-end-broadcast.js';
 import { type ServerInstances, startServerInstances } from '../support/server-instances.js';
 import { signInCookie } from '../support/sign-in.js';
 import { testDatabaseKind } from '../support/test-server.js';
@@ -127,6 +129,35 @@ describe.runIf(testDatabaseKind === 'postgres')('a credential ended on one insta
     expect(await Promise.all([closeOf(here!), closeOf(there!)])).toEqual([
       { code: 4401, reason: 'Account changed' },
       { code: 4401, reason: 'Account changed' },
+    ]);
+  });
+
+  it('closes the sockets of a credential that ended while no notice could arrive, once the listening connection is back', async () => {
+    const { createApiToken } = await graphqlAs<{ createApiToken: { token: { id: string }; secret: string } }>(
+      oneUrl,
+      instances.cookie,
+      'mutation($expiresAt: DateTimeISO!) { createApiToken(input: { name: "unheard", role: VIEWER, expiresAt: $expiresAt }) { token { id } secret } }',
+      { expiresAt: new Date(Date.now() + 86_400_000).toISOString() },
+    );
+    const sockets = await subscribeOnBoth({ bearer: createApiToken.secret });
+
+    // Revoked behind the servers' back (no NOTIFY at all, as if it was lost), then every instance's
+    // listening connection drops: when it is back, the instance checks its sockets' credentials.
+    const database = new pg.Client({ connectionString: instances.database.url });
+    await database.connect();
+    try {
+      await database.query(`UPDATE api_tokens SET revoked_at = now() WHERE id = $1`, [createApiToken.token.id]);
+      const { rowCount } = await database.query(
+        `SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = current_database() AND query = $1`,
+        [`LISTEN ${CREDENTIAL_ENDED_CHANNEL}`],
+      );
+      expect(rowCount).toBe(2);
+    } finally {
+      await database.end();
+    }
+    expect(await Promise.all(sockets.map(closeOf))).toEqual([
+      { code: 4401, reason: 'Credential ended' },
+      { code: 4401, reason: 'Credential ended' },
     ]);
   });
 });
