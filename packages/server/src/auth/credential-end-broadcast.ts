@@ -6,7 +6,7 @@ import type { Logger } from '../logging/logger.js';
 /** The PostgreSQL channel on which an instance tells the others that a credential ended. */
 export const CREDENTIAL_ENDED_CHANNEL = 'credential_ended';
 
-/** A credential that ended on another instance: its key (`session:<id>`, `token:<id>`, `user:<id>`) and why. */
+/** A credential that ended: its key (`session:<id>`, `token:<id>`, `user:<id>`) and the close reason of its sockets. */
 export interface EndedCredential {
   key: string;
   reason: string;
