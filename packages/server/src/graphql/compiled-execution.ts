@@ -2,6 +2,7 @@ import type { ApolloServerOptionsWithGateway, BaseContext } from '@apollo/server
 import { type DocumentNode, type ExecutionResult, execute, GraphQLError, type GraphQLSchema, isObjectType } from 'graphql';
 import { type CompiledQuery, compileQuery, isCompiledQuery } from 'graphql-jit';
 import { LRUCache } from 'lru-cache';
+import { withoutSubmittedValues } from './variable-errors.js';
 
 type Gateway = ApolloServerOptionsWithGateway<BaseContext>['gateway'];
 
@@ -51,7 +52,8 @@ function asGraphQLJsError(error: GraphQLError): GraphQLError {
  *
  * graphql-js still runs any operation graphql-jit refuses before executing it: its variable coercion
  * rejects an omitted non-null input field that has a default, and words errors differently. A refused
- * operation has run no resolver, so graphql-js then gives the answer and errors it always gave.
+ * operation has run no resolver, so graphql-js then gives the answer; variables it refuses too are
+ * reported without their values (`withoutSubmittedValues`), as over WebSocket.
  * (Subscriptions run over graphql-ws, on graphql-js, once per event for all who share a selection.)
  */
 export function compiledExecutionGateway(schema: GraphQLSchema, documentsKept = COMPILED_DOCUMENTS_KEPT): Gateway {
@@ -84,7 +86,8 @@ export function compiledExecutionGateway(schema: GraphQLSchema, documentsKept = 
               if (result.data !== undefined) return result.errors ? { ...result, errors: result.errors.map(asGraphQLJsError) } : result;
             }
           }
-          return execute({ schema, document, contextValue: context, variableValues, operationName });
+          const result = await execute({ schema, document, contextValue: context, variableValues, operationName });
+          return withoutSubmittedValues(result, { schema, document, operationName, variableValues });
         },
       };
     },

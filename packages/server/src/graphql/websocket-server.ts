@@ -11,6 +11,7 @@ import { sendMessage, serveGraphQLWs } from './graphql-ws-transport.js';
 import type { RequestContext } from './request-context.js';
 import { sharedSubscriptionExecution, type Subscriber } from './shared-subscription-execution.js';
 import { validatedDocuments, withCode } from './validated-documents.js';
+import { withoutSubmittedValues } from './variable-errors.js';
 
 const MESSAGE_END = Buffer.from('}');
 
@@ -65,6 +66,8 @@ export function serveGraphQLOverWebSocket(options: GraphQLWebSocketOptions): Dis
 
   const documentOf = validatedDocuments(schema);
   const formatted = (result: ExecutionResult) => (result.errors ? { ...result, errors: formatErrors(result.errors) } : undefined);
+  // graphql-js' result for an operation it refused to execute words refused variables with their values.
+  const formattedOutcome = (result: ExecutionResult, args: ExecutionArgs) => formatted(withoutSubmittedValues(result, args));
 
   // Per operation (by its context value): who may share its results, and its socket.
   const subscribers = new WeakMap<object, Subscriber>();
@@ -106,7 +109,7 @@ export function serveGraphQLOverWebSocket(options: GraphQLWebSocketOptions): Dis
         return { schema, document, operationName: payload.operationName, variableValues: payload.variables, contextValue };
       },
       // Results of queries and mutations, and of a subscription that failed to start (the events' go to `deliver`).
-      onNext: (_socketContext, _id, _payload, _args, result) => formatted(result),
+      onNext: (_socketContext, _id, _payload, args, result) => formattedOutcome(result, args),
       onError: (_socketContext, _id, _payload, errors) => formatErrors(errors),
       onComplete: (socketContext, id) => finish(socketContext, id),
       onClose(socketContext) {

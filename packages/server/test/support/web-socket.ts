@@ -1,5 +1,6 @@
+import { createClient } from 'graphql-ws';
 import WebSocket from 'ws';
-import type { Credential } from './test-server.js';
+import type { Credential, GraphQLResponse } from './test-server.js';
 
 /** The close code of a WebSocket to the API that presents the credential (bearer in connection_init, or cookie on the upgrade). */
 export async function webSocketCloseCode(graphqlUrl: string, credential: Credential, afterOpen?: () => Promise<void>): Promise<number> {
@@ -60,4 +61,36 @@ export function openSubscription(graphqlUrl: string, credential: Credential, que
     ),
   );
   return { received, subscribed, closed, close: () => socket.close() };
+}
+
+/**
+ * Runs one operation over graphql-ws as the bearer, on a socket of its own: its first result (a `next`
+ * message), or the errors of an `error` message.
+ */
+export async function graphqlOverWebSocket(
+  graphqlUrl: string,
+  bearer: string,
+  query: string,
+  variables?: Record<string, unknown>,
+): Promise<GraphQLResponse<unknown>> {
+  const client = createClient({
+    url: graphqlUrl.replace('http:', 'ws:'),
+    webSocketImpl: WebSocket,
+    retryAttempts: 0,
+    connectionParams: { authorization: `Bearer ${bearer}` },
+  });
+  try {
+    return await new Promise<GraphQLResponse<unknown>>((resolve, reject) => {
+      client.subscribe(
+        { query, variables },
+        {
+          next: (result) => resolve(result as GraphQLResponse<unknown>),
+          error: (error) => (Array.isArray(error) ? resolve({ errors: error as GraphQLResponse<unknown>['errors'] }) : reject(error)),
+          complete: () => reject(new Error('completed without a result')),
+        },
+      );
+    });
+  } finally {
+    await client.dispose();
+  }
 }
