@@ -53,10 +53,12 @@ class ImportCertificatePayload {
 
 @InputType({ description: 'A self-signed RSA certificate to generate into the Personal store.' })
 class GenerateCertificateInput {
-  @Field(() => String, { description: 'Common name of the subject (CN), 1 to 64 characters.' })
+  @Field(() => String, {
+    description: 'Common name of the subject (CN): 1 to 64 characters of any script, written as a UTF8String; no control characters.',
+  })
   commonName: string;
 
-  @Field(() => String, { nullable: true, description: 'Organization of the subject (O), optional.' })
+  @Field(() => String, { nullable: true, description: 'Organization of the subject (O), optional; the same characters as the common name.' })
   organization?: string | null;
 
   @Field(() => Date, { nullable: true, description: 'Start of validity; default: now.' })

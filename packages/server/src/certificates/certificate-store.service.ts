@@ -42,8 +42,9 @@ export interface GenerateRequest {
 
 const MAX_VALIDITY_MS = 3653 * 24 * 60 * 60 * 1000;
 const KEY_SIZES = [2048, 3072, 4096];
-// Letters, digits, spaces and punctuation; no control characters, which would corrupt the name.
-const printableName = /^[^\p{Cc}\p{Cf}]{1,64}$/u;
+// Letters of any script, digits, spaces, punctuation and symbols (written as UTF8String); no control or
+// format characters, which would corrupt the name, and no lone surrogate, which UTF-8 cannot encode.
+const printableName = /^[^\p{Cc}\p{Cf}\p{Cs}]{1,64}$/u;
 
 /** The server's certificate store: like Windows' Local Machine stores, with private keys sealed at rest. */
 export class CertificateStoreService {

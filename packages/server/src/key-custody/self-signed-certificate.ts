@@ -37,8 +37,13 @@ export async function generateSelfSignedCertificate(request: SelfSignedCertifica
   certificate.serialNumber = `01${forge.util.bytesToHex(forge.random.getBytesSync(15))}`;
   certificate.validity.notBefore = request.notBefore;
   certificate.validity.notAfter = request.notAfter;
-  // Least specific attribute first, as certificate authorities write names.
-  const name = [...(request.organization ? [{ shortName: 'O', value: request.organization }] : []), { shortName: 'CN', value: request.commonName }];
+  // Least specific attribute first, as certificate authorities write names. Each value is a UTF8String
+  // (RFC 5280 §4.1.2.6): forge's default, PrintableString, holds neither non-ASCII letters nor `@ & _ *`.
+  // Given the UTF8 tag, forge encodes the JavaScript string as UTF-8 itself (x509.js, _dnToAsn1), so
+  // the value goes in as text, not as bytes already encoded.
+  // (@types/node-forge declares valueTagClass as an asn1.Class; forge reads it as the value's asn1.Type.)
+  const utf8 = (shortName: string, value: string) => ({ shortName, value, valueTagClass: forge.asn1.Type.UTF8 as number as forge.asn1.Class });
+  const name = [...(request.organization ? [utf8('O', request.organization)] : []), utf8('CN', request.commonName)];
   certificate.setSubject(name);
   certificate.setIssuer(name);
   certificate.setExtensions([

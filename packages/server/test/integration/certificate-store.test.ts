@@ -1,4 +1,7 @@
+import { execFileSync } from 'node:child_process';
 import { createPrivateKey, X509Certificate } from 'node:crypto';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -13,6 +16,7 @@ import {
   ecPfx,
   expiredPfx,
   opensslPfx,
+  opensslUtf8Certificate,
   type PfxFixture,
   rsa1024Pfx,
   rsaCertificate,
@@ -46,6 +50,18 @@ function importPfx(pfx: { file: Buffer; password: string }, keyExportable?: bool
     { input: { file: null, password: pfx.password, ...(keyExportable !== undefined && { keyExportable }) } },
     { path: 'variables.input.file', content: pfx.file },
   );
+}
+
+/** Runs `work` on the DER bytes written to a temporary file (for the openssl command line). */
+function withDerFile<T>(der: Buffer, work: (file: string) => T): T {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'bam-der-'));
+  try {
+    const file = path.join(dir, 'certificate.der');
+    writeFileSync(file, der);
+    return work(file);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 }
 
 async function listStore(filter?: Record<string, unknown>): Promise<StoreCertificate[]> {
@@ -126,6 +142,23 @@ describe('importCertificate', () => {
     },
   );
 
+  it('reads names beyond ASCII that OpenSSL wrote as UTF8String, as they are', async () => {
+    const certificate = opensslUtf8Certificate('/O=Zürich AG/CN=Резервная копия 😀');
+    const { data } = await importPfx(opensslPfx({ certificate }));
+    expect(data!.importCertificate.errors).toEqual([]);
+    const { data: stored } = await server.graphql<{ certificate: { issuedTo: string; issuedBy: string; subject: string; issuer: string } }>(
+      'query($id: ID!) { certificate(id: $id) { issuedTo issuedBy subject issuer } }',
+      { id: data!.importCertificate.certificate!.id },
+    );
+    expect(stored!.certificate).toEqual({
+      issuedTo: 'Резервная копия 😀',
+      issuedBy: 'Резервная копия 😀',
+      subject: 'CN=Резервная копия 😀, O=Zürich AG',
+      issuer: 'CN=Резервная копия 😀, O=Zürich AG',
+    });
+    expect((await listStore({ search: 'копия' })).map((entry) => entry.issuedTo)).toEqual(['Резервная копия 😀']);
+  });
+
   it('adds the private key to a certificate the store held without one', async () => {
     const certificate = rsaCertificate({ commonName: 'Key comes later' });
     const withoutKey = await importPfx(opensslPfx({ certificate, noKey: true }));
@@ -167,6 +200,18 @@ describe('generateCertificate', () => {
       { input },
     );
 
+  const generateWithDer = (input: Record<string, unknown>) =>
+    server.graphql<{
+      generateCertificate: {
+        certificate: { issuedTo: string; issuedBy: string; subject: string; issuer: string; derBase64: string } | null;
+        errors: { code: string }[];
+      };
+    }>(
+      `mutation($input: GenerateCertificateInput!) { generateCertificate(input: $input) {
+        certificate { issuedTo issuedBy subject issuer derBase64 } errors { code } } }`,
+      { input },
+    );
+
   it('generates a self-signed RSA certificate with its key into the Personal store', async () => {
     const notAfter = daysFromNow(365);
     const { data } = await generate({ commonName: 'Contoso Backup 2027', organization: 'Contoso', notAfter: notAfter.toISOString(), keySize: 3072 });
@@ -182,6 +227,40 @@ describe('generateCertificate', () => {
       source: 'GENERATED',
     });
     expect(Math.abs(new Date(data!.generateCertificate.certificate!.notAfter).getTime() - notAfter.getTime())).toBeLessThan(1000);
+  });
+
+  it('writes names beyond ASCII as UTF8String, read back the same by OpenSSL, node and the API', async () => {
+    const names: [string, string | null][] = [
+      ['Резервная копия', 'Zürich AG'],
+      ['バックアップ', null],
+      ['Backup 😀 cert', 'Café & Co_1@contoso'],
+    ];
+    for (const [commonName, organization] of names) {
+      const { data } = await generateWithDer({ commonName, organization, notAfter: daysFromNow(90).toISOString() });
+      expect(data!.generateCertificate.errors).toEqual([]);
+      const generated = data!.generateCertificate.certificate!;
+      const subject = organization ? `CN=${commonName}, O=${organization}` : `CN=${commonName}`;
+      expect(generated).toMatchObject({ issuedTo: commonName, issuedBy: commonName, subject, issuer: subject });
+
+      const der = Buffer.from(generated.derBase64, 'base64');
+      expect(new X509Certificate(der).subject).toBe(`${organization ? `O=${organization}\n` : ''}CN=${commonName}`);
+      const asn1 = withDerFile(der, (file) => execFileSync('openssl', ['asn1parse', '-inform', 'DER', '-in', file], { encoding: 'utf8' }));
+      const values = asn1.split('\n').filter((line) => /STRING/.test(line));
+      // Every attribute value of subject and issuer is a UTF8String (no PrintableString holding other bytes).
+      expect(values.filter((line) => /PRINTABLESTRING|T61STRING|BMPSTRING/.test(line))).toEqual([]);
+      expect(values.filter((line) => /UTF8STRING/.test(line))).toHaveLength(organization ? 4 : 2);
+      const printed = withDerFile(der, (file) =>
+        execFileSync('openssl', ['x509', '-inform', 'DER', '-in', file, '-noout', '-subject', '-nameopt', 'utf8'], { encoding: 'utf8' }),
+      );
+      expect(printed.trim()).toBe(`subject=${organization ? `O=${organization}, ` : ''}CN=${commonName}`);
+    }
+  });
+
+  it('refuses a name that UTF-8 cannot encode (a lone surrogate), storing nothing', async () => {
+    const { data, errors } = await generate({ commonName: 'Backup \ud800 cert', notAfter: daysFromNow(30).toISOString() });
+    expect(errors).toBeUndefined();
+    expect(data!.generateCertificate.errors.map((error) => error.code)).toEqual(['GENERATE_INVALID_SUBJECT']);
+    expect(await listStore()).toEqual([]);
   });
 
   it('refuses a bad subject, validity or key size, storing nothing', async () => {

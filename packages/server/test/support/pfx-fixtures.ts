@@ -128,6 +128,19 @@ export function ecCertificate(commonName = 'BAM Test EC'): TestCertificate {
   });
 }
 
+/**
+ * A self-signed RSA certificate made by `openssl req -utf8`: its subject attributes are UTF8Strings, as
+ * OpenSSL writes names outside ASCII. `subject` in OpenSSL's form, e.g. `/O=Zürich AG/CN=Резервная копия`.
+ */
+export function opensslUtf8Certificate(subject: string): TestCertificate {
+  const key = rsaKey(2048, 5);
+  return withTempDir((dir) => {
+    writeFileSync(join(dir, 'key.pem'), key.export({ type: 'pkcs8', format: 'pem' }));
+    openssl(['req', '-x509', '-new', '-utf8', '-key', 'key.pem', '-subj', subject, '-days', '365', '-outform', 'DER', '-out', 'cert.der'], dir);
+    return testCertificate(readFileSync(join(dir, 'cert.der')), key);
+  });
+}
+
 /** Root CA → intermediate CA → leaf, each with its own RSA key. */
 export function certificateChain(): { root: TestCertificate; intermediate: TestCertificate; leaf: TestCertificate } {
   const root = rsaCertificate({ commonName: 'BAM Test Root CA', key: rsaKey(2048, 1), ca: true });
