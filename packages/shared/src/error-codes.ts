@@ -35,7 +35,9 @@ export const errorCodeDescriptions = {
   CERTIFICATE_KEY_NOT_EXPORTABLE: "The certificate's private key is marked not exportable.",
   CERTIFICATE_NOT_IN_PERSONAL_STORE: 'The certificate is a chain (intermediate or root) certificate, not in the Personal store.',
   STORE_CERTIFICATE_NOT_FOUND: 'No certificate with that id in the certificate store.',
-  STORE_CERTIFICATE_IN_USE: 'The store certificate is used by an application and cannot be removed.',
+  STORE_CERTIFICATE_IN_USE: 'The store certificate is used by an application and cannot be removed; `ids` names the applications the caller may see.',
+  STORE_CERTIFICATE_MANAGES_ORGANIZATION:
+    "The store certificate is an organization's Entra management certificate (the server signs in to the tenant with it) and cannot be removed; `ids` names the organizations the caller may see.",
   STORE_CERTIFICATE_EXISTS: 'The certificate (same thumbprint) is already in the store.',
   CERTIFICATE_SOURCE_INVALID: 'An update names neither or both of a store certificate and a PFX file.',
   CERTIFICATE_CONFLICT: "The application's certificate changed since the client read it.",
@@ -62,7 +64,8 @@ export const errorCodeDescriptions = {
     "Registering the new certificate on the Entra application failed; the old configuration is kept and `ids` names the application and Entra's code.",
   ROTATION_PROOF_FAILED:
     "The application could not sign in with the new certificate in time; the new key was withdrawn, the old configuration kept, and `ids` names the application and Entra's code.",
-  ROTATION_IN_PROGRESS: 'Another certificate rotation of the application has not finished yet.',
+  ROTATION_IN_PROGRESS:
+    'Another certificate rotation of the application has not finished yet; for removeStoreCertificate, a rotation to or from the certificate has not (`ids` names the applications the caller may see).',
   UNAUTHENTICATED: 'The request carries no valid session or API token: sign in, or send `Authorization: Bearer <token>`.',
   FORBIDDEN: "The caller's role does not allow this operation.",
   PASSWORD_CHANGE_REQUIRED: 'The account must change its password before doing anything else (only me, changePassword and signOut answer).',

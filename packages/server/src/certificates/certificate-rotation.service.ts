@@ -9,7 +9,7 @@ import { ApplicationEntraCheck, EntraKeyStatus } from '../entra/application-entr
 import type { EntraConnectionsService } from '../entra/entra-connections.service.js';
 import type { EntraDirectory, ManagementSignIn } from '../entra/entra-directory.js';
 import { entraDomainError } from '../entra/entra-errors.js';
-import { KeyRotation, KeyRotationState } from '../entra/key-rotation.entity.js';
+import { KeyRotation, KeyRotationState, unfinishedRotationStates } from '../entra/key-rotation.entity.js';
 import type { PrivateKeyVault } from '../key-custody/private-key-vault.js';
 import { openSigningCertificate, publicCertificate, type SigningCertificate } from '../key-custody/signing-certificate.js';
 import type { Logger } from '../logging/logger.js';
@@ -17,8 +17,6 @@ import type { CertificateChangeSource } from './certificate-change.entity.js';
 import type { Certificate } from './certificate.entity.js';
 import type { CurrentCertificates } from './update-certificate.service.js';
 import { type RotationProgress, RotationStep, RotationStepStatus, silentProgress } from './rotation-progress.js';
-
-const UNFINISHED = [KeyRotationState.STARTED, KeyRotationState.REGISTERED, KeyRotationState.PROVEN, KeyRotationState.SWITCHED];
 
 /** What the update service hands over once the database side is checked: the applications that change and the certificate. */
 export interface RotationPlan {
@@ -89,7 +87,9 @@ export class CertificateRotationService {
    * old key; earlier ones withdraw the new key. Runs at start-up; failures are logged and retried at the next start.
    */
   async recover(): Promise<void> {
-    const rows = await this.dataSource.getRepository(KeyRotation).find({ where: { state: In(UNFINISHED) }, order: { startedAt: 'ASC' } });
+    const rows = await this.dataSource
+      .getRepository(KeyRotation)
+      .find({ where: { state: In([...unfinishedRotationStates]) }, order: { startedAt: 'ASC' } });
     if (rows.length === 0) return;
     this.logger.warn({ rotations: rows.length }, 'finishing certificate rotations left unfinished');
     for (const row of rows) {
@@ -119,6 +119,9 @@ export class CertificateRotationService {
             applicationId: application.applicationId,
             oldCertificateId: application.certificateId,
             newCertificateId: plan.certificate.id,
+            // The history keeps the thumbprints once a finished rotation's certificates leave the store.
+            oldThumbprint: application.certificateId ? (plan.current.get(application.certificateId)?.thumbprint ?? null) : null,
+            newThumbprint: plan.certificate.thumbprint,
             registeredByUs: !plan.skipRegistration,
             state: KeyRotationState.STARTED,
             startedBy: actor.id,
@@ -214,9 +217,8 @@ export class CertificateRotationService {
         continue;
       if (row.registeredByUs) {
         try {
-          const newCertificate = await this.certificateDer(row.newCertificateId);
           const application = await this.directory.getApplication(signIn, row.applicationId);
-          const key = application?.keys.find((candidate) => candidate.thumbprint === newCertificate.thumbprint);
+          const key = application?.keys.find((candidate) => candidate.thumbprint === row.newThumbprint);
           if (key) {
             await this.directory.removeKey(signIn, row.applicationId, key.keyId, await this.proofSigner(row.oldCertificateId));
             progress.report({ step: RotationStep.REGISTER, status: RotationStepStatus.UNDONE, applicationId: row.applicationId });
@@ -237,11 +239,11 @@ export class CertificateRotationService {
     const applicationId = row.applicationId;
     try {
       let removed = false;
-      if (row.oldCertificateId && row.oldCertificateId !== row.newCertificateId && !this.settings.keepOldKeyUntilExpiry) {
+      const oldThumbprint = row.oldThumbprint ?? (row.oldCertificateId ? (await this.certificateDer(row.oldCertificateId)).thumbprint : null);
+      if (oldThumbprint && oldThumbprint !== row.newThumbprint && !this.settings.keepOldKeyUntilExpiry) {
         progress.report({ step: RotationStep.REMOVE_OLD_KEY, status: RotationStepStatus.RUNNING, applicationId });
-        const old = await this.certificateDer(row.oldCertificateId);
         const application = await this.directory.getApplication(signIn, applicationId);
-        const key = application?.keys.find((candidate) => candidate.thumbprint === old.thumbprint);
+        const key = application?.keys.find((candidate) => candidate.thumbprint === oldThumbprint);
         if (key) await this.directory.removeKey(signIn, applicationId, key.keyId, await this.proofSigner(row.newCertificateId));
         removed = Boolean(key);
       }

@@ -94,7 +94,10 @@ class RemoveStoreCertificatePayload {
   @Field(() => Certificate, { nullable: true, description: 'The certificate removed; null on failure.' })
   removedCertificate: Certificate | null;
 
-  @Field(() => [MutationError], { description: 'Why nothing was removed (STORE_CERTIFICATE_IN_USE lists the applications using it).' })
+  @Field(() => [MutationError], {
+    description:
+      'Why nothing was removed: STORE_CERTIFICATE_IN_USE names the applications using it, STORE_CERTIFICATE_MANAGES_ORGANIZATION the organizations whose Entra management application signs in with it, ROTATION_IN_PROGRESS the applications an unfinished rotation moves to or from it — each only those of the organizations the caller may see.',
+  })
   errors: MutationError[];
 }
 
@@ -165,7 +168,10 @@ export class CertificateStoreResolver {
   }
 
   @Authorized(Role.OPERATOR)
-  @Mutation(() => RemoveStoreCertificatePayload, { description: 'Removes a certificate from the store. Refused while an application uses it.' })
+  @Mutation(() => RemoveStoreCertificatePayload, {
+    description:
+      "Removes a certificate from the store. Refused while an application uses it, while it is an organization's Entra management certificate, or while an unfinished rotation needs it; rotations that finished keep its thumbprints.",
+  })
   removeStoreCertificate(
     @Arg('input', () => RemoveStoreCertificateInput, { description: 'The certificate to remove.' }) input: RemoveStoreCertificateInput,
     @Ctx() { actor }: RequestContext,

@@ -1,15 +1,17 @@
 import { X509Certificate } from 'node:crypto';
 import { ErrorCode } from '@bam/shared';
-import { Brackets, type DataSource, type EntityManager } from 'typeorm';
+import { Brackets, type DataSource, type EntityManager, In } from 'typeorm';
 import { BackupApplication } from '../applications/backup-application.entity.js';
 import { AuditAction } from '../audit/audit-entry.entity.js';
 import type { AuditService } from '../audit/audit.service.js';
-import type { Actor } from '../common/actor.js';
+import { type Actor, canAccessOrganization } from '../common/actor.js';
 import { DomainError } from '../common/domain-error.js';
 import { containsPattern } from '../common/like-pattern.js';
 import { isUuid } from '../common/uuid.js';
 import { storeCertificateGenerated, storeCertificateImported, storeCertificateRemoved } from '../events/certificate-events.js';
 import type { EventOutboxService } from '../events/event-outbox.service.js';
+import { EntraConnection } from '../entra/entra-connection.entity.js';
+import { KeyRotation, unfinishedRotationStates } from '../entra/key-rotation.entity.js';
 import type { Logger } from '../logging/logger.js';
 import { signInProblem } from './certificate-rules.js';
 import { Certificate, CertificateSource, CertificateStoreName } from './certificate.entity.js';
@@ -175,17 +177,42 @@ export class CertificateStoreService {
     }
   }
 
-  /** Removes a certificate from the store; refused while an application uses it. */
+  /**
+   * Removes a certificate from the store; refused while an application uses it, while it is an organization's
+   * Entra management certificate, and while an unfinished rotation moves an application to or from it (recovery
+   * signs with it and finds its key in Entra). Finished rotations keep its thumbprint, not the certificate.
+   * Errors name only what the actor may see: other organizations answer as if they did not exist.
+   */
   async remove(id: string, actor: Actor): Promise<Certificate> {
     const removed = await this.dataSource.transaction(async (manager) => {
+      // The row lock waits for, and then holds off, any change that would point at the certificate meanwhile.
       const certificate = isUuid(id) ? await manager.findOne(Certificate, { where: { id }, lock: { mode: 'pessimistic_write' } }) : null;
       if (!certificate) throw new DomainError(ErrorCode.STORE_CERTIFICATE_NOT_FOUND, [id]);
-      const users = await manager.find(BackupApplication, { where: { certificateId: id }, select: { applicationId: true } });
+      const visible = <Row extends { organizationId: string }>(rows: Row[]) => rows.filter((row) => canAccessOrganization(actor, row.organizationId));
+
+      const users = await manager.find(BackupApplication, { where: { certificateId: id }, select: { applicationId: true, organizationId: true } });
       if (users.length > 0) {
         throw new DomainError(
           ErrorCode.STORE_CERTIFICATE_IN_USE,
           users.map((application) => application.applicationId),
         );
+      }
+      const connections = await manager.find(EntraConnection, { where: { managementCertificateId: id }, select: { organizationId: true } });
+      if (connections.length > 0) {
+        throw new DomainError(
+          ErrorCode.STORE_CERTIFICATE_MANAGES_ORGANIZATION,
+          visible(connections).map((connection) => connection.organizationId),
+        );
+      }
+      const rotations = await manager.find(KeyRotation, {
+        where: [
+          { newCertificateId: id, state: In([...unfinishedRotationStates]) },
+          { oldCertificateId: id, state: In([...unfinishedRotationStates]) },
+        ],
+        select: { applicationId: true, organizationId: true },
+      });
+      if (rotations.length > 0) {
+        throw new DomainError(ErrorCode.ROTATION_IN_PROGRESS, [...new Set(visible(rotations).map((rotation) => rotation.applicationId))]);
       }
       await manager.delete(Certificate, { id });
       await this.audit.record(manager, actor, { action: AuditAction.STORE_CERTIFICATE_REMOVED, details: auditedCertificate(certificate) });

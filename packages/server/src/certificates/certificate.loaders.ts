@@ -34,6 +34,7 @@ const computedFieldColumns: Record<string, (keyof Certificate & string)[]> = {
   publicCertificatePem: [],
   derBase64: [],
   usedBy: [],
+  managedOrganizations: [],
 };
 
 /**

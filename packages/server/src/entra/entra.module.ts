@@ -2,6 +2,7 @@ import { readFile } from 'node:fs/promises';
 import type { DomainModule } from '../domain-module.js';
 import { ApplicationEntraCheck } from './application-entra-check.entity.js';
 import { EntraApplicationResolver } from './entra-application.resolver.js';
+import { EntraCertificateResolver } from './entra-certificate.resolver.js';
 import { EntraApplicationService } from './entra-applications.service.js';
 import { EntraConnection } from './entra-connection.entity.js';
 import { EntraConnectionsService } from './entra-connections.service.js';
@@ -9,6 +10,7 @@ import type { EntraDirectory } from './entra-directory.js';
 import { createEntraLoaders } from './entra.loaders.js';
 import { Entra1795737800000 } from './1795737800000-entra.migration.js';
 import { EntraForeignKeyIndexes1795738300000 } from './1795738300000-entra-foreign-key-indexes.migration.js';
+import { KeyRotationThumbprints1795738300700 } from './1795738300700-key-rotation-thumbprints.migration.js';
 import { EntraOrganizationResolver } from './entra-organization.resolver.js';
 import { EntraOrganizationService } from './entra-organizations.service.js';
 import { GraphEntraDirectory } from './graph-entra-directory.js';
@@ -35,8 +37,8 @@ declare module '../graphql/request-context.js' {
 export const entraModule: DomainModule = {
   name: 'entra',
   entities: [EntraConnection, ApplicationEntraCheck, KeyRotation],
-  migrations: [Entra1795737800000, EntraForeignKeyIndexes1795738300000],
-  resolvers: [EntraOrganizationResolver, EntraApplicationResolver],
+  migrations: [Entra1795737800000, EntraForeignKeyIndexes1795738300000, KeyRotationThumbprints1795738300700],
+  resolvers: [EntraOrganizationResolver, EntraApplicationResolver, EntraCertificateResolver],
   async createServices({ dataSource, config, logger, services, onClose }) {
     const caPem = config.entra.caFile ? await readFile(config.entra.caFile, 'utf8') : undefined;
     const directory = new GraphEntraDirectory(config.entra, caPem, logger.child({ component: 'entra' }));

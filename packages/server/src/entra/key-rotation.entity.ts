@@ -14,6 +14,14 @@ export enum KeyRotationState {
   ROLLED_BACK = 'ROLLED_BACK',
 }
 
+/** States of a rotation not finished yet: recovery still needs its certificates. */
+export const unfinishedRotationStates: readonly KeyRotationState[] = [
+  KeyRotationState.STARTED,
+  KeyRotationState.REGISTERED,
+  KeyRotationState.PROVEN,
+  KeyRotationState.SWITCHED,
+];
+
 /** One application's certificate rotation on Entra, as an operation row (never inside an Entra call's transaction). */
 @Entity('key_rotations')
 export class KeyRotation {
@@ -33,11 +41,21 @@ export class KeyRotation {
   @Column('uuid', { name: 'application_id' })
   applicationId: string;
 
+  /** The certificate the application had (null: none, or removed from the store since the rotation finished). */
   @Column('uuid', { name: 'old_certificate_id', nullable: true })
   oldCertificateId: string | null;
 
-  @Column('uuid', { name: 'new_certificate_id' })
-  newCertificateId: string;
+  /** The certificate the rotation set (null once removed from the store: only finished rotations let it go). */
+  @Column('uuid', { name: 'new_certificate_id', nullable: true })
+  newCertificateId: string | null;
+
+  /** SHA-1 thumbprint of the old certificate, kept when the certificate leaves the store; null when there was none. */
+  @Column('char', { name: 'old_thumbprint', length: 40, nullable: true })
+  oldThumbprint: string | null;
+
+  /** SHA-1 thumbprint of the new certificate, kept when the certificate leaves the store. */
+  @Column('char', { name: 'new_thumbprint', length: 40 })
+  newThumbprint: string;
 
   /** Entra's key id of the new certificate, once registered. */
   @Column('uuid', { name: 'new_key_id', nullable: true })

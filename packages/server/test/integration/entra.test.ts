@@ -398,11 +398,12 @@ describe('recovery at start-up', () => {
       const dataSource = server.database.dataSource;
       await dataSource.query(`UPDATE backup_applications SET certificate_id = $1 WHERE application_id = $2`, [nextId, switched.appId]);
       await dataSource.query(
-        `INSERT INTO key_rotations (batch_id, organization_id, backup_application_id, application_id, old_certificate_id, new_certificate_id, registered_by_us, state, started_by)
-         SELECT gen_random_uuid(), a.organization_id, a.id, a.application_id, c.id, $1, true,
+        `INSERT INTO key_rotations (batch_id, organization_id, backup_application_id, application_id, old_certificate_id, new_certificate_id,
+           old_thumbprint, new_thumbprint, registered_by_us, state, started_by)
+         SELECT gen_random_uuid(), a.organization_id, a.id, a.application_id, c.id, $1, c.thumbprint_sha1, $5, true,
                 CASE WHEN a.application_id = $2 THEN 'SWITCHED' ELSE 'REGISTERED' END, 'test'
          FROM backup_applications a, certificates c WHERE c.thumbprint_sha1 = $3 AND a.organization_id = $4`,
-        [nextId, switched.appId, current.thumbprint, organizationId],
+        [nextId, switched.appId, current.thumbprint, organizationId, next.thumbprint],
       );
       await first.stop();
 

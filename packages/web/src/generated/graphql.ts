@@ -344,7 +344,7 @@ export type ErrorCode =
   | 'QUERY_TOO_COMPLEX'
   /** The operation document has more tokens than the server reads. */
   | 'QUERY_TOO_LARGE'
-  /** Another certificate rotation of the application has not finished yet. */
+  /** Another certificate rotation of the application has not finished yet; for removeStoreCertificate, a rotation to or from the certificate has not (`ids` names the applications the caller may see). */
   | 'ROTATION_IN_PROGRESS'
   /** The application could not sign in with the new certificate in time; the new key was withdrawn, the old configuration kept, and `ids` names the application and Entra's code. */
   | 'ROTATION_PROOF_FAILED'
@@ -356,8 +356,10 @@ export type ErrorCode =
   | 'SIGN_IN_THROTTLED'
   /** The certificate (same thumbprint) is already in the store. */
   | 'STORE_CERTIFICATE_EXISTS'
-  /** The store certificate is used by an application and cannot be removed. */
+  /** The store certificate is used by an application and cannot be removed; `ids` names the applications the caller may see. */
   | 'STORE_CERTIFICATE_IN_USE'
+  /** The store certificate is an organization's Entra management certificate (the server signs in to the tenant with it) and cannot be removed; `ids` names the organizations the caller may see. */
+  | 'STORE_CERTIFICATE_MANAGES_ORGANIZATION'
   /** No certificate with that id in the certificate store. */
   | 'STORE_CERTIFICATE_NOT_FOUND'
   /** The request carries no valid session or API token: sign in, or send `Authorization: Bearer <token>`. */

@@ -1,0 +1,151 @@
+import type { RunningEntraEmulator } from '@bam/entra-emulator';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { Certificate } from '../../src/certificates/certificate.entity.js';
+import { backups, entraThumbprints, importIntoStore, management, newCertificate, startEmulatorForServer, tenant } from '../support/entra-fixture.js';
+import { clearDatabase } from '../support/seed.js';
+import { startTestServer, type TestServer } from '../support/test-server.js';
+
+// removeStoreCertificate against what points at a store certificate besides an application: an organization's
+// Entra connection, and the rotations that moved applications to and from it (finished or not).
+
+let emulator: RunningEntraEmulator;
+let stopEmulator: () => Promise<void>;
+let server: TestServer;
+
+const managementCertificate = newCertificate('Removal Management');
+const current = newCertificate('Removal Backup 2025');
+const next = newCertificate('Removal Backup 2026');
+
+beforeAll(async () => {
+  let environment: Record<string, string>;
+  ({ emulator, environment, stop: stopEmulator } = await startEmulatorForServer());
+  server = await startTestServer({ environment });
+});
+afterAll(async () => {
+  await server?.dispose();
+  await stopEmulator?.();
+});
+beforeEach(async () => {
+  await clearDatabase(server.database.dataSource);
+  emulator.admin.reset();
+});
+
+interface Errors {
+  errors: { code: string; ids: string[] }[];
+}
+
+async function remove(certificateId: string) {
+  const { data, errors } = await server.graphql<{ removeStoreCertificate: Errors & { removedCertificate: { thumbprint: string } | null } }>(
+    'mutation($id: ID!) { removeStoreCertificate(input: { certificateId: $id }) { removedCertificate { thumbprint } errors { code ids } } }',
+    { id: certificateId },
+  );
+  expect(errors).toBeUndefined();
+  return data!.removeStoreCertificate;
+}
+
+async function stored(certificateId: string): Promise<boolean> {
+  return server.database.dataSource.getRepository(Certificate).existsBy({ id: certificateId });
+}
+
+/** A connected organization with one backup application using `current`, registered in Entra as in the portal. */
+async function connectedApplication() {
+  const managementCertificateId = await importIntoStore(server, managementCertificate);
+  emulator.admin.registerKeyCredential(tenant.id, management.appId, { key: managementCertificate.der.toString('base64') });
+  const added = await server.graphql<{ addOrganization: Errors & { organization: { id: string } | null } }>(
+    `mutation($input: AddOrganizationInput!) { addOrganization(input: $input) { organization { id } errors { code ids } } }`,
+    { input: { tenant: tenant.domain, managementApplicationId: management.appId, managementCertificateId } },
+  );
+  expect(added.data!.addOrganization.errors).toEqual([]);
+  const organizationId = added.data!.addOrganization.organization!.id;
+  const application = backups[0]!;
+  const applications = await server.graphql<{ addApplications: Errors }>(
+    `mutation($input: AddApplicationsInput!) { addApplications(input: $input) { errors { code ids } } }`,
+    { input: { organizationId, applicationIds: [application.appId] } },
+  );
+  expect(applications.data!.addApplications.errors).toEqual([]);
+  emulator.admin.registerKeyCredential(tenant.id, application.appId, { key: current.der.toString('base64') });
+  const currentId = await importIntoStore(server, current);
+  expect((await update(organizationId, application.appId, currentId, true)).errors).toEqual([]);
+  return { organizationId, managementCertificateId, applicationId: application.appId, currentId };
+}
+
+async function update(organizationId: string, applicationId: string, storeCertificateId: string, skipRegistration?: boolean) {
+  const { data, errors } = await server.graphql<{ updateCertificate: Errors }>(
+    `mutation($input: UpdateCertificateInput!) { updateCertificate(input: $input) { errors { code ids } } }`,
+    { input: { organizationId, applications: [{ applicationId }], storeCertificateId, skipRegistration } },
+  );
+  expect(errors).toBeUndefined();
+  return data!.updateCertificate;
+}
+
+describe('removeStoreCertificate', () => {
+  it("refuses an organization's Entra management certificate with a code naming the organization, and says so in the API", async () => {
+    const { organizationId, managementCertificateId } = await connectedApplication();
+    const { data } = await server.graphql<{
+      certificate: { usable: boolean; usedBy: unknown[]; managedOrganizations: { id: string; name: string }[] };
+    }>('query($id: ID!) { certificate(id: $id) { usable usedBy { id } managedOrganizations { id name } } }', { id: managementCertificateId });
+    expect(data!.certificate).toEqual({ usable: true, usedBy: [], managedOrganizations: [{ id: organizationId, name: tenant.domain }] });
+
+    expect(await remove(managementCertificateId)).toEqual({
+      removedCertificate: null,
+      errors: [{ code: 'STORE_CERTIFICATE_MANAGES_ORGANIZATION', ids: [organizationId] }],
+    });
+    expect(await stored(managementCertificateId)).toBe(true);
+  });
+
+  it('removes a certificate that was rotated onto an application and back, keeping the thumbprints in the rotation history', async () => {
+    const { organizationId, applicationId, currentId } = await connectedApplication();
+    const nextId = await importIntoStore(server, next);
+    expect((await update(organizationId, applicationId, nextId)).errors).toEqual([]);
+    expect((await update(organizationId, applicationId, currentId)).errors).toEqual([]);
+    expect(entraThumbprints(emulator, applicationId)).toEqual([current.thumbprint]);
+
+    expect(await remove(nextId)).toEqual({ removedCertificate: { thumbprint: next.thumbprint }, errors: [] });
+    expect(await stored(nextId)).toBe(false);
+
+    const rotations: { old: string | null; new: string; state: string; newId: string | null; oldId: string | null }[] =
+      await server.database.dataSource.query(
+        `SELECT old_thumbprint AS old, new_thumbprint AS new, state, new_certificate_id AS "newId", old_certificate_id AS "oldId"
+         FROM key_rotations ORDER BY started_at`,
+      );
+    expect(rotations).toEqual([
+      { old: null, new: current.thumbprint, state: 'OLD_KEY_REMOVED', newId: currentId, oldId: null },
+      { old: current.thumbprint, new: next.thumbprint, state: 'OLD_KEY_REMOVED', newId: null, oldId: currentId },
+      { old: next.thumbprint, new: current.thumbprint, state: 'OLD_KEY_REMOVED', newId: currentId, oldId: null },
+    ]);
+    // The application keeps rotating after the certificate is gone.
+    const laterId = await importIntoStore(server, newCertificate('Removal Backup 2027'));
+    expect((await update(organizationId, applicationId, laterId)).errors).toEqual([]);
+  });
+
+  it('refuses the certificates of an unfinished rotation (new, and old once switched) with ROTATION_IN_PROGRESS', async () => {
+    const { organizationId, applicationId, currentId } = await connectedApplication();
+    const nextId = await importIntoStore(server, next);
+    const dataSource = server.database.dataSource;
+    const insertRotation = (state: string, oldId: string, newId: string, oldThumbprint: string, newThumbprint: string) =>
+      dataSource.query(
+        `INSERT INTO key_rotations (batch_id, organization_id, backup_application_id, application_id, old_certificate_id, new_certificate_id,
+           old_thumbprint, new_thumbprint, registered_by_us, state, started_by)
+         SELECT gen_random_uuid(), organization_id, id, application_id, $1, $2, $3, $4, true, $5, 'test'
+         FROM backup_applications WHERE organization_id = $6`,
+        [oldId, newId, oldThumbprint, newThumbprint, state, organizationId],
+      );
+
+    // Registered in Entra, not switched yet: the application still uses `current`; `next` is used by no application.
+    await insertRotation('REGISTERED', currentId, nextId, current.thumbprint, next.thumbprint);
+    expect(await remove(nextId)).toEqual({ removedCertificate: null, errors: [{ code: 'ROTATION_IN_PROGRESS', ids: [applicationId] }] });
+    expect(await stored(nextId)).toBe(true);
+
+    // Switched, the old key not withdrawn yet: `current` is used by no application, but recovery needs it.
+    await dataSource.query(`UPDATE key_rotations SET state = 'SWITCHED' WHERE started_by = 'test'`);
+    await dataSource.query(`UPDATE backup_applications SET certificate_id = $1 WHERE application_id = $2`, [nextId, applicationId]);
+    expect(await remove(currentId)).toEqual({ removedCertificate: null, errors: [{ code: 'ROTATION_IN_PROGRESS', ids: [applicationId] }] });
+    expect(await stored(currentId)).toBe(true);
+
+    // Finished: `current` goes, the history keeps its thumbprint.
+    await dataSource.query(`UPDATE key_rotations SET state = 'OLD_KEY_REMOVED' WHERE started_by = 'test'`);
+    expect(await remove(currentId)).toEqual({ removedCertificate: { thumbprint: current.thumbprint }, errors: [] });
+    const [row]: { old: string }[] = await dataSource.query(`SELECT old_thumbprint AS old FROM key_rotations WHERE started_by = 'test'`);
+    expect(row!.old).toBe(current.thumbprint);
+  });
+});
