@@ -194,7 +194,7 @@ export class CertificateStoreService {
       if (users.length > 0) {
         throw new DomainError(
           ErrorCode.STORE_CERTIFICATE_IN_USE,
-          users.map((application) => application.applicationId),
+          visible(users).map((application) => application.applicationId),
         );
       }
       const connections = await manager.find(EntraConnection, { where: { managementCertificateId: id }, select: { organizationId: true } });

@@ -67,3 +67,45 @@ it('answers a change in another organization with ORGANIZATION_NOT_FOUND and cha
   });
   expect(inside.data).toEqual({ removeApplications: { removedApplications: [{ displayName: 'Contoso 2' }], errors: [] } });
 });
+
+it('refuses to remove a store certificate an application outside the scope uses, without naming that application', async () => {
+  const removeCertificate = (certificateId: string) =>
+    server.graphqlAs<{ removeStoreCertificate: { removedCertificate: unknown; errors: { code: string; ids: string[] }[] } }>(
+      scoped,
+      'mutation($id: ID!) { removeStoreCertificate(input: { certificateId: $id }) { removedCertificate { id } errors { code ids } } }',
+      { id: certificateId },
+    );
+  const shared = contoso.applications[0]!.certificateId!;
+  // Used in the scope and outside it: only the application in the scope is named.
+  expect((await removeCertificate(shared)).data).toEqual({
+    removeStoreCertificate: {
+      removedCertificate: null,
+      errors: [{ code: 'STORE_CERTIFICATE_IN_USE', ids: [contoso.applications[0]!.applicationId] }],
+    },
+  });
+  // Used outside the scope only: still refused (it is in use), naming nothing, as `usedBy` shows nothing.
+  const { dataSource } = server.database;
+  await dataSource.query('UPDATE backup_applications SET certificate_id = NULL WHERE id = $1', [contoso.applications[0]!.id]);
+  const usedBy = await server.graphqlAs(scoped, 'query($id: ID!) { certificate(id: $id) { usedBy { id } } }', { id: shared });
+  expect(usedBy.data).toEqual({ certificate: { usedBy: [] } });
+  expect((await removeCertificate(shared)).data).toEqual({
+    removeStoreCertificate: { removedCertificate: null, errors: [{ code: 'STORE_CERTIFICATE_IN_USE', ids: [] }] },
+  });
+
+  // Fabrikam's Entra management certificate: refused, naming no organization, and not shown as one.
+  await dataSource.query('UPDATE backup_applications SET certificate_id = NULL WHERE id = $1', [fabrikam.applications[0]!.id]);
+  await dataSource.query(
+    `INSERT INTO entra_connections (organization_id, cloud, management_app_id, management_certificate_id) VALUES ($1, 'WORLDWIDE', gen_random_uuid(), $2)`,
+    [fabrikam.organization.id, shared],
+  );
+  const managed = 'query($id: ID!) { certificate(id: $id) { managedOrganizations { name } } }';
+  expect((await server.graphqlAs(scoped, managed, { id: shared })).data).toEqual({ certificate: { managedOrganizations: [] } });
+  expect((await server.graphql(managed, { id: shared })).data).toEqual({
+    certificate: { managedOrganizations: [{ name: 'fabrikam.onmicrosoft.com' }] },
+  });
+  expect((await removeCertificate(shared)).data).toEqual({
+    removeStoreCertificate: { removedCertificate: null, errors: [{ code: 'STORE_CERTIFICATE_MANAGES_ORGANIZATION', ids: [] }] },
+  });
+  const [{ count }] = await dataSource.query('SELECT count(*)::int AS count FROM certificates WHERE id = $1', [shared]);
+  expect(count).toBe(1);
+});
