@@ -16,6 +16,7 @@ const details = {
   status: 'VALID',
   keyAlgorithm: 'RSA',
   keySize: 2048,
+  managedOrganizations: [],
   usedBy: [
     {
       __typename: 'BackupApplication',
@@ -57,5 +58,20 @@ describe('CertificateDetails', () => {
       'Copy SHA-256 thumbprint',
       'Copy serial number',
     ]);
+    expect(wrapper.find('[data-testid="certificate-management-of"]').exists()).toBe(false);
+  });
+
+  it('says which organizations sign in to Entra with a management certificate that no application uses', async () => {
+    const management = {
+      ...details,
+      usedBy: [],
+      managedOrganizations: [{ __typename: 'Organization', id: 'org-1', name: 'contoso.onmicrosoft.com' }],
+    };
+    const apollo = mockApolloClient({ CertificateDetails: (variables) => ({ certificate: { ...management, id: variables.id } }) });
+    wrapper = mount(CertificateDetails, { props: { certificateId: 'cert-1' }, global: { provide: apollo.provide }, attachTo: document.body });
+    await eventually(() => expect(wrapper!.find('[data-testid="certificate-details-facts"]').exists()).toBe(true));
+    expect(wrapper.text()).toContain('No application uses this certificate.');
+    expect(wrapper.find('[data-testid="certificate-management-of"]').text()).toContain('Management certificate of 1 organization');
+    expect(wrapper.find('[data-testid="certificate-management-of"]').text()).toContain('contoso.onmicrosoft.com');
   });
 });

@@ -298,6 +298,11 @@ export const messagesEn = {
     keyValue: '{algorithm} {size} bits',
     usedBy: { one: 'Used by {count} application', other: 'Used by {count} applications' },
     unused: 'No application uses this certificate.',
+    managementOf: {
+      one: 'Management certificate of {count} organization',
+      other: 'Management certificate of {count} organizations',
+    },
+    managementNote: 'The server signs in to these Microsoft Entra tenants with it; it stays in the store while they do.',
   },
   expiry: {
     valid: 'Valid',
