@@ -8,6 +8,7 @@ import {
   forgePfx,
   notYetValidPfx,
   opensslPfx,
+  opensslUtf8Certificate,
   type PfxFixture,
   randomBytesFile,
   rsa1024Pfx,
@@ -129,6 +130,18 @@ describe('inspectPfx', () => {
     });
     expect(await databaseSnapshot(server.database.dataSource)).toEqual(before);
     expect(server.logs.join('\n')).not.toContain('Inspect-Me-1');
+  });
+
+  it('reads a subject OpenSSL wrote as UTF8String beyond ASCII as it is', async () => {
+    const certificate = opensslUtf8Certificate('/O=Zürich AG/CN=バックアップ 😀');
+    const { data, errors } = await inspect(opensslPfx({ certificate }));
+    expect(errors).toBeUndefined();
+    expect(data!.inspectPfx.certificate).toMatchObject({
+      subject: 'CN=バックアップ 😀, O=Zürich AG',
+      issuer: 'CN=バックアップ 😀, O=Zürich AG',
+      issuedTo: 'バックアップ 😀',
+    });
+    expect(data!.inspectPfx.problems).toEqual([]);
   });
 
   it('reads legacy files (3DES, RC2-40, SHA-1 MAC) and node-forge files alike', async () => {
