@@ -1,6 +1,7 @@
 import type { RunningEntraEmulator } from '@bam/entra-emulator';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { Certificate } from '../../src/certificates/certificate.entity.js';
+import { KeyRotationThumbprints1795738300700 } from '../../src/entra/1795738300700-key-rotation-thumbprints.migration.js';
 import { backups, entraThumbprints, importIntoStore, management, newCertificate, startEmulatorForServer, tenant } from '../support/entra-fixture.js';
 import { clearDatabase } from '../support/seed.js';
 import { startTestServer, type TestServer } from '../support/test-server.js';
@@ -147,5 +148,35 @@ describe('removeStoreCertificate', () => {
     expect(await remove(currentId)).toEqual({ removedCertificate: { thumbprint: current.thumbprint }, errors: [] });
     const [row]: { old: string }[] = await dataSource.query(`SELECT old_thumbprint AS old FROM key_rotations WHERE started_by = 'test'`);
     expect(row!.old).toBe(current.thumbprint);
+  });
+
+  it('fills in the thumbprints of rotations recorded before the migration, and the migration goes down and up again', async () => {
+    const { organizationId, applicationId, currentId } = await connectedApplication();
+    const nextId = await importIntoStore(server, next);
+    expect((await update(organizationId, applicationId, nextId)).errors).toEqual([]);
+    const thumbprints = () =>
+      server.database.dataSource.query(`SELECT old_thumbprint AS old, new_thumbprint AS new FROM key_rotations ORDER BY started_at`);
+    const recorded: unknown[] = await thumbprints();
+    expect(recorded).toEqual([
+      { old: null, new: current.thumbprint },
+      { old: current.thumbprint, new: next.thumbprint },
+    ]);
+
+    const migration = new KeyRotationThumbprints1795738300700();
+    const queryRunner = server.database.dataSource.createQueryRunner();
+    try {
+      await migration.down(queryRunner);
+      const columns: { name: string }[] = await queryRunner.query(
+        `SELECT column_name AS name FROM information_schema.columns WHERE table_name = 'key_rotations' AND column_name LIKE '%thumbprint'`,
+      );
+      expect(columns).toEqual([]);
+      await migration.up(queryRunner);
+    } finally {
+      await queryRunner.release();
+    }
+    expect(await thumbprints()).toEqual(recorded);
+    // The foreign key lets the finished rotation's certificate go again.
+    expect((await update(organizationId, applicationId, currentId)).errors).toEqual([]);
+    expect((await remove(nextId)).errors).toEqual([]);
   });
 });
