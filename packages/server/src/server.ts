@@ -16,6 +16,7 @@ import { loadDemoDataIfEmpty, suggestDemoDataWhenEmpty } from './demo/demo-data.
 import { formatGraphQLError, operationLogPlugin } from './graphql/apollo-plugins.js';
 import { compiledExecutionGateway } from './graphql/compiled-execution.js';
 import { operationValidationRules, parseOptions } from './graphql/operation-limits.js';
+import { storableTextPlugin } from './graphql/storable-text-input.js';
 import { anonymousIntrospectionGuard } from './graphql/introspection-guard.js';
 import type { RequestContext } from './graphql/request-context.js';
 import { serveGraphQLOverWebSocket } from './graphql/websocket-server.js';
@@ -108,6 +109,7 @@ export async function startServer(config: Config, logger: Logger, options: Start
         ApolloServerPluginCacheControlDisabled(),
         operationLogPlugin(logger.child({ component: 'graphql' })),
         anonymousIntrospectionGuard(),
+        storableTextPlugin(),
         {
           async serverWillStart() {
             return {

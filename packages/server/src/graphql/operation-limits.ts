@@ -4,6 +4,7 @@ import { type GraphQLError, Lexer, type ParseOptions, Source, TokenKind, type Va
 import { limitError } from './limit-error.js';
 import { noTypeReentryRule } from './no-type-reentry.rule.js';
 import { oncePerDocumentRule } from './once-per-document.rule.js';
+import { storableTextRule } from './storable-text-input.js';
 
 /**
  * What one GraphQL document may ask for, over HTTP and WebSocket alike. Chosen so every operation
@@ -58,5 +59,13 @@ const armor = new ApolloArmor({
   blockFieldSuggestion: { enabled: false },
 }).protect();
 
-/** Validation rules every transport adds to graphql-js's own; each refusal carries QUERY_TOO_COMPLEX. */
-export const operationValidationRules: readonly ValidationRule[] = [...armor.validationRules, noTypeReentryRule, oncePerDocumentRule];
+/**
+ * Validation rules every transport adds to graphql-js's own: the limits, whose refusals carry QUERY_TOO_COMPLEX,
+ * and string literals PostgreSQL can store (INVALID_INPUT; variables are checked per request, see storable-text-input.ts).
+ */
+export const operationValidationRules: readonly ValidationRule[] = [
+  ...armor.validationRules,
+  noTypeReentryRule,
+  oncePerDocumentRule,
+  storableTextRule,
+];

@@ -10,6 +10,7 @@ import { formatGraphQLError } from './apollo-plugins.js';
 import { sendMessage, serveGraphQLWs } from './graphql-ws-transport.js';
 import type { RequestContext } from './request-context.js';
 import { sharedSubscriptionExecution, type Subscriber } from './shared-subscription-execution.js';
+import { unstorableTextInVariables } from './storable-text-input.js';
 import { validatedDocuments, withCode } from './validated-documents.js';
 import { withoutSubmittedValues } from './variable-errors.js';
 
@@ -90,9 +91,12 @@ export function serveGraphQLOverWebSocket(options: GraphQLWebSocketOptions): Dis
         if (refused) return refused;
         const { document, errors } = documentOf(payload.query);
         if (errors) return errors;
-        if (!getOperationAST(document, payload.operationName)) {
+        const operation = getOperationAST(document, payload.operationName);
+        if (!operation) {
           return [withCode(new GraphQLError('The document names no operation to run.'), ApolloServerErrorCode.OPERATION_RESOLUTION_FAILURE)];
         }
+        const unstorable = unstorableTextInVariables(operation, payload.variables);
+        if (unstorable) return [unstorable];
         const controller = new AbortController();
         const operations = running.get(socketContext) ?? new Map<string, AbortController>();
         running.set(socketContext, operations.set(id, controller));
