@@ -6,14 +6,16 @@ export const errorCodeDescriptions = {
   ORGANIZATION_NOT_FOUND: 'The request names an organization that does not exist.',
   INVALID_CURSOR: 'A pagination cursor was not issued by this server.',
   INVALID_PAGE_SIZE: 'A page size is outside the allowed range.',
-  EVENT_NOT_FOUND: 'The event named as `after` is not in the event log (the id is wrong, or the event was never recorded here).',
+  EVENT_NOT_FOUND:
+    "The event named is not in the event log, or not among the events the caller may see (the id is wrong, the event was never recorded here, or it concerns an organization outside the caller's limit or the certificate store).",
   EVENT_SUBSCRIBER_BEHIND:
     'A subscriber read events more slowly than they came and the subscription ended; resubscribe with `after` set to the last event received.',
   INVALID_INPUT: 'A text argument holds a character the server cannot store (U+0000, the NUL character).',
   APPLICATION_SELECTION_EMPTY: 'A mutation on applications was given no application at all.',
   APPLICATION_SELECTION_DUPLICATE: 'The same application appears more than once in one request.',
   APPLICATION_NOT_FOUND: 'No backup application with that application (client) id exists.',
-  APPLICATION_IN_OTHER_ORGANIZATION: 'The application exists, but in another organization than the one named.',
+  APPLICATION_IN_OTHER_ORGANIZATION:
+    'The application exists, but in another organization than the one named (one the caller may see: for an account limited to some organizations, an application of any other is APPLICATION_NOT_FOUND).',
   PFX_EMPTY: 'The PFX file is empty.',
   PFX_TOO_LARGE: 'The PFX file is larger than the configured limit.',
   PFX_IS_PEM: 'The file is a PEM (text) file, not a PFX.',

@@ -124,6 +124,7 @@ async function deleteApplications(
     manager,
     organizationId,
     selection.filter((id) => !deleted.has(id)),
+    actor,
   );
   await manager.query(`DELETE FROM backup_applications WHERE id = ANY($1::uuid[])`, [late.map((application) => application.id)]);
   for (const application of late) deleted.set(application.applicationId, application);
@@ -132,14 +133,17 @@ async function deleteApplications(
 
 /**
  * Loads and row-locks the selected applications of one organization, in selection order, inside
- * the caller's transaction. Fails with a coded error naming the ids that are unknown or elsewhere.
+ * the caller's transaction. Fails with a coded error naming the ids that are unknown or elsewhere —
+ * unknown, for an actor limited to some organizations, when elsewhere is outside its scope: such an
+ * organization does not exist for it, nor do its applications.
  */
 export async function lockApplications(
   manager: DataSource['manager'],
   organizationId: string,
   selection: readonly string[],
+  actor: Actor,
 ): Promise<BackupApplication[]> {
-  return (await lockSelection(manager, organizationId, selection)).applications;
+  return (await lockSelection(manager, organizationId, selection, actor)).applications;
 }
 
 /** `lockApplications`, and whether their organization is connected to Entra, read by the same statement. */
@@ -147,6 +151,7 @@ export async function lockSelection(
   manager: DataSource['manager'],
   organizationId: string,
   selection: readonly string[],
+  actor: Actor,
 ): Promise<{ applications: BackupApplication[]; entraConnected: boolean }> {
   if (!isUuid(organizationId)) throw new DomainError(ErrorCode.ORGANIZATION_NOT_FOUND, [organizationId]);
   const organization = normalizeUuid(organizationId);
@@ -176,7 +181,11 @@ export async function lockSelection(
   const inOrganization = new Map(
     found.filter((application) => application.organizationId === organization).map((application) => [application.applicationId, application]),
   );
-  const elsewhere = new Set(found.filter((application) => !inOrganization.has(application.applicationId)).map((a) => a.applicationId));
+  const elsewhere = new Set(
+    found
+      .filter((application) => !inOrganization.has(application.applicationId) && canAccessOrganization(actor, application.organizationId))
+      .map((application) => application.applicationId),
+  );
 
   const unknown = selection.filter((id) => !inOrganization.has(id) && !elsewhere.has(id));
   if (unknown.length > 0) throw new DomainError(ErrorCode.APPLICATION_NOT_FOUND, unknown);

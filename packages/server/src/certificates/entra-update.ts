@@ -62,6 +62,7 @@ export async function updateThroughEntra(
           manager,
           organizationId,
           rotated.map((application) => application.applicationId),
+          actor,
         );
         const moved = locked.filter((application, index) => application.certificateId !== rotated[index]!.certificateId);
         if (moved.length > 0) {

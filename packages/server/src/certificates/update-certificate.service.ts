@@ -102,7 +102,7 @@ export class UpdateCertificateService {
     const pfx = choice.pfx ? await this.readPfxForSignIn(choice.pfx, options) : null;
     try {
       const result = await this.dataSource.transaction(async (manager) => {
-        const { applications, entraConnected } = await lockSelection(manager, organizationId, selection);
+        const { applications, entraConnected } = await lockSelection(manager, organizationId, selection, actor);
         let current: CurrentCertificates, certificate: Certificate;
         if (pfx) {
           current = await certificatesById(manager, applications);

@@ -96,12 +96,18 @@ export class CertificateEventFeedService {
   /**
    * Live events matching the filter. With `after` (an event id) it first delivers every matching
    * event recorded after that one, then continues live: it listens before reading the backlog and
-   * drops what it already delivered (by position), so there is no gap and no duplicate.
+   * drops what it already delivered (by position), so there is no gap and no duplicate. `scope` is the
+   * organizations whose events the subscriber may see (null: every event, the certificate store's too):
+   * an `after` outside it is not known to the subscriber (EVENT_NOT_FOUND), as an id nobody recorded.
    *
    * Events are pushed to one sink ({@link PUSH_EVENTS}, as the GraphQL subscriptions take them: no
    * promise per subscriber and event); `next()` pulls them through the same sink, one per call.
    */
-  subscribe(filter: CertificateEventFilter, after?: string | null): AsyncIterableIterator<CertificateEvent> & PushedEvents<CertificateEvent> {
+  subscribe(
+    filter: CertificateEventFilter,
+    after?: string | null,
+    scope: readonly string[] | null = null,
+  ): AsyncIterableIterator<CertificateEvent> & PushedEvents<CertificateEvent> {
     const matches = eventMatcher(filter);
     // Live events the sink could not take yet, with their positions.
     const waiting: { event: CertificateEvent; position: bigint }[] = [];
@@ -180,7 +186,7 @@ export class CertificateEventFeedService {
       this.listeners.add(listener);
       if (after != null) {
         held = true;
-        void deliverBacklog(this.backlog(filter, after));
+        void deliverBacklog(this.backlog(filter, after, scope));
       }
       return resume;
     };
@@ -256,9 +262,13 @@ export class CertificateEventFeedService {
     return row?.id ?? null;
   }
 
-  /** The matching events recorded after the event `after`, read in pages. */
-  private async *backlog(filter: CertificateEventFilter, after: string): AsyncGenerator<CertificateEvent, void, undefined> {
-    let from = (await this.positionOf(after)).toString();
+  /** The matching events recorded after the event `after` (one of `scope`'s), read in pages. */
+  private async *backlog(
+    filter: CertificateEventFilter,
+    after: string,
+    scope: readonly string[] | null,
+  ): AsyncGenerator<CertificateEvent, void, undefined> {
+    let from = (await this.positionOf(after, scope)).toString();
     for (;;) {
       const page = await this.oneAtATime(() => this.eventsAfter(filter, from, BACKLOG_PAGE));
       yield* page;
@@ -267,13 +277,17 @@ export class CertificateEventFeedService {
     }
   }
 
-  private async positionOf(eventId: string): Promise<bigint> {
+  private async positionOf(eventId: string, scope: readonly string[] | null): Promise<bigint> {
     const row = isUuid(eventId)
       ? await this.oneAtATime(() =>
-          this.dataSource.getRepository(CertificateEvent).findOne({ where: { id: normalizeUuid(eventId) }, select: { position: true } }),
+          this.dataSource
+            .getRepository(CertificateEvent)
+            .findOne({ where: { id: normalizeUuid(eventId) }, select: { position: true, organizationId: true } }),
         )
       : null;
-    if (!row) throw new DomainError(ErrorCode.EVENT_NOT_FOUND, [eventId]);
+    // Events of organizations outside the scope, and the store's (of none), do not exist for the subscriber.
+    const visible = row && (scope === null || (row.organizationId !== null && scope.includes(row.organizationId)));
+    if (!visible) throw new DomainError(ErrorCode.EVENT_NOT_FOUND, [eventId]);
     return BigInt(row.position);
   }
 

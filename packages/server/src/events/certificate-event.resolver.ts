@@ -70,7 +70,7 @@ export class CertificateEventResolver {
     subscribe: ({ args, context }) => {
       const { filter, after } = args as CertificateEventSubscriptionArgs;
       const { services, actor } = context as RequestContext;
-      return services.certificateEvents.subscribe(withinScope(filter ?? {}, actor), after);
+      return services.certificateEvents.subscribe(withinScope(filter ?? {}, actor), after, actor.organizationIds);
     },
   })
   liveCertificateEvents(

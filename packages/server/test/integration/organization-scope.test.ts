@@ -1,4 +1,5 @@
 import { beforeEach, expect, it } from 'vitest';
+import { subscribeToEvents } from '../support/event-subscriber.js';
 import { type SeededOrganization, seedOrganization } from '../support/seed.js';
 import { useTestServer } from '../support/test-server.js';
 
@@ -108,4 +109,83 @@ it('refuses to remove a store certificate an application outside the scope uses,
   });
   const [{ count }] = await dataSource.query('SELECT count(*)::int AS count FROM certificates WHERE id = $1', [shared]);
   expect(count).toBe(1);
+});
+
+const update = 'mutation($input: UpdateCertificateInput!) { updateCertificate(input: $input) { errors { code ids } } }';
+
+it('does not tell an application of an organization outside the scope from an unknown one', async () => {
+  const hidden = fabrikam.applications[0]!.applicationId;
+  const unknown = '00000000-0000-4000-8000-0000000000aa';
+  const removal = async (credential: { bearer: string }, applicationIds: string[]) =>
+    (
+      await server.graphqlAs<{ removeApplications: { errors: { code: string; ids: string[] }[] } }>(credential, remove, {
+        input: { organizationId: contoso.organization.id, applicationIds },
+      })
+    ).data!.removeApplications.errors;
+  const updating = async (credential: { bearer: string }, applicationIds: string[]) =>
+    (
+      await server.graphqlAs<{ updateCertificate: { errors: { code: string; ids: string[] }[] } }>(credential, update, {
+        input: {
+          organizationId: contoso.organization.id,
+          applications: applicationIds.map((applicationId) => ({ applicationId })),
+          storeCertificateId: contoso.applications[0]!.certificateId,
+        },
+      })
+    ).data!.updateCertificate.errors;
+
+  // The same answer as for an id nobody knows, also beside an application of the scope.
+  expect(await removal(scoped, [unknown])).toEqual([{ code: 'APPLICATION_NOT_FOUND', ids: [unknown] }]);
+  expect(await removal(scoped, [hidden])).toEqual([{ code: 'APPLICATION_NOT_FOUND', ids: [hidden] }]);
+  expect(await removal(scoped, [contoso.applications[1]!.applicationId, hidden])).toEqual([{ code: 'APPLICATION_NOT_FOUND', ids: [hidden] }]);
+  expect(await updating(scoped, [hidden])).toEqual([{ code: 'APPLICATION_NOT_FOUND', ids: [hidden] }]);
+  expect(await updating(scoped, [contoso.applications[1]!.applicationId, hidden])).toEqual([{ code: 'APPLICATION_NOT_FOUND', ids: [hidden] }]);
+
+  // An account that may see every organization keeps the precise code.
+  const unlimited = await server.tokenFor('OPERATOR' as never);
+  expect(await removal(unlimited, [hidden])).toEqual([{ code: 'APPLICATION_IN_OTHER_ORGANIZATION', ids: [hidden] }]);
+  expect(await updating(unlimited, [hidden])).toEqual([{ code: 'APPLICATION_IN_OTHER_ORGANIZATION', ids: [hidden] }]);
+  const [{ count }] = await server.database.dataSource.query('SELECT count(*)::int AS count FROM backup_applications');
+  expect(count).toBe(3);
+});
+
+it('does not tell an event of an organization outside the scope, or of the store, from an unknown one as `after`', async () => {
+  const removed = async (organization: SeededOrganization) => {
+    const answer = await server.graphql<{ removeApplications: { errors: unknown[] } }>(remove, {
+      input: { organizationId: organization.organization.id, applicationIds: [organization.applications.at(-1)!.applicationId] },
+    });
+    expect(answer.data!.removeApplications.errors).toEqual([]);
+  };
+  await removed(contoso);
+  await removed(fabrikam);
+  const generated = await server.graphql<{ generateCertificate: { errors: unknown[] } }>(
+    'mutation($input: GenerateCertificateInput!) { generateCertificate(input: $input) { errors { code } } }',
+    { input: { commonName: 'store event', notAfter: new Date(Date.now() + 30 * 86_400_000).toISOString() } },
+  );
+  expect(generated.data!.generateCertificate.errors).toEqual([]);
+  const log = await server.graphql<{ certificateEvents: { edges: { node: { id: string; organizationId: string | null } }[] } }>(
+    '{ certificateEvents(first: 10) { edges { node { id organizationId } } } }',
+  );
+  const [contosoEvent, fabrikamEvent, storeEvent] = log.data!.certificateEvents.edges.map((edge) => edge.node);
+  expect([contosoEvent?.organizationId, fabrikamEvent?.organizationId, storeEvent?.organizationId]).toEqual([
+    contoso.organization.id,
+    fabrikam.organization.id,
+    null,
+  ]);
+
+  const viewer = await server.tokenFor('VIEWER' as never, [contoso.organization.id]);
+  const outcome = async (after: string) => {
+    const subscriber = subscribeToEvents(server.graphqlUrl, viewer.bearer, { after });
+    try {
+      // Its own organization's event is accepted: the subscription is still open after the backlog is read.
+      const deadline = Date.now() + 1500;
+      while (subscriber.errors.length === 0 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 20));
+      return subscriber.errors.map((error) => (error as { extensions?: { code?: string } }).extensions?.code);
+    } finally {
+      await subscriber.dispose();
+    }
+  };
+  expect(await outcome('00000000-0000-4000-8000-000000000000')).toEqual(['EVENT_NOT_FOUND']);
+  expect(await outcome(fabrikamEvent!.id)).toEqual(['EVENT_NOT_FOUND']);
+  expect(await outcome(storeEvent!.id)).toEqual(['EVENT_NOT_FOUND']);
+  expect(await outcome(contosoEvent!.id)).toEqual([]);
 });

@@ -242,7 +242,7 @@ export type ErrorCode =
   | 'API_TOKEN_NOT_FOUND'
   /** The application is already in the backup configuration. */
   | 'APPLICATION_EXISTS'
-  /** The application exists, but in another organization than the one named. */
+  /** The application exists, but in another organization than the one named (one the caller may see: for an account limited to some organizations, an application of any other is APPLICATION_NOT_FOUND). */
   | 'APPLICATION_IN_OTHER_ORGANIZATION'
   /** No backup application with that application (client) id exists. */
   | 'APPLICATION_NOT_FOUND'
@@ -286,7 +286,7 @@ export type ErrorCode =
   | 'ENTRA_THROTTLED'
   /** Microsoft Graph or Entra did not answer in time, or answered with a server error. */
   | 'ENTRA_UNAVAILABLE'
-  /** The event named as `after` is not in the event log (the id is wrong, or the event was never recorded here). */
+  /** The event named is not in the event log, or not among the events the caller may see (the id is wrong, the event was never recorded here, or it concerns an organization outside the caller's limit or the certificate store). */
   | 'EVENT_NOT_FOUND'
   /** A subscriber read events more slowly than they came and the subscription ended; resubscribe with `after` set to the last event received. */
   | 'EVENT_SUBSCRIBER_BEHIND'
