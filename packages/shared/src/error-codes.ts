@@ -66,6 +66,7 @@ export const errorCodeDescriptions = {
     "Registering the new certificate on the Entra application failed; the old configuration is kept and `ids` names the application and Entra's code.",
   ROTATION_PROOF_FAILED:
     "The application could not sign in with the new certificate in time; the new key was withdrawn, the old configuration kept, and `ids` names the application and Entra's code.",
+  OPERATION_ID_INVALID: 'An `operationId` (of `updateCertificate` or `certificateRotationProgress`) is not a UUID; `ids` carries the value given.',
   ROTATION_IN_PROGRESS:
     'Another certificate rotation of the application has not finished yet; for removeStoreCertificate, a rotation to or from the certificate has not (`ids` names the applications the caller may see).',
   UNAUTHENTICATED: 'The request carries no valid session or API token: sign in, or send `Authorization: Bearer <token>`.',

@@ -73,6 +73,8 @@ export const errorMessages: Record<ErrorCode, string> = {
     "The new certificate could not be registered on the Entra application. The application keeps its current certificate; Entra's code is given with the error.",
   [ErrorCode.ROTATION_PROOF_FAILED]:
     "The application could not sign in to Microsoft Entra with the new certificate, so nothing was switched. The application keeps its current certificate; Entra's code is given with the error.",
+  [ErrorCode.OPERATION_ID_INVALID]:
+    'The operation id is not a UUID. Choose a new one for each update (for example with crypto.randomUUID()), or leave it out.',
   [ErrorCode.ROTATION_IN_PROGRESS]: 'A certificate change of this application is still in progress. Wait a moment, then refresh and try again.',
   [ErrorCode.UNAUTHENTICATED]: 'You are not signed in, or your session has ended. Sign in again.',
   [ErrorCode.FORBIDDEN]: 'Your role does not allow this. Ask an administrator.',
@@ -95,3 +97,22 @@ export const errorMessages: Record<ErrorCode, string> = {
   [ErrorCode.ADMINISTRATOR_SCOPE_INVALID]: 'Administrators cannot be limited to some organizations. Choose another role or all organizations.',
   [ErrorCode.INTERNAL_ERROR]: 'The server could not complete the request. Try again; if it keeps failing, contact your administrator.',
 };
+
+/**
+ * Other words for a code in one operation (keyed by its GraphQL field), where the code's own text above
+ * would send people the wrong way: the code stays the same, clients still switch on it. The server raises
+ * these with `errorMessageIn`.
+ */
+export const operationErrorMessages = {
+  resendWebhookEvent: {
+    [ErrorCode.EVENT_NOT_FOUND]: 'The event to re-send is not in the event log. Check its id, or refresh the deliveries and re-send one of them.',
+  },
+} as const satisfies Record<string, Partial<Record<ErrorCode, string>>>;
+
+export type OperationWithOwnMessages = keyof typeof operationErrorMessages;
+
+/** The text for `code` in `operation`: its own words there when it has some, else the code's. */
+export function errorMessageIn(operation: OperationWithOwnMessages, code: ErrorCode): string {
+  const own: Partial<Record<ErrorCode, string>> = operationErrorMessages[operation];
+  return own[code] ?? errorMessages[code];
+}

@@ -240,7 +240,7 @@ export class RotationProgressService {
 }
 
 function checkOperationId(operationId: string): void {
-  if (!isUuid(operationId)) throw new DomainError(ErrorCode.BAD_REQUEST, [operationId]);
+  if (!isUuid(operationId)) throw new DomainError(ErrorCode.OPERATION_ID_INVALID, [operationId]);
 }
 
 function listening(operationId: string, actor: Actor): RotationProgressEvent {

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { ErrorCode } from '@bam/shared';
+import { ErrorCode, errorMessageIn } from '@bam/shared';
 import type { DataSource, EntityManager } from 'typeorm';
 import { AuditAction } from '../audit/audit-entry.entity.js';
 import type { AuditService } from '../audit/audit.service.js';
@@ -147,7 +147,7 @@ export class WebhookEndpointsService {
       const endpoint = await lockEndpoint(manager, endpointId);
       if (!endpoint.enabled) throw new DomainError(ErrorCode.WEBHOOK_ENDPOINT_DISABLED, [endpoint.id]);
       const event = isUuid(eventId) ? await manager.findOneBy(CertificateEvent, { id: normalizeUuid(eventId) }) : null;
-      if (!event) throw new DomainError(ErrorCode.EVENT_NOT_FOUND, [eventId]);
+      if (!event) throw new DomainError(ErrorCode.EVENT_NOT_FOUND, [eventId], errorMessageIn('resendWebhookEvent', ErrorCode.EVENT_NOT_FOUND));
       const [{ id }] = (await manager.query(
         `INSERT INTO webhook_deliveries (endpoint_id, event_position, event_id, event_type, status, next_attempt_at)
          VALUES ($1, $2, $3, $4, $5, now())

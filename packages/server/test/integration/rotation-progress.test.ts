@@ -239,7 +239,7 @@ describe('certificateRotationProgress', () => {
 
     const invalid = follow('not-a-uuid', operator.bearer);
     await invalid.listening();
-    expect(invalid.errors.map((error) => error.extensions?.code)).toEqual(['BAD_REQUEST']);
+    expect(invalid.errors.map((error) => error.extensions?.code)).toEqual(['OPERATION_ID_INVALID']);
     await Promise.all([owner, eavesdropper, late, viewer, invalid].map((subscriber) => subscriber.dispose()));
   });
 });

@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { errorMessages } from '@bam/shared';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { Certificate } from '../../src/certificates/certificate.entity.js';
 import { databaseSnapshot } from '../support/database-snapshot.js';
@@ -203,6 +204,23 @@ describe('updateCertificate from a PFX file', () => {
       expect(await databaseSnapshot(server.database.dataSource)).toEqual(before);
     });
   }
+
+  it('refuses an operationId that is not a UUID with OPERATION_ID_INVALID and changes nothing', async () => {
+    const before = await databaseSnapshot(server.database.dataSource);
+    const response = await server.graphql<UpdateData>(updateMutation, {
+      input: {
+        organizationId: contoso.organization.id,
+        applications: [{ applicationId: contoso.applications[1]!.applicationId }],
+        storeCertificateId: contoso.applications[0]!.certificateId,
+        operationId: 'not-a-uuid',
+      },
+    });
+    expect(response.errors).toBeUndefined();
+    expect(response.data!.updateCertificate.errors).toEqual([
+      { code: 'OPERATION_ID_INVALID', message: errorMessages.OPERATION_ID_INVALID, ids: ['not-a-uuid'] },
+    ]);
+    expect(await databaseSnapshot(server.database.dataSource)).toEqual(before);
+  });
 
   it('keeps Apollo’s CSRF prevention on: an upload without the preflight header is refused and changes nothing', async () => {
     const before = await databaseSnapshot(server.database.dataSource);

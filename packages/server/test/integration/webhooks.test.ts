@@ -2,6 +2,7 @@ import { createHmac, randomBytes } from 'node:crypto';
 import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
+import { errorMessages, operationErrorMessages } from '@bam/shared';
 import pg from 'pg';
 import { Webhook } from 'standardwebhooks';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -382,10 +383,15 @@ describe('webhook deliveries', () => {
     await hooks.waitFor(3);
     expect(hooks.requests[2]!.headers['webhook-id']).toBe(earlier!.id);
 
-    const unknown = await server.graphql<{ resendWebhookEvent: { errors: { code: string }[] } }>(resendMutation, {
-      input: { endpointId: endpoint.id, eventId: '00000000-0000-4000-8000-000000000000' },
-    });
-    expect(unknown.data!.resendWebhookEvent.errors.map((error) => error.code)).toEqual(['EVENT_NOT_FOUND']);
+    const unknown = await server.graphql<{ resendWebhookEvent: { errors: { code: string; message: string }[] } }>(
+      'mutation($input: ResendWebhookEventInput!) { resendWebhookEvent(input: $input) { errors { code message } } }',
+      { input: { endpointId: endpoint.id, eventId: '00000000-0000-4000-8000-000000000000' } },
+    );
+    // The code of the subscriptions' unknown `after`, in words that fit a re-send.
+    expect(unknown.data!.resendWebhookEvent.errors).toEqual([
+      { code: 'EVENT_NOT_FOUND', message: operationErrorMessages.resendWebhookEvent.EVENT_NOT_FOUND },
+    ]);
+    expect(unknown.data!.resendWebhookEvent.errors[0]!.message).not.toBe(errorMessages.EVENT_NOT_FOUND);
   });
 
   it('refuses bad endpoints with coded errors and changes nothing', async () => {

@@ -308,6 +308,8 @@ export type ErrorCode =
   | 'INVALID_INPUT'
   /** A page size is outside the allowed range. */
   | 'INVALID_PAGE_SIZE'
+  /** An `operationId` (of `updateCertificate` or `certificateRotationProgress`) is not a UUID; `ids` carries the value given. */
+  | 'OPERATION_ID_INVALID'
   /** The organization (same tenant or primary domain) is already known to this server. */
   | 'ORGANIZATION_EXISTS'
   /** The organization has no Microsoft Entra connection, so the server cannot call Entra for it. */
