@@ -1,4 +1,4 @@
-import { errorCodes, errorMessages } from '@bam/shared';
+import { errorCodes, errorMessages, operationErrorMessages } from '@bam/shared';
 import { describe, expect, it } from 'vitest';
 import schema from '../../../../server/schema.graphql?raw';
 import { messagesEn } from './messages.en.js';
@@ -27,6 +27,11 @@ describe('errorText', () => {
     expect(errorText('CERTIFICATE_EXPIRED')).toBe(errorMessages.CERTIFICATE_EXPIRED);
     expect(errorText('PFX_WRONG_PASSWORD')).toBe(messagesEn.errors.PFX_WRONG_PASSWORD);
     expect(errorText('PFX_WRONG_PASSWORD')).toContain('still selected');
+  });
+
+  it("uses an operation's own words for a code where it has some", () => {
+    expect(errorText('EVENT_NOT_FOUND', 'resendWebhookEvent')).toBe(operationErrorMessages.resendWebhookEvent.EVENT_NOT_FOUND);
+    expect(errorText('WEBHOOK_ENDPOINT_DISABLED', 'resendWebhookEvent')).toBe(errorMessages.WEBHOOK_ENDPOINT_DISABLED);
   });
 
   it('says the server could not be reached for network failures, and names an unknown code', () => {

@@ -1,4 +1,4 @@
-import { errorMessages, isErrorCode } from '@bam/shared';
+import { errorMessageIn, errorMessages, isErrorCode, type OperationWithOwnMessages } from '@bam/shared';
 import { shallowRef } from 'vue';
 import { type Messages, messagesEn } from './messages.en.js';
 
@@ -47,12 +47,13 @@ export function t(key: MessageKey, params: MessageParams = {}): string {
 
 /**
  * The plain-language text for an error code: the console's own wording when it has one, else the
- * shared `errorMessages` (the same text the server puts in `message`), else a generic text naming
- * the code. Keyed by code only; message text from the server is never matched.
+ * shared text (the same the server puts in `message`: the operation's own words for the code when it
+ * has some, see `operationErrorMessages`), else a generic text naming the code. Keyed by code (and
+ * operation) only; message text from the server is never matched.
  */
-export function errorText(code: string): string {
+export function errorText(code: string, operation?: OperationWithOwnMessages): string {
   const own = (current.value.errors as Record<string, string | undefined>)[code];
   if (own) return own;
-  if (isErrorCode(code)) return errorMessages[code];
+  if (isErrorCode(code)) return operation ? errorMessageIn(operation, code) : errorMessages[code];
   return interpolate(current.value.errors.fallback, { code });
 }
