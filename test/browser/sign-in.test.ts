@@ -49,7 +49,7 @@ it('signs in, refuses a wrong password with a plain message, and signs out back 
   await page.close();
 });
 
-it('shows a Viewer the applications without the Update certificate and Remove controls', async () => {
+it('shows a Viewer the applications without the Update certificate, Remove, Add… and Verify controls', async () => {
   const page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
   const ui = new ConsolePage(page, 'viewer');
   await page.goto(baseUrl);
@@ -61,6 +61,9 @@ it('shows a Viewer the applications without the Update certificate and Remove co
   expect(await ui.manager.getByTestId('remove-selected').count()).toBe(0);
   expect(await ui.manager.getByTestId('update-selected').count()).toBe(0);
   expect(await ui.manager.getByTestId('certificate-link').count()).toBe(0);
+  // Contoso is connected to Entra, where an Operator gets Add… and Verify: the server refuses both to a Viewer.
+  expect(await ui.manager.getByTestId('add-applications').count()).toBe(0);
+  expect(await ui.manager.getByTestId('verify-applications').count()).toBe(0);
   expect(await ui.row('Contoso Backup 01').getByTestId('certificate-state').innerText()).toBe('Configured');
   // Keyboard shortcuts are inert too: Delete on a selection opens no confirmation.
   await ui.clickRow('Contoso Backup 01');

@@ -42,21 +42,24 @@ afterEach(() => {
   wrapper = undefined;
 });
 
-function mountManager(initialState: ApplicationState | null = null) {
+function mountManager(
+  initialState: ApplicationState | null = null,
+  { entraConnected = false, role }: { entraConnected?: boolean; role?: 'VIEWER' | 'OPERATOR' | 'ADMINISTRATOR' } = {},
+) {
   const apollo = mockApolloClient({
     OrganizationApplications: (variables) => ({
       organization: {
         __typename: 'Organization',
         id: variables.organizationId,
         name: 'contoso.onmicrosoft.com',
-        entraConnected: false,
+        entraConnected,
         backupApplications: applications,
       },
     }),
   });
   wrapper = mount(BackupApplicationsManager, {
     props: { organizationId: 'org-1', organizationName: 'contoso.onmicrosoft.com', initialState },
-    global: { provide: apollo.provide },
+    global: { provide: { ...apollo.provide, ...(role ? { [currentActorKey as symbol]: ref({ role }) } : {}) } },
     attachTo: document.body,
   });
   return wrapper;
@@ -184,5 +187,22 @@ describe('BackupApplicationsManager name filter', () => {
     expect(manager.emitted('close')).toBeUndefined();
     name.dispatchEvent(new KeyboardEvent('keydown', { key: 'Escape', bubbles: true }));
     expect(manager.emitted('close')).toHaveLength(1);
+  });
+});
+
+describe('BackupApplicationsManager by role', () => {
+  const toolbarButtons = () =>
+    [...document.body.querySelectorAll('[data-testid="manager-dialog"] [role="toolbar"] button')].map((button) => button.getAttribute('data-testid'));
+
+  it('hides Add… and Verify from a Viewer, as it hides Update certificate and Remove (the server refuses all four)', async () => {
+    mountManager(null, { entraConnected: true, role: 'VIEWER' });
+    await eventually(() => expect(shownNames()).toHaveLength(4));
+    expect(toolbarButtons()).toEqual(['refresh-applications']);
+  });
+
+  it.each(['OPERATOR', 'ADMINISTRATOR'] as const)('shows Add… and Verify to an %s of an organization connected to Entra', async (role) => {
+    mountManager(null, { entraConnected: true, role });
+    await eventually(() => expect(shownNames()).toHaveLength(4));
+    expect(toolbarButtons()).toEqual(['update-selected', 'remove-selected', 'add-applications', 'verify-applications', 'refresh-applications']);
   });
 });
