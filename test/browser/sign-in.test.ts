@@ -74,6 +74,28 @@ it('shows a Viewer the applications without the Update certificate, Remove, Add�
   await page.close();
 });
 
+// addOrganization and removeOrganization need an Administrator: below that, no control offers them.
+it.each([
+  ['VIEWER', false],
+  ['OPERATOR', false],
+  ['ADMINISTRATOR', true],
+] as const)('offers Add organization… and Remove organization… to a %s: %s', async (role, offered) => {
+  const page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
+  const ui = new ConsolePage(page, `organization-controls-${role.toLowerCase()}`);
+  await page.goto(baseUrl);
+  await ui.signIn(account(role).username, account(role).password);
+  await ui.organization('contoso.onmicrosoft.com').click();
+  await page.getByTestId('organization-summary').getByTestId('summary-applications').waitFor();
+  expect(await page.getByRole('button', { name: 'Add organization…' }).count()).toBe(offered ? 1 : 0);
+  expect(await page.getByRole('button', { name: 'Remove organization…' }).count()).toBe(offered ? 1 : 0);
+  await ui.organization('contoso.onmicrosoft.com').click({ button: 'right' });
+  const menu = page.getByRole('menu');
+  await menu.getByRole('menuitem', { name: 'Manage backup applications' }).waitFor();
+  expect(await menu.getByRole('menuitem', { name: 'Remove organization…' }).count()).toBe(offered ? 1 : 0);
+  await ui.screenshot('menu');
+  await page.close();
+});
+
 it('lets an administrator create an account and an API token, and read both in the audit log', async () => {
   const page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
   const ui = new ConsolePage(page, 'administration');
