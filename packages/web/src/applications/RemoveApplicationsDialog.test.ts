@@ -13,12 +13,13 @@ afterEach(() => {
   wrapper = undefined;
 });
 
-function mountDialog(count: number) {
+function mountDialog(count: number, entraConnected = false) {
   wrapper = mount(RemoveApplicationsDialog, {
     props: {
       applications: Array.from({ length: count }, (_, index) => application(index + 1)),
       organizationName: 'contoso.onmicrosoft.com',
       running: false,
+      entraConnected,
     },
     attachTo: document.body,
   });
@@ -49,5 +50,21 @@ describe('RemoveApplicationsDialog', () => {
     expect(text).toContain('Backups stop using these 3 applications.');
     expect(text).toContain('They stay registered in Microsoft Entra');
     expect(text).not.toContain('add them again later');
+  });
+
+  it('says Add… brings them back when the organization is connected to Entra', () => {
+    const one = mountDialog(1, true).textContent!;
+    expect(one).toContain('It stays registered in Microsoft Entra, and Add… in this window adds it back to the backup configuration.');
+    expect(one).not.toContain('cannot add');
+    wrapper!.unmount();
+    const many = mountDialog(3, true).textContent!;
+    expect(many).toContain('They stay registered in Microsoft Entra, and Add… in this window adds them back to the backup configuration.');
+    expect(many).not.toContain('cannot add');
+  });
+
+  it('says the console cannot add them back when the organization is not connected to Entra', () => {
+    expect(mountDialog(1, false).textContent).toContain('this console cannot add it back to the backup configuration');
+    wrapper!.unmount();
+    expect(mountDialog(3, false).textContent).toContain('this console cannot add them back to the backup configuration');
   });
 });

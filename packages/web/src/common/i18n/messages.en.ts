@@ -326,6 +326,12 @@ export const messagesEn = {
       other:
         'Backups stop using these {count} applications. They stay registered in Microsoft Entra, but this console cannot add them back to the backup configuration.',
     },
+    /** For an organization connected to Entra: the manager's Add… lists them again. */
+    consequenceConnected: {
+      one: 'Backups stop using this application. It stays registered in Microsoft Entra, and Add… in this window adds it back to the backup configuration.',
+      other:
+        'Backups stop using these {count} applications. They stay registered in Microsoft Entra, and Add… in this window adds them back to the backup configuration.',
+    },
     /** Read between a name and its GUID (hidden on screen, where the GUID is on its own line). */
     idSeparator: ', application ID ',
     confirm: 'Remove',
