@@ -324,6 +324,41 @@ describe('web console', () => {
     await page.close();
   });
 
+  // The manager must give focus back to the organization it was opened for, however it was opened:
+  // the menu it was chosen from is gone by the time it closes.
+  for (const [how, open, close] of [
+    ['Shift+F10 then Enter', 'shift-f10', 'Escape'],
+    ['a right-click then Manage', 'right-click', 'Close'],
+    ['the ⋯ button then Manage', 'menu-button', 'Escape'],
+  ] as const) {
+    it(`gives focus back to the organization when the manager opened from ${how} closes with ${close}`, async () => {
+      const { page, ui } = await openConsole(`console-focus-${open}`);
+      const organization = ui.organization('fabrikam.onmicrosoft.com');
+      if (open === 'shift-f10') {
+        await organization.focus();
+        await page.keyboard.press('Shift+F10');
+        await ui.menu.waitFor();
+        await page.keyboard.press('Enter');
+      } else {
+        if (open === 'right-click') await organization.click({ button: 'right' });
+        else {
+          // The button sits beside the tree item, in the same list row.
+          await organization.hover();
+          await organization.locator('xpath=..').getByTestId('organization-menu-button').click();
+        }
+        await ui.menu.getByRole('menuitem', { name: 'Manage backup applications' }).click();
+      }
+      await page.getByTestId('application-row').first().waitFor();
+      if (close === 'Escape') await page.keyboard.press('Escape');
+      else await ui.manager.getByRole('button', { name: 'Close' }).last().click();
+      await ui.manager.waitFor({ state: 'detached' });
+      await expect
+        .poll(() => page.evaluate(() => `${document.activeElement?.getAttribute('role')} ${document.activeElement?.textContent?.trim()}`))
+        .toMatch(/^treeitem fabrikam\.onmicrosoft\.com/);
+      await page.close();
+    });
+  }
+
   it('stays responsive with 1,000 applications', async () => {
     const [organization] = await queryDatabase<{ id: string }>(
       `INSERT INTO organizations (name, tenant_id, region) VALUES ('scale.onmicrosoft.com', gen_random_uuid(), 'Worldwide') RETURNING id`,
