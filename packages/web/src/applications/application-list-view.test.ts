@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { effectScope, nextTick, ref } from 'vue';
 import type { BackupApplicationRowFragment } from '../generated/graphql.js';
 import { hasState, matchesText, sortApplications, useApplicationListView } from './application-list-view.js';
@@ -82,6 +82,35 @@ describe('sortApplications', () => {
     expect(names(sortApplications(all, { key: 'expires', direction: 'descending' }))).toEqual(['Backup 10', 'Backup 2', 'archive', 'Backup 1']);
   });
 
+  it('sorts thumbprints and application ids as text, character by character, never by the value of their leading digits', () => {
+    const hex = [
+      row('one', '21493a00-0000-4000-8000-000000000000', {
+        thumbprint: '21493A7C00000000000000000000000000000000',
+        notAfter: '2027-01-01T00:00:00Z',
+        status: 'VALID',
+      }),
+      row('two', '2886bc00-0000-4000-8000-000000000000', {
+        thumbprint: '2886BC0100000000000000000000000000000000',
+        notAfter: '2027-01-01T00:00:00Z',
+        status: 'VALID',
+      }),
+      row('three', '9aa00000-0000-4000-8000-000000000000', {
+        thumbprint: '9AA0000000000000000000000000000000000000',
+        notAfter: '2027-01-01T00:00:00Z',
+        status: 'VALID',
+      }),
+      row('four', 'a1000000-0000-4000-8000-000000000000', {
+        thumbprint: 'a100000000000000000000000000000000000000',
+        notAfter: '2027-01-01T00:00:00Z',
+        status: 'VALID',
+      }),
+    ];
+    // A numeric collation reads "2886…" as 2,886 and "21493…" as 21,493, and puts 2886 first.
+    expect(names(sortApplications(hex, { key: 'thumbprint', direction: 'ascending' }))).toEqual(['one', 'two', 'three', 'four']);
+    expect(names(sortApplications(hex, { key: 'thumbprint', direction: 'descending' }))).toEqual(['four', 'three', 'two', 'one']);
+    expect(names(sortApplications(hex, { key: 'applicationId', direction: 'ascending' }))).toEqual(['one', 'two', 'three', 'four']);
+  });
+
   it('leaves the given list as it was', () => {
     const given = [...all];
     sortApplications(given, { key: 'expires', direction: 'descending' });
@@ -97,8 +126,8 @@ describe('useApplicationListView', () => {
     expect(view.filtered.value).toBe(true);
 
     view.text.value = 'backup';
-    await new Promise((resolve) => setTimeout(resolve, 5));
-    expect(names(view.rows.value)).toEqual(['Backup 2', 'Backup 10']);
+    // The debounce's timer, however late a loaded machine runs it.
+    await vi.waitFor(() => expect(names(view.rows.value)).toEqual(['Backup 2', 'Backup 10']));
 
     view.sortBy('expires');
     expect(view.sort.value).toEqual({ key: 'expires', direction: 'ascending' });

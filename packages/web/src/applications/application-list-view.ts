@@ -47,25 +47,39 @@ export function matchesText(row: Row, text: string): boolean {
   return wanted === '' || row.displayName.toLocaleLowerCase().includes(wanted) || row.applicationId.toLowerCase().includes(wanted);
 }
 
+/** Names as people read them: "Backup 2" before "Backup 10", case ignored. */
 const collator = new Intl.Collator(undefined, { numeric: true, sensitivity: 'base' });
+
+/**
+ * Hex and ids (thumbprints, application GUIDs) character by character, case ignored: a numeric collation
+ * would read "2886…" and "21493…" as numbers and put the first one first.
+ */
+function compareCodes(a: string, b: string): number {
+  const [left, right] = [a.toUpperCase(), b.toUpperCase()];
+  return left < right ? -1 : left > right ? 1 : 0;
+}
 
 /** The value a column sorts by; null sorts last in either direction (an empty cell is never "first"). */
 const sortValue: Record<SortKey, (row: Row) => string | number | null> = {
   displayName: (row) => row.displayName,
-  applicationId: (row) => row.applicationId.toLowerCase(),
+  applicationId: (row) => row.applicationId,
   // Configured before Not configured.
   certificate: (row) => (row.certificate ? 0 : 1),
   thumbprint: (row) => row.certificate?.thumbprint ?? null,
   expires: (row) => (row.certificate ? Date.parse(row.certificate.notAfter) : null),
 };
 
-function compareValues(a: string | number, b: string | number): number {
-  return typeof a === 'number' && typeof b === 'number' ? a - b : collator.compare(String(a), String(b));
+/** The columns of codes, compared as text; the other text column, the name, as people read it. */
+const CODE_COLUMNS: ReadonlySet<SortKey> = new Set(['applicationId', 'thumbprint']);
+
+function compareValues(key: SortKey, a: string | number, b: string | number): number {
+  if (typeof a === 'number' && typeof b === 'number') return a - b;
+  return CODE_COLUMNS.has(key) ? compareCodes(String(a), String(b)) : collator.compare(String(a), String(b));
 }
 
 /** Display name, then application id: the server's order, so equal keys keep a stable, predictable order. */
 function tieBreak(a: Row, b: Row): number {
-  return collator.compare(a.displayName, b.displayName) || compareValues(a.applicationId, b.applicationId);
+  return collator.compare(a.displayName, b.displayName) || compareCodes(a.applicationId, b.applicationId);
 }
 
 export function sortApplications(rows: readonly Row[], { key, direction }: SortOrder): Row[] {
@@ -74,7 +88,7 @@ export function sortApplications(rows: readonly Row[], { key, direction }: SortO
   return [...rows].sort((a, b) => {
     const [left, right] = [value(a), value(b)];
     if (left === null || right === null) return left === right ? tieBreak(a, b) : left === null ? 1 : -1;
-    return sign * compareValues(left, right) || tieBreak(a, b);
+    return sign * compareValues(key, left, right) || tieBreak(a, b);
   });
 }
 
