@@ -1,7 +1,9 @@
+import pg from 'pg';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { demoAccounts } from '../../packages/server/src/demo/demo-accounts.js';
 import type { ServerProcess } from '../../packages/server/test/support/server-process.js';
+import type { TestDatabase } from '../../packages/server/test/support/test-database.js';
 import { launchChromium } from '../support/browser.js';
 import { ConsolePage } from '../support/console-page.js';
 import { spawnConsoleServer } from '../support/console-server.js';
@@ -11,13 +13,14 @@ import { spawnConsoleServer } from '../support/console-server.js';
  * (about 1,093 px) and a narrow 800×700 window — measured in Chromium: every column of the manager
  * keeps a readable width and no cell's content is cut off.
  */
+let database: TestDatabase;
 let server: ServerProcess;
 let stopServer: () => Promise<void>;
 let baseUrl: string;
 let browser: Browser;
 
 beforeAll(async () => {
-  ({ server, stop: stopServer } = await spawnConsoleServer({ DEMO_DATA: 'true' }));
+  ({ database, server, stop: stopServer } = await spawnConsoleServer({ DEMO_DATA: 'true' }));
   [baseUrl, browser] = await Promise.all([server.started, launchChromium()]);
 });
 
@@ -104,6 +107,70 @@ describe('console layout', () => {
         await ui.clickRow('Contoso Backup 02');
         expect(await page.getByTestId('application-details').innerText()).toMatch(/[0-9a-f]{8}-[0-9a-f]{4}-/);
       }
+      expect(overflowing).toEqual([]);
+      expect(tableScrolls, 'the table does not scroll sideways').toBe(false);
+      await page.close();
+    });
+  }
+});
+
+async function queryDatabase<Row extends Record<string, unknown>>(sql: string, values: unknown[] = []): Promise<Row[]> {
+  const client = new pg.Client({ connectionString: database.url });
+  await client.connect();
+  try {
+    return (await client.query<Row>(sql, values)).rows;
+  } finally {
+    await client.end();
+  }
+}
+
+describe('console layout with 1,000 applications', () => {
+  beforeAll(async () => {
+    const [organization] = await queryDatabase<{ id: string }>(
+      `INSERT INTO organizations (name, tenant_id, region) VALUES ('scale.onmicrosoft.com', gen_random_uuid(), 'Worldwide') RETURNING id`,
+    );
+    const [certificate] = await queryDatabase<{ id: string }>(`SELECT id FROM certificates ORDER BY created_at LIMIT 1`);
+    await queryDatabase(
+      `INSERT INTO backup_applications (organization_id, application_id, display_name, certificate_id)
+       SELECT $1, gen_random_uuid(), 'Scale App ' || lpad(n::text, 4, '0'), CASE WHEN n % 2 = 0 THEN $2::uuid END
+       FROM generate_series(1, 1000) AS n`,
+      [organization!.id, certificate!.id],
+    );
+  });
+
+  /** The header cells' widths and how much of the table's width the header row leaves empty on the right. */
+  function measureColumns(page: Page) {
+    return page.evaluate(() => {
+      const table = document.querySelector<HTMLElement>('[data-testid="applications-table"]')!;
+      const cells = Array.from(table.querySelectorAll<HTMLElement>('thead th')).filter((th) => th.offsetParent !== null);
+      const widths = Object.fromEntries(cells.map((th) => [th.textContent?.replace(/[▲▼]/g, '').trim() ?? '', th.getBoundingClientRect().width]));
+      const lastRight = cells.at(-1)!.getBoundingClientRect().right;
+      return { widths, emptyOnTheRight: table.getBoundingClientRect().right - lastRight };
+    });
+  }
+
+  // The table scrolls virtually: spacer rows above and below the rendered ones span every column shown,
+  // and must not add a column of their own once the Application ID column is hidden.
+  for (const width of [1024, 800]) {
+    it(`gives the columns the same widths as for a few applications at ${width} px`, async () => {
+      const { page, ui } = await openConsole(width, 700, `layout-scale-${width}`);
+      await ui.openManagerByRightClick('contoso.onmicrosoft.com');
+      const few = await measureColumns(page);
+      await ui.closeManager();
+
+      await ui.openManagerByRightClick('scale.onmicrosoft.com');
+      // Scrolled to the middle: spacer rows above and below.
+      await page.getByTestId('applications-viewport').evaluate((viewport) => (viewport.scrollTop = 20_000));
+      await expect.poll(() => page.getByTestId('application-row').first().getAttribute('aria-rowindex')).not.toBe('2');
+      await ui.screenshot('manager-scrolled');
+      const many = await measureColumns(page);
+
+      expect(many.emptyOnTheRight, 'the columns fill the table').toBeLessThan(2);
+      expect(Object.keys(many.widths)).toEqual(Object.keys(few.widths));
+      // Only the vertical scroll bar of the long list may take some width from the name.
+      expect(many.widths['Display name']).toBeGreaterThan(few.widths['Display name']! - 20);
+      expect(many.widths['Display name']).toBeGreaterThanOrEqual(150);
+      const { overflowing, tableScrolls } = await measureTable(page);
       expect(overflowing).toEqual([]);
       expect(tableScrolls, 'the table does not scroll sideways').toBe(false);
       await page.close();
