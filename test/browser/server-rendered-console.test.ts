@@ -115,4 +115,36 @@ describe('the console rendered on the server', () => {
       await context.close();
     }
   });
+
+  // Browsers ask for /favicon.ico when a page names no icon: the 404 was an error in the console of every page.
+  it('names its icon, so no page load logs an error', async () => {
+    for (const [name, signedIn, address] of [
+      ['console', true, baseUrl],
+      ['sign-in page', false, baseUrl],
+      ['playground', true, `${baseUrl}/playground`],
+    ] as const) {
+      const context = signedIn ? await signedInContext() : await browser.newContext();
+      try {
+        const page = await context.newPage();
+        const errors: string[] = [];
+        page.on('console', (message) => {
+          if (message.type() === 'error') errors.push(message.text());
+        });
+        const missing: string[] = [];
+        page.on('response', (response) => {
+          if (response.status() >= 400) missing.push(`${response.status()} ${response.url()}`);
+        });
+        const cspViolations = await recordCspViolations(page);
+        await page.goto(address, { waitUntil: 'load' });
+        // The browser fetches the icon after the load event.
+        await page.waitForTimeout(1000);
+        expect(missing, name).toEqual([]);
+        expect(errors, name).toEqual([]);
+        expect(cspViolations, name).toEqual([]);
+        expect(await page.locator('link[rel="icon"]').count(), name).toBe(1);
+      } finally {
+        await context.close();
+      }
+    }
+  });
 });
