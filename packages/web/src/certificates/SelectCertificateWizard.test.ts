@@ -320,9 +320,23 @@ describe('SelectCertificateWizard', () => {
     expect(summary).toContain(`Thumbprint ${pfxCertificate.thumbprint}`);
     expect(summary).toMatch(/valid from .*2026.* to .*2028/);
     expect(summary).toContain('RSA 2048 bits');
+    // As the PFX step said: the store has it already, so the file adds nothing to it.
+    expect(summary).toContain('This certificate is already in the certificate store of this server.');
+    expect(summary).not.toContain('also added');
     await click('wizard-finish');
     await eventually(() => expect(wrapper.emitted('updated')).toHaveLength(1));
     expect(files).toEqual([file]);
+  });
+
+  it("says in the summary that the file's certificate joins the store when the store does not have it", async () => {
+    mountWizard(success);
+    await chooseSource('pfx');
+    await chooseFile(pfxFile());
+    await whenChecked();
+    expect($('pfx-in-store')).toBeNull();
+    await click('wizard-next');
+    await eventually(() => expect($('summary-step')).not.toBeNull());
+    expect($('summary-certificate')!.textContent).toContain('The certificate is also added to the certificate store of this server.');
   });
 
   it('shows a wrong password on the PFX step before Finish, marks the field, and holds Next until the right one', async () => {
