@@ -206,3 +206,37 @@ describe('BackupApplicationsManager by role', () => {
     expect(toolbarButtons()).toEqual(['update-selected', 'remove-selected', 'add-applications', 'verify-applications', 'refresh-applications']);
   });
 });
+
+describe('BackupApplicationsManager after the wizard', () => {
+  it('says nothing changed for applications that already used the chosen certificate', async () => {
+    const manager = mountManager(null, { entraConnected: true, role: 'OPERATOR' });
+    await eventually(() => expect(shownNames()).toHaveLength(4));
+    get('[data-testid="certificate-link"]').click();
+    await eventually(() => expect(manager.findComponent({ name: 'SelectCertificateWizard' }).exists()).toBe(true));
+    const [first] = applications;
+    manager
+      .findComponent({ name: 'SelectCertificateWizard' })
+      .vm.$emit('updated', { applications: [first], certificate: first!.certificate, unchanged: [first!.applicationId] });
+    await eventually(() =>
+      expect(get('[data-testid="manager-status"]').textContent).toBe(
+        `Contoso Backup 01 already used certificate ${first!.certificate!.thumbprint}: nothing changed.`,
+      ),
+    );
+  });
+
+  it('reports the change in Entra for the applications that changed, and nothing changed for the others', async () => {
+    const manager = mountManager(null, { entraConnected: true, role: 'OPERATOR' });
+    await eventually(() => expect(shownNames()).toHaveLength(4));
+    get('[data-testid="certificate-link"]').click();
+    await eventually(() => expect(manager.findComponent({ name: 'SelectCertificateWizard' }).exists()).toBe(true));
+    const [first, second] = applications;
+    manager
+      .findComponent({ name: 'SelectCertificateWizard' })
+      .vm.$emit('updated', { applications: [first, second], certificate: first!.certificate, unchanged: [first!.applicationId] });
+    await eventually(() => expect(get('[data-testid="manager-status"]').textContent).toContain('Certificate of Contoso Backup 02 updated'));
+    const status = get('[data-testid="manager-status"]').textContent!;
+    expect(status).toContain('Entra now holds the new certificate');
+    expect(status).toContain('Contoso Backup 01 already used certificate');
+    expect(status).not.toContain('Contoso Backup 01 updated');
+  });
+});

@@ -225,8 +225,32 @@ describe('SelectCertificateWizard', () => {
         storeCertificateId: 'a1',
       },
     });
-    const [result] = wrapper.emitted('updated')![0] as [{ certificate: { thumbprint: string } }];
+    const [result] = wrapper.emitted('updated')![0] as [{ certificate: { thumbprint: string }; unchanged: string[] }];
     expect(result.certificate.thumbprint).toBe(certificate('new1').thumbprint);
+    expect(result.unchanged).toEqual([]);
+  });
+
+  it('tells which applications already used the chosen certificate, so nothing is reported as changed for them', async () => {
+    // The application's current certificate is the store's a1: the update leaves it as it was.
+    const { wrapper } = mountWizard((variables) => {
+      const answer = success(variables);
+      const same = certificate('a1');
+      answer.updateCertificate.certificate = same;
+      for (const row of answer.updateCertificate.applications) row.certificate = same;
+      return answer;
+    });
+    await wrapper.setProps({
+      applications: [{ ...application, certificate: { ...application.certificate!, thumbprint: certificate('a1').thumbprint } }],
+    });
+    await chooseSource('store');
+    await eventually(() => expect($$('store-row')).toHaveLength(3));
+    $$('store-row')[0]!.click();
+    await nextTick();
+    await click('wizard-next');
+    await click('wizard-finish');
+    await eventually(() => expect(wrapper.emitted('updated')).toHaveLength(1));
+    const [result] = wrapper.emitted('updated')![0] as [{ unchanged: string[] }];
+    expect(result.unchanged).toEqual([application.applicationId]);
   });
 
   it('names the applications that use each store certificate: these, others of the organization and of other organizations', async () => {

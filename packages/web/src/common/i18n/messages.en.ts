@@ -248,6 +248,11 @@ export const messagesEn = {
       one: 'Certificate of {names} updated: thumbprint {thumbprint}, expires {expires}.',
       other: 'Certificate of {count} applications updated: thumbprint {thumbprint}, expires {expires}.',
     },
+    /** Applications given the certificate they already used: the update left them as they were. */
+    alreadyUsing: {
+      one: '{names} already used certificate {thumbprint}: nothing changed.',
+      other: '{names} already used certificate {thumbprint}: nothing changed for them.',
+    },
   },
   details: {
     heading: 'Details of {name}',
