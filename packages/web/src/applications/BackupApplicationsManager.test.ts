@@ -44,7 +44,11 @@ afterEach(() => {
 
 function mountManager(
   initialState: ApplicationState | null = null,
-  { entraConnected = false, role }: { entraConnected?: boolean; role?: 'VIEWER' | 'OPERATOR' | 'ADMINISTRATOR' } = {},
+  {
+    entraConnected = false,
+    role,
+    rows = () => applications,
+  }: { entraConnected?: boolean; role?: 'VIEWER' | 'OPERATOR' | 'ADMINISTRATOR'; rows?: () => typeof applications } = {},
 ) {
   const apollo = mockApolloClient({
     OrganizationApplications: (variables) => ({
@@ -53,7 +57,7 @@ function mountManager(
         id: variables.organizationId,
         name: 'contoso.onmicrosoft.com',
         entraConnected,
-        backupApplications: applications,
+        backupApplications: rows(),
       },
     }),
   });
@@ -238,5 +242,50 @@ describe('BackupApplicationsManager after the wizard', () => {
     expect(status).toContain('Entra now holds the new certificate');
     expect(status).toContain('Contoso Backup 01 already used certificate');
     expect(status).not.toContain('Contoso Backup 01 updated');
+  });
+});
+
+describe("BackupApplicationsManager when the wizard's applications are removed meanwhile", () => {
+  const wizardText = () => get('[data-testid="wizard-dialog"]').textContent!;
+
+  async function openWizardOnTwo(rows: () => typeof applications) {
+    const manager = mountManager(null, { role: 'OPERATOR', rows });
+    await eventually(() => expect(shownNames()).toHaveLength(4));
+    const [first, second] = [...document.body.querySelectorAll<HTMLElement>('[data-testid="application-row"] .grid__name')];
+    first!.click();
+    second!.dispatchEvent(new MouseEvent('click', { bubbles: true, ctrlKey: true }));
+    await eventually(() => expect(get<HTMLButtonElement>('[data-testid="update-selected"]').disabled).toBe(false));
+    get('[data-testid="update-selected"]').click();
+    await eventually(() => expect(document.body.querySelector('[data-testid="wizard-dialog"]')).not.toBeNull());
+    expect(wizardText()).toContain('For 2 applications of contoso.onmicrosoft.com');
+    return manager;
+  }
+
+  it('says which application was removed and that Finish updates the others only', async () => {
+    let current = applications;
+    await openWizardOnTwo(() => current);
+    current = applications.slice(1);
+    get('[data-testid="refresh-applications"]').click();
+    await eventually(() =>
+      expect(get('[data-testid="wizard-removed"]')?.textContent).toBe(
+        'Contoso Backup 01 was removed from the backup configuration while this window was open. Finish updates the other application only.',
+      ),
+    );
+    expect(get('[data-testid="wizard-removed"]').getAttribute('role')).toBe('alert');
+    // The window still says what it was opened for.
+    expect(wizardText()).toContain('For 2 applications of contoso.onmicrosoft.com');
+  });
+
+  it('says nothing is left to update when every one was removed', async () => {
+    let current = applications;
+    await openWizardOnTwo(() => current);
+    current = applications.slice(2);
+    get('[data-testid="refresh-applications"]').click();
+    await eventually(() =>
+      expect(get('[data-testid="wizard-removed"]')?.textContent).toBe(
+        'Contoso Backup 01 and Contoso Backup 02 were removed from the backup configuration while this window was open. Nothing is left to update: Cancel closes this window.',
+      ),
+    );
+    expect(wizardText()).not.toContain('For 0 applications');
   });
 });

@@ -447,6 +447,13 @@ export const messagesEn = {
         'This organization is not connected to Microsoft Entra: only this server’s configuration changes. Register the certificate on the Entra applications yourself.',
     },
     conflictReloaded: 'The list now shows the current certificates. Review them, then click Finish again.',
+    /** Applications of this window removed from the configuration (by someone else) while it was open. */
+    removed: {
+      one: '{names} was removed from the backup configuration while this window was open.',
+      other: '{names} were removed from the backup configuration while this window was open.',
+    },
+    removedRest: { one: 'Finish updates the other application only.', other: 'Finish updates the other {count} applications only.' },
+    removedAll: 'Nothing is left to update: Cancel closes this window.',
   },
   removeOrganization: {
     open: 'Remove organization…',
