@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { ErrorCode } from '@bam/shared';
-import { type DataSource, In } from 'typeorm';
+import { type DataSource, type EntityManager, In } from 'typeorm';
 import type { BackupApplication } from '../applications/backup-application.entity.js';
 import type { Actor } from '../common/actor.js';
 import { DomainError } from '../common/domain-error.js';
@@ -14,7 +14,6 @@ import type { PrivateKeyVault } from '../key-custody/private-key-vault.js';
 import { openSigningCertificate, publicCertificate, type SigningCertificate } from '../key-custody/signing-certificate.js';
 import type { Logger } from '../logging/logger.js';
 import type { CertificateChangeSource } from './certificate-change.entity.js';
-import type { Certificate } from './certificate.entity.js';
 import type { CurrentCertificates } from './update-certificate.service.js';
 import { type RotationProgress, RotationStep, RotationStepStatus, silentProgress } from './rotation-progress.js';
 
@@ -24,15 +23,24 @@ export interface RotationPlan {
   applications: BackupApplication[];
   /** Current certificate of each application (by certificate id). */
   current: CurrentCertificates;
-  certificate: Certificate;
+  /**
+   * The new certificate: its store entry's id — null when it comes from a PFX file the store does not hold yet
+   * (the file joins the store at the switch) — and its SHA-1 thumbprint.
+   */
+  certificate: { id: string | null; thumbprint: string };
+  /** The new certificate with its key, when it is not (yet) opened from the store: a PFX file's. */
+  newKey?: SigningCertificate;
   source: CertificateChangeSource;
   skipRegistration: boolean;
   /** The client's operation id: the batch id of the rotation rows, and the key of its progress. */
   operationId?: string | null;
 }
 
-/** Sets the certificate in the database and records the changes, inside the given transaction (the update service's own step). */
-export type SwitchInDatabase = (manager: DataSource['manager'], applications: BackupApplication[]) => Promise<void>;
+/**
+ * Sets the certificate in the database and records the changes, inside the given transaction (the update service's
+ * own step); returns the store id of the certificate the applications now use.
+ */
+export type SwitchInDatabase = (manager: EntityManager, applications: BackupApplication[]) => Promise<string>;
 
 /**
  * A certificate update on an organization connected to Entra, as a safe rotation, per application:
@@ -51,18 +59,62 @@ export class CertificateRotationService {
     private readonly logger: Logger,
   ) {}
 
-  async rotate(plan: RotationPlan, switchInDatabase: SwitchInDatabase, actor: Actor, progress: RotationProgress = silentProgress): Promise<void> {
-    let signIn: ManagementSignIn;
-    let rows: KeyRotation[];
+  /**
+   * Records one STARTED row per application, in the caller's transaction — the one that locked the applications and
+   * checked the update, so nothing can remove them or the certificate between the checks and the rows. The unique
+   * index refuses a second unfinished rotation of an application (ROTATION_IN_PROGRESS, and the transaction rolls back).
+   */
+  async start(manager: EntityManager, plan: RotationPlan, actor: Actor): Promise<KeyRotation[]> {
+    const batchId = plan.operationId?.toLowerCase() ?? randomUUID();
+    const repository = manager.getRepository(KeyRotation);
     try {
-      signIn = await this.connections.signIn(plan.organizationId);
-      rows = await this.start(plan, actor);
+      return await repository.save(
+        plan.applications.map((application) =>
+          repository.create({
+            batchId,
+            organizationId: plan.organizationId,
+            backupApplicationId: application.id,
+            applicationId: application.applicationId,
+            oldCertificateId: application.certificateId,
+            newCertificateId: plan.certificate.id,
+            // The history keeps the thumbprints once a finished rotation's certificates leave the store.
+            oldThumbprint: application.certificateId ? (plan.current.get(application.certificateId)?.thumbprint ?? null) : null,
+            newThumbprint: plan.certificate.thumbprint,
+            registeredByUs: !plan.skipRegistration,
+            state: KeyRotationState.STARTED,
+            startedBy: actor.id,
+          }),
+        ),
+      );
     } catch (error) {
-      // Nothing is registered yet: the management sign-in, or another rotation of an application, stops it at registration.
-      progress.report({ step: RotationStep.REGISTER, status: RotationStepStatus.FAILED, error });
+      if ((error as { code?: string }).code === '23505') {
+        throw new DomainError(
+          ErrorCode.ROTATION_IN_PROGRESS,
+          plan.applications.map((application) => application.applicationId),
+        );
+      }
       throw error;
     }
-    const newKey = await openSigningCertificate(this.dataSource.manager, this.vault, plan.certificate.id);
+  }
+
+  /** Runs the rotation whose rows `start` recorded (and the caller committed): register, prove, switch, remove the old key. */
+  async rotate(
+    plan: RotationPlan,
+    rows: KeyRotation[],
+    switchInDatabase: SwitchInDatabase,
+    progress: RotationProgress = silentProgress,
+  ): Promise<void> {
+    let signIn: ManagementSignIn;
+    let newKey: SigningCertificate;
+    try {
+      signIn = await this.connections.signIn(plan.organizationId);
+      newKey = plan.newKey ?? (await openSigningCertificate(this.dataSource.manager, this.vault, plan.certificate.id!));
+    } catch (error) {
+      // Nothing is registered yet: the rows end here.
+      progress.report({ step: RotationStep.REGISTER, status: RotationStepStatus.FAILED, error });
+      await this.abandon(rows, error);
+      throw error;
+    }
     try {
       for (const row of rows) await this.registerAndProve(row, signIn, newKey, plan.skipRegistration, progress);
     } catch (error) {
@@ -103,39 +155,6 @@ export class CertificateRotationService {
           'could not recover a certificate rotation; retried at the next start',
         );
       }
-    }
-  }
-
-  /** One STARTED row per application, in one transaction; the unique index refuses a second unfinished rotation. */
-  private async start(plan: RotationPlan, actor: Actor): Promise<KeyRotation[]> {
-    const batchId = plan.operationId?.toLowerCase() ?? randomUUID();
-    try {
-      return await this.dataSource.getRepository(KeyRotation).save(
-        plan.applications.map((application) =>
-          this.dataSource.getRepository(KeyRotation).create({
-            batchId,
-            organizationId: plan.organizationId,
-            backupApplicationId: application.id,
-            applicationId: application.applicationId,
-            oldCertificateId: application.certificateId,
-            newCertificateId: plan.certificate.id,
-            // The history keeps the thumbprints once a finished rotation's certificates leave the store.
-            oldThumbprint: application.certificateId ? (plan.current.get(application.certificateId)?.thumbprint ?? null) : null,
-            newThumbprint: plan.certificate.thumbprint,
-            registeredByUs: !plan.skipRegistration,
-            state: KeyRotationState.STARTED,
-            startedBy: actor.id,
-          }),
-        ),
-      );
-    } catch (error) {
-      if ((error as { code?: string }).code === '23505') {
-        throw new DomainError(
-          ErrorCode.ROTATION_IN_PROGRESS,
-          plan.applications.map((application) => application.applicationId),
-        );
-      }
-      throw error;
     }
   }
 
@@ -184,17 +203,22 @@ export class CertificateRotationService {
 
   /** The database switch, with every row of the batch moved to SWITCHED in the same transaction. */
   private async switchOver(rows: KeyRotation[], plan: RotationPlan, switchInDatabase: SwitchInDatabase): Promise<void> {
-    await this.dataSource.transaction(async (manager) => {
+    const certificateId = await this.dataSource.transaction(async (manager) => {
+      // The applications first (the switch locks them), then the rows: a removal of the applications locks them in that order too.
+      const switchedTo = await switchInDatabase(manager, plan.applications);
       const locked = await manager.find(KeyRotation, { where: { id: In(rows.map((row) => row.id)) }, lock: { mode: 'pessimistic_write' } });
       // Another instance's start-up may have rolled a row back meanwhile: then nothing switches.
-      if (locked.some((row) => row.state !== KeyRotationState.PROVEN)) {
+      if (locked.length < rows.length || locked.some((row) => row.state !== KeyRotationState.PROVEN)) {
         throw new DomainError(
           ErrorCode.ROTATION_IN_PROGRESS,
           rows.map((row) => row.applicationId),
         );
       }
-      await switchInDatabase(manager, plan.applications);
-      await manager.update(KeyRotation, { id: In(rows.map((row) => row.id)) }, { state: KeyRotationState.SWITCHED, updatedAt: new Date() });
+      await manager.update(
+        KeyRotation,
+        { id: In(rows.map((row) => row.id)) },
+        { state: KeyRotationState.SWITCHED, newCertificateId: switchedTo, updatedAt: new Date() },
+      );
       await manager.upsert(
         ApplicationEntraCheck,
         rows.map((row) => ({
@@ -205,8 +229,9 @@ export class CertificateRotationService {
         })),
         ['backupApplicationId'],
       );
+      return switchedTo;
     });
-    for (const row of rows) row.state = KeyRotationState.SWITCHED;
+    for (const row of rows) Object.assign(row, { state: KeyRotationState.SWITCHED, newCertificateId: certificateId });
   }
 
   /** Withdraws the new keys this batch registered (best effort per row) and marks the rows ROLLED_BACK. */
@@ -232,6 +257,15 @@ export class CertificateRotationService {
       row.failure = failure;
       await this.advance(row, KeyRotationState.ROLLED_BACK);
     }
+  }
+
+  /** Rows that never reached Entra (the management sign-in failed): rolled back without calling it. */
+  private async abandon(rows: KeyRotation[], cause: unknown): Promise<void> {
+    const failure = cause instanceof Error ? cause.message.slice(0, 500) : String(cause);
+    await this.dataSource
+      .getRepository(KeyRotation)
+      .update({ id: In(rows.map((row) => row.id)) }, { state: KeyRotationState.ROLLED_BACK, failure, updatedAt: new Date() });
+    for (const row of rows) Object.assign(row, { state: KeyRotationState.ROLLED_BACK, failure });
   }
 
   /** After the switch: withdraws the old certificate's key from Entra, unless configured to keep it until it expires. */

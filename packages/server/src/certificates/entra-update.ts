@@ -11,11 +11,14 @@ import type { Logger } from '../logging/logger.js';
 import { CertificateChangeSource } from './certificate-change.entity.js';
 import type { CertificateRotationService } from './certificate-rotation.service.js';
 import { type RotationProgress, RotationStep, RotationStepStatus } from './rotation-progress.js';
-import type { ReadPfx } from './certificate-store.service.js';
+import type { CertificateStoreService, ReadPfx } from './certificate-store.service.js';
+import { CertificateSource } from './certificate.entity.js';
+import { signingCertificate } from '../key-custody/signing-certificate.js';
 import { type CertificateChoice, type CheckedUpdate, setCertificate, type UpdateResult } from './update-certificate.service.js';
 
 interface Dependencies {
   rotation: CertificateRotationService;
+  store: CertificateStoreService;
   audit: AuditService;
   logger: Logger;
   events: EventOutboxService;
@@ -23,12 +26,12 @@ interface Dependencies {
 
 /**
  * `updateCertificate` for an organization connected to Entra, once the update service's checks have
- * passed and committed (a PFX joined the store then, so a retry reuses it): the rotation registers and
- * proves the new key, and only its switch step changes the applications — re-checked under lock, in
- * one transaction with their history rows.
+ * passed and committed with the rotation's rows: the rotation registers and proves the new key, and only
+ * its switch step changes the applications — re-checked under lock, in one transaction with their history
+ * rows and, for a PFX file, the file's certificate joining the store. A refused rotation changes nothing.
  */
 export async function updateThroughEntra(
-  { rotation, audit, logger, events }: Dependencies,
+  { rotation, store, audit, logger, events }: Dependencies,
   organizationId: string,
   request: {
     checked: CheckedUpdate;
@@ -39,10 +42,10 @@ export async function updateThroughEntra(
     operationId?: string | null;
   },
 ): Promise<UpdateResult> {
-  const { checked, choice, pfx, actor, progress } = request;
-  const { applications, current, certificate } = checked;
+  const { checked, pfx, actor, progress } = request;
+  const { applications, current, changing, rotations } = checked;
+  let certificate = checked.certificate;
   progress.report({ step: RotationStep.VALIDATE, status: RotationStepStatus.DONE });
-  const changing = applications.filter((application) => application.certificateId !== certificate.id);
   const source = pfx ? CertificateChangeSource.PFX_FILE : CertificateChangeSource.STORE;
 
   if (changing.length > 0) {
@@ -51,11 +54,13 @@ export async function updateThroughEntra(
         organizationId: applications[0]!.organizationId,
         applications: changing,
         current,
-        certificate,
+        certificate: { id: certificate?.id ?? null, thumbprint: checked.thumbprint },
+        newKey: pfx?.privateKey ? signingCertificate(Buffer.from(pfx.certificate.x509.raw), pfx.privateKey) : undefined,
         source,
-        skipRegistration: Boolean(choice.skipRegistration),
+        skipRegistration: Boolean(request.choice.skipRegistration),
         operationId: request.operationId,
       },
+      rotations,
       async (manager, rotated) => {
         // Between the checks and now the applications were unlocked (Entra calls take seconds): check again.
         const locked = await lockApplications(
@@ -71,7 +76,10 @@ export async function updateThroughEntra(
             moved.map((application) => application.applicationId),
           );
         }
-        const auditEntryId = await setCertificate(manager, audit, locked, certificate, {
+        if (pfx)
+          ({ certificate } = await store.save(manager, pfx, { keyExportable: true, source: CertificateSource.PFX_IMPORT, whenPresent: 'reuse' }));
+        const switchedTo = certificate!;
+        const auditEntryId = await setCertificate(manager, audit, locked, switchedTo, {
           previousThumbprints: locked.map((application) =>
             application.certificateId ? (current.get(application.certificateId)?.thumbprint ?? null) : null,
           ),
@@ -80,20 +88,21 @@ export async function updateThroughEntra(
         });
         await events.record(
           manager,
-          certificateUpdated({ applications: locked, current, certificate, source, rotationStep: KeyRotationState.SWITCHED, actor }),
+          certificateUpdated({ applications: locked, current, certificate: switchedTo, source, rotationStep: KeyRotationState.SWITCHED, actor }),
           { applicationsAuditEntryId: auditEntryId },
         );
+        return switchedTo.id;
       },
-      actor,
       progress,
     );
   }
-  for (const application of applications) application.certificateId = certificate.id;
+  const result = certificate!;
+  for (const application of applications) application.certificateId = result.id;
   logApplicationsChange(
     logger,
-    { actor: actor.id, organizationId, thumbprint: certificate.thumbprint, changed: changing.length, entra: true },
+    { actor: actor.id, organizationId, thumbprint: result.thumbprint, changed: changing.length, entra: true },
     applications.map((application) => application.applicationId),
     'application certificates rotated on Entra',
   );
-  return { applications, certificate };
+  return { applications, certificate: result };
 }

@@ -45,7 +45,10 @@ class UpdateCertificateInput {
   @Field(() => ID, { nullable: true, description: 'A usable certificate of the store (Personal, private key present and exportable).' })
   storeCertificateId?: string | null;
 
-  @Field(() => PfxFileInput, { nullable: true, description: 'A PFX file holding the certificate and its private key; it joins the store.' })
+  @Field(() => PfxFileInput, {
+    nullable: true,
+    description: 'A PFX file holding the certificate and its private key; it joins the store with the change (a refused update adds nothing).',
+  })
   pfx?: PfxFileInput | null;
 
   @Field(() => Boolean, {

@@ -7,7 +7,8 @@ import type { AuditService } from '../audit/audit.service.js';
 import { type Actor, assertOrganizationAccess } from '../common/actor.js';
 import { DomainError } from '../common/domain-error.js';
 import { plainRows } from '../common/plain-rows.js';
-import { isUuid } from '../common/uuid.js';
+import { isUuid, normalizeUuid } from '../common/uuid.js';
+import type { KeyRotation } from '../entra/key-rotation.entity.js';
 import { certificateUpdated } from '../events/certificate-events.js';
 import type { EventOutboxService } from '../events/event-outbox.service.js';
 import { logApplicationsChange } from '../logging/application-ids-log.js';
@@ -41,11 +42,19 @@ export interface CertificateChoice {
   skipRegistration?: boolean | null;
 }
 
-/** An update whose applications are locked and checked, with the certificate they get. */
+/**
+ * An update through Entra whose applications were locked and checked, and whose rotation rows were started in the
+ * same transaction: the certificate's store entry (null when it comes from a PFX file the store does not hold: the
+ * file joins the store at the switch) and its thumbprint.
+ */
 export interface CheckedUpdate {
   applications: BackupApplication[];
   current: CurrentCertificates;
-  certificate: Certificate;
+  certificate: Certificate | null;
+  thumbprint: string;
+  /** The applications whose certificate changes, and their rotation rows (none when none changes). */
+  changing: BackupApplication[];
+  rotations: KeyRotation[];
 }
 
 export interface UpdateResult {
@@ -102,8 +111,30 @@ export class UpdateCertificateService {
     const pfx = choice.pfx ? await this.readPfxForSignIn(choice.pfx, options) : null;
     try {
       const result = await this.dataSource.transaction(async (manager) => {
+        // The organization first, as removeOrganization locks it before its applications: it cannot go while the
+        // update checks and starts its rotation, and the two never wait for each other's locks.
+        await lockOrganizationKey(manager, organizationId);
         const { applications, entraConnected } = await lockSelection(manager, organizationId, selection, actor);
+        const rotation = entraConnected ? this.rotation : undefined;
         let current: CurrentCertificates, certificate: Certificate;
+        if (pfx && rotation) {
+          current = await certificatesById(manager, applications);
+          checkExpectations(applications, targets, current);
+          // Through Entra the file joins the store only at the switch, with the change: a refused rotation leaves nothing.
+          const { thumbprint } = pfx.certificate.metadata;
+          const stored = await manager.findOne(Certificate, { where: { thumbprint }, lock: { mode: 'pessimistic_read' } });
+          return {
+            throughEntra: await startRotation(
+              manager,
+              rotation,
+              { applications, current, certificate: stored, thumbprint },
+              pfx,
+              choice,
+              actor,
+              options,
+            ),
+          };
+        }
         if (pfx) {
           current = await certificatesById(manager, applications);
           checkExpectations(applications, targets, current);
@@ -121,8 +152,11 @@ export class UpdateCertificateService {
         }
         const problem = unusableReason(certificate);
         if (problem) throw new DomainError(problem, [certificate.id]);
-        // Connected to Entra: the checks commit here (a PFX stays in the store) and the rotation switches later.
-        if (this.rotation && entraConnected) return { throughEntra: { applications, current, certificate } };
+        // Connected to Entra: the checks and the rotation's rows commit here, and the rotation switches later.
+        if (rotation) {
+          const checked = { applications, current, certificate, thumbprint: certificate.thumbprint };
+          return { throughEntra: await startRotation(manager, rotation, checked, null, choice, actor, options) };
+        }
 
         const changing = applications.filter((application) => application.certificateId !== certificate.id);
         if (changing.length > 0) {
@@ -143,7 +177,8 @@ export class UpdateCertificateService {
         return { applications, certificate, changed: changing.length };
       });
       if (result.throughEntra) {
-        return await updateThroughEntra({ rotation: this.rotation!, audit: this.audit, logger: this.logger, events: this.events }, organizationId, {
+        const dependencies = { rotation: this.rotation!, store: this.store, audit: this.audit, logger: this.logger, events: this.events };
+        return await updateThroughEntra(dependencies, organizationId, {
           checked: result.throughEntra,
           choice,
           pfx,
@@ -176,6 +211,44 @@ export class UpdateCertificateService {
     }
     return pfx;
   }
+}
+
+/** Key-share locks the organization row: it cannot be removed until the transaction ends; updates do not wait for one another. */
+async function lockOrganizationKey(manager: EntityManager, organizationId: string): Promise<void> {
+  if (isUuid(organizationId)) await manager.query(`SELECT 1 FROM organizations WHERE id = $1 FOR KEY SHARE`, [normalizeUuid(organizationId)]);
+}
+
+/**
+ * Records the rotation rows of the applications whose certificate changes, in the transaction that checked them —
+ * so neither the applications, the organization nor the store certificate can go before the rows exist.
+ */
+async function startRotation(
+  manager: EntityManager,
+  rotation: CertificateRotationService,
+  checked: Omit<CheckedUpdate, 'changing' | 'rotations'>,
+  pfx: ReadPfx | null,
+  choice: CertificateChoice,
+  actor: Actor,
+  options: UpdateOptions,
+): Promise<CheckedUpdate> {
+  const changing = checked.applications.filter((application) => !checked.certificate || application.certificateId !== checked.certificate.id);
+  const rotations =
+    changing.length === 0
+      ? []
+      : await rotation.start(
+          manager,
+          {
+            organizationId: checked.applications[0]!.organizationId,
+            applications: changing,
+            current: checked.current,
+            certificate: { id: checked.certificate?.id ?? null, thumbprint: checked.thumbprint },
+            source: pfx ? CertificateChangeSource.PFX_FILE : CertificateChangeSource.STORE,
+            skipRegistration: Boolean(choice.skipRegistration),
+            operationId: options.operationId,
+          },
+          actor,
+        );
+  return { ...checked, changing, rotations };
 }
 
 /**

@@ -45,7 +45,10 @@ export class KeyRotation {
   @Column('uuid', { name: 'old_certificate_id', nullable: true })
   oldCertificateId: string | null;
 
-  /** The certificate the rotation set (null once removed from the store: only finished rotations let it go). */
+  /**
+   * The certificate the rotation sets: null until the switch when it comes from a PFX file the store did not hold,
+   * and once removed from the store (only finished rotations let it go).
+   */
   @Column('uuid', { name: 'new_certificate_id', nullable: true })
   newCertificateId: string | null;
 

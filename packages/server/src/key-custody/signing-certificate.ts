@@ -37,6 +37,12 @@ export function publicCertificate(der: Buffer): PublicCertificate {
   };
 }
 
+/** A certificate with its PKCS#8 DER private key in hand (a PFX file's, not yet in the store), ready for signing. */
+export function signingCertificate(der: Buffer, privateKeyDer: Buffer): SigningCertificate {
+  const privateKeyPem = createPrivateKey({ key: privateKeyDer, format: 'der', type: 'pkcs8' }).export({ format: 'pem', type: 'pkcs8' }).toString();
+  return { ...publicCertificate(der), privateKeyPem };
+}
+
 /**
  * Opens a store certificate's sealed private key for signing. Fails with STORE_CERTIFICATE_NOT_FOUND
  * when there is no such certificate, CERTIFICATE_NO_PRIVATE_KEY when the server holds no key for it.
@@ -54,8 +60,7 @@ export async function openSigningCertificate(manager: EntityManager, vault: Priv
   if (!row.privateKeyCiphertext || !row.privateKeyMasterKeyId) throw new DomainError(ErrorCode.CERTIFICATE_NO_PRIVATE_KEY, [certificateId]);
   const keyDer = vault.open({ ciphertext: row.privateKeyCiphertext, masterKeyId: row.privateKeyMasterKeyId }, row.thumbprint);
   try {
-    const privateKeyPem = createPrivateKey({ key: keyDer, format: 'der', type: 'pkcs8' }).export({ format: 'pem', type: 'pkcs8' }).toString();
-    return { ...publicCertificate(row.der), privateKeyPem };
+    return signingCertificate(row.der, keyDer);
   } finally {
     keyDer.fill(0);
     row.privateKeyCiphertext.fill(0);

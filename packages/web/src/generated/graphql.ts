@@ -500,7 +500,7 @@ export type UpdateCertificateInput = {
   operationId?: string | number | null | undefined;
   /** Id of the organization the applications belong to. */
   organizationId: string | number;
-  /** A PFX file holding the certificate and its private key; it joins the store. */
+  /** A PFX file holding the certificate and its private key; it joins the store with the change (a refused update adds nothing). */
   pfx?: PfxFileInput | null | undefined;
   /** Organizations connected to Entra only: the certificate is already registered on the Entra applications (uploaded in the portal), so the server does not register it — it still proves sign-in before switching. */
   skipRegistration?: boolean | null | undefined;

@@ -1,0 +1,297 @@
+import type { RunningEntraEmulator } from '@bam/entra-emulator';
+import pg from 'pg';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { backups, entraThumbprints, importIntoStore, management, newCertificate, startEmulatorForServer, tenant } from '../support/entra-fixture.js';
+import { forgePfx, type TestCertificate } from '../support/pfx-fixtures.js';
+import { clearDatabase } from '../support/seed.js';
+import { startTestServer, testDatabaseKind, type TestServer } from '../support/test-server.js';
+
+// A refused certificate update on an organization connected to Entra changes nothing — not even the
+// certificate store — and a mutation racing it gets a coded error, never INTERNAL_ERROR.
+
+let emulator: RunningEntraEmulator;
+let environment: Record<string, string>;
+let stopEmulator: () => Promise<void>;
+let server: TestServer;
+
+const managementCertificate = newCertificate('Contoso Backup Management');
+
+beforeAll(async () => {
+  ({ emulator, environment, stop: stopEmulator } = await startEmulatorForServer());
+  server = await startTestServer({ environment });
+});
+afterAll(async () => {
+  await server?.dispose();
+  await stopEmulator?.();
+});
+beforeEach(async () => {
+  await clearDatabase(server.database.dataSource);
+  emulator.admin.reset();
+});
+
+interface Payload {
+  errors: { code: string; ids: string[]; message: string }[];
+}
+type UpdatePayload = Payload & { applications: { applicationId: string; certificate: { thumbprint: string } | null }[] };
+
+const updateMutation = `mutation($input: UpdateCertificateInput!) { updateCertificate(input: $input) {
+  applications { applicationId certificate { thumbprint } } errors { code ids message } } }`;
+
+async function connectedOrganization(): Promise<string> {
+  const certificateId = await importIntoStore(server, managementCertificate);
+  emulator.admin.registerKeyCredential(tenant.id, management.appId, { key: managementCertificate.der.toString('base64') });
+  const { data } = await server.graphql<{ addOrganization: Payload & { organization: { id: string } | null } }>(
+    `mutation($input: AddOrganizationInput!) { addOrganization(input: $input) { organization { id } errors { code ids message } } }`,
+    { input: { tenant: tenant.domain, managementApplicationId: management.appId, managementCertificateId: certificateId } },
+  );
+  expect(data!.addOrganization.errors).toEqual([]);
+  return data!.addOrganization.organization!.id;
+}
+
+/** A connected organization whose first `count` applications use `certificate`, registered in Entra as in the portal. */
+async function applicationsWith(certificate: TestCertificate, count: number) {
+  const organizationId = await connectedOrganization();
+  const chosen = backups.slice(0, count).map((backup) => backup.appId);
+  const { data } = await server.graphql<{ addApplications: Payload }>(
+    `mutation($input: AddApplicationsInput!) { addApplications(input: $input) { errors { code ids } } }`,
+    { input: { organizationId, applicationIds: chosen } },
+  );
+  expect(data!.addApplications.errors).toEqual([]);
+  for (const appId of chosen) emulator.admin.registerKeyCredential(tenant.id, appId, { key: certificate.der.toString('base64') });
+  const update = await updateFromStore(organizationId, chosen, await importIntoStore(server, certificate), true);
+  expect(update.errors).toEqual([]);
+  return { organizationId, applicationIds: chosen };
+}
+
+async function updateFromStore(organizationId: string, applicationIds: string[], storeCertificateId: string, skipRegistration?: boolean) {
+  const { data, errors } = await server.graphql<{ updateCertificate: UpdatePayload }>(updateMutation, {
+    input: { organizationId, applications: applicationIds.map((applicationId) => ({ applicationId })), storeCertificateId, skipRegistration },
+  });
+  expect(errors).toBeUndefined();
+  return data!.updateCertificate;
+}
+
+async function updateFromPfx(organizationId: string, applicationIds: string[], certificate: TestCertificate) {
+  const pfx = forgePfx({ certificate });
+  const { data, errors } = await server.upload<{ updateCertificate: UpdatePayload }>(
+    updateMutation,
+    {
+      input: {
+        organizationId,
+        applications: applicationIds.map((applicationId) => ({ applicationId })),
+        pfx: { file: null, password: pfx.password },
+      },
+    },
+    { path: 'variables.input.pfx.file', content: pfx.file },
+  );
+  expect(errors).toBeUndefined();
+  return data!.updateCertificate;
+}
+
+/** What a refused change must leave as it was: the store (with whether each entry holds a key), the audit log and the events. */
+async function snapshot() {
+  const dataSource = server.database.dataSource;
+  const store: { thumbprint: string; has_key: boolean }[] = await dataSource.query(
+    `SELECT thumbprint_sha1 AS thumbprint, private_key_ciphertext IS NOT NULL AS has_key FROM certificates ORDER BY thumbprint_sha1`,
+  );
+  const [{ audit }] = (await dataSource.query(`SELECT count(*)::int AS audit FROM audit_log`)) as [{ audit: number }];
+  const [{ events }] = (await dataSource.query(`SELECT count(*)::int AS events FROM certificate_events`)) as [{ events: number }];
+  return { store, audit, events };
+}
+
+async function storeHas(thumbprint: string): Promise<boolean> {
+  const { data } = await server.graphql<{ certificateStore: { thumbprint: string }[] }>(
+    `query($search: String) { certificateStore(filter: { search: $search }) { thumbprint } }`,
+    { search: thumbprint },
+  );
+  return data!.certificateStore.some((entry) => entry.thumbprint === thumbprint);
+}
+
+async function until(condition: () => Promise<boolean> | boolean, what: string, timeoutMs = 10_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await condition())) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 25));
+  }
+}
+
+async function activeRotations(): Promise<number> {
+  const rows: unknown[] = await server.database.dataSource.query(
+    `SELECT 1 FROM key_rotations WHERE state IN ('STARTED', 'REGISTERED', 'PROVEN', 'SWITCHED')`,
+  );
+  return rows.length;
+}
+
+describe('a refused update from a PFX file leaves nothing behind', () => {
+  it('ROTATION_REGISTRATION_FAILED: the file’s certificate does not join the store; no audit entry, no event', async () => {
+    const current = newCertificate('Backup 2025');
+    const { organizationId, applicationIds } = await applicationsWith(current, 1);
+    const next = newCertificate('Backup 2026');
+    const before = await snapshot();
+    emulator.admin.injectFault({ kind: 'serverError', target: 'graph', count: 5, status: 500, pathContains: 'addKey' });
+    const result = await updateFromPfx(organizationId, applicationIds, next);
+    expect(result.errors[0]).toMatchObject({ code: 'ROTATION_REGISTRATION_FAILED' });
+    expect(await snapshot()).toEqual(before);
+    expect(await storeHas(next.thumbprint)).toBe(false);
+    expect(entraThumbprints(emulator, applicationIds[0]!)).toEqual([current.thumbprint]);
+  });
+
+  it('ROTATION_PROOF_FAILED: the same', async () => {
+    const current = newCertificate('Backup 2025');
+    const { organizationId, applicationIds } = await applicationsWith(current, 1);
+    const next = newCertificate('Backup 2026');
+    const before = await snapshot();
+    emulator.admin.configure({ keyReplicationDelayMs: 60_000 });
+    const result = await updateFromPfx(organizationId, applicationIds, next);
+    expect(result.errors[0]).toMatchObject({ code: 'ROTATION_PROOF_FAILED' });
+    expect(await snapshot()).toEqual(before);
+    expect(await storeHas(next.thumbprint)).toBe(false);
+    expect(entraThumbprints(emulator, applicationIds[0]!)).toEqual([current.thumbprint]);
+  });
+
+  it('ROTATION_IN_PROGRESS (another rotation of the application is running): the same', async () => {
+    const current = newCertificate('Backup 2025');
+    const { organizationId, applicationIds } = await applicationsWith(current, 1);
+    const running = await importIntoStore(server, newCertificate('Backup 2026 A'));
+    // The first update waits for Entra to replicate its key (proof retried for up to 4 s), its rotation unfinished meanwhile.
+    emulator.admin.configure({ keyReplicationDelayMs: 1_500 });
+    const first = updateFromStore(organizationId, applicationIds, running);
+    await until(async () => (await activeRotations()) > 0, 'the first rotation to start');
+    const next = newCertificate('Backup 2026 B');
+    const before = await snapshot();
+    const second = await updateFromPfx(organizationId, applicationIds, next);
+    expect(second.errors[0]).toMatchObject({ code: 'ROTATION_IN_PROGRESS', ids: applicationIds });
+    expect(await snapshot()).toEqual(before);
+    expect(await storeHas(next.thumbprint)).toBe(false);
+    expect((await first).errors).toEqual([]);
+  });
+
+  it('a certificate that was in the store before (reused by its thumbprint) stays there, as it was', async () => {
+    const current = newCertificate('Backup 2025');
+    const { organizationId, applicationIds } = await applicationsWith(current, 1);
+    const next = newCertificate('Backup 2026');
+    await importIntoStore(server, next);
+    const before = await snapshot();
+    emulator.admin.injectFault({ kind: 'serverError', target: 'graph', count: 5, status: 500, pathContains: 'addKey' });
+    const result = await updateFromPfx(organizationId, applicationIds, next);
+    expect(result.errors[0]).toMatchObject({ code: 'ROTATION_REGISTRATION_FAILED' });
+    expect(await snapshot()).toEqual(before);
+    expect(await storeHas(next.thumbprint)).toBe(true);
+  });
+
+  it('an accepted update from a PFX file adds the certificate to the store with the change', async () => {
+    const current = newCertificate('Backup 2025');
+    const { organizationId, applicationIds } = await applicationsWith(current, 2);
+    const next = newCertificate('Backup 2026');
+    const result = await updateFromPfx(organizationId, applicationIds, next);
+    expect(result.errors).toEqual([]);
+    expect(result.applications.map((application) => application.certificate?.thumbprint)).toEqual([next.thumbprint, next.thumbprint]);
+    expect(await storeHas(next.thumbprint)).toBe(true);
+    for (const applicationId of applicationIds) expect(entraThumbprints(emulator, applicationId)).toEqual([next.thumbprint]);
+    const rows: { new_certificate_id: string | null; state: string }[] = await server.database.dataSource.query(
+      `SELECT new_certificate_id, state FROM key_rotations k JOIN certificates c ON c.id = k.new_certificate_id WHERE c.thumbprint_sha1 = $1`,
+      [next.thumbprint],
+    );
+    expect(rows.map((row) => row.state)).toEqual(['OLD_KEY_REMOVED', 'OLD_KEY_REMOVED']);
+  });
+});
+
+describe('mutations racing an update get coded errors', () => {
+  it('removeStoreCertificate of the certificate an unfinished rotation switches to: ROTATION_IN_PROGRESS, and the update goes on', async () => {
+    const current = newCertificate('Backup 2025');
+    const { organizationId, applicationIds } = await applicationsWith(current, 1);
+    const next = newCertificate('Backup 2026');
+    const nextId = await importIntoStore(server, next);
+    emulator.admin.configure({ keyReplicationDelayMs: 1_500 });
+    const update = updateFromStore(organizationId, applicationIds, nextId);
+    await until(async () => (await activeRotations()) > 0, 'the rotation to start');
+    const { data, errors } = await server.graphql<{ removeStoreCertificate: Payload }>(
+      `mutation($input: RemoveStoreCertificateInput!) { removeStoreCertificate(input: $input) { errors { code ids message } } }`,
+      { input: { certificateId: nextId } },
+    );
+    expect(errors).toBeUndefined();
+    expect(data!.removeStoreCertificate.errors).toMatchObject([{ code: 'ROTATION_IN_PROGRESS', ids: applicationIds }]);
+    expect((await update).errors).toEqual([]);
+  });
+
+  it('removeStoreCertificate of a certificate an earlier rotation switched to, once nothing uses it: removed', async () => {
+    const current = newCertificate('Backup 2025');
+    const { organizationId, applicationIds } = await applicationsWith(current, 1);
+    const next = newCertificate('Backup 2026');
+    const nextId = await importIntoStore(server, next);
+    expect((await updateFromStore(organizationId, applicationIds, nextId)).errors).toEqual([]);
+    expect((await updateFromPfx(organizationId, applicationIds, newCertificate('Backup 2027'))).errors).toEqual([]);
+    const { data, errors } = await server.graphql<{ removeStoreCertificate: Payload }>(
+      `mutation($input: RemoveStoreCertificateInput!) { removeStoreCertificate(input: $input) { errors { code ids message } } }`,
+      { input: { certificateId: nextId } },
+    );
+    expect(errors).toBeUndefined();
+    expect(data!.removeStoreCertificate.errors).toEqual([]);
+  });
+
+  describe.skipIf(testDatabaseKind !== 'postgres')('on PostgreSQL, with a lock held by the test (the embedded database has one session)', () => {
+    /** Holds `FOR UPDATE` on the organization row from a connection of the test's own, as removeOrganization does, until released. */
+    async function holdOrganization(organizationId: string) {
+      const client = new pg.Client({ connectionString: (server.database.dataSource.options as { url: string }).url });
+      await client.connect();
+      await client.query('BEGIN');
+      await client.query(`SELECT 1 FROM organizations WHERE id = $1 FOR UPDATE`, [organizationId]);
+      return client;
+    }
+
+    async function waitingOnLocks(): Promise<number> {
+      const rows: unknown[] = await server.database.dataSource.query(
+        `SELECT 1 FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'`,
+      );
+      return rows.length;
+    }
+
+    it('removeApplications while the update starts its rotation: the update answers APPLICATION_NOT_FOUND', async () => {
+      const current = newCertificate('Backup 2025');
+      const { organizationId, applicationIds } = await applicationsWith(current, 1);
+      const nextId = await importIntoStore(server, newCertificate('Backup 2026'));
+      const lock = await holdOrganization(organizationId);
+      let update: Promise<UpdatePayload> | undefined;
+      let removal: Promise<unknown> | undefined;
+      try {
+        update = updateFromStore(organizationId, applicationIds, nextId);
+        await until(async () => (await waitingOnLocks()) === 1, 'the update to wait for the organization');
+        let removed = false;
+        removal = server
+          .graphql<{ removeApplications: Payload }>(
+            `mutation($input: RemoveApplicationsInput!) { removeApplications(input: $input) { errors { code ids } } }`,
+            { input: { organizationId, applicationIds } },
+          )
+          .finally(() => (removed = true));
+        // Either the removal finishes at once, or it waits for the update's locks.
+        await until(async () => removed || (await waitingOnLocks()) === 2, 'the removal to finish or wait');
+      } finally {
+        await lock.query('COMMIT');
+        await lock.end();
+      }
+      const result = await update!;
+      await removal;
+      expect(result.errors).toMatchObject([{ code: 'APPLICATION_NOT_FOUND', ids: applicationIds }]);
+      expect(await activeRotations()).toBe(0);
+    });
+
+    it('an organization removed while the update starts its rotation: ORGANIZATION_NOT_FOUND, not INTERNAL_ERROR', async () => {
+      const current = newCertificate('Backup 2025');
+      const { organizationId, applicationIds } = await applicationsWith(current, 1);
+      const nextId = await importIntoStore(server, newCertificate('Backup 2026'));
+      // The statements removeOrganization runs, in the order it runs them: lock the organization, then delete it.
+      const lock = await holdOrganization(organizationId);
+      let update: Promise<UpdatePayload> | undefined;
+      try {
+        update = updateFromStore(organizationId, applicationIds, nextId);
+        await until(async () => (await waitingOnLocks()) === 1, 'the update to wait for the organization');
+        await lock.query(`SET LOCAL lock_timeout = '3s'`);
+        await lock.query(`DELETE FROM organizations WHERE id = $1`, [organizationId]);
+      } finally {
+        await lock.query('COMMIT');
+        await lock.end();
+      }
+      expect((await update!).errors).toMatchObject([{ code: 'ORGANIZATION_NOT_FOUND' }]);
+    });
+  });
+});
