@@ -17,6 +17,10 @@ import type { CertificateChangeSource } from './certificate-change.entity.js';
 import type { CurrentCertificates } from './update-certificate.service.js';
 import { type RotationProgress, RotationStep, RotationStepStatus, silentProgress } from './rotation-progress.js';
 
+/** A rotation step Entra could not take (a rollback, an old key's removal) is tried again after this, doubling each time up to the maximum. */
+const RETRY_FIRST_MS = 2_000;
+const RETRY_MAX_MS = 5 * 60_000;
+
 /** What the update service hands over once the database side is checked: the applications that change and the certificate. */
 export interface RotationPlan {
   organizationId: string;
@@ -58,6 +62,16 @@ export class CertificateRotationService {
     private readonly settings: EntraSettings,
     private readonly logger: Logger,
   ) {}
+
+  /**
+   * Rows this process could not finish because Entra did not answer: each blocks its application (and its
+   * organization's removal) with ROTATION_IN_PROGRESS until finished, so they are retried in the background.
+   */
+  private readonly toRetry = new Map<string, KeyRotation>();
+  private retryTimer: NodeJS.Timeout | null = null;
+  private retryDelayMs = RETRY_FIRST_MS;
+  private retrying: Promise<void> | null = null;
+  private stopped = false;
 
   /**
    * Records one STARTED row per application, in the caller's transaction — the one that locked the applications and
@@ -136,7 +150,7 @@ export class CertificateRotationService {
 
   /**
    * Finishes or rolls back the rotations a stopped server left unfinished: SWITCHED ones remove the
-   * old key; earlier ones withdraw the new key. Runs at start-up; failures are logged and retried at the next start.
+   * old key; earlier ones withdraw the new key. Runs at start-up; failures are logged and retried in the background.
    */
   async recover(): Promise<void> {
     const rows = await this.dataSource
@@ -144,18 +158,60 @@ export class CertificateRotationService {
       .find({ where: { state: In([...unfinishedRotationStates]) }, order: { startedAt: 'ASC' } });
     if (rows.length === 0) return;
     this.logger.warn({ rotations: rows.length }, 'finishing certificate rotations left unfinished');
+    await this.finish(rows, 'server stopped during the rotation');
+  }
+
+  /** Stops the background retries (the server stops); waits for one under way. */
+  async stop(): Promise<void> {
+    this.stopped = true;
+    if (this.retryTimer) clearTimeout(this.retryTimer);
+    this.retryTimer = null;
+    await this.retrying;
+  }
+
+  /** Removes the old key of SWITCHED rows, rolls back earlier ones; what Entra refuses or cannot be reached is retried later. */
+  private async finish(rows: KeyRotation[], cause: string): Promise<void> {
     for (const row of rows) {
       try {
         const signIn = await this.connections.signIn(row.organizationId);
         if (row.state === KeyRotationState.SWITCHED) await this.removeOldKey(row, signIn);
-        else await this.rollBack([row], signIn, new Error('server stopped during the rotation'));
+        else await this.rollBack([row], signIn, new Error(cause));
       } catch (error) {
-        this.logger.error(
-          { rotationId: row.id, state: row.state, err: error },
-          'could not recover a certificate rotation; retried at the next start',
-        );
+        this.logger.error({ rotationId: row.id, state: row.state, err: error }, 'could not finish a certificate rotation; retried later');
+        this.retryLater(row);
       }
     }
+  }
+
+  /** Queues an unfinished row for the background retry. Only rows no rotation is running any more come here. */
+  private retryLater(row: KeyRotation): void {
+    if (this.stopped) return;
+    this.toRetry.set(row.id, row);
+    if (this.retryTimer || this.retrying) return;
+    this.retryTimer = setTimeout(() => {
+      this.retryTimer = null;
+      this.retrying = this.retryUnfinished()
+        .catch((error: unknown) => this.logger.error({ err: error }, 'certificate rotation retry failed'))
+        .finally(() => {
+          this.retrying = null;
+          const next = [...this.toRetry.values()];
+          this.toRetry.clear();
+          for (const row of next) this.retryLater(row);
+        });
+    }, this.retryDelayMs);
+    this.retryTimer.unref();
+  }
+
+  private async retryUnfinished(): Promise<void> {
+    const queued = [...this.toRetry.keys()];
+    this.toRetry.clear();
+    // Read again: another instance's start-up may have finished some meanwhile.
+    const rows = await this.dataSource
+      .getRepository(KeyRotation)
+      .find({ where: { id: In(queued), state: In([...unfinishedRotationStates]) }, order: { startedAt: 'ASC' } });
+    await this.finish(rows, 'rolled back after Entra could not be reached');
+    // Still failing: wait longer before the next try; all done: the next failure starts from the first delay.
+    this.retryDelayMs = this.toRetry.size > 0 ? Math.min(this.retryDelayMs * 2, RETRY_MAX_MS) : RETRY_FIRST_MS;
   }
 
   private async registerAndProve(
@@ -250,7 +306,8 @@ export class CertificateRotationService {
           }
         } catch (error) {
           this.logger.error({ rotationId: row.id, applicationId: row.applicationId, err: error }, 'could not withdraw a new key from Entra');
-          // Left as is: the next start-up tries again.
+          // Left unfinished, tried again in the background (and at the next start-up).
+          this.retryLater(row);
           continue;
         }
       }
@@ -284,8 +341,9 @@ export class CertificateRotationService {
       await this.advance(row, KeyRotationState.OLD_KEY_REMOVED);
       progress.report({ step: RotationStep.REMOVE_OLD_KEY, status: removed ? RotationStepStatus.DONE : RotationStepStatus.SKIPPED, applicationId });
     } catch (error) {
-      // The application already uses the new key: the update stands, the next start-up retries the removal.
+      // The application already uses the new key: the update stands, the removal is tried again in the background.
       this.logger.error({ rotationId: row.id, applicationId, err: error }, 'could not remove the old key from Entra');
+      this.retryLater(row);
       progress.report({
         step: RotationStep.REMOVE_OLD_KEY,
         status: RotationStepStatus.POSTPONED,

@@ -71,6 +71,8 @@ export const certificatesModule: DomainModule = {
     // Rotations a stopped server left mid-way: finished or rolled back in the background (every Entra call is time-bounded).
     const recovery = certificateRotation.recover().catch((error: unknown) => logger.error({ err: error }, 'certificate rotation recovery failed'));
     onClose(() => recovery);
+    // Registered after the recovery, so it runs before it: no retry starts once the server stops.
+    onClose(() => certificateRotation.stop());
     return {
       certificateStore,
       certificateRotation,

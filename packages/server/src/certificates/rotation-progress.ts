@@ -52,7 +52,7 @@ registerEnumType(RotationStepStatus, {
     SKIPPED: { description: 'The step does not apply (registration skipped by request, old key kept or absent).' },
     FAILED: { description: 'The step failed (`errorCode`, `entraCode`): the update changes nothing and the new keys are withdrawn.' },
     UNDONE: { description: 'Rolled back after a failure: the new key registered by this update was withdrawn from Entra.' },
-    POSTPONED: { description: 'The old key could not be removed now (the update stands); the server tries again at its next start.' },
+    POSTPONED: { description: 'The old key could not be removed now (the update stands); the server tries again in the background.' },
   },
 });
 

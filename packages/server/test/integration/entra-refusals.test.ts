@@ -295,3 +295,44 @@ describe('mutations racing an update get coded errors', () => {
     });
   });
 });
+
+describe('a rotation step that could not reach Entra is finished in the background, without a restart', () => {
+  it('a rollback whose Graph calls failed: withdrawn once Graph answers again; the application can then be updated', async () => {
+    const current = newCertificate('Backup 2025');
+    const { organizationId, applicationIds } = await applicationsWith(current, 1);
+    const nextId = await importIntoStore(server, newCertificate('Backup 2026'));
+    // Registration fails, and so does every Graph call of its rollback.
+    emulator.admin.injectFault({ kind: 'serverError', target: 'graph', count: 1_000, status: 500 });
+    const failed = await updateFromStore(organizationId, applicationIds, nextId);
+    expect(failed.errors[0]).toMatchObject({ code: 'ROTATION_REGISTRATION_FAILED' });
+    expect(await activeRotations()).toBe(1);
+    emulator.admin.clearFaults();
+    await until(async () => (await activeRotations()) === 0, 'the rollback to finish in the background', 20_000);
+    const states: { state: string }[] = await server.database.dataSource.query(`SELECT state FROM key_rotations WHERE new_certificate_id = $1`, [
+      nextId,
+    ]);
+    expect(states).toEqual([{ state: 'ROLLED_BACK' }]);
+    expect(entraThumbprints(emulator, applicationIds[0]!)).toEqual([current.thumbprint]);
+    const retried = await updateFromStore(organizationId, applicationIds, nextId);
+    expect(retried.errors).toEqual([]);
+  });
+
+  it('an old key whose removal failed: removed once Graph answers again; the organization can then be removed', async () => {
+    const current = newCertificate('Backup 2025');
+    const { organizationId, applicationIds } = await applicationsWith(current, 1);
+    const next = newCertificate('Backup 2026');
+    emulator.admin.injectFault({ kind: 'serverError', target: 'graph', count: 1_000, status: 500, pathContains: 'removeKey' });
+    const updated = await updateFromStore(organizationId, applicationIds, await importIntoStore(server, next));
+    expect(updated.errors).toEqual([]);
+    expect(await activeRotations()).toBe(1);
+    expect(entraThumbprints(emulator, applicationIds[0]!)).toEqual([current.thumbprint, next.thumbprint].sort());
+    emulator.admin.clearFaults();
+    await until(async () => (await activeRotations()) === 0, 'the old key’s removal to finish in the background', 20_000);
+    expect(entraThumbprints(emulator, applicationIds[0]!)).toEqual([next.thumbprint]);
+    const { data } = await server.graphql<{ removeOrganization: Payload }>(
+      `mutation($id: ID!) { removeOrganization(id: $id) { errors { code ids } } }`,
+      { id: organizationId },
+    );
+    expect(data!.removeOrganization.errors).toEqual([]);
+  });
+});

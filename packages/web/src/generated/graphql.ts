@@ -473,7 +473,7 @@ export type RotationStepStatus =
   | 'FAILED'
   /** First message of every subscription, with no step: progress is now delivered, send the mutation. */
   | 'LISTENING'
-  /** The old key could not be removed now (the update stands); the server tries again at its next start. */
+  /** The old key could not be removed now (the update stands); the server tries again in the background. */
   | 'POSTPONED'
   /** Entra refused the sign-in with the new key (`entraCode`); retried while Entra replicates it (`attempt`). */
   | 'RETRYING'

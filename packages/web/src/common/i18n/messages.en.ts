@@ -431,7 +431,7 @@ export const messagesEn = {
         failed: 'failed',
         skipped: 'not done',
         undone: 'new key withdrawn',
-        postponed: 'not yet: retried at the next server start',
+        postponed: 'not yet: the server retries it in the background',
       },
       retryingAttempt: 'waiting while Entra replicates the key (sign-in refused {attempt}×)',
       count: '({done} of {total})',
