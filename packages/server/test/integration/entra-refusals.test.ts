@@ -229,6 +229,22 @@ describe('mutations racing an update get coded errors', () => {
     expect(data!.removeStoreCertificate.errors).toEqual([]);
   });
 
+  it('removeApplications while the rotation runs: the applications go; the update withdraws its new key and answers APPLICATION_NOT_FOUND', async () => {
+    const current = newCertificate('Backup 2025');
+    const { organizationId, applicationIds } = await applicationsWith(current, 1);
+    const nextId = await importIntoStore(server, newCertificate('Backup 2026'));
+    emulator.admin.configure({ keyReplicationDelayMs: 1_500 });
+    const update = updateFromStore(organizationId, applicationIds, nextId);
+    await until(async () => (await activeRotations()) > 0, 'the rotation to start');
+    const { data } = await server.graphql<{ removeApplications: Payload }>(
+      `mutation($input: RemoveApplicationsInput!) { removeApplications(input: $input) { errors { code ids } } }`,
+      { input: { organizationId, applicationIds } },
+    );
+    expect(data!.removeApplications.errors).toEqual([]);
+    expect((await update).errors).toMatchObject([{ code: 'APPLICATION_NOT_FOUND', ids: applicationIds }]);
+    expect(entraThumbprints(emulator, applicationIds[0]!)).toEqual([current.thumbprint]);
+  });
+
   describe.skipIf(testDatabaseKind !== 'postgres')('on PostgreSQL, with a lock held by the test (the embedded database has one session)', () => {
     /** Holds `FOR UPDATE` on the organization row from a connection of the test's own, as removeOrganization does, until released. */
     async function holdOrganization(organizationId: string) {
