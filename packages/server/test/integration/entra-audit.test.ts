@@ -1,28 +1,12 @@
-import type { RunningEntraEmulator } from '@bam/entra-emulator';
-import { afterAll, beforeAll, beforeEach, expect, it } from 'vitest';
+import { beforeEach, expect, it } from 'vitest';
 import { Role } from '../../src/common/actor.js';
-import { backups, importIntoStore, management, newCertificate, startEmulatorForServer, tenant } from '../support/entra-fixture.js';
-import { clearDatabase } from '../support/seed.js';
-import { startTestServer, type TestServer } from '../support/test-server.js';
+import { backups, importIntoStore, management, newCertificate, tenant, useEntraTestServer } from '../support/entra-fixture.js';
 
 /** Organization changes on Entra in the audit log: added, applications added and verified, removed — each by its real actor, only when it happened. */
-let emulator: RunningEntraEmulator;
-let stopEmulator: () => Promise<void>;
-let server: TestServer;
 let since: string;
 
-beforeAll(async () => {
-  let environment: Record<string, string>;
-  ({ emulator, environment, stop: stopEmulator } = await startEmulatorForServer());
-  server = await startTestServer({ environment });
-});
-afterAll(async () => {
-  await server?.dispose();
-  await stopEmulator?.();
-});
+const entra = useEntraTestServer();
 beforeEach(async () => {
-  await clearDatabase(server.database.dataSource);
-  emulator.admin.reset();
   since = new Date().toISOString();
 });
 
@@ -36,7 +20,7 @@ interface Entry {
 const entraActions = ['ORGANIZATION_ADDED', 'ORGANIZATION_REMOVED', 'APPLICATIONS_ADDED', 'APPLICATIONS_VERIFIED'];
 
 async function entraEntries(): Promise<Entry[]> {
-  const { data, errors } = await server.graphql<{ auditLog: { edges: { node: Entry }[] } }>(
+  const { data, errors } = await entra.server.graphql<{ auditLog: { edges: { node: Entry }[] } }>(
     'query($filter: AuditLogFilter) { auditLog(first: 100, filter: $filter) { edges { node { action actorId organizationId details } } } }',
     { filter: { from: since, actions: entraActions } },
   );
@@ -46,9 +30,9 @@ async function entraEntries(): Promise<Entry[]> {
 
 it('records adding an organization, adding and verifying its applications and removing it, by the real actor; nothing for a refused change', async () => {
   const managementCertificate = newCertificate('Audited Management');
-  const managementCertificateId = await importIntoStore(server, managementCertificate);
+  const managementCertificateId = await importIntoStore(entra.server, managementCertificate);
   const add = () =>
-    server.graphql<{ addOrganization: { organization: { id: string } | null; errors: { code: string }[] } }>(
+    entra.server.graphql<{ addOrganization: { organization: { id: string } | null; errors: { code: string }[] } }>(
       `mutation($input: AddOrganizationInput!) { addOrganization(input: $input) { organization { id } errors { code } } }`,
       { input: { tenant: tenant.domain, managementApplicationId: management.appId, managementCertificateId } },
     );
@@ -57,19 +41,19 @@ it('records adding an organization, adding and verifying its applications and re
   expect((await add()).data!.addOrganization.errors.map((error) => error.code)).toEqual(['ENTRA_SIGN_IN_REFUSED']);
   expect(await entraEntries()).toEqual([]);
 
-  emulator.admin.registerKeyCredential(tenant.id, management.appId, { key: managementCertificate.der.toString('base64') });
+  entra.emulator.admin.registerKeyCredential(tenant.id, management.appId, { key: managementCertificate.der.toString('base64') });
   const organizationId = (await add()).data!.addOrganization.organization!.id;
 
-  const operator = await server.tokenFor(Role.OPERATOR);
-  const operatorId = `token:${(await server.database.dataSource.query(`SELECT id FROM api_tokens WHERE role = 'OPERATOR'`))[0].id}`;
+  const operator = await entra.server.tokenFor(Role.OPERATOR);
+  const operatorId = `token:${(await entra.server.database.dataSource.query(`SELECT id FROM api_tokens WHERE role = 'OPERATOR'`))[0].id}`;
   const applicationIds = [backups[0]!.appId, backups[1]!.appId];
-  await server.graphqlAs(operator, `mutation($input: AddApplicationsInput!) { addApplications(input: $input) { errors { code } } }`, {
+  await entra.server.graphqlAs(operator, `mutation($input: AddApplicationsInput!) { addApplications(input: $input) { errors { code } } }`, {
     input: { organizationId, applicationIds },
   });
-  await server.graphqlAs(operator, `mutation($input: VerifyApplicationsInput!) { verifyApplications(input: $input) { errors { code } } }`, {
+  await entra.server.graphqlAs(operator, `mutation($input: VerifyApplicationsInput!) { verifyApplications(input: $input) { errors { code } } }`, {
     input: { organizationId },
   });
-  const removed = await server.graphql<{ removeOrganization: { errors: unknown[] } }>(
+  const removed = await entra.server.graphql<{ removeOrganization: { errors: unknown[] } }>(
     `mutation($id: ID!) { removeOrganization(id: $id) { errors { code } } }`,
     { id: organizationId },
   );

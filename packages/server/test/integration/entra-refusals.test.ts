@@ -1,33 +1,15 @@
-import type { RunningEntraEmulator } from '@bam/entra-emulator';
 import pg from 'pg';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { backups, entraThumbprints, importIntoStore, management, newCertificate, startEmulatorForServer, tenant } from '../support/entra-fixture.js';
+import { describe, expect, it } from 'vitest';
+import { backups, entraThumbprints, importIntoStore, management, newCertificate, tenant, useEntraTestServer } from '../support/entra-fixture.js';
 import { forgePfx, type TestCertificate } from '../support/pfx-fixtures.js';
-import { clearDatabase } from '../support/seed.js';
-import { startTestServer, testDatabaseKind, type TestServer } from '../support/test-server.js';
+import { testDatabaseKind } from '../support/test-server.js';
 
 // A refused certificate update on an organization connected to Entra changes nothing — not even the
 // certificate store — and a mutation racing it gets a coded error, never INTERNAL_ERROR.
 
-let emulator: RunningEntraEmulator;
-let environment: Record<string, string>;
-let stopEmulator: () => Promise<void>;
-let server: TestServer;
-
 const managementCertificate = newCertificate('Contoso Backup Management');
 
-beforeAll(async () => {
-  ({ emulator, environment, stop: stopEmulator } = await startEmulatorForServer());
-  server = await startTestServer({ environment });
-});
-afterAll(async () => {
-  await server?.dispose();
-  await stopEmulator?.();
-});
-beforeEach(async () => {
-  await clearDatabase(server.database.dataSource);
-  emulator.admin.reset();
-});
+const entra = useEntraTestServer();
 
 interface Payload {
   errors: { code: string; ids: string[]; message: string }[];
@@ -38,9 +20,9 @@ const updateMutation = `mutation($input: UpdateCertificateInput!) { updateCertif
   applications { applicationId certificate { thumbprint } } errors { code ids message } } }`;
 
 async function connectedOrganization(): Promise<string> {
-  const certificateId = await importIntoStore(server, managementCertificate);
-  emulator.admin.registerKeyCredential(tenant.id, management.appId, { key: managementCertificate.der.toString('base64') });
-  const { data } = await server.graphql<{ addOrganization: Payload & { organization: { id: string } | null } }>(
+  const certificateId = await importIntoStore(entra.server, managementCertificate);
+  entra.emulator.admin.registerKeyCredential(tenant.id, management.appId, { key: managementCertificate.der.toString('base64') });
+  const { data } = await entra.server.graphql<{ addOrganization: Payload & { organization: { id: string } | null } }>(
     `mutation($input: AddOrganizationInput!) { addOrganization(input: $input) { organization { id } errors { code ids message } } }`,
     { input: { tenant: tenant.domain, managementApplicationId: management.appId, managementCertificateId: certificateId } },
   );
@@ -52,19 +34,19 @@ async function connectedOrganization(): Promise<string> {
 async function applicationsWith(certificate: TestCertificate, count: number) {
   const organizationId = await connectedOrganization();
   const chosen = backups.slice(0, count).map((backup) => backup.appId);
-  const { data } = await server.graphql<{ addApplications: Payload }>(
+  const { data } = await entra.server.graphql<{ addApplications: Payload }>(
     `mutation($input: AddApplicationsInput!) { addApplications(input: $input) { errors { code ids } } }`,
     { input: { organizationId, applicationIds: chosen } },
   );
   expect(data!.addApplications.errors).toEqual([]);
-  for (const appId of chosen) emulator.admin.registerKeyCredential(tenant.id, appId, { key: certificate.der.toString('base64') });
-  const update = await updateFromStore(organizationId, chosen, await importIntoStore(server, certificate), true);
+  for (const appId of chosen) entra.emulator.admin.registerKeyCredential(tenant.id, appId, { key: certificate.der.toString('base64') });
+  const update = await updateFromStore(organizationId, chosen, await importIntoStore(entra.server, certificate), true);
   expect(update.errors).toEqual([]);
   return { organizationId, applicationIds: chosen };
 }
 
 async function updateFromStore(organizationId: string, applicationIds: string[], storeCertificateId: string, skipRegistration?: boolean) {
-  const { data, errors } = await server.graphql<{ updateCertificate: UpdatePayload }>(updateMutation, {
+  const { data, errors } = await entra.server.graphql<{ updateCertificate: UpdatePayload }>(updateMutation, {
     input: { organizationId, applications: applicationIds.map((applicationId) => ({ applicationId })), storeCertificateId, skipRegistration },
   });
   expect(errors).toBeUndefined();
@@ -73,7 +55,7 @@ async function updateFromStore(organizationId: string, applicationIds: string[],
 
 async function updateFromPfx(organizationId: string, applicationIds: string[], certificate: TestCertificate) {
   const pfx = forgePfx({ certificate });
-  const { data, errors } = await server.upload<{ updateCertificate: UpdatePayload }>(
+  const { data, errors } = await entra.server.upload<{ updateCertificate: UpdatePayload }>(
     updateMutation,
     {
       input: {
@@ -90,7 +72,7 @@ async function updateFromPfx(organizationId: string, applicationIds: string[], c
 
 /** What a refused change must leave as it was: the store (with whether each entry holds a key), the audit log and the events. */
 async function snapshot() {
-  const dataSource = server.database.dataSource;
+  const dataSource = entra.server.database.dataSource;
   const store: { thumbprint: string; has_key: boolean }[] = await dataSource.query(
     `SELECT thumbprint_sha1 AS thumbprint, private_key_ciphertext IS NOT NULL AS has_key FROM certificates ORDER BY thumbprint_sha1`,
   );
@@ -100,7 +82,7 @@ async function snapshot() {
 }
 
 async function storeHas(thumbprint: string): Promise<boolean> {
-  const { data } = await server.graphql<{ certificateStore: { thumbprint: string }[] }>(
+  const { data } = await entra.server.graphql<{ certificateStore: { thumbprint: string }[] }>(
     `query($search: String) { certificateStore(filter: { search: $search }) { thumbprint } }`,
     { search: thumbprint },
   );
@@ -116,7 +98,7 @@ async function until(condition: () => Promise<boolean> | boolean, what: string, 
 }
 
 async function activeRotations(): Promise<number> {
-  const rows: unknown[] = await server.database.dataSource.query(
+  const rows: unknown[] = await entra.server.database.dataSource.query(
     `SELECT 1 FROM key_rotations WHERE state IN ('STARTED', 'REGISTERED', 'PROVEN', 'SWITCHED')`,
   );
   return rows.length;
@@ -128,12 +110,12 @@ describe('a refused update from a PFX file leaves nothing behind', () => {
     const { organizationId, applicationIds } = await applicationsWith(current, 1);
     const next = newCertificate('Backup 2026');
     const before = await snapshot();
-    emulator.admin.injectFault({ kind: 'serverError', target: 'graph', count: 5, status: 500, pathContains: 'addKey' });
+    entra.emulator.admin.injectFault({ kind: 'serverError', target: 'graph', count: 5, status: 500, pathContains: 'addKey' });
     const result = await updateFromPfx(organizationId, applicationIds, next);
     expect(result.errors[0]).toMatchObject({ code: 'ROTATION_REGISTRATION_FAILED' });
     expect(await snapshot()).toEqual(before);
     expect(await storeHas(next.thumbprint)).toBe(false);
-    expect(entraThumbprints(emulator, applicationIds[0]!)).toEqual([current.thumbprint]);
+    expect(entraThumbprints(entra.emulator, applicationIds[0]!)).toEqual([current.thumbprint]);
   });
 
   it('ROTATION_PROOF_FAILED: the same', async () => {
@@ -141,20 +123,20 @@ describe('a refused update from a PFX file leaves nothing behind', () => {
     const { organizationId, applicationIds } = await applicationsWith(current, 1);
     const next = newCertificate('Backup 2026');
     const before = await snapshot();
-    emulator.admin.configure({ keyReplicationDelayMs: 60_000 });
+    entra.emulator.admin.configure({ keyReplicationDelayMs: 60_000 });
     const result = await updateFromPfx(organizationId, applicationIds, next);
     expect(result.errors[0]).toMatchObject({ code: 'ROTATION_PROOF_FAILED' });
     expect(await snapshot()).toEqual(before);
     expect(await storeHas(next.thumbprint)).toBe(false);
-    expect(entraThumbprints(emulator, applicationIds[0]!)).toEqual([current.thumbprint]);
+    expect(entraThumbprints(entra.emulator, applicationIds[0]!)).toEqual([current.thumbprint]);
   });
 
   it('ROTATION_IN_PROGRESS (another rotation of the application is running): the same', async () => {
     const current = newCertificate('Backup 2025');
     const { organizationId, applicationIds } = await applicationsWith(current, 1);
-    const running = await importIntoStore(server, newCertificate('Backup 2026 A'));
+    const running = await importIntoStore(entra.server, newCertificate('Backup 2026 A'));
     // The first update waits for Entra to replicate its key (proof retried for up to 4 s), its rotation unfinished meanwhile.
-    emulator.admin.configure({ keyReplicationDelayMs: 1_500 });
+    entra.emulator.admin.configure({ keyReplicationDelayMs: 1_500 });
     const first = updateFromStore(organizationId, applicationIds, running);
     await until(async () => (await activeRotations()) > 0, 'the first rotation to start');
     const next = newCertificate('Backup 2026 B');
@@ -170,9 +152,9 @@ describe('a refused update from a PFX file leaves nothing behind', () => {
     const current = newCertificate('Backup 2025');
     const { organizationId, applicationIds } = await applicationsWith(current, 1);
     const next = newCertificate('Backup 2026');
-    await importIntoStore(server, next);
+    await importIntoStore(entra.server, next);
     const before = await snapshot();
-    emulator.admin.injectFault({ kind: 'serverError', target: 'graph', count: 5, status: 500, pathContains: 'addKey' });
+    entra.emulator.admin.injectFault({ kind: 'serverError', target: 'graph', count: 5, status: 500, pathContains: 'addKey' });
     const result = await updateFromPfx(organizationId, applicationIds, next);
     expect(result.errors[0]).toMatchObject({ code: 'ROTATION_REGISTRATION_FAILED' });
     expect(await snapshot()).toEqual(before);
@@ -187,8 +169,8 @@ describe('a refused update from a PFX file leaves nothing behind', () => {
     expect(result.errors).toEqual([]);
     expect(result.applications.map((application) => application.certificate?.thumbprint)).toEqual([next.thumbprint, next.thumbprint]);
     expect(await storeHas(next.thumbprint)).toBe(true);
-    for (const applicationId of applicationIds) expect(entraThumbprints(emulator, applicationId)).toEqual([next.thumbprint]);
-    const rows: { new_certificate_id: string | null; state: string }[] = await server.database.dataSource.query(
+    for (const applicationId of applicationIds) expect(entraThumbprints(entra.emulator, applicationId)).toEqual([next.thumbprint]);
+    const rows: { new_certificate_id: string | null; state: string }[] = await entra.server.database.dataSource.query(
       `SELECT new_certificate_id, state FROM key_rotations k JOIN certificates c ON c.id = k.new_certificate_id WHERE c.thumbprint_sha1 = $1`,
       [next.thumbprint],
     );
@@ -201,11 +183,11 @@ describe('mutations racing an update get coded errors', () => {
     const current = newCertificate('Backup 2025');
     const { organizationId, applicationIds } = await applicationsWith(current, 1);
     const next = newCertificate('Backup 2026');
-    const nextId = await importIntoStore(server, next);
-    emulator.admin.configure({ keyReplicationDelayMs: 1_500 });
+    const nextId = await importIntoStore(entra.server, next);
+    entra.emulator.admin.configure({ keyReplicationDelayMs: 1_500 });
     const update = updateFromStore(organizationId, applicationIds, nextId);
     await until(async () => (await activeRotations()) > 0, 'the rotation to start');
-    const { data, errors } = await server.graphql<{ removeStoreCertificate: Payload }>(
+    const { data, errors } = await entra.server.graphql<{ removeStoreCertificate: Payload }>(
       `mutation($input: RemoveStoreCertificateInput!) { removeStoreCertificate(input: $input) { errors { code ids message } } }`,
       { input: { certificateId: nextId } },
     );
@@ -218,10 +200,10 @@ describe('mutations racing an update get coded errors', () => {
     const current = newCertificate('Backup 2025');
     const { organizationId, applicationIds } = await applicationsWith(current, 1);
     const next = newCertificate('Backup 2026');
-    const nextId = await importIntoStore(server, next);
+    const nextId = await importIntoStore(entra.server, next);
     expect((await updateFromStore(organizationId, applicationIds, nextId)).errors).toEqual([]);
     expect((await updateFromPfx(organizationId, applicationIds, newCertificate('Backup 2027'))).errors).toEqual([]);
-    const { data, errors } = await server.graphql<{ removeStoreCertificate: Payload }>(
+    const { data, errors } = await entra.server.graphql<{ removeStoreCertificate: Payload }>(
       `mutation($input: RemoveStoreCertificateInput!) { removeStoreCertificate(input: $input) { errors { code ids message } } }`,
       { input: { certificateId: nextId } },
     );
@@ -232,23 +214,23 @@ describe('mutations racing an update get coded errors', () => {
   it('removeApplications while the rotation runs: the applications go; the update withdraws its new key and answers APPLICATION_NOT_FOUND', async () => {
     const current = newCertificate('Backup 2025');
     const { organizationId, applicationIds } = await applicationsWith(current, 1);
-    const nextId = await importIntoStore(server, newCertificate('Backup 2026'));
-    emulator.admin.configure({ keyReplicationDelayMs: 1_500 });
+    const nextId = await importIntoStore(entra.server, newCertificate('Backup 2026'));
+    entra.emulator.admin.configure({ keyReplicationDelayMs: 1_500 });
     const update = updateFromStore(organizationId, applicationIds, nextId);
     await until(async () => (await activeRotations()) > 0, 'the rotation to start');
-    const { data } = await server.graphql<{ removeApplications: Payload }>(
+    const { data } = await entra.server.graphql<{ removeApplications: Payload }>(
       `mutation($input: RemoveApplicationsInput!) { removeApplications(input: $input) { errors { code ids } } }`,
       { input: { organizationId, applicationIds } },
     );
     expect(data!.removeApplications.errors).toEqual([]);
     expect((await update).errors).toMatchObject([{ code: 'APPLICATION_NOT_FOUND', ids: applicationIds }]);
-    expect(entraThumbprints(emulator, applicationIds[0]!)).toEqual([current.thumbprint]);
+    expect(entraThumbprints(entra.emulator, applicationIds[0]!)).toEqual([current.thumbprint]);
   });
 
   describe.skipIf(testDatabaseKind !== 'postgres')('on PostgreSQL, with a lock held by the test (the embedded database has one session)', () => {
     /** Holds `FOR UPDATE` on the organization row from a connection of the test's own, as removeOrganization does, until released. */
     async function holdOrganization(organizationId: string) {
-      const client = new pg.Client({ connectionString: (server.database.dataSource.options as { url: string }).url });
+      const client = new pg.Client({ connectionString: (entra.server.database.dataSource.options as { url: string }).url });
       await client.connect();
       await client.query('BEGIN');
       await client.query(`SELECT 1 FROM organizations WHERE id = $1 FOR UPDATE`, [organizationId]);
@@ -256,7 +238,7 @@ describe('mutations racing an update get coded errors', () => {
     }
 
     async function waitingOnLocks(): Promise<number> {
-      const rows: unknown[] = await server.database.dataSource.query(
+      const rows: unknown[] = await entra.server.database.dataSource.query(
         `SELECT 1 FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'`,
       );
       return rows.length;
@@ -265,7 +247,7 @@ describe('mutations racing an update get coded errors', () => {
     it('removeApplications while the update starts its rotation: the update answers APPLICATION_NOT_FOUND', async () => {
       const current = newCertificate('Backup 2025');
       const { organizationId, applicationIds } = await applicationsWith(current, 1);
-      const nextId = await importIntoStore(server, newCertificate('Backup 2026'));
+      const nextId = await importIntoStore(entra.server, newCertificate('Backup 2026'));
       const lock = await holdOrganization(organizationId);
       let update: Promise<UpdatePayload> | undefined;
       let removal: Promise<unknown> | undefined;
@@ -273,7 +255,7 @@ describe('mutations racing an update get coded errors', () => {
         update = updateFromStore(organizationId, applicationIds, nextId);
         await until(async () => (await waitingOnLocks()) === 1, 'the update to wait for the organization');
         let removed = false;
-        removal = server
+        removal = entra.server
           .graphql<{ removeApplications: Payload }>(
             `mutation($input: RemoveApplicationsInput!) { removeApplications(input: $input) { errors { code ids } } }`,
             { input: { organizationId, applicationIds } },
@@ -294,7 +276,7 @@ describe('mutations racing an update get coded errors', () => {
     it('an organization removed while the update starts its rotation: ORGANIZATION_NOT_FOUND, not INTERNAL_ERROR', async () => {
       const current = newCertificate('Backup 2025');
       const { organizationId, applicationIds } = await applicationsWith(current, 1);
-      const nextId = await importIntoStore(server, newCertificate('Backup 2026'));
+      const nextId = await importIntoStore(entra.server, newCertificate('Backup 2026'));
       // The statements removeOrganization runs, in the order it runs them: lock the organization, then delete it.
       const lock = await holdOrganization(organizationId);
       let update: Promise<UpdatePayload> | undefined;
@@ -316,19 +298,20 @@ describe('a rotation step that could not reach Entra is finished in the backgrou
   it('a rollback whose Graph calls failed: withdrawn once Graph answers again; the application can then be updated', async () => {
     const current = newCertificate('Backup 2025');
     const { organizationId, applicationIds } = await applicationsWith(current, 1);
-    const nextId = await importIntoStore(server, newCertificate('Backup 2026'));
+    const nextId = await importIntoStore(entra.server, newCertificate('Backup 2026'));
     // Registration fails, and so does every Graph call of its rollback.
-    emulator.admin.injectFault({ kind: 'serverError', target: 'graph', count: 1_000, status: 500 });
+    entra.emulator.admin.injectFault({ kind: 'serverError', target: 'graph', count: 1_000, status: 500 });
     const failed = await updateFromStore(organizationId, applicationIds, nextId);
     expect(failed.errors[0]).toMatchObject({ code: 'ROTATION_REGISTRATION_FAILED' });
     expect(await activeRotations()).toBe(1);
-    emulator.admin.clearFaults();
+    entra.emulator.admin.clearFaults();
     await until(async () => (await activeRotations()) === 0, 'the rollback to finish in the background', 20_000);
-    const states: { state: string }[] = await server.database.dataSource.query(`SELECT state FROM key_rotations WHERE new_certificate_id = $1`, [
-      nextId,
-    ]);
+    const states: { state: string }[] = await entra.server.database.dataSource.query(
+      `SELECT state FROM key_rotations WHERE new_certificate_id = $1`,
+      [nextId],
+    );
     expect(states).toEqual([{ state: 'ROLLED_BACK' }]);
-    expect(entraThumbprints(emulator, applicationIds[0]!)).toEqual([current.thumbprint]);
+    expect(entraThumbprints(entra.emulator, applicationIds[0]!)).toEqual([current.thumbprint]);
     const retried = await updateFromStore(organizationId, applicationIds, nextId);
     expect(retried.errors).toEqual([]);
   });
@@ -337,15 +320,15 @@ describe('a rotation step that could not reach Entra is finished in the backgrou
     const current = newCertificate('Backup 2025');
     const { organizationId, applicationIds } = await applicationsWith(current, 1);
     const next = newCertificate('Backup 2026');
-    emulator.admin.injectFault({ kind: 'serverError', target: 'graph', count: 1_000, status: 500, pathContains: 'removeKey' });
-    const updated = await updateFromStore(organizationId, applicationIds, await importIntoStore(server, next));
+    entra.emulator.admin.injectFault({ kind: 'serverError', target: 'graph', count: 1_000, status: 500, pathContains: 'removeKey' });
+    const updated = await updateFromStore(organizationId, applicationIds, await importIntoStore(entra.server, next));
     expect(updated.errors).toEqual([]);
     expect(await activeRotations()).toBe(1);
-    expect(entraThumbprints(emulator, applicationIds[0]!)).toEqual([current.thumbprint, next.thumbprint].sort());
-    emulator.admin.clearFaults();
+    expect(entraThumbprints(entra.emulator, applicationIds[0]!)).toEqual([current.thumbprint, next.thumbprint].sort());
+    entra.emulator.admin.clearFaults();
     await until(async () => (await activeRotations()) === 0, 'the old key’s removal to finish in the background', 20_000);
-    expect(entraThumbprints(emulator, applicationIds[0]!)).toEqual([next.thumbprint]);
-    const { data } = await server.graphql<{ removeOrganization: Payload }>(
+    expect(entraThumbprints(entra.emulator, applicationIds[0]!)).toEqual([next.thumbprint]);
+    const { data } = await entra.server.graphql<{ removeOrganization: Payload }>(
       `mutation($id: ID!) { removeOrganization(id: $id) { errors { code ids } } }`,
       { id: organizationId },
     );

@@ -1,40 +1,22 @@
 import { randomUUID } from 'node:crypto';
-import fs from 'node:fs/promises';
-import os from 'node:os';
-import path from 'node:path';
-import type { RunningEntraEmulator } from '@bam/entra-emulator';
 import { createClient } from 'graphql-ws';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { Role } from '../../src/common/actor.js';
-import { backups, importIntoStore, management, newCertificate, startEmulatorForServer, tenant } from '../support/entra-fixture.js';
-import { clearDatabase } from '../support/seed.js';
+import { backups, importIntoStore, management, newCertificate, tenant, useEntraTestServer } from '../support/entra-fixture.js';
 import { startServerInstances } from '../support/server-instances.js';
-import { startTestServer, testDatabaseKind, type TestServer } from '../support/test-server.js';
+import { testDatabaseKind } from '../support/test-server.js';
 
 /**
  * `certificateRotationProgress` over a real WebSocket while `updateCertificate` rotates keys in the
  * Entra emulator: each step arrives as it happens, failures name the step and Entra's code, and only
  * the actor who started an operation sees it.
  */
-let emulator: RunningEntraEmulator;
-let stopEmulator: () => Promise<void>;
-let server: TestServer;
 let operator: { bearer: string };
 
-beforeAll(async () => {
-  let environment: Record<string, string>;
-  ({ emulator, environment, stop: stopEmulator } = await startEmulatorForServer());
-  server = await startTestServer({ environment });
-});
-afterAll(async () => {
-  await server?.dispose();
-  await stopEmulator?.();
-});
+const entra = useEntraTestServer();
 beforeEach(async () => {
-  await clearDatabase(server.database.dataSource);
-  emulator.admin.reset();
-  operator = await server.tokenFor(Role.OPERATOR);
+  operator = await entra.server.tokenFor(Role.OPERATOR);
 });
 
 interface Progress {
@@ -50,7 +32,7 @@ const progressSubscription = `subscription($operationId: ID!) { certificateRotat
   applicationId step status attempt errorCode entraCode } }`;
 
 /** A graphql-ws subscriber over a real WebSocket — with a bearer token, or a session cookie on the upgrade as the console does — keeping what it receives. */
-function follow(operationId: string, bearer: string, on: { graphqlUrl: string; cookie?: string } = { graphqlUrl: server.graphqlUrl }) {
+function follow(operationId: string, bearer: string, on: { graphqlUrl: string; cookie?: string } = { graphqlUrl: entra.server.graphqlUrl }) {
   const client = createClient({
     url: on.graphqlUrl.replace('http:', 'ws:'),
     webSocketImpl: on.cookie
@@ -97,19 +79,19 @@ function follow(operationId: string, bearer: string, on: { graphqlUrl: string; c
 
 async function connectedApplications(count: number, current: ReturnType<typeof newCertificate>) {
   const managementCertificate = newCertificate('Progress Management');
-  const managementCertificateId = await importIntoStore(server, managementCertificate);
-  emulator.admin.registerKeyCredential(tenant.id, management.appId, { key: managementCertificate.der.toString('base64') });
-  const added = await server.graphql<{ addOrganization: { organization: { id: string } } }>(
+  const managementCertificateId = await importIntoStore(entra.server, managementCertificate);
+  entra.emulator.admin.registerKeyCredential(tenant.id, management.appId, { key: managementCertificate.der.toString('base64') });
+  const added = await entra.server.graphql<{ addOrganization: { organization: { id: string } } }>(
     `mutation($input: AddOrganizationInput!) { addOrganization(input: $input) { organization { id } errors { code } } }`,
     { input: { tenant: tenant.domain, managementApplicationId: management.appId, managementCertificateId } },
   );
   const organizationId = added.data!.addOrganization.organization.id;
   const applicationIds = backups.slice(0, count).map((backup) => backup.appId);
-  await server.graphql(`mutation($input: AddApplicationsInput!) { addApplications(input: $input) { errors { code } } }`, {
+  await entra.server.graphql(`mutation($input: AddApplicationsInput!) { addApplications(input: $input) { errors { code } } }`, {
     input: { organizationId, applicationIds },
   });
-  for (const appId of applicationIds) emulator.admin.registerKeyCredential(tenant.id, appId, { key: current.der.toString('base64') });
-  const first = await update(organizationId, applicationIds, await importIntoStore(server, current), { skipRegistration: true });
+  for (const appId of applicationIds) entra.emulator.admin.registerKeyCredential(tenant.id, appId, { key: current.der.toString('base64') });
+  const first = await update(organizationId, applicationIds, await importIntoStore(entra.server, current), { skipRegistration: true });
   expect(first.errors).toEqual([]);
   return { organizationId, applicationIds };
 }
@@ -121,7 +103,7 @@ async function update(
   extra: { operationId?: string; skipRegistration?: boolean } = {},
   credential: { bearer: string } = operator,
 ) {
-  const { data, errors } = await server.graphqlAs<{ updateCertificate: { errors: { code: string; ids: string[] }[] } }>(
+  const { data, errors } = await entra.server.graphqlAs<{ updateCertificate: { errors: { code: string; ids: string[] }[] } }>(
     credential,
     `mutation($input: UpdateCertificateInput!) { updateCertificate(input: $input) { errors { code ids } } }`,
     { input: { organizationId, applications: applicationIds.map((applicationId) => ({ applicationId })), storeCertificateId, ...extra } },
@@ -139,11 +121,11 @@ describe('certificateRotationProgress', () => {
   it('delivers every step in order as the rotation runs, with the sign-in retries while Entra replicates the key', async () => {
     const current = newCertificate('Progress 2025');
     const { organizationId, applicationIds } = await connectedApplications(1, current);
-    const nextId = await importIntoStore(server, newCertificate('Progress 2026'));
+    const nextId = await importIntoStore(entra.server, newCertificate('Progress 2026'));
     const operationId = randomUUID();
     const progress = follow(operationId, operator.bearer);
     await progress.listening();
-    emulator.admin.configure({ keyReplicationDelayMs: 1500 });
+    entra.emulator.admin.configure({ keyReplicationDelayMs: 1500 });
 
     expect((await update(organizationId, applicationIds, nextId, { operationId })).errors).toEqual([]);
     await progress.until(() => progress.received.some((item) => item.step === 'REMOVE_OLD_KEY' && item.status === 'DONE'));
@@ -165,7 +147,9 @@ describe('certificateRotationProgress', () => {
     expect(retries.length).toBeGreaterThan(0);
     expect(retries[0]).toMatchObject({ step: 'PROVE', applicationId: applicationIds[0], attempt: 1, entraCode: 'AADSTS700027' });
     // The operation id is the rotation's batch: the durable record of the same operation.
-    const rows: { state: string }[] = await server.database.dataSource.query(`SELECT state FROM key_rotations WHERE batch_id = $1`, [operationId]);
+    const rows: { state: string }[] = await entra.server.database.dataSource.query(`SELECT state FROM key_rotations WHERE batch_id = $1`, [
+      operationId,
+    ]);
     expect(rows).toEqual([{ state: 'OLD_KEY_REMOVED' }]);
     await progress.dispose();
   });
@@ -173,10 +157,10 @@ describe('certificateRotationProgress', () => {
   it('names the failing step and Entra’s code, per application of a bulk update, and the withdrawn keys', async () => {
     const current = newCertificate('Progress 2025');
     const { organizationId, applicationIds } = await connectedApplications(2, current);
-    const nextId = await importIntoStore(server, newCertificate('Progress 2026'));
+    const nextId = await importIntoStore(entra.server, newCertificate('Progress 2026'));
 
     // Registration refused for the second application: the first one's new key is withdrawn.
-    emulator.admin.injectFault({ kind: 'serverError', target: 'graph', count: 5, status: 500, pathContains: `${backups[1]!.id}/addKey` });
+    entra.emulator.admin.injectFault({ kind: 'serverError', target: 'graph', count: 5, status: 500, pathContains: `${backups[1]!.id}/addKey` });
     const failedRegistration = randomUUID();
     const watching = follow(failedRegistration, operator.bearer);
     await watching.listening();
@@ -199,8 +183,8 @@ describe('certificateRotationProgress', () => {
     await watching.dispose();
 
     // Sign-in with the new key refused until the proof times out.
-    emulator.admin.clearFaults();
-    emulator.admin.configure({ keyReplicationDelayMs: 60_000 });
+    entra.emulator.admin.clearFaults();
+    entra.emulator.admin.configure({ keyReplicationDelayMs: 60_000 });
     const failedProof = randomUUID();
     const proof = follow(failedProof, operator.bearer);
     await proof.listening();
@@ -217,10 +201,10 @@ describe('certificateRotationProgress', () => {
   it('another actor receives nothing of an operation, and cannot subscribe to it once it has started; viewers cannot subscribe', async () => {
     const current = newCertificate('Progress 2025');
     const { organizationId, applicationIds } = await connectedApplications(1, current);
-    const nextId = await importIntoStore(server, newCertificate('Progress 2026'));
+    const nextId = await importIntoStore(entra.server, newCertificate('Progress 2026'));
     const operationId = randomUUID();
     const owner = follow(operationId, operator.bearer);
-    const otherOperator = await server.tokenFor(Role.OPERATOR);
+    const otherOperator = await entra.server.tokenFor(Role.OPERATOR);
     const eavesdropper = follow(operationId, otherOperator.bearer);
     await Promise.all([owner.listening(), eavesdropper.listening()]);
 
@@ -233,7 +217,7 @@ describe('certificateRotationProgress', () => {
     expect(late.received).toEqual([]);
     expect(late.errors.map((error) => error.extensions?.code)).toEqual(['FORBIDDEN']);
 
-    const viewer = follow(randomUUID(), (await server.tokenFor(Role.VIEWER)).bearer);
+    const viewer = follow(randomUUID(), (await entra.server.tokenFor(Role.VIEWER)).bearer);
     await viewer.listening();
     expect(viewer.errors.map((error) => error.extensions?.code)).toEqual(['FORBIDDEN']);
 
@@ -246,7 +230,6 @@ describe('certificateRotationProgress', () => {
 
 describe.runIf(testDatabaseKind === 'postgres')('behind a load balancer', () => {
   it('delivers the steps to a subscriber on another instance than the one running the update (PostgreSQL NOTIFY), over the session cookie', async () => {
-    const entra = await emulatorEnvironment();
     const instances = await startServerInstances({ environment: entra.environment });
     const [oneUrl, otherUrl] = instances.urls as [string, string];
     const { cookie } = instances;
@@ -274,7 +257,7 @@ describe.runIf(testDatabaseKind === 'postgres')('behind a load balancer', () => 
         ).generateCertificate.certificate;
 
       const managementCertificate = await generate('Load-balanced Management');
-      emulator.admin.registerKeyCredential(tenant.id, management.appId, { key: managementCertificate.derBase64 });
+      entra.emulator.admin.registerKeyCredential(tenant.id, management.appId, { key: managementCertificate.derBase64 });
       const added = await graphql<{ addOrganization: { organization: { id: string } } }>(
         `
           mutation ($input: AddOrganizationInput!) {
@@ -341,25 +324,6 @@ describe.runIf(testDatabaseKind === 'postgres')('behind a load balancer', () => 
       await progress.dispose();
     } finally {
       await instances.stop();
-      await fs.rm(entra.folder, { recursive: true, force: true });
     }
   });
 });
-
-/** The Entra settings of the running emulator, for servers started as their own processes. */
-async function emulatorEnvironment(): Promise<{ environment: Record<string, string>; folder: string }> {
-  const folder = await fs.mkdtemp(path.join(os.tmpdir(), 'bam-progress-ca-'));
-  const caFile = path.join(folder, 'ca.pem');
-  await fs.writeFile(caFile, emulator.caCertificatePem);
-  return {
-    folder,
-    environment: {
-      ENTRA_AUTHORITY_HOST: emulator.url,
-      ENTRA_GRAPH_BASE_URL: emulator.url,
-      ENTRA_CA_FILE: caFile,
-      ENTRA_PROOF_TIMEOUT_MS: '4000',
-      ENTRA_MAX_RETRIES: '2',
-      ENTRA_MAX_RETRY_AFTER_SECONDS: '2',
-    },
-  };
-}

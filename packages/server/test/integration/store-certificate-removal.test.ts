@@ -1,42 +1,23 @@
-import type { RunningEntraEmulator } from '@bam/entra-emulator';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { Certificate } from '../../src/certificates/certificate.entity.js';
 import { KeyRotationThumbprints1795738300700 } from '../../src/entra/1795738300700-key-rotation-thumbprints.migration.js';
-import { backups, entraThumbprints, importIntoStore, management, newCertificate, startEmulatorForServer, tenant } from '../support/entra-fixture.js';
-import { clearDatabase } from '../support/seed.js';
-import { startTestServer, type TestServer } from '../support/test-server.js';
+import { backups, entraThumbprints, importIntoStore, management, newCertificate, tenant, useEntraTestServer } from '../support/entra-fixture.js';
 
 // removeStoreCertificate against what points at a store certificate besides an application: an organization's
 // Entra connection, and the rotations that moved applications to and from it (finished or not).
-
-let emulator: RunningEntraEmulator;
-let stopEmulator: () => Promise<void>;
-let server: TestServer;
 
 const managementCertificate = newCertificate('Removal Management');
 const current = newCertificate('Removal Backup 2025');
 const next = newCertificate('Removal Backup 2026');
 
-beforeAll(async () => {
-  let environment: Record<string, string>;
-  ({ emulator, environment, stop: stopEmulator } = await startEmulatorForServer());
-  server = await startTestServer({ environment });
-});
-afterAll(async () => {
-  await server?.dispose();
-  await stopEmulator?.();
-});
-beforeEach(async () => {
-  await clearDatabase(server.database.dataSource);
-  emulator.admin.reset();
-});
+const entra = useEntraTestServer();
 
 interface Errors {
   errors: { code: string; ids: string[] }[];
 }
 
 async function remove(certificateId: string) {
-  const { data, errors } = await server.graphql<{ removeStoreCertificate: Errors & { removedCertificate: { thumbprint: string } | null } }>(
+  const { data, errors } = await entra.server.graphql<{ removeStoreCertificate: Errors & { removedCertificate: { thumbprint: string } | null } }>(
     'mutation($id: ID!) { removeStoreCertificate(input: { certificateId: $id }) { removedCertificate { thumbprint } errors { code ids } } }',
     { id: certificateId },
   );
@@ -45,33 +26,33 @@ async function remove(certificateId: string) {
 }
 
 async function stored(certificateId: string): Promise<boolean> {
-  return server.database.dataSource.getRepository(Certificate).existsBy({ id: certificateId });
+  return entra.server.database.dataSource.getRepository(Certificate).existsBy({ id: certificateId });
 }
 
 /** A connected organization with one backup application using `current`, registered in Entra as in the portal. */
 async function connectedApplication() {
-  const managementCertificateId = await importIntoStore(server, managementCertificate);
-  emulator.admin.registerKeyCredential(tenant.id, management.appId, { key: managementCertificate.der.toString('base64') });
-  const added = await server.graphql<{ addOrganization: Errors & { organization: { id: string } | null } }>(
+  const managementCertificateId = await importIntoStore(entra.server, managementCertificate);
+  entra.emulator.admin.registerKeyCredential(tenant.id, management.appId, { key: managementCertificate.der.toString('base64') });
+  const added = await entra.server.graphql<{ addOrganization: Errors & { organization: { id: string } | null } }>(
     `mutation($input: AddOrganizationInput!) { addOrganization(input: $input) { organization { id } errors { code ids } } }`,
     { input: { tenant: tenant.domain, managementApplicationId: management.appId, managementCertificateId } },
   );
   expect(added.data!.addOrganization.errors).toEqual([]);
   const organizationId = added.data!.addOrganization.organization!.id;
   const application = backups[0]!;
-  const applications = await server.graphql<{ addApplications: Errors }>(
+  const applications = await entra.server.graphql<{ addApplications: Errors }>(
     `mutation($input: AddApplicationsInput!) { addApplications(input: $input) { errors { code ids } } }`,
     { input: { organizationId, applicationIds: [application.appId] } },
   );
   expect(applications.data!.addApplications.errors).toEqual([]);
-  emulator.admin.registerKeyCredential(tenant.id, application.appId, { key: current.der.toString('base64') });
-  const currentId = await importIntoStore(server, current);
+  entra.emulator.admin.registerKeyCredential(tenant.id, application.appId, { key: current.der.toString('base64') });
+  const currentId = await importIntoStore(entra.server, current);
   expect((await update(organizationId, application.appId, currentId, true)).errors).toEqual([]);
   return { organizationId, managementCertificateId, applicationId: application.appId, currentId };
 }
 
 async function update(organizationId: string, applicationId: string, storeCertificateId: string, skipRegistration?: boolean) {
-  const { data, errors } = await server.graphql<{ updateCertificate: Errors }>(
+  const { data, errors } = await entra.server.graphql<{ updateCertificate: Errors }>(
     `mutation($input: UpdateCertificateInput!) { updateCertificate(input: $input) { errors { code ids } } }`,
     { input: { organizationId, applications: [{ applicationId }], storeCertificateId, skipRegistration } },
   );
@@ -82,7 +63,7 @@ async function update(organizationId: string, applicationId: string, storeCertif
 describe('removeStoreCertificate', () => {
   it("refuses an organization's Entra management certificate with a code naming the organization, and says so in the API", async () => {
     const { organizationId, managementCertificateId } = await connectedApplication();
-    const { data } = await server.graphql<{
+    const { data } = await entra.server.graphql<{
       certificate: { usable: boolean; usedBy: unknown[]; managedOrganizations: { id: string; name: string }[] };
     }>('query($id: ID!) { certificate(id: $id) { usable usedBy { id } managedOrganizations { id name } } }', { id: managementCertificateId });
     expect(data!.certificate).toEqual({ usable: true, usedBy: [], managedOrganizations: [{ id: organizationId, name: tenant.domain }] });
@@ -96,16 +77,16 @@ describe('removeStoreCertificate', () => {
 
   it('removes a certificate that was rotated onto an application and back, keeping the thumbprints in the rotation history', async () => {
     const { organizationId, applicationId, currentId } = await connectedApplication();
-    const nextId = await importIntoStore(server, next);
+    const nextId = await importIntoStore(entra.server, next);
     expect((await update(organizationId, applicationId, nextId)).errors).toEqual([]);
     expect((await update(organizationId, applicationId, currentId)).errors).toEqual([]);
-    expect(entraThumbprints(emulator, applicationId)).toEqual([current.thumbprint]);
+    expect(entraThumbprints(entra.emulator, applicationId)).toEqual([current.thumbprint]);
 
     expect(await remove(nextId)).toEqual({ removedCertificate: { thumbprint: next.thumbprint }, errors: [] });
     expect(await stored(nextId)).toBe(false);
 
     const rotations: { old: string | null; new: string; state: string; newId: string | null; oldId: string | null }[] =
-      await server.database.dataSource.query(
+      await entra.server.database.dataSource.query(
         `SELECT old_thumbprint AS old, new_thumbprint AS new, state, new_certificate_id AS "newId", old_certificate_id AS "oldId"
          FROM key_rotations ORDER BY started_at`,
       );
@@ -115,14 +96,14 @@ describe('removeStoreCertificate', () => {
       { old: next.thumbprint, new: current.thumbprint, state: 'OLD_KEY_REMOVED', newId: currentId, oldId: null },
     ]);
     // The application keeps rotating after the certificate is gone.
-    const laterId = await importIntoStore(server, newCertificate('Removal Backup 2027'));
+    const laterId = await importIntoStore(entra.server, newCertificate('Removal Backup 2027'));
     expect((await update(organizationId, applicationId, laterId)).errors).toEqual([]);
   });
 
   it('refuses the certificates of an unfinished rotation (new, and old once switched) with ROTATION_IN_PROGRESS', async () => {
     const { organizationId, applicationId, currentId } = await connectedApplication();
-    const nextId = await importIntoStore(server, next);
-    const dataSource = server.database.dataSource;
+    const nextId = await importIntoStore(entra.server, next);
+    const dataSource = entra.server.database.dataSource;
     const insertRotation = (state: string, oldId: string, newId: string, oldThumbprint: string, newThumbprint: string) =>
       dataSource.query(
         `INSERT INTO key_rotations (batch_id, organization_id, backup_application_id, application_id, old_certificate_id, new_certificate_id,
@@ -152,10 +133,10 @@ describe('removeStoreCertificate', () => {
 
   it('fills in the thumbprints of rotations recorded before the migration, and the migration goes down and up again', async () => {
     const { organizationId, applicationId, currentId } = await connectedApplication();
-    const nextId = await importIntoStore(server, next);
+    const nextId = await importIntoStore(entra.server, next);
     expect((await update(organizationId, applicationId, nextId)).errors).toEqual([]);
     const thumbprints = () =>
-      server.database.dataSource.query(`SELECT old_thumbprint AS old, new_thumbprint AS new FROM key_rotations ORDER BY started_at`);
+      entra.server.database.dataSource.query(`SELECT old_thumbprint AS old, new_thumbprint AS new FROM key_rotations ORDER BY started_at`);
     const recorded: unknown[] = await thumbprints();
     expect(recorded).toEqual([
       { old: null, new: current.thumbprint },
@@ -163,7 +144,7 @@ describe('removeStoreCertificate', () => {
     ]);
 
     const migration = new KeyRotationThumbprints1795738300700();
-    const queryRunner = server.database.dataSource.createQueryRunner();
+    const queryRunner = entra.server.database.dataSource.createQueryRunner();
     try {
       await migration.down(queryRunner);
       const columns: { name: string }[] = await queryRunner.query(

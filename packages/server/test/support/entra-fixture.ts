@@ -3,8 +3,10 @@ import os from 'node:os';
 import path from 'node:path';
 import { ClientCertificateCredential } from '@azure/identity';
 import { type RunningEntraEmulator, type Seed, startEntraEmulator } from '@bam/entra-emulator';
+import { afterAll, beforeAll, beforeEach } from 'vitest';
 import { forgePfx, rsaCertificate, rsaKey, type TestCertificate } from './pfx-fixtures.js';
-import type { TestServer } from './test-server.js';
+import { clearDatabase } from './seed.js';
+import { startTestServer, type TestServer } from './test-server.js';
 
 export const tenant = { id: '0d5a7c3e-1b2f-4e6a-8c9d-3f1e5a7b9c21', domain: 'contoso-test.onmicrosoft.com' };
 export const management = { id: 'a1000000-0000-4000-8000-000000000001', appId: 'b1000000-0000-4000-8000-000000000001' };
@@ -55,6 +57,32 @@ export async function startEmulatorForServer(): Promise<{
       await fs.rm(folder, { recursive: true, force: true });
     },
   };
+}
+
+/** A file's test server with Entra pointed at its own emulator, and the environment that does so (for more servers). */
+export interface EntraTestServer {
+  readonly server: TestServer;
+  readonly emulator: RunningEntraEmulator;
+  readonly environment: Record<string, string>;
+}
+
+/** Starts an emulator and a test server on it for the file's tests; each test begins with an empty database and a reset emulator. */
+export function useEntraTestServer(): EntraTestServer {
+  const started = {} as { -readonly [Key in keyof EntraTestServer]: EntraTestServer[Key] };
+  let stopEmulator: (() => Promise<void>) | undefined;
+  beforeAll(async () => {
+    ({ emulator: started.emulator, environment: started.environment, stop: stopEmulator } = await startEmulatorForServer());
+    started.server = await startTestServer({ environment: started.environment });
+  });
+  afterAll(async () => {
+    await started.server?.dispose();
+    await stopEmulator?.();
+  });
+  beforeEach(async () => {
+    await clearDatabase(started.server.database.dataSource);
+    started.emulator.admin.reset();
+  });
+  return started;
 }
 
 let slot = 20;
