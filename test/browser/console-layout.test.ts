@@ -1,4 +1,3 @@
-import pg from 'pg';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { demoAccounts } from '../../packages/server/src/demo/demo-accounts.js';
@@ -6,7 +5,7 @@ import type { ServerProcess } from '../../packages/server/test/support/server-pr
 import type { TestDatabase } from '../../packages/server/test/support/test-database.js';
 import { launchChromium } from '../support/browser.js';
 import { ConsolePage } from '../support/console-page.js';
-import { spawnConsoleServer } from '../support/console-server.js';
+import { seedScaleOrganization, spawnConsoleServer } from '../support/console-server.js';
 
 /**
  * The console at the window sizes administrators use — a 1366×800 laptop, the same at 125 % zoom
@@ -114,28 +113,9 @@ describe('console layout', () => {
   }
 });
 
-async function queryDatabase<Row extends Record<string, unknown>>(sql: string, values: unknown[] = []): Promise<Row[]> {
-  const client = new pg.Client({ connectionString: database.url });
-  await client.connect();
-  try {
-    return (await client.query<Row>(sql, values)).rows;
-  } finally {
-    await client.end();
-  }
-}
-
 describe('console layout with 1,000 applications', () => {
   beforeAll(async () => {
-    const [organization] = await queryDatabase<{ id: string }>(
-      `INSERT INTO organizations (name, tenant_id, region) VALUES ('scale.onmicrosoft.com', gen_random_uuid(), 'Worldwide') RETURNING id`,
-    );
-    const [certificate] = await queryDatabase<{ id: string }>(`SELECT id FROM certificates ORDER BY created_at LIMIT 1`);
-    await queryDatabase(
-      `INSERT INTO backup_applications (organization_id, application_id, display_name, certificate_id)
-       SELECT $1, gen_random_uuid(), 'Scale App ' || lpad(n::text, 4, '0'), CASE WHEN n % 2 = 0 THEN $2::uuid END
-       FROM generate_series(1, 1000) AS n`,
-      [organization!.id, certificate!.id],
-    );
+    await seedScaleOrganization(database);
   });
 
   /** The header cells' widths and how much of the table's width the header row leaves empty on the right. */

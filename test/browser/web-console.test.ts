@@ -1,7 +1,6 @@
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import pg from 'pg';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { opensslPfx, rsaCertificate } from '../../packages/server/test/support/pfx-fixtures.js';
@@ -10,7 +9,7 @@ import type { TestDatabase } from '../../packages/server/test/support/test-datab
 import { demoAccounts } from '../../packages/server/src/demo/demo-accounts.js';
 import { launchChromium, recordCspViolations } from '../support/browser.js';
 import { ConsolePage } from '../support/console-page.js';
-import { spawnConsoleServer } from '../support/console-server.js';
+import { queryDatabase, seedScaleOrganization, spawnConsoleServer } from '../support/console-server.js';
 
 /**
  * The web console in Chromium against the built server on a fresh PostgreSQL database with the demo
@@ -54,16 +53,6 @@ async function openConsole(prefix: string): Promise<{ page: Page; ui: ConsolePag
   await ui.organization('contoso.onmicrosoft.com').waitFor();
   expect(errors).toEqual([]);
   return { page, ui };
-}
-
-async function queryDatabase<Row extends Record<string, unknown>>(sql: string, values: unknown[] = []): Promise<Row[]> {
-  const client = new pg.Client({ connectionString: database.url });
-  await client.connect();
-  try {
-    return (await client.query<Row>(sql, values)).rows;
-  } finally {
-    await client.end();
-  }
 }
 
 describe('web console', () => {
@@ -143,6 +132,7 @@ describe('web console', () => {
     await ui.screenshot('updated');
 
     const [stored] = await queryDatabase<{ thumbprint: string }>(
+      database,
       `SELECT c.thumbprint_sha1 AS thumbprint FROM backup_applications a JOIN certificates c ON c.id = a.certificate_id WHERE a.display_name = $1`,
       ['Contoso Backup 04'],
     );
@@ -243,6 +233,7 @@ describe('web console', () => {
     await ui.screenshot('removed');
 
     const remaining = await queryDatabase<{ display_name: string }>(
+      database,
       `SELECT a.display_name FROM backup_applications a JOIN organizations o ON o.id = a.organization_id WHERE o.name = 'fabrikam.onmicrosoft.com'`,
     );
     expect(remaining.map((application) => application.display_name)).toEqual(['Fabrikam SharePoint Backup']);
@@ -360,16 +351,7 @@ describe('web console', () => {
   }
 
   it('stays responsive with 1,000 applications', async () => {
-    const [organization] = await queryDatabase<{ id: string }>(
-      `INSERT INTO organizations (name, tenant_id, region) VALUES ('scale.onmicrosoft.com', gen_random_uuid(), 'Worldwide') RETURNING id`,
-    );
-    const [certificate] = await queryDatabase<{ id: string }>(`SELECT id FROM certificates ORDER BY created_at LIMIT 1`);
-    await queryDatabase(
-      `INSERT INTO backup_applications (organization_id, application_id, display_name, certificate_id)
-       SELECT $1, gen_random_uuid(), 'Scale App ' || lpad(n::text, 4, '0'), CASE WHEN n % 2 = 0 THEN $2::uuid END
-       FROM generate_series(1, 1000) AS n`,
-      [organization!.id, certificate!.id],
-    );
+    await seedScaleOrganization(database);
 
     const { page, ui } = await openConsole('console-scale');
     await ui.organization('scale.onmicrosoft.com').click();

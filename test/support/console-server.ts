@@ -1,6 +1,7 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import pg from 'pg';
 import { type ServerProcess, spawnServer } from '../../packages/server/test/support/server-process.js';
 import { createTestDatabase, type TestDatabase } from '../../packages/server/test/support/test-database.js';
 
@@ -30,4 +31,35 @@ export async function spawnConsoleServer(environment: Record<string, string>): P
       await rm(dataDir, { recursive: true, force: true });
     },
   };
+}
+
+/** Runs one statement on a console server's database, on a connection of its own. */
+export async function queryDatabase<Row extends Record<string, unknown>>(
+  database: TestDatabase,
+  sql: string,
+  values: unknown[] = [],
+): Promise<Row[]> {
+  const client = new pg.Client({ connectionString: database.url });
+  await client.connect();
+  try {
+    return (await client.query<Row>(sql, values)).rows;
+  } finally {
+    await client.end();
+  }
+}
+
+/** Adds `scale.onmicrosoft.com` with 1,000 applications (`Scale App 0001`…), every other one on the store's oldest certificate. */
+export async function seedScaleOrganization(database: TestDatabase): Promise<void> {
+  const [organization] = await queryDatabase<{ id: string }>(
+    database,
+    `INSERT INTO organizations (name, tenant_id, region) VALUES ('scale.onmicrosoft.com', gen_random_uuid(), 'Worldwide') RETURNING id`,
+  );
+  const [certificate] = await queryDatabase<{ id: string }>(database, `SELECT id FROM certificates ORDER BY created_at LIMIT 1`);
+  await queryDatabase(
+    database,
+    `INSERT INTO backup_applications (organization_id, application_id, display_name, certificate_id)
+     SELECT $1, gen_random_uuid(), 'Scale App ' || lpad(n::text, 4, '0'), CASE WHEN n % 2 = 0 THEN $2::uuid END
+     FROM generate_series(1, 1000) AS n`,
+    [organization!.id, certificate!.id],
+  );
 }
