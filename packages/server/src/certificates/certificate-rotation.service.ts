@@ -11,7 +11,7 @@ import type { EntraDirectory, ManagementSignIn } from '../entra/entra-directory.
 import { entraDomainError } from '../entra/entra-errors.js';
 import { KeyRotation, KeyRotationState, unfinishedRotationStates } from '../entra/key-rotation.entity.js';
 import type { PrivateKeyVault } from '../key-custody/private-key-vault.js';
-import { openSigningCertificate, publicCertificate, type SigningCertificate } from '../key-custody/signing-certificate.js';
+import { openSigningCertificate, type SigningCertificate } from '../key-custody/signing-certificate.js';
 import type { Logger } from '../logging/logger.js';
 import type { CertificateChangeSource } from './certificate-change.entity.js';
 import type { CurrentCertificates } from './update-certificate.service.js';
@@ -330,7 +330,8 @@ export class CertificateRotationService {
     const applicationId = row.applicationId;
     try {
       let removed = false;
-      const oldThumbprint = row.oldThumbprint ?? (row.oldCertificateId ? (await this.certificateDer(row.oldCertificateId)).thumbprint : null);
+      // Recorded when the rotation started (the migration filled it in for older rows); null: there was no old certificate.
+      const oldThumbprint = row.oldThumbprint;
       if (oldThumbprint && oldThumbprint !== row.newThumbprint && !this.settings.keepOldKeyUntilExpiry) {
         progress.report({ step: RotationStep.REMOVE_OLD_KEY, status: RotationStepStatus.RUNNING, applicationId });
         const application = await this.directory.getApplication(signIn, applicationId);
@@ -365,12 +366,6 @@ export class CertificateRotationService {
       if (error instanceof DomainError) return null;
       throw error;
     }
-  }
-
-  private async certificateDer(certificateId: string) {
-    const rows: { der: Buffer }[] = await this.dataSource.query(`SELECT der FROM certificates WHERE id = $1`, [certificateId]);
-    if (!rows[0]) throw new DomainError(ErrorCode.STORE_CERTIFICATE_NOT_FOUND, [certificateId]);
-    return publicCertificate(rows[0].der);
   }
 
   private async advance(row: KeyRotation, state: KeyRotationState): Promise<void> {
