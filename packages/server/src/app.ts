@@ -5,6 +5,7 @@ import { authModule } from './auth/auth.module.js';
 import { certificatesModule } from './certificates/certificates.module.js';
 import { type Clock, systemClock } from './common/clock.js';
 import type { Config } from './config/config.js';
+import { DatabaseNotifications } from './database/database-notifications.js';
 import { type Database, openDatabase, type Persistence } from './database/database.js';
 import { migrations as schemaHistory } from './database/migrations.js';
 import type { DomainModule, ResolverClass, Services } from './domain-module.js';
@@ -71,11 +72,23 @@ export async function openApp(config: Config, logger: Logger, onLockCompromised:
   };
 
   try {
+    const notifications = config.databaseUrl ? new DatabaseNotifications(config.databaseUrl, logger.child({ component: 'notifications' })) : null;
+    // Closed last, after every module that listens.
+    if (notifications) closers.push(() => notifications.close());
     const services = {} as Services;
     for (const module of modules) {
       Object.assign(
         services,
-        await module.createServices?.({ dataSource, config, logger, clock, services, sealedColumns, onClose: (closeOne) => closers.push(closeOne) }),
+        await module.createServices?.({
+          dataSource,
+          config,
+          notifications,
+          logger,
+          clock,
+          services,
+          sealedColumns,
+          onClose: (closeOne) => closers.push(closeOne),
+        }),
       );
     }
     return {

@@ -1,6 +1,7 @@
 import type { DataSource } from 'typeorm';
 import type { Clock } from './common/clock.js';
 import type { Config } from './config/config.js';
+import type { DatabaseNotifications } from './database/database-notifications.js';
 import type { Logger } from './logging/logger.js';
 
 /**
@@ -14,6 +15,8 @@ export interface Services {}
 export interface ModuleContext {
   dataSource: DataSource;
   config: Config;
+  /** PostgreSQL's notifications between instances, on one connection; null on the embedded database, which one process owns. */
+  notifications: DatabaseNotifications | null;
   logger: Logger;
   /** The current time for time-dependent rules: the system clock, or a test's. */
   clock: Clock;

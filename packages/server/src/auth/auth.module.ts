@@ -35,12 +35,10 @@ export const authModule: DomainModule = {
   entities: [User, Session, ApiToken],
   migrations: [Accounts1795737900000],
   resolvers: [SessionResolver, UserAccountsResolver, ApiTokensResolver],
-  async createServices({ dataSource, config, logger, services, onClose }) {
+  async createServices({ dataSource, config, notifications, logger, services, onClose }) {
     const authLogger = logger.child({ component: 'auth' });
-    // With DATABASE_URL other instances may hold sockets of a credential that ends here; the embedded database has none.
-    const credentialSockets = new CredentialSockets(
-      config.databaseUrl ? new PostgresCredentialEndBroadcast(dataSource, config.databaseUrl, authLogger) : null,
-    );
+    // On PostgreSQL other instances may hold sockets of a credential that ends here; the embedded database has none.
+    const credentialSockets = new CredentialSockets(notifications ? new PostgresCredentialEndBroadcast(dataSource, notifications, authLogger) : null);
     const authentication = new AuthenticationService(
       dataSource,
       services.audit,

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { DataSource } from 'typeorm';
-import { PostgresNotifyWakeup } from '../events/event-wakeup.js';
+import type { DatabaseNotifications } from '../database/database-notifications.js';
 import type { Logger } from '../logging/logger.js';
 
 /** The PostgreSQL channel on which an instance tells the others that a credential ended. */
@@ -35,23 +35,20 @@ interface Notice extends EndedCredential {
 
 /**
  * PostgreSQL NOTIFY, sent once the change is committed, to every instance listening on the database
- * (the listening connection is the events' kind, with its reconnection). The embedded database has
+ * (on the instance's notification connection). The embedded database has
  * no other instance: it needs none.
  */
 export class PostgresCredentialEndBroadcast implements CredentialEndBroadcast {
   private readonly instance = randomUUID();
-  private readonly listener: PostgresNotifyWakeup;
 
   constructor(
     private readonly dataSource: DataSource,
-    databaseUrl: string,
+    private readonly notifications: DatabaseNotifications,
     private readonly logger: Logger,
-  ) {
-    this.listener = new PostgresNotifyWakeup(databaseUrl, logger, CREDENTIAL_ENDED_CHANNEL);
-  }
+  ) {}
 
   async start(ended: (credential: EndedCredential) => void, missed: () => Promise<void>): Promise<void> {
-    await this.listener.start((payload) => {
+    await this.notifications.listen(CREDENTIAL_ENDED_CHANNEL, (payload) => {
       if (payload) {
         const notice = JSON.parse(payload) as Notice;
         if (notice.from !== this.instance) ended({ key: notice.key, reason: notice.reason });
@@ -72,6 +69,6 @@ export class PostgresCredentialEndBroadcast implements CredentialEndBroadcast {
   }
 
   async close(): Promise<void> {
-    await this.listener.close();
+    this.notifications.stopListening(CREDENTIAL_ENDED_CHANNEL);
   }
 }

@@ -42,7 +42,7 @@ export const certificatesModule: DomainModule = {
     InspectPfxResolver,
     RotationProgressResolver,
   ],
-  async createServices({ dataSource, config, logger, services, onClose }) {
+  async createServices({ dataSource, config, notifications, logger, services, onClose }) {
     const pfxReader = createPfxWorkerPool({ maxThreads: config.pfxWorkerThreads });
     onClose(() => pfxReader.close());
     const certificateStore = new CertificateStoreService(
@@ -62,9 +62,9 @@ export const certificatesModule: DomainModule = {
       config.entra,
       logger.child({ component: 'certificate-rotation' }),
     );
-    // With DATABASE_URL other instances may hold the subscriptions (PostgreSQL NOTIFY); the embedded database has one process.
-    const progressBus = config.databaseUrl
-      ? new PostgresProgressBus(dataSource, config.databaseUrl, logger.child({ component: 'rotation-progress' }))
+    // On PostgreSQL other instances may hold the subscriptions (NOTIFY); the embedded database has one process.
+    const progressBus = notifications
+      ? new PostgresProgressBus(dataSource, notifications, logger.child({ component: 'rotation-progress' }))
       : new InProcessProgressBus();
     await progressBus.start();
     onClose(() => progressBus.close());

@@ -4,9 +4,9 @@ import { registerEnumType } from 'type-graphql';
 import type { DataSource } from 'typeorm';
 import type { Actor } from '../common/actor.js';
 import { DomainError } from '../common/domain-error.js';
+import type { DatabaseNotifications } from '../database/database-notifications.js';
 import { isUuid } from '../common/uuid.js';
 import { EntraError } from '../entra/entra-directory.js';
-import { PostgresNotifyWakeup } from '../events/event-wakeup.js';
 import type { Logger } from '../logging/logger.js';
 
 /** The steps of a certificate update on Entra, in order, as the console shows them. */
@@ -127,20 +127,17 @@ export class InProcessProgressBus implements RotationProgressBus {
 
 export class PostgresProgressBus implements RotationProgressBus {
   readonly emitter = new EventEmitter().setMaxListeners(0);
-  private readonly listener: PostgresNotifyWakeup;
   /** NOTIFYs go one after another: sent on different pool connections they could arrive out of order. */
   private sending: Promise<unknown> = Promise.resolve();
 
   constructor(
     private readonly dataSource: DataSource,
-    databaseUrl: string,
+    private readonly notifications: DatabaseNotifications,
     private readonly logger: Logger,
-  ) {
-    this.listener = new PostgresNotifyWakeup(databaseUrl, logger, ROTATION_PROGRESS_CHANNEL);
-  }
+  ) {}
 
   async start(): Promise<void> {
-    await this.listener.start((payload) => {
+    await this.notifications.listen(ROTATION_PROGRESS_CHANNEL, (payload) => {
       // A wake-up without payload follows a reconnection: progress sent meanwhile is lost, the outcome is not.
       if (payload) this.emitter.emit(PROGRESS_EVENT, JSON.parse(payload) as RotationProgressEvent);
     });
@@ -154,7 +151,7 @@ export class PostgresProgressBus implements RotationProgressBus {
 
   async close(): Promise<void> {
     await this.sending;
-    await this.listener.close();
+    this.notifications.stopListening(ROTATION_PROGRESS_CHANNEL);
     this.emitter.removeAllListeners();
   }
 }

@@ -1,12 +1,8 @@
-import pg from 'pg';
 import type { DataSource, EntityManager, EntitySubscriberInterface, QueryRunner } from 'typeorm';
-import type { Logger } from '../logging/logger.js';
+import type { DatabaseNotifications } from '../database/database-notifications.js';
 
 /** The PostgreSQL channel that wakes event readers; its notifications carry each event's notice (`event-notice.ts`). */
 export const EVENTS_CHANNEL = 'certificate_events';
-
-const RECONNECT_MIN_MS = 500;
-const RECONNECT_MAX_MS = 30_000;
 
 /**
  * Tells event readers that new events may have been committed. Readers read the outbox after the last
@@ -30,67 +26,24 @@ export interface EventWakeup {
 }
 
 /**
- * PostgreSQL LISTEN/NOTIFY on a dedicated connection: NOTIFY is sent inside the recording transaction,
- * and PostgreSQL delivers it at commit (never on rollback) to every instance on the same database.
- * Another channel can be listened to the same way (rotation progress): `wake` gets each notification's payload.
+ * PostgreSQL LISTEN/NOTIFY (the instance's notification connection): NOTIFY is sent inside the
+ * recording transaction, and PostgreSQL delivers it at commit (never on rollback) to every instance on
+ * the same database. After the connection was lost, `wake` is called without a payload.
  */
 export class PostgresNotifyWakeup implements EventWakeup {
-  private client: pg.Client | undefined;
-  private closed = false;
-  private retryTimer: NodeJS.Timeout | undefined;
+  readonly notifyChannel = EVENTS_CHANNEL;
 
-  constructor(
-    private readonly databaseUrl: string,
-    private readonly logger: Logger,
-    private readonly channel: string = EVENTS_CHANNEL,
-  ) {}
+  constructor(private readonly notifications: DatabaseNotifications) {}
 
   async start(wake: (payload?: string) => void): Promise<void> {
-    await this.connect(wake, RECONNECT_MIN_MS);
-  }
-
-  get notifyChannel(): string {
-    return this.channel;
+    await this.notifications.listen(EVENTS_CHANNEL, wake);
   }
 
   // The outbox's statement has sent the NOTIFY already.
   async recorded(): Promise<void> {}
 
   async close(): Promise<void> {
-    this.closed = true;
-    clearTimeout(this.retryTimer);
-    await this.client?.end().catch(() => undefined);
-  }
-
-  private async connect(wake: (payload?: string) => void, nextDelayMs: number): Promise<void> {
-    const client = new pg.Client({ connectionString: this.databaseUrl, application_name: 'backup-applications-manager events' });
-    let lost = false;
-    const onLost = (error?: Error) => {
-      if (lost || this.closed) return;
-      lost = true;
-      this.logger.warn({ err: error }, 'event notification connection lost; reconnecting');
-      client.end().catch(() => undefined);
-      this.retryTimer = setTimeout(() => void this.reconnect(wake, nextDelayMs), nextDelayMs);
-    };
-    client.on('error', onLost);
-    client.on('end', () => onLost());
-    client.on('notification', (message) => wake(message.payload));
-    await client.connect();
-    await client.query(`LISTEN ${this.channel}`);
-    this.client = client;
-  }
-
-  private async reconnect(wake: (payload?: string) => void, delayMs: number): Promise<void> {
-    if (this.closed) return;
-    try {
-      await this.connect(wake, RECONNECT_MIN_MS);
-      // Events committed while nobody listened are in the outbox: read them now.
-      wake();
-    } catch (error) {
-      this.logger.warn({ err: error }, 'event notification connection failed; retrying');
-      const next = Math.min(delayMs * 2, RECONNECT_MAX_MS);
-      this.retryTimer = setTimeout(() => void this.reconnect(wake, next), next);
-    }
+    this.notifications.stopListening(EVENTS_CHANNEL);
   }
 }
 

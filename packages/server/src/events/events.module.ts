@@ -34,9 +34,9 @@ export const eventsModule: DomainModule = {
     EventOrganizationTypeIndex1795738300600,
   ],
   resolvers: [CertificateEventResolver],
-  async createServices({ dataSource, config, logger, onClose }) {
+  async createServices({ dataSource, notifications, logger, onClose }) {
     const eventLogger = logger.child({ component: 'events' });
-    const wakeup: EventWakeup = config.databaseUrl ? new PostgresNotifyWakeup(config.databaseUrl, eventLogger) : new InProcessWakeup(dataSource);
+    const wakeup: EventWakeup = notifications ? new PostgresNotifyWakeup(notifications) : new InProcessWakeup(dataSource);
     const certificateEvents = new CertificateEventFeedService(dataSource, wakeup, eventLogger);
     await certificateEvents.start();
     onClose(() => certificateEvents.close());
