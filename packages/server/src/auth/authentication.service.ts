@@ -8,6 +8,7 @@ import type { Config } from '../config/config.js';
 import { demoAccounts } from '../demo/demo-accounts.js';
 import type { Logger } from '../logging/logger.js';
 import { API_TOKEN_PREFIX, hashSecret, newSecret } from './credential-secret.js';
+import type { EndedCredential } from './credential-end-broadcast.js';
 import type { CredentialSockets } from './credential-sockets.js';
 import { RecentCredentials } from './recent-credentials.js';
 import { hashPassword, isAcceptablePassword, verifyPassword } from './password-hashing.js';
@@ -184,25 +185,33 @@ export class AuthenticationService {
   }
 
   /**
-   * Which of these credentials (`session:<id>`, `token:<id>`, `user:<id>`) have ended — signed out,
-   * revoked, account disabled or its password reset — in one query for them all. Expiry is left to
-   * each socket's own timer; a role or organization-limit change is not seen here.
+   * Which of these credentials (`session:<id>`, `token:<id>`, `user:<id>`, `account:…`) have ended —
+   * signed out, revoked, account disabled or its password reset, or the account's role or organization
+   * limit is no longer the one its sockets hold — in one query for them all. Expiry is left to each
+   * socket's own timer.
    */
-  async endedAmong(keys: readonly string[]): Promise<string[]> {
+  async endedAmong(keys: readonly string[]): Promise<EndedCredential[]> {
     const idsOf = (kind: string) => keys.filter((key) => key.startsWith(`${kind}:`)).map((key) => key.slice(kind.length + 1));
-    const rows: { key: string }[] = await this.dataSource.query(
-      `SELECT 'session:' || wanted.id AS key FROM unnest($1::uuid[]) AS wanted (id)
+    const accounts = keys.filter((key) => key.startsWith('account:'));
+    const [accountIds, roles, scopes] = [0, 1, 2].map((part) => accounts.map((key) => key.split(':')[part + 1]!));
+    const rows: { key: string; changed: boolean }[] = await this.dataSource.query(
+      `SELECT 'session:' || wanted.id AS key, false AS changed FROM unnest($1::uuid[]) AS wanted (id)
          WHERE NOT EXISTS (SELECT 1 FROM sessions session JOIN users account ON account.id = session.user_id
                            WHERE session.id = wanted.id AND NOT account.disabled)
        UNION ALL
-       SELECT 'token:' || wanted.id FROM unnest($2::uuid[]) AS wanted (id)
+       SELECT 'token:' || wanted.id, false FROM unnest($2::uuid[]) AS wanted (id)
          WHERE NOT EXISTS (SELECT 1 FROM api_tokens token WHERE token.id = wanted.id AND token.revoked_at IS NULL)
        UNION ALL
-       SELECT 'user:' || wanted.id FROM unnest($3::uuid[]) AS wanted (id)
-         WHERE NOT EXISTS (SELECT 1 FROM users account WHERE account.id = wanted.id AND NOT account.disabled)`,
-      [idsOf('session'), idsOf('token'), idsOf('user')],
+       SELECT 'user:' || wanted.id, false FROM unnest($3::uuid[]) AS wanted (id)
+         WHERE NOT EXISTS (SELECT 1 FROM users account WHERE account.id = wanted.id AND NOT account.disabled)
+       UNION ALL
+       SELECT wanted.key, true FROM unnest($4::text[], $5::uuid[], $6::text[], $7::text[]) AS wanted (key, id, role, scope)
+         WHERE NOT EXISTS (SELECT 1 FROM users account WHERE account.id = wanted.id AND NOT account.disabled
+                             AND account.role::text = wanted.role
+                             AND account.organization_ids IS NOT DISTINCT FROM nullif(wanted.scope, '*')::uuid[])`,
+      [idsOf('session'), idsOf('token'), idsOf('user'), accounts, accountIds, roles, scopes],
     );
-    return rows.map((row) => row.key);
+    return rows.map(({ key, changed }) => ({ key, reason: changed ? 'Account changed' : 'Credential ended' }));
   }
 
   /** A few seconds, and well within the idle timeout, so idle sessions still end on time. */
@@ -233,7 +242,7 @@ export class AuthenticationService {
     return {
       actor: userActor(row, row.sessionId, origin),
       expiresAt: new Date(new Date(row.createdAt).getTime() + absolute * 1000),
-      socketKeys: [`session:${row.sessionId}`, `user:${row.userId}`],
+      socketKeys: [`session:${row.sessionId}`, `user:${row.userId}`, heldAccountKey(row)],
     };
   }
 
@@ -309,6 +318,15 @@ export class AuthenticationService {
   private timeouts(): { idle: number; absolute: number } {
     return { idle: this.settings.sessionIdleTimeoutSeconds, absolute: this.settings.sessionAbsoluteTimeoutSeconds };
   }
+}
+
+/**
+ * A socket's key for the role and organization limit its account had when it connected (the
+ * limit as PostgreSQL prints a uuid array, `*` for none), so a change missed while notices could not
+ * arrive still ends it (see `endedAmong`).
+ */
+function heldAccountKey({ userId, role, organizationIds }: AccountRow): string {
+  return `account:${userId}:${role}:${organizationIds ? `{${organizationIds.join(',')}}` : '*'}`;
 }
 
 function anonymous(origin: RequestOrigin): Authentication {

@@ -89,7 +89,7 @@ describe('CredentialSockets', () => {
     const asked: (readonly string[])[] = [];
     await sockets.start(async (keys) => {
       asked.push(keys);
-      return ['token:t1'];
+      return [{ key: 'token:t1', reason: 'Credential ended' }];
     });
     await noticesLost();
     expect(asked).toEqual([]);

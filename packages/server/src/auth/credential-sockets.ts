@@ -9,8 +9,9 @@ interface ClosableSocket {
 
 /**
  * The open WebSockets of each credential in this process, so ending a session or revoking a token
- * closes them at once (keys: `session:<id>`, `token:<id>`, `user:<id>`). With a broadcast, the other
- * instances on the database close theirs with the same code and reason, within moments.
+ * closes them at once (keys: `session:<id>`, `token:<id>`, `user:<id>`, and `account:…` for the
+ * account's role and limit). With a broadcast, the other instances on the database close theirs with
+ * the same code and reason, within moments.
  */
 export class CredentialSockets {
   private readonly byKey = new Map<string, Set<ClosableSocket>>();
@@ -20,14 +21,14 @@ export class CredentialSockets {
 
   /**
    * Starts acting on the credentials other instances end; when their notices may have been lost,
-   * asks `endedAmong` which of the open sockets' credentials have ended (all in one call).
+   * asks `endedAmong` which of the open sockets' credentials have ended, and why (all in one call).
    */
-  async start(endedAmong: (keys: readonly string[]) => Promise<readonly string[]>): Promise<void> {
+  async start(endedAmong: (keys: readonly string[]) => Promise<readonly EndedCredential[]>): Promise<void> {
     await this.broadcast?.start(
       (credential) => this.endHere(credential),
       async () => {
         if (this.byKey.size === 0) return;
-        for (const key of await endedAmong([...this.byKey.keys()])) this.endHere({ key, reason: 'Credential ended' });
+        for (const credential of await endedAmong([...this.byKey.keys()])) this.endHere(credential);
       },
     );
   }

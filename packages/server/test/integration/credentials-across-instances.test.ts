@@ -131,21 +131,25 @@ describe.runIf(testDatabaseKind === 'postgres')('a credential ended on one insta
     ]);
   });
 
-  it('closes the sockets of a credential that ended while no notice could arrive, once the listening connection is back', async () => {
+  it('closes the sockets of credentials and accounts that changed while no notice could arrive, once the listening connection is back', async () => {
     const { createApiToken } = await graphqlAs<{ createApiToken: { token: { id: string }; secret: string } }>(
       oneUrl,
       instances.cookie,
       'mutation($expiresAt: DateTimeISO!) { createApiToken(input: { name: "unheard", role: VIEWER, expiresAt: $expiresAt }) { token { id } secret } }',
       { expiresAt: new Date(Date.now() + 86_400_000).toISOString() },
     );
-    const sockets = await subscribeOnBoth({ bearer: createApiToken.secret });
+    const revoked = await subscribeOnBoth({ bearer: createApiToken.secret });
+    const { id: demotedId, password } = await newOperator('demoted');
+    const demoted = await subscribeOnBoth({ cookie: await signInCookie(oneUrl, 'demoted', password) });
+    const unchanged = await subscribeOnBoth({ cookie: instances.cookie });
 
-    // Revoked behind the servers' back (no NOTIFY at all, as if it was lost), then every instance's
+    // Changed behind the servers' back (no NOTIFY at all, as if it was lost), then every instance's
     // listening connection drops: when it is back, the instance checks its sockets' credentials.
     const database = new pg.Client({ connectionString: instances.database.url });
     await database.connect();
     try {
       await database.query(`UPDATE api_tokens SET revoked_at = now() WHERE id = $1`, [createApiToken.token.id]);
+      await database.query(`UPDATE users SET role = 'VIEWER' WHERE id = $1`, [demotedId]);
       const { rowCount } = await database.query(
         `SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid() AND query LIKE 'LISTEN %'`,
       );
@@ -153,9 +157,16 @@ describe.runIf(testDatabaseKind === 'postgres')('a credential ended on one insta
     } finally {
       await database.end();
     }
-    expect(await Promise.all(sockets.map(closeOf))).toEqual([
+    expect(await Promise.all([...revoked, ...demoted].map(closeOf))).toEqual([
       { code: 4401, reason: 'Credential ended' },
       { code: 4401, reason: 'Credential ended' },
+      { code: 4401, reason: 'Account changed' },
+      { code: 4401, reason: 'Account changed' },
     ]);
+    // Checked in the same query as the others, which have closed: these stay open.
+    const open = (socket: OpenSubscription) =>
+      Promise.race([socket.closed.then(() => false), new Promise((resolve) => setTimeout(resolve, 200, true))]);
+    expect(await Promise.all(unchanged.map(open))).toEqual([true, true]);
+    for (const socket of unchanged) socket.close();
   });
 });
