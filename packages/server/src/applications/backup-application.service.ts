@@ -1,11 +1,12 @@
 import { randomUUID } from 'node:crypto';
-import { ErrorCode } from '@bam/shared';
+import { ErrorCode, errorMessageIn } from '@bam/shared';
 import { type DataSource } from 'typeorm';
 import { AuditAction } from '../audit/audit-entry.entity.js';
 import { AUDIT_ENTRY_COLUMNS, type AuditService, auditEntryValues } from '../audit/audit.service.js';
 import { type Actor, assertOrganizationAccess, canAccessOrganization } from '../common/actor.js';
 import { DomainError } from '../common/domain-error.js';
 import { isUuid, normalizeUuid } from '../common/uuid.js';
+import { unfinishedRotationStates } from '../entra/key-rotation.entity.js';
 import { applicationsRemoved } from '../events/certificate-events.js';
 import type { EventOutboxService } from '../events/event-outbox.service.js';
 import { logApplicationsChange } from '../logging/application-ids-log.js';
@@ -75,8 +76,9 @@ function removalDetails(applications: readonly BackupApplication[]) {
 /**
  * Deletes the selected applications of one organization inside the caller's transaction and returns
  * them, in selection order. When any is unknown or elsewhere it fails with `lockApplications`' coded
- * error, and the caller's transaction rolls the deletion back. When the deletion found every one, the
- * same statement wrote the removal's audit entry (`removalDetails`, built by PostgreSQL from the deleted
+ * error, and when any has an unfinished certificate rotation on Entra with ROTATION_IN_PROGRESS; the
+ * caller's transaction then rolls the deletion back. When the deletion found every one, the same
+ * statement wrote the removal's audit entry (`removalDetails`, built by PostgreSQL from the deleted
  * rows) and `auditEntryId` is its id; otherwise the caller writes it.
  */
 async function deleteApplications(
@@ -90,12 +92,17 @@ async function deleteApplications(
   // Deleted straight away rather than locked first: the DELETE locks the rows itself, and a removal of
   // known applications — the usual case — costs one statement, its audit entry included (the list is
   // not sent back to the database as ~80 kB of JSON). The entry is written exactly when every selected
-  // application was deleted; what the DELETE did not find is examined after.
+  // application was deleted; what the DELETE did not find is examined after. Applications of an
+  // organization connected to Entra are examined after too (a connection lasts as long as its
+  // organization): one may have a rotation under way, and this statement would not see rows its rotation
+  // committed while the DELETE waited for the application's lock — ON DELETE CASCADE would take them,
+  // leaving a key in Entra that nothing rolls back.
   const auditEntryId = randomUUID();
   const rows = selection.every(isUuid)
     ? ((await manager.query(
         `WITH removed AS (
            DELETE FROM backup_applications WHERE organization_id = $2 AND application_id = ANY($1::uuid[])
+             AND NOT EXISTS (SELECT 1 FROM entra_connections WHERE organization_id = $2)
            RETURNING id, organization_id, application_id, display_name, added_at, certificate_id
          ), entry AS (
            INSERT INTO audit_log (id, ${AUDIT_ENTRY_COLUMNS}, details)
@@ -119,16 +126,38 @@ async function deleteApplications(
   );
   if (deleted.size === selection.length) return { applications: selection.map((id) => deleted.get(id)!), auditEntryId };
 
-  // Throws the coded error for what is missing; should the rest have appeared meanwhile, they go too.
-  const late = await lockApplications(
+  // Throws the coded error for what is missing; should the rest have appeared meanwhile, they go too. Entra-connected:
+  // locks them all.
+  const { applications: late, entraConnected } = await lockSelection(
     manager,
     organizationId,
     selection.filter((id) => !deleted.has(id)),
     actor,
   );
+  // Once they are locked, a rotation that locked them first has committed its rows, which the next statement sees; one
+  // that starts later waits for the locks and then finds the applications gone.
+  if (entraConnected) await refuseUnfinishedRotations(manager, late);
   await manager.query(`DELETE FROM backup_applications WHERE id = ANY($1::uuid[])`, [late.map((application) => application.id)]);
   for (const application of late) deleted.set(application.applicationId, application);
   return { applications: selection.map((id) => deleted.get(id)!), auditEntryId: null };
+}
+
+/**
+ * ROTATION_IN_PROGRESS for applications whose certificate rotation is not finished: its row tells the server which
+ * key to withdraw or remove in Entra (now, after a failure, or at the next start-up), and goes with the application.
+ */
+async function refuseUnfinishedRotations(manager: DataSource['manager'], applications: readonly BackupApplication[]): Promise<void> {
+  const rows: { id: string }[] = await manager.query(
+    `SELECT DISTINCT backup_application_id AS id FROM key_rotations WHERE backup_application_id = ANY($1::uuid[]) AND state = ANY($2::text[])`,
+    [applications.map((application) => application.id), unfinishedRotationStates],
+  );
+  const rotating = new Set(rows.map((row) => row.id));
+  if (rotating.size === 0) return;
+  throw new DomainError(
+    ErrorCode.ROTATION_IN_PROGRESS,
+    applications.filter((application) => rotating.has(application.id)).map((application) => application.applicationId),
+    errorMessageIn('removeApplications', ErrorCode.ROTATION_IN_PROGRESS),
+  );
 }
 
 /**

@@ -1,3 +1,4 @@
+import { errorMessageIn } from '@bam/shared';
 import pg from 'pg';
 import { describe, expect, it } from 'vitest';
 import { backups, entraThumbprints, importIntoStore, management, newCertificate, tenant, useEntraTestServer } from '../support/entra-fixture.js';
@@ -95,6 +96,15 @@ async function until(condition: () => Promise<boolean> | boolean, what: string, 
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
     await new Promise((resolve) => setTimeout(resolve, 25));
   }
+}
+
+async function removeApplications(organizationId: string, applicationIds: string[]) {
+  const { data, errors } = await entra.server.graphql<{ removeApplications: Payload }>(
+    `mutation($input: RemoveApplicationsInput!) { removeApplications(input: $input) { errors { code ids message } } }`,
+    { input: { organizationId, applicationIds } },
+  );
+  expect(errors).toBeUndefined();
+  return data!.removeApplications.errors;
 }
 
 async function activeRotations(): Promise<number> {
@@ -211,30 +221,37 @@ describe('mutations racing an update get coded errors', () => {
     expect(data!.removeStoreCertificate.errors).toEqual([]);
   });
 
-  it('removeApplications while the rotation runs: the applications go; the update withdraws its new key and answers APPLICATION_NOT_FOUND', async () => {
+  it('removeApplications of an application whose rotation runs: ROTATION_IN_PROGRESS, nothing removed; the update goes on', async () => {
     const current = newCertificate('Backup 2025');
-    const { organizationId, applicationIds } = await applicationsWith(current, 1);
-    const nextId = await importIntoStore(entra.server, newCertificate('Backup 2026'));
+    const { organizationId, applicationIds } = await applicationsWith(current, 2);
+    const [rotating, idle] = applicationIds as [string, string];
+    const next = newCertificate('Backup 2026');
+    const nextId = await importIntoStore(entra.server, next);
     entra.emulator.admin.configure({ keyReplicationDelayMs: 1_500 });
-    const update = updateFromStore(organizationId, applicationIds, nextId);
+    const update = updateFromStore(organizationId, [rotating], nextId);
     await until(async () => (await activeRotations()) > 0, 'the rotation to start');
-    const { data } = await entra.server.graphql<{ removeApplications: Payload }>(
-      `mutation($input: RemoveApplicationsInput!) { removeApplications(input: $input) { errors { code ids } } }`,
-      { input: { organizationId, applicationIds } },
-    );
-    expect(data!.removeApplications.errors).toEqual([]);
-    expect((await update).errors).toMatchObject([{ code: 'APPLICATION_NOT_FOUND', ids: applicationIds }]);
-    expect(entraThumbprints(entra.emulator, applicationIds[0]!)).toEqual([current.thumbprint]);
+    // All or nothing: the application without a rotation stays too.
+    expect(await removeApplications(organizationId, [idle, rotating])).toEqual([
+      { code: 'ROTATION_IN_PROGRESS', ids: [rotating], message: errorMessageIn('removeApplications', 'ROTATION_IN_PROGRESS') },
+    ]);
+    expect((await update).errors).toEqual([]);
+    expect(entraThumbprints(entra.emulator, rotating)).toEqual([next.thumbprint]);
+    expect(await removeApplications(organizationId, [idle, rotating])).toEqual([]);
   });
 
   describe.skipIf(testDatabaseKind !== 'postgres')('on PostgreSQL, with a lock held by the test (the embedded database has one session)', () => {
-    /** Holds `FOR UPDATE` on the organization row from a connection of the test's own, as removeOrganization does, until released. */
-    async function holdOrganization(organizationId: string) {
+    /** Runs a locking statement in a transaction on a connection of the test's own, holding its locks until released. */
+    async function holdRow(statement: string, parameters: unknown[]) {
       const client = new pg.Client({ connectionString: (entra.server.database.dataSource.options as { url: string }).url });
       await client.connect();
       await client.query('BEGIN');
-      await client.query(`SELECT 1 FROM organizations WHERE id = $1 FOR UPDATE`, [organizationId]);
+      await client.query(statement, parameters);
       return client;
+    }
+
+    /** Holds `FOR UPDATE` on the organization row, as removeOrganization does, until released. */
+    function holdOrganization(organizationId: string) {
+      return holdRow(`SELECT 1 FROM organizations WHERE id = $1 FOR UPDATE`, [organizationId]);
     }
 
     async function waitingOnLocks(): Promise<number> {
@@ -271,6 +288,34 @@ describe('mutations racing an update get coded errors', () => {
       await removal;
       expect(result.errors).toMatchObject([{ code: 'APPLICATION_NOT_FOUND', ids: applicationIds }]);
       expect(await activeRotations()).toBe(0);
+    });
+
+    it('removeApplications waiting for the update that writes its rotation rows: ROTATION_IN_PROGRESS once they are written, nothing removed', async () => {
+      const current = newCertificate('Backup 2025');
+      const { organizationId, applicationIds } = await applicationsWith(current, 1);
+      const next = newCertificate('Backup 2026');
+      const nextId = await importIntoStore(entra.server, next);
+      const [{ currentId }] = (await entra.server.database.dataSource.query(
+        `SELECT certificate_id AS "currentId" FROM backup_applications WHERE application_id = $1`,
+        applicationIds,
+      )) as [{ currentId: string }];
+      // removeStoreCertificate's first statement on the applications' current certificate: the update, its applications
+      // locked, waits to write the rows that name it.
+      const lock = await holdRow(`SELECT 1 FROM certificates WHERE id = $1 FOR UPDATE`, [currentId]);
+      let update: Promise<UpdatePayload> | undefined;
+      let removal: Promise<Payload['errors']> | undefined;
+      try {
+        update = updateFromStore(organizationId, applicationIds, nextId);
+        await until(async () => (await waitingOnLocks()) === 1, 'the update to wait while writing its rows');
+        removal = removeApplications(organizationId, applicationIds);
+        await until(async () => (await waitingOnLocks()) === 2, 'the removal to wait for the applications');
+      } finally {
+        await lock.query('COMMIT');
+        await lock.end();
+      }
+      expect(await removal!).toMatchObject([{ code: 'ROTATION_IN_PROGRESS', ids: applicationIds }]);
+      expect((await update!).errors).toEqual([]);
+      expect(entraThumbprints(entra.emulator, applicationIds[0]!)).toEqual([next.thumbprint]);
     });
 
     it('an organization removed while the update starts its rotation: ORGANIZATION_NOT_FOUND, not INTERNAL_ERROR', async () => {
@@ -314,6 +359,27 @@ describe('a rotation step that could not reach Entra is finished in the backgrou
     expect(entraThumbprints(entra.emulator, applicationIds[0]!)).toEqual([current.thumbprint]);
     const retried = await updateFromStore(organizationId, applicationIds, nextId);
     expect(retried.errors).toEqual([]);
+  });
+
+  it('removeApplications while a rollback waits for Entra: ROTATION_IN_PROGRESS, saying it is retried; removed once it is done', async () => {
+    const current = newCertificate('Backup 2025');
+    const { organizationId, applicationIds } = await applicationsWith(current, 1);
+    const nextId = await importIntoStore(entra.server, newCertificate('Backup 2026'));
+    entra.emulator.admin.injectFault({ kind: 'serverError', target: 'graph', count: 1_000, status: 500 });
+    expect((await updateFromStore(organizationId, applicationIds, nextId)).errors[0]).toMatchObject({ code: 'ROTATION_REGISTRATION_FAILED' });
+    const [refusal] = await removeApplications(organizationId, applicationIds);
+    expect(refusal).toEqual({
+      code: 'ROTATION_IN_PROGRESS',
+      ids: applicationIds,
+      message: errorMessageIn('removeApplications', 'ROTATION_IN_PROGRESS'),
+    });
+    expect(refusal!.message).toMatch(/retr/i);
+    // The row the background retry works from is still there.
+    expect(await activeRotations()).toBe(1);
+    entra.emulator.admin.clearFaults();
+    await until(async () => (await activeRotations()) === 0, 'the rollback to finish in the background', 20_000);
+    expect(entraThumbprints(entra.emulator, applicationIds[0]!)).toEqual([current.thumbprint]);
+    expect(await removeApplications(organizationId, applicationIds)).toEqual([]);
   });
 
   it('an old key whose removal failed: removed once Graph answers again; the organization can then be removed', async () => {

@@ -1,3 +1,4 @@
+import { operationErrorMessages } from '@bam/shared';
 import { mount, type VueWrapper } from '@vue/test-utils';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ref } from 'vue';
@@ -48,9 +49,16 @@ function mountManager(
     entraConnected = false,
     role,
     rows = () => applications,
-  }: { entraConnected?: boolean; role?: 'VIEWER' | 'OPERATOR' | 'ADMINISTRATOR'; rows?: () => typeof applications } = {},
+    removeApplications,
+  }: {
+    entraConnected?: boolean;
+    role?: 'VIEWER' | 'OPERATOR' | 'ADMINISTRATOR';
+    rows?: () => typeof applications;
+    removeApplications?: () => unknown;
+  } = {},
 ) {
   const apollo = mockApolloClient({
+    ...(removeApplications ? { RemoveApplications: removeApplications } : {}),
     OrganizationApplications: (variables) => ({
       organization: {
         __typename: 'Organization',
@@ -242,6 +250,33 @@ describe('BackupApplicationsManager after the wizard', () => {
     expect(status).toContain('Entra now holds the new certificate');
     expect(status).toContain('Contoso Backup 01 already used certificate');
     expect(status).not.toContain('Contoso Backup 01 updated');
+  });
+});
+
+describe('BackupApplicationsManager removing applications', () => {
+  it('says why an application whose certificate change Entra has not finished stays, in the words of removeApplications', async () => {
+    const [first] = applications;
+    mountManager(null, {
+      entraConnected: true,
+      role: 'OPERATOR',
+      removeApplications: () => ({
+        removeApplications: {
+          __typename: 'RemoveApplicationsPayload',
+          removedApplications: [],
+          errors: [{ __typename: 'MutationError', code: 'ROTATION_IN_PROGRESS', ids: [first!.applicationId], message: 'ignored' }],
+        },
+      }),
+    });
+    await eventually(() => expect(shownNames()).toHaveLength(4));
+    get('[data-testid="application-row"]').click();
+    await eventually(() => expect(get<HTMLButtonElement>('[data-testid="remove-selected"]').disabled).toBe(false));
+    get('[data-testid="remove-selected"]').click();
+    await eventually(() => expect(document.body.querySelector('[data-testid="remove-confirm"]')).not.toBeNull());
+    get('[data-testid="remove-confirm"]').click();
+    await eventually(() =>
+      expect(get('[data-testid="remove-error"]')?.textContent).toBe(operationErrorMessages.removeApplications.ROTATION_IN_PROGRESS),
+    );
+    expect(shownNames()).toHaveLength(4);
   });
 });
 
