@@ -1,7 +1,7 @@
 import { errorMessageIn } from '@bam/shared';
-import pg from 'pg';
 import { describe, expect, it } from 'vitest';
 import { backups, entraThumbprints, importIntoStore, management, newCertificate, tenant, useEntraTestServer } from '../support/entra-fixture.js';
+import { holdLock, until, waitingOnLocks } from '../support/lock-races.js';
 import { forgePfx, type TestCertificate } from '../support/pfx-fixtures.js';
 import { testDatabaseKind } from '../support/test-server.js';
 
@@ -88,14 +88,6 @@ async function storeHas(thumbprint: string): Promise<boolean> {
     { search: thumbprint },
   );
   return data!.certificateStore.some((entry) => entry.thumbprint === thumbprint);
-}
-
-async function until(condition: () => Promise<boolean> | boolean, what: string, timeoutMs = 10_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await condition())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 25));
-  }
 }
 
 async function removeApplications(organizationId: string, applicationIds: string[]) {
@@ -240,26 +232,12 @@ describe('mutations racing an update get coded errors', () => {
   });
 
   describe.skipIf(testDatabaseKind !== 'postgres')('on PostgreSQL, with a lock held by the test (the embedded database has one session)', () => {
-    /** Runs a locking statement in a transaction on a connection of the test's own, holding its locks until released. */
-    async function holdRow(statement: string, parameters: unknown[]) {
-      const client = new pg.Client({ connectionString: (entra.server.database.dataSource.options as { url: string }).url });
-      await client.connect();
-      await client.query('BEGIN');
-      await client.query(statement, parameters);
-      return client;
-    }
-
     /** Holds `FOR UPDATE` on the organization row, as removeOrganization does, until released. */
     function holdOrganization(organizationId: string) {
-      return holdRow(`SELECT 1 FROM organizations WHERE id = $1 FOR UPDATE`, [organizationId]);
+      return holdLock(entra.server.database.dataSource, `SELECT 1 FROM organizations WHERE id = $1 FOR UPDATE`, [organizationId]);
     }
 
-    async function waitingOnLocks(): Promise<number> {
-      const rows: unknown[] = await entra.server.database.dataSource.query(
-        `SELECT 1 FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'`,
-      );
-      return rows.length;
-    }
+    const waiting = () => waitingOnLocks(entra.server.database.dataSource);
 
     it('removeApplications while the update starts its rotation: the update answers APPLICATION_NOT_FOUND', async () => {
       const current = newCertificate('Backup 2025');
@@ -270,7 +248,7 @@ describe('mutations racing an update get coded errors', () => {
       let removal: Promise<unknown> | undefined;
       try {
         update = updateFromStore(organizationId, applicationIds, nextId);
-        await until(async () => (await waitingOnLocks()) === 1, 'the update to wait for the organization');
+        await until(async () => (await waiting()) === 1, 'the update to wait for the organization');
         let removed = false;
         removal = entra.server
           .graphql<{ removeApplications: Payload }>(
@@ -279,7 +257,7 @@ describe('mutations racing an update get coded errors', () => {
           )
           .finally(() => (removed = true));
         // Either the removal finishes at once, or it waits for the update's locks.
-        await until(async () => removed || (await waitingOnLocks()) === 2, 'the removal to finish or wait');
+        await until(async () => removed || (await waiting()) === 2, 'the removal to finish or wait');
       } finally {
         await lock.query('COMMIT');
         await lock.end();
@@ -301,14 +279,14 @@ describe('mutations racing an update get coded errors', () => {
       )) as [{ currentId: string }];
       // removeStoreCertificate's first statement on the applications' current certificate: the update, its applications
       // locked, waits to write the rows that name it.
-      const lock = await holdRow(`SELECT 1 FROM certificates WHERE id = $1 FOR UPDATE`, [currentId]);
+      const lock = await holdLock(entra.server.database.dataSource, `SELECT 1 FROM certificates WHERE id = $1 FOR UPDATE`, [currentId]);
       let update: Promise<UpdatePayload> | undefined;
       let removal: Promise<Payload['errors']> | undefined;
       try {
         update = updateFromStore(organizationId, applicationIds, nextId);
-        await until(async () => (await waitingOnLocks()) === 1, 'the update to wait while writing its rows');
+        await until(async () => (await waiting()) === 1, 'the update to wait while writing its rows');
         removal = removeApplications(organizationId, applicationIds);
-        await until(async () => (await waitingOnLocks()) === 2, 'the removal to wait for the applications');
+        await until(async () => (await waiting()) === 2, 'the removal to wait for the applications');
       } finally {
         await lock.query('COMMIT');
         await lock.end();
@@ -327,7 +305,7 @@ describe('mutations racing an update get coded errors', () => {
       let update: Promise<UpdatePayload> | undefined;
       try {
         update = updateFromStore(organizationId, applicationIds, nextId);
-        await until(async () => (await waitingOnLocks()) === 1, 'the update to wait for the organization');
+        await until(async () => (await waiting()) === 1, 'the update to wait for the organization');
         await lock.query(`SET LOCAL lock_timeout = '3s'`);
         await lock.query(`DELETE FROM organizations WHERE id = $1`, [organizationId]);
       } finally {
