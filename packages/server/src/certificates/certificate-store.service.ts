@@ -296,22 +296,33 @@ async function insertIfAbsent(
   { x509, metadata }: ParsedCertificate,
   entry: { store: CertificateStoreName; source: CertificateSource; sealed?: SealedPrivateKey | null; keyExportable?: boolean },
 ): Promise<{ row: Certificate; created: boolean }> {
-  const result = await manager
-    .createQueryBuilder()
-    .insert()
-    .into(Certificate)
-    .values({
-      ...metadata,
-      der: Buffer.from(x509.raw),
-      store: entry.store,
-      source: entry.source,
-      privateKeyCiphertext: entry.sealed?.ciphertext ?? null,
-      privateKeyMasterKeyId: entry.sealed?.masterKeyId ?? null,
-      keyExportable: Boolean(entry.sealed && entry.keyExportable),
-    })
-    .orIgnore()
-    .returning(['id'])
-    .execute();
-  const row = await manager.findOneOrFail(Certificate, { where: { thumbprint: metadata.thumbprint }, lock: { mode: 'pessimistic_write' } });
-  return { row, created: (result.raw as unknown[]).length > 0 };
+  const insert = async () => {
+    const result = await manager
+      .createQueryBuilder()
+      .insert()
+      .into(Certificate)
+      .values({
+        ...metadata,
+        der: Buffer.from(x509.raw),
+        store: entry.store,
+        source: entry.source,
+        privateKeyCiphertext: entry.sealed?.ciphertext ?? null,
+        privateKeyMasterKeyId: entry.sealed?.masterKeyId ?? null,
+        keyExportable: Boolean(entry.sealed && entry.keyExportable),
+      })
+      .orIgnore()
+      .returning(['id'])
+      .execute();
+    return (result.raw as unknown[]).length > 0;
+  };
+  const locked = { where: { thumbprint: metadata.thumbprint }, lock: { mode: 'pessimistic_write' as const } };
+  let created = await insert();
+  let row = await manager.findOne(Certificate, locked);
+  if (!row) {
+    // The stored certificate the insert ran into was being removed (removeStoreCertificate held its lock) and is gone:
+    // this one takes its place.
+    created = await insert();
+    row = await manager.findOneOrFail(Certificate, locked);
+  }
+  return { row, created };
 }

@@ -14,7 +14,7 @@ import { type RotationProgress, RotationStep, RotationStepStatus } from './rotat
 import type { CertificateStoreService, ReadPfx } from './certificate-store.service.js';
 import { CertificateSource } from './certificate.entity.js';
 import { signingCertificate } from '../key-custody/signing-certificate.js';
-import { type CertificateChoice, type CheckedUpdate, setCertificate, type UpdateResult } from './update-certificate.service.js';
+import { type CertificateChoice, type CheckedUpdate, lockStoreCertificate, setCertificate, type UpdateResult } from './update-certificate.service.js';
 
 interface Dependencies {
   rotation: CertificateRotationService;
@@ -76,8 +76,15 @@ export async function updateThroughEntra(
             moved.map((application) => application.applicationId),
           );
         }
-        if (pfx)
+        if (pfx) {
           ({ certificate } = await store.save(manager, pfx, { keyExportable: true, source: CertificateSource.PFX_IMPORT, whenPresent: 'reuse' }));
+        } else {
+          // Until now only the rotation's rows kept the store certificate: another instance's start-up may have rolled
+          // them back and removeStoreCertificate taken it. Share-locked, it stays until the switch commits.
+          const stillStored = (await lockStoreCertificate(manager, certificate!.id, [])).certificate;
+          if (!stillStored) throw new DomainError(ErrorCode.STORE_CERTIFICATE_NOT_FOUND, [certificate!.id]);
+          certificate = stillStored;
+        }
         const switchedTo = certificate!;
         const auditEntryId = await setCertificate(manager, audit, locked, switchedTo, {
           previousThumbprints: locked.map((application) =>

@@ -2,9 +2,14 @@ import { describe, expect, it } from 'vitest';
 import { Certificate } from '../../src/certificates/certificate.entity.js';
 import { KeyRotationThumbprints1795738300700 } from '../../src/entra/1795738300700-key-rotation-thumbprints.migration.js';
 import { backups, entraThumbprints, importIntoStore, management, newCertificate, tenant, useEntraTestServer } from '../support/entra-fixture.js';
+import { holdLock, until, waitingOnLocks } from '../support/lock-races.js';
+import { forgePfx, type TestCertificate } from '../support/pfx-fixtures.js';
+import { seedOrganization } from '../support/seed.js';
+import { testDatabaseKind } from '../support/test-server.js';
 
 // removeStoreCertificate against what points at a store certificate besides an application: an organization's
-// Entra connection, and the rotations that moved applications to and from it (finished or not).
+// Entra connection, and the rotations that moved applications to and from it (finished or not); and updates that
+// reach the certificate while it is being removed.
 
 const managementCertificate = newCertificate('Removal Management');
 const current = newCertificate('Removal Backup 2025');
@@ -15,6 +20,10 @@ const entra = useEntraTestServer();
 interface Errors {
   errors: { code: string; ids: string[] }[];
 }
+
+const updateMutation = `mutation($input: UpdateCertificateInput!) { updateCertificate(input: $input) {
+  applications { certificate { id thumbprint } } errors { code ids } } }`;
+type UpdatePayload = Errors & { applications: { certificate: { id: string; thumbprint: string } | null }[] };
 
 async function remove(certificateId: string) {
   const { data, errors } = await entra.server.graphql<{ removeStoreCertificate: Errors & { removedCertificate: { thumbprint: string } | null } }>(
@@ -52,12 +61,30 @@ async function connectedApplication() {
 }
 
 async function update(organizationId: string, applicationId: string, storeCertificateId: string, skipRegistration?: boolean) {
-  const { data, errors } = await entra.server.graphql<{ updateCertificate: Errors }>(
-    `mutation($input: UpdateCertificateInput!) { updateCertificate(input: $input) { errors { code ids } } }`,
-    { input: { organizationId, applications: [{ applicationId }], storeCertificateId, skipRegistration } },
+  const { data, errors } = await entra.server.graphql<{ updateCertificate: UpdatePayload }>(updateMutation, {
+    input: { organizationId, applications: [{ applicationId }], storeCertificateId, skipRegistration },
+  });
+  expect(errors).toBeUndefined();
+  return data!.updateCertificate;
+}
+
+async function updateFromPfx(organizationId: string, applicationId: string, certificate: TestCertificate) {
+  const pfx = forgePfx({ certificate });
+  const { data, errors } = await entra.server.upload<{ updateCertificate: UpdatePayload }>(
+    updateMutation,
+    { input: { organizationId, applications: [{ applicationId }], pfx: { file: null, password: pfx.password } } },
+    { path: 'variables.input.pfx.file', content: pfx.file },
   );
   expect(errors).toBeUndefined();
   return data!.updateCertificate;
+}
+
+/** The certificate id an application uses now, read from the table. */
+async function certificateOf(applicationId: string): Promise<string | null> {
+  const [row] = (await entra.server.database.dataSource.query(`SELECT certificate_id AS id FROM backup_applications WHERE application_id = $1`, [
+    applicationId,
+  ])) as [{ id: string | null }];
+  return row.id;
 }
 
 describe('removeStoreCertificate', () => {
@@ -159,5 +186,87 @@ describe('removeStoreCertificate', () => {
     // The foreign key lets the finished rotation's certificate go again.
     expect((await update(organizationId, applicationId, currentId)).errors).toEqual([]);
     expect((await remove(nextId)).errors).toEqual([]);
+  });
+});
+
+describe.skipIf(testDatabaseKind !== 'postgres')('removeStoreCertificate racing an update (PostgreSQL: a lock held by the test)', () => {
+  const dataSource = () => entra.server.database.dataSource;
+  const waiting = () => waitingOnLocks(dataSource());
+
+  /**
+   * Runs `change` while the test removes the certificate with removeStoreCertificate's own statements: it locks the
+   * row, `change` reaches the certificate and waits for it, and the certificate is deleted.
+   */
+  async function whileRemoved<Result>(certificateId: string, change: () => Promise<Result>): Promise<Result> {
+    const removal = await holdLock(dataSource(), `SELECT 1 FROM certificates WHERE id = $1 FOR UPDATE`, [certificateId]);
+    let result: Promise<Result> | undefined;
+    try {
+      result = change();
+      await until(async () => (await waiting()) === 1, 'the change to wait for the certificate');
+      await removal.query(`DELETE FROM certificates WHERE id = $1`, [certificateId]);
+    } finally {
+      await removal.query('COMMIT');
+      await removal.end();
+    }
+    return result!;
+  }
+
+  async function plainApplication() {
+    const { organization, applications } = await seedOrganization(dataSource(), 'fabrikam-plain.onmicrosoft.com', [
+      { displayName: 'Plain 1', certificate: { validFromDays: -1, validToDays: 100 } },
+    ]);
+    return { organizationId: organization.id, applicationId: applications[0]!.applicationId, currentId: applications[0]!.certificateId! };
+  }
+
+  it.each([
+    ['an organization connected to Entra (a rotation)', connectedApplication],
+    ['an organization without Entra', plainApplication],
+  ])('an update from the store to the certificate being removed, on %s: STORE_CERTIFICATE_NOT_FOUND, nothing changed', async (_, setUp) => {
+    const { organizationId, applicationId, currentId } = await setUp();
+    const nextId = await importIntoStore(entra.server, next);
+    const result = await whileRemoved(nextId, () => update(organizationId, applicationId, nextId));
+    expect(result).toEqual({ applications: [], errors: [{ code: 'STORE_CERTIFICATE_NOT_FOUND', ids: [nextId] }] });
+    expect(await certificateOf(applicationId)).toBe(currentId);
+    expect(await dataSource().query(`SELECT 1 FROM key_rotations WHERE new_thumbprint = $1`, [next.thumbprint])).toEqual([]);
+  });
+
+  it('an update from a PFX file whose certificate is being removed from the store: the file brings it back', async () => {
+    const { organizationId, applicationId } = await plainApplication();
+    const nextId = await importIntoStore(entra.server, next);
+    const result = await whileRemoved(nextId, () => updateFromPfx(organizationId, applicationId, next));
+    expect(result.errors).toEqual([]);
+    const [{ certificate }] = result.applications as [{ certificate: { id: string; thumbprint: string } }];
+    expect(certificate.thumbprint).toBe(next.thumbprint);
+    expect(certificate.id).not.toBe(nextId);
+    expect(await certificateOf(applicationId)).toBe(certificate.id);
+    expect(await stored(certificate.id)).toBe(true);
+  });
+
+  it("a rotation whose certificate left the store before its switch (another instance's start-up rolled it back): STORE_CERTIFICATE_NOT_FOUND", async () => {
+    const { organizationId, applicationId, currentId } = await connectedApplication();
+    const nextId = await importIntoStore(entra.server, next);
+    const states = async () =>
+      ((await dataSource().query(`SELECT state FROM key_rotations WHERE new_thumbprint = $1`, [next.thumbprint])) as { state: string }[]).map(
+        (row) => row.state,
+      );
+    // Entra replicates the new key slowly: the rotation proves sign-in for a while, holding no lock.
+    entra.emulator.admin.configure({ keyReplicationDelayMs: 1_500 });
+    const rotation = update(organizationId, applicationId, nextId);
+    await until(async () => (await states())[0] === 'REGISTERED', 'the new key to be registered');
+    // The application is locked until the switch waits for it, proven.
+    const application = await holdLock(dataSource(), `SELECT 1 FROM backup_applications WHERE application_id = $1 FOR UPDATE`, [applicationId]);
+    try {
+      await until(async () => (await waiting()) === 1, 'the switch to wait for the application');
+      expect(await states()).toEqual(['PROVEN']);
+      // What another instance's start-up records when it rolls the rotation back: the certificate may then go.
+      await dataSource().query(`UPDATE key_rotations SET state = 'ROLLED_BACK' WHERE new_thumbprint = $1`, [next.thumbprint]);
+      expect((await remove(nextId)).errors).toEqual([]);
+    } finally {
+      await application.query('COMMIT');
+      await application.end();
+    }
+    expect(await rotation).toEqual({ applications: [], errors: [{ code: 'STORE_CERTIFICATE_NOT_FOUND', ids: [nextId] }] });
+    expect(await certificateOf(applicationId)).toBe(currentId);
+    expect(entraThumbprints(entra.emulator, applicationId)).toEqual([current.thumbprint]);
   });
 });
