@@ -6,7 +6,10 @@ COPY pnpm-lock.yaml pnpm-workspace.yaml package.json tsconfig.base.json ./
 COPY packages/shared/package.json packages/shared/
 COPY packages/server/package.json packages/server/
 COPY packages/web/package.json packages/web/
+# Every workspace package, or the build of the ones not installed fails (the emulator types the demo entry).
+COPY packages/entra-emulator/package.json packages/entra-emulator/
 COPY test/package.json test/
+COPY bench/package.json bench/
 RUN pnpm install --frozen-lockfile
 COPY packages packages
 RUN pnpm build && pnpm --filter @bam/server deploy --prod --legacy /srv/server

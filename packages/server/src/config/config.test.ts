@@ -54,6 +54,20 @@ describe('loadConfig', () => {
     }
   });
 
+  it('names a malformed database URL without printing it, password included', () => {
+    for (const url of ['postgres://bam:S3cretPW@127.0.0.1:notaport/x', 'postgres://bam:S3cret%PW@127.0.0.1/x', 'postgres://bam:S3cretPW@[::1/x']) {
+      expect(() => loadConfig({ DATABASE_URL: url })).toThrow(/DATABASE_URL: must be a valid postgres:\/\/ URL/);
+      expect(() => loadConfig({ DATABASE_URL: url })).not.toThrow(/S3cret/);
+    }
+    expect(loadConfig({ DATABASE_URL: 'postgresql://bam:p%40ss@db.internal:6432/bam?sslmode=require' }).databaseUrl).toBeDefined();
+  });
+
+  it('refuses an initial administrator password without its username, and the reverse', () => {
+    expect(() => loadConfig({ INITIAL_ADMIN_PASSWORD: 'my-chosen-admin-password' })).toThrow(/INITIAL_ADMIN_USERNAME: .*set both/);
+    expect(() => loadConfig({ INITIAL_ADMIN_USERNAME: 'root' })).toThrow(/INITIAL_ADMIN_PASSWORD: .*set both/);
+    expect(() => loadConfig({ INITIAL_ADMIN_PASSWORD: 'my-chosen-admin-password' })).not.toThrow(/my-chosen/);
+  });
+
   it('names an invalid master key without ever printing it', () => {
     const notAKey = 'c2hvcnQta2V5LXNlY3JldA==';
     expect(() => loadConfig({ MASTER_KEY: notAKey })).toThrow(/MASTER_KEY: must be 32 random bytes/);

@@ -10,6 +10,21 @@ const masterKey = z
   .string()
   .refine((value) => Buffer.from(value, 'base64').length === 32, 'must be 32 random bytes, base64-encoded (openssl rand -base64 32)');
 
+/**
+ * Whether pg and TypeORM can read the URL: otherwise they fail later with an error that quotes it,
+ * password included, into the log.
+ */
+function isParsablePostgresUrl(value: string): boolean {
+  if (!URL.canParse(value)) return false;
+  const { username, password, pathname } = new URL(value);
+  try {
+    for (const part of [username, password, pathname]) decodeURIComponent(part);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 /** A web origin as browsers send it in `Origin`: scheme, host and port only. */
 const webOrigin = z
   .string()
@@ -23,109 +38,119 @@ const httpsUrl = z
 const booleanFlag = z.enum(['true', 'false', '1', '0', 'yes', 'no']).transform((value) => value === 'true' || value === '1' || value === 'yes');
 
 /** Environment variables the server reads; `.env.example` documents each. */
-const environmentSchema = z.object({
-  PORT: z.coerce.number().int().min(0).max(65535).default(4000),
-  HOST: z.string().min(1).default('127.0.0.1'),
-  DATABASE_URL: z
-    .string()
-    .regex(/^postgres(ql)?:\/\//, 'must be a postgres:// or postgresql:// URL')
-    .optional(),
-  DATA_DIR: z.string().min(1).default('.data'),
-  LOG_LEVEL: z.enum(logLevels).default('info'),
-  DATABASE_POOL_SIZE: z.coerce.number().int().min(1).max(100).default(10),
-  DEMO_DATA: booleanFlag.default(false),
-  DEMO_ENTRA_EMULATOR_PORT: z.coerce.number().int().min(0).max(65535).default(4433),
-  WEB_DIST_DIR: z.string().min(1).default(path.join(serverPackageRoot, '../web/dist')),
-  PFX_MAX_BYTES: z.coerce
-    .number()
-    .int()
-    .min(1024)
-    .max(64 * 1024 * 1024)
-    .default(1024 * 1024),
-  PFX_WORKER_THREADS: z.coerce.number().int().min(1).max(64).default(2),
-  MASTER_KEY: masterKey.optional(),
-  MASTER_KEY_PREVIOUS: z
-    .string()
-    .transform((value) =>
-      value
-        .split(',')
-        .map((key) => key.trim())
-        .filter(Boolean),
-    )
-    .pipe(z.array(masterKey))
-    .optional(),
-  MASTER_KEY_FILE: z.string().min(1).optional(),
-  PFX_PASSWORD: z.string().optional(),
-  ALLOWED_ORIGINS: z
-    .string()
-    .transform((value) =>
-      value
-        .split(',')
-        .map((origin) => origin.trim())
-        .filter(Boolean),
-    )
-    .pipe(z.array(webOrigin))
-    .optional(),
-  ENTRA_AUTHORITY_HOST: httpsUrl.optional(),
-  ENTRA_GRAPH_BASE_URL: httpsUrl.optional(),
-  ENTRA_US_GOV_AUTHORITY_HOST: httpsUrl.optional(),
-  ENTRA_US_GOV_GRAPH_BASE_URL: httpsUrl.optional(),
-  ENTRA_CHINA_AUTHORITY_HOST: httpsUrl.optional(),
-  ENTRA_CHINA_GRAPH_BASE_URL: httpsUrl.optional(),
-  ENTRA_CA_FILE: z.string().min(1).optional(),
-  ENTRA_REQUEST_TIMEOUT_MS: z.coerce.number().int().min(100).max(300_000).default(30_000),
-  ENTRA_MAX_RETRIES: z.coerce.number().int().min(0).max(10).default(3),
-  ENTRA_MAX_RETRY_AFTER_SECONDS: z.coerce.number().int().min(0).max(180).default(30),
-  ENTRA_PROOF_TIMEOUT_MS: z.coerce.number().int().min(0).max(600_000).default(120_000),
-  ENTRA_KEEP_OLD_KEY_UNTIL_EXPIRY: booleanFlag.default(false),
-  SESSION_IDLE_TIMEOUT_SECONDS: z.coerce.number().int().min(1).max(86_400).default(1800),
-  SESSION_ABSOLUTE_TIMEOUT_SECONDS: z.coerce
-    .number()
-    .int()
-    .min(1)
-    .max(30 * 86_400)
-    .default(12 * 3600),
-  INITIAL_ADMIN_USERNAME: z.string().min(1).max(64).optional(),
-  INITIAL_ADMIN_PASSWORD: z.string().min(12).max(256).optional(),
-  SIGN_IN_MAX_FAILURES_PER_USERNAME: z.coerce.number().int().min(1).max(1000).default(5),
-  SIGN_IN_MAX_FAILURES_PER_IP: z.coerce.number().int().min(1).max(10_000).default(20),
-  SIGN_IN_THROTTLE_SECONDS: z.coerce.number().int().min(1).max(86_400).default(900),
-  EXPIRY_WARNING_DAYS: z
-    .string()
-    .transform((value) => value.split(',').map((days) => days.trim()))
-    .pipe(
-      z
-        .array(
-          z
-            .string()
-            .regex(/^\d{1,4}$/, 'must be whole numbers of days')
-            .transform(Number)
-            .pipe(z.number().int().min(1).max(3650)),
-        )
-        .min(1)
-        .max(10)
-        .refine((days) => new Set(days).size === days.length, 'must not repeat a number of days'),
-    )
-    .default([30, 7, 1]),
-  EXPIRY_CHECK_INTERVAL_SECONDS: z.coerce.number().int().min(0).max(86_400).default(3600),
-  WEBHOOK_TIMEOUT_MS: z.coerce.number().int().min(100).max(120_000).default(10_000),
-  WEBHOOK_RETRY_BASE_MS: z.coerce.number().int().min(1).max(3_600_000).default(5_000),
-  WEBHOOK_RETRY_MAX_MS: z.coerce
-    .number()
-    .int()
-    .min(1)
-    .max(7 * 86_400_000)
-    .default(3_600_000),
-  WEBHOOK_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(50).default(8),
-  WEBHOOK_DISABLE_AFTER_GIVEN_UP: z.coerce.number().int().min(1).max(1000).default(5),
-  WEBHOOK_DISABLE_AFTER_FAILING_SECONDS: z.coerce
-    .number()
-    .int()
-    .min(1)
-    .max(365 * 86_400)
-    .default(5 * 86_400),
-  WEBHOOK_POLL_INTERVAL_MS: z.coerce.number().int().min(10).max(600_000).default(5_000),
-});
+const environmentSchema = z
+  .object({
+    PORT: z.coerce.number().int().min(0).max(65535).default(4000),
+    HOST: z.string().min(1).default('127.0.0.1'),
+    DATABASE_URL: z
+      .string()
+      .regex(/^postgres(ql)?:\/\//, 'must be a postgres:// or postgresql:// URL')
+      .refine(isParsablePostgresUrl, 'must be a valid postgres:// URL (port a number, user, password and database percent-encoded)')
+      .optional(),
+    DATA_DIR: z.string().min(1).default('.data'),
+    LOG_LEVEL: z.enum(logLevels).default('info'),
+    DATABASE_POOL_SIZE: z.coerce.number().int().min(1).max(100).default(10),
+    DEMO_DATA: booleanFlag.default(false),
+    DEMO_ENTRA_EMULATOR_PORT: z.coerce.number().int().min(0).max(65535).default(4433),
+    WEB_DIST_DIR: z.string().min(1).default(path.join(serverPackageRoot, '../web/dist')),
+    PFX_MAX_BYTES: z.coerce
+      .number()
+      .int()
+      .min(1024)
+      .max(64 * 1024 * 1024)
+      .default(1024 * 1024),
+    PFX_WORKER_THREADS: z.coerce.number().int().min(1).max(64).default(2),
+    MASTER_KEY: masterKey.optional(),
+    MASTER_KEY_PREVIOUS: z
+      .string()
+      .transform((value) =>
+        value
+          .split(',')
+          .map((key) => key.trim())
+          .filter(Boolean),
+      )
+      .pipe(z.array(masterKey))
+      .optional(),
+    MASTER_KEY_FILE: z.string().min(1).optional(),
+    PFX_PASSWORD: z.string().optional(),
+    ALLOWED_ORIGINS: z
+      .string()
+      .transform((value) =>
+        value
+          .split(',')
+          .map((origin) => origin.trim())
+          .filter(Boolean),
+      )
+      .pipe(z.array(webOrigin))
+      .optional(),
+    ENTRA_AUTHORITY_HOST: httpsUrl.optional(),
+    ENTRA_GRAPH_BASE_URL: httpsUrl.optional(),
+    ENTRA_US_GOV_AUTHORITY_HOST: httpsUrl.optional(),
+    ENTRA_US_GOV_GRAPH_BASE_URL: httpsUrl.optional(),
+    ENTRA_CHINA_AUTHORITY_HOST: httpsUrl.optional(),
+    ENTRA_CHINA_GRAPH_BASE_URL: httpsUrl.optional(),
+    ENTRA_CA_FILE: z.string().min(1).optional(),
+    ENTRA_REQUEST_TIMEOUT_MS: z.coerce.number().int().min(100).max(300_000).default(30_000),
+    ENTRA_MAX_RETRIES: z.coerce.number().int().min(0).max(10).default(3),
+    ENTRA_MAX_RETRY_AFTER_SECONDS: z.coerce.number().int().min(0).max(180).default(30),
+    ENTRA_PROOF_TIMEOUT_MS: z.coerce.number().int().min(0).max(600_000).default(120_000),
+    ENTRA_KEEP_OLD_KEY_UNTIL_EXPIRY: booleanFlag.default(false),
+    SESSION_IDLE_TIMEOUT_SECONDS: z.coerce.number().int().min(1).max(86_400).default(1800),
+    SESSION_ABSOLUTE_TIMEOUT_SECONDS: z.coerce
+      .number()
+      .int()
+      .min(1)
+      .max(30 * 86_400)
+      .default(12 * 3600),
+    INITIAL_ADMIN_USERNAME: z.string().min(1).max(64).optional(),
+    INITIAL_ADMIN_PASSWORD: z.string().min(12).max(256).optional(),
+    SIGN_IN_MAX_FAILURES_PER_USERNAME: z.coerce.number().int().min(1).max(1000).default(5),
+    SIGN_IN_MAX_FAILURES_PER_IP: z.coerce.number().int().min(1).max(10_000).default(20),
+    SIGN_IN_THROTTLE_SECONDS: z.coerce.number().int().min(1).max(86_400).default(900),
+    EXPIRY_WARNING_DAYS: z
+      .string()
+      .transform((value) => value.split(',').map((days) => days.trim()))
+      .pipe(
+        z
+          .array(
+            z
+              .string()
+              .regex(/^\d{1,4}$/, 'must be whole numbers of days')
+              .transform(Number)
+              .pipe(z.number().int().min(1).max(3650)),
+          )
+          .min(1)
+          .max(10)
+          .refine((days) => new Set(days).size === days.length, 'must not repeat a number of days'),
+      )
+      .default([30, 7, 1]),
+    EXPIRY_CHECK_INTERVAL_SECONDS: z.coerce.number().int().min(0).max(86_400).default(3600),
+    WEBHOOK_TIMEOUT_MS: z.coerce.number().int().min(100).max(120_000).default(10_000),
+    WEBHOOK_RETRY_BASE_MS: z.coerce.number().int().min(1).max(3_600_000).default(5_000),
+    WEBHOOK_RETRY_MAX_MS: z.coerce
+      .number()
+      .int()
+      .min(1)
+      .max(7 * 86_400_000)
+      .default(3_600_000),
+    WEBHOOK_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(50).default(8),
+    WEBHOOK_DISABLE_AFTER_GIVEN_UP: z.coerce.number().int().min(1).max(1000).default(5),
+    WEBHOOK_DISABLE_AFTER_FAILING_SECONDS: z.coerce
+      .number()
+      .int()
+      .min(1)
+      .max(365 * 86_400)
+      .default(5 * 86_400),
+    WEBHOOK_POLL_INTERVAL_MS: z.coerce.number().int().min(10).max(600_000).default(5_000),
+  })
+  .superRefine((env, context) => {
+    // One without the other would be ignored: the first start would then make an account nobody chose.
+    const [username, password] = [env.INITIAL_ADMIN_USERNAME, env.INITIAL_ADMIN_PASSWORD];
+    if ((username === undefined) !== (password === undefined)) {
+      const missing = username === undefined ? 'INITIAL_ADMIN_USERNAME' : 'INITIAL_ADMIN_PASSWORD';
+      context.addIssue({ code: 'custom', path: [missing], message: 'set both INITIAL_ADMIN_USERNAME and INITIAL_ADMIN_PASSWORD, or neither' });
+    }
+  });
 
 export interface Config {
   port: number;
