@@ -1,4 +1,6 @@
+import pg from 'pg';
 import { sealedColumns } from '../app.js';
+import { NOTIFICATIONS_APPLICATION_NAME } from '../database/database-notifications.js';
 import { openPrivateKeyVault, reencryptPrivateKeys } from '../key-custody/master-key-rotation.js';
 import { rotateMasterKeyFile } from '../key-custody/private-key-vault.js';
 import { reencryptWebhookSecrets } from '../webhooks/webhook-secret.js';
@@ -16,6 +18,7 @@ export const rotateMasterKeyCommand: Command = {
         'MASTER_KEY is set: rotate by setting MASTER_KEY to a new key and MASTER_KEY_PREVIOUS to the old one, then start the server once.',
       );
     }
+    if (config.databaseUrl) await refuseWhileServersRun(config.databaseUrl);
     // Opening the app first proves every stored key opens with the current master key (or a retired one).
     await withApp(context, async ({ database }) => {
       const { retiredFile } = await rotateMasterKeyFile(config.masterKey.file);
@@ -29,3 +32,26 @@ export const rotateMasterKeyCommand: Command = {
     });
   },
 };
+
+/**
+ * A running server keeps sealing with the key it read at start, which the rotation retires: what it
+ * seals afterwards is lost once the retired file is deleted. Every server on PostgreSQL holds its
+ * notification connection while it runs (the embedded database's folder lock keeps servers out there).
+ */
+async function refuseWhileServersRun(databaseUrl: string): Promise<void> {
+  const client = new pg.Client({ connectionString: databaseUrl });
+  await client.connect();
+  try {
+    const { rows } = await client.query<{ servers: number }>(
+      `SELECT count(*)::int AS servers FROM pg_stat_activity WHERE datname = current_database() AND application_name = $1`,
+      [NOTIFICATIONS_APPLICATION_NAME],
+    );
+    if (rows[0]!.servers > 0) {
+      throw new Error(
+        `${rows[0]!.servers} server(s) are running on this database and would go on sealing with the old key. Stop every server on this database first, then rotate.`,
+      );
+    }
+  } finally {
+    await client.end();
+  }
+}

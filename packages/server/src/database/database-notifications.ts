@@ -1,6 +1,9 @@
 import pg from 'pg';
 import type { Logger } from '../logging/logger.js';
 
+/** How the connection shows in `pg_stat_activity`: one per running server. */
+export const NOTIFICATIONS_APPLICATION_NAME = 'backup-applications-manager notifications';
+
 const RECONNECT_MIN_MS = 500;
 const RECONNECT_MAX_MS = 30_000;
 
@@ -47,7 +50,7 @@ export class DatabaseNotifications {
   }
 
   private async connect(nextDelayMs: number): Promise<void> {
-    const client = new pg.Client({ connectionString: this.databaseUrl, application_name: 'backup-applications-manager notifications' });
+    const client = new pg.Client({ connectionString: this.databaseUrl, application_name: NOTIFICATIONS_APPLICATION_NAME });
     let lost = false;
     const onLost = (error?: Error) => {
       if (lost || this.closed) return;

@@ -92,6 +92,21 @@ describe.runIf(testDatabaseKind === 'postgres')('master key and operator command
     await expect(fs.stat(keyFile)).rejects.toThrow();
   });
 
+  it('refuses to rotate the key file while a server runs on the database, changing nothing', async () => {
+    const { dataDir, databaseUrl } = await workspace();
+    const server = await startTestServer({ databaseUrl, dataDir, environment: { LOG_LEVEL: 'warn' } });
+    cleanups.push(() => server.stop());
+    const keyFile = path.join(dataDir, 'master.key');
+    const key = await fs.readFile(keyFile, 'utf8');
+
+    // The running server would go on sealing with the key it holds, which the rotation retires.
+    const refused = await operator(['rotate-master-key'], { DATABASE_URL: databaseUrl, DATA_DIR: dataDir });
+    expect(refused.code).toBe(2);
+    expect(refused.output).toContain('Stop every server on this database first');
+    expect(await fs.readFile(keyFile, 'utf8')).toBe(key);
+    expect((await fs.readdir(dataDir)).filter((name) => name.startsWith('master.key.retired-'))).toEqual([]);
+  });
+
   it('re-encrypts under a new MASTER_KEY at start-up while MASTER_KEY_PREVIOUS names the old one', async () => {
     const { dataDir, databaseUrl } = await workspace();
     const [first, second] = [randomBytes(32), randomBytes(32)];

@@ -1,0 +1,47 @@
+import { execFile } from 'node:child_process';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+import { describe, expect, it } from 'vitest';
+
+const cli = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../dist/cli.js');
+
+/** Runs the operator command line with words that need no database; resolves with its exit code and output. */
+async function operator(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  try {
+    const { stdout, stderr } = await promisify(execFile)(process.execPath, [cli, ...args], { env: { PATH: process.env.PATH ?? '' } });
+    return { code: 0, stdout, stderr };
+  } catch (error) {
+    const failure = error as { code: number; stdout: string; stderr: string };
+    return { code: failure.code, stdout: failure.stdout, stderr: failure.stderr };
+  }
+}
+
+describe('the operator command line', () => {
+  it('prints its usage for --help and help, and succeeds', async () => {
+    for (const args of [['--help'], ['help'], ['rotate-master-key', '--help']]) {
+      const result = await operator(args);
+      expect(result, args.join(' ')).toMatchObject({ code: 0, stderr: '' });
+      expect(result.stdout).toContain('rotate-master-key');
+    }
+  });
+
+  it('refuses an unknown option, or one of another command, with the usage and no stack', async () => {
+    for (const [args, problem] of [
+      [['import-certificate', '--bogus'], "Unknown option '--bogus'"],
+      [['check-expiry', '--non-exportable'], '--non-exportable is not an option of check-expiry'],
+    ] as const) {
+      const result = await operator([...args]);
+      expect(result.code, args.join(' ')).toBe(2);
+      expect(result.stderr).toContain(problem);
+      expect(result.stderr).toContain('Usage:');
+      expect(result.stderr).not.toMatch(/\n\s+at /);
+    }
+  });
+
+  it('names an unknown command on the error output', async () => {
+    const result = await operator(['rotate-everything']);
+    expect(result.code).toBe(1);
+    expect(result.stderr).toContain('Unknown command: rotate-everything');
+  });
+});
