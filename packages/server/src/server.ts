@@ -17,6 +17,7 @@ import { formatGraphQLError, operationLogPlugin } from './graphql/apollo-plugins
 import { compiledExecutionGateway } from './graphql/compiled-execution.js';
 import { operationValidationRules, parseOptions } from './graphql/operation-limits.js';
 import { storableTextPlugin } from './graphql/storable-text-input.js';
+import { literalFreeValidationPlugin } from './graphql/validated-documents.js';
 import { anonymousIntrospectionGuard } from './graphql/introspection-guard.js';
 import type { RequestContext } from './graphql/request-context.js';
 import { serveGraphQLOverWebSocket } from './graphql/websocket-server.js';
@@ -110,6 +111,7 @@ export async function startServer(config: Config, logger: Logger, options: Start
         operationLogPlugin(logger.child({ component: 'graphql' })),
         anonymousIntrospectionGuard(),
         storableTextPlugin(),
+        literalFreeValidationPlugin(),
         {
           async serverWillStart() {
             return {
