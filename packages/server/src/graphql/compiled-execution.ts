@@ -2,7 +2,7 @@ import type { ApolloServerOptionsWithGateway, BaseContext } from '@apollo/server
 import { type DocumentNode, type ExecutionResult, execute, GraphQLError, type GraphQLSchema, isObjectType } from 'graphql';
 import { type CompiledQuery, compileQuery, isCompiledQuery } from 'graphql-jit';
 import { LRUCache } from 'lru-cache';
-import { withoutSubmittedValues } from './variable-errors.js';
+import { nullVariableWhereRequired, withoutSubmittedValues } from './variable-errors.js';
 
 type Gateway = ApolloServerOptionsWithGateway<BaseContext>['gateway'];
 
@@ -53,7 +53,8 @@ function asGraphQLJsError(error: GraphQLError): GraphQLError {
  * graphql-js still runs any operation graphql-jit refuses before executing it: its variable coercion
  * rejects an omitted non-null input field that has a default, and words errors differently. A refused
  * operation has run no resolver, so graphql-js then gives the answer; variables it refuses too are
- * reported without their values (`withoutSubmittedValues`), as over WebSocket.
+ * reported without their values (`withoutSubmittedValues`), as over WebSocket. A nullable variable given null
+ * where a value is required is refused before either runs (`nullVariableWhereRequired`).
  * (Subscriptions run over graphql-ws, on graphql-js, once per event for all who share a selection.)
  */
 export function compiledExecutionGateway(schema: GraphQLSchema, documentsKept = COMPILED_DOCUMENTS_KEPT): Gateway {
@@ -78,6 +79,8 @@ export function compiledExecutionGateway(schema: GraphQLSchema, documentsKept = 
       return {
         executor: async ({ document, operation, operationName, request, context }) => {
           const variableValues = request.variables ?? {};
+          const nullWhereRequired = nullVariableWhereRequired(schema, document, operation, variableValues);
+          if (nullWhereRequired) return { errors: [nullWhereRequired] };
           if (operation.operation !== 'subscription') {
             const compiledOperation = compile(document, operationName);
             if (isCompiledQuery(compiledOperation)) {

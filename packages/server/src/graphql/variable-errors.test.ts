@@ -14,7 +14,7 @@ import {
   parse,
 } from 'graphql';
 import { describe, expect, it } from 'vitest';
-import { variableErrors, withoutSubmittedValues } from './variable-errors.js';
+import { nullVariableWhereRequired, variableErrors, withoutSubmittedValues } from './variable-errors.js';
 
 const SECRET = 'Hunter2-very-secret';
 
@@ -151,5 +151,28 @@ describe('withoutSubmittedValues', () => {
     expect(outcome).toBe(result);
     const refused = { errors: [new Error('the source failed') as never] };
     expect(withoutSubmittedValues(refused, { schema, document, variableValues: { i: {} } })).toBe(refused);
+  });
+});
+
+describe('nullVariableWhereRequired', () => {
+  const refusal = (text: string, variables: Record<string, unknown>) => {
+    const parsed = parse(text);
+    return nullVariableWhereRequired(schema, parsed, getOperationAST(parsed)!, variables)?.message;
+  };
+
+  it('refuses null for a nullable variable with a default used where a value is required, also in a fragment or a list', () => {
+    const inLiteral = `query($u: String = "a") { run(input: { credentials: { username: $u, password: "${SECRET}" } }) }`;
+    expect(refusal(inLiteral, { u: null })).toBe('Variable "$u" must not be null: it is used where a value of type "String!" is required.');
+    const inFragment = `query($u: String = "a") { ...F } fragment F on Query { run(input: { items: [{ username: "x", password: $u }] }) }`;
+    expect(refusal(inFragment, { u: null })).toBe('Variable "$u" must not be null: it is used where a value of type "String!" is required.');
+    const asItem = 'query($c: Credentials = { username: "a", password: "b" }) { run(input: { items: [$c] }) }';
+    expect(refusal(asItem, { c: null })).toBe('Variable "$c" must not be null: it is used where a value of type "Credentials!" is required.');
+  });
+
+  it('accepts the variable left out, given a value, or null where null is allowed', () => {
+    const text = 'query($u: String = "a", $t: Token) { run(input: { credentials: { username: $u, password: "p" }, token: $t }) }';
+    expect(refusal(text, {})).toBeUndefined();
+    expect(refusal(text, { u: 'b', t: null })).toBeUndefined();
+    expect(refusal('query($i: Input!) { run(input: $i) }', { i: null })).toBeUndefined();
   });
 });

@@ -14,9 +14,12 @@ import {
   isLeafType,
   isListType,
   isNonNullType,
+  Kind,
   type OperationDefinitionNode,
   print,
+  TypeInfo,
   typeFromAST,
+  ValidationContext,
   type VariableDefinitionNode,
 } from 'graphql';
 
@@ -144,4 +147,55 @@ function namedTypeAt(type: GraphQLInputType, path: readonly (string | number)[])
 /** A path inside a variable as graphql-js prints it: `.field` and `[index]`. */
 function printPath(path: readonly (string | number)[]): string {
   return path.map((key) => (typeof key === 'number' ? `[${key}]` : `.${key}`)).join('');
+}
+
+/** Per operation, its variables declared nullable that stand where a value is required, with the type required there. */
+const nullableWhereRequired = new WeakMap<
+  OperationDefinitionNode,
+  ReadonlyMap<string, { type: GraphQLInputType; definition: VariableDefinitionNode }>
+>();
+
+function nullableVariablesWhereRequired(schema: GraphQLSchema, document: DocumentNode, operation: OperationDefinitionNode) {
+  let found = nullableWhereRequired.get(operation);
+  if (found) return found;
+  const nullable = new Map<string, VariableDefinitionNode>();
+  for (const definition of operation.variableDefinitions ?? []) {
+    if (definition.type.kind !== Kind.NON_NULL_TYPE) nullable.set(definition.variable.name.value, definition);
+  }
+  const required = new Map<string, { type: GraphQLInputType; definition: VariableDefinitionNode }>();
+  if (nullable.size > 0) {
+    const context = new ValidationContext(schema, document, new TypeInfo(schema), () => undefined);
+    for (const { node, type } of context.getRecursiveVariableUsages(operation)) {
+      const definition = nullable.get(node.name.value);
+      if (definition && isNonNullType(type) && !required.has(node.name.value)) required.set(node.name.value, { type, definition });
+    }
+  }
+  nullableWhereRequired.set(operation, (found = required));
+  return found;
+}
+
+/**
+ * graphql's validation lets a variable declared nullable stand where a value is required when it has a default
+ * (`$u: String = "admin"` in `{ username: $u }`). Given null, graphql-js' execution refuses the argument by quoting
+ * its whole literal, secrets included (`Argument "input" has invalid value {username: $u, password: "…"}.`), in an
+ * error without a code, answered as INTERNAL_ERROR and logged. Refused before anything runs instead, as the other
+ * variable errors: `BAD_USER_INPUT`, naming the variable and the type required where it is used. Which variables
+ * are concerned is worked out once per operation (documents are kept parsed), so a request costs a lookup.
+ */
+export function nullVariableWhereRequired(
+  schema: GraphQLSchema,
+  document: DocumentNode,
+  operation: OperationDefinitionNode,
+  inputs: Readonly<Record<string, unknown>> | null | undefined,
+): GraphQLError | undefined {
+  if (!inputs) return undefined;
+  for (const [name, { type, definition }] of nullableVariablesWhereRequired(schema, document, operation)) {
+    if (Object.hasOwn(inputs, name) && inputs[name] === null) {
+      return new GraphQLError(`Variable "$${name}" must not be null: it is used where a value of type "${String(type)}" is required.`, {
+        nodes: definition,
+        extensions: { code: ApolloServerErrorCode.BAD_USER_INPUT },
+      });
+    }
+  }
+  return undefined;
 }

@@ -12,7 +12,7 @@ import type { RequestContext } from './request-context.js';
 import { sharedSubscriptionExecution, type Subscriber } from './shared-subscription-execution.js';
 import { unstorableTextInVariables } from './storable-text-input.js';
 import { validatedDocuments, withCode } from './validated-documents.js';
-import { withoutSubmittedValues } from './variable-errors.js';
+import { nullVariableWhereRequired, withoutSubmittedValues } from './variable-errors.js';
 
 const MESSAGE_END = Buffer.from('}');
 
@@ -97,6 +97,8 @@ export function serveGraphQLOverWebSocket(options: GraphQLWebSocketOptions): Dis
         }
         const unstorable = unstorableTextInVariables(operation, payload.variables);
         if (unstorable) return [unstorable];
+        const nullWhereRequired = nullVariableWhereRequired(schema, document, operation, payload.variables);
+        if (nullWhereRequired) return [nullWhereRequired];
         const controller = new AbortController();
         const operations = running.get(socketContext) ?? new Map<string, AbortController>();
         running.set(socketContext, operations.set(id, controller));

@@ -163,4 +163,56 @@ describe('a literal refused by validation over HTTP', () => {
     });
     expect(response.status).toBe(400);
   });
+
+  it('answers 400 for a nullable variable given null where a value is required, as for other variable errors', async () => {
+    const response = await fetch(server.graphqlUrl, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${server.adminToken}` },
+      body: JSON.stringify({ query: 'query($id: ID = "o") { organization(id: $id) { id } }', variables: { id: null } }),
+    });
+    expect(response.status).toBe(400);
+  });
+});
+
+/**
+ * A variable declared nullable may stand where a value is required when it has a default (graphql's
+ * validation allows it); given null, graphql-js' execution refuses the argument by printing its literal:
+ * `Argument "input" has invalid value {username: $u, password: "…"}.`, logged as an unexpected error.
+ */
+describe.each([
+  ['HTTP', (query: string, variables: Record<string, unknown>) => server.graphql(query, variables)],
+  ['WebSocket', (query: string, variables: Record<string, unknown>) => graphqlOverWebSocket(server.graphqlUrl, server.adminToken, query, variables)],
+])('a nullable variable given null where a value is required, over %s', (_transport, send) => {
+  it('is BAD_USER_INPUT naming the variable, before anything runs, never the literal around it', async () => {
+    const logsBefore = server.logs.length;
+    const response = await send(
+      'mutation($u: String = "admin") { signIn(input: { username: $u, password: "LiteralSecret-6502" }) { errors { code } } }',
+      { u: null },
+    );
+    expect(response.data).toBeUndefined();
+    expect(response.errors).toMatchObject([
+      { message: 'Variable "$u" must not be null: it is used where a value of type "String!" is required.', extensions: { code: 'BAD_USER_INPUT' } },
+    ]);
+    expectNothingLeaked(response, 'LiteralSecret-6502', logsBefore);
+  });
+
+  it('is BAD_USER_INPUT when the variable is the whole argument', async () => {
+    const logsBefore = server.logs.length;
+    const response = await send(
+      'mutation($i: SignInInput = { username: "admin", password: "DefaultSecret-6809" }) { signIn(input: $i) { errors { code } } }',
+      { i: null },
+    );
+    expect(response.errors).toMatchObject([
+      {
+        message: 'Variable "$i" must not be null: it is used where a value of type "SignInInput!" is required.',
+        extensions: { code: 'BAD_USER_INPUT' },
+      },
+    ]);
+    expectNothingLeaked(response, 'DefaultSecret-6809', logsBefore);
+  });
+
+  it('takes the default when the variable is left out', async () => {
+    const response = await send('query($n: Int = 5) { organizations(first: $n) { totalCount } }', {});
+    expect(response.errors).toBeUndefined();
+  });
 });
