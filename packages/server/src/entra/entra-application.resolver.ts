@@ -91,7 +91,10 @@ class VerifyApplicationsInput {
   @Field(() => ID, { description: 'Id of the organization (connected to Entra).' })
   organizationId: string;
 
-  @Field(() => [ID], { nullable: true, description: 'Application (client) ids to check; omitted: every application of the organization.' })
+  @Field(() => [ID], {
+    nullable: true,
+    description: 'Application (client) ids to check, each once; omitted or null: every application of the organization (an empty list is refused).',
+  })
   applicationIds?: string[] | null;
 }
 

@@ -100,12 +100,13 @@ export class EntraApplicationService {
 
   /**
    * Checks, for each backup application of the organization (or those named), whether its Entra
-   * application holds its current certificate, and records the result.
+   * application holds its current certificate, and records the result. Only an omitted list (null)
+   * means every application: an empty one is refused as by the other mutations, before Entra is called.
    */
   async verify(organizationId: string, applicationIds: readonly string[] | null | undefined, actor: Actor): Promise<BackupApplication[]> {
     assertOrganizationAccess(actor, organizationId);
+    const selection = applicationIds == null ? null : checkApplicationSelection(applicationIds);
     const signIn = await this.signIn(organizationId);
-    const selection = applicationIds?.length ? checkApplicationSelection(applicationIds) : null;
     const applications = await this.dataSource.getRepository(BackupApplication).find({
       where: { organizationId, ...(selection ? { applicationId: In(selection.filter(isUuid)) } : {}) },
       order: { displayName: 'ASC' },

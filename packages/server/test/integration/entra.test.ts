@@ -364,6 +364,40 @@ describe('drift', () => {
     });
     expect(data!.verifyApplications.applications[0]!.lastVerifiedAt).toBeTruthy();
   });
+
+  it('verifyApplications refuses an empty list as the other mutations do, before any Entra call; omitted or null means every application', async () => {
+    const { organizationId } = await applicationsWith(newCertificate('Backup 2025'), 2);
+    const verify = async (input: Record<string, unknown>) => {
+      const { data, errors } = await server.graphql<{ verifyApplications: Payload & { applications: { applicationId: string }[] } }>(
+        `mutation($input: VerifyApplicationsInput!) { verifyApplications(input: $input) { applications { applicationId } errors { code ids } } }`,
+        { input },
+      );
+      expect(errors).toBeUndefined();
+      return data!.verifyApplications;
+    };
+    const checksAndAudit = async () =>
+      (await server.database.dataSource.query(
+        `SELECT (SELECT count(*)::int FROM application_entra_checks) AS checks, (SELECT count(*)::int FROM audit_log) AS audit`,
+      )) as unknown;
+    const before = await checksAndAudit();
+    // Any request to Entra would spend one of these.
+    emulator.admin.injectFault({ kind: 'serverError', target: 'token', count: 1_000, status: 503 });
+    emulator.admin.injectFault({ kind: 'serverError', target: 'graph', count: 1_000, status: 503 });
+
+    expect(await verify({ organizationId, applicationIds: [] })).toEqual({
+      applications: [],
+      errors: [{ code: 'APPLICATION_SELECTION_EMPTY', ids: [] }],
+    });
+    expect(emulator.admin.state().faults.map((fault) => fault.count)).toEqual([1_000, 1_000]);
+    expect(await checksAndAudit()).toEqual(before);
+
+    emulator.admin.clearFaults();
+    for (const input of [{ organizationId }, { organizationId, applicationIds: null }]) {
+      const all = await verify(input);
+      expect(all.errors).toEqual([]);
+      expect(all.applications.map((application) => application.applicationId).sort()).toEqual([backups[0]!.appId, backups[1]!.appId].sort());
+    }
+  });
 });
 
 describe('public certificate download', () => {

@@ -50,15 +50,18 @@ function mountManager(
     role,
     rows = () => applications,
     removeApplications,
+    handlers = {},
   }: {
     entraConnected?: boolean;
     role?: 'VIEWER' | 'OPERATOR' | 'ADMINISTRATOR';
     rows?: () => typeof applications;
     removeApplications?: () => unknown;
+    handlers?: Parameters<typeof mockApolloClient>[0];
   } = {},
 ) {
   const apollo = mockApolloClient({
     ...(removeApplications ? { RemoveApplications: removeApplications } : {}),
+    ...handlers,
     OrganizationApplications: (variables) => ({
       organization: {
         __typename: 'Organization',
@@ -216,6 +219,31 @@ describe('BackupApplicationsManager by role', () => {
     mountManager(null, { entraConnected: true, role });
     await eventually(() => expect(shownNames()).toHaveLength(4));
     expect(toolbarButtons()).toEqual(['update-selected', 'remove-selected', 'add-applications', 'verify-applications', 'refresh-applications']);
+  });
+});
+
+describe('BackupApplicationsManager Verify', () => {
+  it('asks for every application by leaving the list out, never with an empty one, and for the selected ones otherwise', async () => {
+    const sent: unknown[] = [];
+    mountManager(null, {
+      entraConnected: true,
+      role: 'OPERATOR',
+      handlers: {
+        VerifyApplications: ({ input }) => {
+          sent.push(input);
+          return { verifyApplications: { __typename: 'EntraApplicationsPayload', applications, errors: [] } };
+        },
+      },
+    });
+    await eventually(() => expect(shownNames()).toHaveLength(4));
+    get('[data-testid="verify-applications"]').click();
+    await eventually(() => expect(sent).toEqual([{ organizationId: 'org-1', applicationIds: null }]));
+    await eventually(() => expect(get('[data-testid="manager-status"]').textContent).toContain('Verified 4 applications'));
+
+    get('[data-testid="application-row"] .grid__name').click();
+    get('[data-testid="verify-applications"]').click();
+    await eventually(() => expect(sent).toHaveLength(2));
+    expect(sent[1]).toEqual({ organizationId: 'org-1', applicationIds: [applications[0]!.applicationId] });
   });
 });
 

@@ -540,7 +540,7 @@ export type UpdateWebhookEndpointInput = {
 
 /** Which applications to check against Entra. */
 export type VerifyApplicationsInput = {
-  /** Application (client) ids to check; omitted: every application of the organization. */
+  /** Application (client) ids to check, each once; omitted or null: every application of the organization (an empty list is refused). */
   applicationIds?: Array<string | number> | null | undefined;
   /** Id of the organization (connected to Entra). */
   organizationId: string | number;
