@@ -24,6 +24,14 @@ describe('webhook URLs', () => {
     expect(codeOf('http://127.0.0.1.example.com/bam')).toBe(ErrorCode.WEBHOOK_URL_NOT_HTTPS);
   });
 
+  it('allows plain HTTP to the name localhost itself only: any other name is looked up through DNS', () => {
+    expect(codeOf('http://LocalHost:8080/hook')).toBeNull();
+    expect(codeOf('http://evil.localhost/hook')).toBe(ErrorCode.WEBHOOK_URL_NOT_HTTPS);
+    expect(codeOf('http://a.b.localhost:8080/hook')).toBe(ErrorCode.WEBHOOK_URL_NOT_HTTPS);
+    expect(codeOf('http://localhost./hook')).toBe(ErrorCode.WEBHOOK_URL_NOT_HTTPS);
+    expect(codeOf('https://evil.localhost/hook')).toBeNull();
+  });
+
   it('refuses credentials, other schemes and what is not a URL', () => {
     expect(codeOf('https://user:secret@hooks.example.com/')).toBe(ErrorCode.WEBHOOK_URL_HAS_CREDENTIALS);
     expect(codeOf('https://user@hooks.example.com/')).toBe(ErrorCode.WEBHOOK_URL_HAS_CREDENTIALS);

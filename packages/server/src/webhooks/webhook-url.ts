@@ -21,10 +21,13 @@ export function checkWebhookUrl(input: string): string {
   return url.href;
 }
 
-/** localhost, 127.0.0.0/8 and ::1 (URL keeps IPv6 hosts in brackets). */
+/**
+ * localhost, 127.0.0.0/8 and ::1 (URL keeps IPv6 hosts in brackets). Names under `.localhost` are not:
+ * Node looks them up through DNS like any other name, so a plain-HTTP delivery could leave the machine.
+ */
 export function isLoopbackHost(hostname: string): boolean {
   const host = hostname.replace(/^\[|\]$/g, '').toLowerCase();
-  if (host === 'localhost' || host.endsWith('.localhost')) return true;
+  if (host === 'localhost') return true;
   if (isIP(host) === 4) return host.startsWith('127.');
   return host === '::1';
 }
