@@ -1,8 +1,6 @@
-import { ErrorCode } from '@bam/shared';
 import type { DataSource, EntityManager } from 'typeorm';
 import type { Actor } from '../common/actor.js';
-import { type Connection, decodeCursor, keysetConnection, type PageRequest, pageSize } from '../common/cursor-pagination.js';
-import { DomainError } from '../common/domain-error.js';
+import { type Connection, decodeSequenceCursor, keysetConnection, type PageRequest, pageSize } from '../common/cursor-pagination.js';
 import { isUuid } from '../common/uuid.js';
 import { type AuditAction, AuditEntry } from './audit-entry.entity.js';
 
@@ -71,9 +69,7 @@ export class AuditService {
     const countQuery = query.clone();
 
     if (after) {
-      const [seq] = decodeCursor(after, 1) as [string];
-      if (!/^\d{1,18}$/.test(seq)) throw new DomainError(ErrorCode.INVALID_CURSOR);
-      query.andWhere('entry.seq < :seq', { seq });
+      query.andWhere('entry.seq < :seq', { seq: decodeSequenceCursor(after) });
     }
     const rows = await query
       .orderBy('entry.seq', 'DESC')

@@ -44,6 +44,9 @@ export function keysetConnection<Node>(
   };
 }
 
+/** The largest value of PostgreSQL's `bigint` (2^63 - 1), the type of the sequence numbers lists are paged by. */
+export const MAX_BIGINT = '9223372036854775807';
+
 /** Cursors are opaque to clients: the sort key of the item, base64url-encoded. */
 export function encodeCursor(key: readonly string[]): string {
   return Buffer.from(JSON.stringify(key)).toString('base64url');
@@ -57,4 +60,14 @@ export function decodeCursor(cursor: string, length: number): string[] {
     // Not JSON: falls through to the coded error.
   }
   throw new DomainError(ErrorCode.INVALID_CURSOR);
+}
+
+/**
+ * The sequence number (a `bigint` column, as text) of a one-part cursor. Anything else, a number past
+ * the largest `bigint` too, is INVALID_CURSOR: PostgreSQL would refuse it as out of range.
+ */
+export function decodeSequenceCursor(cursor: string): string {
+  const [sequence] = decodeCursor(cursor, 1) as [string];
+  if (!/^\d{1,19}$/.test(sequence) || BigInt(sequence) > BigInt(MAX_BIGINT)) throw new DomainError(ErrorCode.INVALID_CURSOR);
+  return sequence;
 }

@@ -1,6 +1,6 @@
 import { ErrorCode } from '@bam/shared';
 import type { DataSource, SelectQueryBuilder } from 'typeorm';
-import { type Connection, decodeCursor, keysetConnection, type PageRequest, pageSize } from '../common/cursor-pagination.js';
+import { type Connection, decodeSequenceCursor, keysetConnection, type PageRequest, pageSize } from '../common/cursor-pagination.js';
 import { DomainError } from '../common/domain-error.js';
 import { type EventSink, PUSH_EVENTS, type PushedEvents } from '../common/event-push.js';
 import { isUuid, normalizeUuid } from '../common/uuid.js';
@@ -79,11 +79,7 @@ export class CertificateEventFeedService {
   /** Past events, oldest first, one page at a time. */
   async list(filter: CertificateEventFilter, { first, after }: PageRequest): Promise<Connection<CertificateEvent>> {
     const size = pageSize(first);
-    let from = '0';
-    if (after) {
-      [from] = decodeCursor(after, 1) as [string];
-      if (!/^\d{1,19}$/.test(from)) throw new DomainError(ErrorCode.INVALID_CURSOR);
-    }
+    const from = after ? decodeSequenceCursor(after) : '0';
     const rows = await this.eventsAfter(filter, from, size + 1);
     return keysetConnection(
       rows,

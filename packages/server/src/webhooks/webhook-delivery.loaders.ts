@@ -1,9 +1,8 @@
-import { ErrorCode } from '@bam/shared';
 import DataLoader from 'dataloader';
 import { type DataSource, In } from 'typeorm';
 import { groupLoader } from '../common/batch-loaders.js';
-import { type Connection, decodeCursor, keysetConnection, type PageRequest, pageSize } from '../common/cursor-pagination.js';
-import { DomainError } from '../common/domain-error.js';
+import { type Connection, decodeSequenceCursor, keysetConnection, MAX_BIGINT, type PageRequest, pageSize } from '../common/cursor-pagination.js';
+import type { DomainError } from '../common/domain-error.js';
 import { type WebhookDelivery, WebhookDeliveryAttempt } from './webhook-delivery.entity.js';
 
 /** A page of one endpoint's deliveries, as the `deliveries` field asks for it. */
@@ -14,7 +13,7 @@ export interface DeliveryPageKey extends PageRequest {
 }
 
 /** Larger than any stored sequence number: the first page starts below it. */
-const NO_CURSOR = '9223372036854775807';
+const NO_CURSOR = MAX_BIGINT;
 
 /**
  * Each endpoint's page and, when asked for, its total. The total is counted in a materialized CTE, once
@@ -58,8 +57,7 @@ function createDeliveryPagesLoader(dataSource: DataSource): DataLoader<DeliveryP
       const checked = keys.map(({ endpointId, first, after, counted }): Page | DomainError => {
         try {
           const size = pageSize(first);
-          const [seq] = after ? (decodeCursor(after, 1) as [string]) : [NO_CURSOR];
-          if (!/^\d{1,19}$/.test(seq)) throw new DomainError(ErrorCode.INVALID_CURSOR);
+          const seq = after ? decodeSequenceCursor(after) : NO_CURSOR;
           return { endpointId, size, seq, counted };
         } catch (error) {
           return error as DomainError;

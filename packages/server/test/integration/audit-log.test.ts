@@ -220,6 +220,13 @@ it('filters by actor, action, organization and time, and pages newest first', as
     'APPLICATIONS_REMOVED',
   ]);
   expect([first.pageInfo.hasNextPage, second.pageInfo.hasNextPage]).toEqual([true, false]);
+
+  // The largest bigint starts before every entry; past it, the cursor is invalid, not a failure.
+  const cursorOf = (sequence: string) => Buffer.from(JSON.stringify([sequence])).toString('base64url');
+  const fromTheTop = await server.graphql<Page>(page, { from: since, after: cursorOf('9223372036854775807') });
+  expect(fromTheTop.data!.auditLog.edges).toEqual(first.edges);
+  const pastTheTop = await server.graphql<Page>(page, { from: since, after: cursorOf('9223372036854775808') });
+  expect(pastTheTop.errors?.map((error) => error.extensions?.code)).toEqual(['INVALID_CURSOR']);
 });
 
 it('is append-only: the database refuses to update, delete or truncate an entry', async () => {

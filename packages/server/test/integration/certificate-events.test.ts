@@ -297,6 +297,21 @@ describe('certificate events', () => {
     expect(second.data!.certificateEvents.pageInfo.hasNextPage).toBe(false);
   });
 
+  it('refuses a cursor past the largest position PostgreSQL can hold with INVALID_CURSOR, for any reader', async () => {
+    const viewer = await server.tokenFor(Role.VIEWER);
+    // 19 digits, as a real cursor may have, but above 2^63 - 1.
+    for (const position of ['9999999999999999999', '9223372036854775808']) {
+      const after = Buffer.from(JSON.stringify([position])).toString('base64url');
+      const response = await server.graphqlAs(viewer, listQuery, { after });
+      expect(response.errors?.map((error) => error.extensions?.code)).toEqual(['INVALID_CURSOR']);
+    }
+    const largest = await server.graphqlAs<{ certificateEvents: { edges: unknown[] } }>(viewer, listQuery, {
+      after: Buffer.from('["9223372036854775807"]').toString('base64url'),
+    });
+    expect(largest.errors).toBeUndefined();
+    expect(largest.data!.certificateEvents.edges).toEqual([]);
+  });
+
   it('stores the applications of a bulk change once, in its audit entry, and still hands out its events whole', async () => {
     const { dataSource } = server.database;
     const applicationIds = await seedManyApplications(dataSource, contoso.organization.id, APPLICATIONS_LISTED_ONCE_FROM);

@@ -8,6 +8,7 @@ import { Webhook } from 'standardwebhooks';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { masterKeyId } from '../../src/key-custody/private-key-vault.js';
 import { APPLICATIONS_LISTED_ONCE_FROM } from '../../src/events/event-outbox.service.js';
+import { createWebhookLoaders } from '../../src/webhooks/webhook-delivery.loaders.js';
 import { type SeededOrganization, seedManyApplications, seedOrganization } from '../support/seed.js';
 import { startServerInstances } from '../support/server-instances.js';
 import { createTestDatabase } from '../support/test-database.js';
@@ -438,6 +439,35 @@ describe('webhook deliveries', () => {
     );
     expect(deleted.data!.deleteWebhookEndpoint).toEqual({ endpointId: endpoint.id, errors: [] });
     expect(await endpoints()).toEqual([]);
+  });
+});
+
+describe('delivery pages', () => {
+  it('refuses a cursor past the largest sequence PostgreSQL can hold with INVALID_CURSOR, failing its own page only', async () => {
+    const hooks = await receiver();
+    const { endpoint } = await createdEndpoint(hooks.url, ['STORE_CERTIFICATE_GENERATED']);
+    await generateCertificate('Paged Delivery');
+    await hooks.waitFor(1);
+    // 19 digits, as a real cursor may have, but above 2^63 - 1.
+    const tooLarge = Buffer.from('["9999999999999999999"]').toString('base64url');
+    const response = await server.graphql(
+      `query($after: String) { webhookEndpoints { good: deliveries(first: 1) { edges { node { eventType } } } bad: deliveries(after: $after) { totalCount } } }`,
+      { after: tooLarge },
+    );
+    // `deliveries` is non-null, so GraphQL nulls the endpoint and with it the whole answer; the other page did not fail.
+    expect(response.errors?.map((error) => [error.extensions?.code, (error as { path?: unknown[] }).path])).toEqual([
+      ['INVALID_CURSOR', ['webhookEndpoints', 0, 'bad']],
+    ]);
+
+    // In one batch, as a request loads them, the good page is answered beside the refused one.
+    const { webhookDeliveryPages } = createWebhookLoaders(server.database.dataSource);
+    const [good, bad] = await webhookDeliveryPages.loadMany([
+      { endpointId: endpoint.id, first: 1, counted: false },
+      { endpointId: endpoint.id, after: tooLarge, counted: false },
+    ]);
+    expect(good).not.toBeInstanceOf(Error);
+    expect((good as { edges: { node: { eventType: string } }[] }).edges.map((edge) => edge.node.eventType)).toEqual(['STORE_CERTIFICATE_GENERATED']);
+    expect(bad).toMatchObject({ code: 'INVALID_CURSOR' });
   });
 });
 
