@@ -59,7 +59,8 @@ registerEnumType(AuditAction, {
     },
     WEBHOOK_ENDPOINT_CREATED: { description: 'An administrator registered a webhook endpoint.' },
     WEBHOOK_ENDPOINT_UPDATED: {
-      description: "An administrator changed a webhook endpoint's URL, event types, organizations, description, or enabled or disabled it.",
+      description:
+        "An administrator changed a webhook endpoint's URL, event types, organizations, description, or enabled or disabled it (details.changes: each changed field, from and to).",
     },
     WEBHOOK_ENDPOINT_DISABLED: { description: 'The server disabled a webhook endpoint that kept failing (details.reason).' },
     WEBHOOK_SECRET_ROTATED: { description: "An administrator replaced a webhook endpoint's signing secret." },

@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { isDeepStrictEqual } from 'node:util';
 import { ErrorCode, errorMessageIn } from '@bam/shared';
 import type { DataSource, EntityManager } from 'typeorm';
 import { AuditAction } from '../audit/audit-entry.entity.js';
@@ -14,6 +15,9 @@ import { newWebhookSecret, sealWebhookSecret } from './webhook-secret.js';
 import { checkWebhookUrl } from './webhook-url.js';
 
 const MAX_DESCRIPTION_LENGTH = 200;
+
+/** What an administrator sets on an endpoint; the audit log records each change of them (never the secret). */
+const AUDITED_FIELDS = ['url', 'eventTypes', 'organizationIds', 'description', 'enabled'] as const;
 
 export interface NewWebhookEndpoint {
   url: string;
@@ -100,12 +104,7 @@ export class WebhookEndpointsService {
       if (Object.keys(values).length > 0) await manager.update(WebhookEndpoint, { id: current.id }, values);
       await this.audit.record(manager, actor, {
         action: AuditAction.WEBHOOK_ENDPOINT_UPDATED,
-        details: {
-          endpointId: current.id,
-          url: values.url ?? current.url,
-          changed: Object.keys(change).filter((key) => change[key as keyof WebhookEndpointChange] !== undefined),
-          enabled: values.enabled ?? current.enabled,
-        },
+        details: { endpointId: current.id, url: values.url ?? current.url, changes: auditedChanges(current, values) },
       });
       return manager.findOneByOrFail(WebhookEndpoint, { id: current.id });
     });
@@ -166,6 +165,16 @@ export class WebhookEndpointsService {
     this.wakeDispatcher();
     return delivery;
   }
+}
+
+/** Each audited field whose value changes, from and to: a reader sees where deliveries went before, and where now. */
+function auditedChanges(current: WebhookEndpoint, values: Partial<WebhookEndpoint>): Record<string, { from: unknown; to: unknown }> {
+  const changes: Record<string, { from: unknown; to: unknown }> = {};
+  for (const field of AUDITED_FIELDS) {
+    const to = values[field];
+    if (to !== undefined && !isDeepStrictEqual(to, current[field])) changes[field] = { from: current[field], to };
+  }
+  return changes;
 }
 
 async function lockEndpoint(manager: EntityManager, endpointId: string): Promise<WebhookEndpoint> {

@@ -395,6 +395,53 @@ describe('webhook deliveries', () => {
     expect(unknown.data!.resendWebhookEvent.errors[0]!.message).not.toBe(errorMessages.EVENT_NOT_FOUND);
   });
 
+  it('records each change to an endpoint in the audit log with its value before and after, never the secret', async () => {
+    const { dataSource } = server.database;
+    const fabrikam = await seedOrganization(dataSource, 'fabrikam.onmicrosoft.com', []);
+    const { endpoint, secret } = await createdEndpoint('https://hooks.example.com/bam', ['CERTIFICATE_UPDATED'], {
+      organizationIds: [fabrikam.organization.id],
+      description: 'SIEM',
+    });
+    const update = async (input: Record<string, unknown>) => {
+      const { data } = await server.graphql<{ updateWebhookEndpoint: { errors: unknown[] } }>(
+        'mutation($input: UpdateWebhookEndpointInput!) { updateWebhookEndpoint(input: $input) { errors { code } } }',
+        { input: { endpointId: endpoint.id, ...input } },
+      );
+      expect(data!.updateWebhookEndpoint.errors).toEqual([]);
+    };
+    // The description is given unchanged: only what changed is recorded.
+    await update({
+      url: 'https://attacker.example/collect',
+      eventTypes: ['CERTIFICATE_UPDATED', 'APPLICATIONS_ADDED'],
+      organizationIds: [],
+      description: 'SIEM',
+    });
+    await update({ enabled: false });
+
+    const { data } = await server.graphql<{ auditLog: { edges: { node: { details: Record<string, unknown> } }[] } }>(
+      'query { auditLog(first: 10, filter: { actions: [WEBHOOK_ENDPOINT_UPDATED] }) { edges { node { details } } } }',
+    );
+    const [disabled, redirected] = data!.auditLog.edges.map((edge) => edge.node.details);
+    expect(redirected).toEqual({
+      endpointId: endpoint.id,
+      url: 'https://attacker.example/collect',
+      changes: {
+        url: { from: 'https://hooks.example.com/bam', to: 'https://attacker.example/collect' },
+        eventTypes: { from: ['CERTIFICATE_UPDATED'], to: ['CERTIFICATE_UPDATED', 'APPLICATIONS_ADDED'] },
+        // null: every organization's events, and the certificate store's.
+        organizationIds: { from: [fabrikam.organization.id], to: null },
+      },
+    });
+    expect(disabled).toEqual({
+      endpointId: endpoint.id,
+      url: 'https://attacker.example/collect',
+      changes: { enabled: { from: true, to: false } },
+    });
+    const audit = JSON.stringify(data);
+    expect(audit).not.toContain(secret);
+    expect(audit).not.toContain(secret.slice('whsec_'.length));
+  });
+
   it('refuses bad endpoints with coded errors and changes nothing', async () => {
     const codeOf = async (input: Record<string, unknown>) => (await createEndpoint(input)).errors.map((error) => error.code);
     expect(await codeOf({ url: 'http://hooks.example.com/bam', eventTypes: ['CERTIFICATE_UPDATED'] })).toEqual(['WEBHOOK_URL_NOT_HTTPS']);

@@ -79,7 +79,7 @@ export type AuditAction =
   | 'WEBHOOK_ENDPOINT_DELETED'
   /** The server disabled a webhook endpoint that kept failing (details.reason). */
   | 'WEBHOOK_ENDPOINT_DISABLED'
-  /** An administrator changed a webhook endpoint's URL, event types, organizations, description, or enabled or disabled it. */
+  /** An administrator changed a webhook endpoint's URL, event types, organizations, description, or enabled or disabled it (details.changes: each changed field, from and to). */
   | 'WEBHOOK_ENDPOINT_UPDATED'
   /** An administrator re-sent an event to a webhook endpoint. */
   | 'WEBHOOK_EVENT_RESENT'
