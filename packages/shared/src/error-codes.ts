@@ -88,6 +88,8 @@ export const errorCodeDescriptions = {
   WEBHOOK_ENDPOINT_INVALID: 'A webhook endpoint needs at least one event type, and a description of at most 200 characters.',
   WEBHOOK_ENDPOINT_NOT_FOUND: 'No webhook endpoint with that id.',
   WEBHOOK_ENDPOINT_DISABLED: 'The webhook endpoint is disabled: enable it before re-sending to it.',
+  WEBHOOK_EVENT_NOT_SUBSCRIBED:
+    "The event's type, or its organization (none for certificate store events), is outside the webhook endpoint's filters: it is not re-sent there.",
   ADMINISTRATOR_SCOPE_INVALID: 'Administrators act on every organization: they cannot be limited to some.',
   INTERNAL_ERROR: 'An unexpected server failure; details are in the server log, never in the response.',
 } as const satisfies Record<string, string>;

@@ -94,6 +94,8 @@ export const errorMessages: Record<ErrorCode, string> = {
   [ErrorCode.WEBHOOK_ENDPOINT_INVALID]: 'Choose at least one event type, and keep the description to 200 characters.',
   [ErrorCode.WEBHOOK_ENDPOINT_NOT_FOUND]: 'The webhook endpoint does not exist. Refresh the list.',
   [ErrorCode.WEBHOOK_ENDPOINT_DISABLED]: 'The webhook endpoint is disabled. Enable it, then re-send.',
+  [ErrorCode.WEBHOOK_EVENT_NOT_SUBSCRIBED]:
+    "The webhook endpoint does not take this event: its type or organization is outside the endpoint's event types or organizations. Change those first to send it there.",
   [ErrorCode.ADMINISTRATOR_SCOPE_INVALID]: 'Administrators cannot be limited to some organizations. Choose another role or all organizations.',
   [ErrorCode.INTERNAL_ERROR]: 'The server could not complete the request. Try again; if it keeps failing, contact your administrator.',
 };

@@ -139,7 +139,8 @@ export class WebhookEndpointsService {
 
   /**
    * Sends an event to an endpoint again (or for the first time, e.g. one recorded before the endpoint
-   * existed): its delivery starts over as pending, with the same `webhook-id`.
+   * existed): its delivery starts over as pending, with the same `webhook-id`. Only an event the
+   * endpoint's filters take, as they are now.
    */
   async resend(actor: Actor, endpointId: string, eventId: string): Promise<WebhookDelivery> {
     const delivery = await this.dataSource.transaction(async (manager) => {
@@ -147,6 +148,7 @@ export class WebhookEndpointsService {
       if (!endpoint.enabled) throw new DomainError(ErrorCode.WEBHOOK_ENDPOINT_DISABLED, [endpoint.id]);
       const event = isUuid(eventId) ? await manager.findOneBy(CertificateEvent, { id: normalizeUuid(eventId) }) : null;
       if (!event) throw new DomainError(ErrorCode.EVENT_NOT_FOUND, [eventId], errorMessageIn('resendWebhookEvent', ErrorCode.EVENT_NOT_FOUND));
+      if (!takesEvent(endpoint, event)) throw new DomainError(ErrorCode.WEBHOOK_EVENT_NOT_SUBSCRIBED, [event.id]);
       const [{ id }] = (await manager.query(
         `INSERT INTO webhook_deliveries (endpoint_id, event_position, event_id, event_type, status, next_attempt_at)
          VALUES ($1, $2, $3, $4, $5, now())
@@ -175,6 +177,16 @@ function auditedChanges(current: WebhookEndpoint, values: Partial<WebhookEndpoin
     if (to !== undefined && !isDeepStrictEqual(to, current[field])) changes[field] = { from: current[field], to };
   }
   return changes;
+}
+
+/**
+ * Whether the endpoint's filters take the event, as the dispatcher matches them: a re-send must not reach
+ * a receiver an event was never meant for (another organization's, say). An event of no organization (the
+ * certificate store's) goes only to endpoints without an organization filter.
+ */
+function takesEvent(endpoint: WebhookEndpoint, event: CertificateEvent): boolean {
+  if (!endpoint.eventTypes.includes(event.type)) return false;
+  return endpoint.organizationIds === null || (event.organizationId !== null && endpoint.organizationIds.includes(event.organizationId));
 }
 
 async function lockEndpoint(manager: EntityManager, endpointId: string): Promise<WebhookEndpoint> {

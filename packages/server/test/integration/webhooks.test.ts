@@ -442,6 +442,58 @@ describe('webhook deliveries', () => {
     expect(audit).not.toContain(secret.slice('whsec_'.length));
   });
 
+  it("refuses to re-send an event outside the endpoint's event types or organizations, and creates no delivery", async () => {
+    const { dataSource } = server.database;
+    const contoso = await seedOrganization(dataSource, 'contoso.onmicrosoft.com', [{ displayName: 'Contoso 1' }]);
+    const fabrikam = await seedOrganization(dataSource, 'fabrikam.onmicrosoft.com', [{ displayName: 'Fabrikam 1' }]);
+    expect(await removeApplications(contoso, [contoso.applications[0]!.applicationId])).toEqual([]);
+    expect(await removeApplications(fabrikam, [fabrikam.applications[0]!.applicationId])).toEqual([]);
+    await generateCertificate('Store Event');
+    const events = await recordedEvents();
+    const eventOf = (source: string) => events.find((event) => event.cloudEvent.source === source)!.id;
+    const contosoRemoval = eventOf(`/organizations/${contoso.organization.id}`);
+    const fabrikamRemoval = eventOf(`/organizations/${fabrikam.organization.id}`);
+    const storeEvent = events.find((event) => event.type === 'STORE_CERTIFICATE_GENERATED')!.id;
+
+    // Registered after the events: none is sent to it unless re-sent.
+    const hooks = await receiver();
+    const { endpoint } = await createdEndpoint(hooks.url, ['APPLICATIONS_REMOVED'], { organizationIds: [fabrikam.organization.id] });
+    const resend = async (eventId: string) =>
+      (
+        await server.graphql<{
+          resendWebhookEvent: { delivery: { eventId: string } | null; errors: { code: string; message: string; ids: string[] }[] };
+        }>('mutation($input: ResendWebhookEventInput!) { resendWebhookEvent(input: $input) { delivery { eventId } errors { code message ids } } }', {
+          input: { endpointId: endpoint.id, eventId },
+        })
+      ).data!.resendWebhookEvent;
+    const refused = (eventId: string) => ({
+      delivery: null,
+      errors: [{ code: 'WEBHOOK_EVENT_NOT_SUBSCRIBED', message: errorMessages.WEBHOOK_EVENT_NOT_SUBSCRIBED, ids: [eventId] }],
+    });
+    // Another organization's event; the store's event, of no organization and another type.
+    expect(await resend(contosoRemoval)).toEqual(refused(contosoRemoval));
+    expect(await resend(storeEvent)).toEqual(refused(storeEvent));
+    // The endpoint's organization, but a type it no longer wants.
+    const update = (input: Record<string, unknown>) =>
+      server.graphql('mutation($input: UpdateWebhookEndpointInput!) { updateWebhookEndpoint(input: $input) { errors { code } } }', {
+        input: { endpointId: endpoint.id, ...input },
+      });
+    await update({ eventTypes: ['CERTIFICATE_UPDATED'] });
+    expect(await resend(fabrikamRemoval)).toEqual(refused(fabrikamRemoval));
+    expect(await deliveriesOf(endpoint.id)).toEqual([]);
+
+    await update({ eventTypes: ['APPLICATIONS_REMOVED'] });
+    expect(await resend(fabrikamRemoval)).toEqual({ delivery: { eventId: fabrikamRemoval }, errors: [] });
+    const [request] = await hooks.waitFor(1);
+    expect(request!.headers['webhook-id']).toBe(fabrikamRemoval);
+    expect((await deliveriesOf(endpoint.id)).map((delivery) => delivery.eventId)).toEqual([fabrikamRemoval]);
+    const audit = await server.graphql<{ auditLog: { edges: { node: { details: { endpointId: string; eventId: string } } }[] } }>(
+      'query { auditLog(first: 100, filter: { actions: [WEBHOOK_EVENT_RESENT] }) { edges { node { details } } } }',
+    );
+    const resent = audit.data!.auditLog.edges.map((edge) => edge.node.details).filter((details) => details.endpointId === endpoint.id);
+    expect(resent.map((details) => details.eventId)).toEqual([fabrikamRemoval]);
+  });
+
   it('refuses bad endpoints with coded errors and changes nothing', async () => {
     const codeOf = async (input: Record<string, unknown>) => (await createEndpoint(input)).errors.map((error) => error.code);
     expect(await codeOf({ url: 'http://hooks.example.com/bam', eventTypes: ['CERTIFICATE_UPDATED'] })).toEqual(['WEBHOOK_URL_NOT_HTTPS']);

@@ -1,3 +1,4 @@
+import { errorMessages } from '@bam/shared';
 import { flushPromises, mount } from '@vue/test-utils';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { eventually, mockApolloClient } from '../test-support/mock-apollo.js';
@@ -99,6 +100,28 @@ describe('WebhooksPanel', () => {
       { operationName: 'UpdateWebhookEndpoint', variables: { input: { endpointId, enabled: true } } },
       { operationName: 'ResendWebhookEvent', variables: { input: { endpointId, eventId } } },
     ]);
+    wrapper.unmount();
+  });
+
+  it('shows why a re-send was refused when the endpoint no longer takes the event', async () => {
+    const { wrapper } = mountPanel({
+      // The endpoint now wants certificate updates only: its earlier store delivery is outside its filters.
+      WebhookEndpoints: () => ({
+        webhookEndpoints: [endpoint({ enabled: true, disabledReason: null, disabledAt: null, eventTypes: ['CERTIFICATE_UPDATED'] })],
+      }),
+      ResendWebhookEvent: () => ({
+        resendWebhookEvent: {
+          __typename: 'ResendWebhookEventPayload',
+          delivery: null,
+          errors: [{ __typename: 'MutationError', code: 'WEBHOOK_EVENT_NOT_SUBSCRIBED' }],
+        },
+      }),
+    });
+    await eventually(() => expect(wrapper.findAll('[data-testid="webhook-row"]')).toHaveLength(1));
+    await wrapper.get('[data-testid="webhook-deliveries-toggle"]').trigger('click');
+    await wrapper.get('[data-testid="webhook-resend"]').trigger('click');
+    await eventually(() => expect(wrapper.get('[data-testid="webhook-error"]').text()).toBe(errorMessages.WEBHOOK_EVENT_NOT_SUBSCRIBED));
+    expect(wrapper.find('[data-testid="webhook-status"]').exists()).toBe(false);
     wrapper.unmount();
   });
 

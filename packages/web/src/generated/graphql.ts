@@ -382,6 +382,8 @@ export type ErrorCode =
   | 'WEBHOOK_ENDPOINT_INVALID'
   /** No webhook endpoint with that id. */
   | 'WEBHOOK_ENDPOINT_NOT_FOUND'
+  /** The event's type, or its organization (none for certificate store events), is outside the webhook endpoint's filters: it is not re-sent there. */
+  | 'WEBHOOK_EVENT_NOT_SUBSCRIBED'
   /** A webhook URL carries a user name or password; deliveries are authenticated by their signature instead. */
   | 'WEBHOOK_URL_HAS_CREDENTIALS'
   /** A webhook URL is not an absolute http:// or https:// URL of at most 2,048 characters. */
