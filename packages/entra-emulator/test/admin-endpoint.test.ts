@@ -4,7 +4,8 @@ import { join } from 'node:path';
 import { Agent, fetch } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type RunningEntraEmulator, startEntraEmulator } from '../src/index.js';
-import { call, testSeed } from './support/emulator-fixture.js';
+import { aadstsCode, call, credentialFor, GRAPH_SCOPE, management, tenant, testSeed } from './support/emulator-fixture.js';
+import { createTestCertificate } from './support/test-certificate.js';
 
 let emulator: RunningEntraEmulator;
 
@@ -35,6 +36,21 @@ describe('admin endpoint', () => {
     expect((await admin('/faults', { method: 'POST', body: { kind: 'explode', target: 'graph', count: 1 } })).status).toBe(400);
     expect((await admin('/reset', { method: 'POST' })).status).toBe(204);
     expect((await admin('/state')).json).toMatchObject({ faults: [], settings: { keyReplicationDelayMs: 0 } });
+  });
+
+  it('withdraws a key credential as an administrator would in the portal: sign-in with it is refused from then on', async () => {
+    const certificate = createTestCertificate('Withdrawn in the portal');
+    const registered = await admin(`/tenants/${tenant.id}/applications/${management.appId}/keyCredentials`, {
+      method: 'POST',
+      body: { key: certificate.derBase64 },
+    });
+    const keyId = (registered.json as { keyId: string }).keyId;
+    await credentialFor(emulator, management.appId, certificate).getToken(GRAPH_SCOPE);
+
+    const path = `/tenants/${tenant.id}/applications/${management.appId}/keyCredentials/${keyId}`;
+    expect((await admin(path, { method: 'DELETE' })).status).toBe(204);
+    await expect(aadstsCode(credentialFor(emulator, management.appId, certificate).getToken(GRAPH_SCOPE))).resolves.toBe('AADSTS700027');
+    expect((await admin(path, { method: 'DELETE' })).status).toBe(400);
   });
 
   it('throttles the token endpoint in Entra error shape', async () => {

@@ -80,5 +80,10 @@ export function addAdminRoutes(router: Router, admin: EmulatorAdmin, adminToken:
       'POST',
       `${application}/keyCredentials`,
       guarded((request, body) => admin.registerKeyCredential(request.params.tenant!, request.params.appId!, body as unknown as KeyCredentialInput)),
+    )
+    .add(
+      'DELETE',
+      `${application}/keyCredentials/:keyId`,
+      guarded((request) => admin.removeKeyCredential(request.params.tenant!, request.params.appId!, request.params.keyId!)),
     );
 }

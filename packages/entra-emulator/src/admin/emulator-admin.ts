@@ -26,7 +26,7 @@ export class AdminError extends Error {}
 
 /**
  * Test control of the emulator: reset and seed the directory, inject faults, revoke permissions and
- * register certificates as an administrator would in the Entra portal. The HTTP admin endpoint calls this.
+ * register or withdraw certificates as an administrator would in the Entra portal. The HTTP admin endpoint calls this.
  */
 export class EmulatorAdmin {
   constructor(
@@ -76,6 +76,11 @@ export class EmulatorAdmin {
   /** Registers a certificate the way an administrator uploads one in the portal: usable at once. */
   registerKeyCredential(tenant: string, appId: string, input: KeyCredentialInput): KeyCredential {
     return this.directory.addKey(this.application(tenant, appId), input, 0).credential;
+  }
+
+  /** Withdraws a certificate the way an administrator deletes one in the portal: sign-in with it is refused at once. */
+  removeKeyCredential(tenant: string, appId: string, keyId: string): void {
+    if (!this.directory.removeKey(this.application(tenant, appId), keyId)) throw new AdminError(`Unknown key '${keyId}' on application '${appId}'`);
   }
 
   state(): EmulatorState {
