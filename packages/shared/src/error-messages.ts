@@ -42,7 +42,7 @@ export const errorMessages: Record<ErrorCode, string> = {
   [ErrorCode.STORE_CERTIFICATE_NOT_FOUND]: 'The certificate is not in the certificate store. It may have been removed; refresh the list.',
   [ErrorCode.STORE_CERTIFICATE_IN_USE]: 'The certificate is used by an application. Give those applications another certificate first.',
   [ErrorCode.STORE_CERTIFICATE_MANAGES_ORGANIZATION]:
-    'The certificate is the management certificate of an organization: the server signs in to its Microsoft Entra tenant with it. It cannot be removed while the organization uses it.',
+    'The certificate is the management certificate of an organization: the server signs in to its Microsoft Entra tenant with it. It cannot be removed while the organization uses it: give the organization another management certificate first.',
   [ErrorCode.STORE_CERTIFICATE_EXISTS]: 'This certificate is already in the certificate store.',
   [ErrorCode.CERTIFICATE_SOURCE_INVALID]: 'Choose one source for the certificate: a certificate from the store, or a PFX file.',
   [ErrorCode.CERTIFICATE_CONFLICT]:

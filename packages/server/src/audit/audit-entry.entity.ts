@@ -21,6 +21,7 @@ export enum AuditAction {
   STORE_CERTIFICATE_REMOVED = 'STORE_CERTIFICATE_REMOVED',
   ORGANIZATION_ADDED = 'ORGANIZATION_ADDED',
   ORGANIZATION_REMOVED = 'ORGANIZATION_REMOVED',
+  ORGANIZATION_CONNECTION_UPDATED = 'ORGANIZATION_CONNECTION_UPDATED',
   APPLICATIONS_ADDED = 'APPLICATIONS_ADDED',
   APPLICATIONS_VERIFIED = 'APPLICATIONS_VERIFIED',
   WEBHOOK_ENDPOINT_CREATED = 'WEBHOOK_ENDPOINT_CREATED',
@@ -53,6 +54,10 @@ registerEnumType(AuditAction, {
       description: 'An organization was added with its Entra connection (details: tenant, cloud, management application and certificate thumbprint).',
     },
     ORGANIZATION_REMOVED: { description: 'An organization was removed with its Entra connection and its applications (details: the applications).' },
+    ORGANIZATION_CONNECTION_UPDATED: {
+      description:
+        "An organization's Entra connection got another management certificate or application (details: `from` and `to`, each with the application id and the certificate's id and thumbprint).",
+    },
     APPLICATIONS_ADDED: { description: 'Applications of the Entra tenant joined the backup configuration.' },
     APPLICATIONS_VERIFIED: {
       description: 'Applications were checked against Entra and their recorded Entra status changed or was confirmed (details: status each).',

@@ -14,6 +14,12 @@ export interface ManagementSignIn extends EntraTenantRef {
   certificate: SigningCertificate;
 }
 
+/** A management sign-in as caches know it: the certificate by its thumbprint only, its key not needed. */
+export interface ManagementSignInKey extends EntraTenantRef {
+  appId: string;
+  certificate: Pick<PublicCertificate, 'thumbprint'>;
+}
+
 export interface EntraTenant {
   id: string;
   displayName: string;
@@ -78,6 +84,8 @@ export interface EntraDirectory {
     withinMs: number,
     onRefused?: (attempt: number, entraCode: string) => void,
   ): Promise<void>;
+  /** Drops the credential, tokens and Graph client kept for a sign-in the organization no longer uses (its key leaves memory). */
+  forgetSignIn(signIn: ManagementSignInKey): void;
 }
 
 /** What kind of failure an Entra call met; the services turn it into their own coded errors. */

@@ -13,6 +13,7 @@ import {
   Resolver,
   Root,
 } from 'type-graphql';
+import { Certificate } from '../certificates/certificate.entity.js';
 import { entraClouds, type EntraCloudName } from '../config/config.js';
 import { Role } from '../common/actor.js';
 import type { Services } from '../domain-module.js';
@@ -62,6 +63,33 @@ class AddOrganizationPayload {
   errors: MutationError[];
 }
 
+@InputType({ description: 'Another management certificate (and, optionally, application) for a connected organization.' })
+class UpdateOrganizationConnectionInput {
+  @Field(() => ID, { description: 'Id of the organization.' })
+  organizationId: string;
+
+  @Field(() => ID, { description: 'Id of a store certificate, with its private key, registered on the management application.' })
+  managementCertificateId: string;
+
+  @Field(() => ID, {
+    nullable: true,
+    description:
+      'Application (client) id of another management application, with the same Graph permissions as addOrganization requires; omitted: the current one.',
+  })
+  managementApplicationId?: string | null;
+}
+
+@ObjectType({
+  description: 'Result of updateOrganizationConnection: the organization, or null and `errors` says why its connection did not change.',
+})
+class UpdateOrganizationConnectionPayload {
+  @Field(() => Organization, { nullable: true, description: 'The organization, signing in with its new management certificate; null on failure.' })
+  organization: Organization | null;
+
+  @Field(() => [MutationError], { description: 'Why nothing changed; empty on success.' })
+  errors: MutationError[];
+}
+
 @ObjectType({ description: 'Result of removeOrganization: the organization removed, or null and `errors` says why nothing changed.' })
 class RemoveOrganizationPayload {
   @Field(() => Organization, { nullable: true, description: 'The organization removed (with its applications); null on failure.' })
@@ -107,6 +135,32 @@ export class EntraOrganizationResolver {
   }
 
   @Authorized(Role.ADMINISTRATOR)
+  @Extensions(oncePerDocument)
+  @Mutation(() => UpdateOrganizationConnectionPayload, {
+    description:
+      "Replaces the certificate (and optionally the application) the server signs in to an organization's tenant with — the yearly management certificate rotation. Signs in with the new one and checks its access through Microsoft Graph first; nothing changes on failure. The old certificate can then leave the store.",
+  })
+  updateOrganizationConnection(
+    @Arg('input', () => UpdateOrganizationConnectionInput, { description: 'The organization and its new management certificate.' })
+    input: UpdateOrganizationConnectionInput,
+    @Ctx() { actor }: RequestContext,
+  ): Promise<UpdateOrganizationConnectionPayload> {
+    return toPayload<{ organization: Organization | null }>(
+      async () => ({
+        organization: await this.organizations.updateConnection(
+          {
+            organizationId: input.organizationId,
+            managementCertificateId: input.managementCertificateId,
+            managementApplicationId: input.managementApplicationId ?? null,
+          },
+          actor,
+        ),
+      }),
+      { organization: null },
+    );
+  }
+
+  @Authorized(Role.ADMINISTRATOR)
   @Mutation(() => RemoveOrganizationPayload, {
     description: 'Removes an organization and all its backup applications from this server, all or nothing. Entra itself is not changed.',
   })
@@ -135,5 +189,15 @@ export class EntraOrganizationResolver {
   @FieldResolver(() => ID, { nullable: true, description: 'Application (client) id of the management application; null when not connected.' })
   async managementApplicationId(@Root() organization: Organization, @Ctx() { loaders }: RequestContext): Promise<string | null> {
     return (await loaders.entraConnection.load(organization.id))?.managementAppId ?? null;
+  }
+
+  @FieldResolver(() => Certificate, {
+    nullable: true,
+    description:
+      'The store certificate the management application signs in with (its expiry is when updateOrganizationConnection is due); null when not connected.',
+  })
+  async managementCertificate(@Root() organization: Organization, @Ctx() { loaders }: RequestContext): Promise<Certificate | null> {
+    const connection = await loaders.entraConnection.load(organization.id);
+    return connection ? loaders.certificate.load(connection.managementCertificateId) : null;
   }
 }

@@ -1,5 +1,5 @@
 import { ErrorCode } from '@bam/shared';
-import type { DataSource } from 'typeorm';
+import type { DataSource, EntityManager } from 'typeorm';
 import { AuditAction } from '../audit/audit-entry.entity.js';
 import type { AuditService } from '../audit/audit.service.js';
 import type { Actor } from '../common/actor.js';
@@ -8,13 +8,21 @@ import { isUuid, normalizeUuid } from '../common/uuid.js';
 import type { EntraCloudName } from '../config/config.js';
 import type { PrivateKeyVault } from '../key-custody/private-key-vault.js';
 import { openSigningCertificate } from '../key-custody/signing-certificate.js';
-import { organizationAdded, organizationRemoved } from '../events/certificate-events.js';
+import { organizationAdded, organizationConnectionUpdated, organizationRemoved } from '../events/certificate-events.js';
 import type { EventOutboxService } from '../events/event-outbox.service.js';
 import type { Logger } from '../logging/logger.js';
 import { Organization } from '../organizations/organization.entity.js';
 import { type EntraDirectory, EntraError } from './entra-directory.js';
 import { EntraConnection } from './entra-connection.entity.js';
 import { entraDomainError } from './entra-errors.js';
+
+export interface UpdateConnectionRequest {
+  organizationId: string;
+  /** A store certificate, with its private key, registered on the management application. */
+  managementCertificateId: string;
+  /** Another management application; null keeps the current one. */
+  managementApplicationId?: string | null;
+}
 
 export interface AddOrganizationRequest {
   /** Primary domain (`contoso.onmicrosoft.com`) or tenant id. */
@@ -27,6 +35,18 @@ export interface AddOrganizationRequest {
 
 const regionOf: Record<EntraCloudName, string> = { WORLDWIDE: 'Worldwide', US_GOVERNMENT: 'US Government', CHINA: 'China' };
 const domainName = /^(?=.{1,253}$)([a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/i;
+
+/** The organization with its Entra connection: ORGANIZATION_NOT_FOUND or ORGANIZATION_NOT_CONNECTED otherwise. */
+async function connectedOrganization(
+  manager: EntityManager,
+  organizationId: string,
+): Promise<{ organization: Organization; connection: EntraConnection }> {
+  const organization = isUuid(organizationId) ? await manager.findOneBy(Organization, { id: normalizeUuid(organizationId) }) : null;
+  if (!organization) throw new DomainError(ErrorCode.ORGANIZATION_NOT_FOUND, [organizationId]);
+  const connection = await manager.findOneBy(EntraConnection, { organizationId: organization.id });
+  if (!connection) throw new DomainError(ErrorCode.ORGANIZATION_NOT_CONNECTED, [organization.id]);
+  return { organization, connection };
+}
 
 /** Onboards organizations as real tenants (sign-in and access checked through Graph first) and removes them. */
 export class EntraOrganizationService {
@@ -89,6 +109,74 @@ export class EntraOrganizationService {
       return saved;
     });
     this.logger.info({ actor: actor.id, organizationId: organization.id, tenantId: found.id, cloud: request.cloud }, 'organization added');
+    return organization;
+  }
+
+  /**
+   * Replaces the certificate (and optionally the application) the server signs in to the organization's
+   * tenant with: signs in with the new one and checks access as `add` does, then switches the connection
+   * with its audit entry and event in one transaction. Nothing changes on failure; the old certificate
+   * may then leave the store.
+   */
+  async updateConnection(request: UpdateConnectionRequest, actor: Actor): Promise<Organization> {
+    const { organization, connection } = await connectedOrganization(this.dataSource.manager, request.organizationId);
+    const newAppId = request.managementApplicationId ?? connection.managementAppId;
+    if (!isUuid(newAppId)) throw new DomainError(ErrorCode.ENTRA_APPLICATION_NOT_FOUND, [newAppId]);
+    const appId = normalizeUuid(newAppId);
+    const certificateId = isUuid(request.managementCertificateId) ? normalizeUuid(request.managementCertificateId) : request.managementCertificateId;
+    const certificate = await openSigningCertificate(this.dataSource.manager, this.vault, certificateId);
+    try {
+      await this.directory.checkAccess({ cloud: connection.cloud, tenant: organization.tenantId, appId, certificate });
+    } catch (error) {
+      throw entraDomainError(error, [error instanceof EntraError && error.failure === 'TENANT_NOT_FOUND' ? organization.tenantId : appId]);
+    }
+
+    const replaced = await this.dataSource.transaction(async (manager) => {
+      // Key-share locks hold off removeOrganization and removeStoreCertificate of the new certificate until the switch commits.
+      await manager.query(`SELECT 1 FROM organizations WHERE id = $1 FOR KEY SHARE`, [organization.id]);
+      const current: { managementAppId: string; managementCertificateId: string; thumbprint: string }[] = await manager.query(
+        `SELECT connection.management_app_id AS "managementAppId", connection.management_certificate_id AS "managementCertificateId",
+                certificate.thumbprint_sha1 AS thumbprint
+           FROM entra_connections connection JOIN certificates certificate ON certificate.id = connection.management_certificate_id
+          WHERE connection.organization_id = $1 FOR UPDATE OF connection`,
+        [organization.id],
+      );
+      if (!current[0]) throw new DomainError(ErrorCode.ORGANIZATION_NOT_FOUND, [organization.id]);
+      const stored: unknown[] = await manager.query(`SELECT 1 FROM certificates WHERE id = $1 FOR KEY SHARE`, [certificateId]);
+      if (stored.length === 0) throw new DomainError(ErrorCode.STORE_CERTIFICATE_NOT_FOUND, [certificateId]);
+
+      const from = {
+        managementApplicationId: current[0].managementAppId,
+        managementCertificateId: current[0].managementCertificateId,
+        managementCertificateThumbprint: current[0].thumbprint,
+      };
+      const to = { managementApplicationId: appId, managementCertificateId: certificateId, managementCertificateThumbprint: certificate.thumbprint };
+      // The same application and certificate again: checked in Entra, nothing to switch or record.
+      if (from.managementApplicationId === to.managementApplicationId && from.managementCertificateId === to.managementCertificateId) return null;
+      await manager
+        .getRepository(EntraConnection)
+        .update({ organizationId: organization.id }, { managementAppId: appId, managementCertificateId: certificateId });
+      await this.audit.record(manager, actor, {
+        action: AuditAction.ORGANIZATION_CONNECTION_UPDATED,
+        organizationId: organization.id,
+        details: { name: organization.name, tenantId: organization.tenantId, from, to },
+      });
+      await this.events.record(manager, organizationConnectionUpdated(organization, { from, to }, actor));
+      return from;
+    });
+    if (replaced) {
+      const { managementApplicationId, managementCertificateThumbprint } = replaced;
+      this.directory.forgetSignIn({
+        cloud: connection.cloud,
+        tenant: organization.tenantId,
+        appId: managementApplicationId,
+        certificate: { thumbprint: managementCertificateThumbprint },
+      });
+    }
+    this.logger.info(
+      { actor: actor.id, organizationId: organization.id, managementApplicationId: appId, thumbprint: certificate.thumbprint },
+      'organization connection updated',
+    );
     return organization;
   }
 

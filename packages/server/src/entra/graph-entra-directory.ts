@@ -17,6 +17,7 @@ import {
   type EntraTenant,
   type EntraTenantRef,
   type ManagementSignIn,
+  type ManagementSignInKey,
 } from './entra-directory.js';
 
 /** The audience Microsoft documents for addKey / removeKey proofs of possession (the Azure AD Graph app id). */
@@ -212,6 +213,10 @@ export class GraphEntraDirectory implements EntraDirectory {
     }
   }
 
+  forgetSignIn(signIn: ManagementSignInKey): void {
+    this.clients.delete(cacheKeyOf(signIn));
+  }
+
   /** The application with its keys, or NOT_FOUND. */
   private async requireApplication(signIn: ManagementSignIn, appId: string): Promise<EntraApplication> {
     const application = await this.getApplication(signIn, appId);
@@ -325,7 +330,7 @@ export class GraphEntraDirectory implements EntraDirectory {
   }
 }
 
-function cacheKeyOf(signIn: ManagementSignIn): string {
+function cacheKeyOf(signIn: ManagementSignInKey): string {
   return [signIn.cloud, signIn.tenant.toLowerCase(), signIn.appId.toLowerCase(), signIn.certificate.thumbprint].join('|');
 }
 

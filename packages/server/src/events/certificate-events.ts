@@ -146,6 +146,36 @@ function organizationChanged(
   };
 }
 
+/** How an organization signs in to its tenant: the management application and certificate, as events and the audit log name them. */
+export interface ManagementCredentials {
+  managementApplicationId: string;
+  managementCertificateId: string;
+  managementCertificateThumbprint: string;
+}
+
+/** An organization's Entra connection switched management certificate or application (`ORGANIZATION_CONNECTION_UPDATED`). */
+export function organizationConnectionUpdated(
+  organization: EventOrganization,
+  change: { from: ManagementCredentials; to: ManagementCredentials },
+  actor: Actor,
+): NewCertificateEvent {
+  return {
+    type: CertificateEventType.ORGANIZATION_CONNECTION_UPDATED,
+    organizationId: organization.id,
+    applicationIds: [],
+    actor,
+    subject: change.to.managementCertificateThumbprint,
+    data: {
+      organizationId: organization.id,
+      actor: actor.id,
+      name: organization.name,
+      tenantId: organization.tenantId,
+      from: change.from,
+      to: change.to,
+    },
+  };
+}
+
 /** A certificate entered (imported, generated) or left the certificate store. */
 function storeCertificateChanged(
   type:

@@ -22,6 +22,7 @@ const administratorFields = new Set([
   'revokeApiToken',
   'addOrganization',
   'removeOrganization',
+  'updateOrganizationConnection',
   'webhookEndpoints',
   'createWebhookEndpoint',
   'updateWebhookEndpoint',

@@ -251,6 +251,11 @@ export function liveCacheUpdates(client: ApolloClient, { coalesceMs = 150 }: { c
         case 'ORGANIZATION_ADDED':
           refetchOrganizations();
           break;
+        case 'ORGANIZATION_CONNECTION_UPDATED':
+          // Another management certificate: the summary shows it, the store which organizations each one manages.
+          if (organizationId) refetchSummary(organizationId);
+          refetchStore();
+          break;
         case 'ORGANIZATION_REMOVED': {
           const id = organizationId ? cachedOrganization(organizationId) : undefined;
           // Views showing it read it again and find it gone.

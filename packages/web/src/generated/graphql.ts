@@ -51,6 +51,8 @@ export type AuditAction =
   | 'CERTIFICATE_UPDATED'
   /** An organization was added with its Entra connection (details: tenant, cloud, management application and certificate thumbprint). */
   | 'ORGANIZATION_ADDED'
+  /** An organization's Entra connection got another management certificate or application (details: `from` and `to`, each with the application id and the certificate's id and thumbprint). */
+  | 'ORGANIZATION_CONNECTION_UPDATED'
   /** An organization was removed with its Entra connection and its applications (details: the applications). */
   | 'ORGANIZATION_REMOVED'
   /** An account changed its own password. */
@@ -121,6 +123,8 @@ export type CertificateEventType =
   | 'CERTIFICATE_UPDATED'
   /** An organization (Entra tenant) was added. */
   | 'ORGANIZATION_ADDED'
+  /** An organization's Entra connection got another management certificate or application (data: `from` and `to`). */
+  | 'ORGANIZATION_CONNECTION_UPDATED'
   /** An organization was removed, with its applications. */
   | 'ORGANIZATION_REMOVED'
   /** A self-signed certificate was generated into the certificate store. */

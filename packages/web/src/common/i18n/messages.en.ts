@@ -128,6 +128,7 @@ export const messagesEn = {
         APPLICATIONS_REMOVED: 'Applications removed',
         ORGANIZATION_ADDED: 'Organization added',
         ORGANIZATION_REMOVED: 'Organization removed',
+        ORGANIZATION_CONNECTION_UPDATED: 'Organization management certificate changed',
         STORE_CERTIFICATE_IMPORTED: 'Store certificate imported',
         STORE_CERTIFICATE_GENERATED: 'Store certificate generated',
         STORE_CERTIFICATE_REMOVED: 'Store certificate removed',
