@@ -32,6 +32,18 @@ const summary = (listed: ReturnType<typeof organization>) => ({
     ...listed,
     createdAt: '2026-01-01T00:00:00Z',
     entraConnected: listed.id === 'contoso',
+    managementApplicationId: listed.id === 'contoso' ? 'b1000000-0000-4000-8000-000000000001' : null,
+    managementCertificate:
+      listed.id === 'contoso'
+        ? {
+            __typename: 'Certificate',
+            id: 'management-cert',
+            thumbprint: 'AB'.repeat(20),
+            issuedTo: 'Contoso Backup Management',
+            notAfter: '2099-01-01T00:00:00Z',
+            status: 'VALID',
+          }
+        : null,
     certificateSummary: { ...listed.certificateSummary, applications: 4, configured: 3, notConfigured: 1 },
   },
 });
@@ -93,6 +105,20 @@ function mountView(
 }
 
 describe('OrganizationsView', () => {
+  it('shows the management certificate with its expiry; administrators only may change it, in a dialog', async () => {
+    const operatorView = mountView([organization('contoso', 'contoso.onmicrosoft.com')], { role: 'OPERATOR' }).wrapper;
+    await eventually(() => expect(operatorView.find('[data-testid="summary-management-certificate"]').exists()).toBe(true));
+    expect(operatorView.get('[data-testid="summary-management-certificate"]').text()).toContain('AB'.repeat(20));
+    expect(operatorView.find('[data-testid="summary-management-certificate"] [data-status="VALID"]').exists()).toBe(true);
+    expect(operatorView.find('[data-testid="summary-change-management-certificate"]').exists()).toBe(false);
+    operatorView.unmount();
+
+    const { wrapper } = mountView([organization('contoso', 'contoso.onmicrosoft.com')], { role: 'ADMINISTRATOR' });
+    await eventually(() => expect(wrapper.find('[data-testid="summary-change-management-certificate"]').exists()).toBe(true));
+    await wrapper.get('[data-testid="summary-change-management-certificate"]').trigger('click');
+    await eventually(() => expect(document.body.querySelector('[data-testid="management-certificate-dialog"]')).not.toBeNull());
+  });
+
   it('tells how to load demo data when the database has no organization', async () => {
     const { wrapper } = mountView([]);
     await eventually(() => expect(wrapper.find('[data-testid="organizations-empty"]').exists()).toBe(true));

@@ -471,6 +471,16 @@ export const messagesEn = {
     running: 'Removing…',
     removed: { one: '{name} was removed with its {count} application.', other: '{name} was removed with its {count} applications.' },
   },
+  managementCertificate: {
+    label: 'Management certificate',
+    open: 'Change management certificate…',
+    title: 'Management certificate — {name}',
+    explain:
+      'Register the new certificate on the management application in the Entra portal first. The server signs in with it and checks its permissions before switching; the old certificate can then be removed from the store.',
+    storeLabel: 'New certificate from the store',
+    apply: 'Apply',
+    changed: '{name} now signs in to Microsoft Entra with the new management certificate.',
+  },
   addOrganization: {
     open: 'Add organization…',
     title: 'Add organization',
