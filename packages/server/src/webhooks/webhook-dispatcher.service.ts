@@ -13,8 +13,10 @@ import { sendWebhook, type WebhookOutcome } from './webhook-sender.js';
 
 /** Outbox events turned into deliveries per statement. */
 const DISPATCH_BATCH = 500;
-/** Deliveries one instance claims, and sends at the same time, per round. */
-const CLAIM_BATCH = 20;
+/** Attempts one instance makes at the same time. */
+const MAX_IN_FLIGHT = 20;
+/** Of those, attempts to one endpoint: receivers that hang cannot take the slots every other endpoint needs. */
+const MAX_IN_FLIGHT_PER_ENDPOINT = 5;
 /** A claim outlives the attempt's time limit by this much: only a crashed instance's claims run out. */
 const LEASE_MARGIN_MS = 30_000;
 
@@ -27,20 +29,25 @@ interface ClaimedDelivery {
   secretCiphertext: Buffer;
   masterKeyId: string;
   body: string;
+  leaseToken: string;
 }
+
+type AttemptOutcome = WebhookOutcome & { attemptedAt: Date; endedAt: Date };
 
 /**
  * Delivers webhooks without ever holding up the change that caused them. Woken by the event feed
  * (the same wake-up as subscriptions: LISTEN/NOTIFY on PostgreSQL, in-process on the embedded
- * database), by the service after a re-send or re-enable, and by a timer (retries that fall due, and
- * work another instance left behind). Each round it
- *  1. turns outbox events after its stored position into one delivery per matching enabled endpoint
+ * database), by the service after a re-send or re-enable, by a timer (retries that fall due, and
+ * work another instance left behind), and by each attempt that ends. Each round it
+ *  1. records the attempts that ended since the last round, and what follows each: delivered, a retry
+ *     (exponential backoff, full jitter, from the attempt's end), given up, the endpoint disabled;
+ *  2. turns outbox events after its stored position into one delivery per matching enabled endpoint
  *     (the position row is locked meanwhile, and (endpoint, event) is unique: idempotent);
- *  2. claims due deliveries with `FOR UPDATE SKIP LOCKED` and a lease, so with several instances on
- *     one PostgreSQL each attempt is made by one of them;
- *  3. sends them, records each attempt, schedules retries (exponential backoff, full jitter), gives
- *     up after the last attempt, and disables an endpoint that keeps failing.
- * A round's database work is sequential: the embedded database runs one statement at a time.
+ *  3. claims due deliveries for its free slots with `FOR UPDATE SKIP LOCKED` and a lease, so with
+ *     several instances on one PostgreSQL each attempt is made by one of them, and starts them.
+ * Attempts run outside the rounds, up to `MAX_IN_FLIGHT` at once and `MAX_IN_FLIGHT_PER_ENDPOINT` per
+ * endpoint, so an endpoint that does not answer delays no other. The database work is sequential,
+ * one round at a time: the embedded database runs one statement at a time.
  */
 export class WebhookDispatcher {
   private running: Promise<void> | undefined;
@@ -49,6 +56,13 @@ export class WebhookDispatcher {
   private timer: NodeJS.Timeout | undefined;
   private stopListening: (() => void) | undefined;
   private readonly leaseMs: number;
+  /** A wake-up other than an attempt's end came: outbox events may wait to be dispatched. */
+  private eventsMayWait = false;
+  /** Attempts under way, and how many of them go to each endpoint. */
+  private readonly attempts = new Set<Promise<void>>();
+  private readonly inFlightByEndpoint = new Map<string, number>();
+  /** Attempts that ended and wait for the next round to record them. */
+  private readonly ended: { delivery: ClaimedDelivery; outcome: AttemptOutcome }[] = [];
 
   constructor(
     private readonly dataSource: DataSource,
@@ -66,17 +80,23 @@ export class WebhookDispatcher {
     this.wake();
   }
 
-  /** Waits for the round in flight (its attempts are bounded by the time limit). */
+  /** Claims nothing more; waits for the attempts in flight (bounded by the time limit) and records them. */
   async close(): Promise<void> {
     this.closed = true;
     this.stopListening?.();
     clearTimeout(this.timer);
-    await this.running;
+    if (this.attempts.size > 0) this.logger.info({ attemptsInFlight: this.attempts.size }, 'stopping: waiting for webhook attempts in flight');
+    while (this.running || this.attempts.size > 0) await Promise.all([this.running, ...this.attempts]);
   }
 
   /** Something may be due: run a round now, or right after the one in flight. */
   wake(): void {
     if (this.closed) return;
+    this.eventsMayWait = true;
+    this.runRound();
+  }
+
+  private runRound(): void {
     if (this.running) {
       this.runAgain = true;
       return;
@@ -89,12 +109,12 @@ export class WebhookDispatcher {
       })
       .then((nextInMs) => {
         this.running = undefined;
-        if (this.closed) return;
         if (this.runAgain) {
           this.runAgain = false;
-          this.wake();
+          this.runRound();
           return;
         }
+        if (this.closed) return;
         this.timer = setTimeout(() => this.wake(), nextInMs);
         this.timer.unref();
       });
@@ -102,15 +122,49 @@ export class WebhookDispatcher {
 
   /** One round; returns how long to wait before the next one unless woken sooner. */
   private async round(): Promise<number> {
-    while (await this.dispatchNewEvents());
-    for (;;) {
-      const claimed = await this.claimDue();
-      if (claimed.length === 0) break;
-      const outcomes = await Promise.all(claimed.map((delivery) => this.attempt(delivery)));
-      for (const [index, delivery] of claimed.entries()) await this.recordAttempt(delivery, outcomes[index]!);
-      if (claimed.length < CLAIM_BATCH || this.closed) break;
+    await this.recordEnded();
+    if (this.closed) return this.settings.pollIntervalMs;
+    if (this.eventsMayWait) {
+      this.eventsMayWait = false;
+      while (await this.dispatchNewEvents());
     }
+    const free = MAX_IN_FLIGHT - this.attempts.size;
+    if (free > 0) for (const delivery of await this.claimDue(free)) this.startAttempt(delivery);
+    // A full pool waits for an attempt to end, which wakes a round.
+    if (this.attempts.size === MAX_IN_FLIGHT) return this.settings.pollIntervalMs;
     return this.untilNextDue();
+  }
+
+  /** Records the attempts that ended; one that cannot be is attempted again once its lease runs out. */
+  private async recordEnded(): Promise<void> {
+    for (const { delivery, outcome } of this.ended.splice(0)) {
+      try {
+        await this.recordAttempt(delivery, outcome);
+      } catch (error) {
+        this.logger.error({ err: error, deliveryId: delivery.id }, 'cannot record a webhook attempt');
+      }
+    }
+  }
+
+  /** Makes the attempt in a slot; when it ends, frees the slot and wakes a round to record it. */
+  private startAttempt(delivery: ClaimedDelivery): void {
+    this.inFlightByEndpoint.set(delivery.endpointId, (this.inFlightByEndpoint.get(delivery.endpointId) ?? 0) + 1);
+    const attempt = this.attempt(delivery)
+      .then(
+        (outcome) => {
+          this.ended.push({ delivery, outcome });
+        },
+        // Not recorded: the lease runs out and the delivery is attempted again.
+        (error: unknown) => this.logger.error({ err: error, deliveryId: delivery.id }, 'webhook attempt failed unexpectedly'),
+      )
+      .finally(() => {
+        const left = this.inFlightByEndpoint.get(delivery.endpointId)! - 1;
+        if (left === 0) this.inFlightByEndpoint.delete(delivery.endpointId);
+        else this.inFlightByEndpoint.set(delivery.endpointId, left);
+        this.attempts.delete(attempt);
+        this.runRound();
+      });
+    this.attempts.add(attempt);
   }
 
   /**
@@ -148,18 +202,35 @@ export class WebhookDispatcher {
     return dispatched === DISPATCH_BATCH;
   }
 
-  /** Claims due deliveries of enabled endpoints that no live instance is attempting, counting the attempt. */
-  private async claimDue(): Promise<(ClaimedDelivery & { leaseToken: string })[]> {
+  /**
+   * Claims up to `limit` due deliveries of enabled endpoints that no live instance is attempting,
+   * counting the attempt: oldest first, at most as many per endpoint as its free slots here. Each
+   * endpoint's due deliveries are read from their own index up to a constant limit (a limit that varied
+   * per endpoint would make the planner read them all), then cut to the endpoint's free slots.
+   */
+  private async claimDue(limit: number): Promise<ClaimedDelivery[]> {
     const leaseToken = randomUUID();
+    const busyEndpoints = [...this.inFlightByEndpoint];
     const rows = (await this.dataSource.query(
-      `WITH due AS (
-         SELECT delivery.id FROM webhook_deliveries delivery
-         JOIN webhook_endpoints endpoint ON endpoint.id = delivery.endpoint_id AND endpoint.enabled
-         WHERE delivery.status IN ($1, $2) AND delivery.next_attempt_at <= now()
-           AND (delivery.lease_until IS NULL OR delivery.lease_until < now())
-         ORDER BY delivery.next_attempt_at, delivery.seq
-         LIMIT $3
-         FOR UPDATE OF delivery SKIP LOCKED
+      `WITH busy AS (
+         SELECT * FROM unnest($7::uuid[], $8::int[]) AS busy(endpoint_id, in_flight)
+       ), picked AS (
+         SELECT delivery.id, delivery.next_attempt_at, delivery.seq, COALESCE(busy.in_flight, 0) AS in_flight,
+                row_number() OVER (PARTITION BY endpoint.id ORDER BY delivery.next_attempt_at, delivery.seq) AS place
+         FROM webhook_endpoints endpoint
+         LEFT JOIN busy ON busy.endpoint_id = endpoint.id
+         CROSS JOIN LATERAL (
+           SELECT delivery.id, delivery.next_attempt_at, delivery.seq FROM webhook_deliveries delivery
+           WHERE delivery.endpoint_id = endpoint.id
+             AND delivery.status IN ($1, $2) AND delivery.next_attempt_at <= now()
+             AND (delivery.lease_until IS NULL OR delivery.lease_until < now())
+           ORDER BY delivery.next_attempt_at, delivery.seq
+           LIMIT $6::int
+           FOR UPDATE OF delivery SKIP LOCKED
+         ) delivery
+         WHERE endpoint.enabled AND COALESCE(busy.in_flight, 0) < $6::int
+       ), due AS (
+         SELECT id FROM picked WHERE place <= $6::int - in_flight ORDER BY next_attempt_at, seq LIMIT $3
        ), claimed AS (
          UPDATE webhook_deliveries delivery
          SET lease_token = $4, lease_until = now() + make_interval(secs => $5::double precision / 1000), attempts = delivery.attempts + 1
@@ -173,19 +244,29 @@ export class WebhookDispatcher {
        JOIN webhook_endpoints endpoint ON endpoint.id = claimed.endpoint_id
        JOIN certificate_event_log event ON event.position = claimed.event_position
        ORDER BY claimed.seq`,
-      [WebhookDeliveryStatus.PENDING, WebhookDeliveryStatus.FAILED, CLAIM_BATCH, leaseToken, this.leaseMs],
-    )) as ClaimedDelivery[];
+      [
+        WebhookDeliveryStatus.PENDING,
+        WebhookDeliveryStatus.FAILED,
+        limit,
+        leaseToken,
+        this.leaseMs,
+        MAX_IN_FLIGHT_PER_ENDPOINT,
+        busyEndpoints.map(([endpointId]) => endpointId),
+        busyEndpoints.map(([, inFlight]) => inFlight),
+      ],
+    )) as Omit<ClaimedDelivery, 'leaseToken'>[];
     return rows.map((row) => ({ ...row, leaseToken }));
   }
 
-  private async attempt(delivery: ClaimedDelivery): Promise<WebhookOutcome & { attemptedAt: Date }> {
+  private async attempt(delivery: ClaimedDelivery): Promise<AttemptOutcome> {
     const attemptedAt = new Date();
     let secret: string;
     try {
       secret = openWebhookSecret(this.vault, { ...delivery, id: delivery.endpointId });
     } catch (error) {
       this.logger.error({ err: error, endpointId: delivery.endpointId }, 'cannot open a webhook secret');
-      return { delivered: false, httpStatus: null, error: 'the signing secret cannot be opened with this server’s master key', attemptedAt };
+      const reason = 'the signing secret cannot be opened with this server’s master key';
+      return { delivered: false, httpStatus: null, error: reason, attemptedAt, endedAt: new Date() };
     }
     const outcome = await sendWebhook({
       url: delivery.url,
@@ -194,17 +275,18 @@ export class WebhookDispatcher {
       body: delivery.body,
       timeoutMs: this.settings.timeoutMs,
     });
-    return { ...outcome, attemptedAt };
+    return { ...outcome, attemptedAt, endedAt: new Date() };
   }
 
   /**
-   * Records the attempt and what follows: delivered, a retry, or given up. Only the lease holder
-   * moves the delivery on (a re-send in the meantime restarted it); the attempt is recorded anyway.
+   * Records the attempt and what follows: delivered, a retry (due after the wait from the attempt's end,
+   * however late it is recorded), or given up. Only the lease holder moves the delivery on (a re-send in
+   * the meantime restarted it); the attempt is recorded anyway.
    */
-  private async recordAttempt(delivery: ClaimedDelivery & { leaseToken: string }, outcome: WebhookOutcome & { attemptedAt: Date }): Promise<void> {
-    const { delivered, httpStatus, error, attemptedAt } = outcome;
+  private async recordAttempt(delivery: ClaimedDelivery, outcome: AttemptOutcome): Promise<void> {
+    const { delivered, httpStatus, error, attemptedAt, endedAt } = outcome;
     const gaveUp = !delivered && delivery.attempts >= this.settings.maxAttempts;
-    const retryAt = delivered || gaveUp ? null : new Date(Date.now() + retryDelayMs(delivery.attempts, this.settings));
+    const retryAt = delivered || gaveUp ? null : new Date(endedAt.getTime() + retryDelayMs(delivery.attempts, this.settings));
     const status = delivered ? WebhookDeliveryStatus.DELIVERED : gaveUp ? WebhookDeliveryStatus.GAVE_UP : WebhookDeliveryStatus.FAILED;
     if (!delivered)
       this.logger.info(
@@ -215,10 +297,10 @@ export class WebhookDispatcher {
       const [, moved] = (await manager.query(
         `UPDATE webhook_deliveries
          SET status = $3, next_attempt_at = $4, last_http_status = $5, last_error = $6, last_attempt_at = $7,
-             delivered_at = CASE WHEN $3 = '${WebhookDeliveryStatus.DELIVERED}' THEN now() ELSE delivered_at END,
+             delivered_at = CASE WHEN $3 = '${WebhookDeliveryStatus.DELIVERED}' THEN $8 ELSE delivered_at END,
              lease_token = NULL, lease_until = NULL
          WHERE id = $1 AND lease_token = $2`,
-        [delivery.id, delivery.leaseToken, status, retryAt, httpStatus, error, attemptedAt],
+        [delivery.id, delivery.leaseToken, status, retryAt, httpStatus, error, attemptedAt, endedAt],
       )) as [unknown, number];
       // Recorded even when a re-send took the lease meanwhile; not when the endpoint was deleted.
       await manager.query(
@@ -262,14 +344,20 @@ export class WebhookDispatcher {
     });
   }
 
-  /** Until the earliest due delivery this instance could claim, at most the poll interval. */
+  /**
+   * Until the earliest due delivery this instance could claim, at most the poll interval. Endpoints
+   * whose slots here are all taken wait for an attempt to end, which wakes a round.
+   */
   private async untilNextDue(): Promise<number> {
+    const fullEndpoints = [...this.inFlightByEndpoint]
+      .filter(([, inFlight]) => inFlight >= MAX_IN_FLIGHT_PER_ENDPOINT)
+      .map(([endpointId]) => endpointId);
     const [{ waitMs }] = (await this.dataSource.query(
       `SELECT EXTRACT(EPOCH FROM (min(GREATEST(delivery.next_attempt_at, COALESCE(delivery.lease_until, delivery.next_attempt_at))) - now())) * 1000 AS "waitMs"
        FROM webhook_deliveries delivery
        JOIN webhook_endpoints endpoint ON endpoint.id = delivery.endpoint_id AND endpoint.enabled
-       WHERE delivery.status IN ($1, $2)`,
-      [WebhookDeliveryStatus.PENDING, WebhookDeliveryStatus.FAILED],
+       WHERE delivery.status IN ($1, $2) AND NOT delivery.endpoint_id = ANY($3::uuid[])`,
+      [WebhookDeliveryStatus.PENDING, WebhookDeliveryStatus.FAILED, fullEndpoints],
     )) as [{ waitMs: string | number | null }];
     const wait = waitMs === null ? this.settings.pollIntervalMs : Math.ceil(Number(waitMs));
     return Math.min(this.settings.pollIntervalMs, Math.max(wait, 10));

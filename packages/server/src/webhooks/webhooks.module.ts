@@ -1,6 +1,7 @@
 import type { DomainModule } from '../domain-module.js';
 import { Webhooks1795738000000 } from './1795738000000-webhooks.migration.js';
 import { DeliveryEventIndex1795738300200 } from './1795738300200-delivery-event-index.migration.js';
+import { DeliveryEndpointDueIndex1795738300800 } from './1795738300800-delivery-endpoint-due-index.migration.js';
 import { WebhookDelivery, WebhookDeliveryAttempt } from './webhook-delivery.entity.js';
 import { createWebhookLoaders } from './webhook-delivery.loaders.js';
 import { WebhookDispatcher } from './webhook-dispatcher.service.js';
@@ -29,7 +30,7 @@ declare module '../graphql/request-context.js' {
 export const webhooksModule: DomainModule = {
   name: 'webhooks',
   entities: [WebhookEndpoint, WebhookDelivery, WebhookDeliveryAttempt],
-  migrations: [Webhooks1795738000000, DeliveryEventIndex1795738300200],
+  migrations: [Webhooks1795738000000, DeliveryEventIndex1795738300200, DeliveryEndpointDueIndex1795738300800],
   sealedColumns: [{ table: 'webhook_endpoints', masterKeyIdColumn: 'master_key_id' }],
   resolvers: [WebhookEndpointsResolver, WebhookDeliveryResolver],
   createLoaders: createWebhookLoaders,

@@ -13,16 +13,19 @@ import { type SeededOrganization, seedManyApplications, seedOrganization } from 
 import { startServerInstances } from '../support/server-instances.js';
 import { createTestDatabase } from '../support/test-database.js';
 import { startTestServer, testDatabaseKind, useTestServer } from '../support/test-server.js';
-import { eventually, startWebhookReceiver, type WebhookReceiver } from '../support/webhook-receiver.js';
+import { eventually, heldUntilReleased, startWebhookReceiver, type WebhookReceiver } from '../support/webhook-receiver.js';
 
-/** Small delays and limits, so retries, giving up and disabling happen within a test. */
+/**
+ * Small delays and limits, so retries, giving up and disabling happen within a test. The time limit is
+ * long: a receiver that holds a request keeps it until the test releases it, not until the server gives up.
+ */
 const webhookEnvironment = {
   WEBHOOK_RETRY_BASE_MS: '20',
   WEBHOOK_RETRY_MAX_MS: '200',
   WEBHOOK_MAX_ATTEMPTS: '3',
   WEBHOOK_DISABLE_AFTER_GIVEN_UP: '2',
   WEBHOOK_POLL_INTERVAL_MS: '200',
-  WEBHOOK_TIMEOUT_MS: '2000',
+  WEBHOOK_TIMEOUT_MS: '60000',
 };
 
 const server = useTestServer({ environment: webhookEnvironment });
@@ -60,12 +63,12 @@ interface Delivery {
   lastHttpStatus: number | null;
   lastError: string | null;
   nextAttemptAt: string | null;
-  attemptHistory: { attempt: number; httpStatus: number | null; error: string | null; retryAt: string | null }[];
+  attemptHistory: { attempt: number; attemptedAt: string; httpStatus: number | null; error: string | null; retryAt: string | null }[];
 }
 
 const endpointFields = 'id url enabled disabledReason disabledAt eventTypes organizationIds description';
 const deliveryFields =
-  'id eventId eventType status attempts lastHttpStatus lastError nextAttemptAt attemptHistory { attempt httpStatus error retryAt }';
+  'id eventId eventType status attempts lastHttpStatus lastError nextAttemptAt attemptHistory { attempt attemptedAt httpStatus error retryAt }';
 
 async function createEndpoint(input: Record<string, unknown>) {
   const { data, errors } = await server.graphql<{
@@ -262,9 +265,8 @@ describe('webhook deliveries', () => {
   });
 
   it('never holds up the change: the mutation answers while the receiver still keeps the delivery waiting', async () => {
-    let release: (status: number) => void = () => undefined;
-    const held = new Promise<number>((resolve) => (release = resolve));
-    const hooks = await receiver(() => held);
+    const { answer, release } = heldUntilReleased();
+    const hooks = await receiver(answer);
     const { endpoint } = await createdEndpoint(hooks.url, ['STORE_CERTIFICATE_GENERATED']);
     const certificate = await generateCertificate('Not Blocked');
     expect(certificate.id).toBeTruthy();
@@ -277,6 +279,62 @@ describe('webhook deliveries', () => {
       () => deliveriesOf(endpoint.id),
       (rows) => rows[0]?.status === 'DELIVERED',
     );
+  });
+
+  it('a receiver that hangs holds up no other endpoint, however many deliveries it has waiting', async () => {
+    const contoso = await seedOrganization(
+      server.database.dataSource,
+      'contoso.onmicrosoft.com',
+      Array.from({ length: 31 }, (_, index) => ({ displayName: `Contoso ${index}` })),
+    );
+    const hanging = heldUntilReleased();
+    const hang = await receiver(hanging.answer);
+    const hangEndpoint = await createdEndpoint(hang.url, ['APPLICATIONS_REMOVED']);
+    for (const application of contoso.applications.slice(0, 30)) expect(await removeApplications(contoso, [application.applicationId])).toEqual([]);
+    await hang.waitFor(1);
+
+    // 30 deliveries wait for the hanging receiver; the next event also goes to one that answers at once.
+    const ok = await receiver();
+    const okEndpoint = await createdEndpoint(ok.url, ['APPLICATIONS_REMOVED']);
+    expect(await removeApplications(contoso, [contoso.applications[30]!.applicationId])).toEqual([]);
+    await ok.waitFor(1);
+    await eventually(
+      () => deliveriesOf(okEndpoint.endpoint.id),
+      (rows) => rows[0]?.status === 'DELIVERED',
+    );
+    // Still none of the hanging receiver's requests has been answered, and they hold only part of the slots.
+    expect(hang.requests.length).toBeGreaterThan(0);
+    expect(hang.requests.length).toBeLessThanOrEqual(5);
+
+    hanging.release(204);
+    await hang.waitFor(31);
+    const delivered = await eventually(
+      () => deliveriesOf(hangEndpoint.endpoint.id),
+      (rows) => rows.length === 31 && rows.every((row) => row.status === 'DELIVERED'),
+    );
+    expect(delivered.map((delivery) => delivery.attempts)).toEqual(Array.from({ length: 31 }, () => 1));
+  });
+
+  it('schedules a retry from its own attempt, not from when a slower attempt beside it ended', async () => {
+    const slowAnswer = heldUntilReleased();
+    const slow = await receiver(slowAnswer.answer);
+    const flaky = await receiver((requestNumber) => (requestNumber === 1 ? 500 : 204));
+    await createdEndpoint(slow.url, ['STORE_CERTIFICATE_GENERATED']);
+    const { endpoint } = await createdEndpoint(flaky.url, ['STORE_CERTIFICATE_GENERATED']);
+    await generateCertificate('Retried Beside A Slow Receiver');
+    await Promise.all([slow.waitFor(1), flaky.waitFor(1)]);
+    // Longer than the longest retry wait (200 ms): a retry scheduled when the slow attempt ends would be due too late.
+    await new Promise((resolve) => setTimeout(resolve, 400));
+    slowAnswer.release(204);
+
+    const [delivery] = await eventually(
+      () => deliveriesOf(endpoint.id),
+      (rows) => rows[0]?.status === 'DELIVERED',
+    );
+    const [failed] = delivery!.attemptHistory;
+    expect(failed).toMatchObject({ attempt: 1, httpStatus: 500 });
+    // The first retry waits at most WEBHOOK_RETRY_BASE_MS (20 ms) after its attempt (an immediate 500) ended: well within the maximum.
+    expect(Date.parse(failed!.retryAt!) - Date.parse(failed!.attemptedAt)).toBeLessThanOrEqual(200);
   });
 
   it('retries a failing receiver with backoff until it accepts, recording every attempt', async () => {
@@ -567,6 +625,48 @@ describe('delivery pages', () => {
     expect(good).not.toBeInstanceOf(Error);
     expect((good as { edges: { node: { eventType: string } }[] }).edges.map((edge) => edge.node.eventType)).toEqual(['STORE_CERTIFICATE_GENERATED']);
     expect(bad).toMatchObject({ code: 'INVALID_CURSOR' });
+  });
+});
+
+describe('stopping the server', () => {
+  it('waits for the attempt in flight and records it before the database closes', async () => {
+    const { answer, release } = heldUntilReleased();
+    const hooks = await receiver(answer);
+    const database = testDatabaseKind === 'postgres' ? await createTestDatabase() : undefined;
+    const first = await startTestServer({ databaseUrl: database?.url, environment: webhookEnvironment });
+    try {
+      const created = await first.graphql<{ createWebhookEndpoint: { endpoint: { id: string } } }>(
+        'mutation($input: CreateWebhookEndpointInput!) { createWebhookEndpoint(input: $input) { endpoint { id } } }',
+        { input: { url: hooks.url, eventTypes: ['STORE_CERTIFICATE_GENERATED'] } },
+      );
+      await generateCertificate('In Flight At Stop', first.graphql);
+      await hooks.waitFor(1);
+      const stopping = first.stop();
+      // Answered only once the dispatcher is closing, so the answer has to be waited for to be recorded.
+      await eventually(
+        async () => first.logs.some((line) => line.includes('waiting for webhook attempts in flight')),
+        (waiting) => waiting,
+      );
+      release(204);
+      await stopping;
+
+      // Started again on the same data: the attempt was recorded, not left to its lease.
+      const second = await startTestServer({ databaseUrl: database?.url, dataDir: first.dataDir, environment: webhookEnvironment });
+      try {
+        const { data } = await second.graphql<{ webhookEndpoints: { id: string; deliveries: { edges: { node: Delivery }[] } }[] }>(
+          `query { webhookEndpoints { id deliveries(first: 10) { edges { node { ${deliveryFields} } } } } }`,
+        );
+        const [endpoint] = data!.webhookEndpoints;
+        expect(endpoint!.id).toBe(created.data!.createWebhookEndpoint.endpoint.id);
+        expect(endpoint!.deliveries.edges.map(({ node }) => [node.status, node.attempts, node.attemptHistory.length])).toEqual([['DELIVERED', 1, 1]]);
+        expect(hooks.requests).toHaveLength(1);
+      } finally {
+        await second.stop();
+      }
+    } finally {
+      await first.dispose();
+      await database?.drop();
+    }
   });
 });
 

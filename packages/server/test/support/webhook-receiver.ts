@@ -55,6 +55,23 @@ export async function startWebhookReceiver(
   };
 }
 
+/**
+ * An `answer` that keeps every request waiting until the test calls `release(status)`; requests
+ * that arrive afterwards get that status at once. Lets a test see what happens while a receiver hangs.
+ */
+export function heldUntilReleased(): { answer: () => number | Promise<number>; release(status: number): void } {
+  let released: number | undefined;
+  let release: (status: number) => void = () => undefined;
+  const held = new Promise<number>((resolve) => (release = resolve));
+  return {
+    answer: () => released ?? held,
+    release(status) {
+      released = status;
+      release(status);
+    },
+  };
+}
+
 /** Polls `read` until `done` holds for its value (or throws after `timeoutMs`); returns that value. */
 export async function eventually<Value>(read: () => Promise<Value>, done: (value: Value) => boolean, timeoutMs = 20_000): Promise<Value> {
   const deadline = Date.now() + timeoutMs;
