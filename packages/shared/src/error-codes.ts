@@ -79,6 +79,8 @@ export const errorCodeDescriptions = {
   USERNAME_TAKEN: 'Another account already has that username.',
   USER_NOT_FOUND: 'No account with that id.',
   USER_SELF_LOCKOUT: 'Administrators cannot disable their own account or take away their own administrator role.',
+  LAST_ADMINISTRATOR:
+    'The change would leave no active (not disabled) administrator account; changes made at the same time are decided one after the other.',
   API_TOKEN_INVALID: 'An API token needs a name of 1 to 64 characters and an expiry in the future, at most 366 days away.',
   API_TOKEN_NOT_FOUND: 'No API token with that id.',
   WEBHOOK_URL_INVALID: 'A webhook URL is not an absolute http:// or https:// URL of at most 2,048 characters.',

@@ -86,6 +86,8 @@ export const errorMessages: Record<ErrorCode, string> = {
   [ErrorCode.USERNAME_TAKEN]: 'Another account already has this username.',
   [ErrorCode.USER_NOT_FOUND]: 'The account does not exist. Refresh the list.',
   [ErrorCode.USER_SELF_LOCKOUT]: 'You cannot disable your own account or remove your own administrator role.',
+  [ErrorCode.LAST_ADMINISTRATOR]:
+    'This is the last active administrator account: nobody could manage accounts after this change. Make another account an administrator first.',
   [ErrorCode.API_TOKEN_INVALID]: 'Give the token a name (1 to 64 characters) and an expiry date in the future, at most a year away.',
   [ErrorCode.API_TOKEN_NOT_FOUND]: 'The API token does not exist. Refresh the list.',
   [ErrorCode.WEBHOOK_URL_INVALID]: 'Enter a full address such as https://hooks.example.com/bam (at most 2,048 characters).',

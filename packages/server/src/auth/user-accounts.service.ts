@@ -1,5 +1,5 @@
 import { ErrorCode } from '@bam/shared';
-import type { DataSource } from 'typeorm';
+import type { DataSource, EntityManager } from 'typeorm';
 import { AuditAction } from '../audit/audit-entry.entity.js';
 import type { AuditService } from '../audit/audit.service.js';
 import { type Actor, Role } from '../common/actor.js';
@@ -70,11 +70,19 @@ export class UserAccountsService {
     if (changes.password != null && !isAcceptablePassword(changes.password)) throw new DomainError(ErrorCode.PASSWORD_TOO_WEAK);
     const passwordHash = changes.password != null ? await hashPassword(changes.password) : null;
     const user = await this.dataSource.transaction(async (manager) => {
+      const administrators = await lockActiveAdministrators(manager);
+      // The acting account as it is now, under the lock: one demoted or disabled since its request was
+      // authorized no longer acts as an administrator.
+      if (actor.kind === 'USER' && !administrators.includes(actor.userId ?? '')) throw new DomainError(ErrorCode.FORBIDDEN);
       const current = isUuid(userId) ? await manager.findOne(User, { where: { id: userId }, lock: { mode: 'pessimistic_write' } }) : null;
       if (!current) throw new DomainError(ErrorCode.USER_NOT_FOUND, [userId]);
       const role = changes.role ?? current.role;
       const disabled = changes.disabled ?? current.disabled;
       if (current.id === actor.userId && (disabled || role !== Role.ADMINISTRATOR)) throw new DomainError(ErrorCode.USER_SELF_LOCKOUT);
+      const remainsAdministrator = role === Role.ADMINISTRATOR && !disabled;
+      if (!remainsAdministrator && administrators.length === 1 && administrators[0] === current.id) {
+        throw new DomainError(ErrorCode.LAST_ADMINISTRATOR, [current.id]);
+      }
       // A role change to administrator lifts any organization limit unless one is given (and then refused).
       const scope = changes.organizationIds !== undefined ? changes.organizationIds : role === Role.ADMINISTRATOR ? null : current.organizationIds;
       const organizationIds = await checkOrganizationScope(manager, role, scope);
@@ -107,4 +115,14 @@ export class UserAccountsService {
     await this.sockets.end(`user:${user.id}`, 'Account changed');
     return user;
   }
+}
+
+/**
+ * The ids of the administrator accounts that are not disabled, locked in id order (so that changes
+ * made at the same time wait for each other instead of deadlocking) until the transaction ends: a
+ * change that could leave none decides on what the changes before it left.
+ */
+async function lockActiveAdministrators(manager: EntityManager): Promise<string[]> {
+  const rows: { id: string }[] = await manager.query(`SELECT id FROM users WHERE role = 'ADMINISTRATOR' AND NOT disabled ORDER BY id FOR UPDATE`);
+  return rows.map((row) => row.id);
 }

@@ -312,6 +312,8 @@ export type ErrorCode =
   | 'INVALID_INPUT'
   /** A page size is outside the allowed range. */
   | 'INVALID_PAGE_SIZE'
+  /** The change would leave no active (not disabled) administrator account; changes made at the same time are decided one after the other. */
+  | 'LAST_ADMINISTRATOR'
   /** An `operationId` (of `updateCertificate` or `certificateRotationProgress`) is not a UUID; `ids` carries the value given. */
   | 'OPERATION_ID_INVALID'
   /** The organization (same tenant or primary domain) is already known to this server. */
