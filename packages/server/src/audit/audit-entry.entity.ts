@@ -53,7 +53,10 @@ registerEnumType(AuditAction, {
     ORGANIZATION_ADDED: {
       description: 'An organization was added with its Entra connection (details: tenant, cloud, management application and certificate thumbprint).',
     },
-    ORGANIZATION_REMOVED: { description: 'An organization was removed with its Entra connection and its applications (details: the applications).' },
+    ORGANIZATION_REMOVED: {
+      description:
+        'An organization was removed with its Entra connection and its applications (details: the applications, and the accounts and API tokens whose organization limit it left).',
+    },
     ORGANIZATION_CONNECTION_UPDATED: {
       description:
         "An organization's Entra connection got another management certificate or application (details: `from` and `to`, each with the application id and the certificate's id and thumbprint).",

@@ -7,7 +7,7 @@ import { DomainError } from '../common/domain-error.js';
 import { isUuid } from '../common/uuid.js';
 import { normalizeUsername } from './authentication.service.js';
 import type { CredentialSockets } from './credential-sockets.js';
-import { checkOrganizationScope } from './organization-scope.js';
+import { checkAdministratorScope, checkOrganizationScope, holdOrganizations } from './organization-scope.js';
 import { hashPassword, isAcceptablePassword } from './password-hashing.js';
 import { Session } from './session.entity.js';
 import { User } from './user.entity.js';
@@ -74,6 +74,9 @@ export class UserAccountsService {
       // The acting account as it is now, under the lock: one demoted or disabled since its request was
       // authorized no longer acts as an administrator.
       if (actor.kind === 'USER' && !administrators.includes(actor.userId ?? '')) throw new DomainError(ErrorCode.FORBIDDEN);
+      // Organizations before the account, the order removeOrganization locks them in (it leaves administrators,
+      // who have no limit, alone). Only a limit the change gives is checked: a saved one stays as it is.
+      const givenScope = changes.organizationIds ? await holdOrganizations(manager, changes.organizationIds) : changes.organizationIds;
       const current = isUuid(userId) ? await manager.findOne(User, { where: { id: userId }, lock: { mode: 'pessimistic_write' } }) : null;
       if (!current) throw new DomainError(ErrorCode.USER_NOT_FOUND, [userId]);
       const role = changes.role ?? current.role;
@@ -84,8 +87,8 @@ export class UserAccountsService {
         throw new DomainError(ErrorCode.LAST_ADMINISTRATOR, [current.id]);
       }
       // A role change to administrator lifts any organization limit unless one is given (and then refused).
-      const scope = changes.organizationIds !== undefined ? changes.organizationIds : role === Role.ADMINISTRATOR ? null : current.organizationIds;
-      const organizationIds = await checkOrganizationScope(manager, role, scope);
+      checkAdministratorScope(role, givenScope ?? null);
+      const organizationIds = givenScope !== undefined ? givenScope : role === Role.ADMINISTRATOR ? null : current.organizationIds;
 
       await manager.update(
         User,

@@ -180,7 +180,10 @@ export class EntraOrganizationService {
     return organization;
   }
 
-  /** Removes the organization with its applications, connection and history, in one statement: all or nothing. */
+  /**
+   * Removes the organization with its applications, connection and history, and takes it out of the
+   * organization limits of accounts and API tokens, in one transaction: all or nothing.
+   */
   async remove(organizationId: string, actor: Actor): Promise<Organization> {
     const removed = await this.dataSource.transaction(async (manager) => {
       const organization = isUuid(organizationId)
@@ -196,10 +199,24 @@ export class EntraOrganizationService {
         `SELECT application_id AS "applicationId", display_name AS "displayName" FROM backup_applications WHERE organization_id = $1 ORDER BY display_name`,
         [organization.id],
       );
+      // Accounts and tokens limited to it lose it from their limit; one limited to it alone keeps an empty
+      // limit, which allows no organization. Webhook endpoints keep theirs: an empty list there means every one.
+      const limitedAccounts: { userId: string; username: string }[] = await manager.query(
+        `WITH narrowed AS (UPDATE users SET organization_ids = array_remove(organization_ids, $1::uuid) WHERE $1::uuid = ANY (organization_ids)
+           RETURNING id, username)
+         SELECT id AS "userId", username FROM narrowed ORDER BY username`,
+        [organization.id],
+      );
+      const limitedApiTokens: { tokenId: string; name: string }[] = await manager.query(
+        `WITH narrowed AS (UPDATE api_tokens SET organization_ids = array_remove(organization_ids, $1::uuid) WHERE $1::uuid = ANY (organization_ids)
+           RETURNING id, name)
+         SELECT id AS "tokenId", name FROM narrowed ORDER BY name, id`,
+        [organization.id],
+      );
       await this.audit.record(manager, actor, {
         action: AuditAction.ORGANIZATION_REMOVED,
         organizationId: organization.id,
-        details: { name: organization.name, tenantId: organization.tenantId, applications },
+        details: { name: organization.name, tenantId: organization.tenantId, applications, limitedAccounts, limitedApiTokens },
       });
       // Applications, connection, checks and rotations go with it (ON DELETE CASCADE).
       await manager.delete(Organization, { id: organization.id });

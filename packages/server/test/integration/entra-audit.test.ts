@@ -94,6 +94,8 @@ it('records adding an organization, adding and verifying its applications and re
       { applicationId: backups[0]!.appId, displayName: backups[0]!.displayName },
       { applicationId: backups[1]!.appId, displayName: backups[1]!.displayName },
     ],
+    limitedAccounts: [],
+    limitedApiTokens: [],
   });
   expect(JSON.stringify(entries)).not.toMatch(/PRIVATE KEY|password/i);
 });

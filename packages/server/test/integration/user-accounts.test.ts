@@ -1,7 +1,9 @@
 import { errorMessages } from '@bam/shared';
-import { beforeEach, describe, expect, it } from 'vitest';
+import pg from 'pg';
+import { beforeEach, describe, expect, it, vi } from 'vitest';
 import { Role } from '../../src/common/actor.js';
-import { type Credential, type GraphQLResponse, testAdmin, useTestServer } from '../support/test-server.js';
+import { seedOrganization } from '../support/seed.js';
+import { type Credential, type GraphQLResponse, testAdmin, testDatabaseKind, useTestServer } from '../support/test-server.js';
 
 const server = useTestServer();
 
@@ -135,4 +137,115 @@ it('refuses an administrator demoting or disabling its own account, while anothe
   }
   expect(await activeAdministrators()).toEqual([testAdmin.username, 'second']);
   expect((await server.graphqlAs(session, '{ me { role } }')).data).toEqual({ me: { role: 'ADMINISTRATOR' } });
+});
+
+describe('accounts and tokens limited to an organization that is removed', () => {
+  const removeOrganization = 'mutation($id: ID!) { removeOrganization(id: $id) { errors { code } } }';
+
+  it('can still be disabled and have their password reset (the console never sends organizationIds on update)', async () => {
+    const contoso = await seedOrganization(server.database.dataSource, 'contoso.onmicrosoft.com', []);
+    const userId = await create('contoso-operator', 'OPERATOR', [contoso.organization.id]);
+    expect((await server.graphql(removeOrganization, { id: contoso.organization.id })).data).toEqual({ removeOrganization: { errors: [] } });
+
+    const reset = await update({ bearer: server.adminToken }, { userId, password: 'another-temporary-password' });
+    expect(reset.data!.updateUser.errors).toEqual([]);
+    const disabled = await update({ bearer: server.adminToken }, { userId, disabled: true });
+    expect(disabled.data).toEqual({ updateUser: { user: { role: 'OPERATOR', disabled: true, organizationIds: [] }, errors: [] } });
+  });
+
+  it('can still be changed when the limit already names an organization that no longer exists', async () => {
+    const userId = await create('stale-limit', 'VIEWER', []);
+    const gone = '0b5c3e0e-5a2c-4c63-9a55-3f1d2f9a7e10';
+    await server.database.dataSource.query('UPDATE users SET organization_ids = ARRAY[$1::uuid] WHERE id = $2', [gone, userId]);
+    const changed = await update({ bearer: server.adminToken }, { userId, role: 'OPERATOR', disabled: true });
+    expect(changed.data).toEqual({ updateUser: { user: { role: 'OPERATOR', disabled: true, organizationIds: [gone] }, errors: [] } });
+    // Organizations given in the change are still checked.
+    expect(codesOf(await update({ bearer: server.adminToken }, { userId, organizationIds: [gone] }))).toEqual(['ORGANIZATION_NOT_FOUND']);
+  });
+
+  it('lose it from their limit in the same change, stay limited (an empty limit is none), and the audit entry names them', async () => {
+    const { dataSource } = server.database;
+    const contoso = await seedOrganization(dataSource, 'contoso.onmicrosoft.com', []);
+    const fabrikam = await seedOrganization(dataSource, 'fabrikam.onmicrosoft.com', []);
+    const [contosoId, fabrikamId] = [contoso.organization.id, fabrikam.organization.id];
+    const onlyContoso = await create('only-contoso', 'OPERATOR', [contosoId]);
+    const both = await create('both', 'VIEWER', [contosoId, fabrikamId]);
+    await create('everywhere', 'VIEWER');
+    const token = await server.tokenFor(Role.OPERATOR, [contosoId]);
+    const [tokenRow] = (await dataSource.query(`SELECT id FROM api_tokens WHERE $1 = ANY(organization_ids)`, [contosoId])) as { id: string }[];
+    const tokenId = tokenRow!.id;
+    const webhook = await server.graphql<{ createWebhookEndpoint: { endpoint: { id: string } } }>(
+      'mutation($input: CreateWebhookEndpointInput!) { createWebhookEndpoint(input: $input) { endpoint { id } } }',
+      { input: { url: 'https://hooks.example.com/bam', eventTypes: ['CERTIFICATE_UPDATED'], organizationIds: [contosoId] } },
+    );
+
+    expect((await server.graphql(removeOrganization, { id: contosoId })).data).toEqual({ removeOrganization: { errors: [] } });
+
+    const limits = (await dataSource.query('SELECT username, organization_ids FROM users WHERE username <> $1 ORDER BY username', [
+      testAdmin.username,
+    ])) as { username: string; organization_ids: string[] | null }[];
+    expect(limits).toEqual([
+      { username: 'both', organization_ids: [fabrikamId] },
+      { username: 'everywhere', organization_ids: null },
+      { username: 'only-contoso', organization_ids: [] },
+    ]);
+    const [tokenLimit] = await dataSource.query('SELECT organization_ids FROM api_tokens WHERE id = $1', [tokenId]);
+    expect(tokenLimit.organization_ids).toEqual([]);
+    // Limited to no organization: Fabrikam stays out of its sight.
+    expect((await server.graphqlAs(token, '{ organizations { totalCount } }')).data).toEqual({ organizations: { totalCount: 0 } });
+    expect((await server.graphqlAs(token, '{ me { organizationIds } }')).data).toEqual({ me: { organizationIds: [] } });
+    // Webhook endpoints keep their list: for them an empty one would mean every organization.
+    const [endpoint] = await dataSource.query('SELECT organization_ids FROM webhook_endpoints WHERE id = $1', [
+      webhook.data!.createWebhookEndpoint.endpoint.id,
+    ]);
+    expect(endpoint.organization_ids).toEqual([contosoId]);
+
+    const audit = await server.graphql<{ auditLog: { edges: { node: { details: Record<string, unknown> } }[] } }>(
+      'query { auditLog(first: 1, filter: { actions: [ORGANIZATION_REMOVED] }) { edges { node { details } } } }',
+    );
+    expect(audit.data!.auditLog.edges[0]!.node.details).toEqual({
+      name: 'contoso.onmicrosoft.com',
+      tenantId: contoso.organization.tenantId,
+      applications: [],
+      limitedAccounts: [
+        { userId: both, username: 'both' },
+        { userId: onlyContoso, username: 'only-contoso' },
+      ],
+      limitedApiTokens: [{ tokenId, name: 'test operator' }],
+    });
+  });
+
+  describe.skipIf(testDatabaseKind !== 'postgres')(
+    'on PostgreSQL, with the lock of a removal held by the test (the embedded database has one session)',
+    () => {
+      it('an account created while its organization is being removed waits, then answers ORGANIZATION_NOT_FOUND', async () => {
+        const contoso = await seedOrganization(server.database.dataSource, 'contoso.onmicrosoft.com', []);
+        const removal = new pg.Client({ connectionString: (server.database.dataSource.options as { url: string }).url });
+        await removal.connect();
+        let created: Promise<GraphQLResponse<{ createUser: unknown }>> | undefined;
+        try {
+          // What removeOrganization does: lock the organization, (take it out of every limit,) delete it.
+          await removal.query('BEGIN');
+          await removal.query('SELECT 1 FROM organizations WHERE id = $1 FOR UPDATE', [contoso.organization.id]);
+          let answered = false;
+          created = server.graphql(createUser, {
+            input: { username: 'latecomer', password: 'temporary-password', role: 'VIEWER', organizationIds: [contoso.organization.id] },
+          });
+          void created.finally(() => (answered = true));
+          await vi.waitFor(async () => {
+            const waiting: unknown[] = await server.database.dataSource.query(
+              `SELECT 1 FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'`,
+            );
+            expect(answered || waiting.length === 1).toBe(true);
+          });
+          await removal.query('DELETE FROM organizations WHERE id = $1', [contoso.organization.id]);
+        } finally {
+          await removal.query('COMMIT');
+          await removal.end();
+        }
+        expect((await created!).data).toEqual({ createUser: { user: null, errors: [{ code: 'ORGANIZATION_NOT_FOUND' }] } });
+        expect(await server.database.dataSource.query(`SELECT 1 FROM users WHERE username = 'latecomer'`)).toEqual([]);
+      });
+    },
+  );
 });

@@ -53,7 +53,7 @@ export type AuditAction =
   | 'ORGANIZATION_ADDED'
   /** An organization's Entra connection got another management certificate or application (details: `from` and `to`, each with the application id and the certificate's id and thumbprint). */
   | 'ORGANIZATION_CONNECTION_UPDATED'
-  /** An organization was removed with its Entra connection and its applications (details: the applications). */
+  /** An organization was removed with its Entra connection and its applications (details: the applications, and the accounts and API tokens whose organization limit it left). */
   | 'ORGANIZATION_REMOVED'
   /** An account changed its own password. */
   | 'PASSWORD_CHANGED'
