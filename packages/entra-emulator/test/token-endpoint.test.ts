@@ -30,6 +30,17 @@ describe('ClientCertificateCredential against the emulator', () => {
     expect(claims.roles).toEqual(['Application.ReadWrite.All', 'Organization.Read.All']);
     expect(token.expiresOnTimestamp).toBeGreaterThan(Date.now() + 50 * 60_000);
   });
+
+  it('gives a credential a second token when it asks again with the assertion MSAL keeps', async () => {
+    // A token closer to expiry than MSAL's 5-minute refresh margin is never served from its cache:
+    // the credential's second request goes to the token endpoint with the assertion it already sent.
+    emulator.admin.configure({ accessTokenLifetimeSeconds: 120 });
+    const credential = credentialFor(emulator, management.appId, managementCertificate);
+    const first = await credential.getToken(GRAPH_SCOPE);
+    const second = await credential.getToken(GRAPH_SCOPE);
+    expect(second.token).not.toBe(first.token);
+    expect(decodeJwt(second.token)).toMatchObject({ tid: tenant.id, appid: management.appId });
+  });
 });
 
 describe('the token endpoint refuses what Entra refuses', () => {

@@ -7,24 +7,15 @@ import { stsErrors } from './sts-error.js';
 const CLOCK_SKEW_SECONDS = 300;
 const ALGORITHMS = ['RS256', 'PS256'];
 
-export interface VerifiedAssertion {
-  key: StoredKey;
-  jti: string;
-  exp: number;
-}
-
 /**
  * Checks a certificate client assertion (RFC 7523) the way Entra does: the key named by `x5t#S256` or
  * `x5t` must be registered on the application, replicated and within its dates; the signature must hold;
  * `iss` = `sub` = client id, `aud` = the token endpoint, `nbf`/`exp` around now, and a `jti`.
+ * An assertion may be presented again while it is valid, as Entra allows: MSAL signs one per client
+ * application and re-sends it with every token request for its 10 minutes (`ClientAssertion.getJwt`).
  * Throws an `StsError` carrying the AADSTS code Entra would answer with.
  */
-export async function verifyClientAssertion(
-  assertion: string,
-  application: Application,
-  acceptedAudiences: string[],
-  redeemedJtis: ReadonlySet<string>,
-): Promise<VerifiedAssertion> {
+export async function verifyClientAssertion(assertion: string, application: Application, acceptedAudiences: string[]): Promise<void> {
   let header: ProtectedHeaderParameters;
   try {
     header = decodeProtectedHeader(assertion);
@@ -57,8 +48,6 @@ export async function verifyClientAssertion(
     throw stsErrors.assertionTime(now, claims.nbf, claims.exp);
   }
   if (typeof claims.jti !== 'string' || claims.jti === '') throw stsErrors.malformedAssertion("The 'jti' claim is required.");
-  if (redeemedJtis.has(claims.jti)) throw stsErrors.assertionReplayed(claims.jti);
-  return { key, jti: claims.jti, exp: claims.exp };
 }
 
 function selectKey(application: Application, header: ProtectedHeaderParameters): { key: StoredKey | undefined; thumbprint: string } {

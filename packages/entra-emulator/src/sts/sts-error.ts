@@ -89,12 +89,6 @@ export const stsErrors = {
       700024,
       `Client assertion is not within its valid time range. Current time: ${iso(now)}, assertion valid from ${iso(nbf * 1000)}, expiry time of assertion ${iso(exp * 1000)}.`,
     ),
-  assertionReplayed: (jti: string) =>
-    new StsError(
-      'invalid_client',
-      50013,
-      `Assertion failed validation. [Reason - The assertion with jti '${jti}' has already been redeemed for a token.]`,
-    ),
   keyNotFound: (thumbprint: string, appId: string) =>
     new StsError(
       'invalid_client',

@@ -23,9 +23,6 @@ export function requestOrigin(request: EmulatorRequest): string {
 
 /** The Entra endpoints: OpenID discovery, signing keys and the v2.0 token endpoint. */
 export function addStsRoutes(router: Router, { directory, faults, signer }: StsDependencies): void {
-  // Assertions that already bought a token; MSAL re-sends the same assertion after a refusal, which Entra allows.
-  const redeemed = new Map<string, number>();
-
   const withStsErrors =
     (handler: (request: EmulatorRequest) => Promise<EmulatorResponse> | EmulatorResponse) =>
     async (request: EmulatorRequest): Promise<EmulatorResponse> => {
@@ -102,15 +99,11 @@ export function addStsRoutes(router: Router, { directory, faults, signer }: StsD
       if (assertionType !== JWT_BEARER) throw stsErrors.wrongAssertionType(assertionType);
 
       const origin = requestOrigin(request);
-      pruneExpired(redeemed);
-      const verified = await verifyClientAssertion(
-        assertion,
-        application,
-        [`${origin}/${request.params.tenant!}/oauth2/v2.0/token`, `${origin}/${tenant.id}/oauth2/v2.0/token`],
-        new Set(redeemed.keys()),
-      );
+      await verifyClientAssertion(assertion, application, [
+        `${origin}/${request.params.tenant!}/oauth2/v2.0/token`,
+        `${origin}/${tenant.id}/oauth2/v2.0/token`,
+      ]);
       checkScope(scope, tenant.id);
-      redeemed.set(verified.jti, verified.exp * 1000 + 600_000);
       const lifetime = faults.settings.accessTokenLifetimeSeconds;
       return {
         status: 200,
@@ -147,9 +140,4 @@ function checkScope(scope: string, tenantId: string): void {
   const scopes = scope.split(' ').filter((item) => item !== '' && !OIDC_SCOPES.has(item));
   if (scopes.length !== 1 || !scopes[0]!.endsWith('/.default')) throw stsErrors.invalidScope(scope);
   if (!GRAPH_SCOPES.has(scopes[0]!)) throw stsErrors.resourceNotFound(scopes[0]!.slice(0, -'/.default'.length), tenantId);
-}
-
-function pruneExpired(redeemed: Map<string, number>): void {
-  const now = Date.now();
-  for (const [jti, until] of redeemed) if (until < now) redeemed.delete(jti);
 }
