@@ -33,6 +33,12 @@ export interface AddOrganizationRequest {
   managementCertificateId: string;
 }
 
+/**
+ * Transaction-level advisory lock every add holds from its duplicate check to its commit: two adds of
+ * the same tenant at once cannot both find it absent (the second then sees the first one's organization).
+ */
+const ADD_ORGANIZATION_LOCK_KEY = '2486829438844815722';
+
 const regionOf: Record<EntraCloudName, string> = { WORLDWIDE: 'Worldwide', US_GOVERNMENT: 'US Government', CHINA: 'China' };
 const domainName = /^(?=.{1,253}$)([a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/i;
 
@@ -62,12 +68,18 @@ export class EntraOrganizationService {
   /**
    * Signs in as the management application and checks through Graph that it can read the tenant and
    * manage applications; only then saves the organization with its connection. Nothing is saved on failure.
+   * A tenant already known by the id or primary domain given is refused before Entra is asked anything.
    */
   async add(request: AddOrganizationRequest, actor: Actor): Promise<Organization> {
     const tenant = request.tenant.trim();
     if (!isUuid(tenant) && !domainName.test(tenant)) throw new DomainError(ErrorCode.ENTRA_TENANT_NOT_FOUND, [request.tenant]);
     if (!isUuid(request.managementApplicationId)) throw new DomainError(ErrorCode.ENTRA_APPLICATION_NOT_FOUND, [request.managementApplicationId]);
     const appId = normalizeUuid(request.managementApplicationId);
+    const known = await findOrganization(
+      this.dataSource.manager,
+      isUuid(tenant) ? { tenantId: normalizeUuid(tenant), name: null } : { tenantId: null, name: tenant },
+    );
+    if (known) throw new DomainError(ErrorCode.ORGANIZATION_EXISTS, [known.id]);
     const certificate = await openSigningCertificate(this.dataSource.manager, this.vault, request.managementCertificateId);
 
     let found;
@@ -78,11 +90,9 @@ export class EntraOrganizationService {
     }
 
     const organization = await this.dataSource.transaction(async (manager) => {
-      const existing = await manager
-        .getRepository(Organization)
-        .createQueryBuilder('organization')
-        .where('organization.tenantId = :id OR lower(organization.name) = lower(:name)', { id: found.id, name: found.defaultDomain })
-        .getOne();
+      await manager.query('SELECT pg_advisory_xact_lock($1::bigint)', [ADD_ORGANIZATION_LOCK_KEY]);
+      // Checked again by what Entra answered: the tenant may have been given by another of its domains.
+      const existing = await findOrganization(manager, { tenantId: found.id, name: found.defaultDomain });
       if (existing) throw new DomainError(ErrorCode.ORGANIZATION_EXISTS, [existing.id]);
       const saved = await manager
         .getRepository(Organization)
@@ -226,4 +236,13 @@ export class EntraOrganizationService {
     this.logger.info({ actor: actor.id, organizationId: removed.id }, 'organization removed');
     return removed;
   }
+}
+
+/** The organization known by this tenant id or this primary domain (case-insensitively), if any. */
+function findOrganization(manager: EntityManager, by: { tenantId: string | null; name: string | null }): Promise<Organization | null> {
+  return manager
+    .getRepository(Organization)
+    .createQueryBuilder('organization')
+    .where('organization.tenantId = :tenantId OR lower(organization.name) = lower(:name)', by)
+    .getOne();
 }

@@ -14,6 +14,7 @@ import {
   tenant,
 } from '../support/entra-fixture.js';
 import type { TestCertificate } from '../support/pfx-fixtures.js';
+import { databaseSnapshot } from '../support/database-snapshot.js';
 import { clearDatabase } from '../support/seed.js';
 import { createTestDatabase } from '../support/test-database.js';
 import { startTestServer, testDatabaseKind, type TestServer } from '../support/test-server.js';
@@ -146,6 +147,65 @@ describe('addOrganization', () => {
 
     const { data } = await server.graphql<{ organizations: { totalCount: number } }>('{ organizations { totalCount } }');
     expect(data!.organizations.totalCount).toBe(0);
+  });
+
+  it('refuses a tenant already added, by primary domain or tenant id, with ORGANIZATION_EXISTS and without asking Entra', async () => {
+    const organizationId = await connectedOrganization();
+    // Any token or Graph request would meet these faults and answer an Entra error instead.
+    const faults = [
+      { kind: 'serverError', target: 'token', count: 5, status: 503 },
+      { kind: 'serverError', target: 'graph', count: 5, status: 503 },
+    ] as const;
+    for (const fault of faults) emulator.admin.injectFault(fault);
+    for (const tenantGiven of [tenant.domain.toUpperCase(), tenant.id.toUpperCase()]) {
+      const again = await addOrganization({ tenant: tenantGiven });
+      expect(again).toMatchObject({ organization: null, errors: [{ code: 'ORGANIZATION_EXISTS', ids: [organizationId] }] });
+    }
+    expect(emulator.admin.state().faults).toEqual(faults);
+  });
+
+  it('adds the organization once when the same tenant is added three times at once; the others answer ORGANIZATION_EXISTS', async () => {
+    const certificateId = await importIntoStore(server, managementCertificate);
+    emulator.admin.registerKeyCredential(tenant.id, management.appId, { key: managementCertificate.der.toString('base64') });
+    const keysBefore = entraThumbprints(emulator, management.appId);
+    const storeBefore = (await databaseSnapshot(server.database.dataSource)).store;
+    // The audit log is append-only and outlives clearDatabase: count only this test's entries.
+    const [{ auditBefore }] = (await server.database.dataSource.query(`SELECT coalesce(max(seq), 0)::text AS "auditBefore" FROM audit_log`)) as [
+      { auditBefore: string },
+    ];
+    const input = { tenant: tenant.domain, managementApplicationId: management.appId, managementCertificateId: certificateId };
+
+    const responses = await Promise.all(
+      [1, 2, 3].map(() =>
+        server.graphql<{ addOrganization: Payload & { organization: { id: string } | null } }>(
+          `mutation($input: AddOrganizationInput!) { addOrganization(input: $input) { organization { id } errors { code ids message } } }`,
+          { input },
+        ),
+      ),
+    );
+
+    for (const response of responses) expect(response.errors).toBeUndefined();
+    const payloads = responses.map((response) => response.data!.addOrganization);
+    const added = payloads.filter((payload) => payload.organization !== null);
+    expect(added).toHaveLength(1);
+    const organizationId = added[0]!.organization!.id;
+    const refused = payloads.filter((payload) => payload.organization === null);
+    expect(refused.map((payload) => payload.errors.map((error) => error.code))).toEqual([['ORGANIZATION_EXISTS'], ['ORGANIZATION_EXISTS']]);
+    for (const payload of refused) expect(payload.errors[0]!.ids).toEqual([organizationId]);
+
+    const rows = async (sql: string) => (await server.database.dataSource.query(sql)) as { organization_id: string }[];
+    expect(await rows('SELECT id AS organization_id FROM organizations')).toEqual([{ organization_id: organizationId }]);
+    expect(await rows('SELECT organization_id FROM entra_connections')).toEqual([{ organization_id: organizationId }]);
+    expect(await rows(`SELECT organization_id FROM certificate_events WHERE type = 'ORGANIZATION_ADDED'`)).toEqual([
+      { organization_id: organizationId },
+    ]);
+    const audited: unknown[] = await server.database.dataSource.query(
+      `SELECT organization_id FROM audit_log WHERE action = 'ORGANIZATION_ADDED' AND seq > $1`,
+      [auditBefore],
+    );
+    expect(audited).toEqual([{ organization_id: organizationId }]);
+    expect((await databaseSnapshot(server.database.dataSource)).store).toEqual(storeBefore);
+    expect(entraThumbprints(emulator, management.appId)).toEqual(keysBefore);
   });
 
   it('removeOrganization removes it with its applications', async () => {
