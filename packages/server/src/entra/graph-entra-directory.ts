@@ -382,13 +382,15 @@ const THROTTLED_AADSTS = 'AADSTS90055';
 export function toEntraError(error: unknown, permission: string): EntraError {
   if (error instanceof EntraError) return error;
   const message = error instanceof Error ? error.message : String(error);
-  if (error instanceof GraphError) {
+  // A GraphError without a status never had an answer from Graph: its sign-in or its connection failed
+  // (the message and code are the cause's), so it is told apart like any token failure below.
+  if (error instanceof GraphError && error.statusCode > 0) {
     const code = error.code ?? `HTTP${error.statusCode}`;
     if (error.statusCode === 429) return new EntraError('THROTTLED', code, message);
     if (error.statusCode === 403) return new EntraError('PERMISSION_MISSING', permission || code, message);
     if (error.statusCode === 404) return new EntraError('NOT_FOUND', code, message);
     if (error.statusCode === 401) return new EntraError('SIGN_IN_REFUSED', code, message);
-    if (error.statusCode >= 500 || error.statusCode <= 0) return new EntraError('UNAVAILABLE', code, message);
+    if (error.statusCode >= 500) return new EntraError('UNAVAILABLE', code, message);
     return new EntraError('REFUSED', code, message);
   }
   const aadsts = /AADSTS\d+/.exec(message)?.[0];

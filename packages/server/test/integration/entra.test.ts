@@ -265,6 +265,21 @@ describe('availableApplications and addApplications', () => {
     expect((await addApplications(organizationId, [backups[0]!.appId])).errors[0]!.code).toBe('APPLICATION_EXISTS');
   });
 
+  it('answers ENTRA_SIGN_IN_REFUSED with the AADSTS code when the sign-in before a Graph call is refused', async () => {
+    // A certificate of its own, so no credential the server cached in earlier tests holds a token for it;
+    // and tokens shorter-lived than MSAL's 5-minute refresh margin: each Graph call signs in again.
+    const certificate = newCertificate('Contoso Backup Management (short tokens)');
+    emulator.admin.registerKeyCredential(tenant.id, management.appId, { key: certificate.der.toString('base64') });
+    emulator.admin.configure({ accessTokenLifetimeSeconds: 120 });
+    const added = await addOrganization({ managementCertificateId: await importIntoStore(server, certificate) });
+    const organizationId = added.organization!.id as string;
+    // Back to the seed: the management application's key is gone, as when an administrator deletes it in the portal.
+    emulator.admin.reset();
+    const refused = await addApplications(organizationId, [backups[0]!.appId]);
+    expect(refused.errors).toEqual([{ code: 'ENTRA_SIGN_IN_REFUSED', ids: [organizationId, 'AADSTS700027'] }]);
+    expect(await databaseThumbprints(organizationId)).toEqual({});
+  });
+
   it('answers ORGANIZATION_NOT_CONNECTED for an organization without an Entra connection', async () => {
     const rows: { id: string }[] = await server.database.dataSource.query(
       `INSERT INTO organizations (name, tenant_id, region) VALUES ('local.example', gen_random_uuid(), 'Worldwide') RETURNING id`,
