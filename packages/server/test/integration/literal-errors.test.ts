@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { type GraphQLResponse, useTestServer } from '../support/test-server.js';
+import { useTestServer } from '../support/test-server.js';
+import { expectNothingLeaked } from '../support/leaks.js';
 import { graphqlOverWebSocket } from '../support/web-socket.js';
 
 const server = useTestServer({ clearBeforeEach: false });
@@ -120,14 +121,6 @@ const valueFreeRefusals: Refusal[] = [
   },
 ];
 
-/** The response and the server's log lines since `before` hold no secret, and nothing was logged as unexpected. */
-function expectNothingLeaked(response: GraphQLResponse<unknown>, secret: string, logsBefore: number) {
-  const logs = server.logs.slice(logsBefore);
-  expect(JSON.stringify(response)).not.toContain(secret);
-  expect(logs.filter((line) => line.includes(secret))).toEqual([]);
-  expect(logs.filter((line) => line.includes('unexpected error'))).toEqual([]);
-}
-
 describe.each([
   ['HTTP', (query: string) => server.graphql(query)],
   ['WebSocket', (query: string) => graphqlOverWebSocket(server.graphqlUrl, server.adminToken, query)],
@@ -139,7 +132,7 @@ describe.each([
       const response = await send(query);
       expect(response.data).toBeUndefined();
       expect(response.errors).toMatchObject([{ message, extensions: { code: 'GRAPHQL_VALIDATION_FAILED' } }]);
-      expectNothingLeaked(response, secret, logsBefore);
+      expectNothingLeaked(server.logs, response, secret, logsBefore);
     },
   );
 
@@ -193,7 +186,7 @@ describe.each([
     expect(response.errors).toMatchObject([
       { message: 'Variable "$u" must not be null: it is used where a value of type "String!" is required.', extensions: { code: 'BAD_USER_INPUT' } },
     ]);
-    expectNothingLeaked(response, 'LiteralSecret-6502', logsBefore);
+    expectNothingLeaked(server.logs, response, 'LiteralSecret-6502', logsBefore);
   });
 
   it('is BAD_USER_INPUT when the variable is the whole argument', async () => {
@@ -208,7 +201,7 @@ describe.each([
         extensions: { code: 'BAD_USER_INPUT' },
       },
     ]);
-    expectNothingLeaked(response, 'DefaultSecret-6809', logsBefore);
+    expectNothingLeaked(server.logs, response, 'DefaultSecret-6809', logsBefore);
   });
 
   it('takes the default when the variable is left out', async () => {

@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { Role } from '../../src/common/actor.js';
 import { opensslPfx, rsaCertificate } from '../support/pfx-fixtures.js';
-import { type GraphQLResponse, useTestServer } from '../support/test-server.js';
+import { useTestServer } from '../support/test-server.js';
+import { expectNothingLeaked } from '../support/leaks.js';
 import { graphqlOverWebSocket } from '../support/web-socket.js';
 
 const server = useTestServer({ clearBeforeEach: false });
@@ -57,14 +58,6 @@ const refusals: Refusal[] = [
   },
 ];
 
-/** The response and the server's log lines since `before` hold no secret, and nothing was logged as unexpected. */
-function expectNothingLeaked(response: GraphQLResponse<unknown>, secret: string, logsBefore: number) {
-  const logs = server.logs.slice(logsBefore);
-  expect(JSON.stringify(response)).not.toContain(secret);
-  expect(logs.filter((line) => line.includes(secret))).toEqual([]);
-  expect(logs.filter((line) => line.includes('unexpected error'))).toEqual([]);
-}
-
 describe.each([
   ['HTTP', (query: string, variables: Record<string, unknown>) => server.graphql(query, variables)],
   ['WebSocket', (query: string, variables: Record<string, unknown>) => graphqlOverWebSocket(server.graphqlUrl, server.adminToken, query, variables)],
@@ -74,7 +67,7 @@ describe.each([
     const response = await send(query, variables);
     expect(response.data).toBeUndefined();
     expect(response.errors).toMatchObject([{ message, extensions: { code: 'BAD_USER_INPUT' } }]);
-    expectNothingLeaked(response, secret, logsBefore);
+    expectNothingLeaked(server.logs, response, secret, logsBefore);
   });
 
   it('keeps the messages that hold no value', async () => {
@@ -107,7 +100,7 @@ describe('a subscription variable refused by coercion, over WebSocket', () => {
         extensions: { code: 'BAD_USER_INPUT' },
       },
     ]);
-    expectNothingLeaked(response, 'SubscriptionSecret-8080', logsBefore);
+    expectNothingLeaked(server.logs, response, 'SubscriptionSecret-8080', logsBefore);
   });
 });
 
@@ -131,7 +124,7 @@ describe('a multipart request refused by coercion', () => {
       },
     ]);
     expect(JSON.stringify(response)).not.toMatch(/resolve|promise|function/);
-    expectNothingLeaked(response, password, logsBefore);
+    expectNothingLeaked(server.logs, response, password, logsBefore);
   });
 
   it('names no password nested in the input', async () => {
@@ -148,6 +141,6 @@ describe('a multipart request refused by coercion', () => {
         extensions: { code: 'BAD_USER_INPUT' },
       },
     ]);
-    expectNothingLeaked(response, password, logsBefore);
+    expectNothingLeaked(server.logs, response, password, logsBefore);
   });
 });
