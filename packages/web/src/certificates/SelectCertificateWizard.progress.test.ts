@@ -4,26 +4,10 @@ import { nextTick } from 'vue';
 import type { BackupApplicationRowFragment } from '../generated/graphql.js';
 import { eventually, mockApolloClient, MockStream } from '../test-support/mock-apollo.js';
 import SelectCertificateWizard from './SelectCertificateWizard.vue';
+import { storeCertificate as certificate } from '../test-support/store-certificate.js';
 
 /** The wizard on an organization connected to Entra: it follows the rotation's steps live, subscribed before it sends the update. */
-const storeCertificate = {
-  __typename: 'Certificate',
-  id: 'a1',
-  thumbprint: 'A1'.padEnd(40, '0'),
-  issuedTo: 'Cert a1',
-  issuedBy: 'Test CA',
-  notBefore: '2026-01-01T00:00:00Z',
-  notAfter: '2028-01-01T00:00:00Z',
-  status: 'VALID',
-  keyAlgorithm: 'RSA',
-  keySize: 2048,
-  store: 'PERSONAL',
-  hasPrivateKey: true,
-  keyExportable: true,
-  usable: true,
-  unusableReason: null,
-  usedBy: [],
-};
+const storeCertificate = certificate('a1');
 
 const application: BackupApplicationRowFragment = {
   id: 'app-1',

@@ -6,26 +6,7 @@ import { errorText } from '../common/i18n/translate.js';
 import type { BackupApplicationRowFragment } from '../generated/graphql.js';
 import { eventually, mockApolloClient, type OperationHandler } from '../test-support/mock-apollo.js';
 import SelectCertificateWizard from './SelectCertificateWizard.vue';
-
-const certificate = (id: string, overrides: Record<string, unknown> = {}) => ({
-  __typename: 'Certificate',
-  id,
-  thumbprint: `${id.toUpperCase().padEnd(40, '0')}`,
-  issuedTo: `Cert ${id}`,
-  issuedBy: 'Test CA',
-  notBefore: '2026-01-01T00:00:00Z',
-  notAfter: '2028-01-01T00:00:00Z',
-  status: 'VALID',
-  keyAlgorithm: 'RSA',
-  keySize: 2048,
-  store: 'PERSONAL',
-  hasPrivateKey: true,
-  keyExportable: true,
-  usable: true,
-  unusableReason: null,
-  usedBy: [],
-  ...overrides,
-});
+import { storeCertificate as certificate } from '../test-support/store-certificate.js';
 
 const user = (id: string, displayName: string, organization: string) => ({
   __typename: 'BackupApplication',

@@ -2,26 +2,15 @@ import { flushPromises, mount, type VueWrapper } from '@vue/test-utils';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { mockApolloClient } from '../test-support/mock-apollo.js';
 import AddOrganizationWizard from './AddOrganizationWizard.vue';
+import { storeCertificate as certificate } from '../test-support/store-certificate.js';
 
 const managementAppId = '122b3ef5-f70b-4468-8dec-9be06116717d';
-const storeCertificate = {
-  __typename: 'Certificate',
-  id: 'cert-1',
+const storeCertificate = certificate('cert-1', {
   thumbprint: 'AB'.repeat(20),
   issuedTo: 'Contoso Backup Management',
   issuedBy: 'Contoso Backup Management',
-  notBefore: '2026-01-01T00:00:00Z',
   notAfter: '2027-01-01T00:00:00Z',
-  status: 'VALID',
-  keyAlgorithm: 'RSA',
-  keySize: 2048,
-  store: 'PERSONAL',
-  hasPrivateKey: true,
-  keyExportable: true,
-  usable: true,
-  unusableReason: null,
-  usedBy: [],
-};
+});
 
 let wrapper: VueWrapper | undefined;
 afterEach(() => {

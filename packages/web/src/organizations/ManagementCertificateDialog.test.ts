@@ -2,26 +2,10 @@ import { flushPromises, mount, type VueWrapper } from '@vue/test-utils';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { mockApolloClient } from '../test-support/mock-apollo.js';
 import ManagementCertificateDialog from './ManagementCertificateDialog.vue';
+import { storeCertificate as certificate } from '../test-support/store-certificate.js';
 
 const managementAppId = '122b3ef5-f70b-4468-8dec-9be06116717d';
-const storeCertificate = (id: string, issuedTo: string) => ({
-  __typename: 'Certificate',
-  id,
-  thumbprint: id.toUpperCase().padEnd(40, '0'),
-  issuedTo,
-  issuedBy: issuedTo,
-  notBefore: '2026-01-01T00:00:00Z',
-  notAfter: '2027-01-01T00:00:00Z',
-  status: 'VALID',
-  keyAlgorithm: 'RSA',
-  keySize: 2048,
-  store: 'PERSONAL',
-  hasPrivateKey: true,
-  keyExportable: true,
-  usable: true,
-  unusableReason: null,
-  usedBy: [],
-});
+const storeCertificate = (id: string, issuedTo: string) => certificate(id, { issuedTo, issuedBy: issuedTo, notAfter: '2027-01-01T00:00:00Z' });
 
 let wrapper: VueWrapper | undefined;
 afterEach(() => {
