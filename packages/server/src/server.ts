@@ -35,6 +35,8 @@ export const GRAPHQL_PATH = '/graphql';
 
 /** Largest GraphQL request accepted, over HTTP (JSON body) and WebSocket (one message). */
 const GRAPHQL_REQUEST_MAX_BYTES = 1024 * 1024;
+/** Longer than the idle timeout of the proxies in front of the server, so they close first. */
+const HTTP_KEEP_ALIVE_TIMEOUT_MS = 65_000;
 
 export interface RunningServer {
   /** Base URL, e.g. `http://127.0.0.1:4000`. */
@@ -83,6 +85,10 @@ export async function startServer(config: Config, logger: Logger, options: Start
     web.set('etag', false);
     web.use(securityHeaders());
     const httpServer = http.createServer(web);
+    // Node closes idle connections after 5 s; reverse proxies keep theirs for 60 s (AWS ALB, nginx) and
+    // clients reuse them on a slow machine late: a request sent as the server closes fails with ECONNRESET.
+    httpServer.keepAliveTimeout = HTTP_KEEP_ALIVE_TIMEOUT_MS;
+    httpServer.headersTimeout = HTTP_KEEP_ALIVE_TIMEOUT_MS + 1000;
 
     const webSockets = serveGraphQLOverWebSocket({
       httpServer,
