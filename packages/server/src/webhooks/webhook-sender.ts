@@ -1,4 +1,6 @@
 import { Webhook } from 'standardwebhooks';
+import { DomainError } from '../common/domain-error.js';
+import { checkWebhookUrl } from './webhook-url.js';
 
 /** Longest error text kept for a failed attempt. */
 const MAX_ERROR_LENGTH = 300;
@@ -28,6 +30,8 @@ export interface WebhookOutcome {
  * point the server at another host.
  */
 export async function sendWebhook({ url, secret, messageId, body, timeoutMs }: WebhookRequest): Promise<WebhookOutcome> {
+  const refusal = urlRefusal(url);
+  if (refusal) return { delivered: false, httpStatus: null, error: refusal };
   const timestamp = new Date();
   const signature = new Webhook(secret).sign(messageId, timestamp, body);
   try {
@@ -51,6 +55,20 @@ export async function sendWebhook({ url, secret, messageId, body, timeoutMs }: W
     return { delivered: false, httpStatus: response.status, error: trim(`HTTP ${response.status}: ${reason}`) };
   } catch (error) {
     return { delivered: false, httpStatus: null, error: trim(describeFailure(error, timeoutMs)) };
+  }
+}
+
+/**
+ * Why the URL may not be called under today's rules: endpoints stored under older ones (plain HTTP to
+ * `*.localhost` names, which Node resolves through DNS) are checked again before every attempt.
+ */
+function urlRefusal(url: string): string | null {
+  try {
+    checkWebhookUrl(url);
+    return null;
+  } catch (error) {
+    if (error instanceof DomainError) return `Not sent: ${error.message}`;
+    throw error;
   }
 }
 

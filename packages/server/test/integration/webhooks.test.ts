@@ -361,6 +361,23 @@ describe('webhook deliveries', () => {
     expect(hooks.requests).toHaveLength(3);
   });
 
+  it('does not send to an address stored under older rules that are no longer allowed (plain HTTP to a *.localhost name)', async () => {
+    const hooks = await receiver();
+    const { endpoint } = await createdEndpoint(hooks.url, ['STORE_CERTIFICATE_GENERATED']);
+    // Before plain HTTP was limited to localhost itself, such a name was accepted; Node resolves it through DNS.
+    const storedUnderOldRules = hooks.url.replace('127.0.0.1', 'receiver.localhost');
+    await server.database.dataSource.query('UPDATE webhook_endpoints SET url = $1 WHERE id = $2', [storedUnderOldRules, endpoint.id]);
+    await generateCertificate('Old Address');
+    const [delivery] = await eventually(
+      () => deliveriesOf(endpoint.id),
+      (rows) => rows[0]?.status === 'GAVE_UP',
+    );
+    expect(delivery!.attemptHistory.map((attempt) => attempt.error)).toEqual(
+      Array(3).fill('Not sent: Use an https:// address. Plain http:// is allowed only for this machine (localhost, 127.0.0.1, ::1).'),
+    );
+    expect(hooks.requests).toHaveLength(0);
+  });
+
   it('gives up after the last attempt, and disables an endpoint that keeps failing, with the reason', async () => {
     const hooks = await receiver(() => 503);
     const { endpoint } = await createdEndpoint(hooks.url, ['STORE_CERTIFICATE_GENERATED']);
