@@ -13,6 +13,7 @@ import {
   isRequiredInputField,
   Kind,
   type ObjectValueNode,
+  type ValidationContext,
   type ValidationRule,
   type ValueNode,
 } from 'graphql';
@@ -96,6 +97,13 @@ function kindOf(node: ValueNode): string {
   }
 }
 
+const contextsWithRefusedLiterals = new WeakSet<ValidationContext>();
+
+/** Whether `literalValuesRule` refused a literal of the document this context validates. */
+export function hasRefusedLiterals(context: ValidationContext): boolean {
+  return contextsWithRefusedLiterals.has(context);
+}
+
 /**
  * graphql-js' ValuesOfCorrectTypeRule (graphql 16), the same checks in the same order, in words that never
  * quote the literal: its messages print the value it refuses (`String cannot represent a non string value:
@@ -108,8 +116,10 @@ function kindOf(node: ValueNode): string {
  * ValuesOfCorrectTypeRule by every transport (see `documentValidationRules`).
  */
 export const literalValuesRule: ValidationRule = (context) => {
-  const report = (place: Place, node: ASTNode, reason: string) =>
+  const report = (place: Place, node: ASTNode, reason: string) => {
+    contextsWithRefusedLiterals.add(context);
     context.reportError(new GraphQLError(`${describePlace(place)}: ${reason}`, { nodes: node }));
+  };
 
   return {
     ListValue(...visit) {

@@ -6,6 +6,7 @@ import { getIntrospectionQuery, parse, specifiedRules, validate } from 'graphql'
 import { describe, expect, it } from 'vitest';
 import { buildAppSchema } from '../app.js';
 import { operationValidationRules, parseOptions } from './operation-limits.js';
+import { documentValidationRules } from './validated-documents.js';
 
 const repositoryRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../..');
 
@@ -40,5 +41,28 @@ describe('operation limits', () => {
       const errors = validate(schema, parse(source, parseOptions), [...specifiedRules, ...operationValidationRules]);
       expect(errors.map((error) => error.message)).toEqual([]);
     }
+  });
+});
+
+describe('the cost estimate', () => {
+  const errorsOf = async (source: string) =>
+    validate(await buildAppSchema(), parse(source, parseOptions), documentValidationRules).map((error) => [
+      (error.originalError as { code?: string } | undefined)?.code,
+      error.message,
+    ]);
+
+  it('is not reported for a document whose literal `first` is refused: a cost from an invalid number means nothing', async () => {
+    expect(await errorsOf('{ organizations(first: 100000000000) { totalCount } }')).toEqual([
+      [
+        undefined,
+        'Argument "first" of field "organizations" has an invalid value: Expected a value of type "Int", found an integer that it cannot represent.',
+      ],
+    ]);
+  });
+
+  it('refuses a valid document that asks for too much', async () => {
+    expect(await errorsOf('{ organizations(first: 1000000) { totalCount } }')).toEqual([
+      ['QUERY_TOO_COMPLEX', expect.stringMatching(/^The request asks for too much at once\..* Query Cost limit of 20000 exceeded/)],
+    ]);
   });
 });

@@ -2,6 +2,7 @@ import { ErrorCode } from '@bam/shared';
 import { ApolloArmor } from '@escape.tech/graphql-armor';
 import { type GraphQLError, Lexer, type ParseOptions, Source, TokenKind, type ValidationContext, type ValidationRule } from 'graphql';
 import { limitError } from './limit-error.js';
+import { hasRefusedLiterals } from './literal-values.rule.js';
 import { noTypeReentryRule } from './no-type-reentry.rule.js';
 import { oncePerDocumentRule } from './once-per-document.rule.js';
 import { storableTextRule } from './storable-text-input.js';
@@ -48,11 +49,30 @@ const refuseAsTooComplex = (context: ValidationContext | null, error: GraphQLErr
   context?.reportError(limitError(ErrorCode.QUERY_TOO_COMPLEX, error.message.replace(/^Syntax Error: /, '')));
 const refusal = { propagateOnRejection: false, onReject: [refuseAsTooComplex] };
 
+/**
+ * The cost estimate multiplies by each literal `first`, and graphql-armor computes it as it enters the
+ * operation, before any literal is checked: a refused `first: 100000000000` would also be "too complex".
+ * Its refusal waits for the end of the document and is dropped when a literal was refused.
+ */
+const pendingCostRefusals = new WeakMap<ValidationContext, GraphQLError>();
+const costRefusal = {
+  propagateOnRejection: false,
+  onReject: [(context: ValidationContext | null, error: GraphQLError) => context && pendingCostRefusals.set(context, error)],
+};
+const reportCostRefusal: ValidationRule = (context) => ({
+  Document: {
+    leave() {
+      const error = pendingCostRefusals.get(context);
+      if (error && !hasRefusedLiterals(context)) refuseAsTooComplex(context, error);
+    },
+  },
+});
+
 const armor = new ApolloArmor({
   maxDepth: { n: operationLimits.maxDepth, flattenFragments: true, ...refusal },
   maxAliases: { n: operationLimits.maxAliases, ...refusal },
   maxDirectives: { n: operationLimits.maxDirectives, ...refusal },
-  costLimit: { maxCost: operationLimits.maxCost, flattenFragments: true, ...refusal },
+  costLimit: { maxCost: operationLimits.maxCost, flattenFragments: true, ...costRefusal },
   // Both are Apollo-only plugins in graphql-armor. Every transport gets them instead from `parseOptions`
   // (graphql-js's own token limit) and from formatGraphQLError (which removes "Did you mean …?").
   maxTokens: { enabled: false },
@@ -65,6 +85,7 @@ const armor = new ApolloArmor({
  */
 export const operationValidationRules: readonly ValidationRule[] = [
   ...armor.validationRules,
+  reportCostRefusal,
   noTypeReentryRule,
   oncePerDocumentRule,
   storableTextRule,
