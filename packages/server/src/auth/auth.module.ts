@@ -1,4 +1,5 @@
 import { Accounts1795737900000 } from '../database/migrations/1795737900000-accounts.js';
+import { LimitsWithoutRemovedOrganizations1795738301000 } from './1795738301000-limits-without-removed-organizations.migration.js';
 import type { DomainModule } from '../domain-module.js';
 import { ApiToken } from './api-token.entity.js';
 import { ApiTokensResolver } from './api-tokens.resolver.js';
@@ -33,7 +34,7 @@ declare module '../graphql/request-context.js' {
 export const authModule: DomainModule = {
   name: 'auth',
   entities: [User, Session, ApiToken],
-  migrations: [Accounts1795737900000],
+  migrations: [Accounts1795737900000, LimitsWithoutRemovedOrganizations1795738301000],
   resolvers: [SessionResolver, UserAccountsResolver, ApiTokensResolver],
   async createServices({ dataSource, config, notifications, logger, services, onClose }) {
     const authLogger = logger.child({ component: 'auth' });

@@ -1,6 +1,7 @@
 import { errorMessages } from '@bam/shared';
 import pg from 'pg';
 import { beforeEach, describe, expect, it, vi } from 'vitest';
+import { LimitsWithoutRemovedOrganizations1795738301000 } from '../../src/auth/1795738301000-limits-without-removed-organizations.migration.js';
 import { Role } from '../../src/common/actor.js';
 import { seedOrganization } from '../support/seed.js';
 import { type Credential, type GraphQLResponse, testAdmin, testDatabaseKind, useTestServer } from '../support/test-server.js';
@@ -161,6 +162,36 @@ describe('accounts and tokens limited to an organization that is removed', () =>
     expect(changed.data).toEqual({ updateUser: { user: { role: 'OPERATOR', disabled: true, organizationIds: [gone] }, errors: [] } });
     // Organizations given in the change are still checked.
     expect(codesOf(await update({ bearer: server.adminToken }, { userId, organizationIds: [gone] }))).toEqual(['ORGANIZATION_NOT_FOUND']);
+  });
+
+  it('lose organizations removed before the release that cleans limits up, in order, once its migration runs', async () => {
+    const { dataSource } = server.database;
+    const fabrikam = await seedOrganization(dataSource, 'fabrikam.onmicrosoft.com', []);
+    const [removedBefore, alsoRemoved] = ['0b5c3e0e-5a2c-4c63-9a55-3f1d2f9a7e10', '7d1f6c52-1f0e-4c1b-8f3a-2b6e1c0d9a41'];
+    const userId = await create('limited-before', 'VIEWER', []);
+    await dataSource.query('UPDATE users SET organization_ids = ARRAY[$1, $2, $3]::uuid[] WHERE id = $4', [
+      removedBefore,
+      fabrikam.organization.id,
+      alsoRemoved,
+      userId,
+    ]);
+    const token = await server.tokenFor(Role.VIEWER, [fabrikam.organization.id]);
+    await dataSource.query('UPDATE api_tokens SET organization_ids = ARRAY[$1]::uuid[] WHERE organization_ids IS NOT NULL', [removedBefore]);
+
+    const runner = dataSource.createQueryRunner();
+    try {
+      await new LimitsWithoutRemovedOrganizations1795738301000().up(runner);
+    } finally {
+      await runner.release();
+    }
+    const [user] = await dataSource.query('SELECT organization_ids FROM users WHERE id = $1', [userId]);
+    expect(user.organization_ids).toEqual([fabrikam.organization.id]);
+    expect(await dataSource.query('SELECT organization_ids FROM api_tokens WHERE organization_ids IS NOT NULL')).toEqual([{ organization_ids: [] }]);
+    expect((await server.graphqlAs(token, '{ me { organizationIds } }')).data).toEqual({ me: { organizationIds: [] } });
+    // Unlimited accounts stay unlimited.
+    expect(await dataSource.query('SELECT organization_ids FROM users WHERE username = $1', [testAdmin.username])).toEqual([
+      { organization_ids: null },
+    ]);
   });
 
   it('lose it from their limit in the same change, stay limited (an empty limit is none), and the audit entry names them', async () => {
