@@ -234,7 +234,8 @@ export class CertificateRotationService {
         progress.report({ step: RotationStep.REGISTER, status: RotationStepStatus.FAILED, applicationId, error, errorCode });
         throw entraDomainError(error, [applicationId], errorCode);
       }
-      await this.advance(row, KeyRotationState.REGISTERED);
+      // Rolled back meanwhile: the rotation stops, and its rollback withdraws the key the other instance may not have seen.
+      if (!(await this.advance(row, KeyRotationState.REGISTERED))) throw new DomainError(ErrorCode.ROTATION_IN_PROGRESS, [applicationId]);
       progress.report({ step: RotationStep.REGISTER, status: RotationStepStatus.DONE, applicationId });
     }
     progress.report({ step: RotationStep.PROVE, status: RotationStepStatus.RUNNING, applicationId });
@@ -253,7 +254,7 @@ export class CertificateRotationService {
       progress.report({ step: RotationStep.PROVE, status: RotationStepStatus.FAILED, applicationId, error, errorCode });
       throw entraDomainError(error, [applicationId], errorCode);
     }
-    await this.advance(row, KeyRotationState.PROVEN);
+    if (!(await this.advance(row, KeyRotationState.PROVEN))) throw new DomainError(ErrorCode.ROTATION_IN_PROGRESS, [applicationId]);
     progress.report({ step: RotationStep.PROVE, status: RotationStepStatus.DONE, applicationId });
   }
 
@@ -263,8 +264,8 @@ export class CertificateRotationService {
       // The applications first (the switch locks them), then the rows: a removal of the applications locks them in that order too.
       const switchedTo = await switchInDatabase(manager, plan.applications);
       const locked = await manager.find(KeyRotation, { where: { id: In(rows.map((row) => row.id)) }, lock: { mode: 'pessimistic_write' } });
-      // Another instance's start-up may have rolled a row back meanwhile: then nothing switches.
-      if (locked.length < rows.length || locked.some((row) => row.state !== KeyRotationState.PROVEN)) {
+      // Another instance's start-up may have rolled a row back (or begun to) meanwhile: then nothing switches.
+      if (locked.length < rows.length || locked.some((row) => row.state !== KeyRotationState.PROVEN || row.failure !== null)) {
         throw new DomainError(
           ErrorCode.ROTATION_IN_PROGRESS,
           rows.map((row) => row.applicationId),
@@ -290,20 +291,28 @@ export class CertificateRotationService {
     for (const row of rows) Object.assign(row, { state: KeyRotationState.SWITCHED, newCertificateId: certificateId });
   }
 
-  /** Withdraws the new keys this batch registered (best effort per row) and marks the rows ROLLED_BACK. */
+  /**
+   * Withdraws the new keys this batch registered (best effort per row) and marks the rows ROLLED_BACK. Each row first
+   * records its failure, so no instance still running the rotation takes a step forward after the key is withdrawn.
+   */
   private async rollBack(rows: KeyRotation[], signIn: ManagementSignIn, cause: unknown, progress: RotationProgress = silentProgress): Promise<void> {
     const failure = cause instanceof Error ? cause.message.slice(0, 500) : String(cause);
     for (const row of rows) {
       if (row.state === KeyRotationState.ROLLED_BACK || row.state === KeyRotationState.SWITCHED || row.state === KeyRotationState.OLD_KEY_REMOVED)
         continue;
+      const movedOn = await this.beginRollBack(row, failure);
+      if (movedOn) {
+        // Another instance rolled it back, perhaps looking for the new key before this one registered it: withdraw it too.
+        if (movedOn === KeyRotationState.ROLLED_BACK && row.registeredByUs) {
+          await this.withdrawNewKey(row, signIn, progress).catch((error: unknown) =>
+            this.logger.error({ rotationId: row.id, applicationId: row.applicationId, err: error }, 'could not withdraw a new key from Entra'),
+          );
+        }
+        continue;
+      }
       if (row.registeredByUs) {
         try {
-          const application = await this.directory.getApplication(signIn, row.applicationId);
-          const key = application?.keys.find((candidate) => candidate.thumbprint === row.newThumbprint);
-          if (key) {
-            await this.directory.removeKey(signIn, row.applicationId, key.keyId, await this.proofSigner(row.oldCertificateId));
-            progress.report({ step: RotationStep.REGISTER, status: RotationStepStatus.UNDONE, applicationId: row.applicationId });
-          }
+          await this.withdrawNewKey(row, signIn, progress);
         } catch (error) {
           this.logger.error({ rotationId: row.id, applicationId: row.applicationId, err: error }, 'could not withdraw a new key from Entra');
           // Left unfinished, tried again in the background (and at the next start-up).
@@ -311,17 +320,29 @@ export class CertificateRotationService {
           continue;
         }
       }
-      row.failure = failure;
       await this.advance(row, KeyRotationState.ROLLED_BACK);
     }
+  }
+
+  /** Removes the row's new certificate from the application in Entra, if it is there. */
+  private async withdrawNewKey(row: KeyRotation, signIn: ManagementSignIn, progress: RotationProgress): Promise<void> {
+    const application = await this.directory.getApplication(signIn, row.applicationId);
+    const key = application?.keys.find((candidate) => candidate.thumbprint === row.newThumbprint);
+    if (!key) return;
+    await this.directory.removeKey(signIn, row.applicationId, key.keyId, await this.proofSigner(row.oldCertificateId));
+    progress.report({ step: RotationStep.REGISTER, status: RotationStepStatus.UNDONE, applicationId: row.applicationId });
   }
 
   /** Rows that never reached Entra (the management sign-in failed): rolled back without calling it. */
   private async abandon(rows: KeyRotation[], cause: unknown): Promise<void> {
     const failure = cause instanceof Error ? cause.message.slice(0, 500) : String(cause);
+    // Only rows still STARTED: another instance may have rolled one back (or on) meanwhile.
     await this.dataSource
       .getRepository(KeyRotation)
-      .update({ id: In(rows.map((row) => row.id)) }, { state: KeyRotationState.ROLLED_BACK, failure, updatedAt: new Date() });
+      .update(
+        { id: In(rows.map((row) => row.id)), state: KeyRotationState.STARTED },
+        { state: KeyRotationState.ROLLED_BACK, failure, updatedAt: new Date() },
+      );
     for (const row of rows) Object.assign(row, { state: KeyRotationState.ROLLED_BACK, failure });
   }
 
@@ -368,11 +389,59 @@ export class CertificateRotationService {
     }
   }
 
-  private async advance(row: KeyRotation, state: KeyRotationState): Promise<void> {
-    row.state = state;
-    row.updatedAt = new Date();
-    await this.dataSource
-      .getRepository(KeyRotation)
-      .update({ id: row.id }, { state, newKeyId: row.newKeyId, failure: row.failure, updatedAt: row.updatedAt });
+  /**
+   * Moves the row on from the state this process last saw, only if no other instance moved it meanwhile (another's
+   * start-up rolls back the unfinished rotations it finds, even one still running here). A step forward also needs no
+   * rollback to have begun. False when the row had moved on: what the other instance recorded stands.
+   */
+  private async advance(row: KeyRotation, state: KeyRotationState): Promise<boolean> {
+    const updatedAt = new Date();
+    const update = this.dataSource
+      .createQueryBuilder()
+      .update(KeyRotation)
+      .set({ state, newKeyId: row.newKeyId, failure: row.failure, updatedAt })
+      .where('id = :id AND state = :seen', { id: row.id, seen: row.state });
+    if (state !== KeyRotationState.ROLLED_BACK) update.andWhere('failure IS NULL');
+    if ((await update.execute()).affected !== 1) {
+      await this.movedOnElsewhere(row, state);
+      return false;
+    }
+    Object.assign(row, { state, updatedAt });
+    return true;
+  }
+
+  /**
+   * Records why the row rolls back, if it still is where this process saw it: from then on no step forward succeeds.
+   * Null when it did; otherwise the state another instance recorded.
+   */
+  private async beginRollBack(row: KeyRotation, failure: string): Promise<KeyRotationState | null> {
+    const { affected } = await this.dataSource
+      .createQueryBuilder()
+      .update(KeyRotation)
+      .set({ failure, updatedAt: new Date() })
+      .where('id = :id AND state = :seen', { id: row.id, seen: row.state })
+      .execute();
+    if (affected === 1) {
+      row.failure = failure;
+      return null;
+    }
+    return this.movedOnElsewhere(row, KeyRotationState.ROLLED_BACK);
+  }
+
+  /** Another instance moved the row on: this one leaves it as recorded there. Returns that state (a row gone counts as rolled back). */
+  private async movedOnElsewhere(row: KeyRotation, wanted: KeyRotationState): Promise<KeyRotationState> {
+    const current = await this.dataSource.getRepository(KeyRotation).findOneBy({ id: row.id });
+    this.logger.info(
+      {
+        rotationId: row.id,
+        applicationId: row.applicationId,
+        seen: row.state,
+        wanted,
+        state: current?.state ?? null,
+        rollingBack: Boolean(current?.failure),
+      },
+      'another instance moved this certificate rotation on; leaving it as that instance recorded it',
+    );
+    return current?.state ?? KeyRotationState.ROLLED_BACK;
   }
 }

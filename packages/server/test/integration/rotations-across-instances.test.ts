@@ -1,0 +1,196 @@
+import os from 'node:os';
+import { Writable } from 'node:stream';
+import { describe, expect, it } from 'vitest';
+import { BackupApplication } from '../../src/applications/backup-application.entity.js';
+import { systemActor } from '../../src/common/actor.js';
+import { CertificateChangeSource } from '../../src/certificates/certificate-change.entity.js';
+import { CertificateRotationService, type RotationPlan } from '../../src/certificates/certificate-rotation.service.js';
+import { loadConfig } from '../../src/config/config.js';
+import type { EntraDirectory } from '../../src/entra/entra-directory.js';
+import { createLogger } from '../../src/logging/logger.js';
+import { backups, entraThumbprints, importIntoStore, management, newCertificate, tenant, useEntraTestServer } from '../support/entra-fixture.js';
+import type { TestCertificate } from '../support/pfx-fixtures.js';
+
+// Two instances on one database: one runs a certificate rotation while the other's start-up finds its row unfinished
+// and rolls it back. Each instance is a CertificateRotationService of its own over the file's server; the running one
+// reaches Entra through a directory the test holds at one step, so the two transitions happen in the order that matters.
+
+const entra = useEntraTestServer();
+
+/** A step of the running instance held until the test lets it go; `reached` resolves once the instance waits there. */
+class Gate {
+  reached!: Promise<void>;
+  private arrive!: () => void;
+  private release!: () => void;
+  private readonly released: Promise<void>;
+  constructor() {
+    this.reached = new Promise((resolve) => (this.arrive = resolve));
+    this.released = new Promise((resolve) => (this.release = resolve));
+  }
+  async pass(): Promise<void> {
+    this.arrive();
+    await this.released;
+  }
+  open(): void {
+    this.release();
+  }
+}
+
+/** The server's own directory, held before it registers a key, after Entra proved one, or after it withdrew one. */
+function heldDirectory(held: { beforeAddKey?: Gate; afterProof?: Gate; afterRemoveKey?: Gate }): EntraDirectory {
+  const directory = entra.server.services.entraDirectory;
+  return Object.assign(Object.create(directory) as EntraDirectory, {
+    addKey: async (...args: Parameters<EntraDirectory['addKey']>) => {
+      await held.beforeAddKey?.pass();
+      return directory.addKey(...args);
+    },
+    proveSignIn: async (...args: Parameters<EntraDirectory['proveSignIn']>) => {
+      await directory.proveSignIn(...args);
+      await held.afterProof?.pass();
+    },
+    removeKey: async (...args: Parameters<EntraDirectory['removeKey']>) => {
+      await directory.removeKey(...args);
+      await held.afterRemoveKey?.pass();
+    },
+  });
+}
+
+const logLines: string[] = [];
+function rotationService(directory: EntraDirectory): CertificateRotationService {
+  const config = loadConfig({ ...entra.environment, DATABASE_URL: 'postgres://127.0.0.1/unused', DATA_DIR: os.tmpdir() });
+  const sink = new Writable({
+    write(chunk: Buffer, _encoding, done) {
+      logLines.push(...chunk.toString('utf8').split('\n').filter(Boolean));
+      done();
+    },
+  });
+  const { services, database } = entra.server;
+  return new CertificateRotationService(
+    database.dataSource,
+    services.privateKeyVault,
+    services.entraConnections,
+    directory,
+    config.entra,
+    createLogger('debug', sink),
+  );
+}
+
+/** A connected organization with one application on `current` (registered in Entra), and `next` in the store. */
+async function applicationOn(current: TestCertificate, next: TestCertificate): Promise<{ plan: RotationPlan; nextId: string }> {
+  const server = entra.server;
+  const managementCertificate = newCertificate('Management');
+  const managementId = await importIntoStore(server, managementCertificate);
+  entra.emulator.admin.registerKeyCredential(tenant.id, management.appId, { key: managementCertificate.der.toString('base64') });
+  const added = await server.graphql<{ addOrganization: { organization: { id: string } | null; errors: unknown[] } }>(
+    `mutation($input: AddOrganizationInput!) { addOrganization(input: $input) { organization { id } errors { code } } }`,
+    { input: { tenant: tenant.domain, managementApplicationId: management.appId, managementCertificateId: managementId } },
+  );
+  const organizationId = added.data!.addOrganization.organization!.id;
+  const backup = backups[0]!;
+  await server.graphql(`mutation($input: AddApplicationsInput!) { addApplications(input: $input) { errors { code } } }`, {
+    input: { organizationId, applicationIds: [backup.appId] },
+  });
+  entra.emulator.admin.registerKeyCredential(tenant.id, backup.appId, { key: current.der.toString('base64') });
+  const currentId = await importIntoStore(server, current);
+  const updated = await server.graphql<{ updateCertificate: { errors: unknown[] } }>(
+    `mutation($input: UpdateCertificateInput!) { updateCertificate(input: $input) { errors { code } } }`,
+    { input: { organizationId, applications: [{ applicationId: backup.appId }], storeCertificateId: currentId, skipRegistration: true } },
+  );
+  expect(updated.data!.updateCertificate.errors).toEqual([]);
+  const nextId = await importIntoStore(server, next);
+  const application = await server.database.dataSource.getRepository(BackupApplication).findOneByOrFail({ applicationId: backup.appId });
+  return {
+    nextId,
+    plan: {
+      organizationId,
+      applications: [application],
+      current: new Map([[currentId, { thumbprint: current.thumbprint }]]),
+      certificate: { id: nextId, thumbprint: next.thumbprint },
+      source: CertificateChangeSource.STORE,
+      skipRegistration: false,
+    },
+  };
+}
+
+/** What the application and its rotation look like in the database and in Entra once both instances are done. */
+async function outcome(nextId: string) {
+  const dataSource = entra.server.database.dataSource;
+  const [rotation]: { state: string }[] = await dataSource.query(`SELECT state FROM key_rotations WHERE new_certificate_id = $1`, [nextId]);
+  const [application]: { certificate_id: string }[] = await dataSource.query(
+    `SELECT certificate_id FROM backup_applications WHERE application_id = $1`,
+    [backups[0]!.appId],
+  );
+  return { state: rotation?.state, switched: application?.certificate_id === nextId, entra: entraThumbprints(entra.emulator, backups[0]!.appId) };
+}
+
+/** Runs a rotation on the held instance; `switchInDatabase` sets the certificate as the update service's switch would. */
+async function startRotation(running: CertificateRotationService, plan: RotationPlan): Promise<unknown> {
+  const dataSource = entra.server.database.dataSource;
+  const rows = await dataSource.transaction((manager) => running.start(manager, plan, systemActor));
+  return running
+    .rotate(plan, rows, async (manager, applications) => {
+      await manager.update(BackupApplication, { id: applications[0]!.id }, { certificateId: plan.certificate.id });
+      return plan.certificate.id!;
+    })
+    .then(
+      () => null,
+      (error: unknown) => error,
+    );
+}
+
+describe('a rotation another instance rolls back meanwhile', () => {
+  it('is not carried on once proven: the rollback stands, the application keeps its certificate and Entra its key', async () => {
+    const current = newCertificate('Backup 2025');
+    const next = newCertificate('Backup 2026');
+    const { plan, nextId } = await applicationOn(current, next);
+    const afterProof = new Gate();
+    const rotating = startRotation(rotationService(heldDirectory({ afterProof })), plan);
+    await afterProof.reached;
+
+    // The other instance starts up: the row is unfinished, so it withdraws the new key and rolls the row back.
+    await rotationService(entra.server.services.entraDirectory).recover();
+    expect(await outcome(nextId)).toEqual({ state: 'ROLLED_BACK', switched: false, entra: [current.thumbprint] });
+
+    afterProof.open();
+    expect(await rotating).toMatchObject({ code: 'ROTATION_IN_PROGRESS' });
+    expect(await outcome(nextId)).toEqual({ state: 'ROLLED_BACK', switched: false, entra: [current.thumbprint] });
+    expect(logLines.some((line) => /"level":30/.test(line) && line.includes('another instance'))).toBe(true);
+  });
+
+  it('withdraws the key it registers after the rollback, leaving none behind in Entra', async () => {
+    const current = newCertificate('Backup 2025');
+    const next = newCertificate('Backup 2026');
+    const { plan, nextId } = await applicationOn(current, next);
+    const beforeAddKey = new Gate();
+    const rotating = startRotation(rotationService(heldDirectory({ beforeAddKey })), plan);
+    await beforeAddKey.reached;
+
+    // Rolled back before the key reaches Entra: the other instance finds none to withdraw.
+    await rotationService(entra.server.services.entraDirectory).recover();
+    expect(await outcome(nextId)).toEqual({ state: 'ROLLED_BACK', switched: false, entra: [current.thumbprint] });
+
+    beforeAddKey.open();
+    expect(await rotating).toMatchObject({ code: 'ROTATION_IN_PROGRESS' });
+    expect(await outcome(nextId)).toEqual({ state: 'ROLLED_BACK', switched: false, entra: [current.thumbprint] });
+  });
+
+  it('is not carried on when the other instance withdrew the key but has not yet recorded the rollback', async () => {
+    const current = newCertificate('Backup 2025');
+    const next = newCertificate('Backup 2026');
+    const { plan, nextId } = await applicationOn(current, next);
+    const afterProof = new Gate();
+    const rotating = startRotation(rotationService(heldDirectory({ afterProof })), plan);
+    await afterProof.reached;
+
+    // The other instance's start-up withdraws the new key; before it records the rollback, the rotation goes on.
+    const afterRemoveKey = new Gate();
+    const recovering = rotationService(heldDirectory({ afterRemoveKey })).recover();
+    await afterRemoveKey.reached;
+    expect(entraThumbprints(entra.emulator, backups[0]!.appId)).toEqual([current.thumbprint]);
+    afterProof.open();
+    expect(await rotating).toMatchObject({ code: 'ROTATION_IN_PROGRESS' });
+    afterRemoveKey.open();
+    await recovering;
+    expect(await outcome(nextId)).toEqual({ state: 'ROLLED_BACK', switched: false, entra: [current.thumbprint] });
+  });
+});
