@@ -68,7 +68,7 @@ export const errorCodeDescriptions = {
     "The application could not sign in with the new certificate in time; the new key was withdrawn, the old configuration kept, and `ids` names the application and Entra's code.",
   OPERATION_ID_INVALID: 'An `operationId` (of `updateCertificate` or `certificateRotationProgress`) is not a UUID; `ids` carries the value given.',
   ROTATION_IN_PROGRESS:
-    'Another certificate rotation of the application has not finished yet; for removeStoreCertificate, a rotation to or from the certificate has not; for removeApplications, a rotation of the application has not — the server finishes or rolls it back, retrying in the background while Entra cannot be reached (`ids` names the applications the caller may see).',
+    'Another certificate rotation of the application has not finished yet; for removeStoreCertificate, a rotation to or from the certificate has not; for removeApplications, a rotation of the application has not; for updateOrganizationConnection, a rotation in the organization is under way (`ids` = the organization) — the server finishes or rolls it back, retrying in the background while Entra cannot be reached (`ids` names the applications the caller may see).',
   UNAUTHENTICATED: 'The request carries no valid session or API token: sign in, or send `Authorization: Bearer <token>`.',
   FORBIDDEN: "The caller's role does not allow this operation.",
   PASSWORD_CHANGE_REQUIRED: 'The account must change its password before doing anything else (only me, changePassword and signOut answer).',

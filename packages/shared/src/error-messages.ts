@@ -111,6 +111,10 @@ export const operationErrorMessages = {
   resendWebhookEvent: {
     [ErrorCode.EVENT_NOT_FOUND]: 'The event to re-send is not in the event log. Check its id, or refresh the deliveries and re-send one of them.',
   },
+  updateOrganizationConnection: {
+    [ErrorCode.ROTATION_IN_PROGRESS]:
+      'A certificate change in this organization is still under way with the current management certificate, so it was not replaced. Try again once the change is done.',
+  },
   removeApplications: {
     [ErrorCode.ROTATION_IN_PROGRESS]:
       'A certificate change of a selected application is still being finished (or undone) in Microsoft Entra, so nothing was removed. While Entra cannot be reached the server keeps retrying it in the background; try again once it is done.',

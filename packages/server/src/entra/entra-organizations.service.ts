@@ -1,4 +1,4 @@
-import { ErrorCode } from '@bam/shared';
+import { ErrorCode, errorMessageIn } from '@bam/shared';
 import type { DataSource, EntityManager } from 'typeorm';
 import { AuditAction } from '../audit/audit-entry.entity.js';
 import type { AuditService } from '../audit/audit.service.js';
@@ -52,6 +52,25 @@ async function connectedOrganization(
   const connection = await manager.findOneBy(EntraConnection, { organizationId: organization.id });
   if (!connection) throw new DomainError(ErrorCode.ORGANIZATION_NOT_CONNECTED, [organization.id]);
   return { organization, connection };
+}
+
+/**
+ * ROTATION_IN_PROGRESS while a certificate rotation in the organization is under way: it signed in with the management
+ * certificate it started with and registers, proves and switches under it. Rotations being rolled back or removing their
+ * old key do not hold the change up: their retries sign in with the connection as it is then.
+ */
+async function refuseRotationUnderWay(manager: EntityManager, organizationId: string): Promise<void> {
+  const underWay: unknown[] = await manager.query(
+    `SELECT 1 FROM key_rotations WHERE organization_id = $1 AND state IN ('STARTED', 'REGISTERED', 'PROVEN') AND failure IS NULL LIMIT 1`,
+    [organizationId],
+  );
+  if (underWay.length > 0) {
+    throw new DomainError(
+      ErrorCode.ROTATION_IN_PROGRESS,
+      [organizationId],
+      errorMessageIn('updateOrganizationConnection', ErrorCode.ROTATION_IN_PROGRESS),
+    );
+  }
 }
 
 /** Onboards organizations as real tenants (sign-in and access checked through Graph first) and removes them. */
@@ -126,10 +145,11 @@ export class EntraOrganizationService {
    * Replaces the certificate (and optionally the application) the server signs in to the organization's
    * tenant with: signs in with the new one and checks access as `add` does, then switches the connection
    * with its audit entry and event in one transaction. Nothing changes on failure; the old certificate
-   * may then leave the store.
+   * may then leave the store. Refused while a certificate rotation in the organization is under way.
    */
   async updateConnection(request: UpdateConnectionRequest, actor: Actor): Promise<Organization> {
     const { organization, connection } = await connectedOrganization(this.dataSource.manager, request.organizationId);
+    await refuseRotationUnderWay(this.dataSource.manager, organization.id);
     const newAppId = request.managementApplicationId ?? connection.managementAppId;
     if (!isUuid(newAppId)) throw new DomainError(ErrorCode.ENTRA_APPLICATION_NOT_FOUND, [newAppId]);
     const appId = normalizeUuid(newAppId);
@@ -142,8 +162,10 @@ export class EntraOrganizationService {
     }
 
     const replaced = await this.dataSource.transaction(async (manager) => {
-      // Key-share locks hold off removeOrganization and removeStoreCertificate of the new certificate until the switch commits.
-      await manager.query(`SELECT 1 FROM organizations WHERE id = $1 FOR KEY SHARE`, [organization.id]);
+      // The organization locked against a rotation starting (its rows key-share lock it) and removeOrganization; the new
+      // certificate key-share locked against removeStoreCertificate; until the switch commits.
+      await manager.query(`SELECT 1 FROM organizations WHERE id = $1 FOR UPDATE`, [organization.id]);
+      await refuseRotationUnderWay(manager, organization.id);
       const current: { managementAppId: string; managementCertificateId: string; thumbprint: string }[] = await manager.query(
         `SELECT connection.management_app_id AS "managementAppId", connection.management_certificate_id AS "managementCertificateId",
                 certificate.thumbprint_sha1 AS thumbprint

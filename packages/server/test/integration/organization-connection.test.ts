@@ -116,6 +116,21 @@ async function connectionEvents(): Promise<
   return data!.certificateEvents.edges.map((edge) => edge.node);
 }
 
+/** The statement that records a rotation of the organization's first application (as `updateCertificate` does when it starts one). */
+const insertRotation = `INSERT INTO key_rotations (batch_id, organization_id, backup_application_id, application_id, new_certificate_id, new_thumbprint,
+    registered_by_us, state, started_by)
+  SELECT gen_random_uuid(), a.organization_id, a.id, a.application_id, c.id, c.thumbprint_sha1, true, $3, 'test'
+  FROM backup_applications a, certificates c WHERE a.organization_id = $1 AND c.id = $2`;
+
+/** The organization with one backup application, so a rotation can be recorded for it. */
+async function withApplication(organizationId: string): Promise<void> {
+  const { data } = await entra.server.graphql<{ addApplications: { errors: MutationError[] } }>(
+    `mutation($input: AddApplicationsInput!) { addApplications(input: $input) { errors { code ids } } }`,
+    { input: { organizationId, applicationIds: [backups[0]!.appId] } },
+  );
+  expect(data!.addApplications.errors).toEqual([]);
+}
+
 describe('updateOrganizationConnection', () => {
   it('switches to a new management certificate that signs in: later Graph calls use it, the old one leaves the store', async () => {
     const current = newCertificate('Management 2025');
@@ -213,6 +228,28 @@ describe('updateOrganizationConnection', () => {
     expect(await removeFromStore(unregisteredId)).toEqual([]);
   });
 
+  it('refuses while a certificate rotation in the organization is under way (ROTATION_IN_PROGRESS), not once its rollback has begun', async () => {
+    const current = newCertificate('Management 2025');
+    const next = newCertificate('Management 2026');
+    const { organizationId, certificateId: currentId } = await connectedOrganization(current);
+    const nextId = await importIntoStore(entra.server, next);
+    registerInEntra(next);
+    await withApplication(organizationId);
+    const dataSource = entra.server.database.dataSource;
+    // A rotation that registered its new key and is proving it, signed in with the current management certificate.
+    await dataSource.query(insertRotation, [organizationId, nextId, 'REGISTERED']);
+
+    const { data } = await updateConnection({ organizationId, managementCertificateId: nextId });
+    expect(data!.updateOrganizationConnection).toEqual({ organization: null, errors: [{ code: 'ROTATION_IN_PROGRESS', ids: [organizationId] }] });
+    expect((await organization(organizationId)).managementCertificate).toMatchObject({ id: currentId });
+    expect(await connectionAudit()).toEqual([]);
+    expect(await connectionEvents()).toEqual([]);
+
+    // Being rolled back (its failure recorded), it retries with whatever connection there is then: the change goes ahead.
+    await dataSource.query(`UPDATE key_rotations SET failure = 'rolled back' WHERE organization_id = $1`, [organizationId]);
+    expect((await updateConnection({ organizationId, managementCertificateId: nextId })).data!.updateOrganizationConnection.errors).toEqual([]);
+  });
+
   it('refuses an unknown organization, one without an Entra connection, an unknown certificate, and callers below Administrator', async () => {
     const current = newCertificate('Management 2025');
     const { organizationId, certificateId } = await connectedOrganization(current);
@@ -286,6 +323,25 @@ describe('updateOrganizationConnection', () => {
         updateConnection({ organizationId, managementCertificateId: nextId }),
       );
       expect(result.errors).toMatchObject([{ code: 'STORE_CERTIFICATE_NOT_FOUND', ids: [nextId] }]);
+      expect((await organization(organizationId)).managementCertificate).toMatchObject({ id: currentId });
+      expect(await connectionAudit()).toEqual([]);
+    });
+
+    it('a rotation started meanwhile: the change waits for it to commit, then ROTATION_IN_PROGRESS', async () => {
+      const current = newCertificate('Management 2025');
+      const next = newCertificate('Management 2026');
+      const { organizationId, certificateId: currentId } = await connectedOrganization(current);
+      const nextId = await importIntoStore(entra.server, next);
+      registerInEntra(next);
+      await withApplication(organizationId);
+      // The rotation's starting transaction: its row key-share locks the organization until it commits.
+      const result = await whileRemoved(
+        insertRotation.replace('$3', "'STARTED'").replace('$2', `'${nextId}'`),
+        'SELECT $1::uuid',
+        organizationId,
+        () => updateConnection({ organizationId, managementCertificateId: nextId }),
+      );
+      expect(result.errors).toEqual([{ code: 'ROTATION_IN_PROGRESS', ids: [organizationId] }]);
       expect((await organization(organizationId)).managementCertificate).toMatchObject({ id: currentId });
       expect(await connectionAudit()).toEqual([]);
     });

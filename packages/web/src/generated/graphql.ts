@@ -352,7 +352,7 @@ export type ErrorCode =
   | 'QUERY_TOO_COMPLEX'
   /** The operation document has more tokens than the server reads. */
   | 'QUERY_TOO_LARGE'
-  /** Another certificate rotation of the application has not finished yet; for removeStoreCertificate, a rotation to or from the certificate has not; for removeApplications, a rotation of the application has not — the server finishes or rolls it back, retrying in the background while Entra cannot be reached (`ids` names the applications the caller may see). */
+  /** Another certificate rotation of the application has not finished yet; for removeStoreCertificate, a rotation to or from the certificate has not; for removeApplications, a rotation of the application has not; for updateOrganizationConnection, a rotation in the organization is under way (`ids` = the organization) — the server finishes or rolls it back, retrying in the background while Entra cannot be reached (`ids` names the applications the caller may see). */
   | 'ROTATION_IN_PROGRESS'
   /** The application could not sign in with the new certificate in time; the new key was withdrawn, the old configuration kept, and `ids` names the application and Entra's code. */
   | 'ROTATION_PROOF_FAILED'
