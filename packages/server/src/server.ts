@@ -28,6 +28,7 @@ import { corsForAllowedOrigins, isAllowedOrigin } from './http/origin-policy.js'
 import { securityHeaders } from './http/security-headers.js';
 import { responseCompression } from './http/response-compression.js';
 import { serverRenderedConsole } from './http/server-rendered-console.js';
+import { clientAddress, trustedProxies } from './http/trusted-proxies.js';
 import { webConsoleRouter } from './http/web-console.js';
 import type { Logger } from './logging/logger.js';
 
@@ -83,6 +84,9 @@ export async function startServer(config: Config, logger: Logger, options: Start
     // No ETag on API answers: nothing revalidates a POST, and hashing every answer (150 KB for a list
     // page) costs CPU. Static files keep theirs (express.static sets its own).
     web.set('etag', false);
+    // One compiled TRUST_PROXY for Express (request.ip, request.secure) and the WebSocket upgrades it never sees.
+    const trusted = trustedProxies(config.trustProxy);
+    web.set('trust proxy', trusted);
     web.use(securityHeaders());
     const httpServer = http.createServer(web);
     // Node closes idle connections after 5 s; reverse proxies keep theirs for 60 s (AWS ALB, nginx) and
@@ -94,7 +98,7 @@ export async function startServer(config: Config, logger: Logger, options: Start
       httpServer,
       path: GRAPHQL_PATH,
       schema,
-      authentication: webSocketAuthentication(services.authentication, services.credentialSockets),
+      authentication: webSocketAuthentication(services.authentication, services.credentialSockets, (request) => clientAddress(request, trusted)),
       createRequestContext,
       logger,
       maxPayload: GRAPHQL_REQUEST_MAX_BYTES,

@@ -12,8 +12,9 @@ export interface SessionCookie {
   clear(): void;
 }
 
-export function requestOrigin(request: IncomingMessage): RequestOrigin {
-  return { clientIp: request.socket.remoteAddress ?? null, userAgent: request.headers['user-agent'] ?? null };
+/** Where a request came from; `clientIp` is the address its trusted proxies forwarded, if any (see TRUST_PROXY). */
+export function requestOrigin(request: IncomingMessage, clientIp: string | undefined): RequestOrigin {
+  return { clientIp: clientIp ?? null, userAgent: request.headers['user-agent'] ?? null };
 }
 
 /** The value of one cookie of a `Cookie` header, or null. */
@@ -57,6 +58,7 @@ export function httpCallerOf(response: Response): HttpCaller {
 /**
  * The caller of one HTTP request, and its session cookie. The cookie is HttpOnly (no script reads
  * it), SameSite=Strict (no other site's page sends it) and Secure when the request came over TLS.
+ * Express's `request.ip` and `request.secure` follow the server's `trust proxy` (TRUST_PROXY).
  */
 export async function authenticateHttpRequest(
   auth: AuthenticationService,
@@ -66,7 +68,7 @@ export async function authenticateHttpRequest(
   const { actor } = await auth.authenticate({
     authorization: request.headers.authorization,
     sessionSecret: readCookie(request.headers.cookie, SESSION_COOKIE),
-    origin: requestOrigin(request),
+    origin: requestOrigin(request, request.ip),
   });
   const options = { httpOnly: true, sameSite: 'strict', secure: request.secure, path: '/' } as const;
   return {

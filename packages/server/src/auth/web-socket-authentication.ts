@@ -1,3 +1,4 @@
+import type { IncomingMessage } from 'node:http';
 import { ErrorCode, errorMessages } from '@bam/shared';
 import { GraphQLError } from 'graphql';
 import type { Context } from 'graphql-ws';
@@ -23,8 +24,13 @@ interface Connection {
  * graphql-ws hooks: a socket authenticates once in `connection_init` — `{ authorization: 'Bearer …' }`
  * or the session cookie of the upgrade request — and its credential is checked again at every
  * operation. Ending the credential closes its sockets (see {@link CredentialSockets}).
+ * `clientAddressOf` reads the upgrade request's client address as Express reads HTTP requests'.
  */
-export function webSocketAuthentication(auth: AuthenticationService, sockets: CredentialSockets) {
+export function webSocketAuthentication(
+  auth: AuthenticationService,
+  sockets: CredentialSockets,
+  clientAddressOf: (request: IncomingMessage) => string | undefined,
+) {
   const connections = new WeakMap<object, Connection>();
 
   return {
@@ -34,7 +40,7 @@ export function webSocketAuthentication(auth: AuthenticationService, sockets: Cr
       const presented: PresentedCredentials = {
         authorization: typeof authorization === 'string' ? authorization : null,
         sessionSecret: readCookie(request.headers.cookie, SESSION_COOKIE),
-        origin: requestOrigin(request),
+        origin: requestOrigin(request, clientAddressOf(request)),
       };
       const { actor, expiresAt, socketKeys } = await auth.authenticate(presented);
       // Closing here picks the code; returning false then makes graphql-ws stop without a second one.

@@ -1,5 +1,6 @@
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import proxyAddr from 'proxy-addr';
 import { z } from 'zod';
 
 const serverPackageRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
@@ -34,6 +35,32 @@ const httpsUrl = z
   .url()
   .refine((value) => value.startsWith('https://'), 'must be an https:// URL (TLS is always verified)')
   .transform((value) => value.replace(/\/+$/, ''));
+
+/**
+ * Which peers are reverse proxies whose X-Forwarded-For and X-Forwarded-Proto count, as Express's
+ * `trust proxy` takes it: `true`/`false`, a number of proxy hops in front of the server, or
+ * addresses, CIDR ranges and proxy-addr's names (`loopback`, `linklocal`, `uniquelocal`), comma-separated.
+ */
+export type TrustProxy = boolean | number | string[];
+
+const trustProxy = z.string().transform((value, context): TrustProxy => {
+  if (value === 'true' || value === 'false') return value === 'true';
+  if (/^\d{1,3}$/.test(value)) return Number(value);
+  const proxies = value
+    .split(',')
+    .map((proxy) => proxy.trim())
+    .filter(Boolean);
+  try {
+    proxyAddr.compile(proxies);
+    return proxies;
+  } catch {
+    context.addIssue({
+      code: 'custom',
+      message: 'must be true, false, a number of proxy hops, or addresses, CIDR ranges, loopback, linklocal or uniquelocal (comma-separated)',
+    });
+    return z.NEVER;
+  }
+});
 
 const booleanFlag = z.enum(['true', 'false', '1', '0', 'yes', 'no']).transform((value) => value === 'true' || value === '1' || value === 'yes');
 
@@ -83,6 +110,7 @@ const environmentSchema = z
       )
       .pipe(z.array(webOrigin))
       .optional(),
+    TRUST_PROXY: trustProxy.optional(),
     ENTRA_AUTHORITY_HOST: httpsUrl.optional(),
     ENTRA_GRAPH_BASE_URL: httpsUrl.optional(),
     ENTRA_US_GOV_AUTHORITY_HOST: httpsUrl.optional(),
@@ -186,6 +214,12 @@ export interface Config {
    * check of WebSockets). Empty: only pages served by this server.
    */
   allowedOrigins: string[];
+  /**
+   * The reverse proxies in front of the server: their X-Forwarded-For gives the client address and
+   * their X-Forwarded-Proto whether the client used TLS. false: nothing is trusted, so a client of a
+   * directly exposed server cannot name another address.
+   */
+  trustProxy: TrustProxy;
   auth: {
     /** A session ends after this long without a request. */
     sessionIdleTimeoutSeconds: number;
@@ -290,6 +324,7 @@ export function loadConfig(environment: NodeJS.ProcessEnv = process.env, overrid
     },
     pfxPassword: env.PFX_PASSWORD ?? '',
     allowedOrigins: env.ALLOWED_ORIGINS ?? [],
+    trustProxy: env.TRUST_PROXY ?? false,
     entra: {
       clouds: {
         WORLDWIDE: {
