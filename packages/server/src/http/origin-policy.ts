@@ -12,8 +12,15 @@ export function isAllowedOrigin(origin: string | undefined, host: string | undef
 
 /**
  * CORS for the configured origins only. Any other page gets no CORS header, so its browser neither
- * sends it JSON requests nor lets it read the answers; the server's own pages need none.
+ * sends it JSON requests nor lets it read the answers; the server's own pages need none. A configured
+ * origin's page may send an API token (`Authorization`) or the session cookie (`credentials: 'include'`;
+ * SameSite=Strict still keeps the cookie from pages of another site).
  */
 export function corsForAllowedOrigins(allowedOrigins: readonly string[]) {
-  return cors({ origin: [...allowedOrigins], methods: ['GET', 'POST'], allowedHeaders: ['content-type', 'apollo-require-preflight'] });
+  return cors({
+    origin: [...allowedOrigins],
+    methods: ['GET', 'POST'],
+    allowedHeaders: ['content-type', 'apollo-require-preflight', 'authorization'],
+    credentials: true,
+  });
 }

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { seedOrganization } from '../support/seed.js';
-import { useTestServer } from '../support/test-server.js';
+import { testAdmin, useTestServer } from '../support/test-server.js';
 
 const allowedOrigin = 'https://console.example';
 const server = useTestServer({ environment: { ALLOWED_ORIGINS: allowedOrigin } });
@@ -123,5 +123,48 @@ describe('HTTP cross-origin requests', () => {
     const response = await preflight(allowedOrigin);
     expect(response.headers.get('access-control-allow-origin')).toBe(allowedOrigin);
     expect(response.headers.get('access-control-allow-headers')?.toLowerCase()).toContain('content-type');
+  });
+
+  it('let a page of a configured origin send an API token and the session cookie', async () => {
+    const response = await fetch(server.graphqlUrl, {
+      method: 'OPTIONS',
+      headers: { origin: allowedOrigin, 'access-control-request-method': 'POST', 'access-control-request-headers': 'authorization,content-type' },
+    });
+    expect(response.headers.get('access-control-allow-origin')).toBe(allowedOrigin);
+    expect(response.headers.get('access-control-allow-headers')?.toLowerCase().split(',')).toEqual(expect.arrayContaining(['authorization']));
+    expect(response.headers.get('access-control-allow-credentials')).toBe('true');
+
+    // The answers a browser then lets the page read: with the token, and with the cookie sign-in sets.
+    const me = (headers: Record<string, string>) =>
+      fetch(server.graphqlUrl, {
+        method: 'POST',
+        headers: { origin: allowedOrigin, 'content-type': 'application/json', ...headers },
+        body: JSON.stringify({ query: '{ me { name } }' }),
+      });
+    const session = await server.signIn(testAdmin.username, testAdmin.password);
+    for (const answer of [await me({ authorization: `Bearer ${server.adminToken}` }), await me({ cookie: session.cookie })]) {
+      expect(answer.headers.get('access-control-allow-origin')).toBe(allowedOrigin);
+      expect(answer.headers.get('access-control-allow-credentials')).toBe('true');
+      expect((await answer.json()) as unknown).toMatchObject({ data: { me: { name: expect.any(String) } } });
+    }
+  });
+
+  it('give a page of any other origin no Access-Control-Allow-Origin, with credentials too', async () => {
+    // Without it a browser sends the page's request with neither a token nor a cookie, and shows it no answer.
+    const response = await fetch(server.graphqlUrl, {
+      method: 'OPTIONS',
+      headers: {
+        origin: 'http://evil.example',
+        'access-control-request-method': 'POST',
+        'access-control-request-headers': 'authorization,content-type',
+      },
+    });
+    expect(response.headers.get('access-control-allow-origin')).toBeNull();
+    const answer = await fetch(server.graphqlUrl, {
+      method: 'POST',
+      headers: { origin: 'http://evil.example', 'content-type': 'application/json', authorization: `Bearer ${server.adminToken}` },
+      body: JSON.stringify({ query: '{ me { name } }' }),
+    });
+    expect(answer.headers.get('access-control-allow-origin')).toBeNull();
   });
 });
