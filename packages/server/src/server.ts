@@ -4,6 +4,7 @@ import { ApolloServer } from '@apollo/server';
 import { ApolloServerPluginCacheControlDisabled, ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
 import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
 import { expressMiddleware } from '@as-integrations/express5';
+import { GRAPHQL_REQUEST_MAX_BYTES } from '@bam/shared';
 import express from 'express';
 import { type App, buildAppSchema, openApp } from './app.js';
 import { authenticateHttpRequest, httpAuthentication, httpCallerOf } from './auth/http-authentication.js';
@@ -34,8 +35,6 @@ import type { Logger } from './logging/logger.js';
 
 export const GRAPHQL_PATH = '/graphql';
 
-/** Largest GraphQL request accepted, over HTTP (JSON body) and WebSocket (one message). */
-const GRAPHQL_REQUEST_MAX_BYTES = 1024 * 1024;
 /** Longer than the idle timeout of the proxies in front of the server, so they close first. */
 const HTTP_KEEP_ALIVE_TIMEOUT_MS = 65_000;
 

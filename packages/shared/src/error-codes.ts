@@ -48,7 +48,8 @@ export const errorCodeDescriptions = {
   GENERATE_INVALID_KEY_SIZE: 'A certificate to generate has an unsupported key size.',
   UPLOAD_INVALID: 'The upload was malformed or carried more than one file.',
   SERVER_BUSY: 'The server is already reading as many PFX files as it queues; the request was not attempted and may be retried.',
-  BAD_REQUEST: 'The HTTP request could not be read: a malformed or oversized JSON body, or a URL that cannot be decoded.',
+  BAD_REQUEST: 'The HTTP request could not be read: a malformed JSON body, or a URL that cannot be decoded.',
+  REQUEST_TOO_LARGE: 'The HTTP request body is larger than the server reads (1 MiB for a JSON body); `maxBytes` gives the limit in bytes.',
   QUERY_TOO_COMPLEX:
     'The operation asks for too much at once: too deep, too costly, too many aliases or directives, it comes back to a type it already passed through, or it repeats a mutation allowed once per request.',
   QUERY_TOO_LARGE: 'The operation document has more tokens than the server reads.',

@@ -1,4 +1,5 @@
 import { ErrorCode } from './error-codes.js';
+import { GRAPHQL_REQUEST_MAX_BYTES } from './limits.js';
 
 /**
  * Plain-language English text for every error code: the server's `message` and the console's
@@ -53,6 +54,7 @@ export const errorMessages: Record<ErrorCode, string> = {
   [ErrorCode.UPLOAD_INVALID]: 'The upload was not understood. Send one PFX file per request.',
   [ErrorCode.SERVER_BUSY]: 'The server is busy reading other certificate files. Try again in a moment.',
   [ErrorCode.BAD_REQUEST]: 'The request was not understood. Send well-formed JSON to a valid address.',
+  [ErrorCode.REQUEST_TOO_LARGE]: `The request is larger than the ${GRAPHQL_REQUEST_MAX_BYTES / 1024 / 1024} MiB this server accepts. Split it into several smaller requests.`,
   [ErrorCode.QUERY_TOO_COMPLEX]: 'The request asks for too much at once. Ask for fewer levels, fields or aliases, or split it into several requests.',
   [ErrorCode.QUERY_TOO_LARGE]: 'The request is too long for this server. Split it into several smaller requests.',
   [ErrorCode.ORGANIZATION_EXISTS]: 'This organization is already on this server.',

@@ -1,3 +1,4 @@
+import { errorMessages } from '@bam/shared';
 import { describe, expect, it } from 'vitest';
 import { useTestServer } from '../support/test-server.js';
 
@@ -17,6 +18,22 @@ describe('HTTP errors', () => {
     expect(response.status).toBe(400);
     expect(response.headers.get('content-type')).toMatch(/^application\/json/);
     expect(JSON.parse(body)).toEqual({ errors: [{ message: expect.any(String), extensions: { code: 'BAD_REQUEST' } }] });
+    expectNoInternals(body);
+  });
+
+  it('answers a JSON body over 1 MiB with a coded error that says so and gives the limit', async () => {
+    const query = `{ me { name } }${' '.repeat(1024 * 1024)}`;
+    const response = await fetch(server.graphqlUrl, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${server.adminToken}` },
+      body: JSON.stringify({ query }),
+    });
+    const body = await response.text();
+    expect(response.status).toBe(413);
+    expect(JSON.parse(body)).toEqual({
+      errors: [{ message: errorMessages.REQUEST_TOO_LARGE, extensions: { code: 'REQUEST_TOO_LARGE', maxBytes: 1024 * 1024 } }],
+    });
+    expect(errorMessages.REQUEST_TOO_LARGE).toMatch(/1 MiB/);
     expectNoInternals(body);
   });
 

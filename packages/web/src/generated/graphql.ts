@@ -254,7 +254,7 @@ export type ErrorCode =
   | 'APPLICATION_SELECTION_DUPLICATE'
   /** A mutation on applications was given no application at all. */
   | 'APPLICATION_SELECTION_EMPTY'
-  /** The HTTP request could not be read: a malformed or oversized JSON body, or a URL that cannot be decoded. */
+  /** The HTTP request could not be read: a malformed JSON body, or a URL that cannot be decoded. */
   | 'BAD_REQUEST'
   /** The application's certificate changed since the client read it. */
   | 'CERTIFICATE_CONFLICT'
@@ -352,6 +352,8 @@ export type ErrorCode =
   | 'QUERY_TOO_COMPLEX'
   /** The operation document has more tokens than the server reads. */
   | 'QUERY_TOO_LARGE'
+  /** The HTTP request body is larger than the server reads (1 MiB for a JSON body); `maxBytes` gives the limit in bytes. */
+  | 'REQUEST_TOO_LARGE'
   /** Another certificate rotation of the application has not finished yet; for removeStoreCertificate, a rotation to or from the certificate has not; for removeApplications, a rotation of the application has not; for updateOrganizationConnection, a rotation in the organization is under way (`ids` = the organization) — the server finishes or rolls it back, retrying in the background while Entra cannot be reached (`ids` names the applications the caller may see). */
   | 'ROTATION_IN_PROGRESS'
   /** The application could not sign in with the new certificate in time; the new key was withdrawn, the old configuration kept, and `ids` names the application and Entra's code. */
