@@ -25,12 +25,14 @@ import { serveGraphQLOverWebSocket } from './graphql/websocket-server.js';
 import { clientGoneSignal } from './http/client-gone-signal.js';
 import { errorHandler } from './http/error-handler.js';
 import { multipartUpload } from './http/multipart-upload.js';
+import { requestIds } from './http/request-id.js';
 import { corsForAllowedOrigins, isAllowedOrigin } from './http/origin-policy.js';
 import { securityHeaders } from './http/security-headers.js';
 import { responseCompression } from './http/response-compression.js';
 import { serverRenderedConsole } from './http/server-rendered-console.js';
 import { clientAddress, trustedProxies } from './http/trusted-proxies.js';
 import { webConsoleRouter } from './http/web-console.js';
+import { runWithLogContext } from './logging/log-context.js';
 import type { Logger } from './logging/logger.js';
 
 export const GRAPHQL_PATH = '/graphql';
@@ -86,6 +88,7 @@ export async function startServer(config: Config, logger: Logger, options: Start
     // One compiled TRUST_PROXY for Express (request.ip, request.secure) and the WebSocket upgrades it never sees.
     const trusted = trustedProxies(config.trustProxy);
     web.set('trust proxy', trusted);
+    web.use(requestIds((requestId, handle) => runWithLogContext({ requestId }, handle)));
     web.use(securityHeaders());
     const httpServer = http.createServer(web);
     // Node closes idle connections after 5 s; reverse proxies keep theirs for 60 s (AWS ALB, nginx) and

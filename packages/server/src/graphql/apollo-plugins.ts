@@ -3,6 +3,7 @@ import { ApolloServerErrorCode, unwrapResolverError } from '@apollo/server/error
 import { ErrorCode, errorMessages } from '@bam/shared';
 import { GraphQLError, type GraphQLFormattedError } from 'graphql';
 import { DomainError } from '../common/domain-error.js';
+import { currentLogContext } from '../logging/log-context.js';
 import type { Logger } from '../logging/logger.js';
 import { exceedsTokenLimit } from './operation-limits.js';
 
@@ -36,10 +37,12 @@ export function formatGraphQLError(logger: Logger) {
     if (formatted.extensions?.code === ApolloServerErrorCode.INTERNAL_SERVER_ERROR) {
       const original = unwrapResolverError(error);
       logger.error({ err: original, path: formatted.path }, 'unexpected error while executing an operation');
+      // Over HTTP, the request id that names the log line above (WebSocket operations have none).
+      const requestId = currentLogContext()?.requestId;
       return {
         message: errorMessages[ErrorCode.INTERNAL_ERROR],
         path: formatted.path,
-        extensions: { code: ErrorCode.INTERNAL_ERROR },
+        extensions: requestId ? { code: ErrorCode.INTERNAL_ERROR, requestId } : { code: ErrorCode.INTERNAL_ERROR },
       };
     }
     return { ...formatted, message: formatted.message.replace(/ Did you mean .*$/s, '') };

@@ -4,6 +4,7 @@ import express from 'express';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createLogger } from '../logging/logger.js';
 import { errorHandler } from './error-handler.js';
+import { requestIds } from './request-id.js';
 
 let close: (() => void) | undefined;
 afterEach(() => close?.());
@@ -16,10 +17,11 @@ async function serve(app: express.Express): Promise<string> {
 }
 
 describe('errorHandler', () => {
-  it('answers an unexpected failure with INTERNAL_ERROR and logs it server-side only', async () => {
+  it('answers an unexpected failure with INTERNAL_ERROR and the request id that names its log line, logged server-side only', async () => {
     const logs: string[] = [];
     const logger = createLogger('info', new Writable({ write: (chunk: Buffer, _encoding, done) => (logs.push(chunk.toString()), done()) }));
     const app = express();
+    app.use(requestIds((_requestId, handle) => handle()));
     app.get('/boom', () => {
       throw new Error(`failed reading ${import.meta.dirname}`);
     });
@@ -28,9 +30,16 @@ describe('errorHandler', () => {
     const response = await fetch(`${await serve(app)}/boom`);
     expect(response.status).toBe(500);
     const body = await response.text();
-    expect(JSON.parse(body)).toEqual({ errors: [{ message: expect.any(String), extensions: { code: 'INTERNAL_ERROR' } }] });
+    const requestId = response.headers.get('x-request-id');
+    expect(JSON.parse(body)).toEqual({ errors: [{ message: expect.any(String), extensions: { code: 'INTERNAL_ERROR', requestId } }] });
     expect(body).not.toContain(import.meta.dirname);
     expect(logs.join('')).toContain(import.meta.dirname);
-    expect(JSON.parse(logs[0]!)).toMatchObject({ level: 50, msg: 'unexpected error while handling an HTTP request', method: 'GET', path: '/boom' });
+    expect(JSON.parse(logs[0]!)).toMatchObject({
+      level: 50,
+      msg: 'unexpected error while handling an HTTP request',
+      method: 'GET',
+      path: '/boom',
+      requestId,
+    });
   });
 });

@@ -1,5 +1,6 @@
 import { ErrorCode, errorMessages } from '@bam/shared';
 import type { ErrorRequestHandler, Response } from 'express';
+import { requestIdOf } from './request-id.js';
 
 /** The one logger method the handler needs (the server's pino logger has it). */
 export interface ErrorLogger {
@@ -19,8 +20,10 @@ export function errorHandler(logger: ErrorLogger): ErrorRequestHandler {
     if (response.headersSent) return next(error);
     const status = clientErrorStatus(error);
     if (status) return sendClientError(response, status, error);
-    logger.error({ err: error, method: request.method, path: request.path }, 'unexpected error while handling an HTTP request');
-    sendError(response, 500, ErrorCode.INTERNAL_ERROR);
+    const requestId = requestIdOf(response);
+    logger.error({ err: error, method: request.method, path: request.path, requestId }, 'unexpected error while handling an HTTP request');
+    // The request id lets an operator find that log line.
+    sendError(response, 500, ErrorCode.INTERNAL_ERROR, requestId ? { requestId } : {});
   };
 }
 

@@ -20,7 +20,8 @@ export function corsForAllowedOrigins(allowedOrigins: readonly string[]) {
   return cors({
     origin: [...allowedOrigins],
     methods: ['GET', 'POST'],
-    allowedHeaders: ['content-type', 'apollo-require-preflight', 'authorization'],
+    allowedHeaders: ['content-type', 'apollo-require-preflight', 'authorization', 'x-request-id'],
+    exposedHeaders: ['x-request-id'],
     credentials: true,
   });
 }

@@ -1,5 +1,6 @@
 import { pino, type Logger } from 'pino';
 import { serializeError } from './error-serializer.js';
+import { currentLogContext } from './log-context.js';
 
 export type { Logger };
 
@@ -27,6 +28,9 @@ export function createLogger(level: string, destination?: pino.DestinationStream
     {
       level,
       base: { service: 'backup-applications-manager' },
+      // The id of the HTTP request being handled, on every line written meanwhile (see log-context.ts).
+      // A copy: pino merges each line's fields into the object the mixin returns.
+      mixin: () => ({ ...currentLogContext() }),
       redact: { paths: redactedPaths, censor: '[redacted]' },
       serializers: { err: serializeError },
       timestamp: pino.stdTimeFunctions.isoTime,

@@ -145,6 +145,7 @@ describe('HTTP cross-origin requests', () => {
     for (const answer of [await me({ authorization: `Bearer ${server.adminToken}` }), await me({ cookie: session.cookie })]) {
       expect(answer.headers.get('access-control-allow-origin')).toBe(allowedOrigin);
       expect(answer.headers.get('access-control-allow-credentials')).toBe('true');
+      expect(answer.headers.get('access-control-expose-headers')?.toLowerCase()).toBe('x-request-id');
       expect((await answer.json()) as unknown).toMatchObject({ data: { me: { name: expect.any(String) } } });
     }
   });
