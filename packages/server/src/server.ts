@@ -30,7 +30,7 @@ import { corsForAllowedOrigins, isAllowedOrigin } from './http/origin-policy.js'
 import { securityHeaders } from './http/security-headers.js';
 import { responseCompression } from './http/response-compression.js';
 import { serverRenderedConsole } from './http/server-rendered-console.js';
-import { clientAddress, trustedProxies } from './http/trusted-proxies.js';
+import { clientAddress, requestedHost, trustedProxies } from './http/trusted-proxies.js';
 import { webConsoleRouter } from './http/web-console.js';
 import { runWithLogContext } from './logging/log-context.js';
 import type { Logger } from './logging/logger.js';
@@ -104,7 +104,7 @@ export async function startServer(config: Config, logger: Logger, options: Start
       createRequestContext,
       logger,
       maxPayload: GRAPHQL_REQUEST_MAX_BYTES,
-      acceptsOrigin: (origin, host) => isAllowedOrigin(origin, host, config.allowedOrigins),
+      acceptsOrigin: (request) => isAllowedOrigin(request.headers.origin, requestedHost(request, trusted), config.allowedOrigins),
     });
 
     const apollo = new ApolloServer<RequestContext>({

@@ -36,8 +36,8 @@ export interface GraphQLWebSocketOptions {
   logger: Logger;
   /** Largest message accepted, in bytes; a larger one closes the socket (1009), as HTTP refuses larger bodies. */
   maxPayload: number;
-  /** Whether a page of `origin` may open a socket to `host`; `origin` is undefined for clients that are not browsers. */
-  acceptsOrigin(origin: string | undefined, host: string | undefined): boolean;
+  /** Whether the upgrade request's page (its `Origin`; none for clients that are not browsers) may open a socket. */
+  acceptsOrigin(request: http.IncomingMessage): boolean;
 }
 
 /**
@@ -52,7 +52,7 @@ export function serveGraphQLOverWebSocket(options: GraphQLWebSocketOptions): Dis
     server: httpServer,
     path,
     maxPayload,
-    verifyClient: ({ req }, accept) => (acceptsOrigin(req.headers.origin, req.headers.host) ? accept(true) : accept(false, 403, 'Forbidden')),
+    verifyClient: ({ req }, accept) => (acceptsOrigin(req) ? accept(true) : accept(false, 403, 'Forbidden')),
   });
   const format = formatGraphQLError(logger);
   const formatErrors = (errors: readonly GraphQLError[]) =>

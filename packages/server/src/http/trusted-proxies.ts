@@ -20,3 +20,14 @@ export function clientAddress(request: IncomingMessage, trusted: TrustedProxies)
   // Typed as a string, but undefined once the socket is gone, as `request.socket.remoteAddress` is.
   return proxyAddr(request, trusted) as string | undefined;
 }
+
+/**
+ * The host the client asked for (Express's `request.host`): the first `X-Forwarded-Host` when the peer is a trusted
+ * proxy, else `Host`. A proxy that sends the server its own Host (nginx's default) forwards the browser's this way.
+ */
+export function requestedHost(request: IncomingMessage, trusted: TrustedProxies): string | undefined {
+  const forwarded = request.headers['x-forwarded-host'];
+  const peer = request.socket.remoteAddress;
+  if (typeof forwarded !== 'string' || !forwarded || peer === undefined || !trusted(peer, 0)) return request.headers.host;
+  return forwarded.split(',')[0]!.trim();
+}

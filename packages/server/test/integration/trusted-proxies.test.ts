@@ -47,6 +47,25 @@ function createTokenOverWebSocket(server: TestServer, headers: Record<string, st
   });
 }
 
+/** The status of a WebSocket upgrade sent with `headers`: 101 when accepted. */
+function upgradeStatus(server: TestServer, headers: Record<string, string>): Promise<number> {
+  const socket = new WebSocket(server.graphqlUrl.replace('http:', 'ws:'), 'graphql-transport-ws', { headers });
+  return new Promise((resolve, reject) => {
+    socket.once('open', () => {
+      socket.close();
+      resolve(101);
+    });
+    socket.once('unexpected-response', (_request, response) => {
+      resolve(response.statusCode ?? 0);
+      socket.terminate();
+    });
+    socket.once('error', reject);
+  });
+}
+
+// The proxy serves the console at https://bam.example.com and sends its own Host to the server (nginx's default).
+const consoleBehindProxy = { origin: 'https://bam.example.com', 'x-forwarded-host': 'bam.example.com', 'x-forwarded-proto': 'https' };
+
 // The test client connects from 127.0.0.1, so `loopback` makes it the trusted proxy.
 describe('behind a trusted reverse proxy (TRUST_PROXY)', () => {
   const server = useTestServer({
@@ -71,6 +90,11 @@ describe('behind a trusted reverse proxy (TRUST_PROXY)', () => {
     expect(await auditedAddresses(server, 'SIGN_IN_THROTTLED')).toEqual(['203.0.113.1']);
   });
 
+  it("lets the console's own WebSocket in when the proxy forwards the host the browser used", async () => {
+    expect(await upgradeStatus(server, consoleBehindProxy)).toBe(101);
+    expect(await upgradeStatus(server, { ...consoleBehindProxy, 'x-forwarded-host': 'elsewhere.example.com' })).toBe(403);
+  });
+
   it('audits changes made over a WebSocket with the forwarded client address', async () => {
     expect(await createTokenOverWebSocket(server, { 'x-forwarded-for': '198.51.100.7' })).toEqual({ data: { createApiToken: { errors: [] } } });
     expect((await auditedAddresses(server, 'API_TOKEN_CREATED'))[0]).toBe('198.51.100.7');
@@ -91,6 +115,10 @@ describe('exposed directly (TRUST_PROXY unset)', () => {
     }
     expect(await signInCode(server, 'dave', 'guess', { 'x-forwarded-for': '203.0.113.99' })).toBe('SIGN_IN_THROTTLED');
     expect(await auditedAddresses(server, 'SIGN_IN_FAILED')).toEqual(['127.0.0.1', '127.0.0.1', '127.0.0.1']);
+  });
+
+  it('ignores X-Forwarded-Host: a page of another site cannot pass for one of this server', async () => {
+    expect(await upgradeStatus(server, consoleBehindProxy)).toBe(403);
   });
 
   it('audits changes made over a WebSocket with the address of the connection', async () => {
