@@ -45,7 +45,11 @@ export interface App {
   services: Services;
   /** Per-request state: the caller (see `auth/`) and the transport's abort signal, with fresh loaders of every module. */
   createRequestContext(request: Omit<RequestContext, 'loaders' | 'services'>): RequestContext;
-  /** Stops the modules' services (after in-flight work), then closes the database. */
+  /** Stops the modules' services, waiting for their background work (rotation retries, webhook attempts, expiry checks). */
+  stopServices(): Promise<void>;
+  /** The modules whose services are still stopping: what a shutdown timeout cut. */
+  servicesStopping(): string[];
+  /** Stops the modules' services (after in-flight work) unless done already, then closes the database. */
   close(): Promise<void>;
 }
 
@@ -61,10 +65,28 @@ export function appPersistence(): Persistence {
 export async function openApp(config: Config, logger: Logger, onLockCompromised: (error: Error) => void, clock: Clock = systemClock): Promise<App> {
   const database = await openDatabase(config, logger, appPersistence(), onLockCompromised);
   const { dataSource } = database;
-  const closers: (() => Promise<void>)[] = [];
+  const closers: { module: string; close: () => Promise<void> }[] = [];
+  // What has not finished stopping yet, from the one stopping now.
+  let notStopped: typeof closers = [];
+  let servicesStopped: Promise<void> | undefined;
+  const stopServices = () =>
+    (servicesStopped ??= (async () => {
+      const order = closers.splice(0).reverse();
+      for (const [index, closer] of order.entries()) {
+        notStopped = order.slice(index);
+        try {
+          await closer.close();
+        } catch (error) {
+          // The others still stop: each may hold work that writes to the database.
+          logger.error({ err: error, module: closer.module }, 'error while stopping a module');
+        }
+      }
+      notStopped = [];
+    })());
   const close = async () => {
     try {
-      for (const closeOne of closers.splice(0).reverse()) await closeOne();
+      // Not again when a shutdown gave up waiting for them: the database closes under what is cut.
+      if (!servicesStopped) await stopServices();
     } finally {
       // Even after a failed step: the embedded database must flush its files and free the data folder.
       await database.close();
@@ -74,7 +96,7 @@ export async function openApp(config: Config, logger: Logger, onLockCompromised:
   try {
     const notifications = config.databaseUrl ? new DatabaseNotifications(config.databaseUrl, logger.child({ component: 'notifications' })) : null;
     // Closed last, after every module that listens.
-    if (notifications) closers.push(() => notifications.close());
+    if (notifications) closers.push({ module: 'notifications', close: () => notifications.close() });
     const services = {} as Services;
     for (const module of modules) {
       Object.assign(
@@ -87,7 +109,7 @@ export async function openApp(config: Config, logger: Logger, onLockCompromised:
           clock,
           services,
           sealedColumns,
-          onClose: (closeOne) => closers.push(closeOne),
+          onClose: (closeOne) => closers.push({ module: module.name, close: closeOne }),
         }),
       );
     }
@@ -99,6 +121,8 @@ export async function openApp(config: Config, logger: Logger, onLockCompromised:
         services,
         loaders: Object.assign({}, ...modules.map((module) => module.createLoaders?.(dataSource))) as Loaders,
       }),
+      stopServices,
+      servicesStopping: () => [...new Set(notStopped.map((closer) => closer.module))],
       close,
     };
   } catch (error) {

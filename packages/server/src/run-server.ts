@@ -4,7 +4,8 @@ import { DatabaseUnreachableError } from './database/database.js';
 import { createLogger, type Logger } from './logging/logger.js';
 import { startServer, type StartOptions } from './server.js';
 
-const FORCED_EXIT_AFTER_MS = 20_000;
+/** After SHUTDOWN_TIMEOUT_SECONDS, the time left to close connections and the database before the process exits anyway. */
+const CLOSING_MARGIN_MS = 20_000;
 
 /** What a launcher adds to a plain start. */
 export interface Launch extends StartOptions {
@@ -34,14 +35,18 @@ export async function runServer(launch: (config: Config, logger: Logger) => Prom
     const shutDown = (signal: NodeJS.Signals) => {
       logger.info({ signal }, 'shutting down');
       setTimeout(() => {
-        logger.error('in-flight work did not finish in time; exiting anyway');
+        logger.error('closing did not finish in time; exiting anyway');
         process.exit(1);
-      }, FORCED_EXIT_AFTER_MS).unref();
+      }, config.shutdownTimeoutMs + CLOSING_MARGIN_MS).unref();
       server
         .stop()
-        .then(() => afterStop?.())
+        .then(async (finished) => {
+          await afterStop?.();
+          return finished;
+        })
         .then(
-          () => process.exit(),
+          // 1 when work was cut: the operator's supervisor sees that this stop lost work.
+          (finished) => process.exit(finished ? 0 : 1),
           (error: unknown) => {
             logger.error({ err: error }, 'error while shutting down');
             process.exit(1);

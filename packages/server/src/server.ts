@@ -2,7 +2,6 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { ApolloServer } from '@apollo/server';
 import { ApolloServerPluginCacheControlDisabled, ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
-import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
 import { expressMiddleware } from '@as-integrations/express5';
 import { GRAPHQL_REQUEST_MAX_BYTES } from '@bam/shared';
 import express from 'express';
@@ -10,11 +9,13 @@ import { type App, buildAppSchema, openApp } from './app.js';
 import { authenticateHttpRequest, httpAuthentication, httpCallerOf } from './auth/http-authentication.js';
 import { webSocketAuthentication } from './auth/web-socket-authentication.js';
 import type { Clock } from './common/clock.js';
+import { type InFlightEntry, InFlightWork } from './common/in-flight-work.js';
 import type { Config } from './config/config.js';
 import type { Database } from './database/database.js';
 import type { Services } from './domain-module.js';
 import { loadDemoDataIfEmpty, suggestDemoDataWhenEmpty } from './demo/demo-data.js';
 import { formatGraphQLError, operationLogPlugin } from './graphql/apollo-plugins.js';
+import { inFlightOperationNames } from './graphql/in-flight-operations.js';
 import { compiledExecutionGateway } from './graphql/compiled-execution.js';
 import { operationValidationRules, parseOptions } from './graphql/operation-limits.js';
 import { storableTextPlugin } from './graphql/storable-text-input.js';
@@ -23,6 +24,7 @@ import { anonymousIntrospectionGuard } from './graphql/introspection-guard.js';
 import type { RequestContext } from './graphql/request-context.js';
 import { serveGraphQLOverWebSocket } from './graphql/websocket-server.js';
 import { clientGoneSignal } from './http/client-gone-signal.js';
+import { Draining } from './http/draining.js';
 import { errorHandler } from './http/error-handler.js';
 import { multipartUpload } from './http/multipart-upload.js';
 import { requestIds } from './http/request-id.js';
@@ -47,8 +49,12 @@ export interface RunningServer {
   database: Database;
   /** The modules' services, for launchers and tests that act as the server itself would. */
   services: Services;
-  /** Finishes in-flight requests, closes WebSockets, then closes the database. Safe to call twice. */
-  stop(): Promise<void>;
+  /**
+   * Refuses new work, waits up to SHUTDOWN_TIMEOUT_SECONDS for in-flight operations and background work,
+   * closes connections, then closes the database. Resolves with whether everything finished in time
+   * (false: what was cut is logged). Safe to call twice.
+   */
+  stop(): Promise<boolean>;
 }
 
 export interface StartOptions {
@@ -60,7 +66,7 @@ export interface StartOptions {
 
 /** Opens the database, then serves the GraphQL API (HTTP and WebSocket), the console and the playground. */
 export async function startServer(config: Config, logger: Logger, options: StartOptions = {}): Promise<RunningServer> {
-  let stop: (() => Promise<void>) | undefined;
+  let stop: (() => Promise<boolean>) | undefined;
   const app: App = await openApp(
     config,
     logger,
@@ -95,6 +101,12 @@ export async function startServer(config: Config, logger: Logger, options: Start
     // clients reuse them on a slow machine late: a request sent as the server closes fails with ECONNRESET.
     httpServer.keepAliveTimeout = HTTP_KEEP_ALIVE_TIMEOUT_MS;
     httpServer.headersTimeout = HTTP_KEEP_ALIVE_TIMEOUT_MS + 1000;
+    // Requests and GraphQL operations (HTTP and WebSocket) under way, which a stopping server waits for.
+    const inFlight = new InFlightWork();
+    const draining = new Draining(inFlight);
+    // The in-flight entry of each HTTP GraphQL request, to be named after its operation. Keyed by the
+    // request's signal: Apollo hands plugins a shallow copy of the context, which keeps that object.
+    const inFlightEntries = new WeakMap<AbortSignal, InFlightEntry>();
 
     const webSockets = serveGraphQLOverWebSocket({
       httpServer,
@@ -105,6 +117,8 @@ export async function startServer(config: Config, logger: Logger, options: Start
       logger,
       maxPayload: GRAPHQL_REQUEST_MAX_BYTES,
       acceptsOrigin: (request) => isAllowedOrigin(request.headers.origin, requestedHost(request, trusted), config.allowedOrigins),
+      inFlight,
+      isDraining: () => draining.active,
     });
 
     const apollo = new ApolloServer<RequestContext>({
@@ -116,7 +130,6 @@ export async function startServer(config: Config, logger: Logger, options: Start
       validationRules: [...operationValidationRules],
       stopOnTerminationSignals: false,
       plugins: [
-        ApolloServerPluginDrainHttpServer({ httpServer }),
         ApolloServerPluginLandingPageDisabled(),
         // No cache hints are used; the cache-control plugin would only cost throughput.
         ApolloServerPluginCacheControlDisabled(),
@@ -124,20 +137,14 @@ export async function startServer(config: Config, logger: Logger, options: Start
         anonymousIntrospectionGuard(),
         storableTextPlugin(),
         literalFreeValidationPlugin(),
-        {
-          async serverWillStart() {
-            return {
-              async drainServer() {
-                await webSockets.dispose();
-              },
-            };
-          },
-        },
+        inFlightOperationNames<RequestContext>((context) => inFlightEntries.get(context.signal)),
       ],
     });
     await apollo.start();
 
     web.get('/healthz', async (_request, response) => {
+      // A stopping instance leaves the load balancer's rotation before it closes.
+      if (draining.active) return void response.status(503).json({ status: 'draining', database: database.kind });
       try {
         await database.dataSource.query('SELECT 1');
         response.json({ status: 'ok', database: database.kind });
@@ -145,6 +152,7 @@ export async function startServer(config: Config, logger: Logger, options: Start
         response.status(503).json({ status: 'unavailable', database: database.kind });
       }
     });
+    web.use(draining.requests());
     // A browser opening the API URL gets the playground instead of an error.
     web.get(GRAPHQL_PATH, (request, response, next) => {
       if (request.accepts(['json', 'html']) === 'html' && !request.query.query) return response.redirect('/playground');
@@ -157,7 +165,13 @@ export async function startServer(config: Config, logger: Logger, options: Start
       express.json({ limit: GRAPHQL_REQUEST_MAX_BYTES }),
       httpAuthentication(services.authentication),
       multipartUpload({ maxFileBytes: config.pfxMaxBytes }),
-      expressMiddleware(apollo, { context: async ({ res }) => createRequestContext({ ...httpCallerOf(res), signal: clientGoneSignal(res) }) }),
+      expressMiddleware(apollo, {
+        context: async ({ res }) => {
+          const signal = clientGoneSignal(res);
+          inFlightEntries.set(signal, res.locals.inFlight as InFlightEntry);
+          return createRequestContext({ ...httpCallerOf(res), signal });
+        },
+      }),
     );
     web.use(
       webConsoleRouter(
@@ -194,17 +208,32 @@ export async function startServer(config: Config, logger: Logger, options: Start
     services.expiryCheckSchedule?.start();
     services.webhookDelivery.start();
 
-    let stopping: Promise<void> | undefined;
+    let stopping: Promise<boolean> | undefined;
     stop = () => {
       stopping ??= (async () => {
-        logger.info('stopping: finishing in-flight requests');
+        draining.start();
+        logger.info({ timeoutSeconds: config.shutdownTimeoutMs / 1000 }, 'stopping: refusing new work, finishing in-flight operations');
+        let finished = false;
         try {
+          const deadline = timeLimit(config.shutdownTimeoutMs);
+          // Requests first: they use services (the PFX workers, the progress bus) that stopping them closes.
+          finished = await deadline.before(inFlight.idle());
+          if (!finished) logger.error({ operations: inFlight.names() }, 'shutdown timeout reached: in-flight operations cut');
+          // Then the background work that writes to the database: rotation retries, webhook attempts, expiry checks.
+          else if (!(finished = await deadline.before(app.stopServices()))) {
+            logger.error({ background: app.servicesStopping() }, 'shutdown timeout reached: background work cut');
+          }
+          deadline.clear();
+          httpServer.close();
+          httpServer.closeAllConnections();
+          await webSockets.dispose();
           await apollo.stop();
         } finally {
           // Even after a failed step: the embedded database must flush its files and free the data folder.
           await app.close();
         }
         logger.info('server stopped');
+        return finished;
       })();
       return stopping;
     };
@@ -213,4 +242,22 @@ export async function startServer(config: Config, logger: Logger, options: Start
     await app.close();
     throw error;
   }
+}
+
+/** One deadline for several waits in turn. */
+function timeLimit(ms: number) {
+  let timer: NodeJS.Timeout | undefined;
+  const reached = new Promise<false>((resolve) => (timer = setTimeout(() => resolve(false), ms)));
+  return {
+    /** true if `work` ended before the deadline (a failure counts as ended: it was logged where it happened). */
+    before: (work: Promise<unknown>) =>
+      Promise.race([
+        work.then(
+          () => true,
+          () => true,
+        ),
+        reached,
+      ]),
+    clear: () => clearTimeout(timer),
+  };
 }

@@ -94,6 +94,8 @@ export const errorCodeDescriptions = {
   WEBHOOK_EVENT_NOT_SUBSCRIBED:
     "The event's type, or its organization (none for certificate store events), is outside the webhook endpoint's filters: it is not re-sent there.",
   ADMINISTRATOR_SCOPE_INVALID: 'Administrators act on every organization: they cannot be limited to some.',
+  SERVER_SHUTTING_DOWN:
+    'The server instance is stopping: it finishes the operations under way but accepts no new ones. Nothing was done; retry (a load balancer sends it to another instance).',
   INTERNAL_ERROR: 'An unexpected server failure; details are in the server log, never in the response.',
 } as const satisfies Record<string, string>;
 

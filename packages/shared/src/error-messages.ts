@@ -101,6 +101,7 @@ export const errorMessages: Record<ErrorCode, string> = {
   [ErrorCode.WEBHOOK_EVENT_NOT_SUBSCRIBED]:
     "The webhook endpoint does not take this event: its type or organization is outside the endpoint's event types or organizations. Change those first to send it there.",
   [ErrorCode.ADMINISTRATOR_SCOPE_INVALID]: 'Administrators cannot be limited to some organizations. Choose another role or all organizations.',
+  [ErrorCode.SERVER_SHUTTING_DOWN]: 'The server is restarting. Nothing was changed; try again in a moment.',
   [ErrorCode.INTERNAL_ERROR]: 'The server could not complete the request. Try again; if it keeps failing, contact your administrator.',
 };
 

@@ -62,6 +62,13 @@ export class EmulatorAdmin {
     this.faults.configure(settings);
   }
 
+  /** Ends the replication wait of every key added so far: sign-in with them works from now on, as once Entra has replicated them. */
+  replicateKeysNow(): void {
+    const now = Date.now();
+    for (const tenant of this.directory.allTenants())
+      for (const application of tenant.applications) for (const key of application.keys) key.replicatedAt = Math.min(key.replicatedAt, now);
+  }
+
   /** Withdraws an application permission: new tokens lack it and Graph refuses live tokens that carry it. */
   revokePermission(tenant: string, appId: string, permission: string): void {
     const application = this.application(tenant, appId);

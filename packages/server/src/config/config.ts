@@ -77,6 +77,7 @@ const environmentSchema = z
     DATA_DIR: z.string().min(1).default('.data'),
     LOG_LEVEL: z.enum(logLevels).default('info'),
     DATABASE_POOL_SIZE: z.coerce.number().int().min(1).max(100).default(10),
+    SHUTDOWN_TIMEOUT_SECONDS: z.coerce.number().int().min(0).max(3600).default(150),
     DEMO_DATA: booleanFlag.default(false),
     DEMO_ENTRA_EMULATOR_PORT: z.coerce.number().int().min(0).max(65535).default(4433),
     WEB_DIST_DIR: z.string().min(1).default(path.join(serverPackageRoot, '../web/dist')),
@@ -189,6 +190,11 @@ export interface Config {
   dataDir: string;
   logLevel: (typeof logLevels)[number];
   databasePoolSize: number;
+  /**
+   * On SIGTERM/SIGINT, how long in-flight operations and background work may take to finish before the
+   * database closes under them (default: long enough for a rotation's proof wait, ENTRA_PROOF_TIMEOUT_MS).
+   */
+  shutdownTimeoutMs: number;
   /** Load the demo organizations at start-up when the database has none. */
   demoData: boolean;
   /** `start:demo` only: HTTPS port of the Entra emulator serving the demo tenants. */
@@ -312,6 +318,7 @@ export function loadConfig(environment: NodeJS.ProcessEnv = process.env, overrid
     dataDir: path.resolve(env.DATA_DIR),
     logLevel: env.LOG_LEVEL,
     databasePoolSize: env.DATABASE_POOL_SIZE,
+    shutdownTimeoutMs: env.SHUTDOWN_TIMEOUT_SECONDS * 1000,
     demoData: env.DEMO_DATA,
     demoEntraEmulatorPort: env.DEMO_ENTRA_EMULATOR_PORT,
     webDistDir: path.resolve(env.WEB_DIST_DIR),

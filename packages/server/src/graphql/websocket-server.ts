@@ -5,8 +5,10 @@ import type { Context, Disposable } from 'graphql-ws';
 import type { Extra } from 'graphql-ws/use/ws';
 import { WebSocketServer } from 'ws';
 import type { Actor } from '../common/actor.js';
+import type { InFlightEntry, InFlightWork } from '../common/in-flight-work.js';
 import type { Logger } from '../logging/logger.js';
 import { formatGraphQLError } from './apollo-plugins.js';
+import { operationLabel, shuttingDownError } from './in-flight-operations.js';
 import { sendMessage, serveGraphQLWs } from './graphql-ws-transport.js';
 import type { RequestContext } from './request-context.js';
 import { sharedSubscriptionExecution, type Subscriber } from './shared-subscription-execution.js';
@@ -38,6 +40,10 @@ export interface GraphQLWebSocketOptions {
   maxPayload: number;
   /** Whether the upgrade request's page (its `Origin`; none for clients that are not browsers) may open a socket. */
   acceptsOrigin(request: http.IncomingMessage): boolean;
+  /** Where queries and mutations under way are registered, for a stopping server to wait for. */
+  inFlight: InFlightWork;
+  /** true once the server is stopping: new sockets and operations are refused (subscriptions already open go on). */
+  isDraining(): boolean;
 }
 
 /**
@@ -47,21 +53,26 @@ export interface GraphQLWebSocketOptions {
  * completes or the socket closes.
  */
 export function serveGraphQLOverWebSocket(options: GraphQLWebSocketOptions): Disposable {
-  const { httpServer, path, schema, authentication, createRequestContext, logger, maxPayload, acceptsOrigin } = options;
+  const { httpServer, path, schema, authentication, createRequestContext, logger, maxPayload, acceptsOrigin, inFlight, isDraining } = options;
   const webSocketServer = new WebSocketServer({
     server: httpServer,
     path,
     maxPayload,
-    verifyClient: ({ req }, accept) => (acceptsOrigin(req) ? accept(true) : accept(false, 403, 'Forbidden')),
+    verifyClient: ({ req }, accept) => {
+      if (isDraining()) return accept(false, 503, 'Service Unavailable');
+      return acceptsOrigin(req) ? accept(true) : accept(false, 403, 'Forbidden');
+    },
   });
   const format = formatGraphQLError(logger);
   const formatErrors = (errors: readonly GraphQLError[]) =>
     errors.map((error) => withCode(error, ApolloServerErrorCode.INTERNAL_SERVER_ERROR)).map((error) => format(error.toJSON(), error));
 
-  // Per socket, the abort controller of each running operation, by operation id.
-  const running = new WeakMap<object, Map<string, AbortController>>();
+  // Per socket, each running operation's abort controller and (queries and mutations) in-flight entry, by operation id.
+  const running = new WeakMap<object, Map<string, { controller: AbortController; inFlight?: InFlightEntry }>>();
   const finish = (socketContext: object, id: string) => {
-    running.get(socketContext)?.get(id)?.abort();
+    const operation = running.get(socketContext)?.get(id);
+    operation?.controller.abort();
+    operation?.inFlight?.end();
     running.get(socketContext)?.delete(id);
   };
 
@@ -87,6 +98,7 @@ export function serveGraphQLOverWebSocket(options: GraphQLWebSocketOptions): Dis
       subscribe,
       onConnect: (socketContext) => authentication.onConnect(socketContext),
       async onSubscribe(socketContext, id, payload): Promise<ExecutionArgs | readonly GraphQLError[]> {
+        if (isDraining()) return [shuttingDownError()];
         const refused = await authentication.onSubscribe(socketContext);
         if (refused) return refused;
         const { document, errors } = documentOf(payload.query);
@@ -100,8 +112,10 @@ export function serveGraphQLOverWebSocket(options: GraphQLWebSocketOptions): Dis
         const nullWhereRequired = nullVariableWhereRequired(schema, document, operation, payload.variables);
         if (nullWhereRequired) return [nullWhereRequired];
         const controller = new AbortController();
-        const operations = running.get(socketContext) ?? new Map<string, AbortController>();
-        running.set(socketContext, operations.set(id, controller));
+        // A subscription runs until the socket closes; a stopping server waits for queries and mutations only.
+        const entry = operation.operation === 'subscription' ? undefined : inFlight.begin(operationLabel(operation));
+        const operations = running.get(socketContext) ?? new Map<string, { controller: AbortController; inFlight?: InFlightEntry }>();
+        running.set(socketContext, operations.set(id, { controller, inFlight: entry }));
         const actor = authentication.actorOf(socketContext);
         const contextValue = createRequestContext({ actor, signal: controller.signal });
         // A `next` message as graphql-ws writes it, around the payload shared by the operation's subscribers

@@ -362,6 +362,8 @@ export type ErrorCode =
   | 'ROTATION_REGISTRATION_FAILED'
   /** The server is already reading as many PFX files as it queues; the request was not attempted and may be retried. */
   | 'SERVER_BUSY'
+  /** The server instance is stopping: it finishes the operations under way but accepts no new ones. Nothing was done; retry (a load balancer sends it to another instance). */
+  | 'SERVER_SHUTTING_DOWN'
   /** Too many failed sign-ins for this username or from this address; sign-in is refused for a while. */
   | 'SIGN_IN_THROTTLED'
   /** The certificate (same thumbprint) is already in the store. */

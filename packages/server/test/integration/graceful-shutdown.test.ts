@@ -1,0 +1,177 @@
+import pg from 'pg';
+import { afterEach, describe, expect, it } from 'vitest';
+import WebSocket from 'ws';
+import { backups, entraThumbprints, management, startEmulatorForServer, tenant } from '../support/entra-fixture.js';
+import { type ServerInstances, startServerInstances } from '../support/server-instances.js';
+import { testDatabaseKind } from '../support/test-server.js';
+
+/**
+ * SIGTERM while a certificate update waits for Entra to accept the new key (the proof step, which may
+ * take up to ENTRA_PROOF_TIMEOUT_MS): the server refuses new work, lets the update finish, then stops —
+ * within SHUTDOWN_TIMEOUT_SECONDS.
+ */
+const cleanups: (() => Promise<unknown>)[] = [];
+afterEach(async () => {
+  for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
+});
+
+const until = async (done: () => boolean) => {
+  while (!done()) await new Promise((resolve) => setTimeout(resolve, 50));
+};
+
+const updateCertificate = `mutation UpdateCertificate($input: UpdateCertificateInput!) {
+  updateCertificate(input: $input) { errors { code ids } } }`;
+
+/** One spawned server on the Entra emulator, with an organization, one application and a certificate to rotate to. */
+async function serverWithRotationReady(extraEnvironment: Record<string, string>) {
+  const entra = await startEmulatorForServer();
+  cleanups.push(() => entra.stop());
+  // The proof step waits as long as Entra needs (the test says when the key has replicated).
+  const instances = await startServerInstances({
+    count: 1,
+    environment: { ...entra.environment, ENTRA_PROOF_TIMEOUT_MS: '600000', ...extraEnvironment },
+  });
+  cleanups.push(() => instances.stop());
+  const graphql = instances.graphqlOn(instances.urls[0]!);
+  const generate = async (commonName: string) => {
+    const { data } = await graphql<{ generateCertificate: { certificate: { id: string; derBase64: string; thumbprint: string } } }>(
+      `
+        mutation ($input: GenerateCertificateInput!) {
+          generateCertificate(input: $input) {
+            certificate {
+              id
+              derBase64
+              thumbprint
+            }
+            errors {
+              code
+            }
+          }
+        }
+      `,
+      { input: { commonName, notAfter: new Date(Date.now() + 90 * 86_400_000).toISOString() } },
+    );
+    return data!.generateCertificate.certificate;
+  };
+  const managementCertificate = await generate('Shutdown Management');
+  entra.emulator.admin.registerKeyCredential(tenant.id, management.appId, { key: managementCertificate.derBase64 });
+  const { data: added } = await graphql<{ addOrganization: { organization: { id: string } } }>(
+    `
+      mutation ($input: AddOrganizationInput!) {
+        addOrganization(input: $input) {
+          organization {
+            id
+          }
+          errors {
+            code
+          }
+        }
+      }
+    `,
+    { input: { tenant: tenant.domain, managementApplicationId: management.appId, managementCertificateId: managementCertificate.id } },
+  );
+  const organizationId = added!.addOrganization.organization.id;
+  const applicationId = backups[0]!.appId;
+  await graphql(
+    `
+      mutation ($input: AddApplicationsInput!) {
+        addApplications(input: $input) {
+          errors {
+            code
+          }
+        }
+      }
+    `,
+    {
+      input: { organizationId, applicationIds: [applicationId] },
+    },
+  );
+  const next = await generate('Shutdown 2026');
+  entra.emulator.admin.configure({ keyReplicationDelayMs: 600_000 });
+  return { entra, instances, graphql, organizationId, applicationId, next };
+}
+
+/** Starts the update and returns its answer (a promise, wrapped: awaiting would wait for it) once the new key is registered in Entra (the proof step is waiting). */
+async function updateWaitingForProof({ entra, graphql, organizationId, applicationId, next }: Awaited<ReturnType<typeof serverWithRotationReady>>) {
+  const answer = graphql<{ updateCertificate: { errors: unknown[] } }>(updateCertificate, {
+    input: { organizationId, applications: [{ applicationId }], storeCertificateId: next.id },
+  });
+  answer.catch(() => undefined);
+  await until(() => entraThumbprints(entra.emulator, applicationId).includes(next.thumbprint));
+  return { answer };
+}
+
+function stoppingLogged(instances: ServerInstances) {
+  return until(() => instances.processes[0]!.lines.some((line) => line.includes('"shutting down"')));
+}
+
+describe.runIf(testDatabaseKind === 'postgres')('graceful shutdown', () => {
+  it('lets an update in flight finish on SIGTERM while refusing new requests with SERVER_SHUTTING_DOWN, then exits 0', async () => {
+    const ready = await serverWithRotationReady({});
+    const { entra, instances, applicationId, next } = ready;
+    const [server] = instances.processes as [ServerInstances['processes'][number]];
+    const url = instances.urls[0]!;
+    const { answer } = await updateWaitingForProof(ready);
+
+    server.child.kill('SIGTERM');
+    await stoppingLogged(instances);
+
+    // Load balancers see the instance leave; new requests and sockets get a coded refusal.
+    const health = await fetch(`${url}/healthz`);
+    expect(health.status).toBe(503);
+    expect(await health.json()).toMatchObject({ status: 'draining' });
+    const refused = await fetch(`${url}/graphql`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', cookie: instances.cookie },
+      body: JSON.stringify({ query: '{ me { username } }' }),
+    });
+    expect(refused.status).toBe(503);
+    expect(((await refused.json()) as { errors: { extensions: { code: string } }[] }).errors.map((error) => error.extensions.code)).toEqual([
+      'SERVER_SHUTTING_DOWN',
+    ]);
+    const socketRefusal = await new Promise<number>((resolve, reject) => {
+      const socket = new WebSocket(`${url.replace('http:', 'ws:')}/graphql`, 'graphql-transport-ws');
+      socket.on('unexpected-response', (_request, response) => resolve(response.statusCode ?? 0));
+      socket.on('open', () => reject(new Error('a new socket was accepted while draining')));
+      socket.on('error', () => undefined);
+    });
+    expect(socketRefusal).toBe(503);
+
+    // Entra replicates the key: the proof succeeds and the update completes with a real answer.
+    entra.emulator.admin.replicateKeysNow();
+    const { data, errors } = await answer;
+    expect(errors).toBeUndefined();
+    expect(data!.updateCertificate.errors).toEqual([]);
+    expect(await server.exited).toBe(0);
+    expect(server.lines.join('\n')).not.toContain('Driver not Connected');
+
+    // The rotation finished in the database too.
+    const client = new pg.Client({ connectionString: instances.database.url });
+    await client.connect();
+    try {
+      const rotations = await client.query<{ state: string }>(`SELECT state FROM key_rotations`);
+      expect(rotations.rows.map((row) => row.state)).toEqual(['OLD_KEY_REMOVED']);
+      const applications = await client.query<{ thumbprint: string }>(
+        `SELECT c.thumbprint_sha1 AS thumbprint FROM backup_applications a JOIN certificates c ON c.id = a.certificate_id WHERE a.application_id = $1`,
+        [applicationId],
+      );
+      expect(applications.rows.map((row) => row.thumbprint)).toEqual([next.thumbprint]);
+    } finally {
+      await client.end();
+    }
+  });
+
+  it('cuts what is still running after SHUTDOWN_TIMEOUT_SECONDS, naming the operations without their variables', async () => {
+    const ready = await serverWithRotationReady({ SHUTDOWN_TIMEOUT_SECONDS: '1' });
+    const { instances, next } = ready;
+    const [server] = instances.processes as [ServerInstances['processes'][number]];
+    const { answer } = await updateWaitingForProof(ready);
+
+    server.child.kill('SIGTERM');
+    expect(await server.exited).toBe(1);
+    await answer.catch(() => undefined);
+    const cut = server.lines.map((line) => JSON.parse(line) as { msg: string; operations?: string[] }).find((line) => line.msg.includes('cut'));
+    expect(cut?.operations).toEqual(['mutation UpdateCertificate']);
+    expect(server.lines.join('\n')).not.toContain(next.id);
+  });
+});
