@@ -12,6 +12,7 @@ import type { EndedCredential } from './credential-end-broadcast.js';
 import type { CredentialSockets } from './credential-sockets.js';
 import { RecentCredentials } from './recent-credentials.js';
 import { hashPassword, isAcceptablePassword, verifyPassword } from './password-hashing.js';
+import { newOneTimePassword, showOneTimePassword } from './one-time-password.js';
 import { Session } from './session.entity.js';
 import type { SignInThrottle } from './sign-in-throttle.js';
 import { User } from './user.entity.js';
@@ -277,7 +278,7 @@ export class AuthenticationService {
    * administrator, or an "admin" with a one-time password printed once, to change at first sign-in.
    */
   async createFirstAccounts(demoData: boolean): Promise<void> {
-    await this.dataSource.transaction(async (manager) => {
+    const oneTimePassword = await this.dataSource.transaction(async (manager): Promise<string | undefined> => {
       // Two instances starting together on one database: the second waits, then finds the accounts.
       await manager.query(`LOCK TABLE users IN SHARE ROW EXCLUSIVE MODE`);
       if ((await manager.count(User)) > 0) return;
@@ -292,14 +293,13 @@ export class AuthenticationService {
         this.logger.info({ username: normalizeUsername(initialAdmin.username) }, 'initial administrator created from INITIAL_ADMIN_USERNAME');
         return;
       }
-      const oneTimePassword = newSecret().slice(0, 20);
-      await this.createAccount(manager, 'admin', oneTimePassword, Role.ADMINISTRATOR, true);
-      // The one deliberate secret in the log: there is no other channel to the first operator. It works once.
-      this.logger.warn(
-        { username: 'admin', oneTimePassword },
-        'no account existed: created administrator "admin" with this one-time password; it must be changed at first sign-in',
-      );
+      const password = newOneTimePassword();
+      await this.createAccount(manager, 'admin', password, Role.ADMINISTRATOR, true);
+      this.logger.warn('no account existed: created administrator "admin"; its one-time password is shown once on standard error');
+      return password;
     });
+    // Once the account exists for sure (committed).
+    if (oneTimePassword) showOneTimePassword('admin', oneTimePassword);
   }
 
   private async createAccount(manager: EntityManager, username: string, password: string, role: Role, mustChangePassword: boolean): Promise<void> {

@@ -1,6 +1,11 @@
+import { randomBytes } from 'node:crypto';
+import net from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { describe, expect, it } from 'vitest';
-import { startTestServer, testAdmin, useTestServer } from '../support/test-server.js';
+import { spawnServer } from '../support/server-process.js';
+import { signInCookie } from '../support/sign-in.js';
+import { createTestDatabase } from '../support/test-database.js';
+import { testAdmin, testDatabaseKind, useTestServer } from '../support/test-server.js';
 import { webSocketCloseCode } from '../support/web-socket.js';
 
 const signIn = 'mutation SignIn($input: SignInInput!) { signIn(input: $input) { me { name role kind mustChangePassword } errors { code } } }';
@@ -220,20 +225,69 @@ describe('sign-in throttling of attempts sent at once', () => {
   });
 });
 
-describe('first start', () => {
-  it('without INITIAL_ADMIN_*, creates "admin" with a one-time password logged once, to change at first sign-in', async () => {
-    const server = await startTestServer({ environment: { INITIAL_ADMIN_USERNAME: '', INITIAL_ADMIN_PASSWORD: '' } });
+/** A port free right now, for a server whose log level hides the line that names its address. */
+async function freePort(): Promise<number> {
+  const probe = net.createServer();
+  await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve));
+  const { port } = probe.address() as net.AddressInfo;
+  await new Promise((resolve) => probe.close(resolve));
+  return port;
+}
+
+/** The built server at LOG_LEVEL=error on `databaseUrl`, once it answers; with its standard error apart. */
+async function quietServer(databaseUrl: string) {
+  const port = await freePort();
+  const server = spawnServer({ DATABASE_URL: databaseUrl, LOG_LEVEL: 'error', PORT: String(port), MASTER_KEY: randomBytes(32).toString('base64') });
+  let stderr = '';
+  server.child.stderr?.on('data', (chunk: Buffer) => (stderr += chunk.toString('utf8')));
+  const url = `http://127.0.0.1:${port}`;
+  while (
+    !(await fetch(`${url}/healthz`).then(
+      (response) => response.ok,
+      () => false,
+    ))
+  ) {
+    if (server.child.exitCode !== null) throw new Error(`server exited: ${server.lines.join('\n')}`);
+    await sleep(100);
+  }
+  const stop = async () => {
+    server.child.kill('SIGTERM');
+    await server.exited;
+  };
+  return { url, server, stderr: () => stderr, stop };
+}
+
+describe.runIf(testDatabaseKind === 'postgres')('first start', () => {
+  it('without INITIAL_ADMIN_*, creates "admin" with a one-time password shown once on standard error even at LOG_LEVEL=error, to change at first sign-in', async () => {
+    const database = await createTestDatabase();
     try {
-      const lines = server.logs.filter((line) => line.includes('oneTimePassword'));
-      expect(lines).toHaveLength(1);
-      const { oneTimePassword } = JSON.parse(lines[0]!) as { oneTimePassword: string };
-      const session = await server.signIn('admin', oneTimePassword);
-      expect((await server.graphqlAs(session, '{ me { role mustChangePassword } }')).data).toEqual({
-        me: { role: 'ADMINISTRATOR', mustChangePassword: true },
-      });
-      expect((await server.graphqlAs(session, '{ users { username } }')).errors?.[0]?.extensions?.code).toBe('PASSWORD_CHANGE_REQUIRED');
+      const first = await quietServer(database.url);
+      let oneTimePassword: string;
+      try {
+        const shown = /one-time password: (\S+)/.exec(first.stderr());
+        expect(shown, `standard error:\n${first.stderr()}`).not.toBeNull();
+        oneTimePassword = shown![1]!;
+        const cookie = await signInCookie(first.url, 'admin', oneTimePassword);
+        const query = async (text: string) => {
+          const response = await fetch(`${first.url}/graphql`, {
+            method: 'POST',
+            headers: { 'content-type': 'application/json', cookie },
+            body: JSON.stringify({ query: text }),
+          });
+          return (await response.json()) as { data?: { me?: unknown }; errors?: { extensions: { code: string } }[] };
+        };
+        expect((await query('{ me { role mustChangePassword } }')).data?.me).toEqual({ role: 'ADMINISTRATOR', mustChangePassword: true });
+        expect((await query('{ users { username } }')).errors?.[0]?.extensions.code).toBe('PASSWORD_CHANGE_REQUIRED');
+      } finally {
+        await first.stop();
+      }
+      // Shown once: only in that block, and not again at the next start.
+      expect(first.server.lines.filter((line) => line.includes(oneTimePassword))).toHaveLength(1);
+      const second = await quietServer(database.url);
+      await second.stop();
+      expect(second.stderr()).not.toContain('one-time password');
     } finally {
-      await server.dispose();
+      await database.drop();
     }
   });
 });
