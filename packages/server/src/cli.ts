@@ -3,6 +3,7 @@ import { parseArgs } from 'node:util';
 import { checkExpiryCommand } from './cli/check-expiry.command.js';
 import { importCertificateCommand } from './cli/import-certificate.command.js';
 import { loadDemoDataCommand } from './cli/load-demo-data.command.js';
+import { resetPasswordCommand } from './cli/reset-password.command.js';
 import { rotateMasterKeyCommand } from './cli/rotate-master-key.command.js';
 import type { Command } from './cli/command.js';
 import { DomainError } from './common/domain-error.js';
@@ -10,7 +11,13 @@ import { loadConfig } from './config/config.js';
 import { createLogger } from './logging/logger.js';
 
 /** Operator commands, one per file in `cli/`. */
-const commands: readonly Command[] = [loadDemoDataCommand, importCertificateCommand, rotateMasterKeyCommand, checkExpiryCommand];
+const commands: readonly Command[] = [
+  loadDemoDataCommand,
+  importCertificateCommand,
+  rotateMasterKeyCommand,
+  checkExpiryCommand,
+  resetPasswordCommand,
+];
 
 const usage = `Backup Applications Manager — operator commands
 
