@@ -88,6 +88,20 @@ describe('loadConfig', () => {
     }
   });
 
+  it('accepts only canonical base64 of 32 bytes as a master key, never a passphrase the decoder would skip through', () => {
+    // Node's base64 decoder skips what is not base64: these decode to exactly 32 bytes.
+    const passphrase = 'correct horse battery staple; correct horse batter';
+    const key = Buffer.alloc(32, 7);
+    for (const notAKey of [passphrase, key.toString('base64url'), key.toString('base64').replace(/=+$/, ''), `${key.toString('base64')}AA==`]) {
+      for (const setting of ['MASTER_KEY', 'MASTER_KEY_PREVIOUS']) {
+        expect(() => loadConfig({ [setting]: notAKey }), `${setting}=${notAKey}`).toThrow(new RegExp(`${setting}(\\.0)?: must be 32 random bytes`));
+        expect(() => loadConfig({ [setting]: notAKey })).not.toThrow(notAKey);
+      }
+    }
+    // Surrounding white space, as a secret file mounted into the environment may bring, is no part of the key.
+    expect(loadConfig({ MASTER_KEY: ` ${key.toString('base64')}\n` }).masterKey.current).toEqual(key);
+  });
+
   it('reads the PFX size limit and the master key settings', () => {
     const key = Buffer.alloc(32, 7).toString('base64');
     const config = loadConfig({ PFX_MAX_BYTES: '2048', MASTER_KEY: key, MASTER_KEY_PREVIOUS: key, DATA_DIR: '/srv/bam' });

@@ -2,14 +2,19 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import proxyAddr from 'proxy-addr';
 import { z } from 'zod';
+import { decodeMasterKey } from './master-key-encoding.js';
 
 const serverPackageRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 
 const logLevels = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 
-const masterKey = z
-  .string()
-  .refine((value) => Buffer.from(value, 'base64').length === 32, 'must be 32 random bytes, base64-encoded (openssl rand -base64 32)');
+const masterKey = z.string().transform((value, context) => {
+  const key = decodeMasterKey(value);
+  if (key) return key;
+  // The message never quotes the value: it is a secret, or close to one.
+  context.addIssue({ code: 'custom', message: 'must be 32 random bytes, base64-encoded (openssl rand -base64 32)' });
+  return z.NEVER;
+});
 
 /**
  * Whether pg and TypeORM can read the URL: otherwise they fail later with an error that quotes it,
@@ -325,8 +330,8 @@ export function loadConfig(environment: NodeJS.ProcessEnv = process.env, overrid
     pfxMaxBytes: env.PFX_MAX_BYTES,
     pfxWorkerThreads: env.PFX_WORKER_THREADS,
     masterKey: {
-      current: env.MASTER_KEY ? Buffer.from(env.MASTER_KEY, 'base64') : undefined,
-      previous: (env.MASTER_KEY_PREVIOUS ?? []).map((key) => Buffer.from(key, 'base64')),
+      current: env.MASTER_KEY,
+      previous: env.MASTER_KEY_PREVIOUS ?? [],
       file: path.resolve(env.MASTER_KEY_FILE ?? path.join(env.DATA_DIR, 'master.key')),
     },
     pfxPassword: env.PFX_PASSWORD ?? '',

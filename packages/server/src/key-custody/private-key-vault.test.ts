@@ -45,6 +45,21 @@ describe('PrivateKeyVault', () => {
     }
   });
 
+  it('refuses a key file holding anything but canonical base64 of 32 bytes, without quoting it', async () => {
+    const directory = await fs.mkdtemp(path.join(os.tmpdir(), 'bam-vault-'));
+    try {
+      const file = path.join(directory, 'master.key');
+      // Decodes to 32 bytes through Node's lenient decoder, which skips what is not base64.
+      const passphrase = 'correct horse battery staple; correct horse batter';
+      await fs.writeFile(file, `${passphrase}\n`, { mode: 0o600 });
+      const opening = PrivateKeyVault.open({ current: undefined, previous: [], file }, silent, { createIfMissing: false });
+      await expect(opening).rejects.toThrow(/does not hold a 32-byte base64 key/);
+      await expect(opening).rejects.not.toThrow(passphrase);
+    } finally {
+      await fs.rm(directory, { recursive: true, force: true });
+    }
+  });
+
   it('opens keys sealed under a previous master key, and seals only under the current one', async () => {
     const [old, current] = [randomBytes(32), randomBytes(32)];
     const sealed = PrivateKeyVault.withKey(old).seal(Buffer.from('key'), thumbprint);

@@ -1,12 +1,12 @@
 import { createCipheriv, createDecipheriv, createHash, randomBytes } from 'node:crypto';
 import fs from 'node:fs/promises';
 import path from 'node:path';
+import { decodeMasterKey, MASTER_KEY_BYTES } from '../config/master-key-encoding.js';
 import type { Logger } from '../logging/logger.js';
 
 const FORMAT_VERSION = 1;
 const NONCE_BYTES = 12;
 const TAG_BYTES = 16;
-const KEY_BYTES = 32;
 
 export class MasterKeyError extends Error {
   override name = 'MasterKeyError';
@@ -106,7 +106,7 @@ async function readOrCreateKeyFile(file: string, logger: Logger, createIfMissing
     );
   }
   await fs.mkdir(path.dirname(file), { recursive: true, mode: 0o700 });
-  const key = randomBytes(KEY_BYTES);
+  const key = randomBytes(MASTER_KEY_BYTES);
   try {
     // 'wx': never overwrite a key another process created meanwhile.
     await fs.writeFile(file, `${key.toString('base64')}\n`, { flag: 'wx', mode: 0o600 });
@@ -121,8 +121,8 @@ async function readOrCreateKeyFile(file: string, logger: Logger, createIfMissing
 async function readKeyFile(file: string, logger: Logger): Promise<Buffer> {
   const stat = await fs.stat(file);
   if ((stat.mode & 0o077) !== 0) logger.warn({ file }, 'the master key file is readable by other users: run chmod 600 on it');
-  const key = Buffer.from((await fs.readFile(file, 'utf8')).trim(), 'base64');
-  if (key.length !== KEY_BYTES) throw new MasterKeyError(`The master key file ${file} does not hold a 32-byte base64 key.`);
+  const key = decodeMasterKey(await fs.readFile(file, 'utf8'));
+  if (!key) throw new MasterKeyError(`The master key file ${file} does not hold a 32-byte base64 key.`);
   return key;
 }
 
@@ -137,8 +137,8 @@ async function readRetiredKeyFiles(file: string): Promise<Buffer[]> {
   }
   const keys: Buffer[] = [];
   for (const name of names.filter((candidate) => candidate.startsWith(prefix)).sort()) {
-    const key = Buffer.from((await fs.readFile(path.join(directory, name), 'utf8')).trim(), 'base64');
-    if (key.length === KEY_BYTES) keys.push(key);
+    const key = decodeMasterKey(await fs.readFile(path.join(directory, name), 'utf8'));
+    if (key) keys.push(key);
   }
   return keys;
 }
@@ -152,7 +152,7 @@ export async function rotateMasterKeyFile(file: string): Promise<{ retiredFile: 
   const retiredFile = `${file}.retired-${new Date().toISOString().replace(/[:.]/g, '-')}`;
   await fs.writeFile(retiredFile, oldKey, { flag: 'wx', mode: 0o600 });
   const temporary = `${file}.new`;
-  await fs.writeFile(temporary, `${randomBytes(KEY_BYTES).toString('base64')}\n`, { flag: 'w', mode: 0o600 });
+  await fs.writeFile(temporary, `${randomBytes(MASTER_KEY_BYTES).toString('base64')}\n`, { flag: 'w', mode: 0o600 });
   // rename is atomic: the key file always holds a whole key, old or new.
   await fs.rename(temporary, file);
   return { retiredFile };
