@@ -49,8 +49,47 @@ describe('loadConfig', () => {
     for (const value of ['proxy.example.com', '10.0.0.0/33', 'yes']) expect(() => loadConfig({ TRUST_PROXY: value })).toThrow(/TRUST_PROXY/);
   });
 
-  it('treats empty values as unset', () => {
-    expect(loadConfig({ DATABASE_URL: '', PORT: '' })).toMatchObject({ databaseUrl: undefined, port: 4000 });
+  it('refuses a setting that is set but empty where its absence changes what the server does, naming it and the default', () => {
+    // An env file's `DATABASE_URL=` must not quietly start a production server on the embedded database.
+    const refused = {
+      DATABASE_URL: 'the embedded database',
+      DATA_DIR: '.data',
+      MASTER_KEY: 'the master key file',
+      MASTER_KEY_FILE: 'DATA_DIR/master.key',
+      ENTRA_AUTHORITY_HOST: "Microsoft's endpoint",
+      ENTRA_GRAPH_BASE_URL: "Microsoft's endpoint",
+      ENTRA_US_GOV_AUTHORITY_HOST: "Microsoft's endpoint",
+      ENTRA_US_GOV_GRAPH_BASE_URL: "Microsoft's endpoint",
+      ENTRA_CHINA_AUTHORITY_HOST: "Microsoft's endpoint",
+      ENTRA_CHINA_GRAPH_BASE_URL: "Microsoft's endpoint",
+      ENTRA_CA_FILE: 'the system',
+      ALLOWED_ORIGINS: 'pages served by this server',
+      INITIAL_ADMIN_USERNAME: 'one-time password',
+      INITIAL_ADMIN_PASSWORD: 'one-time password',
+    };
+    for (const [setting, fallback] of Object.entries(refused)) {
+      for (const empty of ['', '  ']) {
+        let message = '';
+        try {
+          loadConfig({ [setting]: empty });
+        } catch (error) {
+          message = (error as Error).message;
+        }
+        expect(message, setting).toContain(`${setting}: is set but empty; remove it to use`);
+        expect(message, setting).toContain(fallback);
+        // One problem per setting: an empty INITIAL_ADMIN_* is not also reported as missing its pair.
+        expect(message, setting).not.toContain('set both');
+      }
+    }
+  });
+
+  it('keeps the default for an empty setting whose default changes nothing material', () => {
+    expect(loadConfig({ PORT: '', LOG_LEVEL: '', MASTER_KEY_PREVIOUS: '', PFX_PASSWORD: '', WEB_DIST_DIR: '' })).toMatchObject({
+      port: 4000,
+      logLevel: 'info',
+      masterKey: { previous: [] },
+      pfxPassword: '',
+    });
   });
 
   it('names every invalid setting', () => {

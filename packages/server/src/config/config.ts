@@ -303,18 +303,49 @@ export interface EntraSettings {
   keepOldKeyUntilExpiry: boolean;
 }
 
+const microsoftEndpoint = "Microsoft's endpoint for that cloud";
+
+/**
+ * Settings whose absence changes what the server does, each with what it does then. Set but empty — an env
+ * file's `DATABASE_URL=`, a compose file's blank value — is taken for a mistake, not a wish for that default:
+ * a production server must not quietly start on the embedded database or under a new master key. Other empty
+ * settings keep their default, which changes nothing material (`MASTER_KEY_PREVIOUS=`: no earlier key).
+ */
+const refusedWhenEmpty: Record<string, string> = {
+  DATABASE_URL: 'the embedded database in DATA_DIR',
+  DATA_DIR: '.data in the working directory',
+  MASTER_KEY: 'the master key file (MASTER_KEY_FILE)',
+  MASTER_KEY_FILE: 'DATA_DIR/master.key',
+  ENTRA_AUTHORITY_HOST: microsoftEndpoint,
+  ENTRA_GRAPH_BASE_URL: microsoftEndpoint,
+  ENTRA_US_GOV_AUTHORITY_HOST: microsoftEndpoint,
+  ENTRA_US_GOV_GRAPH_BASE_URL: microsoftEndpoint,
+  ENTRA_CHINA_AUTHORITY_HOST: microsoftEndpoint,
+  ENTRA_CHINA_GRAPH_BASE_URL: microsoftEndpoint,
+  ENTRA_CA_FILE: "the system's CA certificates only",
+  ALLOWED_ORIGINS: 'pages served by this server only',
+  INITIAL_ADMIN_USERNAME: 'an administrator "admin" with a one-time password on first start',
+  INITIAL_ADMIN_PASSWORD: 'an administrator "admin" with a one-time password on first start',
+};
+
 export class ConfigError extends Error {
   override name = 'ConfigError';
 }
 
 /** Reads and validates the configuration; throws a ConfigError naming every invalid setting. */
 export function loadConfig(environment: NodeJS.ProcessEnv = process.env, overrides: Record<string, string> = {}): Config {
-  const present = Object.fromEntries(Object.entries({ ...environment, ...overrides }).filter(([, value]) => value !== undefined && value !== ''));
-  const parsed = environmentSchema.safeParse(present);
-  if (!parsed.success) {
-    const problems = parsed.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`);
-    throw new ConfigError(`Invalid configuration — ${problems.join('; ')}`);
-  }
+  const given = { ...environment, ...overrides };
+  const emptySettings = Object.keys(refusedWhenEmpty).filter((name) => given[name]?.trim() === '');
+  const present = Object.fromEntries(Object.entries(given).filter(([, value]) => value !== undefined && value !== ''));
+  const parsed = environmentSchema.safeParse(Object.fromEntries(Object.entries(present).filter(([name]) => !emptySettings.includes(name))));
+  const problems = [
+    ...emptySettings.map((name) => `${name}: is set but empty; remove it to use ${refusedWhenEmpty[name]}`),
+    // An empty setting is one problem: not also, say, an INITIAL_ADMIN_USERNAME missing its password's pair.
+    ...(parsed.error?.issues ?? [])
+      .filter((issue) => !emptySettings.includes(String(issue.path[0])))
+      .map((issue) => `${issue.path.join('.')}: ${issue.message}`),
+  ];
+  if (!parsed.success || problems.length > 0) throw new ConfigError(`Invalid configuration — ${problems.join('; ')}`);
   const env = parsed.data;
   return {
     port: env.PORT,

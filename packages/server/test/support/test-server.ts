@@ -81,7 +81,8 @@ export interface TestServerOptions {
   dataDir?: string;
   /** Reuse this database instead of a fresh one. */
   databaseUrl?: string;
-  environment?: Record<string, string>;
+  /** Settings for the server; undefined takes away one the test server sets (an empty value is refused like in production). */
+  environment?: Record<string, string | undefined>;
   /** The clock of the expiry monitor (see `ManualClock`); the system clock by default. */
   clock?: Clock;
 }
@@ -89,7 +90,7 @@ export interface TestServerOptions {
 /** Starts the real server in this process on a free port, on a fresh database of the project's kind. */
 export async function startTestServer(options: TestServerOptions = {}): Promise<TestServer> {
   const cleanups: (() => Promise<void>)[] = [];
-  const environment: Record<string, string> = {
+  const environment: Record<string, string | undefined> = {
     PORT: '0',
     HOST: '127.0.0.1',
     LOG_LEVEL: 'debug',
