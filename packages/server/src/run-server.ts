@@ -1,6 +1,5 @@
 import { type Config, ConfigError, loadConfig } from './config/config.js';
-import { DataDirectoryLockedError } from './database/data-directory-lock.js';
-import { DatabaseUnreachableError } from './database/database.js';
+import { OperatorError } from './common/operator-error.js';
 import { createLogger, type Logger } from './logging/logger.js';
 import { startServer, type StartOptions } from './server.js';
 
@@ -56,7 +55,8 @@ export async function runServer(launch: (config: Config, logger: Logger) => Prom
     process.once('SIGTERM', shutDown);
     process.once('SIGINT', shutDown);
   } catch (error) {
-    if (error instanceof DataDirectoryLockedError || error instanceof DatabaseUnreachableError) logger.fatal(error.message);
+    // A setting to fix: one line naming it, without a stack. Anything else is a bug, logged with its stack.
+    if (error instanceof OperatorError) logger.fatal({ setting: error.setting }, error.message);
     else logger.fatal({ err: error }, 'the server could not start');
     process.exit(1);
   }

@@ -1,3 +1,4 @@
+import fs from 'node:fs/promises';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { ApolloServer } from '@apollo/server';
@@ -10,6 +11,7 @@ import { authenticateHttpRequest, httpAuthentication, httpCallerOf } from './aut
 import { webSocketAuthentication } from './auth/web-socket-authentication.js';
 import type { Clock } from './common/clock.js';
 import { type InFlightEntry, InFlightWork } from './common/in-flight-work.js';
+import { OperatorError, onSettingPath } from './common/operator-error.js';
 import type { Config } from './config/config.js';
 import type { Database } from './database/database.js';
 import type { Services } from './domain-module.js';
@@ -66,6 +68,7 @@ export interface StartOptions {
 
 /** Opens the database, then serves the GraphQL API (HTTP and WebSocket), the console and the playground. */
 export async function startServer(config: Config, logger: Logger, options: StartOptions = {}): Promise<RunningServer> {
+  if (config.webDistDirRequired) await requireFolder('WEB_DIST_DIR', config.webDistDir);
   let stop: (() => Promise<boolean>) | undefined;
   const app: App = await openApp(
     config,
@@ -198,7 +201,7 @@ export async function startServer(config: Config, logger: Logger, options: Start
     web.use(errorHandler(logger.child({ component: 'http' })));
 
     await new Promise<void>((resolve, reject) => {
-      httpServer.once('error', reject);
+      httpServer.once('error', (error) => reject(listenError(error, config)));
       httpServer.listen(config.port, config.host, () => resolve());
     });
     const { port } = httpServer.address() as AddressInfo;
@@ -260,4 +263,20 @@ function timeLimit(ms: number) {
       ]),
     clear: () => clearTimeout(timer),
   };
+}
+
+async function requireFolder(setting: string, folder: string): Promise<void> {
+  const stat = await onSettingPath(setting, folder, 'read', fs.stat(folder));
+  if (!stat.isDirectory()) throw new OperatorError(setting, `${folder} is a file, not a folder`);
+}
+
+/** Why the HTTP server could not listen, naming the setting to change when it is one. */
+function listenError(error: NodeJS.ErrnoException, { host, port }: Config): Error {
+  const address = `${host.includes(':') ? `[${host}]` : host}:${port}`;
+  if (error.code === 'EADDRINUSE') return new OperatorError('PORT', `${address} is in use by another process`, { cause: error });
+  if (error.code === 'EACCES')
+    return new OperatorError('PORT', `not allowed to listen on ${address} (ports below 1024 need privileges)`, { cause: error });
+  if (error.code === 'EADDRNOTAVAIL' || error.code === 'ENOTFOUND')
+    return new OperatorError('HOST', `${host} is not an address of this machine`, { cause: error });
+  return error;
 }

@@ -145,7 +145,12 @@ describe('loadConfig', () => {
     const key = Buffer.alloc(32, 7).toString('base64');
     const config = loadConfig({ PFX_MAX_BYTES: '2048', MASTER_KEY: key, MASTER_KEY_PREVIOUS: key, DATA_DIR: '/srv/bam' });
     expect(config.pfxMaxBytes).toBe(2048);
-    expect(config.masterKey).toEqual({ current: Buffer.alloc(32, 7), previous: [Buffer.alloc(32, 7)], file: '/srv/bam/master.key' });
+    expect(config.masterKey).toEqual({
+      current: Buffer.alloc(32, 7),
+      previous: [Buffer.alloc(32, 7)],
+      file: '/srv/bam/master.key',
+      fileSetting: 'DATA_DIR',
+    });
   });
 
   it('reads the sign-in settings, with documented defaults, and names a short initial password without printing it', () => {

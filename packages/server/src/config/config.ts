@@ -6,6 +6,8 @@ import { decodeMasterKey } from './master-key-encoding.js';
 
 const serverPackageRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 
+const defaultWebDistDir = path.join(serverPackageRoot, '../web/dist');
+
 const logLevels = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 
 const masterKey = z.string().transform((value, context) => {
@@ -85,7 +87,7 @@ const environmentSchema = z
     SHUTDOWN_TIMEOUT_SECONDS: z.coerce.number().int().min(0).max(3600).default(150),
     DEMO_DATA: booleanFlag.default(false),
     DEMO_ENTRA_EMULATOR_PORT: z.coerce.number().int().min(0).max(65535).default(4433),
-    WEB_DIST_DIR: z.string().min(1).default(path.join(serverPackageRoot, '../web/dist')),
+    WEB_DIST_DIR: z.string().min(1).optional(),
     PFX_MAX_BYTES: z.coerce
       .number()
       .int()
@@ -206,6 +208,11 @@ export interface Config {
   demoEntraEmulatorPort: number;
   /** Built web console (and playground) served at `/`. */
   webDistDir: string;
+  /**
+   * WEB_DIST_DIR was set: the server refuses to start without that folder. The default folder may be missing
+   * (the console not built yet, in development): the server then serves a page saying so.
+   */
+  webDistDirRequired: boolean;
   /** Largest PFX file accepted, in bytes; larger uploads are cut off while streaming. */
   pfxMaxBytes: number;
   /** Worker threads that parse PFX files and check keys, off the event loop. */
@@ -217,6 +224,8 @@ export interface Config {
     /** Earlier keys still accepted for decryption until every private key is re-encrypted. */
     previous: Buffer[];
     file: string;
+    /** The setting that names `file`, for messages: MASTER_KEY_FILE, or DATA_DIR when the file is its default. */
+    fileSetting: 'MASTER_KEY_FILE' | 'DATA_DIR';
   };
   /** Password of the file `cli.js import-certificate` imports, when not read from standard input. Secret: never logged. */
   pfxPassword: string;
@@ -357,13 +366,15 @@ export function loadConfig(environment: NodeJS.ProcessEnv = process.env, overrid
     shutdownTimeoutMs: env.SHUTDOWN_TIMEOUT_SECONDS * 1000,
     demoData: env.DEMO_DATA,
     demoEntraEmulatorPort: env.DEMO_ENTRA_EMULATOR_PORT,
-    webDistDir: path.resolve(env.WEB_DIST_DIR),
+    webDistDir: path.resolve(env.WEB_DIST_DIR ?? defaultWebDistDir),
+    webDistDirRequired: env.WEB_DIST_DIR !== undefined,
     pfxMaxBytes: env.PFX_MAX_BYTES,
     pfxWorkerThreads: env.PFX_WORKER_THREADS,
     masterKey: {
       current: env.MASTER_KEY,
       previous: env.MASTER_KEY_PREVIOUS ?? [],
       file: path.resolve(env.MASTER_KEY_FILE ?? path.join(env.DATA_DIR, 'master.key')),
+      fileSetting: env.MASTER_KEY_FILE ? 'MASTER_KEY_FILE' : 'DATA_DIR',
     },
     pfxPassword: env.PFX_PASSWORD ?? '',
     allowedOrigins: env.ALLOWED_ORIGINS ?? [],

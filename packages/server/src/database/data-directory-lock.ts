@@ -2,11 +2,13 @@ import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import lockfile from 'proper-lockfile';
+import { OperatorError, onSettingPath } from '../common/operator-error.js';
 
-export class DataDirectoryLockedError extends Error {
+export class DataDirectoryLockedError extends OperatorError {
   override name = 'DataDirectoryLockedError';
   constructor(readonly dataDir: string) {
     super(
+      'DATA_DIR',
       `The data folder ${dataDir} is in use by another Backup Applications Manager process. ` +
         'Stop that process, or set DATA_DIR to another folder.',
     );
@@ -28,25 +30,26 @@ interface LockOwner {
  * A lock whose owner still runs is never taken, even when that owner's event loop stalls for longer.
  */
 export async function lockDataDirectory(dataDir: string, onCompromised: (error: Error) => void, staleMs = 10_000): Promise<() => Promise<void>> {
-  await fs.mkdir(dataDir, { recursive: true, mode: 0o700 });
+  await onSettingPath('DATA_DIR', dataDir, 'create', fs.mkdir(dataDir, { recursive: true, mode: 0o700 }));
   const ownerFile = path.join(dataDir, 'server.lock.owner');
   const owner = await readLockOwner(ownerFile);
   if (owner && (await isRunning(owner))) throw new DataDirectoryLockedError(dataDir);
 
   let release: () => Promise<void>;
   try {
-    release = await lockfile.lock(dataDir, {
-      lockfilePath: path.join(dataDir, 'server.lock'),
-      stale: staleMs,
-      onCompromised,
-    });
+    release = await onSettingPath(
+      'DATA_DIR',
+      path.join(dataDir, 'server.lock'),
+      'create',
+      lockfile.lock(dataDir, { lockfilePath: path.join(dataDir, 'server.lock'), stale: staleMs, onCompromised }),
+    );
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'ELOCKED') throw new DataDirectoryLockedError(dataDir);
     throw error;
   }
   const self: LockOwner = { hostname: os.hostname(), pid: process.pid, startTime: await processStartTime(process.pid) };
   try {
-    await fs.writeFile(ownerFile, JSON.stringify(self), { mode: 0o600 });
+    await onSettingPath('DATA_DIR', ownerFile, 'create', fs.writeFile(ownerFile, JSON.stringify(self), { mode: 0o600 }));
   } catch (error) {
     await release();
     throw error;

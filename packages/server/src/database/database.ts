@@ -1,5 +1,6 @@
 import pg from 'pg';
 import { DataSource } from 'typeorm';
+import { OperatorError } from '../common/operator-error.js';
 import type { Config } from '../config/config.js';
 import type { Logger } from '../logging/logger.js';
 import { lockDataDirectory } from './data-directory-lock.js';
@@ -15,7 +16,7 @@ import { productTypeParsers } from './timestamptz-parser.js';
 const CONNECT_TIMEOUT_MS = 10_000;
 
 /** The PostgreSQL server named by DATABASE_URL cannot be reached. Its message names host and port, never credentials. */
-export class DatabaseUnreachableError extends Error {
+export class DatabaseUnreachableError extends OperatorError {
   override name = 'DatabaseUnreachableError';
 }
 
@@ -67,7 +68,9 @@ export async function openDatabase(
     const dataSource = new DataSource({ ...common, url: databaseUrl });
     await dataSource.initialize().catch((error: unknown) => {
       const cause = error instanceof Error ? error.message : String(error);
-      throw new DatabaseUnreachableError(`could not connect to PostgreSQL at ${new URL(databaseUrl).host}: ${cause}`, { cause: error });
+      throw new DatabaseUnreachableError('DATABASE_URL', `could not connect to PostgreSQL at ${new URL(databaseUrl).host}: ${cause}`, {
+        cause: error,
+      });
     });
     await migrateOneInstanceAtATime(databaseUrl, () => migrate(dataSource, logger)).catch(async (error: unknown) => {
       await dataSource.destroy().catch(() => undefined);

@@ -1,4 +1,5 @@
 import { readFile } from 'node:fs/promises';
+import { onSettingPath } from '../common/operator-error.js';
 import type { DomainModule } from '../domain-module.js';
 import { ApplicationEntraCheck } from './application-entra-check.entity.js';
 import { EntraApplicationResolver } from './entra-application.resolver.js';
@@ -40,7 +41,8 @@ export const entraModule: DomainModule = {
   migrations: [Entra1795737800000, EntraForeignKeyIndexes1795738300000, KeyRotationThumbprints1795738300700],
   resolvers: [EntraOrganizationResolver, EntraApplicationResolver, EntraCertificateResolver],
   async createServices({ dataSource, config, logger, services, onClose }) {
-    const caPem = config.entra.caFile ? await readFile(config.entra.caFile, 'utf8') : undefined;
+    const { caFile } = config.entra;
+    const caPem = caFile ? await onSettingPath('ENTRA_CA_FILE', caFile, 'read', readFile(caFile, 'utf8')) : undefined;
     const directory = new GraphEntraDirectory(config.entra, caPem, logger.child({ component: 'entra' }));
     onClose(() => directory.close());
     const entraConnections = new EntraConnectionsService(dataSource, services.privateKeyVault);

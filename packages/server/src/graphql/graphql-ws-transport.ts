@@ -35,7 +35,9 @@ export function serveGraphQLWs<P extends Record<string, unknown> | undefined>(
 ): Disposable {
   const server = makeServer(options);
   webSocketServer.options.handleProtocols = handleProtocols;
-  webSocketServer.once('error', (error) => {
+  webSocketServer.once('error', (error: NodeJS.ErrnoException) => {
+    // The HTTP server's errors come here too: one while it starts listening is for its starter to report (a PORT in use).
+    if (error.syscall === 'listen') return;
     logger.error({ err: error }, 'the WebSocket server failed');
     for (const socket of webSocketServer.clients) socket.close(CloseCode.InternalServerError, 'Internal server error');
   });

@@ -47,6 +47,7 @@ export async function reencryptPrivateKeys(dataSource: DataSource, vault: Privat
     const unknown = [...new Set(stale.map((row) => row.privateKeyMasterKeyId!).filter((id) => !vault.knows(id)))];
     if (unknown.length > 0) {
       throw new MasterKeyError(
+        'MASTER_KEY',
         `Private keys are sealed with master key(s) ${unknown.join(', ')}, which this server does not have. ` +
           'Restore the master key file (or MASTER_KEY / MASTER_KEY_PREVIOUS) from your backup.',
       );

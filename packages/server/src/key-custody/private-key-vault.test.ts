@@ -32,7 +32,7 @@ describe('PrivateKeyVault', () => {
     const directory = await fs.mkdtemp(path.join(os.tmpdir(), 'bam-vault-'));
     try {
       const file = path.join(directory, 'keys', 'master.key');
-      const settings = { current: undefined, previous: [], file };
+      const settings = { current: undefined, previous: [], file, fileSetting: 'DATA_DIR' as const };
       const created = await PrivateKeyVault.open(settings, silent, { createIfMissing: true });
       expect((await fs.stat(file)).mode & 0o777).toBe(0o600);
       const reopened = await PrivateKeyVault.open(settings, silent, { createIfMissing: true });
@@ -52,7 +52,9 @@ describe('PrivateKeyVault', () => {
       // Decodes to 32 bytes through Node's lenient decoder, which skips what is not base64.
       const passphrase = 'correct horse battery staple; correct horse batter';
       await fs.writeFile(file, `${passphrase}\n`, { mode: 0o600 });
-      const opening = PrivateKeyVault.open({ current: undefined, previous: [], file }, silent, { createIfMissing: false });
+      const opening = PrivateKeyVault.open({ current: undefined, previous: [], file, fileSetting: 'MASTER_KEY_FILE' }, silent, {
+        createIfMissing: false,
+      });
       await expect(opening).rejects.toThrow(/does not hold a 32-byte base64 key/);
       await expect(opening).rejects.not.toThrow(passphrase);
     } finally {
@@ -63,7 +65,9 @@ describe('PrivateKeyVault', () => {
   it('opens keys sealed under a previous master key, and seals only under the current one', async () => {
     const [old, current] = [randomBytes(32), randomBytes(32)];
     const sealed = PrivateKeyVault.withKey(old).seal(Buffer.from('key'), thumbprint);
-    const vault = await PrivateKeyVault.open({ current, previous: [old], file: '/nonexistent/master.key' }, silent, { createIfMissing: false });
+    const vault = await PrivateKeyVault.open({ current, previous: [old], file: '/nonexistent/master.key', fileSetting: 'DATA_DIR' }, silent, {
+      createIfMissing: false,
+    });
     expect(vault.open(sealed, thumbprint).toString()).toBe('key');
     expect(vault.seal(Buffer.from('key'), thumbprint).masterKeyId).toBe(masterKeyId(current));
   });

@@ -1,6 +1,7 @@
 import { createCipheriv, createDecipheriv, createHash, randomBytes } from 'node:crypto';
 import fs from 'node:fs/promises';
 import path from 'node:path';
+import { OperatorError, onSettingPath, settingPathError } from '../common/operator-error.js';
 import { decodeMasterKey, MASTER_KEY_BYTES } from '../config/master-key-encoding.js';
 import type { Logger } from '../logging/logger.js';
 
@@ -8,7 +9,8 @@ const FORMAT_VERSION = 1;
 const NONCE_BYTES = 12;
 const TAG_BYTES = 16;
 
-export class MasterKeyError extends Error {
+/** A master key that is missing or wrong: named by the setting that gives it (MASTER_KEY, MASTER_KEY_FILE, or DATA_DIR for its default file). */
+export class MasterKeyError extends OperatorError {
   override name = 'MasterKeyError';
 }
 
@@ -18,6 +20,8 @@ export interface MasterKeySettings {
   /** Earlier keys, accepted for decryption only. */
   previous: Buffer[];
   file: string;
+  /** The setting that names `file`, for messages: MASTER_KEY_FILE, or DATA_DIR when the file is its default. */
+  fileSetting: 'MASTER_KEY_FILE' | 'DATA_DIR';
 }
 
 export interface SealedPrivateKey {
@@ -51,7 +55,7 @@ export class PrivateKeyVault {
    */
   static async open(settings: MasterKeySettings, logger: Logger, options: { createIfMissing: boolean }): Promise<PrivateKeyVault> {
     const retired = await readRetiredKeyFiles(settings.file);
-    const current = settings.current ?? (await readOrCreateKeyFile(settings.file, logger, options.createIfMissing));
+    const current = settings.current ?? (await readOrCreateKeyFile(settings, logger, options.createIfMissing));
     return new PrivateKeyVault(current, [...settings.previous, ...retired]);
   }
 
@@ -78,9 +82,10 @@ export class PrivateKeyVault {
   /** The PKCS#8 DER of a sealed key. Callers wipe it (`fill(0)`) once done. */
   open(sealed: SealedPrivateKey, thumbprint: string): Buffer {
     const key = this.#keys.get(sealed.masterKeyId);
-    if (!key) throw new MasterKeyError(`A private key is sealed with master key ${sealed.masterKeyId}, which this server does not have.`);
+    if (!key)
+      throw new MasterKeyError('MASTER_KEY', `A private key is sealed with master key ${sealed.masterKeyId}, which this server does not have.`);
     const { ciphertext } = sealed;
-    if (ciphertext[0] !== FORMAT_VERSION) throw new MasterKeyError('A sealed private key has an unknown format.');
+    if (ciphertext[0] !== FORMAT_VERSION) throw new MasterKeyError('MASTER_KEY', 'A sealed private key has an unknown format.');
     const nonce = ciphertext.subarray(1, 1 + NONCE_BYTES);
     const tag = ciphertext.subarray(1 + NONCE_BYTES, 1 + NONCE_BYTES + TAG_BYTES);
     const decipher = createDecipheriv('aes-256-gcm', key, nonce);
@@ -94,35 +99,42 @@ function associatedData(thumbprint: string): Buffer {
   return Buffer.from(`bam-private-key:v${FORMAT_VERSION}:${thumbprint}`);
 }
 
-async function readOrCreateKeyFile(file: string, logger: Logger, createIfMissing: boolean): Promise<Buffer> {
-  try {
-    return await readKeyFile(file, logger);
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
-  }
+async function readOrCreateKeyFile({ file, fileSetting }: MasterKeySettings, logger: Logger, createIfMissing: boolean): Promise<Buffer> {
+  const existing = await readKeyFile(file, fileSetting, logger);
+  if (existing) return existing;
   if (!createIfMissing) {
     throw new MasterKeyError(
+      fileSetting,
       `The master key file ${file} is missing, but the database holds private keys or secrets sealed with it. Restore it from your backup.`,
     );
   }
-  await fs.mkdir(path.dirname(file), { recursive: true, mode: 0o700 });
+  const folder = path.dirname(file);
+  await onSettingPath(fileSetting, folder, 'create', fs.mkdir(folder, { recursive: true, mode: 0o700 }));
   const key = randomBytes(MASTER_KEY_BYTES);
   try {
     // 'wx': never overwrite a key another process created meanwhile.
-    await fs.writeFile(file, `${key.toString('base64')}\n`, { flag: 'wx', mode: 0o600 });
+    await onSettingPath(fileSetting, file, 'create', fs.writeFile(file, `${key.toString('base64')}\n`, { flag: 'wx', mode: 0o600 }));
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'EEXIST') return readKeyFile(file, logger);
+    if ((error as NodeJS.ErrnoException).code === 'EEXIST') return (await readKeyFile(file, fileSetting, logger))!;
     throw error;
   }
   logger.warn({ file }, 'created a new master key file for private keys: back it up — without it the stored private keys cannot be used');
   return key;
 }
 
-async function readKeyFile(file: string, logger: Logger): Promise<Buffer> {
-  const stat = await fs.stat(file);
+/** The key in `file`, or undefined when there is no such file. */
+async function readKeyFile(file: string, fileSetting: MasterKeySettings['fileSetting'], logger: Logger): Promise<Buffer | undefined> {
+  let stat;
+  try {
+    stat = await fs.stat(file);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw settingPathError(fileSetting, file, 'read', error);
+  }
+  if (stat.isDirectory()) throw new OperatorError(fileSetting, `${file} is a folder, not a file`);
   if ((stat.mode & 0o077) !== 0) logger.warn({ file }, 'the master key file is readable by other users: run chmod 600 on it');
-  const key = decodeMasterKey(await fs.readFile(file, 'utf8'));
-  if (!key) throw new MasterKeyError(`The master key file ${file} does not hold a 32-byte base64 key.`);
+  const key = decodeMasterKey(await onSettingPath(fileSetting, file, 'read', fs.readFile(file, 'utf8')));
+  if (!key) throw new MasterKeyError(fileSetting, `The master key file ${file} does not hold a 32-byte base64 key.`);
   return key;
 }
 

@@ -180,7 +180,7 @@ describe.runIf(testDatabaseKind === 'postgres')('start-up and shutdown', () => {
     expect(Date.now() - startedAt).toBeLessThan(30_000);
     expect(sockets.size).toBeGreaterThan(0);
     const fatal = server.lines.map((line) => JSON.parse(line) as { level: number; msg: string }).find((line) => line.level === 60);
-    expect(fatal?.msg).toMatch(new RegExp(`^could not connect to PostgreSQL at 127\\.0\\.0\\.1:${port}: .*timeout`));
+    expect(fatal?.msg).toMatch(new RegExp(`^DATABASE_URL: could not connect to PostgreSQL at 127\\.0\\.0\\.1:${port}: .*timeout`));
     expect(server.lines.join('\n')).not.toContain('secret');
   });
 

@@ -1,0 +1,117 @@
+import fs from 'node:fs/promises';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { spawnServer } from '../support/server-process.js';
+import { createTestDatabase, type TestDatabase } from '../support/test-database.js';
+import { testDatabaseKind } from '../support/test-server.js';
+
+// Settings an operator gets wrong: the built server, started as an operator starts it, must stop with exit code 1 and
+// one log line naming the setting and the problem — no stack, no secret. PostgreSQL only: the database is not what
+// these tests are about, and it starts in a moment.
+
+interface LogLine {
+  level: number;
+  msg: string;
+  setting?: string;
+  err?: unknown;
+}
+
+const databasePassword = 'db-Secret-Pw-4711';
+
+describe.runIf(testDatabaseKind === 'postgres')('an operator mistake at start-up', () => {
+  let database: TestDatabase;
+  let folder: string;
+  let databaseUrl: string;
+  beforeAll(async () => {
+    database = await createTestDatabase();
+    // Trust authentication: any password is accepted, so one can be checked for in the output.
+    const url = new URL(database.url);
+    url.password = databasePassword;
+    databaseUrl = url.href;
+    folder = await fs.mkdtemp(path.join(os.tmpdir(), 'bam-operator-'));
+    await fs.writeFile(path.join(folder, 'a-file'), 'not a folder');
+  });
+  afterAll(async () => {
+    await database?.drop();
+    if (folder) await fs.rm(folder, { recursive: true, force: true });
+  });
+
+  /** Starts the built server on the test database with `environment`; resolves with its one fatal line once it exited 1. */
+  async function refusedStart(environment: Record<string, string>): Promise<LogLine> {
+    const server = spawnServer({ DATABASE_URL: databaseUrl, DATA_DIR: path.join(folder, 'data'), ...environment });
+    const started = await server.started.then(
+      () => true,
+      () => false,
+    );
+    if (started) server.child.kill('SIGTERM');
+    const code = await server.exited;
+    expect(started, 'the server started').toBe(false);
+    const output = server.lines.join('\n');
+    expect(code, output).toBe(1);
+    expect(output).not.toContain(databasePassword);
+    expect(output).not.toMatch(/\n\s+at |\\n\s+at |"stack"/);
+    const fatal = server.lines.map((line) => JSON.parse(line) as LogLine).filter((line) => line.level === 60);
+    expect(fatal, output).toHaveLength(1);
+    expect(fatal[0]!.err, output).toBeUndefined();
+    return fatal[0]!;
+  }
+
+  it('ENTRA_CA_FILE missing, or a folder', async () => {
+    const missing = path.join(folder, 'missing-ca.pem');
+    expect(await refusedStart({ ENTRA_CA_FILE: missing })).toMatchObject({
+      setting: 'ENTRA_CA_FILE',
+      msg: `ENTRA_CA_FILE: ${missing} does not exist`,
+    });
+    expect(await refusedStart({ ENTRA_CA_FILE: folder })).toMatchObject({
+      setting: 'ENTRA_CA_FILE',
+      msg: `ENTRA_CA_FILE: ${folder} is a folder, not a file`,
+    });
+  });
+
+  it('DATA_DIR that cannot be created, with the embedded database and with PostgreSQL (the master key file lives there)', async () => {
+    const underAFile = path.join(folder, 'a-file', 'data');
+    const embedded = spawnServer({ DATA_DIR: underAFile });
+    expect(await embedded.exited).toBe(1);
+    const fatal = embedded.lines.map((line) => JSON.parse(line) as LogLine).filter((line) => line.level === 60);
+    expect(fatal).toHaveLength(1);
+    expect(fatal[0]).toMatchObject({ setting: 'DATA_DIR' });
+    expect(fatal[0]!.msg).toMatch(/^DATA_DIR: cannot create .*a-file\/data: a part of the path is a file, not a folder/);
+
+    expect(await refusedStart({ DATA_DIR: underAFile })).toMatchObject({ setting: 'DATA_DIR' });
+  });
+
+  it('MASTER_KEY_FILE that cannot be created or read', async () => {
+    const underAFile = path.join(folder, 'a-file', 'master.key');
+    const created = await refusedStart({ MASTER_KEY_FILE: underAFile });
+    expect(created).toMatchObject({ setting: 'MASTER_KEY_FILE' });
+    expect(created.msg).toMatch(/^MASTER_KEY_FILE: cannot (read|create) .*a-file\/master\.key: a part of the path is a file, not a folder/);
+    expect(await refusedStart({ MASTER_KEY_FILE: folder })).toMatchObject({
+      setting: 'MASTER_KEY_FILE',
+      msg: `MASTER_KEY_FILE: ${folder} is a folder, not a file`,
+    });
+  });
+
+  it('WEB_DIST_DIR that does not exist', async () => {
+    const missing = path.join(folder, 'no-web-build');
+    expect(await refusedStart({ WEB_DIST_DIR: missing, MASTER_KEY_FILE: path.join(folder, 'web.key') })).toMatchObject({
+      setting: 'WEB_DIST_DIR',
+      msg: `WEB_DIST_DIR: ${missing} does not exist`,
+    });
+  });
+
+  it('PORT in use by another process', async () => {
+    const taken = net.createServer();
+    await new Promise<void>((resolve) => taken.listen(0, '127.0.0.1', resolve));
+    try {
+      const { port } = taken.address() as net.AddressInfo;
+      expect(await refusedStart({ PORT: String(port), MASTER_KEY_FILE: path.join(folder, 'port.key') })).toMatchObject({
+        setting: 'PORT',
+        msg: `PORT: 127.0.0.1:${port} is in use by another process`,
+      });
+    } finally {
+      await new Promise((resolve) => taken.close(resolve));
+    }
+  });
+});
