@@ -1,15 +1,18 @@
 import { execFile } from 'node:child_process';
+import fs from 'node:fs/promises';
+import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
+import { errorMessages } from '@bam/shared';
 import { describe, expect, it } from 'vitest';
 
 const cli = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../dist/cli.js');
 
 /** Runs the operator command line with words that need no database; resolves with its exit code and output. */
-async function operator(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+async function operator(args: string[], environment: Record<string, string> = {}): Promise<{ code: number; stdout: string; stderr: string }> {
   try {
-    const { stdout, stderr } = await promisify(execFile)(process.execPath, [cli, ...args], { env: { PATH: process.env.PATH ?? '' } });
+    const { stdout, stderr } = await promisify(execFile)(process.execPath, [cli, ...args], { env: { PATH: process.env.PATH ?? '', ...environment } });
     return { code: 0, stdout, stderr };
   } catch (error) {
     const failure = error as { code: number; stdout: string; stderr: string };
@@ -43,5 +46,25 @@ describe('the operator command line', () => {
     const result = await operator(['rotate-everything']);
     expect(result.code).toBe(1);
     expect(result.stderr).toContain('Unknown command: rotate-everything');
+  });
+
+  it('import-certificate refuses a file over PFX_MAX_BYTES by its size, before reading it, as the API does', async () => {
+    const folder = await fs.mkdtemp(path.join(os.tmpdir(), 'bam-cli-'));
+    try {
+      // One byte over the limit, and a sparse file of 3 GiB: reading it whole would fail (Node reads at most 2 GiB).
+      const [overLimit, huge] = [path.join(folder, 'over.pfx'), path.join(folder, 'huge.pfx')];
+      await fs.writeFile(overLimit, Buffer.alloc(1025, 0x30));
+      await fs.writeFile(huge, '');
+      await fs.truncate(huge, 3 * 1024 ** 3);
+      for (const file of [overLimit, huge]) {
+        const result = await operator(['import-certificate', file], { PFX_MAX_BYTES: '1024', DATA_DIR: path.join(folder, 'data') });
+        expect(result.stderr.trim(), file).toBe(`PFX_TOO_LARGE: ${errorMessages.PFX_TOO_LARGE}`);
+        expect(result.code).toBe(2);
+      }
+      // Refused before the database was opened: the embedded one was never created.
+      await expect(fs.stat(path.join(folder, 'data'))).rejects.toThrow();
+    } finally {
+      await fs.rm(folder, { recursive: true, force: true });
+    }
   });
 });
