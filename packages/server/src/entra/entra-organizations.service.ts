@@ -39,6 +39,9 @@ export interface AddOrganizationRequest {
  */
 const ADD_ORGANIZATION_LOCK_KEY = '2486829438844815722';
 
+/** The unique keys of an organization: its tenant, and its name ignoring case. */
+const organizationKeys = ['organizations_tenant_id_key', 'organizations_name_lower_key'];
+
 const regionOf: Record<EntraCloudName, string> = { WORLDWIDE: 'Worldwide', US_GOVERNMENT: 'US Government', CHINA: 'China' };
 const domainName = /^(?=.{1,253}$)([a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/i;
 
@@ -108,7 +111,7 @@ export class EntraOrganizationService {
       throw entraDomainError(error, [error instanceof EntraError && error.failure === 'TENANT_NOT_FOUND' ? tenant : appId]);
     }
 
-    const organization = await this.dataSource.transaction(async (manager) => {
+    const organization = await this.saveOrganization(async (manager) => {
       await manager.query('SELECT pg_advisory_xact_lock($1::bigint)', [ADD_ORGANIZATION_LOCK_KEY]);
       // Checked again by what Entra answered: the tenant may have been given by another of its domains.
       const existing = await findOrganization(manager, { tenantId: found.id, name: found.defaultDomain });
@@ -136,9 +139,28 @@ export class EntraOrganizationService {
         },
       });
       return saved;
-    });
+    }, found);
     this.logger.info({ actor: actor.id, organizationId: organization.id, tenantId: found.id, cloud: request.cloud }, 'organization added');
     return organization;
+  }
+
+  /**
+   * Runs `add`'s transaction. The advisory lock orders adds, but not a row written by another path (SQL, an
+   * import) that committed after the check: its tenant or name (ignoring case) then violates a unique key, which
+   * is the same ORGANIZATION_EXISTS as the check's.
+   */
+  private async saveOrganization(
+    work: (manager: EntityManager) => Promise<Organization>,
+    found: { id: string; defaultDomain: string },
+  ): Promise<Organization> {
+    try {
+      return await this.dataSource.transaction(work);
+    } catch (error) {
+      const violation = (error as { driverError?: { code?: string; constraint?: string } }).driverError;
+      if (violation?.code !== '23505' || !organizationKeys.includes(violation.constraint ?? '')) throw error;
+      const existing = await findOrganization(this.dataSource.manager, { tenantId: found.id, name: found.defaultDomain });
+      throw new DomainError(ErrorCode.ORGANIZATION_EXISTS, existing ? [existing.id] : []);
+    }
   }
 
   /**

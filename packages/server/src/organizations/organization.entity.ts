@@ -11,7 +11,8 @@ export class Organization {
   id: string;
 
   @Field(() => String, { description: 'Primary domain of the organization, e.g. `contoso.onmicrosoft.com`.' })
-  @Column('text', { unique: true })
+  // Unique ignoring case: the index on lower(name) is the migration's (1795738301100).
+  @Column('text')
   name: string;
 
   @Field(() => String, { description: 'Microsoft Entra tenant id (GUID).' })

@@ -1,4 +1,5 @@
 import type { DomainModule } from '../domain-module.js';
+import { OrganizationNameIgnoresCase1795738301100 } from './1795738301100-organization-name-ignores-case.migration.js';
 import { createOrganizationLoaders } from './organization.loaders.js';
 import { Organization } from './organization.entity.js';
 import { OrganizationResolver } from './organization.resolver.js';
@@ -17,6 +18,7 @@ declare module '../graphql/request-context.js' {
 export const organizationsModule: DomainModule = {
   name: 'organizations',
   entities: [Organization],
+  migrations: [OrganizationNameIgnoresCase1795738301100],
   resolvers: [OrganizationResolver],
   createServices: ({ dataSource }) => ({ organizations: new OrganizationService(dataSource) }),
   createLoaders: createOrganizationLoaders,
