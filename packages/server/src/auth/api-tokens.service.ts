@@ -5,6 +5,7 @@ import type { AuditService } from '../audit/audit.service.js';
 import type { Actor, Role } from '../common/actor.js';
 import { DomainError } from '../common/domain-error.js';
 import { isUuid } from '../common/uuid.js';
+import { holdActingAdministrator } from './acting-administrator.js';
 import { ApiToken } from './api-token.entity.js';
 import { API_TOKEN_PREFIX, hashSecret, newSecret } from './credential-secret.js';
 import type { CredentialSockets } from './credential-sockets.js';
@@ -38,6 +39,7 @@ export class ApiTokensService {
     if (name.length < 1 || name.length > 64 || !(lifetime > 0 && lifetime <= MAX_LIFETIME_MS)) throw new DomainError(ErrorCode.API_TOKEN_INVALID);
     const secret = newSecret(API_TOKEN_PREFIX);
     const token = await this.dataSource.transaction(async (manager) => {
+      await holdActingAdministrator(manager, actor);
       const organizationIds = await checkOrganizationScope(manager, request.role, request.organizationIds);
       const saved = await manager.save(ApiToken, {
         name,

@@ -5,6 +5,7 @@ import type { AuditService } from '../audit/audit.service.js';
 import { type Actor, Role } from '../common/actor.js';
 import { DomainError } from '../common/domain-error.js';
 import { isUuid } from '../common/uuid.js';
+import { holdActingAdministrator } from './acting-administrator.js';
 import { normalizeUsername } from './authentication.service.js';
 import type { CredentialSockets } from './credential-sockets.js';
 import { checkAdministratorScope, checkOrganizationScope, holdOrganizations } from './organization-scope.js';
@@ -50,6 +51,7 @@ export class UserAccountsService {
     if (!isAcceptablePassword(request.password)) throw new DomainError(ErrorCode.PASSWORD_TOO_WEAK);
     const passwordHash = await hashPassword(request.password);
     return this.dataSource.transaction(async (manager) => {
+      await holdActingAdministrator(manager, actor);
       const organizationIds = await checkOrganizationScope(manager, request.role, request.organizationIds);
       const inserted: { id: string }[] = await manager.query(
         `INSERT INTO users (username, password_hash, role, organization_ids, must_change_password)

@@ -3,6 +3,7 @@ import pg from 'pg';
 import { beforeEach, describe, expect, it, vi } from 'vitest';
 import { LimitsWithoutRemovedOrganizations1795738301000 } from '../../src/auth/1795738301000-limits-without-removed-organizations.migration.js';
 import { Role } from '../../src/common/actor.js';
+import { holdLock, until, waitingOnLocks } from '../support/lock-races.js';
 import { seedOrganization } from '../support/seed.js';
 import { type Credential, type GraphQLResponse, testAdmin, testDatabaseKind, useTestServer } from '../support/test-server.js';
 
@@ -125,6 +126,60 @@ describe('the last administrator', () => {
     expect(await activeAdministrators()).toHaveLength(1);
   });
 });
+
+describe.skipIf(testDatabaseKind !== 'postgres')(
+  'an administrator changed while it creates an account or a token (PostgreSQL: a transaction held by the test)',
+  () => {
+    const createApiToken = 'mutation Token($input: CreateApiTokenInput!) { createApiToken(input: $input) { secret errors { code } } }';
+
+    /** Codes of a create mutation's answer: its payload's errors, or the GraphQL errors. */
+    function createCodes(response: GraphQLResponse<Record<string, { errors: { code: string }[] } | null>>): string[] {
+      const payload = Object.values(response.data ?? {})[0];
+      return payload?.errors.map((error) => error.code) ?? response.errors!.map((error) => error.extensions!.code!);
+    }
+
+    for (const [change, statement] of [
+      ['disabled', `UPDATE users SET disabled = true WHERE id = $1`],
+      ['demoted', `UPDATE users SET role = 'OPERATOR' WHERE id = $1`],
+    ] as const) {
+      it(`is refused with FORBIDDEN once the change that ${change} it commits, creating nothing`, async () => {
+        const second = await signedInAdministrator('second');
+        const created = async (request: () => Promise<GraphQLResponse<Record<string, { errors: { code: string }[] } | null>>>) => {
+          // The change is made and holds the account's row; the request was authorized before it commits.
+          const writer = await holdLock(server.database.dataSource, statement, [second.id]);
+          let answered = false;
+          const answer = request().finally(() => (answered = true));
+          try {
+            await until(async () => answered || (await waitingOnLocks(server.database.dataSource)) === 1, 'the mutation to wait for the account');
+          } finally {
+            await writer.query('COMMIT');
+            await writer.end();
+          }
+          const codes = createCodes(await answer);
+          await server.database.dataSource.query(`UPDATE users SET role = 'ADMINISTRATOR', disabled = false WHERE id = $1`, [second.id]);
+          return codes;
+        };
+
+        expect(
+          await created(() =>
+            server.graphqlAs(second.session, createUser, {
+              input: { username: 'third', password: 'temporary-password', role: 'VIEWER', organizationIds: null },
+            }),
+          ),
+        ).toEqual(['FORBIDDEN']);
+        expect(
+          await created(() =>
+            server.graphqlAs(second.session, createApiToken, {
+              input: { name: 'late', role: 'ADMINISTRATOR', organizationIds: null, expiresAt: new Date(Date.now() + 86_400_000).toISOString() },
+            }),
+          ),
+        ).toEqual(['FORBIDDEN']);
+        expect(await server.database.dataSource.query(`SELECT username FROM users WHERE username = 'third'`)).toEqual([]);
+        expect(await server.database.dataSource.query(`SELECT name FROM api_tokens WHERE name = 'late'`)).toEqual([]);
+      });
+    }
+  },
+);
 
 it('refuses an administrator demoting or disabling its own account, while another administrator remains', async () => {
   const adminId = await accountId(testAdmin.username);
