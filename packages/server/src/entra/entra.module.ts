@@ -12,6 +12,7 @@ import { createEntraLoaders } from './entra.loaders.js';
 import { Entra1795737800000 } from './1795737800000-entra.migration.js';
 import { EntraForeignKeyIndexes1795738300000 } from './1795738300000-entra-foreign-key-indexes.migration.js';
 import { KeyRotationThumbprints1795738300700 } from './1795738300700-key-rotation-thumbprints.migration.js';
+import { KeyRotationLease1795738301300 } from './1795738301300-key-rotation-lease.migration.js';
 import { EntraOrganizationResolver } from './entra-organization.resolver.js';
 import { EntraOrganizationService } from './entra-organizations.service.js';
 import { GraphEntraDirectory } from './graph-entra-directory.js';
@@ -38,7 +39,7 @@ declare module '../graphql/request-context.js' {
 export const entraModule: DomainModule = {
   name: 'entra',
   entities: [EntraConnection, ApplicationEntraCheck, KeyRotation],
-  migrations: [Entra1795737800000, EntraForeignKeyIndexes1795738300000, KeyRotationThumbprints1795738300700],
+  migrations: [Entra1795737800000, EntraForeignKeyIndexes1795738300000, KeyRotationThumbprints1795738300700, KeyRotationLease1795738301300],
   resolvers: [EntraOrganizationResolver, EntraApplicationResolver, EntraCertificateResolver],
   async createServices({ dataSource, config, logger, services, onClose }) {
     const { caFile } = config.entra;

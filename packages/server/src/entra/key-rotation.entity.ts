@@ -74,6 +74,16 @@ export class KeyRotation {
   @Column('text', { name: 'failure', nullable: true })
   failure: string | null;
 
+  /**
+   * The lease of the rotation's current runner (the instance running it, or recovering it), renewed while it works;
+   * expiry on the database's clock. Recovery takes only rows whose lease ran out or that none holds (null).
+   */
+  @Column('uuid', { name: 'lease_holder', nullable: true })
+  leaseHolder: string | null;
+
+  @Column('timestamptz', { name: 'lease_expires_at', nullable: true })
+  leaseExpiresAt: Date | null;
+
   @Column('text', { name: 'started_by' })
   startedBy: string;
 
