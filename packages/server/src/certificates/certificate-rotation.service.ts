@@ -21,6 +21,17 @@ import { type RotationProgress, RotationStep, RotationStepStatus, silentProgress
 const RETRY_FIRST_MS = 2_000;
 const RETRY_MAX_MS = 5 * 60_000;
 
+/**
+ * The lease of the instance running a rotation on its rows, and how often it renews it. The renewal has its own timer,
+ * so no Entra step delays it (the proof alone may retry for ENTRA_PROOF_TIMEOUT_MS); only the database can — a renewal
+ * waits for a connection and for the switch's lock on the rows, seconds — so three renewals may miss before another
+ * instance takes the rows. A crashed instance's rows wait that long for recovery.
+ */
+const LEASE_SECONDS = 120;
+const LEASE_RENEW_MS = 30_000;
+/** On the database's clock, so the instances' clocks need not agree; the statement's time, not its transaction's start. */
+const LEASE_END = `clock_timestamp() + interval '${LEASE_SECONDS} seconds'`;
+
 /** What the update service hands over once the database side is checked: the applications that change and the certificate. */
 export interface RotationPlan {
   organizationId: string;
@@ -64,10 +75,11 @@ export class CertificateRotationService {
   ) {}
 
   /**
-   * Rows this process could not finish because Entra did not answer: each blocks its application (and its
-   * organization's removal) with ROTATION_IN_PROGRESS until finished, so they are retried in the background.
+   * Rows this process could not finish because Entra did not answer, or found leased by the instance running them: each
+   * blocks its application (and its organization's removal) with ROTATION_IN_PROGRESS until finished, so they are
+   * retried in the background.
    */
-  private readonly toRetry = new Map<string, KeyRotation>();
+  private readonly toRetry = new Set<string>();
   private retryTimer: NodeJS.Timeout | null = null;
   private retryDelayMs = RETRY_FIRST_MS;
   private retrying: Promise<void> | null = null;
@@ -77,12 +89,15 @@ export class CertificateRotationService {
    * Records one STARTED row per application, in the caller's transaction — the one that locked the applications and
    * checked the update, so nothing can remove them or the certificate between the checks and the rows. The unique
    * index refuses a second unfinished rotation of an application (ROTATION_IN_PROGRESS, and the transaction rolls back).
+   * The rows commit leased to this instance: no other instance's recovery takes them while `rotate` runs them.
    */
   async start(manager: EntityManager, plan: RotationPlan, actor: Actor): Promise<KeyRotation[]> {
     const batchId = plan.operationId?.toLowerCase() ?? randomUUID();
+    const leaseHolder = randomUUID();
     const repository = manager.getRepository(KeyRotation);
+    let rows: KeyRotation[];
     try {
-      return await repository.save(
+      rows = await repository.save(
         plan.applications.map((application) =>
           repository.create({
             batchId,
@@ -97,6 +112,7 @@ export class CertificateRotationService {
             registeredByUs: !plan.skipRegistration,
             state: KeyRotationState.STARTED,
             startedBy: actor.id,
+            leaseHolder,
           }),
         ),
       );
@@ -109,15 +125,24 @@ export class CertificateRotationService {
       }
       throw error;
     }
+    await manager.update(KeyRotation, { id: In(rows.map((row) => row.id)) }, { leaseExpiresAt: () => LEASE_END });
+    return rows;
   }
 
-  /** Runs the rotation whose rows `start` recorded (and the caller committed): register, prove, switch, remove the old key. */
+  /**
+   * Runs the rotation whose rows `start` recorded (and the caller committed): register, prove, switch, remove the old key,
+   * renewing the rows' lease meanwhile.
+   */
   async rotate(
     plan: RotationPlan,
     rows: KeyRotation[],
     switchInDatabase: SwitchInDatabase,
     progress: RotationProgress = silentProgress,
   ): Promise<void> {
+    await this.holdingLease(rows, () => this.runRotation(plan, rows, switchInDatabase, progress));
+  }
+
+  private async runRotation(plan: RotationPlan, rows: KeyRotation[], switchInDatabase: SwitchInDatabase, progress: RotationProgress): Promise<void> {
     let signIn: ManagementSignIn;
     let newKey: SigningCertificate;
     try {
@@ -151,14 +176,81 @@ export class CertificateRotationService {
   /**
    * Finishes or rolls back the rotations a stopped server left unfinished: SWITCHED ones remove the
    * old key; earlier ones withdraw the new key. Runs at start-up; failures are logged and retried in the background.
+   * Rotations another instance is running (it holds their lease) are left to it, and looked at again later should it stop.
    */
   async recover(): Promise<void> {
-    const rows = await this.dataSource
+    const unfinished = await this.dataSource
       .getRepository(KeyRotation)
-      .find({ where: { state: In([...unfinishedRotationStates]) }, order: { startedAt: 'ASC' } });
+      .find({ select: { id: true }, where: { state: In([...unfinishedRotationStates]) } });
+    await this.recoverRows(
+      unfinished.map((row) => row.id),
+      'server stopped during the rotation',
+    );
+  }
+
+  /** Finishes or rolls back those of the rows no instance holds; the others still unfinished go to the background retry. */
+  private async recoverRows(ids: string[], cause: string): Promise<void> {
+    if (ids.length === 0) return;
+    const holder = randomUUID();
+    const rows = await this.claim(ids, holder);
+    const claimed = new Set(rows.map((row) => row.id));
+    const others = ids.filter((id) => !claimed.has(id));
+    const held =
+      others.length === 0
+        ? []
+        : await this.dataSource
+            .getRepository(KeyRotation)
+            .find({ select: { id: true }, where: { id: In(others), state: In([...unfinishedRotationStates]) } });
+    if (held.length > 0)
+      this.logger.info({ rotations: held.length }, 'certificate rotations still leased by the instance running them; looked at again later');
+    for (const row of held) this.retryLater(row.id);
     if (rows.length === 0) return;
     this.logger.warn({ rotations: rows.length }, 'finishing certificate rotations left unfinished');
-    await this.finish(rows, 'server stopped during the rotation');
+    await this.holdingLease(rows, () => this.finish(rows, cause));
+  }
+
+  /** Leases to `holder` those of the rows still unfinished whose lease ran out or that none holds; returns them, oldest first. */
+  private async claim(ids: string[], holder: string): Promise<KeyRotation[]> {
+    await this.dataSource
+      .createQueryBuilder()
+      .update(KeyRotation)
+      .set({ leaseHolder: holder, leaseExpiresAt: () => LEASE_END })
+      .where({ id: In(ids), state: In([...unfinishedRotationStates]) })
+      .andWhere('(lease_expires_at IS NULL OR lease_expires_at <= now())')
+      .execute();
+    return this.dataSource.getRepository(KeyRotation).find({ where: { id: In(ids), leaseHolder: holder }, order: { startedAt: 'ASC' } });
+  }
+
+  /**
+   * Runs `work` on the rows, leased together (`start` or `claim`), while renewing their lease (one update for all), then
+   * releases it: rows left unfinished (a step retried in the background) are any instance's to recover from then on.
+   */
+  private async holdingLease(rows: KeyRotation[], work: () => Promise<void>): Promise<void> {
+    const holder = rows[0]?.leaseHolder;
+    if (!holder) return work();
+    const ids = rows.map((row) => row.id);
+    const held = { id: In(ids), leaseHolder: holder };
+    const renewal = setInterval(() => {
+      // Only a lease still held: once it ran out another instance may have taken the rows (a step of this one then fails).
+      this.dataSource
+        .createQueryBuilder()
+        .update(KeyRotation)
+        .set({ leaseExpiresAt: () => LEASE_END })
+        .where(held)
+        .andWhere('lease_expires_at > now()')
+        .execute()
+        .catch((error: unknown) => this.logger.warn({ err: error }, 'could not renew the lease of a certificate rotation'));
+    }, LEASE_RENEW_MS);
+    renewal.unref();
+    try {
+      await work();
+    } finally {
+      clearInterval(renewal);
+      await this.dataSource
+        .getRepository(KeyRotation)
+        .update(held, { leaseHolder: null, leaseExpiresAt: null })
+        .catch((error: unknown) => this.logger.warn({ err: error }, 'could not release the lease of a certificate rotation; it runs out'));
+    }
   }
 
   /** Stops the background retries (the server stops); waits for one under way. */
@@ -178,15 +270,15 @@ export class CertificateRotationService {
         else await this.rollBack([row], signIn, new Error(cause));
       } catch (error) {
         this.logger.error({ rotationId: row.id, state: row.state, err: error }, 'could not finish a certificate rotation; retried later');
-        this.retryLater(row);
+        this.retryLater(row.id);
       }
     }
   }
 
-  /** Queues an unfinished row for the background retry. Only rows no rotation is running any more come here. */
-  private retryLater(row: KeyRotation): void {
+  /** Queues an unfinished row for the background retry, which takes it once no instance holds its lease. */
+  private retryLater(rowId: string): void {
     if (this.stopped) return;
-    this.toRetry.set(row.id, row);
+    this.toRetry.add(rowId);
     if (this.retryTimer || this.retrying) return;
     this.retryTimer = setTimeout(() => {
       this.retryTimer = null;
@@ -194,22 +286,19 @@ export class CertificateRotationService {
         .catch((error: unknown) => this.logger.error({ err: error }, 'certificate rotation retry failed'))
         .finally(() => {
           this.retrying = null;
-          const next = [...this.toRetry.values()];
+          const next = [...this.toRetry];
           this.toRetry.clear();
-          for (const row of next) this.retryLater(row);
+          for (const rowId of next) this.retryLater(rowId);
         });
     }, this.retryDelayMs);
     this.retryTimer.unref();
   }
 
   private async retryUnfinished(): Promise<void> {
-    const queued = [...this.toRetry.keys()];
+    const queued = [...this.toRetry];
     this.toRetry.clear();
-    // Read again: another instance's start-up may have finished some meanwhile.
-    const rows = await this.dataSource
-      .getRepository(KeyRotation)
-      .find({ where: { id: In(queued), state: In([...unfinishedRotationStates]) }, order: { startedAt: 'ASC' } });
-    await this.finish(rows, 'rolled back after Entra could not be reached');
+    // Read again: another instance's start-up may have finished some meanwhile, or hold them now.
+    await this.recoverRows(queued, 'rolled back after Entra could not be reached');
     // Still failing: wait longer before the next try; all done: the next failure starts from the first delay.
     this.retryDelayMs = this.toRetry.size > 0 ? Math.min(this.retryDelayMs * 2, RETRY_MAX_MS) : RETRY_FIRST_MS;
   }
@@ -316,7 +405,7 @@ export class CertificateRotationService {
         } catch (error) {
           this.logger.error({ rotationId: row.id, applicationId: row.applicationId, err: error }, 'could not withdraw a new key from Entra');
           // Left unfinished, tried again in the background (and at the next start-up).
-          this.retryLater(row);
+          this.retryLater(row.id);
           continue;
         }
       }
@@ -365,7 +454,7 @@ export class CertificateRotationService {
     } catch (error) {
       // The application already uses the new key: the update stands, the removal is tried again in the background.
       this.logger.error({ rotationId: row.id, applicationId, err: error }, 'could not remove the old key from Entra');
-      this.retryLater(row);
+      this.retryLater(row.id);
       progress.report({
         step: RotationStep.REMOVE_OLD_KEY,
         status: RotationStepStatus.POSTPONED,
@@ -391,7 +480,7 @@ export class CertificateRotationService {
 
   /**
    * Moves the row on from the state this process last saw, only if no other instance moved it meanwhile (another's
-   * start-up rolls back the unfinished rotations it finds, even one still running here). A step forward also needs no
+   * recovery rolls back an unfinished rotation whose lease ran out, even one still running here after a stall). A step forward also needs no
    * rollback to have begun. False when the row had moved on: what the other instance recorded stands.
    */
   private async advance(row: KeyRotation, state: KeyRotationState): Promise<boolean> {

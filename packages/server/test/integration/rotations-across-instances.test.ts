@@ -11,8 +11,9 @@ import { createLogger } from '../../src/logging/logger.js';
 import { backups, entraThumbprints, importIntoStore, management, newCertificate, tenant, useEntraTestServer } from '../support/entra-fixture.js';
 import type { TestCertificate } from '../support/pfx-fixtures.js';
 
-// Two instances on one database: one runs a certificate rotation while the other's start-up finds its row unfinished
-// and rolls it back. Each instance is a CertificateRotationService of its own over the file's server; the running one
+// Two instances on one database: one runs a certificate rotation while the other's start-up finds its row unfinished.
+// While the running instance holds the row's lease the other leaves it alone; once the lease ran out (the running
+// instance stalled, simulated by setting the lease in the past) the other rolls it back. Each instance is a CertificateRotationService of its own over the file's server; the running one
 // reaches Entra through a directory the test holds at one step, so the two transitions happen in the order that matters.
 
 const entra = useEntraTestServer();
@@ -138,8 +139,16 @@ async function startRotation(running: CertificateRotationService, plan: Rotation
     );
 }
 
-describe('a rotation another instance rolls back meanwhile', () => {
-  it('is not carried on once proven: the rollback stands, the application keeps its certificate and Entra its key', async () => {
+/** The running instance stalled past its lease: its rows count as left unfinished. */
+async function leaseRunsOut(nextId: string): Promise<void> {
+  await entra.server.database.dataSource.query(
+    `UPDATE key_rotations SET lease_expires_at = now() - interval '1 second' WHERE new_certificate_id = $1`,
+    [nextId],
+  );
+}
+
+describe('a rotation another instance is running', () => {
+  it("is left alone by the other instance's start-up, and finishes", async () => {
     const current = newCertificate('Backup 2025');
     const next = newCertificate('Backup 2026');
     const { plan, nextId } = await applicationOn(current, next);
@@ -147,7 +156,29 @@ describe('a rotation another instance rolls back meanwhile', () => {
     const rotating = startRotation(rotationService(heldDirectory({ afterProof })), plan);
     await afterProof.reached;
 
-    // The other instance starts up: the row is unfinished, so it withdraws the new key and rolls the row back.
+    // The other instance starts up (a rolling deploy): the row is unfinished, but its lease is held.
+    const other = rotationService(entra.server.services.entraDirectory);
+    await other.recover();
+    expect(await outcome(nextId)).toEqual({ state: 'REGISTERED', switched: false, entra: [current.thumbprint, next.thumbprint].sort() });
+
+    afterProof.open();
+    expect(await rotating).toBeNull();
+    expect(await outcome(nextId)).toEqual({ state: 'OLD_KEY_REMOVED', switched: true, entra: [next.thumbprint] });
+    await other.stop();
+  });
+});
+
+describe('a rotation whose lease ran out, which another instance rolls back meanwhile', () => {
+  it('is not carried on once proven: the rollback stands, the application keeps its certificate and Entra its key', async () => {
+    const current = newCertificate('Backup 2025');
+    const next = newCertificate('Backup 2026');
+    const { plan, nextId } = await applicationOn(current, next);
+    const afterProof = new Gate();
+    const rotating = startRotation(rotationService(heldDirectory({ afterProof })), plan);
+    await afterProof.reached;
+    await leaseRunsOut(nextId);
+
+    // The other instance starts up: the row is unfinished and no instance holds it, so it withdraws the new key and rolls the row back.
     await rotationService(entra.server.services.entraDirectory).recover();
     expect(await outcome(nextId)).toEqual({ state: 'ROLLED_BACK', switched: false, entra: [current.thumbprint] });
 
@@ -164,6 +195,7 @@ describe('a rotation another instance rolls back meanwhile', () => {
     const beforeAddKey = new Gate();
     const rotating = startRotation(rotationService(heldDirectory({ beforeAddKey })), plan);
     await beforeAddKey.reached;
+    await leaseRunsOut(nextId);
 
     // Rolled back before the key reaches Entra: the other instance finds none to withdraw.
     await rotationService(entra.server.services.entraDirectory).recover();
@@ -181,6 +213,7 @@ describe('a rotation another instance rolls back meanwhile', () => {
     const afterProof = new Gate();
     const rotating = startRotation(rotationService(heldDirectory({ afterProof })), plan);
     await afterProof.reached;
+    await leaseRunsOut(nextId);
 
     // The other instance's start-up withdraws the new key; before it records the rollback, the rotation goes on.
     const afterRemoveKey = new Gate();
