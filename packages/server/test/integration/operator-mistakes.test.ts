@@ -40,7 +40,14 @@ describe.runIf(testDatabaseKind === 'postgres')('an operator mistake at start-up
 
   /** Starts the built server on the test database with `environment`; resolves with its one fatal line once it exited 1. */
   async function refusedStart(environment: Record<string, string>): Promise<LogLine> {
-    const server = spawnServer({ DATABASE_URL: databaseUrl, DATA_DIR: path.join(folder, 'data'), ...environment });
+    const server = spawnServer({
+      DATABASE_URL: databaseUrl,
+      DATA_DIR: path.join(folder, 'data'),
+      // A chosen first administrator: a one-time password would be shown on standard error, outside the JSON log.
+      INITIAL_ADMIN_USERNAME: 'admin',
+      INITIAL_ADMIN_PASSWORD: 'operator-mistakes-password',
+      ...environment,
+    });
     const started = await server.started.then(
       () => true,
       () => false,
