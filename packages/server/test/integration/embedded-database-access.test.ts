@@ -3,7 +3,7 @@ import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { startTestServer, type TestServer, testDatabaseKind } from '../support/test-server.js';
+import { migratedDataDir, startTestServer, type TestServer, testDatabaseKind } from '../support/test-server.js';
 
 const cleanups: (() => Promise<unknown>)[] = [];
 afterEach(async () => {
@@ -90,7 +90,7 @@ describe.runIf(testDatabaseKind === 'embedded')('access to the embedded database
 
   it.runIf(process.getuid?.() === 0)('keeps other local users out, so their idle connections cannot starve the API', async () => {
     // A data folder others may enter: the socket's own folder must be what keeps them out.
-    const dataDir = await fs.mkdtemp(path.join(os.tmpdir(), 'bam-access-'));
+    const dataDir = await migratedDataDir('bam-access-');
     cleanups.push(() => fs.rm(dataDir, { recursive: true, force: true }));
     await fs.chmod(dataDir, 0o755);
     const server = await startTestServer({ dataDir });

@@ -17,7 +17,7 @@ import type { TestCertificate } from '../support/pfx-fixtures.js';
 import { databaseSnapshot } from '../support/database-snapshot.js';
 import { clearDatabase } from '../support/seed.js';
 import { createTestDatabase } from '../support/test-database.js';
-import { startTestServer, testDatabaseKind, type TestServer } from '../support/test-server.js';
+import { migratedDataDir, startTestServer, testDatabaseKind, type TestServer } from '../support/test-server.js';
 
 let emulator: RunningEntraEmulator;
 let environment: Record<string, string>;
@@ -490,8 +490,8 @@ describe('public certificate download', () => {
 
 describe('recovery at start-up', () => {
   it('rolls back a rotation left REGISTERED and finishes one left SWITCHED', async () => {
-    const dataDir = await fs.mkdtemp(path.join(os.tmpdir(), 'bam-entra-recovery-'));
     const database = testDatabaseKind === 'postgres' ? await createTestDatabase() : null;
+    const dataDir = database ? await fs.mkdtemp(path.join(os.tmpdir(), 'bam-entra-recovery-')) : await migratedDataDir('bam-entra-recovery-');
     const options = { dataDir, ...(database ? { databaseUrl: database.url } : {}), environment };
     const first = await startTestServer(options);
     try {

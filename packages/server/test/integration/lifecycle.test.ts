@@ -15,7 +15,7 @@ import { seedOrganization } from '../support/seed.js';
 import { demoAccounts } from '../../src/demo/demo-accounts.js';
 import { signInCookie } from '../support/sign-in.js';
 import { createTestDatabase } from '../support/test-database.js';
-import { startTestServer, testAdmin, testDatabaseKind } from '../support/test-server.js';
+import { migratedDataDir, startTestServer, testAdmin, testDatabaseKind } from '../support/test-server.js';
 
 /** The `start:demo` launcher, built beside the server. */
 const demoServerEntry = path.join(path.dirname(builtServerEntry), 'demo-main.js');
@@ -25,8 +25,9 @@ afterEach(async () => {
   for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
 });
 
-async function temporaryDataDir(): Promise<string> {
-  const dataDir = await fs.mkdtemp(path.join(os.tmpdir(), 'bam-lifecycle-'));
+/** An empty data folder, or with `migrated` one holding the migrated embedded database, where the test is not about a first start. */
+async function temporaryDataDir({ migrated = false } = {}): Promise<string> {
+  const dataDir = migrated ? await migratedDataDir('bam-lifecycle-') : await fs.mkdtemp(path.join(os.tmpdir(), 'bam-lifecycle-'));
   cleanups.push(() => fs.rm(dataDir, { recursive: true, force: true }));
   return dataDir;
 }
@@ -48,7 +49,7 @@ async function organizationNames(url: string, account: { username: string; passw
 
 describe.runIf(testDatabaseKind === 'embedded')('the embedded database', () => {
   it('keeps its data across a restart', async () => {
-    const dataDir = await temporaryDataDir();
+    const dataDir = await temporaryDataDir({ migrated: true });
     const first = await startTestServer({ dataDir });
     await seedOrganization(first.database.dataSource, 'contoso.onmicrosoft.com', [{ displayName: 'Kept' }]);
     await first.dispose();
@@ -64,7 +65,7 @@ describe.runIf(testDatabaseKind === 'embedded')('the embedded database', () => {
   });
 
   it('still closes PGlite and frees the folder when an earlier closing step fails', async () => {
-    const config = loadConfig({ DATA_DIR: await temporaryDataDir() });
+    const config = loadConfig({ DATA_DIR: await temporaryDataDir({ migrated: true }) });
     const logger = createLogger('silent');
     const first = await openDatabase(config, logger, appPersistence(), () => undefined);
     await seedOrganization(first.dataSource, 'contoso.onmicrosoft.com', []);
@@ -79,7 +80,7 @@ describe.runIf(testDatabaseKind === 'embedded')('the embedded database', () => {
   });
 
   it('refuses to open a data folder another process is using, with a clear error', async () => {
-    const dataDir = await temporaryDataDir();
+    const dataDir = await temporaryDataDir({ migrated: true });
     const running = await startTestServer({ dataDir });
     cleanups.push(() => running.dispose());
 
@@ -130,6 +131,7 @@ describe.runIf(testDatabaseKind === 'embedded')('the embedded database', () => {
 
   it('shuts down cleanly on SIGTERM, releasing the folder for the next start', async () => {
     const dataDir = await temporaryDataDir();
+    // From nothing, as the quick start's first run: initdb, every migration and the demo data.
     const first = spawnServer({ DATA_DIR: dataDir, DEMO_DATA: 'true' });
     const url = await first.started;
     expect(await organizationNames(url)).toContain('contoso.onmicrosoft.com');

@@ -87,6 +87,17 @@ export interface TestServerOptions {
   clock?: Clock;
 }
 
+/**
+ * A new data folder holding a copy of the migrated embedded database (see embedded-template.ts), so a
+ * server or command opens it as on a restart: a first start (initdb and every migration) takes seconds.
+ * Only in the server-embedded project; the caller removes the folder.
+ */
+export async function migratedDataDir(prefix = 'bam-test-'): Promise<string> {
+  const dataDir = await fs.mkdtemp(path.join(os.tmpdir(), prefix));
+  await fs.cp(inject('embeddedDatabaseTemplate'), path.join(dataDir, 'postgres'), { recursive: true });
+  return dataDir;
+}
+
 /** Starts the real server in this process on a free port, on a fresh database of the project's kind. */
 export async function startTestServer(options: TestServerOptions = {}): Promise<TestServer> {
   const cleanups: (() => Promise<void>)[] = [];
@@ -111,11 +122,9 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
   }
   if (options.dataDir) environment.DATA_DIR = options.dataDir;
   else {
-    const dataDir = await fs.mkdtemp(path.join(os.tmpdir(), 'bam-test-'));
+    const dataDir = environment.DATABASE_URL ? await fs.mkdtemp(path.join(os.tmpdir(), 'bam-test-')) : await migratedDataDir();
     environment.DATA_DIR = dataDir;
     cleanups.push(() => fs.rm(dataDir, { recursive: true, force: true }));
-    // A copy of the migrated embedded database (see embedded-template.ts): the server starts as on a restart.
-    if (!environment.DATABASE_URL) await fs.cp(inject('embeddedDatabaseTemplate'), path.join(dataDir, 'postgres'), { recursive: true });
   }
 
   const logs: string[] = [];
