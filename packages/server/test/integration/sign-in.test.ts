@@ -136,24 +136,34 @@ describe('signing in and out', () => {
 });
 
 describe('session expiry', () => {
-  const server = useTestServer({ environment: { SESSION_IDLE_TIMEOUT_SECONDS: '1', SESSION_ABSOLUTE_TIMEOUT_SECONDS: '3' } });
+  // Long enough that a loaded machine's slow requests stay well inside them; the waits are measured
+  // from the sign-in, not summed from sleeps, so the time requests take counts too.
+  const idleMs = 2000;
+  const absoluteMs = 5000;
+  const server = useTestServer({
+    environment: { SESSION_IDLE_TIMEOUT_SECONDS: String(idleMs / 1000), SESSION_ABSOLUTE_TIMEOUT_SECONDS: String(absoluteMs / 1000) },
+  });
 
   it('ends a session left idle longer than the idle timeout', async () => {
     const session = await server.signIn(testAdmin.username, testAdmin.password);
     await sleep(500);
     expect((await server.graphqlAs(session, me)).data?.me).not.toBeNull();
-    await sleep(1300);
+    const lastUsedAt = Date.now();
+    await sleep(lastUsedAt + idleMs + 300 - Date.now());
     expect((await server.graphqlAs(session, me)).data).toEqual({ me: null });
   });
 
   it('ends an active session at the absolute timeout, and closes its WebSockets then', async () => {
+    const signedInBefore = Date.now();
     const session = await server.signIn(testAdmin.username, testAdmin.password);
     const socketClosed = webSocketCloseCode(server.graphqlUrl, session);
-    for (let elapsed = 0; elapsed < 2500; elapsed += 500) {
-      expect((await server.graphqlAs(session, me)).data?.me, `after ${elapsed} ms`).not.toBeNull();
+    // Used every half second, so never idle, until shortly before the absolute timeout.
+    while (Date.now() - signedInBefore < absoluteMs - 1500) {
+      expect((await server.graphqlAs(session, me)).data?.me, `after ${Date.now() - signedInBefore} ms`).not.toBeNull();
       await sleep(500);
     }
-    await sleep(700);
+    expect((await server.graphqlAs(session, me)).data?.me).not.toBeNull();
+    await sleep(signedInBefore + absoluteMs + 700 - Date.now());
     expect((await server.graphqlAs(session, me)).data).toEqual({ me: null });
     expect(await socketClosed).toBe(4401);
   });
