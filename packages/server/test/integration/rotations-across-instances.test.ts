@@ -1,6 +1,6 @@
 import os from 'node:os';
 import { Writable } from 'node:stream';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, onTestFinished } from 'vitest';
 import { BackupApplication } from '../../src/applications/backup-application.entity.js';
 import { systemActor } from '../../src/common/actor.js';
 import { CertificateChangeSource } from '../../src/certificates/certificate-change.entity.js';
@@ -57,6 +57,7 @@ function heldDirectory(held: { beforeAddKey?: Gate; afterProof?: Gate; afterRemo
 }
 
 const logLines: string[] = [];
+/** An instance's rotation service; stopped (its background retries) when the test ends. */
 function rotationService(directory: EntraDirectory): CertificateRotationService {
   const config = loadConfig({ ...entra.environment, DATABASE_URL: 'postgres://127.0.0.1/unused', DATA_DIR: os.tmpdir() });
   const sink = new Writable({
@@ -66,7 +67,7 @@ function rotationService(directory: EntraDirectory): CertificateRotationService 
     },
   });
   const { services, database } = entra.server;
-  return new CertificateRotationService(
+  const service = new CertificateRotationService(
     database.dataSource,
     services.privateKeyVault,
     services.entraConnections,
@@ -74,6 +75,8 @@ function rotationService(directory: EntraDirectory): CertificateRotationService 
     config.entra,
     createLogger('debug', sink),
   );
+  onTestFinished(() => service.stop());
+  return service;
 }
 
 /** A connected organization with one application on `current` (registered in Entra), and `next` in the store. */
@@ -139,6 +142,20 @@ async function startRotation(running: CertificateRotationService, plan: Rotation
     );
 }
 
+/**
+ * An application on the current certificate whose rotation to the next one runs on an instance held at one step of
+ * `held`; resolves once it waits there. `rotating` settles with the rotation's error (null: it succeeded).
+ */
+async function rotationHeldAt(held: 'beforeAddKey' | 'afterProof') {
+  const current = newCertificate('Backup 2025');
+  const next = newCertificate('Backup 2026');
+  const { plan, nextId } = await applicationOn(current, next);
+  const gate = new Gate();
+  const rotating = startRotation(rotationService(heldDirectory({ [held]: gate })), plan);
+  await gate.reached;
+  return { current, next, plan, nextId, gate, rotating };
+}
+
 /** The running instance stalled past its lease: its rows count as left unfinished. */
 async function leaseRunsOut(nextId: string): Promise<void> {
   await entra.server.database.dataSource.query(
@@ -149,70 +166,48 @@ async function leaseRunsOut(nextId: string): Promise<void> {
 
 describe('a rotation another instance is running', () => {
   it("is left alone by the other instance's start-up, and finishes", async () => {
-    const current = newCertificate('Backup 2025');
-    const next = newCertificate('Backup 2026');
-    const { plan, nextId } = await applicationOn(current, next);
-    const afterProof = new Gate();
-    const rotating = startRotation(rotationService(heldDirectory({ afterProof })), plan);
-    await afterProof.reached;
+    const { current, next, nextId, gate, rotating } = await rotationHeldAt('afterProof');
 
     // The other instance starts up (a rolling deploy): the row is unfinished, but its lease is held.
-    const other = rotationService(entra.server.services.entraDirectory);
-    await other.recover();
+    await rotationService(entra.server.services.entraDirectory).recover();
     expect(await outcome(nextId)).toEqual({ state: 'REGISTERED', switched: false, entra: [current.thumbprint, next.thumbprint].sort() });
 
-    afterProof.open();
+    gate.open();
     expect(await rotating).toBeNull();
     expect(await outcome(nextId)).toEqual({ state: 'OLD_KEY_REMOVED', switched: true, entra: [next.thumbprint] });
-    await other.stop();
   });
 });
 
 describe('a rotation whose lease ran out, which another instance rolls back meanwhile', () => {
   it('is not carried on once proven: the rollback stands, the application keeps its certificate and Entra its key', async () => {
-    const current = newCertificate('Backup 2025');
-    const next = newCertificate('Backup 2026');
-    const { plan, nextId } = await applicationOn(current, next);
-    const afterProof = new Gate();
-    const rotating = startRotation(rotationService(heldDirectory({ afterProof })), plan);
-    await afterProof.reached;
+    const { current, nextId, gate, rotating } = await rotationHeldAt('afterProof');
     await leaseRunsOut(nextId);
 
     // The other instance starts up: the row is unfinished and no instance holds it, so it withdraws the new key and rolls the row back.
     await rotationService(entra.server.services.entraDirectory).recover();
     expect(await outcome(nextId)).toEqual({ state: 'ROLLED_BACK', switched: false, entra: [current.thumbprint] });
 
-    afterProof.open();
+    gate.open();
     expect(await rotating).toMatchObject({ code: 'ROTATION_IN_PROGRESS' });
     expect(await outcome(nextId)).toEqual({ state: 'ROLLED_BACK', switched: false, entra: [current.thumbprint] });
     expect(logLines.some((line) => /"level":30/.test(line) && line.includes('another instance'))).toBe(true);
   });
 
   it('withdraws the key it registers after the rollback, leaving none behind in Entra', async () => {
-    const current = newCertificate('Backup 2025');
-    const next = newCertificate('Backup 2026');
-    const { plan, nextId } = await applicationOn(current, next);
-    const beforeAddKey = new Gate();
-    const rotating = startRotation(rotationService(heldDirectory({ beforeAddKey })), plan);
-    await beforeAddKey.reached;
+    const { current, nextId, gate, rotating } = await rotationHeldAt('beforeAddKey');
     await leaseRunsOut(nextId);
 
     // Rolled back before the key reaches Entra: the other instance finds none to withdraw.
     await rotationService(entra.server.services.entraDirectory).recover();
     expect(await outcome(nextId)).toEqual({ state: 'ROLLED_BACK', switched: false, entra: [current.thumbprint] });
 
-    beforeAddKey.open();
+    gate.open();
     expect(await rotating).toMatchObject({ code: 'ROTATION_IN_PROGRESS' });
     expect(await outcome(nextId)).toEqual({ state: 'ROLLED_BACK', switched: false, entra: [current.thumbprint] });
   });
 
   it('is not carried on when the other instance withdrew the key but has not yet recorded the rollback', async () => {
-    const current = newCertificate('Backup 2025');
-    const next = newCertificate('Backup 2026');
-    const { plan, nextId } = await applicationOn(current, next);
-    const afterProof = new Gate();
-    const rotating = startRotation(rotationService(heldDirectory({ afterProof })), plan);
-    await afterProof.reached;
+    const { current, nextId, gate, rotating } = await rotationHeldAt('afterProof');
     await leaseRunsOut(nextId);
 
     // The other instance's start-up withdraws the new key; before it records the rollback, the rotation goes on.
@@ -220,7 +215,7 @@ describe('a rotation whose lease ran out, which another instance rolls back mean
     const recovering = rotationService(heldDirectory({ afterRemoveKey })).recover();
     await afterRemoveKey.reached;
     expect(entraThumbprints(entra.emulator, backups[0]!.appId)).toEqual([current.thumbprint]);
-    afterProof.open();
+    gate.open();
     expect(await rotating).toMatchObject({ code: 'ROTATION_IN_PROGRESS' });
     afterRemoveKey.open();
     await recovering;
