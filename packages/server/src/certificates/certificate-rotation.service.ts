@@ -27,10 +27,11 @@ const RETRY_MAX_MS = 5 * 60_000;
  * waits for a connection and for the switch's lock on the rows, seconds — so three renewals may miss before another
  * instance takes the rows. A crashed instance's rows wait that long for recovery.
  */
-const LEASE_SECONDS = 120;
-const LEASE_RENEW_MS = 30_000;
-/** On the database's clock, so the instances' clocks need not agree; the statement's time, not its transaction's start. */
-const LEASE_END = `clock_timestamp() + interval '${LEASE_SECONDS} seconds'`;
+export interface RotationLeaseTiming {
+  leaseMs: number;
+  renewEveryMs: number;
+}
+export const rotationLeaseTiming: RotationLeaseTiming = Object.freeze({ leaseMs: 120_000, renewEveryMs: 30_000 });
 
 /** What the update service hands over once the database side is checked: the applications that change and the certificate. */
 export interface RotationPlan {
@@ -72,7 +73,11 @@ export class CertificateRotationService {
     private readonly directory: EntraDirectory,
     private readonly settings: EntraSettings,
     private readonly logger: Logger,
+    private readonly lease: RotationLeaseTiming = rotationLeaseTiming,
   ) {}
+
+  /** On the database's clock, so the instances' clocks need not agree; the statement's time, not its transaction's start. */
+  private readonly leaseEnd = () => `clock_timestamp() + interval '${this.lease.leaseMs} milliseconds'`;
 
   /**
    * Rows this process could not finish because Entra did not answer, or found leased by the instance running them: each
@@ -125,7 +130,7 @@ export class CertificateRotationService {
       }
       throw error;
     }
-    await manager.update(KeyRotation, { id: In(rows.map((row) => row.id)) }, { leaseExpiresAt: () => LEASE_END });
+    await manager.update(KeyRotation, { id: In(rows.map((row) => row.id)) }, { leaseExpiresAt: this.leaseEnd });
     return rows;
   }
 
@@ -214,7 +219,7 @@ export class CertificateRotationService {
     await this.dataSource
       .createQueryBuilder()
       .update(KeyRotation)
-      .set({ leaseHolder: holder, leaseExpiresAt: () => LEASE_END })
+      .set({ leaseHolder: holder, leaseExpiresAt: this.leaseEnd })
       .where({ id: In(ids), state: In([...unfinishedRotationStates]) })
       .andWhere('(lease_expires_at IS NULL OR lease_expires_at <= now())')
       .execute();
@@ -235,12 +240,12 @@ export class CertificateRotationService {
       this.dataSource
         .createQueryBuilder()
         .update(KeyRotation)
-        .set({ leaseExpiresAt: () => LEASE_END })
+        .set({ leaseExpiresAt: this.leaseEnd })
         .where(held)
         .andWhere('lease_expires_at > now()')
         .execute()
         .catch((error: unknown) => this.logger.warn({ err: error }, 'could not renew the lease of a certificate rotation'));
-    }, LEASE_RENEW_MS);
+    }, this.lease.renewEveryMs);
     renewal.unref();
     try {
       await work();

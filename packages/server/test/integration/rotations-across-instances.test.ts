@@ -4,10 +4,16 @@ import { describe, expect, it, onTestFinished } from 'vitest';
 import { BackupApplication } from '../../src/applications/backup-application.entity.js';
 import { systemActor } from '../../src/common/actor.js';
 import { CertificateChangeSource } from '../../src/certificates/certificate-change.entity.js';
-import { CertificateRotationService, type RotationPlan } from '../../src/certificates/certificate-rotation.service.js';
+import {
+  CertificateRotationService,
+  type RotationLeaseTiming,
+  type RotationPlan,
+  rotationLeaseTiming,
+} from '../../src/certificates/certificate-rotation.service.js';
 import { loadConfig } from '../../src/config/config.js';
 import type { EntraDirectory } from '../../src/entra/entra-directory.js';
 import { createLogger } from '../../src/logging/logger.js';
+import { eventually } from '../support/webhook-receiver.js';
 import { backups, entraThumbprints, importIntoStore, management, newCertificate, tenant, useEntraTestServer } from '../support/entra-fixture.js';
 import type { TestCertificate } from '../support/pfx-fixtures.js';
 
@@ -58,7 +64,7 @@ function heldDirectory(held: { beforeAddKey?: Gate; afterProof?: Gate; afterRemo
 
 const logLines: string[] = [];
 /** An instance's rotation service; stopped (its background retries) when the test ends. */
-function rotationService(directory: EntraDirectory): CertificateRotationService {
+function rotationService(directory: EntraDirectory, lease: RotationLeaseTiming = rotationLeaseTiming): CertificateRotationService {
   const config = loadConfig({ ...entra.environment, DATABASE_URL: 'postgres://127.0.0.1/unused', DATA_DIR: os.tmpdir() });
   const sink = new Writable({
     write(chunk: Buffer, _encoding, done) {
@@ -74,10 +80,14 @@ function rotationService(directory: EntraDirectory): CertificateRotationService 
     directory,
     config.entra,
     createLogger('debug', sink),
+    lease,
   );
   onTestFinished(() => service.stop());
   return service;
 }
+
+/** A lease short enough for a test to outlive, renewed often enough that no renewal is due near its end. */
+const shortLease: RotationLeaseTiming = { leaseMs: 2_000, renewEveryMs: 200 };
 
 /** A connected organization with one application on `current` (registered in Entra), and `next` in the store. */
 async function applicationOn(current: TestCertificate, next: TestCertificate): Promise<{ plan: RotationPlan; nextId: string }> {
@@ -146,12 +156,12 @@ async function startRotation(running: CertificateRotationService, plan: Rotation
  * An application on the current certificate whose rotation to the next one runs on an instance held at one step of
  * `held`; resolves once it waits there. `rotating` settles with the rotation's error (null: it succeeded).
  */
-async function rotationHeldAt(held: 'beforeAddKey' | 'afterProof') {
+async function rotationHeldAt(held: 'beforeAddKey' | 'afterProof', lease?: RotationLeaseTiming) {
   const current = newCertificate('Backup 2025');
   const next = newCertificate('Backup 2026');
   const { plan, nextId } = await applicationOn(current, next);
   const gate = new Gate();
-  const rotating = startRotation(rotationService(heldDirectory({ [held]: gate })), plan);
+  const rotating = startRotation(rotationService(heldDirectory({ [held]: gate }), lease), plan);
   await gate.reached;
   return { current, next, plan, nextId, gate, rotating };
 }
@@ -170,6 +180,32 @@ describe('a rotation another instance is running', () => {
 
     // The other instance starts up (a rolling deploy): the row is unfinished, but its lease is held.
     await rotationService(entra.server.services.entraDirectory).recover();
+    expect(await outcome(nextId)).toEqual({ state: 'REGISTERED', switched: false, entra: [current.thumbprint, next.thumbprint].sort() });
+
+    gate.open();
+    expect(await rotating).toBeNull();
+    expect(await outcome(nextId)).toEqual({ state: 'OLD_KEY_REMOVED', switched: true, entra: [next.thumbprint] });
+  });
+
+  it('is left alone for longer than its lease while the instance running it renews the lease, and finishes', async () => {
+    const { current, next, nextId, gate, rotating } = await rotationHeldAt('afterProof', shortLease);
+    const dataSource = entra.server.database.dataSource;
+    const leaseEnd = async () =>
+      (
+        (await dataSource.query(`SELECT lease_expires_at::text AS "end" FROM key_rotations WHERE new_certificate_id = $1`, [nextId])) as {
+          end: string;
+        }[]
+      )[0]!.end;
+    const seenEnd = await leaseEnd();
+    // The database's clock passes the end of the lease as seen here: only a renewal since keeps the row held.
+    await eventually(
+      async () => ((await dataSource.query(`SELECT now() > $1::timestamptz AS passed`, [seenEnd])) as { passed: boolean }[])[0]!.passed,
+      (passed) => passed,
+    );
+    expect(await leaseEnd()).not.toBe(seenEnd);
+
+    const other = rotationService(entra.server.services.entraDirectory, shortLease);
+    await other.recover();
     expect(await outcome(nextId)).toEqual({ state: 'REGISTERED', switched: false, entra: [current.thumbprint, next.thumbprint].sort() });
 
     gate.open();
