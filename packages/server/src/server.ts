@@ -64,6 +64,8 @@ export interface StartOptions {
   prepare?: (app: App) => Promise<void>;
   /** The clock of time-dependent rules (the expiry monitor); the system clock unless a test moves its own. */
   clock?: Clock;
+  /** false: no periodic look for rotations whose lease ran out (tests that write unfinished rotations themselves). */
+  rotationLeaseSweep?: boolean;
 }
 
 /** Opens the database, then serves the GraphQL API (HTTP and WebSocket), the console and the playground. */
@@ -210,6 +212,7 @@ export async function startServer(config: Config, logger: Logger, options: Start
     logger.info({ url, graphql: `${url}${GRAPHQL_PATH}`, playground: `${url}/playground`, database: database.kind }, 'server started');
     services.expiryCheckSchedule?.start();
     services.webhookDelivery.start();
+    if (options.rotationLeaseSweep ?? true) services.certificateRotation.startLeaseSweep();
 
     let stopping: Promise<boolean> | undefined;
     stop = () => {

@@ -22,16 +22,18 @@ const RETRY_FIRST_MS = 2_000;
 const RETRY_MAX_MS = 5 * 60_000;
 
 /**
- * The lease of the instance running a rotation on its rows, and how often it renews it. The renewal has its own timer,
- * so no Entra step delays it (the proof alone may retry for ENTRA_PROOF_TIMEOUT_MS); only the database can — a renewal
- * waits for a connection and for the switch's lock on the rows, seconds — so three renewals may miss before another
- * instance takes the rows. A crashed instance's rows wait that long for recovery.
+ * The lease of the instance running a rotation on its rows, how often it renews it, and how often every instance looks
+ * for leases that ran out. The renewal has its own timer, so no Entra step delays it (the proof alone may retry for
+ * ENTRA_PROOF_TIMEOUT_MS); only the database can — a renewal waits for a connection and for the switch's lock on the
+ * rows, seconds — so three renewals may miss before another instance takes the rows. A crashed instance's rows wait
+ * that long, and until the next look, for another instance to finish or roll them back.
  */
 export interface RotationLeaseTiming {
   leaseMs: number;
   renewEveryMs: number;
+  sweepEveryMs: number;
 }
-export const rotationLeaseTiming: RotationLeaseTiming = Object.freeze({ leaseMs: 120_000, renewEveryMs: 30_000 });
+export const rotationLeaseTiming: RotationLeaseTiming = Object.freeze({ leaseMs: 120_000, renewEveryMs: 30_000, sweepEveryMs: 30_000 });
 
 /** What the update service hands over once the database side is checked: the applications that change and the certificate. */
 export interface RotationPlan {
@@ -88,6 +90,8 @@ export class CertificateRotationService {
   private retryTimer: NodeJS.Timeout | null = null;
   private retryDelayMs = RETRY_FIRST_MS;
   private retrying: Promise<void> | null = null;
+  private sweepTimer: NodeJS.Timeout | null = null;
+  private sweeping: Promise<void> | null = null;
   private stopped = false;
 
   /**
@@ -258,12 +262,42 @@ export class CertificateRotationService {
     }
   }
 
-  /** Stops the background retries (the server stops); waits for one under way. */
+  /**
+   * Looks every `sweepEveryMs` for rotations whose lease ran out — the instance running them crashed, or lost the
+   * database — and finishes or rolls them back here, so they need not wait for an instance to start up. The server
+   * starts it once it serves (commands look only once, at start-up).
+   */
+  startLeaseSweep(): void {
+    if (this.stopped || this.sweepTimer) return;
+    this.sweepTimer = setInterval(() => {
+      this.sweeping ??= this.sweepExpiredLeases()
+        .catch((error: unknown) => this.logger.error({ err: error }, 'looking for certificate rotations whose lease ran out failed'))
+        .finally(() => (this.sweeping = null));
+    }, this.lease.sweepEveryMs);
+    this.sweepTimer.unref();
+  }
+
+  private async sweepExpiredLeases(): Promise<void> {
+    const rows = await this.dataSource
+      .getRepository(KeyRotation)
+      .createQueryBuilder('rotation')
+      .select('rotation.id', 'id')
+      .where({ state: In([...unfinishedRotationStates]) })
+      .andWhere('(rotation.lease_expires_at IS NULL OR rotation.lease_expires_at <= now())')
+      .getRawMany<{ id: string }>();
+    // Those queued here already wait for Entra on the retry's own schedule.
+    const ids = rows.map((row) => row.id).filter((id) => !this.toRetry.has(id));
+    await this.recoverRows(ids, 'the instance running the rotation stopped renewing its lease');
+  }
+
+  /** Stops the background retries and the lease sweep (the server stops); waits for those under way. */
   async stop(): Promise<void> {
     this.stopped = true;
     if (this.retryTimer) clearTimeout(this.retryTimer);
     this.retryTimer = null;
-    await this.retrying;
+    if (this.sweepTimer) clearInterval(this.sweepTimer);
+    this.sweepTimer = null;
+    await Promise.all([this.retrying, this.sweeping]);
   }
 
   /** Removes the old key of SWITCHED rows, rolls back earlier ones; what Entra refuses or cannot be reached is retried later. */

@@ -17,10 +17,11 @@ import { eventually } from '../support/webhook-receiver.js';
 import { backups, entraThumbprints, importIntoStore, management, newCertificate, tenant, useEntraTestServer } from '../support/entra-fixture.js';
 import type { TestCertificate } from '../support/pfx-fixtures.js';
 
-// Two instances on one database: one runs a certificate rotation while the other's start-up finds its row unfinished.
-// While the running instance holds the row's lease the other leaves it alone; once the lease ran out (the running
-// instance stalled, simulated by setting the lease in the past) the other rolls it back. Each instance is a CertificateRotationService of its own over the file's server; the running one
-// reaches Entra through a directory the test holds at one step, so the two transitions happen in the order that matters.
+// Two instances on one database: one runs a certificate rotation while the other's start-up (or its periodic look for
+// leases that ran out) finds its row unfinished. While the running instance holds the row's lease the other leaves it
+// alone; once the lease ran out (the running instance stalled or crashed, simulated by setting the lease in the past)
+// the other rolls it back. Each instance is a CertificateRotationService of its own over the file's server; the running
+// one reaches Entra through a directory the test holds at one step, so the transitions happen in the order that matters.
 
 const entra = useEntraTestServer();
 
@@ -63,7 +64,7 @@ function heldDirectory(held: { beforeAddKey?: Gate; afterProof?: Gate; afterRemo
 }
 
 const logLines: string[] = [];
-/** An instance's rotation service; stopped (its background retries) when the test ends. */
+/** An instance's rotation service; stopped (its background retries and sweep) when the test ends. */
 function rotationService(directory: EntraDirectory, lease: RotationLeaseTiming = rotationLeaseTiming): CertificateRotationService {
   const config = loadConfig({ ...entra.environment, DATABASE_URL: 'postgres://127.0.0.1/unused', DATA_DIR: os.tmpdir() });
   const sink = new Writable({
@@ -86,8 +87,8 @@ function rotationService(directory: EntraDirectory, lease: RotationLeaseTiming =
   return service;
 }
 
-/** A lease short enough for a test to outlive, renewed often enough that no renewal is due near its end. */
-const shortLease: RotationLeaseTiming = { leaseMs: 2_000, renewEveryMs: 200 };
+/** A lease short enough for a test to outlive, renewed often enough that no renewal is due near its end; looked for often. */
+const shortLease: RotationLeaseTiming = { leaseMs: 2_000, renewEveryMs: 200, sweepEveryMs: 100 };
 
 /** A connected organization with one application on `current` (registered in Entra), and `next` in the store. */
 async function applicationOn(current: TestCertificate, next: TestCertificate): Promise<{ plan: RotationPlan; nextId: string }> {
@@ -227,6 +228,22 @@ describe('a rotation whose lease ran out, which another instance rolls back mean
     expect(await rotating).toMatchObject({ code: 'ROTATION_IN_PROGRESS' });
     expect(await outcome(nextId)).toEqual({ state: 'ROLLED_BACK', switched: false, entra: [current.thumbprint] });
     expect(logLines.some((line) => /"level":30/.test(line) && line.includes('another instance'))).toBe(true);
+  });
+
+  it('is rolled back by an instance already running, without a restart', async () => {
+    const { current, nextId, gate, rotating } = await rotationHeldAt('afterProof');
+    rotationService(entra.server.services.entraDirectory, shortLease).startLeaseSweep();
+
+    // The instance running the rotation crashes: its lease runs out and nobody renews it.
+    await leaseRunsOut(nextId);
+    const rolledBack = await eventually(
+      () => outcome(nextId),
+      (seen) => seen.state !== 'REGISTERED',
+    );
+    expect(rolledBack).toEqual({ state: 'ROLLED_BACK', switched: false, entra: [current.thumbprint] });
+
+    gate.open();
+    expect(await rotating).toMatchObject({ code: 'ROTATION_IN_PROGRESS' });
   });
 
   it('withdraws the key it registers after the rollback, leaving none behind in Entra', async () => {
