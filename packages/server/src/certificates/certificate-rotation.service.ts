@@ -430,8 +430,9 @@ export class CertificateRotationService {
         continue;
       const movedOn = await this.beginRollBack(row, failure);
       if (movedOn) {
-        // Another instance rolled it back, perhaps looking for the new key before this one registered it: withdraw it too.
-        if (movedOn === KeyRotationState.ROLLED_BACK && row.registeredByUs) {
+        // Another instance rolled it back, perhaps looking for the new key before this one registered it: withdraw it too —
+        // by the key id Entra gave this process only, as a new rotation to the same certificate may have registered it since.
+        if (movedOn === KeyRotationState.ROLLED_BACK && row.registeredByUs && row.newKeyId) {
           await this.withdrawNewKey(row, signIn, progress).catch((error: unknown) =>
             this.logger.error({ rotationId: row.id, applicationId: row.applicationId, err: error }, 'could not withdraw a new key from Entra'),
           );
@@ -452,10 +453,13 @@ export class CertificateRotationService {
     }
   }
 
-  /** Removes the row's new certificate from the application in Entra, if it is there. */
+  /**
+   * Removes the row's new key from the application in Entra, if it is there: the key id recorded at registration, or —
+   * not recorded, as when the runner stopped right after Entra added it — the key with the new certificate's thumbprint.
+   */
   private async withdrawNewKey(row: KeyRotation, signIn: ManagementSignIn, progress: RotationProgress): Promise<void> {
     const application = await this.directory.getApplication(signIn, row.applicationId);
-    const key = application?.keys.find((candidate) => candidate.thumbprint === row.newThumbprint);
+    const key = application?.keys.find((candidate) => (row.newKeyId ? candidate.keyId === row.newKeyId : candidate.thumbprint === row.newThumbprint));
     if (!key) return;
     await this.directory.removeKey(signIn, row.applicationId, key.keyId, await this.proofSigner(row.oldCertificateId));
     progress.report({ step: RotationStep.REGISTER, status: RotationStepStatus.UNDONE, applicationId: row.applicationId });

@@ -127,10 +127,13 @@ async function applicationOn(current: TestCertificate, next: TestCertificate): P
   };
 }
 
-/** What the application and its rotation look like in the database and in Entra once both instances are done. */
+/** What the application and its latest rotation look like in the database and in Entra once the instances are done. */
 async function outcome(nextId: string) {
   const dataSource = entra.server.database.dataSource;
-  const [rotation]: { state: string }[] = await dataSource.query(`SELECT state FROM key_rotations WHERE new_certificate_id = $1`, [nextId]);
+  const [rotation]: { state: string }[] = await dataSource.query(
+    `SELECT state FROM key_rotations WHERE new_certificate_id = $1 ORDER BY started_at DESC LIMIT 1`,
+    [nextId],
+  );
   const [application]: { certificate_id: string }[] = await dataSource.query(
     `SELECT certificate_id FROM backup_applications WHERE application_id = $1`,
     [backups[0]!.appId],
@@ -244,6 +247,27 @@ describe('a rotation whose lease ran out, which another instance rolls back mean
 
     gate.open();
     expect(await rotating).toMatchObject({ code: 'ROTATION_IN_PROGRESS' });
+  });
+
+  it('withdraws only its own key, not that of a new rotation to the same certificate', async () => {
+    const { current, next, plan, nextId, gate, rotating } = await rotationHeldAt('afterProof');
+    await leaseRunsOut(nextId);
+    await rotationService(entra.server.services.entraDirectory).recover();
+
+    // A new rotation to the same certificate registers it again (another key id) and waits after its proof.
+    const again = new Gate();
+    const rotatingAgain = startRotation(rotationService(heldDirectory({ afterProof: again })), plan);
+    await again.reached;
+    expect(await outcome(nextId)).toEqual({ state: 'REGISTERED', switched: false, entra: [current.thumbprint, next.thumbprint].sort() });
+
+    // The first rotation goes on, finds it was rolled back, and withdraws the key it registered: gone already.
+    gate.open();
+    expect(await rotating).toMatchObject({ code: 'ROTATION_IN_PROGRESS' });
+    expect(entraThumbprints(entra.emulator, backups[0]!.appId)).toEqual([current.thumbprint, next.thumbprint].sort());
+
+    again.open();
+    expect(await rotatingAgain).toBeNull();
+    expect(await outcome(nextId)).toEqual({ state: 'OLD_KEY_REMOVED', switched: true, entra: [next.thumbprint] });
   });
 
   it('withdraws the key it registers after the rollback, leaving none behind in Entra', async () => {
