@@ -206,6 +206,12 @@ export async function startServer(config: Config, logger: Logger, options: Start
       httpServer.once('error', (error) => reject(listenError(error, config)));
       httpServer.listen(config.port, config.host, () => resolve());
     });
+    try {
+      await services.authentication.createOneTimeAdministratorIfNone();
+    } catch (error) {
+      httpServer.close();
+      throw error;
+    }
     const { port } = httpServer.address() as AddressInfo;
     const displayHost = config.host === '0.0.0.0' || config.host === '::' ? 'localhost' : config.host;
     const url = `http://${displayHost.includes(':') ? `[${displayHost}]` : displayHost}:${port}`;

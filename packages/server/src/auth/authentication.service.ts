@@ -274,25 +274,31 @@ export class AuthenticationService {
   }
 
   /**
-   * First start: with no account at all, creates the demo accounts (DEMO_DATA), the configured
-   * administrator, or an "admin" with a one-time password printed once, to change at first sign-in.
+   * First start: with no account at all, creates the demo accounts (DEMO_DATA) or the configured
+   * administrator (INITIAL_ADMIN_*), whose passwords the operator already knows. Otherwise nothing:
+   * see {@link createOneTimeAdministratorIfNone}, once the server listens.
    */
   async createFirstAccounts(demoData: boolean): Promise<void> {
-    const oneTimePassword = await this.dataSource.transaction(async (manager): Promise<string | undefined> => {
-      // Two instances starting together on one database: the second waits, then finds the accounts.
-      await manager.query(`LOCK TABLE users IN SHARE ROW EXCLUSIVE MODE`);
-      if ((await manager.count(User)) > 0) return;
+    const { initialAdmin } = this.settings;
+    if (!demoData && !initialAdmin) return;
+    await this.ifNoAccountYet(async (manager) => {
       if (demoData) {
         for (const account of demoAccounts) await this.createAccount(manager, account.username, account.password, account.role, false);
         this.logger.info({ usernames: demoAccounts.map((account) => account.username) }, 'demo accounts created (passwords in the README)');
         return;
       }
-      const { initialAdmin } = this.settings;
-      if (initialAdmin) {
-        await this.createAccount(manager, normalizeUsername(initialAdmin.username), initialAdmin.password, Role.ADMINISTRATOR, false);
-        this.logger.info({ username: normalizeUsername(initialAdmin.username) }, 'initial administrator created from INITIAL_ADMIN_USERNAME');
-        return;
-      }
+      await this.createAccount(manager, normalizeUsername(initialAdmin!.username), initialAdmin!.password, Role.ADMINISTRATOR, false);
+      this.logger.info({ username: normalizeUsername(initialAdmin!.username) }, 'initial administrator created from INITIAL_ADMIN_USERNAME');
+    });
+  }
+
+  /**
+   * Still no account once the server listens: creates "admin" with a one-time password printed once, to
+   * change at first sign-in. Only then: a start that fails before (a PORT in use) must not have shown a
+   * password for an account the next start would not show again.
+   */
+  async createOneTimeAdministratorIfNone(): Promise<void> {
+    const oneTimePassword = await this.ifNoAccountYet(async (manager) => {
       const password = newOneTimePassword();
       await this.createAccount(manager, 'admin', password, Role.ADMINISTRATOR, true);
       this.logger.warn('no account existed: created administrator "admin"; its one-time password is shown once on standard error');
@@ -300,6 +306,16 @@ export class AuthenticationService {
     });
     // Once the account exists for sure (committed).
     if (oneTimePassword) showOneTimePassword('admin', oneTimePassword);
+  }
+
+  /** Runs `create` in a transaction if no account exists; two instances starting together on one database take turns. */
+  private ifNoAccountYet<T>(create: (manager: EntityManager) => Promise<T>): Promise<T | undefined> {
+    return this.dataSource.transaction(async (manager) => {
+      // The second instance waits, then finds the accounts.
+      await manager.query(`LOCK TABLE users IN SHARE ROW EXCLUSIVE MODE`);
+      if ((await manager.count(User)) > 0) return undefined;
+      return create(manager);
+    });
   }
 
   private async createAccount(manager: EntityManager, username: string, password: string, role: Role, mustChangePassword: boolean): Promise<void> {

@@ -264,7 +264,16 @@ async function quietServer(databaseUrl: string) {
     server.child.kill('SIGTERM');
     await server.exited;
   };
-  return { url, server, stderr: () => stderr, stop };
+  /** The one-time password once shown (it is shown after the server listens); fails if the server exits first. */
+  const oneTimePassword = async () => {
+    for (;;) {
+      const shown = /one-time password: (\S+)/.exec(stderr);
+      if (shown) return shown[1]!;
+      if (server.child.exitCode !== null) throw new Error(`no one-time password shown; standard error:\n${stderr}`);
+      await sleep(50);
+    }
+  };
+  return { url, server, stderr: () => stderr, oneTimePassword, stop };
 }
 
 describe.runIf(testDatabaseKind === 'postgres')('first start', () => {
@@ -274,9 +283,7 @@ describe.runIf(testDatabaseKind === 'postgres')('first start', () => {
       const first = await quietServer(database.url);
       let oneTimePassword: string;
       try {
-        const shown = /one-time password: (\S+)/.exec(first.stderr());
-        expect(shown, `standard error:\n${first.stderr()}`).not.toBeNull();
-        oneTimePassword = shown![1]!;
+        oneTimePassword = await first.oneTimePassword();
         const cookie = await signInCookie(first.url, 'admin', oneTimePassword);
         const query = async (text: string) => {
           const response = await fetch(`${first.url}/graphql`, {
@@ -297,6 +304,38 @@ describe.runIf(testDatabaseKind === 'postgres')('first start', () => {
       await second.stop();
       expect(second.stderr()).not.toContain('one-time password');
     } finally {
+      await database.drop();
+    }
+  });
+
+  it('that cannot listen (PORT in use) shows no one-time password; the next start shows one that signs in', async () => {
+    const database = await createTestDatabase();
+    const taken = net.createServer();
+    await new Promise<void>((resolve) => taken.listen(0, '127.0.0.1', resolve));
+    try {
+      const { port } = taken.address() as net.AddressInfo;
+      const refused = spawnServer({
+        DATABASE_URL: database.url,
+        LOG_LEVEL: 'error',
+        PORT: String(port),
+        MASTER_KEY: randomBytes(32).toString('base64'),
+      });
+      let refusedStderr = '';
+      refused.child.stderr?.on('data', (chunk: Buffer) => (refusedStderr += chunk.toString('utf8')));
+      expect(await refused.exited).toBe(1);
+      expect(refused.lines.join('\n')).toContain('is in use by another process');
+      expect(refusedStderr).not.toContain('one-time password');
+
+      const next = await quietServer(database.url);
+      try {
+        const oneTimePassword = await next.oneTimePassword();
+        // signInCookie fails unless the password signs in.
+        expect(await signInCookie(next.url, 'admin', oneTimePassword)).toMatch(/^bam_session=/);
+      } finally {
+        await next.stop();
+      }
+    } finally {
+      await new Promise((resolve) => taken.close(resolve));
       await database.drop();
     }
   });
