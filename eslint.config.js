@@ -13,7 +13,7 @@ const server = 'packages/server/src';
  * folders first, then the role suffixes of domain files, then the catch-all for a domain's own logic.
  */
 const serverFiles = [
-  { category: 'entry', pattern: [`${server}/{main,demo-main,run-server,app,server,cli,schema-file}.ts`, `${server}/cli/**`] },
+  { category: 'entry', pattern: [`${server}/{main,demo-main,run-server,app,server,server-shutdown,cli,schema-file}.ts`, `${server}/cli/**`] },
   { category: 'graphql', pattern: `${server}/graphql/**` },
   { category: 'http', pattern: `${server}/http/**` },
   { category: 'infrastructure', pattern: [`${server}/{config,logging,database}/**`, `${server}/domain-module.ts`] },

@@ -38,6 +38,7 @@ import { clientAddress, requestedHost, trustedProxies } from './http/trusted-pro
 import { webConsoleRouter } from './http/web-console.js';
 import { runWithLogContext } from './logging/log-context.js';
 import type { Logger } from './logging/logger.js';
+import { gracefulShutdown } from './server-shutdown.js';
 
 export const GRAPHQL_PATH = '/graphql';
 
@@ -220,58 +221,12 @@ export async function startServer(config: Config, logger: Logger, options: Start
     services.webhookDelivery.start();
     if (options.rotationLeaseSweep ?? true) services.certificateRotation.startLeaseSweep();
 
-    let stopping: Promise<boolean> | undefined;
-    stop = () => {
-      stopping ??= (async () => {
-        draining.start();
-        logger.info({ timeoutSeconds: config.shutdownTimeoutMs / 1000 }, 'stopping: refusing new work, finishing in-flight operations');
-        let finished = false;
-        try {
-          const deadline = timeLimit(config.shutdownTimeoutMs);
-          // Requests first: they use services (the PFX workers, the progress bus) that stopping them closes.
-          finished = await deadline.before(inFlight.idle());
-          if (!finished) logger.error({ operations: inFlight.names() }, 'shutdown timeout reached: in-flight operations cut');
-          // Then the background work that writes to the database: rotation retries, webhook attempts, expiry checks.
-          else if (!(finished = await deadline.before(app.stopServices()))) {
-            logger.error({ background: app.servicesStopping() }, 'shutdown timeout reached: background work cut');
-          }
-          deadline.clear();
-          httpServer.close();
-          httpServer.closeAllConnections();
-          await webSockets.dispose();
-          await apollo.stop();
-        } finally {
-          // Even after a failed step: the embedded database must flush its files and free the data folder.
-          await app.close();
-        }
-        logger.info('server stopped');
-        return finished;
-      })();
-      return stopping;
-    };
+    stop = gracefulShutdown({ app, httpServer, webSockets, apollo, inFlight, draining, logger, timeoutMs: config.shutdownTimeoutMs });
     return { url, port, database, services, stop };
   } catch (error) {
     await app.close();
     throw error;
   }
-}
-
-/** One deadline for several waits in turn. */
-function timeLimit(ms: number) {
-  let timer: NodeJS.Timeout | undefined;
-  const reached = new Promise<false>((resolve) => (timer = setTimeout(() => resolve(false), ms)));
-  return {
-    /** true if `work` ended before the deadline (a failure counts as ended: it was logged where it happened). */
-    before: (work: Promise<unknown>) =>
-      Promise.race([
-        work.then(
-          () => true,
-          () => true,
-        ),
-        reached,
-      ]),
-    clear: () => clearTimeout(timer),
-  };
 }
 
 async function requireFolder(setting: string, folder: string): Promise<void> {

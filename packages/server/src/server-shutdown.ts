@@ -1,0 +1,66 @@
+import type http from 'node:http';
+import type { ApolloServer } from '@apollo/server';
+import type { Disposable } from 'graphql-ws';
+import type { App } from './app.js';
+import type { InFlightWork } from './common/in-flight-work.js';
+import { timeLimit } from './common/time-limit.js';
+import type { Draining } from './http/draining.js';
+import type { Logger } from './logging/logger.js';
+
+/** What a running server is made of, in the order its stop takes them down. */
+export interface ServingParts {
+  app: Pick<App, 'stopServices' | 'servicesStopping' | 'close'>;
+  httpServer: http.Server;
+  webSockets: Disposable;
+  apollo: Pick<ApolloServer<never>, 'stop'>;
+  inFlight: InFlightWork;
+  draining: Draining;
+  logger: Logger;
+  /** SHUTDOWN_TIMEOUT_SECONDS, in milliseconds. */
+  timeoutMs: number;
+}
+
+/**
+ * The stop of a running server: refuses new work (`/healthz` answers `draining`), waits up to the
+ * shutdown timeout for in-flight operations, then for the background work that writes to the database,
+ * closes connections, then closes the database. The returned function resolves with whether everything
+ * finished in time (false: what was cut is logged); calling it again returns the same promise.
+ */
+export function gracefulShutdown({
+  app,
+  httpServer,
+  webSockets,
+  apollo,
+  inFlight,
+  draining,
+  logger,
+  timeoutMs,
+}: ServingParts): () => Promise<boolean> {
+  let stopping: Promise<boolean> | undefined;
+  const stop = async () => {
+    draining.start();
+    logger.info({ timeoutSeconds: timeoutMs / 1000 }, 'stopping: refusing new work, finishing in-flight operations');
+    let finished = false;
+    try {
+      const deadline = timeLimit(timeoutMs);
+      // Requests first: they use services (the PFX workers, the progress bus) that stopping them closes.
+      finished = await deadline.before(inFlight.idle());
+      if (!finished) logger.error({ operations: inFlight.names() }, 'shutdown timeout reached: in-flight operations cut');
+      // Then the background work that writes to the database: rotation retries, webhook attempts, expiry checks.
+      else if (!(finished = await deadline.before(app.stopServices()))) {
+        logger.error({ background: app.servicesStopping() }, 'shutdown timeout reached: background work cut');
+      }
+      deadline.clear();
+      httpServer.close();
+      httpServer.closeAllConnections();
+      await webSockets.dispose();
+      await apollo.stop();
+    } finally {
+      // Even after a failed step: the embedded database must flush its files and free the data folder.
+      await app.close();
+    }
+    logger.info('server stopped');
+    return finished;
+  };
+  return () => (stopping ??= stop());
+}
