@@ -2,12 +2,21 @@ import type http from 'node:http';
 import { CloseCode, handleProtocols, makeServer, type Disposable, type ServerOptions } from 'graphql-ws';
 import type { Extra } from 'graphql-ws/use/ws';
 import type { WebSocket, WebSocketServer } from 'ws';
+import { timeLimit } from '../common/time-limit.js';
 import type { Logger } from '../logging/logger.js';
 
 /** Bytes a socket may have waiting to be written before a send waits for them (graphql-ws then pauses that operation). */
 const SEND_BUFFER_LIMIT = 1024 * 1024;
 /** Interval of the keep-alive ping; a socket that has not answered the previous one by the next is terminated. */
 const KEEP_ALIVE_MS = 12_000;
+
+/**
+ * The close code of a stopping server: the server is going down. graphql-ws clients (the console's
+ * feed too) take it as a reason to reconnect, which a load balancer sends to another instance.
+ */
+const GOING_AWAY = 1001;
+/** How long a stopping server waits for peers to answer its close frame before it drops their connections. */
+const CLOSE_HANDSHAKE_MS = 2_000;
 
 /** graphql-ws messages are text frames, also when given as UTF-8 bytes. */
 const TEXT = { binary: false };
@@ -78,7 +87,13 @@ export function serveGraphQLWs<P extends Record<string, unknown> | undefined>(
 
   return {
     async dispose() {
-      for (const socket of webSocketServer.clients) socket.close(1001, 'Going away');
+      const sockets = [...webSocketServer.clients];
+      const closed = Promise.all(sockets.map((socket) => new Promise((resolve) => socket.once('close', resolve))));
+      for (const socket of sockets) socket.close(GOING_AWAY, 'Going away');
+      // A peer that never answers the close frame (gone from the network) would hold the stop for ws' 30 s.
+      const handshake = timeLimit(CLOSE_HANDSHAKE_MS);
+      if (!(await handshake.before(closed))) for (const socket of webSocketServer.clients) socket.terminate();
+      handshake.clear();
       webSocketServer.removeAllListeners();
       await new Promise<void>((resolve, reject) => webSocketServer.close((error) => (error ? reject(error) : resolve())));
     },

@@ -4,6 +4,7 @@ import WebSocket from 'ws';
 import { backups, entraThumbprints, management, startEmulatorForServer, tenant } from '../support/entra-fixture.js';
 import { type ServerInstances, startServerInstances } from '../support/server-instances.js';
 import { testDatabaseKind } from '../support/test-server.js';
+import { openSubscription, openUnresponsivePeer } from '../support/web-socket.js';
 
 /**
  * SIGTERM while a certificate update waits for Entra to accept the new key (the proof step, which may
@@ -111,6 +112,9 @@ describe.runIf(testDatabaseKind === 'postgres')('graceful shutdown', () => {
     const { entra, instances, applicationId, next } = ready;
     const [server] = instances.processes as [ServerInstances['processes'][number]];
     const url = instances.urls[0]!;
+    // A console's feed, open before the stop.
+    const feed = openSubscription(`${url}/graphql`, { cookie: instances.cookie }, 'subscription { certificateEvents { id } }');
+    await feed.subscribed;
     const { answer } = await updateWaitingForProof(ready);
 
     server.child.kill('SIGTERM');
@@ -136,6 +140,8 @@ describe.runIf(testDatabaseKind === 'postgres')('graceful shutdown', () => {
       socket.on('error', () => undefined);
     });
     expect(socketRefusal).toBe(503);
+    // Subscriptions already open go on while the work finishes.
+    expect(await Promise.race([feed.closed.then(() => 'closed'), Promise.resolve('open')])).toBe('open');
 
     // Entra replicates the key: the proof succeeds and the update completes with a real answer.
     entra.emulator.admin.replicateKeysNow();
@@ -144,6 +150,8 @@ describe.runIf(testDatabaseKind === 'postgres')('graceful shutdown', () => {
     expect(data!.updateCertificate.errors).toEqual([]);
     expect(await server.exited).toBe(0);
     expect(server.lines.join('\n')).not.toContain('Driver not Connected');
+    // Closed by the server before it exited (a dead process gives 1006): graphql-ws clients, the console's too, reconnect.
+    expect(await feed.closed).toEqual({ code: 1001, reason: 'Going away' });
 
     // The rotation finished in the database too.
     const client = new pg.Client({ connectionString: instances.database.url });
@@ -173,5 +181,21 @@ describe.runIf(testDatabaseKind === 'postgres')('graceful shutdown', () => {
     const cut = server.lines.map((line) => JSON.parse(line) as { msg: string; operations?: string[] }).find((line) => line.msg.includes('cut'));
     expect(cut?.operations).toEqual(['mutation UpdateCertificate']);
     expect(server.lines.join('\n')).not.toContain(next.id);
+  });
+
+  it('stops without waiting for a socket whose peer never answers the close frame', async () => {
+    const instances = await startServerInstances({ count: 1, environment: { SHUTDOWN_TIMEOUT_SECONDS: '1' } });
+    cleanups.push(() => instances.stop());
+    const [server] = instances.processes as [ServerInstances['processes'][number]];
+    const peer = openUnresponsivePeer(`${instances.urls[0]!}/graphql`, instances.cookie);
+    cleanups.push(async () => peer.destroy());
+    await peer.acknowledged;
+
+    server.child.kill('SIGTERM');
+    expect(await server.exited, server.lines.join('\n')).toBe(0);
+    expect(await peer.closeFrame).toBe(1001);
+    await peer.ended;
+    expect(server.lines.join('\n')).not.toContain('closing did not finish in time');
+    expect(server.lines.at(-1)).toContain('"server stopped"');
   });
 });

@@ -1,3 +1,5 @@
+import { randomBytes } from 'node:crypto';
+import net from 'node:net';
 import { createClient } from 'graphql-ws';
 import WebSocket from 'ws';
 import type { Credential, GraphQLResponse } from './test-server.js';
@@ -93,4 +95,80 @@ export async function graphqlOverWebSocket(
   } finally {
     await client.dispose();
   }
+}
+
+/** A WebSocket client that answers pings but never the server's close frame, as a peer that vanished mid-handshake. */
+export interface UnresponsivePeer {
+  /** Resolves once the server acknowledged `connection_init`. */
+  acknowledged: Promise<void>;
+  /** Resolves with the code of the server's close frame (the peer does not answer it). */
+  closeFrame: Promise<number>;
+  /** Resolves once the server ended the TCP connection. */
+  ended: Promise<void>;
+  destroy(): void;
+}
+
+/**
+ * Speaks just enough of RFC 6455 by hand (`ws` always answers a close frame): the upgrade with the
+ * cookie, `connection_init`, and a pong for every ping, so that keep-alive never ends the connection.
+ */
+export function openUnresponsivePeer(graphqlUrl: string, cookie: string): UnresponsivePeer {
+  const url = new URL(graphqlUrl);
+  const tcp = net.connect(Number(url.port), url.hostname);
+  const ended = new Promise<void>((resolve) => tcp.once('close', () => resolve()));
+  let onAcknowledged: () => void = () => undefined;
+  let onCloseFrame: (code: number) => void = () => undefined;
+  const acknowledged = new Promise<void>((resolve) => (onAcknowledged = resolve));
+  const closeFrame = new Promise<number>((resolve) => (onCloseFrame = resolve));
+  const send = (opcode: number, payload: Buffer) => {
+    // Client frames are masked; payloads here stay under 126 bytes.
+    const mask = randomBytes(4);
+    const masked = Buffer.from(payload.map((byte, index) => byte ^ mask[index % 4]!));
+    tcp.write(Buffer.concat([Buffer.from([0x80 | opcode, 0x80 | payload.length]), mask, masked]));
+  };
+  tcp.write(
+    [
+      `GET ${url.pathname} HTTP/1.1`,
+      `Host: ${url.host}`,
+      'Upgrade: websocket',
+      'Connection: Upgrade',
+      `Sec-WebSocket-Key: ${randomBytes(16).toString('base64')}`,
+      'Sec-WebSocket-Version: 13',
+      'Sec-WebSocket-Protocol: graphql-transport-ws',
+      `Cookie: ${cookie}`,
+      '',
+      '',
+    ].join('\r\n'),
+  );
+  let buffered = Buffer.alloc(0);
+  let upgraded = false;
+  tcp.on('data', (chunk: Buffer) => {
+    buffered = Buffer.concat([buffered, chunk]);
+    if (!upgraded) {
+      const headerEnd = buffered.indexOf('\r\n\r\n');
+      if (headerEnd < 0) return;
+      if (!buffered.subarray(0, headerEnd).toString('latin1').startsWith('HTTP/1.1 101')) return void tcp.destroy();
+      upgraded = true;
+      buffered = buffered.subarray(headerEnd + 4);
+      send(0x1, Buffer.from(JSON.stringify({ type: 'connection_init', payload: {} })));
+    }
+    // Server frames: unmasked, lengths of 7 bits or 16 bits (this peer receives no larger ones).
+    while (buffered.length >= 2) {
+      const opcode = buffered[0]! & 0x0f;
+      let length = buffered[1]! & 0x7f;
+      let offset = 2;
+      if (length === 126) {
+        if (buffered.length < 4) return;
+        length = buffered.readUInt16BE(2);
+        offset = 4;
+      }
+      if (buffered.length < offset + length) return;
+      const payload = buffered.subarray(offset, offset + length);
+      buffered = buffered.subarray(offset + length);
+      if (opcode === 0x9) send(0xa, payload);
+      else if (opcode === 0x8) onCloseFrame(payload.readUInt16BE(0));
+      else if (opcode === 0x1 && (JSON.parse(payload.toString('utf8')) as { type: string }).type === 'connection_ack') onAcknowledged();
+    }
+  });
+  return { acknowledged, closeFrame, ended, destroy: () => tcp.destroy() };
 }

@@ -103,6 +103,19 @@ describe('LiveEventStream', () => {
     expect(calls.resync).toBe(0);
   });
 
+  it('resumes, on another instance behind the load balancer, when a stopping server closes the socket (1001 Going away)', () => {
+    const { server, statuses, calls } = start();
+    server.connected();
+    server.latest().sink.next({ data: { certificateEvents: liveEvent('e1') } });
+
+    server.latest().sink.error({ code: 1001, reason: 'Going away', wasClean: true });
+    expect(statuses.at(-1)).toBe('reconnecting');
+    vi.runAllTimers();
+    expect(server.subscriptions).toHaveLength(2);
+    expect(server.latest().after).toBe('e1');
+    expect(calls.credentialEnded).toBe(0);
+  });
+
   it('starts after the newest event read with the views, and after a drop before any event resumes from there', () => {
     const { server, received, calls } = start({ after: 'e0' });
     expect(server.latest().after).toBe('e0');
