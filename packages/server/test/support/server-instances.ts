@@ -9,8 +9,9 @@ import { createTestDatabase, type TestDatabase } from './test-database.js';
 /** A GraphQL request to one instance, signed in as the shared administrator. */
 export type InstanceGraphQL = <Data>(query: string, variables?: Record<string, unknown>) => Promise<{ data?: Data; errors?: unknown[] }>;
 
-export interface ServerInstances {
-  database: TestDatabase;
+export interface ServerInstances<Database extends TestDatabase | null = TestDatabase> {
+  /** The PostgreSQL database; null for one server on the embedded database (in its data folder). */
+  database: Database;
   processes: ServerProcess[];
   /** Each instance's base URL, in the order of `processes`. */
   urls: string[];
@@ -25,20 +26,28 @@ export interface ServerInstances {
 /**
  * Several built servers on one fresh PostgreSQL database, as operators run them behind a load
  * balancer: same database, master key and first administrator; started together (they take turns
- * on the schema).
+ * on the schema). `embedded`: one server on the embedded database of a fresh data folder instead.
  */
+export function startServerInstances(options?: { count?: number; environment?: Record<string, string> }): Promise<ServerInstances>;
+export function startServerInstances(options: {
+  count: 1;
+  environment?: Record<string, string>;
+  embedded: boolean;
+}): Promise<ServerInstances<TestDatabase | null>>;
 export async function startServerInstances({
   count = 2,
   environment = {},
-}: { count?: number; environment?: Record<string, string> } = {}): Promise<ServerInstances> {
-  const database = await createTestDatabase();
+  embedded = false,
+}: { count?: number; environment?: Record<string, string>; embedded?: boolean } = {}): Promise<ServerInstances<TestDatabase | null>> {
+  if (embedded && count !== 1) throw new Error('the embedded database serves one instance');
+  const database = embedded ? null : await createTestDatabase();
   const dataDir = await fs.mkdtemp(path.join(os.tmpdir(), 'bam-instances-'));
   const admin = { username: 'instances-admin', password: randomBytes(16).toString('hex') };
   const masterKey = randomBytes(32).toString('base64');
   const processes = Array.from({ length: count }, () =>
     spawnServer({
       ...environment,
-      DATABASE_URL: database.url,
+      ...(database ? { DATABASE_URL: database.url } : {}),
       DATA_DIR: dataDir,
       MASTER_KEY: masterKey,
       INITIAL_ADMIN_USERNAME: admin.username,
@@ -48,7 +57,7 @@ export async function startServerInstances({
   const stop = async () => {
     for (const process of processes) process.child.kill('SIGTERM');
     await Promise.all(processes.map((process) => process.exited));
-    await database.drop();
+    await database?.drop();
     await fs.rm(dataDir, { recursive: true, force: true });
   };
   try {
