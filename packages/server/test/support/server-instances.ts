@@ -5,6 +5,7 @@ import path from 'node:path';
 import { type ServerProcess, spawnServer } from './server-process.js';
 import { signInCookie } from './sign-in.js';
 import { createTestDatabase, type TestDatabase } from './test-database.js';
+import { migratedDataDir } from './test-server.js';
 
 /** A GraphQL request to one instance, signed in as the shared administrator. */
 export type InstanceGraphQL = <Data>(query: string, variables?: Record<string, unknown>) => Promise<{ data?: Data; errors?: unknown[] }>;
@@ -26,7 +27,7 @@ export interface ServerInstances<Database extends TestDatabase | null = TestData
 /**
  * Several built servers on one fresh PostgreSQL database, as operators run them behind a load
  * balancer: same database, master key and first administrator; started together (they take turns
- * on the schema). `embedded`: one server on the embedded database of a fresh data folder instead.
+ * on the schema). `embedded`: one server on the embedded database of a fresh data folder (holding the migrated template) instead.
  */
 export function startServerInstances(options?: { count?: number; environment?: Record<string, string> }): Promise<ServerInstances>;
 export function startServerInstances(options: {
@@ -41,7 +42,7 @@ export async function startServerInstances({
 }: { count?: number; environment?: Record<string, string>; embedded?: boolean } = {}): Promise<ServerInstances<TestDatabase | null>> {
   if (embedded && count !== 1) throw new Error('the embedded database serves one instance');
   const database = embedded ? null : await createTestDatabase();
-  const dataDir = await fs.mkdtemp(path.join(os.tmpdir(), 'bam-instances-'));
+  const dataDir = embedded ? await migratedDataDir('bam-instances-') : await fs.mkdtemp(path.join(os.tmpdir(), 'bam-instances-'));
   const admin = { username: 'instances-admin', password: randomBytes(16).toString('hex') };
   const masterKey = randomBytes(32).toString('base64');
   const processes = Array.from({ length: count }, () =>
