@@ -37,7 +37,7 @@ export function formatGraphQLError(logger: Logger) {
     if (formatted.extensions?.code === ApolloServerErrorCode.INTERNAL_SERVER_ERROR) {
       const original = unwrapResolverError(error);
       logger.error({ err: original, path: formatted.path }, 'unexpected error while executing an operation');
-      // Over HTTP, the request id that names the log line above (WebSocket operations have none).
+      // The id of the HTTP request or WebSocket operation, which names the log line above.
       const requestId = currentLogContext()?.requestId;
       return {
         message: errorMessages[ErrorCode.INTERNAL_ERROR],

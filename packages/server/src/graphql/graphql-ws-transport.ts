@@ -1,8 +1,10 @@
+import { randomUUID } from 'node:crypto';
 import type http from 'node:http';
-import { CloseCode, handleProtocols, makeServer, type Disposable, type ServerOptions } from 'graphql-ws';
+import { CloseCode, handleProtocols, makeServer, MessageType, type Disposable, type ServerOptions } from 'graphql-ws';
 import type { Extra } from 'graphql-ws/use/ws';
 import type { WebSocket, WebSocketServer } from 'ws';
 import { timeLimit } from '../common/time-limit.js';
+import { runWithLogContext } from '../logging/log-context.js';
 import type { Logger } from '../logging/logger.js';
 
 /** Bytes a socket may have waiting to be written before a send waits for them (graphql-ws then pauses that operation). */
@@ -31,11 +33,23 @@ export function sendMessage(socket: WebSocket, message: string | Buffer): void |
   return new Promise<void>((resolve, reject) => socket.send(message, TEXT, (error) => (error ? reject(error) : resolve())));
 }
 
+/** Whether a client message starts an operation (graphql-ws refuses it later when it is not a message at all). */
+function isSubscribeMessage(message: string): boolean {
+  try {
+    const parsed: unknown = JSON.parse(message);
+    return typeof parsed === 'object' && parsed !== null && (parsed as { type?: unknown }).type === MessageType.Subscribe;
+  } catch {
+    return false;
+  }
+}
+
 /**
  * graphql-ws' server (`makeServer`) on `ws` sockets, as `graphql-ws/use/ws`' `useServer` does it (same
  * subprotocol check, keep-alive pings, close codes), except for how a message is sent: `useServer` waits
  * for every write to complete, one promise and write callback per message and subscriber; here a send
  * waits only when the socket is backed up, which keeps a slow reader's subscriptions paused as before.
+ * Each operation (a `subscribe` message) is handled under a request id of its own, as an HTTP request is:
+ * on every log line written meanwhile, and in the `extensions.requestId` of an INTERNAL_ERROR.
  */
 export function serveGraphQLWs<P extends Record<string, unknown> | undefined>(
   options: ServerOptions<P, Extra>,
@@ -71,7 +85,9 @@ export function serveGraphQLWs<P extends Record<string, unknown> | undefined>(
         close: (code, reason) => socket.close(code, reason),
         onMessage: (handle) =>
           socket.on('message', (data) => {
-            handle(String(data)).catch((error: unknown) => {
+            const message = String(data);
+            const handling = isSubscribeMessage(message) ? runWithLogContext({ requestId: randomUUID() }, () => handle(message)) : handle(message);
+            handling.catch((error: unknown) => {
               logger.error({ err: error }, 'handling a WebSocket message failed');
               socket.close(CloseCode.InternalServerError, 'Internal server error');
             });

@@ -1,6 +1,6 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 
-/** What the logger adds to every line written while one HTTP request is handled. */
+/** What the logger adds to every line written while one HTTP request, or one WebSocket operation, is handled. */
 export interface LogContext {
   requestId: string;
 }
@@ -12,7 +12,7 @@ export function runWithLogContext<Result>(context: LogContext, work: () => Resul
   return current.run(context, work);
 }
 
-/** The context of the request being handled, if any. */
+/** The context of the request or operation being handled, if any. */
 export function currentLogContext(): LogContext | undefined {
   return current.getStore();
 }

@@ -28,7 +28,7 @@ export function createLogger(level: string, destination?: pino.DestinationStream
     {
       level,
       base: { service: 'backup-applications-manager' },
-      // The id of the HTTP request being handled, on every line written meanwhile (see log-context.ts).
+      // The id of the HTTP request or WebSocket operation being handled, on every line written meanwhile (see log-context.ts).
       // A copy: pino merges each line's fields into the object the mixin returns.
       mixin: () => ({ ...currentLogContext() }),
       redact: { paths: redactedPaths, censor: '[redacted]' },

@@ -1,4 +1,7 @@
+import type { FormattedExecutionResult } from 'graphql';
+import { createClient } from 'graphql-ws';
 import { describe, expect, it } from 'vitest';
+import WebSocket from 'ws';
 import { seedOrganization } from '../support/seed.js';
 import { useTestServer } from '../support/test-server.js';
 
@@ -45,16 +48,59 @@ describe('request ids', () => {
   });
 
   it('names the request id in an INTERNAL_ERROR, so its log line can be found', async () => {
-    await seedOrganization(server.database.dataSource, 'contoso.onmicrosoft.com', [{ displayName: 'History' }]);
-    await server.database.dataSource.query('ALTER TABLE certificate_changes RENAME TO certificate_changes_elsewhere');
-    try {
-      const response = await post('{ organizations { edges { node { backupApplications { certificateHistory { id } } } } } }');
+    await withHistoryTableMissing(async () => {
+      const response = await post(failingQuery);
       const requestId = response.headers.get('x-request-id')!;
       const body = (await response.json()) as { errors: { extensions: Record<string, unknown> }[] };
       expect(body.errors[0]!.extensions).toEqual({ code: 'INTERNAL_ERROR', requestId });
       expect(linesOf(requestId)).toContainEqual(expect.objectContaining({ level: 50, msg: 'unexpected error while executing an operation' }));
+    });
+  });
+
+  it('gives every WebSocket operation an id of its own, on its log lines and in an INTERNAL_ERROR', async () => {
+    const client = createClient({
+      url: server.graphqlUrl.replace('http:', 'ws:'),
+      webSocketImpl: WebSocket,
+      retryAttempts: 0,
+      connectionParams: { authorization: `Bearer ${server.adminToken}` },
+    });
+    try {
+      await withHistoryTableMissing(async () => {
+        // Two operations on one socket.
+        const results = await Promise.all([
+          firstResultOf(client.iterate({ query: failingQuery })),
+          firstResultOf(client.iterate({ query: failingQuery })),
+        ]);
+        const [firstId, secondId] = results.map(({ errors }) => {
+          expect(errors?.[0]?.extensions).toEqual({ code: 'INTERNAL_ERROR', requestId: expect.stringMatching(uuid) as unknown });
+          return errors![0]!.extensions!.requestId as string;
+        });
+        expect(firstId).not.toBe(secondId);
+        for (const requestId of [firstId!, secondId!]) {
+          expect(linesOf(requestId)).toContainEqual(expect.objectContaining({ level: 50, msg: 'unexpected error while executing an operation' }));
+        }
+      });
     } finally {
-      await server.database.dataSource.query('ALTER TABLE certificate_changes_elsewhere RENAME TO certificate_changes');
+      await client.dispose();
     }
   });
 });
+
+/** A query whose execution fails unexpectedly while the certificate history's table is away. */
+const failingQuery = '{ organizations { edges { node { backupApplications { certificateHistory { id } } } } } }';
+
+async function withHistoryTableMissing(run: () => Promise<void>): Promise<void> {
+  await seedOrganization(server.database.dataSource, 'contoso.onmicrosoft.com', [{ displayName: 'History' }]);
+  await server.database.dataSource.query('ALTER TABLE certificate_changes RENAME TO certificate_changes_elsewhere');
+  try {
+    await run();
+  } finally {
+    await server.database.dataSource.query('ALTER TABLE certificate_changes_elsewhere RENAME TO certificate_changes');
+  }
+}
+
+async function firstResultOf(results: AsyncIterableIterator<FormattedExecutionResult>): Promise<FormattedExecutionResult> {
+  const { value } = await results.next();
+  await results.return?.();
+  return value as FormattedExecutionResult;
+}
