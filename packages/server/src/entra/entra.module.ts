@@ -1,7 +1,6 @@
-import { readFile } from 'node:fs/promises';
-import { onSettingPath } from '../common/operator-error.js';
 import type { DomainModule } from '../domain-module.js';
 import { ApplicationEntraCheck } from './application-entra-check.entity.js';
+import { readEntraCaFile } from './entra-ca-file.js';
 import { EntraApplicationResolver } from './entra-application.resolver.js';
 import { EntraCertificateResolver } from './entra-certificate.resolver.js';
 import { EntraApplicationService } from './entra-applications.service.js';
@@ -43,7 +42,7 @@ export const entraModule: DomainModule = {
   resolvers: [EntraOrganizationResolver, EntraApplicationResolver, EntraCertificateResolver],
   async createServices({ dataSource, config, logger, services, onClose }) {
     const { caFile } = config.entra;
-    const caPem = caFile ? await onSettingPath('ENTRA_CA_FILE', caFile, 'read', readFile(caFile, 'utf8')) : undefined;
+    const caPem = caFile ? await readEntraCaFile(caFile) : undefined;
     const directory = new GraphEntraDirectory(config.entra, caPem, logger.child({ component: 'entra' }));
     onClose(() => directory.close());
     const entraConnections = new EntraConnectionsService(dataSource, services.privateKeyVault);

@@ -1,3 +1,4 @@
+import { generateKeyPairSync } from 'node:crypto';
 import fs from 'node:fs/promises';
 import net from 'node:net';
 import os from 'node:os';
@@ -74,6 +75,30 @@ describe.runIf(testDatabaseKind === 'postgres')('an operator mistake at start-up
     expect(await refusedStart({ ENTRA_CA_FILE: folder })).toMatchObject({
       setting: 'ENTRA_CA_FILE',
       msg: `ENTRA_CA_FILE: ${folder} is a folder, not a file`,
+    });
+  });
+
+  it('ENTRA_CA_FILE that holds no valid PEM certificate', async () => {
+    const { privateKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
+    const broken = '-----BEGIN CERTIFICATE-----\nTm90IGEgY2VydGlmaWNhdGU=\n-----END CERTIFICATE-----\n';
+    const files = {
+      'no-pem.pem': 'not a certificate\n',
+      'key-only.pem': privateKey.export({ type: 'pkcs8', format: 'pem' }) as string,
+      'broken.pem': broken,
+    };
+    for (const [name, content] of Object.entries(files)) await fs.writeFile(path.join(folder, name), content);
+
+    for (const name of ['no-pem.pem', 'key-only.pem']) {
+      const file = path.join(folder, name);
+      expect(await refusedStart({ ENTRA_CA_FILE: file }), name).toMatchObject({
+        setting: 'ENTRA_CA_FILE',
+        msg: `ENTRA_CA_FILE: ${file} holds no PEM certificate (-----BEGIN CERTIFICATE-----)`,
+      });
+    }
+    const file = path.join(folder, 'broken.pem');
+    expect(await refusedStart({ ENTRA_CA_FILE: file })).toMatchObject({
+      setting: 'ENTRA_CA_FILE',
+      msg: `ENTRA_CA_FILE: certificate 1 in ${file} is not a valid X.509 certificate`,
     });
   });
 
