@@ -55,7 +55,8 @@ export async function runServer(launch: (config: Config, logger: Logger) => Prom
     process.once('SIGTERM', shutDown);
     process.once('SIGINT', shutDown);
   } catch (error) {
-    // A setting to fix: one line naming it, without a stack. Anything else is a bug, logged with its stack.
+    // Something the operator fixes (a setting, or data a migration refuses): one line naming it, without a stack.
+    // Anything else is a bug, logged with its stack.
     if (error instanceof OperatorError) logger.fatal({ setting: error.setting }, error.message);
     else logger.fatal({ err: error }, 'the server could not start');
     process.exit(1);

@@ -1,18 +1,28 @@
 /**
- * A start-up failure the operator fixes in one setting: a file that is missing, a folder that cannot be
- * created, a port in use. Its message names the setting and the problem, never a secret; the process logs
- * it as one line, without a stack, and exits with code 1 (see `run-server.ts`).
+ * A start-up failure the operator fixes: in one setting (a file that is missing, a folder that cannot be
+ * created, a port in use), or in the data (see RefusedMigrationError). Its message names what to fix and the
+ * problem, never a secret; the process logs it as one line, without a stack, and exits with code 1 (see
+ * `run-server.ts`).
  */
 export class OperatorError extends Error {
   override name = 'OperatorError';
 
   constructor(
-    /** The environment variable to fix, e.g. `ENTRA_CA_FILE`. */
-    readonly setting: string,
+    /** The environment variable to fix, e.g. `ENTRA_CA_FILE`; undefined when the fix is not in a setting. */
+    readonly setting: string | undefined,
     problem: string,
     options?: ErrorOptions,
   ) {
-    super(`${setting}: ${problem}`, options);
+    super(setting === undefined ? problem : `${setting}: ${problem}`, options);
+  }
+}
+
+/** Data a database migration cannot convert by itself: the message says what the operator changes before starting again. */
+export class RefusedMigrationError extends OperatorError {
+  override name = 'RefusedMigrationError';
+
+  constructor(problem: string) {
+    super(undefined, problem);
   }
 }
 

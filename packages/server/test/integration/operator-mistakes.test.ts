@@ -3,13 +3,14 @@ import fs from 'node:fs/promises';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
+import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { spawnServer } from '../support/server-process.js';
 import { createTestDatabase, type TestDatabase } from '../support/test-database.js';
 import { testDatabaseKind } from '../support/test-server.js';
 
-// Settings an operator gets wrong: the built server, started as an operator starts it, must stop with exit code 1 and
-// one log line naming the setting and the problem — no stack, no secret. PostgreSQL only: the database is not what
+// Settings an operator gets wrong, and data a migration refuses: the built server, started as an operator starts it,
+// must stop with exit code 1 and one log line naming the setting (or the data) and the problem — no stack, no secret. PostgreSQL only: the database is not what
 // these tests are about, and it starts in a moment.
 
 interface LogLine {
@@ -39,9 +40,9 @@ describe.runIf(testDatabaseKind === 'postgres')('an operator mistake at start-up
     if (folder) await fs.rm(folder, { recursive: true, force: true });
   });
 
-  /** Starts the built server on the test database with `environment`; resolves with its one fatal line once it exited 1. */
-  async function refusedStart(environment: Record<string, string>): Promise<LogLine> {
-    const server = spawnServer({
+  /** Starts the built server on the test database with `environment`. */
+  function start(environment: Record<string, string>) {
+    return spawnServer({
       DATABASE_URL: databaseUrl,
       DATA_DIR: path.join(folder, 'data'),
       // A chosen first administrator: a one-time password would be shown on standard error, outside the JSON log.
@@ -49,6 +50,11 @@ describe.runIf(testDatabaseKind === 'postgres')('an operator mistake at start-up
       INITIAL_ADMIN_PASSWORD: 'operator-mistakes-password',
       ...environment,
     });
+  }
+
+  /** Starts the built server on the test database with `environment`; resolves with its one fatal line once it exited 1. */
+  async function refusedStart(environment: Record<string, string>): Promise<LogLine> {
+    const server = start(environment);
     const started = await server.started.then(
       () => true,
       () => false,
@@ -64,6 +70,13 @@ describe.runIf(testDatabaseKind === 'postgres')('an operator mistake at start-up
     expect(fatal, output).toHaveLength(1);
     expect(fatal[0]!.err, output).toBeUndefined();
     return fatal[0]!;
+  }
+
+  /** Waits for the server to start, then stops it. */
+  async function stopped(server: ReturnType<typeof start>): Promise<void> {
+    await server.started;
+    server.child.kill('SIGTERM');
+    expect(await server.exited).toBe(0);
   }
 
   it('ENTRA_CA_FILE missing, or a folder', async () => {
@@ -123,6 +136,43 @@ describe.runIf(testDatabaseKind === 'postgres')('an operator mistake at start-up
       setting: 'MASTER_KEY_FILE',
       msg: `MASTER_KEY_FILE: ${folder} is a folder, not a file`,
     });
+  });
+
+  it('organization names that differ only in case, met by the migration that makes names ignore case', async () => {
+    const upgraded = await createTestDatabase();
+    const client = new pg.Client({ connectionString: upgraded.url });
+    try {
+      const environment = { DATABASE_URL: upgraded.url, MASTER_KEY_FILE: path.join(folder, 'upgrade.key') };
+      await stopped(start(environment));
+      // The schema as the release before the migration left it, holding names it allowed.
+      await client.connect();
+      await client.query(`
+        DROP INDEX organizations_name_idx;
+        DROP INDEX organizations_name_lower_key;
+        ALTER TABLE organizations ADD CONSTRAINT organizations_name_key UNIQUE (name);
+        DELETE FROM migrations WHERE name = 'OrganizationNameIgnoresCase1795738301100';
+        INSERT INTO organizations (name, tenant_id, region) SELECT name, gen_random_uuid(), 'Worldwide'
+          FROM unnest(ARRAY['contoso.onmicrosoft.com', 'Contoso.onmicrosoft.com', 'fabrikam.onmicrosoft.com', 'FABRIKAM.onmicrosoft.com', 'northwind.onmicrosoft.com']) AS name;`);
+
+      expect(await refusedStart(environment)).toEqual({
+        level: 60,
+        time: expect.any(String) as unknown,
+        service: 'backup-applications-manager',
+        msg:
+          'The database holds organizations whose names differ only in case: Contoso.onmicrosoft.com, contoso.onmicrosoft.com; ' +
+          'FABRIKAM.onmicrosoft.com, fabrikam.onmicrosoft.com. Each group is one primary domain: start the previous version, ' +
+          'remove all but one organization of each group (Remove in the console, or removeOrganization), then start this version again.',
+      });
+      expect((await client.query(`SELECT count(*)::int AS count FROM migrations WHERE name LIKE 'OrganizationName%'`)).rows).toEqual([{ count: 0 }]);
+
+      // As the message says.
+      await client.query(`DELETE FROM organizations WHERE name IN ('Contoso.onmicrosoft.com', 'FABRIKAM.onmicrosoft.com')`);
+      await stopped(start(environment));
+      expect((await client.query(`SELECT indexname FROM pg_indexes WHERE indexname = 'organizations_name_lower_key'`)).rows).toHaveLength(1);
+    } finally {
+      await client.end();
+      await upgraded.drop();
+    }
   });
 
   it('WEB_DIST_DIR that does not exist', async () => {

@@ -30,7 +30,7 @@ it('refuses its migration while names differing only in case exist, naming them,
     for (const name of ['contoso.onmicrosoft.com', 'Contoso.onmicrosoft.com', 'fabrikam.onmicrosoft.com'])
       await runner.query(insertOrganization, [name]);
     await expect(new OrganizationNameIgnoresCase1795738301100().up(runner)).rejects.toThrow(
-      'Organizations whose names differ only in case: Contoso.onmicrosoft.com, contoso.onmicrosoft.com.',
+      'The database holds organizations whose names differ only in case: Contoso.onmicrosoft.com, contoso.onmicrosoft.com.',
     );
     const constraints = await runner.query(`SELECT conname FROM pg_constraint WHERE conname = 'organizations_name_key'`);
     expect(constraints).toHaveLength(1);
