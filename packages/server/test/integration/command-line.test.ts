@@ -1,29 +1,16 @@
-import { execFile } from 'node:child_process';
 import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { promisify } from 'node:util';
 import { errorMessages } from '@bam/shared';
 import { describe, expect, it } from 'vitest';
+import { runCommandLine } from '../support/command-line.js';
 
-const cli = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../dist/cli.js');
-
-/** Runs the operator command line with words that need no database; resolves with its exit code and output. */
-async function operator(args: string[], environment: Record<string, string> = {}): Promise<{ code: number; stdout: string; stderr: string }> {
-  try {
-    const { stdout, stderr } = await promisify(execFile)(process.execPath, [cli, ...args], { env: { PATH: process.env.PATH ?? '', ...environment } });
-    return { code: 0, stdout, stderr };
-  } catch (error) {
-    const failure = error as { code: number; stdout: string; stderr: string };
-    return { code: failure.code, stdout: failure.stdout, stderr: failure.stderr };
-  }
-}
+// The operator command line, with words that need no database.
 
 describe('the operator command line', () => {
   it('prints its usage for --help and help, and succeeds', async () => {
     for (const args of [['--help'], ['help'], ['rotate-master-key', '--help']]) {
-      const result = await operator(args);
+      const result = await runCommandLine(args);
       expect(result, args.join(' ')).toMatchObject({ code: 0, stderr: '' });
       expect(result.stdout).toContain('rotate-master-key');
     }
@@ -34,7 +21,7 @@ describe('the operator command line', () => {
       [['import-certificate', '--bogus'], "Unknown option '--bogus'"],
       [['check-expiry', '--non-exportable'], '--non-exportable is not an option of check-expiry'],
     ] as const) {
-      const result = await operator([...args]);
+      const result = await runCommandLine([...args]);
       expect(result.code, args.join(' ')).toBe(2);
       expect(result.stderr).toContain(problem);
       expect(result.stderr).toContain('Usage:');
@@ -43,7 +30,7 @@ describe('the operator command line', () => {
   });
 
   it('names an unknown command on the error output', async () => {
-    const result = await operator(['rotate-everything']);
+    const result = await runCommandLine(['rotate-everything']);
     expect(result.code).toBe(1);
     expect(result.stderr).toContain('Unknown command: rotate-everything');
   });
@@ -57,7 +44,7 @@ describe('the operator command line', () => {
       await fs.writeFile(huge, '');
       await fs.truncate(huge, 3 * 1024 ** 3);
       for (const file of [overLimit, huge]) {
-        const result = await operator(['import-certificate', file], { PFX_MAX_BYTES: '1024', DATA_DIR: path.join(folder, 'data') });
+        const result = await runCommandLine(['import-certificate', file], { PFX_MAX_BYTES: '1024', DATA_DIR: path.join(folder, 'data') });
         expect(result.stderr.trim(), file).toBe(`PFX_TOO_LARGE: ${errorMessages.PFX_TOO_LARGE}`);
         expect(result.code).toBe(2);
       }

@@ -1,18 +1,13 @@
-import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { promisify } from 'node:util';
 import { afterEach, describe, expect, it } from 'vitest';
 import { masterKeyId } from '../../src/key-custody/private-key-vault.js';
+import { runCommandLine } from '../support/command-line.js';
 import { opensslPfx } from '../support/pfx-fixtures.js';
 import { createTestDatabase } from '../support/test-database.js';
 import { startTestServer, testDatabaseKind } from '../support/test-server.js';
-
-const run = promisify(execFile);
-const cli = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../dist/cli.js');
 
 const cleanups: (() => Promise<unknown>)[] = [];
 afterEach(async () => {
@@ -31,17 +26,8 @@ async function workspace(): Promise<{ dataDir: string; databaseUrl: string }> {
 
 /** Runs the operator command line as an operator would; resolves with its exit code and output. */
 async function operator(args: string[], environment: Record<string, string>, input?: string) {
-  const child = run(process.execPath, [cli, ...args], { env: { PATH: process.env.PATH ?? '', LOG_LEVEL: 'warn', ...environment } });
-  if (input !== undefined) {
-    child.child.stdin?.end(input);
-  }
-  try {
-    const { stdout, stderr } = await child;
-    return { code: 0, output: stdout + stderr };
-  } catch (error) {
-    const failure = error as { code: number; stdout: string; stderr: string };
-    return { code: failure.code, output: failure.stdout + failure.stderr };
-  }
+  const { code, stdout, stderr } = await runCommandLine(args, { LOG_LEVEL: 'warn', ...environment }, input);
+  return { code, output: stdout + stderr };
 }
 
 async function storedKeyIds(databaseUrl: string, dataDir: string): Promise<string[]> {

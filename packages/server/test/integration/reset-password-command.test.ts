@@ -1,33 +1,21 @@
-import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { promisify } from 'node:util';
 import pg from 'pg';
 import { afterEach, describe, expect, it } from 'vitest';
-import { builtServerEntry, spawnServer } from '../support/server-process.js';
+import { runCommandLine } from '../support/command-line.js';
+import { spawnServer } from '../support/server-process.js';
 import { signInCookie } from '../support/sign-in.js';
 import { createTestDatabase } from '../support/test-database.js';
 import { testDatabaseKind } from '../support/test-server.js';
 
-/** `cli.js reset-password` against the database of a running server (PostgreSQL: several processes may use it). */
-const cli = path.join(path.dirname(builtServerEntry), 'cli.js');
 const cleanups: (() => Promise<unknown>)[] = [];
 afterEach(async () => {
   for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
 });
 
-async function run(environment: Record<string, string>, args: string[]) {
-  try {
-    const { stdout, stderr } = await promisify(execFile)(process.execPath, [cli, ...args], { env: { PATH: process.env.PATH ?? '', ...environment } });
-    return { code: 0, stdout, stderr };
-  } catch (error) {
-    const failure = error as { code: number; stdout: string; stderr: string };
-    return { code: failure.code, stdout: failure.stdout, stderr: failure.stderr };
-  }
-}
-
+// `cli.js reset-password` against the database of a running server (PostgreSQL: several processes may use it).
 describe.runIf(testDatabaseKind === 'postgres')('reset-password', () => {
   it('sets a one-time password shown once, ends the sessions, audits it, and refuses a disabled account unless --enable', async () => {
     const database = await createTestDatabase();
@@ -72,7 +60,7 @@ describe.runIf(testDatabaseKind === 'postgres')('reset-password', () => {
     const carolId = created.data!.createUser!.user!.id;
     const carolCookie = await signInCookie(url, 'carol', 'carol-first-password');
 
-    const reset = await run(environment, ['reset-password', 'carol']);
+    const reset = await runCommandLine(['reset-password', 'carol'], environment);
     expect(reset, reset.stderr).toMatchObject({ code: 0 });
     const newPassword = /one-time password: (\S+)/.exec(reset.stdout)?.[1];
     expect(newPassword).toBeDefined();
@@ -107,16 +95,16 @@ describe.runIf(testDatabaseKind === 'postgres')('reset-password', () => {
         input: { userId: carolId, disabled: true },
       },
     );
-    const refused = await run(environment, ['reset-password', 'carol']);
+    const refused = await runCommandLine(['reset-password', 'carol'], environment);
     expect(refused.code).toBe(2);
     expect(refused.stderr).toContain('--enable');
     expect(refused.stdout).toBe('');
-    const enabled = await run(environment, ['reset-password', 'carol', '--enable']);
+    const enabled = await runCommandLine(['reset-password', 'carol', '--enable'], environment);
     expect(enabled.code, enabled.stderr).toBe(0);
     const enabledPassword = /one-time password: (\S+)/.exec(enabled.stdout)?.[1];
     await signInCookie(url, 'carol', enabledPassword!);
 
-    const unknown = await run(environment, ['reset-password', 'nobody']);
+    const unknown = await runCommandLine(['reset-password', 'nobody'], environment);
     expect(unknown.code).toBe(2);
     expect(unknown.stderr).toContain('USER_NOT_FOUND');
   });
