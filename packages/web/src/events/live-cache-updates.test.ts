@@ -4,22 +4,14 @@ import { createCache } from '../common/apollo/apollo-client.js';
 import { CertificateStoreDocument, OrganizationApplicationsDocument, type OrganizationApplicationsQuery } from '../generated/graphql.js';
 import OrganizationsView from '../organizations/OrganizationsView.vue';
 import { eventually, MockStream, mockApolloClient } from '../test-support/mock-apollo.js';
+import { storeCertificate } from '../test-support/store-certificate.js';
 import { liveCacheUpdates } from './live-cache-updates.js';
 import type { LiveEvent } from './live-event-stream.js';
 
 const ORGANIZATION = 'org-contoso';
 const DAY = 24 * 3600 * 1000;
 
-const certificate = (id: string, thumbprint: string, notAfter: string) => ({
-  __typename: 'Certificate',
-  id,
-  thumbprint,
-  issuedTo: `Issued to ${id}`,
-  issuedBy: `Issued by ${id}`,
-  notBefore: '2026-01-01T00:00:00.000Z',
-  notAfter,
-  status: 'VALID',
-});
+const certificate = (id: string, thumbprint: string, notAfter: string) => storeCertificate(id, { thumbprint, notAfter });
 
 const application = (n: number, cert: ReturnType<typeof certificate> | null = null) => ({
   __typename: 'BackupApplication',
@@ -89,17 +81,7 @@ function setup() {
       OrganizationSummary: () => ({ organization: organization() }),
       OrganizationApplications: () => ({ organization: { ...organization(), backupApplications: server.applications } }),
       CertificateStore: () => ({
-        certificateStore: server.store.map((entry) => ({
-          ...entry,
-          keyAlgorithm: 'RSA',
-          keySize: 2048,
-          store: 'PERSONAL',
-          hasPrivateKey: true,
-          keyExportable: true,
-          usable: true,
-          unusableReason: null,
-          usedBy: [],
-        })),
+        certificateStore: server.store,
       }),
     },
     { cache: createCache() },
@@ -170,7 +152,7 @@ describe('certificate events in the cache', () => {
         expect(byId.get(id)?.certificate).toMatchObject({
           id: 'cert-new',
           thumbprint: 'C'.repeat(40),
-          issuedTo: 'Issued to cert-new',
+          issuedTo: 'Cert cert-new',
           status: 'EXPIRING_SOON',
         });
       }
