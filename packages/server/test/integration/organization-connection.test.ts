@@ -1,7 +1,7 @@
-import pg from 'pg';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { Role } from '../../src/common/actor.js';
 import { backups, importIntoStore, management, newCertificate, signInAs, tenant, useEntraTestServer } from '../support/entra-fixture.js';
+import { holdLock, until, waitingOnLocks } from '../support/lock-races.js';
 import type { TestCertificate } from '../support/pfx-fixtures.js';
 import { seedOrganization } from '../support/seed.js';
 import { testDatabaseKind } from '../support/test-server.js';
@@ -51,6 +51,16 @@ async function connectedOrganization(certificate: TestCertificate): Promise<{ or
   );
   expect(data!.addOrganization.errors).toEqual([]);
   return { organizationId: data!.addOrganization.organization!.id, certificateId };
+}
+
+/** A connected organization, its current management certificate, and the next one: in the store and registered in Entra. */
+async function organizationWithNextCertificate() {
+  const current = newCertificate('Management 2025');
+  const next = newCertificate('Management 2026');
+  const { organizationId, certificateId: currentId } = await connectedOrganization(current);
+  const nextId = await importIntoStore(entra.server, next);
+  registerInEntra(next);
+  return { organizationId, current, currentId, next, nextId };
 }
 
 async function updateConnection(input: Record<string, unknown>, credential?: { bearer: string }) {
@@ -133,15 +143,11 @@ async function withApplication(organizationId: string): Promise<void> {
 
 describe('updateOrganizationConnection', () => {
   it('switches to a new management certificate that signs in: later Graph calls use it, the old one leaves the store', async () => {
-    const current = newCertificate('Management 2025');
-    const next = newCertificate('Management 2026');
-    const { organizationId, certificateId: currentId } = await connectedOrganization(current);
-    const nextId = await importIntoStore(entra.server, next);
+    const { organizationId, current, currentId, next, nextId } = await organizationWithNextCertificate();
     expect((await organization(organizationId)).managementCertificate).toMatchObject({ id: currentId, thumbprint: current.thumbprint });
     expect(await removeFromStore(currentId)).toMatchObject([{ code: 'STORE_CERTIFICATE_MANAGES_ORGANIZATION', ids: [organizationId] }]);
 
     expect(await listEntraApplications(organizationId)).toBeNull();
-    registerInEntra(next);
     const { data, errors } = await updateConnection({ organizationId, managementCertificateId: nextId });
     expect(errors).toBeUndefined();
     expect(data!.updateOrganizationConnection).toEqual({
@@ -229,11 +235,7 @@ describe('updateOrganizationConnection', () => {
   });
 
   it('refuses while a certificate rotation in the organization is under way (ROTATION_IN_PROGRESS), not once its rollback has begun', async () => {
-    const current = newCertificate('Management 2025');
-    const next = newCertificate('Management 2026');
-    const { organizationId, certificateId: currentId } = await connectedOrganization(current);
-    const nextId = await importIntoStore(entra.server, next);
-    registerInEntra(next);
+    const { organizationId, currentId, nextId } = await organizationWithNextCertificate();
     await withApplication(organizationId);
     const dataSource = entra.server.database.dataSource;
     // A rotation that registered its new key and is proving it, signed in with the current management certificate.
@@ -280,31 +282,14 @@ describe('updateOrganizationConnection', () => {
   });
 
   describe.skipIf(testDatabaseKind !== 'postgres')('on PostgreSQL, with a lock held by the test (the embedded database has one session)', () => {
-    async function waitingOnLocks(): Promise<number> {
-      const rows: unknown[] = await entra.server.database.dataSource.query(
-        `SELECT 1 FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'`,
-      );
-      return rows.length;
-    }
-
-    async function until(condition: () => Promise<boolean>, what: string): Promise<void> {
-      const deadline = Date.now() + 10_000;
-      while (!(await condition())) {
-        if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-        await new Promise((resolve) => setTimeout(resolve, 25));
-      }
-    }
-
     /** Runs `removal` from a connection of the test's own after the update waits for the row it locked first (`FOR UPDATE`, as the removals do). */
     async function whileRemoved(lockRow: string, removal: string, id: string, update: () => ReturnType<typeof updateConnection>) {
-      const client = new pg.Client({ connectionString: (entra.server.database.dataSource.options as { url: string }).url });
-      await client.connect();
+      const { dataSource } = entra.server.database;
+      const client = await holdLock(dataSource, lockRow, [id]);
       let result: ReturnType<typeof updateConnection> | undefined;
       try {
-        await client.query('BEGIN');
-        await client.query(lockRow, [id]);
         result = update();
-        await until(async () => (await waitingOnLocks()) === 1, 'the update to wait for the lock');
+        await until(async () => (await waitingOnLocks(dataSource)) === 1, 'the update to wait for the lock');
         await client.query(removal, [id]);
       } finally {
         await client.query('COMMIT');
@@ -314,11 +299,7 @@ describe('updateOrganizationConnection', () => {
     }
 
     it('the new certificate removed from the store meanwhile: STORE_CERTIFICATE_NOT_FOUND, the connection unchanged', async () => {
-      const current = newCertificate('Management 2025');
-      const next = newCertificate('Management 2026');
-      const { organizationId, certificateId: currentId } = await connectedOrganization(current);
-      const nextId = await importIntoStore(entra.server, next);
-      registerInEntra(next);
+      const { organizationId, currentId, nextId } = await organizationWithNextCertificate();
       const result = await whileRemoved('SELECT 1 FROM certificates WHERE id = $1 FOR UPDATE', 'DELETE FROM certificates WHERE id = $1', nextId, () =>
         updateConnection({ organizationId, managementCertificateId: nextId }),
       );
@@ -328,11 +309,7 @@ describe('updateOrganizationConnection', () => {
     });
 
     it('a rotation started meanwhile: the change waits for it to commit, then ROTATION_IN_PROGRESS', async () => {
-      const current = newCertificate('Management 2025');
-      const next = newCertificate('Management 2026');
-      const { organizationId, certificateId: currentId } = await connectedOrganization(current);
-      const nextId = await importIntoStore(entra.server, next);
-      registerInEntra(next);
+      const { organizationId, currentId, nextId } = await organizationWithNextCertificate();
       await withApplication(organizationId);
       // The rotation's starting transaction: its row key-share locks the organization until it commits.
       const result = await whileRemoved(
@@ -347,10 +324,7 @@ describe('updateOrganizationConnection', () => {
     });
 
     it('the organization removed meanwhile: ORGANIZATION_NOT_FOUND, not INTERNAL_ERROR', async () => {
-      const { organizationId } = await connectedOrganization(newCertificate('Management 2025'));
-      const next = newCertificate('Management 2026');
-      const nextId = await importIntoStore(entra.server, next);
-      registerInEntra(next);
+      const { organizationId, nextId } = await organizationWithNextCertificate();
       const result = await whileRemoved(
         'SELECT 1 FROM organizations WHERE id = $1 FOR UPDATE',
         'DELETE FROM organizations WHERE id = $1',
