@@ -3,7 +3,15 @@ import { createClient } from 'graphql-ws';
 import { beforeEach, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { Role } from '../../src/common/actor.js';
-import { backups, importIntoStore, management, newCertificate, tenant, useEntraTestServer } from '../support/entra-fixture.js';
+import {
+  backups,
+  importIntoStore,
+  management,
+  newCertificate,
+  organizationReadyToRotate,
+  tenant,
+  useEntraTestServer,
+} from '../support/entra-fixture.js';
 import { startServerInstances } from '../support/server-instances.js';
 import { testDatabaseKind } from '../support/test-server.js';
 
@@ -236,60 +244,7 @@ describe.runIf(testDatabaseKind === 'postgres')('behind a load balancer', () => 
     try {
       const graphql = async <Data>(query: string, variables?: Record<string, unknown>) =>
         (await instances.graphqlOn(oneUrl)<Data>(query, variables)).data!;
-      const generate = async (commonName: string) =>
-        (
-          await graphql<{ generateCertificate: { certificate: { id: string; derBase64: string } } }>(
-            `
-              mutation ($input: GenerateCertificateInput!) {
-                generateCertificate(input: $input) {
-                  certificate {
-                    id
-                    derBase64
-                  }
-                  errors {
-                    code
-                  }
-                }
-              }
-            `,
-            { input: { commonName, notAfter: new Date(Date.now() + 90 * 86_400_000).toISOString() } },
-          )
-        ).generateCertificate.certificate;
-
-      const managementCertificate = await generate('Load-balanced Management');
-      entra.emulator.admin.registerKeyCredential(tenant.id, management.appId, { key: managementCertificate.derBase64 });
-      const added = await graphql<{ addOrganization: { organization: { id: string } } }>(
-        `
-          mutation ($input: AddOrganizationInput!) {
-            addOrganization(input: $input) {
-              organization {
-                id
-              }
-              errors {
-                code
-              }
-            }
-          }
-        `,
-        { input: { tenant: tenant.domain, managementApplicationId: management.appId, managementCertificateId: managementCertificate.id } },
-      );
-      const organizationId = added.addOrganization.organization.id;
-      const applicationId = backups[0]!.appId;
-      await graphql(
-        `
-          mutation ($input: AddApplicationsInput!) {
-            addApplications(input: $input) {
-              errors {
-                code
-              }
-            }
-          }
-        `,
-        {
-          input: { organizationId, applicationIds: [applicationId] },
-        },
-      );
-      const next = await generate('Load-balanced 2026');
+      const { organizationId, applicationId, next } = await organizationReadyToRotate(instances.graphqlOn(oneUrl), entra.emulator, 'Load-balanced');
 
       const operationId = randomUUID();
       const progress = follow(operationId, '', { graphqlUrl: `${otherUrl}/graphql`, cookie });

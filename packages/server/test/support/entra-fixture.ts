@@ -3,9 +3,10 @@ import os from 'node:os';
 import path from 'node:path';
 import { ClientCertificateCredential } from '@azure/identity';
 import { type RunningEntraEmulator, type Seed, startEntraEmulator } from '@bam/entra-emulator';
-import { afterAll, beforeAll, beforeEach } from 'vitest';
+import { afterAll, beforeAll, beforeEach, expect } from 'vitest';
 import { forgePfx, rsaCertificate, rsaKey, type TestCertificate } from './pfx-fixtures.js';
 import { clearDatabase } from './seed.js';
+import type { InstanceGraphQL } from './server-instances.js';
 import { startTestServer, type TestServer } from './test-server.js';
 
 export const tenant = { id: '0d5a7c3e-1b2f-4e6a-8c9d-3f1e5a7b9c21', domain: 'contoso-test.onmicrosoft.com' };
@@ -129,4 +130,39 @@ export function entraThumbprints(emulator: RunningEntraEmulator, appId: string):
     .tenants.flatMap((candidate) => candidate.applications)
     .find((candidate) => candidate.appId === appId)!;
   return application.keyCredentials.map((key) => key.customKeyIdentifier).sort();
+}
+
+/**
+ * Through a spawned instance's API: the tenant added as an organization (its management certificate generated and
+ * registered in Entra), its first backup application added, and a certificate generated to rotate that application to.
+ */
+export async function organizationReadyToRotate(graphql: InstanceGraphQL, emulator: RunningEntraEmulator, label: string) {
+  const answer = async <Data>(query: string, variables: Record<string, unknown>) => {
+    const { data, errors } = await graphql<Data>(query, variables);
+    expect(errors).toBeUndefined();
+    return data!;
+  };
+  const generate = async (commonName: string) =>
+    (
+      await answer<{ generateCertificate: { certificate: { id: string; derBase64: string; thumbprint: string } } }>(
+        'mutation($input: GenerateCertificateInput!) { generateCertificate(input: $input) { certificate { id derBase64 thumbprint } errors { code } } }',
+        { input: { commonName, notAfter: new Date(Date.now() + 90 * 86_400_000).toISOString() } },
+      )
+    ).generateCertificate.certificate;
+
+  const managementCertificate = await generate(`${label} Management`);
+  emulator.admin.registerKeyCredential(tenant.id, management.appId, { key: managementCertificate.derBase64 });
+  const added = await answer<{ addOrganization: { organization: { id: string } | null; errors: unknown[] } }>(
+    'mutation($input: AddOrganizationInput!) { addOrganization(input: $input) { organization { id } errors { code } } }',
+    { input: { tenant: tenant.domain, managementApplicationId: management.appId, managementCertificateId: managementCertificate.id } },
+  );
+  expect(added.addOrganization.errors).toEqual([]);
+  const organizationId = added.addOrganization.organization!.id;
+  const applicationId = backups[0]!.appId;
+  const applications = await answer<{ addApplications: { errors: unknown[] } }>(
+    'mutation($input: AddApplicationsInput!) { addApplications(input: $input) { errors { code } } }',
+    { input: { organizationId, applicationIds: [applicationId] } },
+  );
+  expect(applications.addApplications.errors).toEqual([]);
+  return { organizationId, applicationId, next: await generate(`${label} 2026`) };
 }
