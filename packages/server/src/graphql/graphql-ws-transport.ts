@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type http from 'node:http';
-import { CloseCode, handleProtocols, makeServer, MessageType, type Disposable, type ServerOptions } from 'graphql-ws';
+import { CloseCode, handleProtocols, makeServer, type Disposable, type ServerOptions } from 'graphql-ws';
 import type { Extra } from 'graphql-ws/use/ws';
 import type { WebSocket, WebSocketServer } from 'ws';
 import { timeLimit } from '../common/time-limit.js';
@@ -31,16 +31,6 @@ export function sendMessage(socket: WebSocket, message: string | Buffer): void |
   if (socket.readyState !== socket.OPEN) return;
   if (socket.bufferedAmount < SEND_BUFFER_LIMIT) return socket.send(message, TEXT);
   return new Promise<void>((resolve, reject) => socket.send(message, TEXT, (error) => (error ? reject(error) : resolve())));
-}
-
-/** Whether a client message starts an operation (graphql-ws refuses it later when it is not a message at all). */
-function isSubscribeMessage(message: string): boolean {
-  try {
-    const parsed: unknown = JSON.parse(message);
-    return typeof parsed === 'object' && parsed !== null && (parsed as { type?: unknown }).type === MessageType.Subscribe;
-  } catch {
-    return false;
-  }
 }
 
 /**
@@ -85,9 +75,8 @@ export function serveGraphQLWs<P extends Record<string, unknown> | undefined>(
         close: (code, reason) => socket.close(code, reason),
         onMessage: (handle) =>
           socket.on('message', (data) => {
-            const message = String(data);
-            const handling = isSubscribeMessage(message) ? runWithLogContext({ requestId: randomUUID() }, () => handle(message)) : handle(message);
-            handling.catch((error: unknown) => {
+            // Each message under an id of its own: a `subscribe` one is an operation, like an HTTP request.
+            runWithLogContext({ requestId: randomUUID() }, () => handle(String(data))).catch((error: unknown) => {
               logger.error({ err: error }, 'handling a WebSocket message failed');
               socket.close(CloseCode.InternalServerError, 'Internal server error');
             });
