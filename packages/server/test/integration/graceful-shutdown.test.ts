@@ -1,7 +1,7 @@
 import pg from 'pg';
 import { afterEach, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
-import { backups, entraThumbprints, management, startEmulatorForServer, tenant } from '../support/entra-fixture.js';
+import { entraThumbprints, organizationReadyToRotate, startEmulatorForServer } from '../support/entra-fixture.js';
 import { type ServerInstances, startServerInstances } from '../support/server-instances.js';
 import type { TestDatabase } from '../support/test-database.js';
 import { testDatabaseKind } from '../support/test-server.js';
@@ -36,60 +36,7 @@ async function serverWithRotationReady(extraEnvironment: Record<string, string>)
   });
   cleanups.push(() => instances.stop());
   const graphql = instances.graphqlOn(instances.urls[0]!);
-  const generate = async (commonName: string) => {
-    const { data } = await graphql<{ generateCertificate: { certificate: { id: string; derBase64: string; thumbprint: string } } }>(
-      `
-        mutation ($input: GenerateCertificateInput!) {
-          generateCertificate(input: $input) {
-            certificate {
-              id
-              derBase64
-              thumbprint
-            }
-            errors {
-              code
-            }
-          }
-        }
-      `,
-      { input: { commonName, notAfter: new Date(Date.now() + 90 * 86_400_000).toISOString() } },
-    );
-    return data!.generateCertificate.certificate;
-  };
-  const managementCertificate = await generate('Shutdown Management');
-  entra.emulator.admin.registerKeyCredential(tenant.id, management.appId, { key: managementCertificate.derBase64 });
-  const { data: added } = await graphql<{ addOrganization: { organization: { id: string } } }>(
-    `
-      mutation ($input: AddOrganizationInput!) {
-        addOrganization(input: $input) {
-          organization {
-            id
-          }
-          errors {
-            code
-          }
-        }
-      }
-    `,
-    { input: { tenant: tenant.domain, managementApplicationId: management.appId, managementCertificateId: managementCertificate.id } },
-  );
-  const organizationId = added!.addOrganization.organization.id;
-  const applicationId = backups[0]!.appId;
-  await graphql(
-    `
-      mutation ($input: AddApplicationsInput!) {
-        addApplications(input: $input) {
-          errors {
-            code
-          }
-        }
-      }
-    `,
-    {
-      input: { organizationId, applicationIds: [applicationId] },
-    },
-  );
-  const next = await generate('Shutdown 2026');
+  const { organizationId, applicationId, next } = await organizationReadyToRotate(graphql, entra.emulator, 'Shutdown');
   entra.emulator.admin.configure({ keyReplicationDelayMs: 600_000 });
   return { entra, instances, graphql, organizationId, applicationId, next };
 }
