@@ -66,20 +66,49 @@ export async function seedOrganization(
   return { organization, applications: saved };
 }
 
+/** The tables each test starts without rows in; the accounts and API tokens stay. */
+const clearedTables = ['backup_applications', 'certificates', 'organizations', 'certificate_events'];
+
+/** Per database: those tables and every table a foreign key leads from to one of them, as TRUNCATE … CASCADE would empty. */
+const tablesToClear = new WeakMap<DataSource, Promise<string[]>>();
+
 /**
- * Empties every table, so each test starts from a known state on the file's database. TRUNCATE locks
- * its tables one after another while the server's background work (webhook dispatch, the event feed)
- * may hold one of them: PostgreSQL then ends one side as a deadlock, and emptying again succeeds.
+ * Empties the data tables, so each test starts from a known state on the file's database. DELETE, not
+ * TRUNCATE: on tables this small TRUNCATE took 200–450 ms (a new file per table, and an exclusive lock
+ * per table), paid before each of a thousand tests; DELETE takes a few. Foreign keys are not checked
+ * meanwhile (`session_replication_role`), as every table they join is emptied in the same transaction.
+ * The server's background work (webhook dispatch, the event feed) may hold a row: PostgreSQL may then
+ * end one side as a deadlock, and emptying again succeeds.
  */
 export async function clearDatabase(dataSource: DataSource): Promise<void> {
+  let tables = tablesToClear.get(dataSource);
+  if (!tables) tablesToClear.set(dataSource, (tables = referencingTables(dataSource, clearedTables)));
+  const deletes = (await tables).map((table) => `DELETE FROM ${table}`);
   for (let attempt = 1; ; attempt += 1) {
     try {
-      await dataSource.query('TRUNCATE backup_applications, certificates, organizations, certificate_events CASCADE');
+      await dataSource.transaction(async (manager) => {
+        await manager.query(`SET LOCAL session_replication_role = replica`);
+        for (const statement of deletes) await manager.query(statement);
+      });
       return;
     } catch (error) {
       if ((error as { driverError?: { code?: string } }).driverError?.code !== '40P01' || attempt === 3) throw error;
     }
   }
+}
+
+async function referencingTables(dataSource: DataSource, tables: string[]): Promise<string[]> {
+  const rows: { name: string }[] = await dataSource.query(
+    `WITH RECURSIVE cleared(table_id) AS (
+       SELECT name::regclass::oid FROM unnest($1::text[]) AS name
+       UNION
+       SELECT constraint_.conrelid FROM pg_constraint constraint_ JOIN cleared ON constraint_.confrelid = cleared.table_id
+       WHERE constraint_.contype = 'f'
+     )
+     SELECT table_id::regclass::text AS name FROM cleared ORDER BY 1`,
+    [tables],
+  );
+  return rows.map((row) => row.name);
 }
 
 /** Many applications without certificates in one statement, for tests of bulk changes. Returns their application ids. */
