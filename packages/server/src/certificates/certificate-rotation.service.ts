@@ -355,8 +355,9 @@ export class CertificateRotationService {
     } else {
       progress.report({ step: RotationStep.REGISTER, status: RotationStepStatus.RUNNING, applicationId });
       try {
-        const oldKey = await this.proofSigner(row.oldCertificateId);
-        row.newKeyId = await this.directory.addKey(signIn, applicationId, newKey, oldKey);
+        const registered = await this.directory.addKey(signIn, applicationId, newKey, await this.proofSigner(row.oldCertificateId));
+        // Only a key Entra added is this rotation's to withdraw: one it held already (the portal, another rotation) is not.
+        Object.assign(row, { newKeyId: registered.keyId, registeredByUs: registered.added });
       } catch (error) {
         const errorCode = ErrorCode.ROTATION_REGISTRATION_FAILED;
         progress.report({ step: RotationStep.REGISTER, status: RotationStepStatus.FAILED, applicationId, error, errorCode });
@@ -431,7 +432,8 @@ export class CertificateRotationService {
       const movedOn = await this.beginRollBack(row, failure);
       if (movedOn) {
         // Another instance rolled it back, perhaps looking for the new key before this one registered it: withdraw it too —
-        // by the key id Entra gave this process only, as a new rotation to the same certificate may have registered it since.
+        // only a key this process added, by the id Entra gave it, as a new rotation to the same certificate may have
+        // registered it since (addKey then found that rotation's key: not this one's).
         if (movedOn === KeyRotationState.ROLLED_BACK && row.registeredByUs && row.newKeyId) {
           await this.withdrawNewKey(row, signIn, progress).catch((error: unknown) =>
             this.logger.error({ rotationId: row.id, applicationId: row.applicationId, err: error }, 'could not withdraw a new key from Entra'),
@@ -531,7 +533,7 @@ export class CertificateRotationService {
     const update = this.dataSource
       .createQueryBuilder()
       .update(KeyRotation)
-      .set({ state, newKeyId: row.newKeyId, failure: row.failure, updatedAt })
+      .set({ state, newKeyId: row.newKeyId, registeredByUs: row.registeredByUs, failure: row.failure, updatedAt })
       .where('id = :id AND state = :seen', { id: row.id, seen: row.state });
     if (state !== KeyRotationState.ROLLED_BACK) update.andWhere('failure IS NULL');
     if ((await update.execute()).affected !== 1) {

@@ -35,6 +35,13 @@ export interface EntraKey {
   endDateTime: Date | null;
 }
 
+/** The key addKey leaves on the application, and whether this call added it or found it there already. */
+export interface RegisteredKey {
+  keyId: string;
+  /** False: the application held the certificate before the call (the portal, another rotation): the key is not the caller's to withdraw. */
+  added: boolean;
+}
+
 export interface EntraApplication {
   /** Object id: what addKey / removeKey proofs name as issuer. */
   id: string;
@@ -67,9 +74,10 @@ export interface EntraDirectory {
   /**
    * Registers a certificate on the application's keyCredentials. With `proofSigner` (a key the
    * application holds now) through `addKey` and a proof of possession; without, through the
-   * management application's permission (PATCH keyCredentials). Returns the new key's id.
+   * management application's permission (PATCH keyCredentials). A key the application already holds with the certificate
+   * is returned as it is, not added again (`added: false`).
    */
-  addKey(signIn: ManagementSignIn, appId: string, certificate: PublicCertificate, proofSigner?: SigningCertificate | null): Promise<string>;
+  addKey(signIn: ManagementSignIn, appId: string, certificate: PublicCertificate, proofSigner?: SigningCertificate | null): Promise<RegisteredKey>;
   /** Withdraws a key; with `proofSigner` through `removeKey`, without through PATCH keyCredentials. Absent keys are ignored. */
   removeKey(signIn: ManagementSignIn, appId: string, keyId: string, proofSigner?: SigningCertificate | null): Promise<void>;
   /**

@@ -18,6 +18,7 @@ import {
   type EntraTenantRef,
   type ManagementSignIn,
   type ManagementSignInKey,
+  type RegisteredKey,
 } from './entra-directory.js';
 
 /** The audience Microsoft documents for addKey / removeKey proofs of possession (the Azure AD Graph app id). */
@@ -131,11 +132,16 @@ export class GraphEntraDirectory implements EntraDirectory {
     return application ? toApplication(application) : null;
   }
 
-  async addKey(signIn: ManagementSignIn, appId: string, certificate: PublicCertificate, proofSigner?: SigningCertificate | null): Promise<string> {
+  async addKey(
+    signIn: ManagementSignIn,
+    appId: string,
+    certificate: PublicCertificate,
+    proofSigner?: SigningCertificate | null,
+  ): Promise<RegisteredKey> {
     const application = await this.requireApplication(signIn, appId);
-    // Idempotent: a key already there (an earlier attempt, or the administrator in the portal) is reused.
+    // Idempotent: a key already there (the administrator in the portal, another rotation) is reused, and said to be.
     const present = application.keys.find((key) => key.thumbprint === certificate.thumbprint);
-    if (present) return present.keyId;
+    if (present) return { keyId: present.keyId, added: false };
     const keyCredential = {
       type: 'AsymmetricX509Cert',
       usage: 'Verify',
@@ -150,7 +156,7 @@ export class GraphEntraDirectory implements EntraDirectory {
         'Application.ReadWrite.All',
         (request) => request.post({ keyCredential, passwordCredential: null, proof }),
       );
-      return added.keyId;
+      return { keyId: added.keyId, added: true };
     }
     const keys = await this.keysWithCertificates(signIn, application.id);
     await this.graph(
@@ -162,7 +168,7 @@ export class GraphEntraDirectory implements EntraDirectory {
     const after = await this.requireApplication(signIn, appId);
     const added = after.keys.find((key) => key.thumbprint === certificate.thumbprint);
     if (!added) throw new EntraError('REFUSED', 'KeyNotRegistered', 'Graph accepted the key but does not list it.');
-    return added.keyId;
+    return { keyId: added.keyId, added: true };
   }
 
   async removeKey(signIn: ManagementSignIn, appId: string, keyId: string, proofSigner?: SigningCertificate | null): Promise<void> {

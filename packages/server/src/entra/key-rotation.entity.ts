@@ -64,7 +64,12 @@ export class KeyRotation {
   @Column('uuid', { name: 'new_key_id', nullable: true })
   newKeyId: string | null;
 
-  /** Whether this rotation registered the new key (false: it was there already, e.g. uploaded in the portal): only then does a rollback withdraw it. */
+  /**
+   * Whether the new key is this rotation's — only then does a rollback withdraw it: true while the rotation may still
+   * register it (its key id null: a rollback looks for it by thumbprint), kept once Entra answered only if Entra added it.
+   * False when Entra held the certificate already (uploaded in the portal, or registered by another rotation) and with
+   * `skipRegistration`.
+   */
   @Column('boolean', { name: 'registered_by_us', default: false })
   registeredByUs: boolean;
 

@@ -344,6 +344,21 @@ describe('certificate rotation on Entra', () => {
     for (const applicationId of applicationIds) expect(entraThumbprints(emulator, applicationId)).toEqual([current.thumbprint]);
   });
 
+  it('bulk: the rollback keeps a key an administrator had uploaded in the portal, and withdraws only those the update added', async () => {
+    const current = newCertificate('Backup 2025');
+    const next = newCertificate('Backup 2026');
+    const { organizationId, applicationIds } = await applicationsWith(current, 3);
+    emulator.admin.registerKeyCredential(tenant.id, backups[0]!.appId, { key: next.der.toString('base64') });
+    emulator.admin.injectFault({ kind: 'serverError', target: 'graph', count: 5, status: 500, pathContains: `${backups[2]!.id}/addKey` });
+    const result = await updateCertificate(organizationId, applicationIds, await importIntoStore(server, next));
+    expect(result.errors[0]).toMatchObject({ code: 'ROTATION_REGISTRATION_FAILED', ids: [backups[2]!.appId, expect.any(String)] });
+    expect(applicationIds.map((applicationId) => entraThumbprints(emulator, applicationId))).toEqual([
+      [current.thumbprint, next.thumbprint].sort(),
+      [current.thumbprint],
+      [current.thumbprint],
+    ]);
+  });
+
   it('an organization not connected to Entra keeps the database-only update', async () => {
     const rows: { id: string }[] = await server.database.dataSource.query(
       `INSERT INTO organizations (name, tenant_id, region) VALUES ('local.example', gen_random_uuid(), 'Worldwide') RETURNING id`,

@@ -160,10 +160,15 @@ async function startRotation(running: CertificateRotationService, plan: Rotation
  * An application on the current certificate whose rotation to the next one runs on an instance held at one step of
  * `held`; resolves once it waits there. `rotating` settles with the rotation's error (null: it succeeded).
  */
-async function rotationHeldAt(held: 'beforeAddKey' | 'afterProof', lease?: RotationLeaseTiming) {
+async function rotationHeldAt(
+  held: 'beforeAddKey' | 'afterProof',
+  { lease, nextInPortal = false }: { lease?: RotationLeaseTiming; nextInPortal?: boolean } = {},
+) {
   const current = newCertificate('Backup 2025');
   const next = newCertificate('Backup 2026');
   const { plan, nextId } = await applicationOn(current, next);
+  // The administrator uploaded the next certificate in the portal before the rotation (which still registers it).
+  if (nextInPortal) entra.emulator.admin.registerKeyCredential(tenant.id, backups[0]!.appId, { key: next.der.toString('base64') });
   const gate = new Gate();
   const rotating = startRotation(rotationService(heldDirectory({ [held]: gate }), lease), plan);
   await gate.reached;
@@ -192,7 +197,7 @@ describe('a rotation another instance is running', () => {
   });
 
   it('is left alone for longer than its lease while the instance running it renews the lease, and finishes', async () => {
-    const { current, next, nextId, gate, rotating } = await rotationHeldAt('afterProof', shortLease);
+    const { current, next, nextId, gate, rotating } = await rotationHeldAt('afterProof', { lease: shortLease });
     const dataSource = entra.server.database.dataSource;
     const leaseEnd = async () =>
       (
@@ -281,6 +286,38 @@ describe('a rotation whose lease ran out, which another instance rolls back mean
     gate.open();
     expect(await rotating).toMatchObject({ code: 'ROTATION_IN_PROGRESS' });
     expect(await outcome(nextId)).toEqual({ state: 'ROLLED_BACK', switched: false, entra: [current.thumbprint] });
+  });
+
+  it('withdraws no key after the rollback when a new rotation to the same certificate registered it first', async () => {
+    const { current, next, plan, nextId, gate, rotating } = await rotationHeldAt('beforeAddKey');
+    await leaseRunsOut(nextId);
+    await rotationService(entra.server.services.entraDirectory).recover();
+
+    // A new rotation to the same certificate registers it and waits after its proof.
+    const again = new Gate();
+    const rotatingAgain = startRotation(rotationService(heldDirectory({ afterProof: again })), plan);
+    await again.reached;
+
+    // The first rotation asks Entra to add the key only now: Entra holds it already, as the new rotation's, which stays.
+    gate.open();
+    expect(await rotating).toMatchObject({ code: 'ROTATION_IN_PROGRESS' });
+    expect(entraThumbprints(entra.emulator, backups[0]!.appId)).toEqual([current.thumbprint, next.thumbprint].sort());
+
+    again.open();
+    expect(await rotatingAgain).toBeNull();
+    expect(await outcome(nextId)).toEqual({ state: 'OLD_KEY_REMOVED', switched: true, entra: [next.thumbprint] });
+  });
+
+  it('leaves the key an administrator uploaded before the rotation when it rolls the rotation back', async () => {
+    const { current, next, nextId, gate, rotating } = await rotationHeldAt('afterProof', { nextInPortal: true });
+    await leaseRunsOut(nextId);
+
+    await rotationService(entra.server.services.entraDirectory).recover();
+    expect(await outcome(nextId)).toEqual({ state: 'ROLLED_BACK', switched: false, entra: [current.thumbprint, next.thumbprint].sort() });
+
+    gate.open();
+    expect(await rotating).toMatchObject({ code: 'ROTATION_IN_PROGRESS' });
+    expect(await outcome(nextId)).toEqual({ state: 'ROLLED_BACK', switched: false, entra: [current.thumbprint, next.thumbprint].sort() });
   });
 
   it('is not carried on when the other instance withdrew the key but has not yet recorded the rollback', async () => {
