@@ -118,7 +118,8 @@ export class CertificateRotationService {
             // The history keeps the thumbprints once a finished rotation's certificates leave the store.
             oldThumbprint: application.certificateId ? (plan.current.get(application.certificateId)?.thumbprint ?? null) : null,
             newThumbprint: plan.certificate.thumbprint,
-            registeredByUs: !plan.skipRegistration,
+            // Not until the rotation is about to add a key Entra does not hold (registerNewKey).
+            registeredByUs: false,
             state: KeyRotationState.STARTED,
             startedBy: actor.id,
             leaseHolder,
@@ -354,15 +355,7 @@ export class CertificateRotationService {
       progress.report({ step: RotationStep.REGISTER, status: RotationStepStatus.SKIPPED, applicationId });
     } else {
       progress.report({ step: RotationStep.REGISTER, status: RotationStepStatus.RUNNING, applicationId });
-      try {
-        const registered = await this.directory.addKey(signIn, applicationId, newKey, await this.proofSigner(row.oldCertificateId));
-        // Only a key Entra added is this rotation's to withdraw: one it held already (the portal, another rotation) is not.
-        Object.assign(row, { newKeyId: registered.keyId, registeredByUs: registered.added });
-      } catch (error) {
-        const errorCode = ErrorCode.ROTATION_REGISTRATION_FAILED;
-        progress.report({ step: RotationStep.REGISTER, status: RotationStepStatus.FAILED, applicationId, error, errorCode });
-        throw entraDomainError(error, [applicationId], errorCode);
-      }
+      await this.registerNewKey(row, signIn, newKey, progress);
       // Rolled back meanwhile: the rotation stops, and its rollback withdraws the key the other instance may not have seen.
       if (!(await this.advance(row, KeyRotationState.REGISTERED))) throw new DomainError(ErrorCode.ROTATION_IN_PROGRESS, [applicationId]);
       progress.report({ step: RotationStep.REGISTER, status: RotationStepStatus.DONE, applicationId });
@@ -385,6 +378,39 @@ export class CertificateRotationService {
     }
     if (!(await this.advance(row, KeyRotationState.PROVEN))) throw new DomainError(ErrorCode.ROTATION_IN_PROGRESS, [applicationId]);
     progress.report({ step: RotationStep.PROVE, status: RotationStepStatus.DONE, applicationId });
+  }
+
+  /**
+   * Adds the new key to the application, recording on the row whether it is this rotation's: only then does a rollback
+   * withdraw it. A key Entra holds already is not — the administrator uploaded the certificate in the portal, or, once
+   * another instance rolled this stalled rotation back, a later rotation to the same certificate registered it.
+   * `registeredByUs` is recorded before Entra is asked to add a key it does not hold, so an instance that rolls the row
+   * back before its key id is recorded looks for the key by thumbprint; a key held before is never looked for.
+   */
+  private async registerNewKey(row: KeyRotation, signIn: ManagementSignIn, newKey: SigningCertificate, progress: RotationProgress): Promise<void> {
+    const applicationId = row.applicationId;
+    const failed = (error: unknown) => {
+      const errorCode = ErrorCode.ROTATION_REGISTRATION_FAILED;
+      progress.report({ step: RotationStep.REGISTER, status: RotationStepStatus.FAILED, applicationId, error, errorCode });
+      return entraDomainError(error, [applicationId], errorCode);
+    };
+    let heldBefore: boolean;
+    try {
+      const application = await this.directory.getApplication(signIn, applicationId);
+      heldBefore = Boolean(application?.keys.some((key) => key.thumbprint === row.newThumbprint));
+    } catch (error) {
+      throw failed(error);
+    }
+    if (!heldBefore) {
+      row.registeredByUs = true;
+      if (!(await this.advance(row, row.state))) throw new DomainError(ErrorCode.ROTATION_IN_PROGRESS, [applicationId]);
+    }
+    try {
+      const registered = await this.directory.addKey(signIn, applicationId, newKey, await this.proofSigner(row.oldCertificateId));
+      Object.assign(row, { newKeyId: registered.keyId, registeredByUs: registered.added });
+    } catch (error) {
+      throw failed(error);
+    }
   }
 
   /** The database switch, with every row of the batch moved to SWITCHED in the same transaction. */

@@ -318,15 +318,26 @@ describe('mutations racing an update get coded errors', () => {
 });
 
 describe('a rotation step that could not reach Entra is finished in the background, without a restart', () => {
+  /**
+   * The update's new key does not sign in in time (Entra replicates it for a minute) and the rollback's withdrawal of it
+   * fails. (A registration whose every Graph call fails leaves nothing to withdraw: Entra was never asked to add the key.)
+   */
+  function withdrawalFailsAfterProof(): void {
+    entra.emulator.admin.configure({ keyReplicationDelayMs: 60_000 });
+    entra.emulator.admin.injectFault({ kind: 'serverError', target: 'graph', count: 1_000, status: 500, pathContains: 'removeKey' });
+  }
+
   it('a rollback whose Graph calls failed: withdrawn once Graph answers again; the application can then be updated', async () => {
     const current = newCertificate('Backup 2025');
+    const next = newCertificate('Backup 2026');
     const { organizationId, applicationIds } = await applicationsWith(current, 1);
-    const nextId = await importIntoStore(entra.server, newCertificate('Backup 2026'));
-    // Registration fails, and so does every Graph call of its rollback.
-    entra.emulator.admin.injectFault({ kind: 'serverError', target: 'graph', count: 1_000, status: 500 });
+    const nextId = await importIntoStore(entra.server, next);
+    // The new key is registered but does not sign in in time, and the rollback cannot withdraw it.
+    withdrawalFailsAfterProof();
     const failed = await updateFromStore(organizationId, applicationIds, nextId);
-    expect(failed.errors[0]).toMatchObject({ code: 'ROTATION_REGISTRATION_FAILED' });
+    expect(failed.errors[0]).toMatchObject({ code: 'ROTATION_PROOF_FAILED' });
     expect(await activeRotations()).toBe(1);
+    expect(entraThumbprints(entra.emulator, applicationIds[0]!)).toEqual([current.thumbprint, next.thumbprint].sort());
     entra.emulator.admin.clearFaults();
     await until(async () => (await activeRotations()) === 0, 'the rollback to finish in the background', 20_000);
     const states: { state: string }[] = await entra.server.database.dataSource.query(
@@ -335,16 +346,30 @@ describe('a rotation step that could not reach Entra is finished in the backgrou
     );
     expect(states).toEqual([{ state: 'ROLLED_BACK' }]);
     expect(entraThumbprints(entra.emulator, applicationIds[0]!)).toEqual([current.thumbprint]);
+    entra.emulator.admin.configure({ keyReplicationDelayMs: 0 });
     const retried = await updateFromStore(organizationId, applicationIds, nextId);
     expect(retried.errors).toEqual([]);
+  });
+
+  it('a registration whose every Graph call failed: rolled back at once, as Entra was never asked to add the key', async () => {
+    const current = newCertificate('Backup 2025');
+    const { organizationId, applicationIds } = await applicationsWith(current, 1);
+    const nextId = await importIntoStore(entra.server, newCertificate('Backup 2026'));
+    entra.emulator.admin.injectFault({ kind: 'serverError', target: 'graph', count: 1_000, status: 500 });
+    const failed = await updateFromStore(organizationId, applicationIds, nextId);
+    expect(failed.errors[0]).toMatchObject({ code: 'ROTATION_REGISTRATION_FAILED' });
+    expect(await activeRotations()).toBe(0);
+    entra.emulator.admin.clearFaults();
+    expect(entraThumbprints(entra.emulator, applicationIds[0]!)).toEqual([current.thumbprint]);
+    expect((await updateFromStore(organizationId, applicationIds, nextId)).errors).toEqual([]);
   });
 
   it('removeApplications while a rollback waits for Entra: ROTATION_IN_PROGRESS, saying it is retried; removed once it is done', async () => {
     const current = newCertificate('Backup 2025');
     const { organizationId, applicationIds } = await applicationsWith(current, 1);
     const nextId = await importIntoStore(entra.server, newCertificate('Backup 2026'));
-    entra.emulator.admin.injectFault({ kind: 'serverError', target: 'graph', count: 1_000, status: 500 });
-    expect((await updateFromStore(organizationId, applicationIds, nextId)).errors[0]).toMatchObject({ code: 'ROTATION_REGISTRATION_FAILED' });
+    withdrawalFailsAfterProof();
+    expect((await updateFromStore(organizationId, applicationIds, nextId)).errors[0]).toMatchObject({ code: 'ROTATION_PROOF_FAILED' });
     const [refusal] = await removeApplications(organizationId, applicationIds);
     expect(refusal).toEqual({
       code: 'ROTATION_IN_PROGRESS',

@@ -320,6 +320,19 @@ describe('a rotation whose lease ran out, which another instance rolls back mean
     expect(await outcome(nextId)).toEqual({ state: 'ROLLED_BACK', switched: false, entra: [current.thumbprint, next.thumbprint].sort() });
   });
 
+  it('leaves the key an administrator uploaded before the rotation when it rolls back one stalled before its key id was recorded', async () => {
+    const { current, next, nextId, gate, rotating } = await rotationHeldAt('beforeAddKey', { nextInPortal: true });
+    await leaseRunsOut(nextId);
+
+    // No key id recorded: the other instance cannot tell the key by its id, yet must not take the administrator's for its own.
+    await rotationService(entra.server.services.entraDirectory).recover();
+    expect(await outcome(nextId)).toEqual({ state: 'ROLLED_BACK', switched: false, entra: [current.thumbprint, next.thumbprint].sort() });
+
+    gate.open();
+    expect(await rotating).toMatchObject({ code: 'ROTATION_IN_PROGRESS' });
+    expect(await outcome(nextId)).toEqual({ state: 'ROLLED_BACK', switched: false, entra: [current.thumbprint, next.thumbprint].sort() });
+  });
+
   it('is not carried on when the other instance withdrew the key but has not yet recorded the rollback', async () => {
     const { current, nextId, gate, rotating } = await rotationHeldAt('afterProof');
     await leaseRunsOut(nextId);
