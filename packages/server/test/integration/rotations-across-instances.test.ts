@@ -254,15 +254,20 @@ describe('a rotation whose lease ran out, which another instance rolls back mean
     expect(await rotating).toMatchObject({ code: 'ROTATION_IN_PROGRESS' });
   });
 
-  it('withdraws only its own key, not that of a new rotation to the same certificate', async () => {
-    const { current, next, plan, nextId, gate, rotating } = await rotationHeldAt('afterProof');
-    await leaseRunsOut(nextId);
+  /** A rotation held at `step` and rolled back by another instance; then a new rotation to the same certificate, waiting after its proof. */
+  async function rolledBackThenRotatedAgain(step: Parameters<typeof rotationHeldAt>[0]) {
+    const held = await rotationHeldAt(step);
+    await leaseRunsOut(held.nextId);
     await rotationService(entra.server.services.entraDirectory).recover();
-
-    // A new rotation to the same certificate registers it again (another key id) and waits after its proof.
     const again = new Gate();
-    const rotatingAgain = startRotation(rotationService(heldDirectory({ afterProof: again })), plan);
+    const rotatingAgain = startRotation(rotationService(heldDirectory({ afterProof: again })), held.plan);
     await again.reached;
+    return { ...held, again, rotatingAgain };
+  }
+
+  it('withdraws only its own key, not that of a new rotation to the same certificate', async () => {
+    // The new rotation registers the certificate again (another key id).
+    const { current, next, nextId, gate, rotating, again, rotatingAgain } = await rolledBackThenRotatedAgain('afterProof');
     expect(await outcome(nextId)).toEqual({ state: 'REGISTERED', switched: false, entra: [current.thumbprint, next.thumbprint].sort() });
 
     // The first rotation goes on, finds it was rolled back, and withdraws the key it registered: gone already.
@@ -289,14 +294,7 @@ describe('a rotation whose lease ran out, which another instance rolls back mean
   });
 
   it('withdraws no key after the rollback when a new rotation to the same certificate registered it first', async () => {
-    const { current, next, plan, nextId, gate, rotating } = await rotationHeldAt('beforeAddKey');
-    await leaseRunsOut(nextId);
-    await rotationService(entra.server.services.entraDirectory).recover();
-
-    // A new rotation to the same certificate registers it and waits after its proof.
-    const again = new Gate();
-    const rotatingAgain = startRotation(rotationService(heldDirectory({ afterProof: again })), plan);
-    await again.reached;
+    const { current, next, nextId, gate, rotating, again, rotatingAgain } = await rolledBackThenRotatedAgain('beforeAddKey');
 
     // The first rotation asks Entra to add the key only now: Entra holds it already, as the new rotation's, which stays.
     gate.open();
@@ -308,29 +306,22 @@ describe('a rotation whose lease ran out, which another instance rolls back mean
     expect(await outcome(nextId)).toEqual({ state: 'OLD_KEY_REMOVED', switched: true, entra: [next.thumbprint] });
   });
 
-  it('leaves the key an administrator uploaded before the rotation when it rolls the rotation back', async () => {
-    const { current, next, nextId, gate, rotating } = await rotationHeldAt('afterProof', { nextInPortal: true });
+  // Stalled after its proof (key id recorded), or before its add (none: the other instance cannot tell the key by its
+  // id, yet must not take the administrator's for its own).
+  it.each([
+    ['rolls the rotation back', 'afterProof'],
+    ['rolls back one stalled before its key id was recorded', 'beforeAddKey'],
+  ] as const)('leaves the key an administrator uploaded before the rotation when it %s', async (_rollBack, step) => {
+    const { current, next, nextId, gate, rotating } = await rotationHeldAt(step, { nextInPortal: true });
     await leaseRunsOut(nextId);
+    const keptBoth = { state: 'ROLLED_BACK', switched: false, entra: [current.thumbprint, next.thumbprint].sort() };
 
     await rotationService(entra.server.services.entraDirectory).recover();
-    expect(await outcome(nextId)).toEqual({ state: 'ROLLED_BACK', switched: false, entra: [current.thumbprint, next.thumbprint].sort() });
+    expect(await outcome(nextId)).toEqual(keptBoth);
 
     gate.open();
     expect(await rotating).toMatchObject({ code: 'ROTATION_IN_PROGRESS' });
-    expect(await outcome(nextId)).toEqual({ state: 'ROLLED_BACK', switched: false, entra: [current.thumbprint, next.thumbprint].sort() });
-  });
-
-  it('leaves the key an administrator uploaded before the rotation when it rolls back one stalled before its key id was recorded', async () => {
-    const { current, next, nextId, gate, rotating } = await rotationHeldAt('beforeAddKey', { nextInPortal: true });
-    await leaseRunsOut(nextId);
-
-    // No key id recorded: the other instance cannot tell the key by its id, yet must not take the administrator's for its own.
-    await rotationService(entra.server.services.entraDirectory).recover();
-    expect(await outcome(nextId)).toEqual({ state: 'ROLLED_BACK', switched: false, entra: [current.thumbprint, next.thumbprint].sort() });
-
-    gate.open();
-    expect(await rotating).toMatchObject({ code: 'ROTATION_IN_PROGRESS' });
-    expect(await outcome(nextId)).toEqual({ state: 'ROLLED_BACK', switched: false, entra: [current.thumbprint, next.thumbprint].sort() });
+    expect(await outcome(nextId)).toEqual(keptBoth);
   });
 
   it('is not carried on when the other instance withdrew the key but has not yet recorded the rollback', async () => {
