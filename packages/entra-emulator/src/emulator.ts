@@ -3,14 +3,15 @@ import { writeFile } from 'node:fs/promises';
 import { createServer, type Server } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
-import { addAdminRoutes } from './admin/admin.routes.js';
+import { ADMIN_PREFIX, addAdminRoutes } from './admin/admin.routes.js';
 import { EmulatorAdmin } from './admin/emulator-admin.js';
 import { Directory } from './directory/directory.js';
 import { demoSeedPath, parseSeed, readSeedFile, type Seed } from './directory/seed.js';
 import { FaultPlan } from './faults/fault-plan.js';
 import { addGraphRoutes } from './graph/graph-routes.js';
 import { graphErrorResponse, graphErrors } from './graph/graph-error.js';
-import { readBody, Router, send } from './http/router.js';
+import { RequestLog } from './http/request-log.js';
+import { type EmulatorResponse, readBody, Router, safeDecode, send } from './http/router.js';
 import { AccessTokenSigner } from './sts/access-token.js';
 import { addStsRoutes } from './sts/sts.routes.js';
 import { loadOrCreateTlsMaterial } from './tls/certificate-authority.js';
@@ -50,7 +51,8 @@ export async function startEntraEmulator(options: EntraEmulatorOptions = {}): Pr
   const signer = await AccessTokenSigner.create(options.dataDir);
   const directory = new Directory(seed);
   const faults = new FaultPlan();
-  const admin = new EmulatorAdmin(directory, faults, seed);
+  const requests = new RequestLog();
+  const admin = new EmulatorAdmin(directory, faults, seed, requests);
   const adminToken = options.adminToken ?? randomBytes(32).toString('base64url');
 
   const router = new Router();
@@ -65,15 +67,20 @@ export async function startEntraEmulator(options: EntraEmulatorOptions = {}): Pr
         const method = request.method ?? 'GET';
         const body = await readBody(request);
         const route = router.match(method, url.pathname);
-        if (!route) {
-          const notFound = url.pathname.startsWith('/v1.0/')
+        let answer: EmulatorResponse;
+        if (route) {
+          const { headers, socket } = request;
+          answer = await route.handler({ method, url, params: route.params, headers, remoteAddress: socket.remoteAddress, body });
+        } else {
+          answer = url.pathname.startsWith('/v1.0/')
             ? graphErrorResponse(graphErrors.noRoute(url.pathname), undefined)
             : { status: 404, json: { error: 'not_found', error_description: `The Entra emulator does not serve ${method} ${url.pathname}.` } };
-          send(response, notFound);
-          return;
         }
-        const { headers, socket } = request;
-        send(response, await route.handler({ method, url, params: route.params, headers, remoteAddress: socket.remoteAddress, body }));
+        // The admin endpoint's own calls are not logged: a test reading the log over HTTP would see itself.
+        if (!url.pathname.startsWith(`${ADMIN_PREFIX}/`)) {
+          requests.record({ method, path: url.pathname, query: safeDecode(url.search), status: answer.status });
+        }
+        send(response, answer);
       } catch (error) {
         // Only the message: request bodies may carry certificates, never log them.
         console.error(`entra-emulator: ${request.method} ${request.url?.split('?')[0]} failed: ${(error as Error).message}`);

@@ -3,8 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Agent, fetch } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type RunningEntraEmulator, startEntraEmulator } from '../src/index.js';
-import { aadstsCode, call, credentialFor, GRAPH_SCOPE, management, tenant, testSeed } from './support/emulator-fixture.js';
+import { type LoggedRequest, type RunningEntraEmulator, startEntraEmulator } from '../src/index.js';
+import { aadstsCode, call, credentialFor, GRAPH_SCOPE, graphClientFor, management, tenant, testSeed } from './support/emulator-fixture.js';
 import { createTestCertificate } from './support/test-certificate.js';
 
 let emulator: RunningEntraEmulator;
@@ -51,6 +51,25 @@ describe('admin endpoint', () => {
     expect((await admin(path, { method: 'DELETE' })).status).toBe(204);
     await expect(aadstsCode(credentialFor(emulator, management.appId, certificate).getToken(GRAPH_SCOPE))).resolves.toBe('AADSTS700027');
     expect((await admin(path, { method: 'DELETE' })).status).toBe(400);
+  });
+
+  it('logs the Entra and Graph requests it answered, without their bodies or its own admin calls, until reset', async () => {
+    expect((await admin('/reset', { method: 'POST' })).status).toBe(204);
+    const certificate = createTestCertificate('Request log');
+    emulator.admin.registerKeyCredential(tenant.id, management.appId, { key: certificate.derBase64 });
+    const graph = graphClientFor(emulator, credentialFor(emulator, management.appId, certificate));
+    await graph.api('/applications').filter(`appId eq '${management.appId}'`).select('id,keyCredentials').get();
+    await expect(graph.api('/applications/unknown').get()).rejects.toThrow();
+
+    const logged = (await admin('/requests')).json.requests as LoggedRequest[];
+    expect(logged.filter((request) => request.path.startsWith('/v1.0/'))).toEqual([
+      { method: 'GET', path: '/v1.0/applications', query: `?$filter=appId eq '${management.appId}'&$select=id,keyCredentials`, status: 200 },
+      { method: 'GET', path: '/v1.0/applications/unknown', query: '', status: 404 },
+    ]);
+    expect(logged).toContainEqual(expect.objectContaining({ method: 'POST', path: `/${tenant.id}/oauth2/v2.0/token`, status: 200 }));
+    expect(emulator.admin.requests()).toEqual(logged);
+    emulator.admin.reset();
+    expect(emulator.admin.requests()).toEqual([]);
   });
 
   it('throttles the token endpoint in Entra error shape', async () => {

@@ -42,6 +42,11 @@ export function addAdminRoutes(router: Router, admin: EmulatorAdmin, adminToken:
       guarded(() => admin.state()),
     )
     .add(
+      'GET',
+      `${ADMIN_PREFIX}/requests`,
+      guarded(() => ({ requests: admin.requests() })),
+    )
+    .add(
       'POST',
       `${ADMIN_PREFIX}/reset`,
       guarded(() => admin.reset()),

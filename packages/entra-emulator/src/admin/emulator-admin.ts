@@ -2,6 +2,7 @@ import type { Application, Directory, Tenant } from '../directory/directory.js';
 import type { KeyCredential, KeyCredentialInput } from '../directory/key-credential.js';
 import { parseSeed, type Seed } from '../directory/seed.js';
 import type { FaultPlan, FaultSettings, TransientFault } from '../faults/fault-plan.js';
+import type { LoggedRequest, RequestLog } from '../http/request-log.js';
 
 /** The directory as tests read it: everything public, with when each key starts to be accepted. */
 export interface EmulatorState {
@@ -25,28 +26,35 @@ export interface EmulatorState {
 export class AdminError extends Error {}
 
 /**
- * Test control of the emulator: reset and seed the directory, inject faults, revoke permissions and
- * register or withdraw certificates as an administrator would in the Entra portal. The HTTP admin endpoint calls this.
+ * Test control of the emulator: reset and seed the directory, inject faults, revoke permissions,
+ * register or withdraw certificates as an administrator would in the Entra portal, and read the requests
+ * answered. The HTTP admin endpoint calls this.
  */
 export class EmulatorAdmin {
   constructor(
     private readonly directory: Directory,
     private readonly faults: FaultPlan,
     private seedData: Seed,
+    private readonly requestLog: RequestLog,
   ) {}
 
-  /** Back to the last seed, with no fault armed. */
+  /** Back to the last seed, with no fault armed and no request logged. */
   reset(): void {
     this.directory.load(this.seedData);
     this.faults.reset();
+    this.requestLog.clear();
   }
 
   /** Replaces the seed (validated) and resets to it. */
   seed(seed: unknown): void {
     const parsed = parseSeed(seed);
-    this.directory.load(parsed);
     this.seedData = parsed;
-    this.faults.reset();
+    this.reset();
+  }
+
+  /** The Entra and Graph requests answered since the last reset (the latest 10,000), oldest first: method, path, query, status. */
+  requests(): LoggedRequest[] {
+    return this.requestLog.list();
   }
 
   injectFault(fault: TransientFault): void {

@@ -65,11 +65,12 @@ export class Router {
   }
 }
 
-function safeDecode(pathname: string): string {
+/** Percent-decoded, or as given when it is not valid percent-encoding. */
+export function safeDecode(text: string): string {
   try {
-    return decodeURIComponent(pathname);
+    return decodeURIComponent(text);
   } catch {
-    return pathname;
+    return text;
   }
 }
 
