@@ -7,7 +7,7 @@ import { DomainError } from '../common/domain-error.js';
 import type { EntraSettings } from '../config/config.js';
 import { ApplicationEntraCheck, EntraKeyStatus } from '../entra/application-entra-check.entity.js';
 import type { EntraConnectionsService } from '../entra/entra-connections.service.js';
-import type { EntraDirectory, ManagementSignIn } from '../entra/entra-directory.js';
+import { applicationNotFound, type EntraApplication, type EntraDirectory, type ManagementSignIn } from '../entra/entra-directory.js';
 import { entraDomainError } from '../entra/entra-errors.js';
 import { KeyRotation, KeyRotationState, unfinishedRotationStates } from '../entra/key-rotation.entity.js';
 import type { PrivateKeyVault } from '../key-custody/private-key-vault.js';
@@ -394,19 +394,24 @@ export class CertificateRotationService {
       progress.report({ step: RotationStep.REGISTER, status: RotationStepStatus.FAILED, applicationId, error, errorCode });
       return entraDomainError(error, [applicationId], errorCode);
     };
-    let heldBefore: boolean;
+    let application: EntraApplication;
+    let proofSigner: SigningCertificate | null;
     try {
-      const application = await this.directory.getApplication(signIn, applicationId);
-      heldBefore = Boolean(application?.keys.some((key) => key.thumbprint === row.newThumbprint));
+      // The signer is opened first, so only the row's update stands between the read and the add.
+      proofSigner = await this.proofSigner(row.oldCertificateId);
+      // The one read of the application: addKey acts on it rather than reading it again (Graph throttles per tenant).
+      const found = await this.directory.getApplication(signIn, applicationId);
+      if (!found) throw applicationNotFound(applicationId);
+      application = found;
     } catch (error) {
       throw failed(error);
     }
-    if (!heldBefore) {
+    if (!application.keys.some((key) => key.thumbprint === row.newThumbprint)) {
       row.registeredByUs = true;
       if (!(await this.advance(row, row.state))) throw new DomainError(ErrorCode.ROTATION_IN_PROGRESS, [applicationId]);
     }
     try {
-      const registered = await this.directory.addKey(signIn, applicationId, newKey, await this.proofSigner(row.oldCertificateId));
+      const registered = await this.directory.addKey(signIn, application, newKey, proofSigner);
       Object.assign(row, { newKeyId: registered.keyId, registeredByUs: registered.added });
     } catch (error) {
       throw failed(error);
@@ -488,8 +493,8 @@ export class CertificateRotationService {
   private async withdrawNewKey(row: KeyRotation, signIn: ManagementSignIn, progress: RotationProgress): Promise<void> {
     const application = await this.directory.getApplication(signIn, row.applicationId);
     const key = application?.keys.find((candidate) => (row.newKeyId ? candidate.keyId === row.newKeyId : candidate.thumbprint === row.newThumbprint));
-    if (!key) return;
-    await this.directory.removeKey(signIn, row.applicationId, key.keyId, await this.proofSigner(row.oldCertificateId));
+    if (!application || !key) return;
+    await this.directory.removeKey(signIn, application, key.keyId, await this.proofSigner(row.oldCertificateId));
     progress.report({ step: RotationStep.REGISTER, status: RotationStepStatus.UNDONE, applicationId: row.applicationId });
   }
 
@@ -517,7 +522,7 @@ export class CertificateRotationService {
         progress.report({ step: RotationStep.REMOVE_OLD_KEY, status: RotationStepStatus.RUNNING, applicationId });
         const application = await this.directory.getApplication(signIn, applicationId);
         const key = application?.keys.find((candidate) => candidate.thumbprint === oldThumbprint);
-        if (key) await this.directory.removeKey(signIn, applicationId, key.keyId, await this.proofSigner(row.newCertificateId));
+        if (application && key) await this.directory.removeKey(signIn, application, key.keyId, await this.proofSigner(row.newCertificateId));
         removed = Boolean(key);
       }
       await this.advance(row, KeyRotationState.OLD_KEY_REMOVED);

@@ -74,12 +74,21 @@ export interface EntraDirectory {
   /**
    * Registers a certificate on the application's keyCredentials. With `proofSigner` (a key the
    * application holds now) through `addKey` and a proof of possession; without, through the
-   * management application's permission (PATCH keyCredentials). A key the application already holds with the certificate
-   * is returned as it is, not added again (`added: false`).
+   * management application's permission (PATCH keyCredentials). `application` is as the caller just read it
+   * (`getApplication`), not read again: Graph throttles per tenant. A key it lists with the certificate is returned
+   * as it is, not added again (`added: false`).
    */
-  addKey(signIn: ManagementSignIn, appId: string, certificate: PublicCertificate, proofSigner?: SigningCertificate | null): Promise<RegisteredKey>;
-  /** Withdraws a key; with `proofSigner` through `removeKey`, without through PATCH keyCredentials. Absent keys are ignored. */
-  removeKey(signIn: ManagementSignIn, appId: string, keyId: string, proofSigner?: SigningCertificate | null): Promise<void>;
+  addKey(
+    signIn: ManagementSignIn,
+    application: EntraApplication,
+    certificate: PublicCertificate,
+    proofSigner?: SigningCertificate | null,
+  ): Promise<RegisteredKey>;
+  /**
+   * Withdraws a key; with `proofSigner` through `removeKey`, without through PATCH keyCredentials. `application` is as
+   * the caller just read it, not read again; a key it does not list is ignored.
+   */
+  removeKey(signIn: ManagementSignIn, application: EntraApplication, keyId: string, proofSigner?: SigningCertificate | null): Promise<void>;
   /**
    * Proves the application signs in with the certificate: a client-credentials token request with a
    * certificate assertion, repeated until it succeeds or `withinMs` passes (Entra replicates new keys
@@ -110,4 +119,9 @@ export class EntraError extends Error {
   ) {
     super(message);
   }
+}
+
+/** The application is not (or no longer) in the tenant: Graph's own code for a missing object. */
+export function applicationNotFound(appId: string): EntraError {
+  return new EntraError('NOT_FOUND', 'Request_ResourceNotFound', `Application ${appId} does not exist in the tenant.`);
 }

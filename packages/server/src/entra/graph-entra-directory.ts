@@ -9,6 +9,7 @@ import type { EntraCloudEndpoints, EntraSettings } from '../config/config.js';
 import type { PublicCertificate, SigningCertificate } from '../key-custody/signing-certificate.js';
 import type { Logger } from '../logging/logger.js';
 import {
+  applicationNotFound,
   type EntraApplication,
   type EntraApplicationPage,
   type EntraDirectory,
@@ -134,12 +135,11 @@ export class GraphEntraDirectory implements EntraDirectory {
 
   async addKey(
     signIn: ManagementSignIn,
-    appId: string,
+    application: EntraApplication,
     certificate: PublicCertificate,
     proofSigner?: SigningCertificate | null,
   ): Promise<RegisteredKey> {
-    const application = await this.requireApplication(signIn, appId);
-    // Idempotent: a key already there (the administrator in the portal, another rotation) is reused, and said to be.
+    // Idempotent on the application as read: a key already there (the administrator in the portal, another rotation) is reused, and said to be.
     const present = application.keys.find((key) => key.thumbprint === certificate.thumbprint);
     if (present) return { keyId: present.keyId, added: false };
     const keyCredential = {
@@ -165,14 +165,13 @@ export class GraphEntraDirectory implements EntraDirectory {
       'Application.ReadWrite.All',
       (request) => request.patch({ keyCredentials: [...keys, keyCredential] }),
     );
-    const after = await this.requireApplication(signIn, appId);
+    const after = await this.requireApplication(signIn, application.appId);
     const added = after.keys.find((key) => key.thumbprint === certificate.thumbprint);
     if (!added) throw new EntraError('REFUSED', 'KeyNotRegistered', 'Graph accepted the key but does not list it.');
     return { keyId: added.keyId, added: true };
   }
 
-  async removeKey(signIn: ManagementSignIn, appId: string, keyId: string, proofSigner?: SigningCertificate | null): Promise<void> {
-    const application = await this.requireApplication(signIn, appId);
+  async removeKey(signIn: ManagementSignIn, application: EntraApplication, keyId: string, proofSigner?: SigningCertificate | null): Promise<void> {
     if (!application.keys.some((key) => key.keyId === keyId)) return;
     if (proofSigner) {
       const proof = await signProof(proofSigner, application.id);
@@ -226,7 +225,7 @@ export class GraphEntraDirectory implements EntraDirectory {
   /** The application with its keys, or NOT_FOUND. */
   private async requireApplication(signIn: ManagementSignIn, appId: string): Promise<EntraApplication> {
     const application = await this.getApplication(signIn, appId);
-    if (!application) throw new EntraError('NOT_FOUND', 'Request_ResourceNotFound', `Application ${appId} does not exist in the tenant.`);
+    if (!application) throw applicationNotFound(appId);
     return application;
   }
 

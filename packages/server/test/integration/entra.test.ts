@@ -374,6 +374,68 @@ describe('certificate rotation on Entra', () => {
   });
 });
 
+/**
+ * The Graph requests about one backup application since `from` (an index in the emulator's request log), as
+ * `GET applications?appId` (the application looked up by its client id) or `POST {id}/addKey` (by its object id).
+ */
+function graphCallsAbout(backup: (typeof backups)[number], from: number): string[] {
+  return emulator.admin
+    .requests()
+    .slice(from)
+    .filter((request) => request.path.startsWith('/v1.0/applications') && (request.path.includes(backup.id) || request.query.includes(backup.appId)))
+    .map(
+      (request) =>
+        `${request.method} ${request.path.replace('/v1.0/', '').replace(backup.id, '{id}')}${request.query.includes(backup.appId) ? '?appId' : ''}`,
+    );
+}
+
+// Graph throttles per tenant: a rotation of thousands of applications reads each one once per key it adds or removes.
+describe('Graph requests of a rotation, per application', () => {
+  it('with a proof of possession: one read before adding the new key, one before removing the old key', async () => {
+    const current = newCertificate('Backup 2025');
+    const { organizationId } = await applicationsWith(current, 1);
+    const nextId = await importIntoStore(server, newCertificate('Backup 2026'));
+    const from = emulator.admin.requests().length;
+    expect((await updateCertificate(organizationId, [backups[0]!.appId], nextId)).errors).toEqual([]);
+    expect(graphCallsAbout(backups[0]!, from)).toEqual([
+      'GET applications?appId',
+      'POST applications/{id}/addKey',
+      'GET applications?appId',
+      'POST applications/{id}/removeKey',
+    ]);
+  });
+
+  it('without one (no current certificate): one read, then the keys with their certificates, the PATCH and the check that Entra lists the key', async () => {
+    const organizationId = await connectedOrganization();
+    expect((await addApplications(organizationId, [backups[0]!.appId])).errors).toEqual([]);
+    const firstId = await importIntoStore(server, newCertificate('Backup 2026'));
+    const from = emulator.admin.requests().length;
+    expect((await updateCertificate(organizationId, [backups[0]!.appId], firstId)).errors).toEqual([]);
+    expect(graphCallsAbout(backups[0]!, from)).toEqual([
+      'GET applications?appId',
+      'GET applications/{id}',
+      'PATCH applications/{id}',
+      'GET applications?appId',
+    ]);
+  });
+
+  it('rolled back after the proof failed: one read before adding the new key, one before withdrawing it', async () => {
+    const current = newCertificate('Backup 2025');
+    const { organizationId } = await applicationsWith(current, 1);
+    emulator.admin.configure({ keyReplicationDelayMs: 60_000 });
+    const nextId = await importIntoStore(server, newCertificate('Backup 2026'));
+    const from = emulator.admin.requests().length;
+    expect((await updateCertificate(organizationId, [backups[0]!.appId], nextId)).errors[0]).toMatchObject({ code: 'ROTATION_PROOF_FAILED' });
+    expect(graphCallsAbout(backups[0]!, from)).toEqual([
+      'GET applications?appId',
+      'POST applications/{id}/addKey',
+      'GET applications?appId',
+      'POST applications/{id}/removeKey',
+    ]);
+    expect(entraThumbprints(emulator, backups[0]!.appId)).toEqual([current.thumbprint]);
+  });
+});
+
 describe('throttling', () => {
   const query = `query($id: ID!) { availableApplications(organizationId: $id, first: 2) { applications { appId } } }`;
 
