@@ -1,23 +1,5 @@
-import 'reflect-metadata';
 import { parseArgs } from 'node:util';
-import { checkExpiryCommand } from './cli/check-expiry.command.js';
-import { importCertificateCommand } from './cli/import-certificate.command.js';
-import { loadDemoDataCommand } from './cli/load-demo-data.command.js';
-import { resetPasswordCommand } from './cli/reset-password.command.js';
-import { rotateMasterKeyCommand } from './cli/rotate-master-key.command.js';
-import type { Command } from './cli/command.js';
-import { DomainError } from './common/domain-error.js';
-import { loadConfig } from './config/config.js';
-import { createLogger } from './logging/logger.js';
-
-/** Operator commands, one per file in `cli/`. */
-const commands: readonly Command[] = [
-  loadDemoDataCommand,
-  importCertificateCommand,
-  rotateMasterKeyCommand,
-  checkExpiryCommand,
-  resetPasswordCommand,
-];
+import { commands } from './cli/commands.js';
 
 const usage = `Backup Applications Manager — operator commands
 
@@ -63,13 +45,7 @@ if (!given) {
   console.error(`--${foreignFlag} is not an option of ${command.name}\n\n${usage}`);
   process.exitCode = 2;
 } else {
-  try {
-    const config = loadConfig();
-    await command.run({ config, logger: createLogger(config.logLevel), positionals: rest, flags: flags as Record<string, boolean | undefined> });
-  } catch (error) {
-    // Domain errors are expected outcomes: their code and plain message, never a stack.
-    if (error instanceof DomainError) console.error(`${error.code}: ${error.message}`);
-    else console.error(error instanceof Error ? error.message : String(error));
-    process.exitCode = 2;
-  }
+  // The application loads only here, once the words are right.
+  const { runCommand } = await import('./cli/run-command.js');
+  process.exitCode = await runCommand(command, rest, flags as Record<string, boolean | undefined>);
 }

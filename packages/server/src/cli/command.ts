@@ -11,12 +11,18 @@ export interface CommandContext {
   flags: Record<string, boolean | undefined>;
 }
 
-/** One operator command of `cli.js`, in its own `<name>.command.ts`. */
+/** A command's work, in its own `<name>.command.ts`. */
+export interface CommandWork {
+  run(context: CommandContext): Promise<void>;
+}
+
+/** One operator command of `cli.js`: what `--help` and the argument check need, and its work. */
 export interface Command {
   name: string;
   /** Usage lines: the command with its arguments, then its flags, as `--help` prints them. */
   usage: string;
   /** Boolean flags the command takes. */
   flags?: readonly string[];
-  run(context: CommandContext): Promise<void>;
+  /** Imports the work, and the application it opens, only to run it: `--help` and wrong words answer at once. */
+  load(): Promise<CommandWork>;
 }

@@ -4,34 +4,30 @@ import { NOTIFICATIONS_APPLICATION_NAME } from '../database/database-notificatio
 import { openPrivateKeyVault, reencryptPrivateKeys } from '../key-custody/master-key-rotation.js';
 import { rotateMasterKeyFile } from '../key-custody/private-key-vault.js';
 import { reencryptWebhookSecrets } from '../webhooks/webhook-secret.js';
-import type { Command } from './command.js';
+import type { CommandContext } from './command.js';
 import { withApp } from './with-app.js';
 
-export const rotateMasterKeyCommand: Command = {
-  name: 'rotate-master-key',
-  usage: `  rotate-master-key              Replace the master key file with a new key and re-encrypt every
-                                 private key and webhook secret under it. Back up the new key file afterwards.`,
-  async run(context) {
-    const { config, logger } = context;
-    if (config.masterKey.current) {
-      throw new Error(
-        'MASTER_KEY is set: rotate by setting MASTER_KEY to a new key and MASTER_KEY_PREVIOUS to the old one, then start the server once.',
-      );
-    }
-    if (config.databaseUrl) await refuseWhileServersRun(config.databaseUrl);
-    // Opening the app first proves every stored key opens with the current master key (or a retired one).
-    await withApp(context, async ({ database }) => {
-      const { retiredFile } = await rotateMasterKeyFile(config.masterKey.file);
-      const vault = await openPrivateKeyVault(database.dataSource, sealedColumns, config.masterKey, logger);
-      const count = await reencryptPrivateKeys(database.dataSource, vault, logger);
-      const secrets = await reencryptWebhookSecrets(database.dataSource, vault, logger);
-      console.log(
-        `Master key rotated: ${count} private key(s) and ${secrets} webhook secret(s) re-encrypted. Back up ${config.masterKey.file} now; ` +
-          `then delete ${retiredFile}, which is no longer needed.`,
-      );
-    });
-  },
-};
+/** `rotate-master-key`: a new master key file, every sealed secret re-encrypted under it. */
+export async function run(context: CommandContext): Promise<void> {
+  const { config, logger } = context;
+  if (config.masterKey.current) {
+    throw new Error(
+      'MASTER_KEY is set: rotate by setting MASTER_KEY to a new key and MASTER_KEY_PREVIOUS to the old one, then start the server once.',
+    );
+  }
+  if (config.databaseUrl) await refuseWhileServersRun(config.databaseUrl);
+  // Opening the app first proves every stored key opens with the current master key (or a retired one).
+  await withApp(context, async ({ database }) => {
+    const { retiredFile } = await rotateMasterKeyFile(config.masterKey.file);
+    const vault = await openPrivateKeyVault(database.dataSource, sealedColumns, config.masterKey, logger);
+    const count = await reencryptPrivateKeys(database.dataSource, vault, logger);
+    const secrets = await reencryptWebhookSecrets(database.dataSource, vault, logger);
+    console.log(
+      `Master key rotated: ${count} private key(s) and ${secrets} webhook secret(s) re-encrypted. Back up ${config.masterKey.file} now; ` +
+        `then delete ${retiredFile}, which is no longer needed.`,
+    );
+  });
+}
 
 /**
  * A running server keeps sealing with the key it read at start, which the rotation retires: what it
