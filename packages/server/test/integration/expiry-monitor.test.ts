@@ -1,16 +1,15 @@
-import { execFile } from 'node:child_process';
 import { randomBytes, randomUUID, X509Certificate } from 'node:crypto';
 import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { promisify } from 'node:util';
 import pg from 'pg';
 import { beforeEach, describe, expect, it } from 'vitest';
+import { runCommandLine } from '../support/command-line.js';
 import { eventFields, type ReceivedEvent, subscribeToEvents } from '../support/event-subscriber.js';
 import { ManualClock } from '../support/manual-clock.js';
 import { readCertificateMetadata } from '../../src/key-custody/certificate-metadata.js';
 import { type SeededOrganization, seedCertificateDer, seedOrganization } from '../support/seed.js';
-import { builtServerEntry, type ServerProcess } from '../support/server-process.js';
+import type { ServerProcess } from '../support/server-process.js';
 import { startServerInstances } from '../support/server-instances.js';
 import { createTestDatabase } from '../support/test-database.js';
 import { type GraphQLResponse, startTestServer, testDatabaseKind, useTestServer } from '../support/test-server.js';
@@ -379,12 +378,14 @@ describe.runIf(testDatabaseKind === 'postgres')('check-expiry command', () => {
       const organization = await seedOrganization(running.database.dataSource, 'contoso.onmicrosoft.com', [
         { displayName: 'Contoso 1', certificate: { validFromDays: -300, validToDays: 20 } },
       ]);
-      const cli = path.join(path.dirname(builtServerEntry), 'cli.js');
-      const checkExpiry = () =>
-        promisify(execFile)(process.execPath, [cli, 'check-expiry'], { env: { PATH: process.env.PATH ?? '', ...environment } });
+      const checkExpiry = async () => {
+        const { code, stdout, stderr } = await runCommandLine(['check-expiry'], environment);
+        expect(code, stderr).toBe(0);
+        return stdout;
+      };
 
-      expect((await checkExpiry()).stdout).toMatch(/^Expiry check as of \S+: 1 notice\(s\) raised\.$/m);
-      expect((await checkExpiry()).stdout).toMatch(/: 0 notice\(s\) raised\.$/m);
+      expect(await checkExpiry()).toMatch(/^Expiry check as of \S+: 1 notice\(s\) raised\.$/m);
+      expect(await checkExpiry()).toMatch(/: 0 notice\(s\) raised\.$/m);
       const { data } = await running.graphql<{ certificateEvents: { edges: { node: ReceivedEvent }[] } }>(
         `query { certificateEvents(first: 10, filter: { types: [CERTIFICATE_EXPIRING, CERTIFICATE_EXPIRED] }) { edges { node { ${eventFields} } } } }`,
       );
