@@ -41,18 +41,21 @@ async function recordedEvents(filter?: object): Promise<ReceivedEvent[]> {
   return data!.certificateEvents.edges.map((edge) => edge.node);
 }
 
-async function removeApplications(organization: SeededOrganization, indexes: number[]) {
+/** Removes the applications (client ids) from Contoso, or from the organization given; the error codes. */
+async function removeApplicationIds(applicationIds: string[], organizationId = contoso.organization.id) {
   const { data } = await server.graphql<{ removeApplications: { errors: { code: string }[] } }>(
     'mutation($input: RemoveApplicationsInput!) { removeApplications(input: $input) { errors { code } } }',
-    {
-      input: {
-        organizationId: organization.organization.id,
-        applicationIds: indexes.map((index) => organization.applications[index]!.applicationId),
-      },
-    },
+    { input: { organizationId, applicationIds } },
   );
   return data!.removeApplications.errors.map((error) => error.code);
 }
+
+/** Removes the organization's seeded applications at `indexes`; the error codes. */
+const removeApplications = (organization: SeededOrganization, indexes: number[]) =>
+  removeApplicationIds(
+    indexes.map((index) => organization.applications[index]!.applicationId),
+    organization.organization.id,
+  );
 
 async function generateCertificate(graphql: typeof server.graphql, commonName: string): Promise<{ id: string; thumbprint: string }> {
   const { data } = await graphql<{ generateCertificate: { certificate: { id: string; thumbprint: string } | null; errors: { code: string }[] } }>(
@@ -63,22 +66,27 @@ async function generateCertificate(graphql: typeof server.graphql, commonName: s
   return data!.generateCertificate.certificate!;
 }
 
-async function updateFromStore(applicationIndexes: number[], storeCertificateId: string, expectedThumbprint?: string | null) {
+/** Gives Contoso's applications the store certificate; the error codes. */
+async function updateApplicationsFromStore(
+  applications: { applicationId: string; expectedThumbprint?: string | null }[],
+  storeCertificateId: string,
+) {
   const { data } = await server.graphql<{ updateCertificate: { errors: { code: string }[] } }>(
     'mutation($input: UpdateCertificateInput!) { updateCertificate(input: $input) { errors { code } } }',
-    {
-      input: {
-        organizationId: contoso.organization.id,
-        storeCertificateId,
-        applications: applicationIndexes.map((index) => ({
-          applicationId: contoso.applications[index]!.applicationId,
-          ...(expectedThumbprint !== undefined && { expectedThumbprint }),
-        })),
-      },
-    },
+    { input: { organizationId: contoso.organization.id, storeCertificateId, applications } },
   );
   return data!.updateCertificate.errors.map((error) => error.code);
 }
+
+/** Gives Contoso's seeded applications at `applicationIndexes` the store certificate; the error codes. */
+const updateFromStore = (applicationIndexes: number[], storeCertificateId: string, expectedThumbprint?: string | null) =>
+  updateApplicationsFromStore(
+    applicationIndexes.map((index) => ({
+      applicationId: contoso.applications[index]!.applicationId,
+      ...(expectedThumbprint !== undefined && { expectedThumbprint }),
+    })),
+    storeCertificateId,
+  );
 
 /** Records an event and returns its id: subscribing after it gets every later event, whenever the subscription starts. */
 async function marker(): Promise<string> {
@@ -266,16 +274,9 @@ describe('certificate events', () => {
     );
     expect(badPfx.data!.updateCertificate.errors).toHaveLength(1);
     // The second application is unknown: the whole removal is refused after the first was locked.
-    const refusedRemoval = await server.graphql<{ removeApplications: { errors: { code: string }[] } }>(
-      'mutation($input: RemoveApplicationsInput!) { removeApplications(input: $input) { errors { code } } }',
-      {
-        input: {
-          organizationId: contoso.organization.id,
-          applicationIds: [contoso.applications[0]!.applicationId, fabrikam.applications[0]!.applicationId],
-        },
-      },
-    );
-    expect(refusedRemoval.data!.removeApplications.errors.map((error) => error.code)).toEqual(['APPLICATION_IN_OTHER_ORGANIZATION']);
+    expect(await removeApplicationIds([contoso.applications[0]!.applicationId, fabrikam.applications[0]!.applicationId])).toEqual([
+      'APPLICATION_IN_OTHER_ORGANIZATION',
+    ]);
 
     expect(await recordedEvents()).toEqual(before);
   });
@@ -326,22 +327,13 @@ describe('certificate events', () => {
     const after = (await recordedEvents()).at(-1)!.id;
     const live = subscribe(server.graphqlUrl, { filter: { organizationIds: [contoso.organization.id] }, after });
     try {
-      const { data } = await server.graphql<{ updateCertificate: { errors: { code: string }[] } }>(
-        'mutation($input: UpdateCertificateInput!) { updateCertificate(input: $input) { errors { code } } }',
-        {
-          input: {
-            organizationId: contoso.organization.id,
-            storeCertificateId: certificate.id,
-            applications: applicationIds.map((applicationId) => ({ applicationId })),
-          },
-        },
-      );
-      expect(data!.updateCertificate.errors).toEqual([]);
-      const removal = await server.graphql<{ removeApplications: { errors: { code: string }[] } }>(
-        'mutation($input: RemoveApplicationsInput!) { removeApplications(input: $input) { errors { code } } }',
-        { input: { organizationId: contoso.organization.id, applicationIds } },
-      );
-      expect(removal.data!.removeApplications.errors).toEqual([]);
+      expect(
+        await updateApplicationsFromStore(
+          applicationIds.map((applicationId) => ({ applicationId })),
+          certificate.id,
+        ),
+      ).toEqual([]);
+      expect(await removeApplicationIds(applicationIds)).toEqual([]);
 
       const [updated, removed] = (await recordedEvents({ organizationIds: [contoso.organization.id] })) as [ReceivedEvent, ReceivedEvent];
       expect(updated.applicationIds).toEqual(applicationIds);
