@@ -265,12 +265,9 @@ describe('a rotation whose lease ran out, which another instance rolls back mean
     return { ...held, again, rotatingAgain };
   }
 
-  it('withdraws only its own key, not that of a new rotation to the same certificate', async () => {
-    // The new rotation registers the certificate again (another key id).
-    const { current, next, nextId, gate, rotating, again, rotatingAgain } = await rolledBackThenRotatedAgain('afterProof');
-    expect(await outcome(nextId)).toEqual({ state: 'REGISTERED', switched: false, entra: [current.thumbprint, next.thumbprint].sort() });
-
-    // The first rotation goes on, finds it was rolled back, and withdraws the key it registered: gone already.
+  /** The first rotation goes on and gives up, leaving Entra both keys; then the new rotation finishes, with the new key only. */
+  async function firstGivesUpThenTheNewOneFinishes(rotations: Awaited<ReturnType<typeof rolledBackThenRotatedAgain>>) {
+    const { current, next, nextId, gate, rotating, again, rotatingAgain } = rotations;
     gate.open();
     expect(await rotating).toMatchObject({ code: 'ROTATION_IN_PROGRESS' });
     expect(entraThumbprints(entra.emulator, backups[0]!.appId)).toEqual([current.thumbprint, next.thumbprint].sort());
@@ -278,6 +275,16 @@ describe('a rotation whose lease ran out, which another instance rolls back mean
     again.open();
     expect(await rotatingAgain).toBeNull();
     expect(await outcome(nextId)).toEqual({ state: 'OLD_KEY_REMOVED', switched: true, entra: [next.thumbprint] });
+  }
+
+  it('withdraws only its own key, not that of a new rotation to the same certificate', async () => {
+    // The new rotation registers the certificate again (another key id).
+    const rotations = await rolledBackThenRotatedAgain('afterProof');
+    const { current, next, nextId } = rotations;
+    expect(await outcome(nextId)).toEqual({ state: 'REGISTERED', switched: false, entra: [current.thumbprint, next.thumbprint].sort() });
+
+    // The first rotation goes on, finds it was rolled back, and withdraws the key it registered: gone already.
+    await firstGivesUpThenTheNewOneFinishes(rotations);
   });
 
   it('withdraws the key it registers after the rollback, leaving none behind in Entra', async () => {
@@ -294,16 +301,10 @@ describe('a rotation whose lease ran out, which another instance rolls back mean
   });
 
   it('withdraws no key after the rollback when a new rotation to the same certificate registered it first', async () => {
-    const { current, next, nextId, gate, rotating, again, rotatingAgain } = await rolledBackThenRotatedAgain('beforeAddKey');
+    const rotations = await rolledBackThenRotatedAgain('beforeAddKey');
 
     // The first rotation asks Entra to add the key only now: Entra holds it already, as the new rotation's, which stays.
-    gate.open();
-    expect(await rotating).toMatchObject({ code: 'ROTATION_IN_PROGRESS' });
-    expect(entraThumbprints(entra.emulator, backups[0]!.appId)).toEqual([current.thumbprint, next.thumbprint].sort());
-
-    again.open();
-    expect(await rotatingAgain).toBeNull();
-    expect(await outcome(nextId)).toEqual({ state: 'OLD_KEY_REMOVED', switched: true, entra: [next.thumbprint] });
+    await firstGivesUpThenTheNewOneFinishes(rotations);
   });
 
   // Stalled after its proof (key id recorded), or before its add (none: the other instance cannot tell the key by its
