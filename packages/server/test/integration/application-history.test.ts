@@ -1,6 +1,6 @@
 import { beforeEach, describe, expect, it } from 'vitest';
 import { Role } from '../../src/common/actor.js';
-import { type SeededOrganization, seedOrganization } from '../support/seed.js';
+import { type SeededOrganization, seedContosoAndFabrikam } from '../support/seed.js';
 import { useTestServer } from '../support/test-server.js';
 
 /** `backupApplication(id)` and its bounded `certificateHistory`: what the console's details panel asks for one application. */
@@ -9,12 +9,10 @@ let contoso: SeededOrganization;
 let fabrikam: SeededOrganization;
 
 beforeEach(async () => {
-  const { dataSource } = server.database;
-  contoso = await seedOrganization(dataSource, 'contoso.onmicrosoft.com', [
-    { displayName: 'Contoso 1', certificate: { validFromDays: -1, validToDays: 100 } },
-    { displayName: 'Contoso 2' },
-  ]);
-  fabrikam = await seedOrganization(dataSource, 'fabrikam.onmicrosoft.com', [{ displayName: 'Fabrikam 1' }]);
+  ({ contoso, fabrikam } = await seedContosoAndFabrikam(server.database.dataSource, {
+    contoso: 2,
+    contosoCertificate: { validFromDays: -1, validToDays: 100 },
+  }));
 });
 
 const historyQuery = `query History($id: ID!, $first: Int) {

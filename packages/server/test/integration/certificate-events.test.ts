@@ -8,7 +8,7 @@ import { EVENT_NOTICE_SQL, parseEventNotice } from '../../src/events/event-notic
 import { APPLICATIONS_LISTED_ONCE_FROM } from '../../src/events/event-outbox.service.js';
 import { EVENTS_CHANNEL } from '../../src/events/event-wakeup.js';
 import { eventFields, type ReceivedEvent, subscribeToEvents } from '../support/event-subscriber.js';
-import { type SeededOrganization, seedManyApplications, seedOrganization } from '../support/seed.js';
+import { type SeededOrganization, seedContosoAndFabrikam, seedManyApplications } from '../support/seed.js';
 import { startServerInstances } from '../support/server-instances.js';
 import { testDatabaseKind, useTestServer } from '../support/test-server.js';
 
@@ -17,14 +17,11 @@ let contoso: SeededOrganization;
 let fabrikam: SeededOrganization;
 
 beforeEach(async () => {
-  const { dataSource } = server.database;
-  contoso = await seedOrganization(dataSource, 'contoso.onmicrosoft.com', [
-    { displayName: 'Contoso 1', certificate: { validFromDays: -10, validToDays: 20 } },
-    { displayName: 'Contoso 2' },
-    { displayName: 'Contoso 3' },
-    { displayName: 'Contoso 4' },
-  ]);
-  fabrikam = await seedOrganization(dataSource, 'fabrikam.onmicrosoft.com', [{ displayName: 'Fabrikam 1' }, { displayName: 'Fabrikam 2' }]);
+  ({ contoso, fabrikam } = await seedContosoAndFabrikam(server.database.dataSource, {
+    contoso: 4,
+    fabrikam: 2,
+    contosoCertificate: { validFromDays: -10, validToDays: 20 },
+  }));
 });
 
 /** A subscriber signed in as the test administrator unless another token is given. */

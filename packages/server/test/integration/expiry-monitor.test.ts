@@ -8,7 +8,7 @@ import { runCommandLine } from '../support/command-line.js';
 import { eventFields, type ReceivedEvent, subscribeToEvents } from '../support/event-subscriber.js';
 import { ManualClock } from '../support/manual-clock.js';
 import { readCertificateMetadata } from '../../src/key-custody/certificate-metadata.js';
-import { type SeededOrganization, seedCertificateDer, seedOrganization } from '../support/seed.js';
+import { type SeededOrganization, seedCertificateDer, seedContosoAndFabrikam, seedOrganization } from '../support/seed.js';
 import type { ServerProcess } from '../support/server-process.js';
 import { startServerInstances } from '../support/server-instances.js';
 import { createTestDatabase } from '../support/test-database.js';
@@ -25,13 +25,7 @@ let fabrikam: SeededOrganization;
 
 beforeEach(async () => {
   clock.set(new Date());
-  const { dataSource } = server.database;
-  contoso = await seedOrganization(dataSource, 'contoso.onmicrosoft.com', [
-    { displayName: 'Contoso 1' },
-    { displayName: 'Contoso 2' },
-    { displayName: 'Contoso 3' },
-  ]);
-  fabrikam = await seedOrganization(dataSource, 'fabrikam.onmicrosoft.com', [{ displayName: 'Fabrikam 1' }]);
+  ({ contoso, fabrikam } = await seedContosoAndFabrikam(server.database.dataSource, { contoso: 3 }));
 });
 
 type GraphQL = <Data>(query: string, variables?: Record<string, unknown>) => Promise<GraphQLResponse<Data>>;

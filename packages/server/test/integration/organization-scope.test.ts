@@ -1,6 +1,6 @@
 import { beforeEach, expect, it } from 'vitest';
 import { subscribeToEvents } from '../support/event-subscriber.js';
-import { type SeededOrganization, seedOrganization } from '../support/seed.js';
+import { type SeededOrganization, seedContosoAndFabrikam } from '../support/seed.js';
 import { useTestServer } from '../support/test-server.js';
 
 const server = useTestServer();
@@ -10,11 +10,7 @@ let scoped: { bearer: string };
 
 beforeEach(async () => {
   const { dataSource } = server.database;
-  contoso = await seedOrganization(dataSource, 'contoso.onmicrosoft.com', [
-    { displayName: 'Contoso 1', certificate: { validFromDays: -1, validToDays: 100 } },
-    { displayName: 'Contoso 2' },
-  ]);
-  fabrikam = await seedOrganization(dataSource, 'fabrikam.onmicrosoft.com', [{ displayName: 'Fabrikam 1' }]);
+  ({ contoso, fabrikam } = await seedContosoAndFabrikam(dataSource, { contoso: 2, contosoCertificate: { validFromDays: -1, validToDays: 100 } }));
   // Fabrikam's application shares Contoso 1's certificate: `usedBy` must not reveal it to Contoso's operator.
   await dataSource.query('UPDATE backup_applications SET certificate_id = $1 WHERE id = $2', [
     contoso.applications[0]!.certificateId,

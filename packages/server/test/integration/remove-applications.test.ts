@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { BackupApplication } from '../../src/applications/backup-application.entity.js';
-import { type SeededOrganization, seedOrganization } from '../support/seed.js';
+import { type SeededOrganization, seedContosoAndFabrikam } from '../support/seed.js';
 import { useTestServer } from '../support/test-server.js';
 
 const server = useTestServer();
@@ -9,14 +9,10 @@ let contoso: SeededOrganization;
 let fabrikam: SeededOrganization;
 
 beforeEach(async () => {
-  const { dataSource } = server.database;
-  contoso = await seedOrganization(dataSource, 'contoso.onmicrosoft.com', [
-    { displayName: 'Contoso 1', certificate: { validFromDays: -1, validToDays: 100 } },
-    { displayName: 'Contoso 2' },
-    { displayName: 'Contoso 3' },
-    { displayName: 'Contoso 4' },
-  ]);
-  fabrikam = await seedOrganization(dataSource, 'fabrikam.onmicrosoft.com', [{ displayName: 'Fabrikam 1' }]);
+  ({ contoso, fabrikam } = await seedContosoAndFabrikam(server.database.dataSource, {
+    contoso: 4,
+    contosoCertificate: { validFromDays: -1, validToDays: 100 },
+  }));
 });
 
 const removeMutation = /* GraphQL */ `

@@ -18,7 +18,7 @@ import {
   rsaCertificate,
   truncatedFile,
 } from '../support/pfx-fixtures.js';
-import { type SeededOrganization, seedOrganization } from '../support/seed.js';
+import { type SeededOrganization, seedContosoAndFabrikam } from '../support/seed.js';
 import { useTestServer } from '../support/test-server.js';
 
 const server = useTestServer();
@@ -26,13 +26,10 @@ let contoso: SeededOrganization;
 let fabrikam: SeededOrganization;
 
 beforeEach(async () => {
-  const { dataSource } = server.database;
-  contoso = await seedOrganization(dataSource, 'contoso.onmicrosoft.com', [
-    { displayName: 'Contoso 1', certificate: { validFromDays: -10, validToDays: 20 } },
-    { displayName: 'Contoso 2' },
-    { displayName: 'Contoso 3' },
-  ]);
-  fabrikam = await seedOrganization(dataSource, 'fabrikam.onmicrosoft.com', [{ displayName: 'Fabrikam 1' }]);
+  ({ contoso, fabrikam } = await seedContosoAndFabrikam(server.database.dataSource, {
+    contoso: 3,
+    contosoCertificate: { validFromDays: -10, validToDays: 20 },
+  }));
 });
 
 const updateMutation = /* GraphQL */ `

@@ -66,6 +66,25 @@ export async function seedOrganization(
   return { organization, applications: saved };
 }
 
+/**
+ * The two organizations most tests start from: Contoso with the applications "Contoso 1" to "Contoso <contoso>", the
+ * first with a certificate of `contosoCertificate`'s validity when given, and Fabrikam with "Fabrikam 1" to
+ * "Fabrikam <fabrikam>"; every other application is Not configured.
+ */
+export async function seedContosoAndFabrikam(
+  dataSource: DataSource,
+  { contoso, fabrikam = 1, contosoCertificate }: { contoso: number; fabrikam?: number; contosoCertificate?: SeedApplication['certificate'] },
+): Promise<{ contoso: SeededOrganization; fabrikam: SeededOrganization }> {
+  const named = (name: string, count: number): SeedApplication[] =>
+    Array.from({ length: count }, (_, index) => ({ displayName: `${name} ${index + 1}` }));
+  const contosoApplications = named('Contoso', contoso);
+  if (contosoCertificate) contosoApplications[0]!.certificate = contosoCertificate;
+  return {
+    contoso: await seedOrganization(dataSource, 'contoso.onmicrosoft.com', contosoApplications),
+    fabrikam: await seedOrganization(dataSource, 'fabrikam.onmicrosoft.com', named('Fabrikam', fabrikam)),
+  };
+}
+
 /** The tables each test starts without rows in; the accounts and API tokens stay. */
 const clearedTables = ['backup_applications', 'certificates', 'organizations', 'certificate_events'];
 
