@@ -4,6 +4,7 @@ import { auditModule } from './audit/audit.module.js';
 import { authModule } from './auth/auth.module.js';
 import { certificatesModule } from './certificates/certificates.module.js';
 import { type Clock, systemClock } from './common/clock.js';
+import type { TimeLimit } from './common/time-limit.js';
 import type { Config } from './config/config.js';
 import { DatabaseNotifications } from './database/database-notifications.js';
 import { type Database, openDatabase, type Persistence } from './database/database.js';
@@ -45,8 +46,12 @@ export interface App {
   services: Services;
   /** Per-request state: the caller (see `auth/`) and the transport's abort signal, with fresh loaders of every module. */
   createRequestContext(request: Omit<RequestContext, 'loaders' | 'services'>): RequestContext;
-  /** Stops the modules' services, waiting for their background work (rotation retries, webhook attempts, expiry checks). */
-  stopServices(): Promise<void>;
+  /**
+   * Stops the modules' services in turn, waiting for their background work (rotation retries, webhook
+   * attempts, expiry checks) until `deadline`: past it, the rest are still told to stop, without waiting.
+   * Resolves with whether every one stopped in time. Called again, returns the first call's promise.
+   */
+  stopServices(deadline?: TimeLimit): Promise<boolean>;
   /** The modules whose services are still stopping: what a shutdown timeout cut. */
   servicesStopping(): string[];
   /** Stops the modules' services (after in-flight work) unless done already, then closes the database. */
@@ -65,23 +70,33 @@ export function appPersistence(): Persistence {
 export async function openApp(config: Config, logger: Logger, onLockCompromised: (error: Error) => void, clock: Clock = systemClock): Promise<App> {
   const database = await openDatabase(config, logger, appPersistence(), onLockCompromised);
   const { dataSource } = database;
-  const closers: { module: string; close: () => Promise<void> }[] = [];
-  // What has not finished stopping yet, from the one stopping now.
-  let notStopped: typeof closers = [];
-  let servicesStopped: Promise<void> | undefined;
-  const stopServices = () =>
+  type Closer = { module: string; close: () => Promise<void> };
+  const closers: Closer[] = [];
+  // What was told to stop or is still to be, and has not finished stopping.
+  const notStopped = new Set<Closer>();
+  let servicesStopped: Promise<boolean> | undefined;
+  const stopOne = async (closer: Closer) => {
+    try {
+      await closer.close();
+    } catch (error) {
+      // The others still stop: each may hold work that writes to the database.
+      logger.error({ err: error, module: closer.module }, 'error while stopping a module');
+    } finally {
+      notStopped.delete(closer);
+    }
+  };
+  const stopServices = (deadline?: TimeLimit) =>
     (servicesStopped ??= (async () => {
       const order = closers.splice(0).reverse();
-      for (const [index, closer] of order.entries()) {
-        notStopped = order.slice(index);
-        try {
-          await closer.close();
-        } catch (error) {
-          // The others still stop: each may hold work that writes to the database.
-          logger.error({ err: error, module: closer.module }, 'error while stopping a module');
-        }
+      for (const closer of order) notStopped.add(closer);
+      let inTime = true;
+      for (const closer of order) {
+        const stopping = stopOne(closer);
+        if (!inTime) continue;
+        if (deadline) inTime = await deadline.before(stopping);
+        else await stopping;
       }
-      notStopped = [];
+      return inTime;
     })());
   const close = async () => {
     try {
@@ -122,7 +137,7 @@ export async function openApp(config: Config, logger: Logger, onLockCompromised:
         loaders: Object.assign({}, ...modules.map((module) => module.createLoaders?.(dataSource))) as Loaders,
       }),
       stopServices,
-      servicesStopping: () => [...new Set(notStopped.map((closer) => closer.module))],
+      servicesStopping: () => [...new Set([...notStopped].map((closer) => closer.module))],
       close,
     };
   } catch (error) {

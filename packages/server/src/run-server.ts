@@ -34,7 +34,7 @@ export async function runServer(launch: (config: Config, logger: Logger) => Prom
     const shutDown = (signal: NodeJS.Signals) => {
       logger.info({ signal }, 'shutting down');
       setTimeout(() => {
-        logger.error('closing did not finish in time; exiting anyway');
+        logger.error('closing did not finish in time; exiting without closing the database');
         process.exit(1);
       }, config.shutdownTimeoutMs + CLOSING_MARGIN_MS).unref();
       server

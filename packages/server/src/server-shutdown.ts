@@ -21,10 +21,11 @@ export interface ServingParts {
 }
 
 /**
- * The stop of a running server: refuses new work (`/healthz` answers `draining`), waits up to the
- * shutdown timeout for in-flight operations, then for the background work that writes to the database,
- * closes connections, then closes the database. The returned function resolves with whether everything
- * finished in time (false: what was cut is logged); calling it again returns the same promise.
+ * The stop of a running server: refuses new work (`/healthz` answers `draining`), waits for in-flight
+ * operations, then for the background work that writes to the database — both within one shutdown
+ * timeout — closes connections, then closes the database, under whatever was cut. The returned function
+ * resolves with whether everything finished in time (false: what was cut is logged); calling it again
+ * returns the same promise.
  */
 export function gracefulShutdown({
   app,
@@ -44,17 +45,18 @@ export function gracefulShutdown({
     try {
       const deadline = timeLimit(timeoutMs);
       // Requests first: they use services (the PFX workers, the progress bus) that stopping them closes.
-      finished = await deadline.before(inFlight.idle());
-      if (!finished) logger.error({ operations: inFlight.names() }, 'shutdown timeout reached: in-flight operations cut');
+      const operationsFinished = await deadline.before(inFlight.idle());
+      const operationsCut = operationsFinished ? [] : inFlight.names();
       // Then the background work that writes to the database: rotation retries, webhook attempts, expiry checks.
-      else if (!(finished = await deadline.before(app.stopServices()))) {
-        logger.error({ background: app.servicesStopping() }, 'shutdown timeout reached: background work cut');
-      }
+      // Stopped after a cut too, so that none starts again, but only waited for until the same deadline.
+      finished = (await app.stopServices(deadline)) && operationsFinished;
       deadline.clear();
       httpServer.close();
       httpServer.closeAllConnections();
       await webSockets.dispose();
       await apollo.stop();
+      // Named once connections are closed: what stops at once when told to after the deadline (timers, listeners) is not listed.
+      if (!finished) logger.error({ operations: operationsCut, background: app.servicesStopping() }, 'shutdown timeout reached: work cut');
     } finally {
       // Even after a failed step: the embedded database must flush its files and free the data folder.
       await app.close();

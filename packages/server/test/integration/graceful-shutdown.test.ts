@@ -6,6 +6,7 @@ import { type ServerInstances, startServerInstances } from '../support/server-in
 import type { TestDatabase } from '../support/test-database.js';
 import { testDatabaseKind } from '../support/test-server.js';
 import { openSubscription, openUnresponsivePeer } from '../support/web-socket.js';
+import { heldUntilReleased, startWebhookReceiver } from '../support/webhook-receiver.js';
 
 /**
  * SIGTERM while a certificate update waits for Entra to accept the new key (the proof step, which may
@@ -137,6 +138,41 @@ describe('graceful shutdown', () => {
     expect(server.lines.join('\n')).not.toContain(next.id);
     // One error line says what was cut; the cut work does not go on failing against the closed database.
     expect(logged.filter((line) => line.level >= 50)).toEqual([cut]);
+    expect(logged.at(-1)?.msg).toBe('server stopped');
+  });
+
+  it('cuts background work that outlasts the timeout after in-flight operations were cut, and still closes the database', async () => {
+    // A webhook receiver that holds its request: the attempt stays in flight up to WEBHOOK_TIMEOUT_MS, far past the shutdown timeout.
+    const hanging = heldUntilReleased();
+    const hooks = await startWebhookReceiver(hanging.answer);
+    cleanups.push(() => hooks.close());
+    cleanups.push(async () => hanging.release(204));
+    const ready = await serverWithRotationReady({ SHUTDOWN_TIMEOUT_SECONDS: '1', WEBHOOK_TIMEOUT_MS: '120000', WEBHOOK_POLL_INTERVAL_MS: '200' });
+    const { instances, graphql } = ready;
+    const [server] = instances.processes as [ServerInstances['processes'][number]];
+    const created = await graphql<{ createWebhookEndpoint: { errors: unknown[] } }>(
+      'mutation($input: CreateWebhookEndpointInput!) { createWebhookEndpoint(input: $input) { errors { code } } }',
+      { input: { url: hooks.url, eventTypes: ['STORE_CERTIFICATE_GENERATED'] } },
+    );
+    expect(created.data!.createWebhookEndpoint.errors).toEqual([]);
+    const generated = await graphql<{ generateCertificate: { errors: unknown[] } }>(
+      'mutation($input: GenerateCertificateInput!) { generateCertificate(input: $input) { errors { code } } }',
+      { input: { commonName: 'Webhook At Stop', notAfter: new Date(Date.now() + 90 * 86_400_000).toISOString() } },
+    );
+    expect(generated.data!.generateCertificate.errors).toEqual([]);
+    await hooks.waitFor(1);
+    const { answer } = await updateWaitingForProof(ready);
+
+    server.child.kill('SIGTERM');
+    expect(await server.exited).toBe(1);
+    await answer.catch(() => undefined);
+    const logged = server.lines.map((line) => JSON.parse(line) as { level: number; msg: string; operations?: string[]; background?: string[] });
+    // Not held until the process's last-resort exit: the database closed within the shutdown timeout's stop.
+    expect(server.lines.join('\n')).not.toContain('closing did not finish in time');
+    const cut = logged.filter((line) => line.level >= 50);
+    expect(cut).toHaveLength(1);
+    expect(cut[0]!.operations).toEqual(['mutation UpdateCertificate']);
+    expect(cut[0]!.background).toContain('webhooks');
     expect(logged.at(-1)?.msg).toBe('server stopped');
   });
 
