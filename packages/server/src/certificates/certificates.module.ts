@@ -3,7 +3,7 @@ import { createPfxWorkerPool } from '../pfx/pfx-worker-pool.js';
 import { CertificateChange } from './certificate-change.entity.js';
 import { CertificateChangeResolver } from './certificate-change.resolver.js';
 import { CertificateStoreResolver } from './certificate-store.resolver.js';
-import { CertificateRotationService } from './certificate-rotation.service.js';
+import { CertificateRotationService, rotationLeaseTiming } from './certificate-rotation.service.js';
 import { CertificateStoreService } from './certificate-store.service.js';
 import { Certificate } from './certificate.entity.js';
 import { createCertificateLoaders } from './certificate.loaders.js';
@@ -61,6 +61,7 @@ export const certificatesModule: DomainModule = {
       services.entraDirectory,
       config.entra,
       logger.child({ component: 'certificate-rotation' }),
+      { ...rotationLeaseTiming, sweepEveryMs: config.entra.rotationSweepSeconds * 1000 },
     );
     // On PostgreSQL other instances may hold the subscriptions (NOTIFY); the embedded database has one process.
     const progressBus = notifications

@@ -179,4 +179,11 @@ describe('loadConfig', () => {
     for (const interval of ['-1', '86401', 'hourly'])
       expect(() => loadConfig({ EXPIRY_CHECK_INTERVAL_SECONDS: interval })).toThrow(/EXPIRY_CHECK_INTERVAL_SECONDS/);
   });
+
+  it('reads how often a running server looks for rotations whose lease ran out, and names an invalid value', () => {
+    expect(loadConfig({}).entra.rotationSweepSeconds).toBe(30);
+    expect(loadConfig({ ENTRA_ROTATION_SWEEP_SECONDS: '5' }).entra.rotationSweepSeconds).toBe(5);
+    for (const interval of ['0', '3601', '1.5', 'often'])
+      expect(() => loadConfig({ ENTRA_ROTATION_SWEEP_SECONDS: interval }), interval).toThrow(/ENTRA_ROTATION_SWEEP_SECONDS/);
+  });
 });

@@ -131,6 +131,7 @@ const environmentSchema = z
     ENTRA_MAX_RETRY_AFTER_SECONDS: z.coerce.number().int().min(0).max(180).default(30),
     ENTRA_PROOF_TIMEOUT_MS: z.coerce.number().int().min(0).max(600_000).default(120_000),
     ENTRA_KEEP_OLD_KEY_UNTIL_EXPIRY: booleanFlag.default(false),
+    ENTRA_ROTATION_SWEEP_SECONDS: z.coerce.number().int().min(1).max(3600).default(30),
     SESSION_IDLE_TIMEOUT_SECONDS: z.coerce.number().int().min(1).max(86_400).default(1800),
     SESSION_ABSOLUTE_TIMEOUT_SECONDS: z.coerce
       .number()
@@ -310,6 +311,8 @@ export interface EntraSettings {
   proofTimeoutMs: number;
   /** true: a rotation leaves the old key on the Entra application until it expires, instead of removing it. */
   keepOldKeyUntilExpiry: boolean;
+  /** Seconds between a running server's looks for rotations whose lease ran out (an instance crashed mid-rotation). */
+  rotationSweepSeconds: number;
 }
 
 const microsoftEndpoint = "Microsoft's endpoint for that cloud";
@@ -403,6 +406,7 @@ export function loadConfig(environment: NodeJS.ProcessEnv = process.env, overrid
       maxRetryAfterSeconds: env.ENTRA_MAX_RETRY_AFTER_SECONDS,
       proofTimeoutMs: env.ENTRA_PROOF_TIMEOUT_MS,
       keepOldKeyUntilExpiry: env.ENTRA_KEEP_OLD_KEY_UNTIL_EXPIRY,
+      rotationSweepSeconds: env.ENTRA_ROTATION_SWEEP_SECONDS,
     },
     expiry: {
       warningDays: [...env.EXPIRY_WARNING_DAYS].sort((a, b) => b - a),
