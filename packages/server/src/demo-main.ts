@@ -7,7 +7,9 @@ import { runServer } from './run-server.js';
 /**
  * `start:demo`, the offline demo tenant: starts the Entra emulator with the demo tenants in this process,
  * points the server's Entra settings at it, and connects the demo organizations through addOrganization
- * and addApplications, as production onboards a tenant.
+ * and addApplications, as production onboards a tenant. The emulator serves until the process exits, after
+ * the server's stop: an update the shutdown timeout cut may still be calling it, and an emulator stopped
+ * under it would only make it fail in the process's last moments.
  */
 await runServer(async (config, logger) => {
   const dataDir = path.join(config.dataDir, 'entra-emulator');
@@ -26,6 +28,5 @@ await runServer(async (config, logger) => {
       const loaded = await connectDemoTenantsIfEmpty(dataSource, services, emulator.admin, demoLogger);
       if (!loaded) await registerStoredKeysInEmulator(dataSource, emulator.admin, demoLogger);
     },
-    afterStop: () => emulator.stop(),
   };
 });

@@ -10,8 +10,6 @@ const CLOSING_MARGIN_MS = 20_000;
 export interface Launch extends StartOptions {
   /** Settings that replace the environment's (the offline demo points Entra at its emulator). */
   overrides?: Record<string, string>;
-  /** Runs after the server stopped on SIGTERM/SIGINT, before the process exits. */
-  afterStop?: () => Promise<void>;
 }
 
 /** Loads the configuration, serves until SIGTERM or SIGINT, then stops gracefully; exits on start-up failure. */
@@ -28,7 +26,7 @@ export async function runServer(launch: (config: Config, logger: Logger) => Prom
   const logger = createLogger(config.logLevel);
 
   try {
-    const { overrides, afterStop, ...options } = await launch(config, logger);
+    const { overrides, ...options } = await launch(config, logger);
     if (overrides) config = loadConfig(undefined, overrides);
     const server = await startServer(config, logger, options);
     const shutDown = (signal: NodeJS.Signals) => {
@@ -37,20 +35,14 @@ export async function runServer(launch: (config: Config, logger: Logger) => Prom
         logger.error('closing did not finish in time; exiting without closing the database');
         process.exit(1);
       }, config.shutdownTimeoutMs + CLOSING_MARGIN_MS).unref();
-      server
-        .stop()
-        .then(async (finished) => {
-          await afterStop?.();
-          return finished;
-        })
-        .then(
-          // 1 when work was cut: the operator's supervisor sees that this stop lost work.
-          (finished) => process.exit(finished ? 0 : 1),
-          (error: unknown) => {
-            logger.error({ err: error }, 'error while shutting down');
-            process.exit(1);
-          },
-        );
+      server.stop().then(
+        // 1 when work was cut: the operator's supervisor sees that this stop lost work.
+        (finished) => process.exit(finished ? 0 : 1),
+        (error: unknown) => {
+          logger.error({ err: error }, 'error while shutting down');
+          process.exit(1);
+        },
+      );
     };
     process.once('SIGTERM', shutDown);
     process.once('SIGINT', shutDown);
