@@ -16,6 +16,7 @@ import type { Config } from './config/config.js';
 import type { Database } from './database/database.js';
 import type { Services } from './domain-module.js';
 import { loadDemoDataIfEmpty, suggestDemoDataWhenEmpty } from './demo/demo-data.js';
+import { eventPositionExtension } from './events/event-position-extension.js';
 import { formatGraphQLError, operationLogPlugin } from './graphql/apollo-plugins.js';
 import { inFlightOperationNames } from './graphql/in-flight-operations.js';
 import { compiledExecutionGateway } from './graphql/compiled-execution.js';
@@ -144,6 +145,7 @@ export async function startServer(config: Config, logger: Logger, options: Start
         storableTextPlugin(),
         literalFreeValidationPlugin(),
         inFlightOperationNames<RequestContext>((context) => inFlightEntries.get(context.signal)),
+        eventPositionExtension(services.certificateEvents),
       ],
     });
     await apollo.start();

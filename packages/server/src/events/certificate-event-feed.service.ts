@@ -258,6 +258,16 @@ export class CertificateEventFeedService {
     return row?.id ?? null;
   }
 
+  /**
+   * Position of the newest event this server has read from the log ("0" while there is none): it and
+   * every event before it are committed (positions follow commit order), so a read that starts after
+   * this call sees all of their changes. Later events count once their wake-up has been read, moments
+   * after their commit. Kept in memory: no statement.
+   */
+  committedPosition(): string {
+    return this.tail.toString();
+  }
+
   /** The matching events recorded after the event `after` (one of `scope`'s), read in pages. */
   private async *backlog(
     filter: CertificateEventFilter,

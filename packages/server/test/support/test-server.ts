@@ -74,6 +74,7 @@ export interface TestServer extends RunningServer {
 export interface GraphQLResponse<Data> {
   data?: Data;
   errors?: { message: string; extensions?: { code?: string; ids?: string[] } }[];
+  extensions?: Record<string, unknown>;
 }
 
 export interface TestServerOptions {
