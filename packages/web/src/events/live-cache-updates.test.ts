@@ -1,6 +1,7 @@
 import { mount, type VueWrapper } from '@vue/test-utils';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { createCache } from '../common/apollo/apollo-client.js';
+import { AppliedEvents } from '../common/apollo/applied-events.js';
 import { CertificateStoreDocument, OrganizationApplicationsDocument, type OrganizationApplicationsQuery } from '../generated/graphql.js';
 import OrganizationsView from '../organizations/OrganizationsView.vue';
 import { eventually, MockStream, mockApolloClient } from '../test-support/mock-apollo.js';
@@ -23,6 +24,9 @@ const application = (n: number, cert: ReturnType<typeof certificate> | null = nu
   lastVerifiedAt: null,
   certificate: cert,
 });
+
+/** Position of the newest event the mocked server has recorded: each event made by `event()` is the next. */
+let recordedPosition = 0;
 
 /** What the server holds; handlers answer from it, so a refetch shows its current state. */
 function serverState() {
@@ -58,6 +62,7 @@ function answerRecounts(apollo: ReturnType<typeof setup>['apollo'], delayOf: (re
 
 function setup() {
   const server = serverState();
+  const appliedEvents = new AppliedEvents();
   const organization = () => ({
     __typename: 'Organization',
     id: ORGANIZATION,
@@ -84,9 +89,10 @@ function setup() {
         certificateStore: server.store,
       }),
     },
-    { cache: createCache() },
+    // Each answer says, as the server's does, which events were recorded when it read.
+    { cache: createCache(), links: [appliedEvents.link], extensions: () => ({ certificateEventPosition: String(recordedPosition) }) },
   );
-  const updates = liveCacheUpdates(apollo.client, { coalesceMs: 20 });
+  const updates = liveCacheUpdates(apollo.client, appliedEvents, { coalesceMs: 20 });
   const count = (name: string) => apollo.operations.filter((operation) => operation.operationName === name).length;
   return { server, apollo, updates, count };
 }
@@ -117,7 +123,16 @@ afterEach(() => {
 });
 
 function event(type: LiveEvent['type'], data: Record<string, unknown>, organizationId: string | null = ORGANIZATION): LiveEvent {
-  return { id: `event-${Math.random()}`, type, organizationId, applicationIds: [], time: '2026-11-27T15:00:00.000Z', cloudEvent: { data } };
+  recordedPosition += 1;
+  return {
+    id: `event-${Math.random()}`,
+    position: String(recordedPosition),
+    type,
+    organizationId,
+    applicationIds: [],
+    time: '2026-11-27T15:00:00.000Z',
+    cloudEvent: { data },
+  };
 }
 
 const updated = (applicationIds: string[], cert: ReturnType<typeof certificate>, entra: { rotationStep: string } | null = null) =>
@@ -232,6 +247,74 @@ describe('certificate events in the cache', () => {
     expect(count('OrganizationApplications')).toBe(3);
   });
 
+  it('never shows a list answer read before an event applied in place, not even for a moment', async () => {
+    const { apollo, updates, server, count } = setup();
+    const held: { answer: MockStream; read: OrganizationApplicationsQuery }[] = [];
+    const answerNow = apollo.handlers.OrganizationApplications!;
+    apollo.handlers.OrganizationApplications = (variables) => {
+      if (count('OrganizationApplications') !== 2) return answerNow(variables);
+      const answer = new MockStream();
+      held.push({ answer, read: answerNow(variables) as OrganizationApplicationsQuery });
+      return answer;
+    };
+    // Every thumbprint of the first row the view is given, in order (watched as the console's views are).
+    const list = apollo.client.watchQuery({
+      query: OrganizationApplicationsDocument,
+      variables: { organizationId: ORGANIZATION },
+      fetchPolicy: 'cache-and-network',
+      notifyOnNetworkStatusChange: true,
+    });
+    const shown: (string | null)[] = [];
+    subscriptions.push(
+      list.subscribe(({ data }) => {
+        const row = (data as OrganizationApplicationsQuery | undefined)?.organization?.backupApplications.find(
+          (candidate) => candidate.applicationId === 'app-1',
+        );
+        if (row) shown.push(row.certificate?.thumbprint ?? null);
+      }),
+    );
+    await eventually(() => expect(shown.at(-1)).toBe('OLD'.padEnd(40, '0')));
+
+    // The manager asks again (Refresh); its request reads the list before the certificate changes.
+    void list.refetch().catch(() => undefined);
+    await eventually(() => expect(held).toHaveLength(1));
+    const next = certificate('cert-new', 'C'.repeat(40), '2028-01-01T00:00:00.000Z');
+    server.applications = [application(1, next), application(2), application(3)];
+    updates.apply(updated(['app-1'], next));
+    await eventually(() => expect(shown.at(-1)).toBe('C'.repeat(40)));
+
+    // The answer read before the change arrives after it was shown.
+    held[0]!.answer.end(held[0]!.read);
+    await eventually(() => expect(list.getCurrentResult().loading).toBe(false));
+    await eventually(() => expect(shown.at(-1)).toBe('C'.repeat(40)));
+    expect(shown.slice(shown.indexOf('C'.repeat(40)))).not.toContain('OLD'.padEnd(40, '0'));
+  });
+
+  it('asks again for a list whose request was on its way when events were missed', async () => {
+    const { apollo, updates, count, server } = setup();
+    const held: { answer: MockStream; read: OrganizationApplicationsQuery }[] = [];
+    const answerNow = apollo.handlers.OrganizationApplications!;
+    apollo.handlers.OrganizationApplications = (variables) => {
+      if (count('OrganizationApplications') !== 2) return answerNow(variables);
+      const answer = new MockStream();
+      held.push({ answer, read: answerNow(variables) as OrganizationApplicationsQuery });
+      return answer;
+    };
+    const rows = await shownRows(apollo.client);
+    const list = [...apollo.client.getObservableQueries('active')].find((query) => query.queryName === 'OrganizationApplications')!;
+    void list.refetch().catch(() => undefined);
+    await eventually(() => expect(held).toHaveLength(1));
+
+    // Changed while the feed was down: no event says what, so the views are read again.
+    server.applications = [application(1), application(3)];
+    const readAgain = vi.spyOn(list, 'refetch');
+    updates.resync();
+    // The view's refetch joins the request on its way (one request for identical ones), which then answers.
+    await eventually(() => expect(readAgain).toHaveBeenCalled());
+    held[0]!.answer.end(held[0]!.read);
+    await eventually(() => expect(rows()!.organization!.backupApplications.map((row) => row.applicationId)).toEqual(['app-1', 'app-3']));
+  });
+
   it('recounts again for an event that comes while the previous recount is on the way', async () => {
     const { apollo, updates, count, server } = setup();
     await shownRows(apollo.client);
@@ -241,7 +324,8 @@ describe('certificate events in the cache', () => {
     await eventually(() => expect(recounts.read).toBe(1));
     server.counts = { ...server.counts, applications: 2, notConfigured: 1 };
     updates.apply(event('APPLICATIONS_REMOVED', { applications: [{ applicationId: 'app-3' }] }));
-    await eventually(() => expect(count('OrganizationSummary')).toBe(2));
+    // The first answer, read before the second event, is asked for again; then comes the second event's own recount.
+    await eventually(() => expect(count('OrganizationSummary')).toBe(3));
     await eventually(() =>
       expect((apollo.client.cache.extract() as Record<string, unknown>)[`Organization:${ORGANIZATION}`]).toMatchObject({
         certificateSummary: { applications: 2 },
@@ -276,7 +360,8 @@ describe('certificate events in the cache', () => {
     updates.dispose();
     recounts.held[0]!();
     await new Promise((resolve) => setTimeout(resolve, 100));
-    expect(count('OrganizationSummary')).toBe(1);
+    // The first answer, read before the second event, is asked for again; the second event's recount is not sent.
+    expect(count('OrganizationSummary')).toBe(2);
   });
 
   it('shows new counts in the Organizations view without a click', async () => {

@@ -1,5 +1,6 @@
 import type { ApolloClient, ObservableQuery, Reference } from '@apollo/client';
 import { certificateStatus } from '@bam/shared';
+import type { AppliedEvents } from '../common/apollo/applied-events.js';
 import { type CertificateSummaryFragment, CertificateSummaryFragmentDoc, OrganizationSummaryDocument } from '../generated/graphql.js';
 import type { LiveEvent } from './live-event-stream.js';
 
@@ -41,7 +42,11 @@ export interface LiveCacheUpdates {
  * Maps certificate events onto the Apollo cache. Refetches are coalesced: a burst of events asks for
  * each view once per `coalesceMs`, however many events concern it.
  */
-export function liveCacheUpdates(client: ApolloClient, { coalesceMs = 150 }: { coalesceMs?: number } = {}): LiveCacheUpdates {
+export function liveCacheUpdates(
+  client: ApolloClient,
+  appliedEvents: AppliedEvents,
+  { coalesceMs = 150 }: { coalesceMs?: number } = {},
+): LiveCacheUpdates {
   const { cache } = client;
   const waiting = new Map<string, ReturnType<typeof setTimeout>>();
   // The refetch on its way for each key. The next one for the key is sent once it is answered: two in
@@ -63,39 +68,7 @@ export function liveCacheUpdates(client: ApolloClient, { coalesceMs = 150 }: { c
     );
   }
 
-  // Views waiting for their request in flight before they are asked again (see `askAgainWhenAnswered`).
-  const askingAgain = new Map<ObservableQuery, { unsubscribe(): void }>();
-
-  /**
-   * A view's request already on its way may have read the server before the event's change: its answer
-   * would put the old state back over the change made in place, and a refetch meanwhile joins it
-   * (Apollo sends one request for identical ones in flight). Such a view is read again once answered.
-   */
-  function askAgainWhenAnswered(key: string, matches: (query: ObservableQuery) => boolean) {
-    for (const query of client.getObservableQueries('active')) {
-      if (!matches(query) || askingAgain.has(query) || !query.getCurrentResult().loading) continue;
-      const stop = () => {
-        const subscription = askingAgain.get(query);
-        askingAgain.delete(query);
-        // Not from inside its own notification.
-        queueMicrotask(() => subscription?.unsubscribe());
-      };
-      askingAgain.set(
-        query,
-        query.subscribe({
-          next: ({ loading }) => {
-            if (loading || !askingAgain.has(query)) return;
-            stop();
-            refetchWatched(key, matches);
-          },
-          error: stop,
-        }),
-      );
-    }
-  }
-
   function refetchWatched(key: string, matches: (query: ObservableQuery) => boolean) {
-    askAgainWhenAnswered(key, matches);
     later(key, () => Promise.all([...client.getObservableQueries('active')].filter(matches).map((query) => query.refetch())));
   }
 
@@ -111,14 +84,8 @@ export function liveCacheUpdates(client: ApolloClient, { coalesceMs = 150 }: { c
   /** The organization's counts, wherever the console shows them (the summary tiles, the inventory's ! marks). */
   function refetchSummary(organizationId: string) {
     if (!cachedOrganization(organizationId)) return;
-    // Its own request: a view's own reading of the counts may be on its way, read before this event.
     later(`summary:${organizationId}`, () =>
-      client.query({
-        query: OrganizationSummaryDocument,
-        variables: { id: organizationId },
-        fetchPolicy: 'network-only',
-        context: { queryDeduplication: false },
-      }),
+      client.query({ query: OrganizationSummaryDocument, variables: { id: organizationId }, fetchPolicy: 'network-only' }),
     );
   }
 
@@ -182,7 +149,6 @@ export function liveCacheUpdates(client: ApolloClient, { coalesceMs = 150 }: { c
         });
       }
       if (rows.missing) refetchApplications(organizationId);
-      else askAgainWhenAnswered(`applications:${organizationId}`, applicationsView(organizationId));
     } else if (rows) {
       refetchApplications(organizationId);
     }
@@ -201,7 +167,6 @@ export function liveCacheUpdates(client: ApolloClient, { coalesceMs = 150 }: { c
       });
       for (const ref of removed) cache.evict({ id: ref });
       cache.gc();
-      askAgainWhenAnswered(`applications:${organizationId}`, applicationsView(organizationId));
     }
     refetchSummary(organizationId);
     refetchStore();
@@ -219,7 +184,6 @@ export function liveCacheUpdates(client: ApolloClient, { coalesceMs = 150 }: { c
       });
       cache.evict({ id });
       cache.gc();
-      askAgainWhenAnswered('store', storeViews);
     } else {
       refetchStore();
     }
@@ -227,6 +191,7 @@ export function liveCacheUpdates(client: ApolloClient, { coalesceMs = 150 }: { c
 
   return {
     apply(event) {
+      appliedEvents.applied(event.position);
       const organizationId = event.organizationId;
       switch (event.type) {
         case 'CERTIFICATE_UPDATED':
@@ -274,14 +239,13 @@ export function liveCacheUpdates(client: ApolloClient, { coalesceMs = 150 }: { c
       }
     },
     resync() {
+      appliedEvents.missed();
       refetchWatched('resync', (query) => LIVE_QUERIES.includes(query.queryName ?? ''));
     },
     dispose() {
       disposed = true;
       for (const timer of waiting.values()) clearTimeout(timer);
       waiting.clear();
-      for (const subscription of askingAgain.values()) subscription.unsubscribe();
-      askingAgain.clear();
     },
   };
 }

@@ -46,6 +46,7 @@ function fakeSocket() {
 
 const liveEvent = (id: string): LiveEvent => ({
   id,
+  position: '1',
   type: 'APPLICATIONS_ADDED',
   organizationId: 'org',
   applicationIds: [],

@@ -1,5 +1,6 @@
-import { onMounted, onScopeDispose, type Ref, shallowRef, watch } from 'vue';
+import { inject, onMounted, onScopeDispose, type Ref, shallowRef, watch } from 'vue';
 import { useApolloClient } from '../common/apollo/apollo-client-key.js';
+import { appliedEventsKey } from '../common/apollo/applied-events.js';
 import { createEventSocket } from './event-socket.js';
 import { liveCacheUpdates } from './live-cache-updates.js';
 import { type EventSocket, LiveEventStream, type LiveStatus } from './live-event-stream.js';
@@ -32,6 +33,8 @@ export function useLiveUpdates({
   status: Ref<LiveStatus | null>;
 } {
   const client = useApolloClient();
+  // Provided with the client in the browser; the server's render opens no feed.
+  const appliedEvents = inject(appliedEventsKey, undefined);
   const status = shallowRef<LiveStatus | null>(null);
   let running: { stream: LiveEventStream; updates: ReturnType<typeof liveCacheUpdates> } | undefined;
   let started = false;
@@ -48,7 +51,8 @@ export function useLiveUpdates({
       active,
       (isActive) => {
         if (isActive && !running) {
-          const updates = liveCacheUpdates(client);
+          if (!appliedEvents) throw new Error('No AppliedEvents provided: call app.provide(appliedEventsKey, appliedEvents) with the client.');
+          const updates = liveCacheUpdates(client, appliedEvents);
           const stream = new LiveEventStream({
             socket: createSocket(),
             onEvent: (event) => updates.apply(event),

@@ -39,14 +39,25 @@ export class MockStream {
   }
 }
 
+export interface MockApolloOptions {
+  cache?: InMemoryCache;
+  /** The console's own links to pass each operation through before it is answered. */
+  links?: ApolloLink[];
+  /** The `extensions` of each answer, taken when its handler reads the mocked server's state. */
+  extensions?: () => Record<string, unknown>;
+}
+
 /**
  * An Apollo client whose link answers each operation by name from `handlers`, recording what was
  * sent — component tests mock each operation separately, with a real cache in between (the console's
  * own, from `createCache()`, where type policies matter).
  */
-export function mockApolloClient(handlers: Record<string, OperationHandler>, { cache = new InMemoryCache() }: { cache?: InMemoryCache } = {}) {
+export function mockApolloClient(
+  handlers: Record<string, OperationHandler>,
+  { cache = new InMemoryCache(), links = [], extensions }: MockApolloOptions = {},
+) {
   const operations: RecordedOperation[] = [];
-  const link = new ApolloLink(
+  const answers = new ApolloLink(
     (operation) =>
       new Observable((observer) => {
         const { fetchOptions } = operation.getContext() as { fetchOptions?: { signal?: AbortSignal } };
@@ -58,11 +69,12 @@ export function mockApolloClient(handlers: Record<string, OperationHandler>, { c
           try {
             if (!handler) throw new Error(`no mock for ${operation.operationName}`);
             const answer = handler(operation.variables);
+            const extra = extensions ? { extensions: extensions() } : {};
             if (answer instanceof MockStream) {
-              detach = answer.attach(observer);
+              detach = answer.attach({ next: (value) => observer.next({ ...value, ...extra }), complete: () => observer.complete() });
               return;
             }
-            observer.next({ data: answer as Record<string, unknown> });
+            observer.next({ data: answer as Record<string, unknown>, ...extra });
             observer.complete();
           } catch (error) {
             observer.error(error);
@@ -74,7 +86,7 @@ export function mockApolloClient(handlers: Record<string, OperationHandler>, { c
         };
       }),
   );
-  const client = new ApolloClient({ link, cache });
+  const client = new ApolloClient({ link: ApolloLink.from([...links, answers]), cache });
   // `handlers` is read at each request: a test may replace one midway.
   return { client, operations, handlers, provide: { [apolloClientKey as symbol]: client } };
 }

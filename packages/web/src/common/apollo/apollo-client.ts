@@ -6,6 +6,7 @@ import UploadHttpLink from 'apollo-upload-client/UploadHttpLink.mjs';
 import { createClient } from 'graphql-ws';
 import { from, mergeMap, of } from 'rxjs';
 import { MeDocument } from '../../generated/graphql.js';
+import type { AppliedEvents } from './applied-events.js';
 import type { EarlyRequests } from './early-requests.js';
 import { GRAPHQL_PATH } from './graphql-path.js';
 
@@ -34,9 +35,14 @@ export interface FirstAnswers {
 /**
  * HTTP for queries, mutations and multipart uploads; a WebSocket for the subscriptions views follow
  * for a while (a rotation's steps), open only while one runs. The certificate event feed (`events/`)
- * has its own WebSocket, which it reconnects and resumes itself, and updates Apollo's cache.
+ * has its own WebSocket, which it reconnects and resumes itself, and updates Apollo's cache; it tells
+ * `appliedEvents` of each event, whose link keeps answers read before it away from the views.
  */
-export function createApolloClient(baseUrl: string = window.location.href, { early, rendered }: FirstAnswers = {}): ApolloClient {
+export function createApolloClient(
+  appliedEvents: AppliedEvents,
+  { early, rendered }: FirstAnswers = {},
+  baseUrl: string = window.location.href,
+): ApolloClient {
   const endpoint = new URL(GRAPHQL_PATH, baseUrl);
   const http = new UploadHttpLink({
     uri: endpoint.href,
@@ -58,7 +64,12 @@ export function createApolloClient(baseUrl: string = window.location.href, { ear
   });
 
   const client: ApolloClient = new ApolloClient({
-    link: ApolloLink.from([sessionEnded, ...(early ? [earlyAnswers(early)] : []), ApolloLink.split(isSubscription, webSocket, http)]),
+    link: ApolloLink.from([
+      sessionEnded,
+      appliedEvents.link,
+      ...(early ? [earlyAnswers(early)] : []),
+      ApolloLink.split(isSubscription, webSocket, http),
+    ]),
     cache: rendered ? createCache().restore(rendered) : createCache(),
     // The hydration runs in the task that creates the client: until a timer ends it, queries answer
     // from the rendered cache (`cache-and-network` reads it without a request), so the first render
