@@ -1,4 +1,4 @@
-import type { Browser, Page, WebSocket, WebSocketRoute } from 'playwright-core';
+import type { APIResponse, Browser, Page, Route, WebSocket, WebSocketRoute } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { demoAccounts } from '../../packages/server/src/demo/demo-accounts.js';
 import type { ServerProcess } from '../../packages/server/test/support/server-process.js';
@@ -106,6 +106,15 @@ async function openConsole(prefix: string, beforeLoad?: (page: Page) => Promise<
   return { page, ui };
 }
 
+/** The operation name of a GraphQL request body sent as JSON (undefined for anything else). */
+function operationName(body: string | null): string | undefined {
+  try {
+    return (JSON.parse(body ?? '') as { operationName?: string }).operationName;
+  } catch {
+    return undefined;
+  }
+}
+
 /** Polls long enough for a busy machine: these tests check what appears, not how fast (that is the bench's job). */
 const arrives = { timeout: 15_000 };
 
@@ -122,19 +131,75 @@ describe('live updates in the console', () => {
     await ui.row('Contoso Backup 04').waitFor();
 
     const thumbprint = await updateThroughApi(contoso, ['Contoso Backup 04'], 'Live Update Contoso 04');
-    // Polled, each: an answer the manager had asked for before the change may show the old row for a moment,
-    // and the console then asks again (see live-cache-updates.ts, askAgainWhenAnswered).
     const row = ui.row('Contoso Backup 04');
     await expect.poll(() => row.getByTestId('thumbprint').innerText(), arrives).toBe(thumbprint);
-    await expect.poll(() => row.getByRole('button', { name: /Configured/ }).innerText(), arrives).toBe('Configured');
-    await expect.poll(() => row.getByTestId('expiry').innerText(), arrives).toContain('Valid');
-    expect(await row.getByTestId('thumbprint').innerText()).toBe(thumbprint);
+    expect(await row.getByRole('button', { name: /Configured/ }).innerText()).toBe('Configured');
+    expect(await row.getByTestId('expiry').innerText()).toContain('Valid');
     await ui.screenshot('updated-elsewhere');
 
     await removeThroughApi(contoso, ['Contoso Backup 01']);
     await ui.row('Contoso Backup 01').waitFor({ state: 'detached' });
     await expect.poll(() => page.getByTestId('selection-count').innerText(), arrives).toContain('3');
     await ui.screenshot('removed-elsewhere');
+    await page.close();
+  });
+
+  it('never shows a row as it was before a change when the answer to a request sent before it comes after its event', async () => {
+    // The manager's next list request is answered by the server at once and handed to the page only when the test says.
+    let holdNext = false;
+    let readBeforeChange: (held: { route: Route; response: APIResponse }) => void;
+    const held = new Promise<{ route: Route; response: APIResponse }>((resolve) => (readBeforeChange = resolve));
+    const { page, ui } = await openConsole('live-late-answer', async (page) => {
+      await page.route(/\/graphql$/, async (route) => {
+        if (!holdNext || operationName(route.request().postData()) !== 'OrganizationApplications') return route.fallback();
+        holdNext = false;
+        readBeforeChange({ route, response: await route.fetch() });
+      });
+    });
+    const contoso = await organization('contoso');
+    await ui.openManagerByRightClick('contoso.onmicrosoft.com');
+    const refresh = page.getByTestId('refresh-applications');
+    await ui.row('Contoso Backup 03').waitFor();
+    await expect.poll(() => refresh.isEnabled(), arrives).toBe(true);
+
+    // Every value the row's thumbprint and expiry take from now on, as the page shows them.
+    await page.evaluate((name) => {
+      const shown: { thumbprint: string; expiry: string }[] = [];
+      const record = () => {
+        const row = Array.from(document.querySelectorAll('[data-testid="application-row"]')).find((candidate) =>
+          candidate.textContent?.includes(name),
+        );
+        const text = (testId: string) => row?.querySelector(`[data-testid="${testId}"]`)?.textContent?.trim() ?? '(no row)';
+        const latest = { thumbprint: text('thumbprint'), expiry: text('expiry') };
+        if (shown.at(-1)?.thumbprint !== latest.thumbprint || shown.at(-1)?.expiry !== latest.expiry) shown.push(latest);
+      };
+      record();
+      new MutationObserver(record).observe(document.querySelector('[data-testid="manager-dialog"]')!, {
+        subtree: true,
+        childList: true,
+        characterData: true,
+      });
+      Object.assign(window, { shownRow: shown });
+    }, 'Contoso Backup 03');
+
+    holdNext = true;
+    await refresh.click();
+    const { route, response } = await held;
+    const thumbprint = await updateThroughApi(contoso, ['Contoso Backup 03'], 'Late Answer Contoso 03');
+    // The event has put the new certificate on the row in place; the answer read before the change comes now.
+    await expect.poll(() => ui.row('Contoso Backup 03').getByTestId('thumbprint').innerText(), arrives).toBe(thumbprint);
+    const nextAnswer = page.waitForResponse(
+      (candidate) => candidate.request() !== route.request() && operationName(candidate.request().postData()) === 'OrganizationApplications',
+    );
+    await route.fulfill({ response });
+    await nextAnswer;
+    await expect.poll(() => refresh.isEnabled(), arrives).toBe(true);
+
+    const shown = await page.evaluate(() => (window as unknown as { shownRow: { thumbprint: string; expiry: string }[] }).shownRow);
+    const [before, after] = [shown[0]!, shown.at(-1)!];
+    expect(after.expiry).not.toBe(before.expiry);
+    // Once the new certificate showed, the row never went back to the old one, not even for a moment.
+    expect(shown.slice(shown.findIndex((values) => values.thumbprint === after.thumbprint))).toEqual([after]);
     await page.close();
   });
 
