@@ -64,7 +64,7 @@ it("reads a list's applications with their certificates in one statement when th
   ]) {
     const query = `query { organizations(first: 20) { edges { node { backupApplications { ${selection} } } } } } ${fragments}`;
     const from = server.logs.length;
-    expect(await server.graphql(query)).toEqual({ data: expected });
+    expect(await server.graphql(query)).toEqual({ data: expected, extensions: { certificateEventPosition: expect.any(String) } });
     const statements = server.logs.slice(from).flatMap((line) => (JSON.parse(line) as { sql?: string }).sql ?? []);
     const certificateReads = statements.filter((sql) => /\bcertificates\b/.test(sql));
     expect(certificateReads).toEqual([expect.stringMatching(/LEFT JOIN certificates/)]);

@@ -5,7 +5,8 @@ import type { InjectionKey } from 'vue';
 
 /**
  * Where the server's answer to a query says which certificate events it includes: the position of the
- * newest event committed before the query read (a decimal number, as text; see the README's "Using the API").
+ * newest event the server knew committed before the query read (a decimal number, as text; see the README's
+ * "Using the API").
  */
 const EVENT_POSITION_EXTENSION = 'certificateEventPosition';
 
@@ -16,7 +17,8 @@ const EVENT_POSITION_EXTENSION = 'certificateEventPosition';
  * and the views get the answer that read the server after the event. Each answer is judged as it
  * arrives, so one that overtook an event still on its way through the feed is delivered. Identical
  * queries in flight share one request (Apollo's deduplication, above the links): a refetch that joins
- * an old request gets the answer asked again too.
+ * an old request gets the answer asked again too. A server instance whose feed has not read the event yet
+ * (another one than the feed's, moments behind) answers with an older position until it has.
  */
 export class AppliedEvents {
   private newest = 0n;
