@@ -342,7 +342,8 @@ describe('certificate events in the cache', () => {
     await eventually(() => expect(recounts.read).toBe(1));
     server.counts = { ...server.counts, applications: 2, notConfigured: 1 };
     updates.apply(event('APPLICATIONS_REMOVED', { applications: [{ applicationId: 'app-3' }] }));
-    await eventually(() => expect(recounts.answered).toBe(2));
+    // The slow answer, read before the second event, is asked for again; then comes the second event's own recount.
+    await eventually(() => expect(recounts.answered).toBe(3));
     expect((apollo.client.cache.extract() as Record<string, unknown>)[`Organization:${ORGANIZATION}`]).toMatchObject({
       certificateSummary: { applications: 2 },
     });
