@@ -1,6 +1,6 @@
 import { ApolloLink } from '@apollo/client';
 import { OperationTypeNode } from 'graphql';
-import { mergeMap, type Observable, of } from 'rxjs';
+import { mergeMap, type Observable, of, timer } from 'rxjs';
 import type { InjectionKey } from 'vue';
 
 /**
@@ -11,6 +11,12 @@ import type { InjectionKey } from 'vue';
 const EVENT_POSITION_EXTENSION = 'certificateEventPosition';
 
 /**
+ * The wait before asking again the second time and after, doubling up to the last: one asking again is
+ * enough on a single instance; more means an instance whose feed is behind, which is not hammered meanwhile.
+ */
+const ASK_AGAIN_DELAYS_MS = [100, 200, 400, 800, 1_600, 2_000];
+
+/**
  * The newest certificate event the console has applied to its cache, and the link that keeps answers
  * read before it away from the views. A request sent before a change but answered after its event was
  * applied in place would put the old state back for a moment; the link sends the query again instead,
@@ -18,7 +24,8 @@ const EVENT_POSITION_EXTENSION = 'certificateEventPosition';
  * arrives, so one that overtook an event still on its way through the feed is delivered. Identical
  * queries in flight share one request (Apollo's deduplication, above the links): a refetch that joins
  * an old request gets the answer asked again too. A server instance whose feed has not read the event yet
- * (another one than the feed's, moments behind) answers with an older position until it has.
+ * (another one than the feed's, moments behind) answers with an older position until it has: it is asked again at
+ * a widening interval (`ASK_AGAIN_DELAYS_MS`).
  */
 export class AppliedEvents {
   private newest = 0n;
@@ -39,12 +46,17 @@ export class AppliedEvents {
   readonly link = new ApolloLink((operation, forward) => {
     // Queries only: sending a mutation again would repeat the change.
     if (operation.operationType !== OperationTypeNode.QUERY) return forward(operation);
-    const ask = (): Observable<ApolloLink.Result> => {
+    const ask = (again: number): Observable<ApolloLink.Result> => {
       const sentAfterMisses = this.misses;
+      const askAgain = () => {
+        if (again === 0) return ask(1);
+        const delay = ASK_AGAIN_DELAYS_MS[Math.min(again, ASK_AGAIN_DELAYS_MS.length) - 1]!;
+        return timer(delay).pipe(mergeMap(() => ask(again + 1)));
+      };
       // `forward` again on each try: the next link may answer once only (an early request's answer).
-      return forward(operation).pipe(mergeMap((result) => (this.readBefore(result, sentAfterMisses) ? ask() : of(result))));
+      return forward(operation).pipe(mergeMap((result) => (this.readBefore(result, sentAfterMisses) ? askAgain() : of(result))));
     };
-    return ask();
+    return ask(0);
   });
 
   /** The answer read the server before the newest event applied, or was asked for before events were missed. */
