@@ -7,7 +7,7 @@ import { DomainError } from '../common/domain-error.js';
 import type { EntraSettings } from '../config/config.js';
 import { ApplicationEntraCheck, EntraKeyStatus } from '../entra/application-entra-check.entity.js';
 import type { EntraConnectionsService } from '../entra/entra-connections.service.js';
-import { applicationNotFound, type EntraApplication, type EntraDirectory, type ManagementSignIn } from '../entra/entra-directory.js';
+import { applicationNotFound, changedNothing, type EntraApplication, type EntraDirectory, type ManagementSignIn } from '../entra/entra-directory.js';
 import { entraDomainError } from '../entra/entra-errors.js';
 import { KeyRotation, KeyRotationState, unfinishedRotationStates } from '../entra/key-rotation.entity.js';
 import type { PrivateKeyVault } from '../key-custody/private-key-vault.js';
@@ -385,7 +385,8 @@ export class CertificateRotationService {
    * withdraw it. A key Entra holds already is not — the administrator uploaded the certificate in the portal, or, once
    * another instance rolled this stalled rotation back, a later rotation to the same certificate registered it.
    * `registeredByUs` is recorded before Entra is asked to add a key it does not hold, so an instance that rolls the row
-   * back before its key id is recorded looks for the key by thumbprint; a key held before is never looked for.
+   * back before its key id is recorded looks for the key by thumbprint; a key held before is never looked for. Once
+   * Entra refuses the add, the row no longer claims the key: an administrator may have uploaded the certificate meanwhile.
    */
   private async registerNewKey(row: KeyRotation, signIn: ManagementSignIn, newKey: SigningCertificate, progress: RotationProgress): Promise<void> {
     const applicationId = row.applicationId;
@@ -414,6 +415,12 @@ export class CertificateRotationService {
       const registered = await this.directory.addKey(signIn, application, newKey, proofSigner);
       Object.assign(row, { newKeyId: registered.keyId, registeredByUs: registered.added });
     } catch (error) {
+      // Refused: Entra added no key, so none is this rotation's — one with the certificate now is someone else's (the
+      // administrator uploaded it in the portal meanwhile). After a timeout or a server error the key may be there: it stays ours.
+      if (row.registeredByUs && changedNothing(error)) {
+        row.registeredByUs = false;
+        await this.advance(row, row.state);
+      }
       throw failed(error);
     }
   }

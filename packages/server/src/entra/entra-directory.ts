@@ -110,15 +110,27 @@ export type EntraFailure = 'TENANT_NOT_FOUND' | 'SIGN_IN_REFUSED' | 'PERMISSION_
 
 export class EntraError extends Error {
   override name = 'EntraError';
+  /**
+   * Whether the request may have taken effect all the same: Entra did not answer (a timeout, a lost connection) or failed
+   * (a server error), or an earlier attempt of a retried request did. False when Entra refused it: nothing changed.
+   */
+  readonly outcomeUnknown: boolean;
 
   constructor(
     readonly failure: EntraFailure,
     /** Entra's own code: `AADSTS700027`, `Authorization_RequestDenied`, a permission name … */
     readonly entraCode: string,
     message: string,
+    options: { outcomeUnknown?: boolean } = {},
   ) {
     super(message);
+    this.outcomeUnknown = options.outcomeUnknown ?? failure === 'UNAVAILABLE';
   }
+}
+
+/** True only for Entra's refusal of a request: it changed nothing. Any other failure (or error) may hide a change. */
+export function changedNothing(error: unknown): boolean {
+  return error instanceof EntraError && !error.outcomeUnknown;
 }
 
 /** The application is not (or no longer) in the tenant: Graph's own code for a missing object. */

@@ -167,7 +167,7 @@ export class GraphEntraDirectory implements EntraDirectory {
     );
     const after = await this.requireApplication(signIn, application.appId);
     const added = after.keys.find((key) => key.thumbprint === certificate.thumbprint);
-    if (!added) throw new EntraError('REFUSED', 'KeyNotRegistered', 'Graph accepted the key but does not list it.');
+    if (!added) throw new EntraError('REFUSED', 'KeyNotRegistered', 'Graph accepted the key but does not list it.', { outcomeUnknown: true });
     return { keyId: added.keyId, added: true };
   }
 
@@ -321,16 +321,22 @@ export class GraphEntraDirectory implements EntraDirectory {
   ): Promise<T> {
     const { graph } = this.client(signIn);
     const { maxRetries, maxRetryAfterSeconds, requestTimeoutMs } = this.settings;
+    // A 503 or 504 may come after Graph did the work: a refusal of the retry then does not tell that nothing changed.
+    let retriedAfterServerFailure = false;
     const retry = new RetryHandlerOptions(1, maxRetries, (_delay, _attempt, _request, _options, response) => {
       // A Retry-After beyond the limit is not waited for: the call fails as throttled at once.
       const retryAfter = Number(response.headers.get('retry-after') ?? 0);
-      return Number.isNaN(retryAfter) || retryAfter <= maxRetryAfterSeconds;
+      const retrying = Number.isNaN(retryAfter) || retryAfter <= maxRetryAfterSeconds;
+      if (retrying && response.status >= 500) retriedAfterServerFailure = true;
+      return retrying;
     });
     try {
       const request = build(graph).middlewareOptions([retry]).option('signal', AbortSignal.timeout(requestTimeoutMs));
       return (await withDeadline(send(request), requestTimeoutMs)) as T;
     } catch (error) {
-      throw toEntraError(error, permission);
+      const failure = toEntraError(error, permission);
+      if (!retriedAfterServerFailure || failure.outcomeUnknown) throw failure;
+      throw new EntraError(failure.failure, failure.entraCode, failure.message, { outcomeUnknown: true });
     }
   }
 }

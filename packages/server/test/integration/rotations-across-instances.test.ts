@@ -11,7 +11,7 @@ import {
   rotationLeaseTiming,
 } from '../../src/certificates/certificate-rotation.service.js';
 import { loadConfig } from '../../src/config/config.js';
-import type { EntraDirectory } from '../../src/entra/entra-directory.js';
+import { type EntraDirectory, EntraError } from '../../src/entra/entra-directory.js';
 import { createLogger } from '../../src/logging/logger.js';
 import { eventually } from '../support/webhook-receiver.js';
 import { backups, entraThumbprints, importIntoStore, management, newCertificate, tenant, useEntraTestServer } from '../support/entra-fixture.js';
@@ -22,6 +22,7 @@ import type { TestCertificate } from '../support/pfx-fixtures.js';
 // alone; once the lease ran out (the running instance stalled or crashed, simulated by setting the lease in the past)
 // the other rolls it back. Each instance is a CertificateRotationService of its own over the file's server; the running
 // one reaches Entra through a directory the test holds at one step, so the transitions happen in the order that matters.
+// The same held directory lets an administrator act in the portal between a rotation's read of the application and its add.
 
 const entra = useEntraTestServer();
 
@@ -63,6 +64,31 @@ function heldDirectory(held: { beforeAddKey?: Gate; afterProof?: Gate; afterRemo
   });
 }
 
+/**
+ * The server's own directory, whose addKey reaches Entra but whose answer is lost (a timeout once Graph added the key);
+ * `added` hears of the key ids Entra then lists with the certificate.
+ */
+function addKeyAnswerLost(added: (keyIds: string[]) => void = () => {}): EntraDirectory {
+  const directory = entra.server.services.entraDirectory;
+  return Object.assign(Object.create(directory) as EntraDirectory, {
+    addKey: async (...args: Parameters<EntraDirectory['addKey']>) => {
+      await directory.addKey(...args);
+      const [, application, certificate] = args;
+      added(
+        entraKeys(application.appId)
+          .filter((key) => key.customKeyIdentifier === certificate.thumbprint)
+          .map((key) => key.keyId),
+      );
+      throw new EntraError('UNAVAILABLE', 'Timeout', 'No answer from Entra in time.');
+    },
+  });
+}
+
+function entraKeys(appId: string) {
+  const applications = entra.emulator.admin.state().tenants.flatMap((candidate) => candidate.applications);
+  return applications.find((candidate) => candidate.appId === appId)!.keyCredentials;
+}
+
 const logLines: string[] = [];
 /** An instance's rotation service; stopped (its background retries and sweep) when the test ends. */
 function rotationService(directory: EntraDirectory, lease: RotationLeaseTiming = rotationLeaseTiming): CertificateRotationService {
@@ -90,8 +116,11 @@ function rotationService(directory: EntraDirectory, lease: RotationLeaseTiming =
 /** A lease short enough for a test to outlive, renewed often enough that no renewal is due near its end; looked for often. */
 const shortLease: RotationLeaseTiming = { leaseMs: 2_000, renewEveryMs: 200, sweepEveryMs: 100 };
 
-/** A connected organization with one application on `current` (registered in Entra), and `next` in the store. */
-async function applicationOn(current: TestCertificate, next: TestCertificate): Promise<{ plan: RotationPlan; nextId: string }> {
+/**
+ * A connected organization with one application on `current` (registered in Entra; null: no certificate, so a rotation adds
+ * the key without a proof), and `next` in the store.
+ */
+async function applicationOn(current: TestCertificate | null, next: TestCertificate): Promise<{ plan: RotationPlan; nextId: string }> {
   const server = entra.server;
   const managementCertificate = newCertificate('Management');
   const managementId = await importIntoStore(server, managementCertificate);
@@ -105,13 +134,15 @@ async function applicationOn(current: TestCertificate, next: TestCertificate): P
   await server.graphql(`mutation($input: AddApplicationsInput!) { addApplications(input: $input) { errors { code } } }`, {
     input: { organizationId, applicationIds: [backup.appId] },
   });
-  entra.emulator.admin.registerKeyCredential(tenant.id, backup.appId, { key: current.der.toString('base64') });
-  const currentId = await importIntoStore(server, current);
-  const updated = await server.graphql<{ updateCertificate: { errors: unknown[] } }>(
-    `mutation($input: UpdateCertificateInput!) { updateCertificate(input: $input) { errors { code } } }`,
-    { input: { organizationId, applications: [{ applicationId: backup.appId }], storeCertificateId: currentId, skipRegistration: true } },
-  );
-  expect(updated.data!.updateCertificate.errors).toEqual([]);
+  const currentId = current ? await importIntoStore(server, current) : null;
+  if (current) {
+    entra.emulator.admin.registerKeyCredential(tenant.id, backup.appId, { key: current.der.toString('base64') });
+    const updated = await server.graphql<{ updateCertificate: { errors: unknown[] } }>(
+      `mutation($input: UpdateCertificateInput!) { updateCertificate(input: $input) { errors { code } } }`,
+      { input: { organizationId, applications: [{ applicationId: backup.appId }], storeCertificateId: currentId, skipRegistration: true } },
+    );
+    expect(updated.data!.updateCertificate.errors).toEqual([]);
+  }
   const nextId = await importIntoStore(server, next);
   const application = await server.database.dataSource.getRepository(BackupApplication).findOneByOrFail({ applicationId: backup.appId });
   return {
@@ -119,7 +150,7 @@ async function applicationOn(current: TestCertificate, next: TestCertificate): P
     plan: {
       organizationId,
       applications: [application],
-      current: new Map([[currentId, { thumbprint: current.thumbprint }]]),
+      current: new Map(current && currentId ? [[currentId, { thumbprint: current.thumbprint }]] : []),
       certificate: { id: nextId, thumbprint: next.thumbprint },
       source: CertificateChangeSource.STORE,
       skipRegistration: false,
@@ -139,6 +170,16 @@ async function outcome(nextId: string) {
     [backups[0]!.appId],
   );
   return { state: rotation?.state, switched: application?.certificate_id === nextId, entra: entraThumbprints(entra.emulator, backups[0]!.appId) };
+}
+
+/** Whether the latest rotation to the certificate recorded the new key as its own, and by which id. */
+async function registration(nextId: string): Promise<{ registeredByUs: boolean; newKeyId: string | null }> {
+  const [row]: { registeredByUs: boolean; newKeyId: string | null }[] = await entra.server.database.dataSource.query(
+    `SELECT registered_by_us AS "registeredByUs", new_key_id AS "newKeyId" FROM key_rotations WHERE new_certificate_id = $1
+     ORDER BY started_at DESC LIMIT 1`,
+    [nextId],
+  );
+  return row!;
 }
 
 /** Runs a rotation on the held instance; `switchInDatabase` sets the certificate as the update service's switch would. */
@@ -340,4 +381,60 @@ describe('a rotation whose lease ran out, which another instance rolls back mean
     await recovering;
     expect(await outcome(nextId)).toEqual({ state: 'ROLLED_BACK', switched: false, entra: [current.thumbprint] });
   });
+});
+
+describe('a rotation whose add of the new key fails', () => {
+  /**
+   * A rotation that read the application (without the new certificate) and whose add Graph then refuses (403), once
+   * `meanwhile` happened; resolves with the outcome once the rotation is rolled back. A rollback with a key to withdraw
+   * waits for Graph to answer again (in the background); one without is done at once.
+   */
+  async function addRefused(meanwhile: (next: TestCertificate) => void) {
+    const { current, next, nextId, gate, rotating } = await rotationHeldAt('beforeAddKey');
+    meanwhile(next);
+    entra.emulator.admin.revokePermission(tenant.id, management.appId, 'Application.ReadWrite.All');
+    gate.open();
+    expect(await rotating).toMatchObject({ code: 'ROTATION_REGISTRATION_FAILED' });
+    entra.emulator.admin.grantPermission(tenant.id, management.appId, 'Application.ReadWrite.All');
+    const rolledBack = await eventually(
+      () => outcome(nextId),
+      (seen) => seen.state === 'ROLLED_BACK',
+    );
+    return { current, next, rolledBack, registration: await registration(nextId) };
+  }
+
+  it('withdraws no key when Graph refused the add, leaving the one an administrator uploaded in the portal meanwhile', async () => {
+    // Entra holds the certificate after all, but not as the rotation's key.
+    const { current, next, rolledBack, registration } = await addRefused((next) =>
+      entra.emulator.admin.registerKeyCredential(tenant.id, backups[0]!.appId, { key: next.der.toString('base64') }),
+    );
+    expect(rolledBack).toEqual({ state: 'ROLLED_BACK', switched: false, entra: [current.thumbprint, next.thumbprint].sort() });
+    expect(registration).toEqual({ registeredByUs: false, newKeyId: null });
+  });
+
+  it('still counts the key as its own when Graph refused only the retry of an add it first answered with a 503', async () => {
+    // The first attempt may have added the key before Graph failed: the rollback looks for it.
+    const { current, rolledBack, registration } = await addRefused(() =>
+      entra.emulator.admin.injectFault({ kind: 'serverError', target: 'graph', count: 1, status: 503, pathContains: '/addKey' }),
+    );
+    expect(rolledBack).toEqual({ state: 'ROLLED_BACK', switched: false, entra: [current.thumbprint] });
+    expect(registration).toEqual({ registeredByUs: true, newKeyId: null });
+  });
+
+  // Graph may have added the key before the answer was lost: the rollback withdraws it, by the certificate's thumbprint
+  // (addKey with a proof, whose key id only Entra's answer tells).
+  it.each([['with a proof of possession (addKey)', true]] as const)(
+    'withdraws the key Entra may have added when the answer to its add was lost, %s',
+    async (_path, withCurrent) => {
+      const current = withCurrent ? newCertificate('Backup 2025') : null;
+      const next = newCertificate('Backup 2026');
+      const { plan, nextId } = await applicationOn(current, next);
+      let added: string[] = [];
+      const failed = await startRotation(rotationService(addKeyAnswerLost((keyIds) => (added = keyIds))), plan);
+      expect(failed).toMatchObject({ code: 'ROTATION_REGISTRATION_FAILED' });
+      expect(added).toHaveLength(1);
+      expect(await outcome(nextId)).toEqual({ state: 'ROLLED_BACK', switched: false, entra: current ? [current.thumbprint] : [] });
+      expect(await registration(nextId)).toEqual({ registeredByUs: true, newKeyId: withCurrent ? null : added[0] });
+    },
+  );
 });
