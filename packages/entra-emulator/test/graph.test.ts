@@ -128,6 +128,19 @@ describe('Graph applications through @microsoft/microsoft-graph-client', () => {
     });
   });
 
+  it('PATCH keyCredentials keeps the key id the client chose for a new key, as Graph does (the Azure CLI chooses its own)', async () => {
+    const next = createTestCertificate('Contoso Backup 01 (2026)');
+    const keyId = 'c3000000-0000-4000-8000-000000000000';
+    await graph
+      .api(`/applications/${backup.id}`)
+      .patch({ keyCredentials: [{ keyId, type: 'AsymmetricX509Cert', usage: 'Verify', key: next.derBase64 }] });
+    const after = (await graph.api(`/applications/${backup.id}`).get()) as ApplicationPage['value'][number];
+    expect(after.keyCredentials?.map((key) => [key.keyId, key.customKeyIdentifier])).toEqual([[keyId, next.sha1Thumbprint]]);
+    await expect(
+      graph.api(`/applications/${backup.id}`).patch({ keyCredentials: [{ keyId: 'not-a-guid', key: next.derBase64 }] }),
+    ).rejects.toMatchObject({ statusCode: 400 });
+  });
+
   it('reads the organization', async () => {
     const organization = (await graph.api('/organization').get()) as { value: { id: string; verifiedDomains: { name: string }[] }[] };
     expect(organization.value[0]).toMatchObject({ id: tenant.id, verifiedDomains: [{ name: tenant.domain }] });

@@ -7,7 +7,14 @@ import { DomainError } from '../common/domain-error.js';
 import type { EntraSettings } from '../config/config.js';
 import { ApplicationEntraCheck, EntraKeyStatus } from '../entra/application-entra-check.entity.js';
 import type { EntraConnectionsService } from '../entra/entra-connections.service.js';
-import { applicationNotFound, changedNothing, type EntraApplication, type EntraDirectory, type ManagementSignIn } from '../entra/entra-directory.js';
+import {
+  applicationNotFound,
+  changedNothing,
+  type EntraApplication,
+  type EntraDirectory,
+  type KeyRegistration,
+  type ManagementSignIn,
+} from '../entra/entra-directory.js';
 import { entraDomainError } from '../entra/entra-errors.js';
 import { KeyRotation, KeyRotationState, unfinishedRotationStates } from '../entra/key-rotation.entity.js';
 import type { PrivateKeyVault } from '../key-custody/private-key-vault.js';
@@ -384,9 +391,10 @@ export class CertificateRotationService {
    * Adds the new key to the application, recording on the row whether it is this rotation's: only then does a rollback
    * withdraw it. A key Entra holds already is not — the administrator uploaded the certificate in the portal, or, once
    * another instance rolled this stalled rotation back, a later rotation to the same certificate registered it.
-   * `registeredByUs` is recorded before Entra is asked to add a key it does not hold, so an instance that rolls the row
-   * back before its key id is recorded looks for the key by thumbprint; a key held before is never looked for. Once
-   * Entra refuses the add, the row no longer claims the key: an administrator may have uploaded the certificate meanwhile.
+   * `registeredByUs` is recorded before Entra is asked to add a key it does not hold, with the key id when the rotation
+   * chooses it (PATCH, no proof); an instance that rolls the row back before Entra's key id is recorded (addKey with a
+   * proof) looks for the key by thumbprint; a key held before is never looked for. Once Entra refuses the add, the row
+   * no longer claims the key: an administrator may have uploaded the certificate meanwhile.
    */
   private async registerNewKey(row: KeyRotation, signIn: ManagementSignIn, newKey: SigningCertificate, progress: RotationProgress): Promise<void> {
     const applicationId = row.applicationId;
@@ -396,10 +404,11 @@ export class CertificateRotationService {
       return entraDomainError(error, [applicationId], errorCode);
     };
     let application: EntraApplication;
-    let proofSigner: SigningCertificate | null;
+    let registration: KeyRegistration;
     try {
       // The signer is opened first, so only the row's update stands between the read and the add.
-      proofSigner = await this.proofSigner(row.oldCertificateId);
+      const proofSigner = await this.proofSigner(row.oldCertificateId);
+      registration = proofSigner ? { proofSigner } : { keyId: randomUUID() };
       // The one read of the application: addKey acts on it rather than reading it again (Graph throttles per tenant).
       const found = await this.directory.getApplication(signIn, applicationId);
       if (!found) throw applicationNotFound(applicationId);
@@ -409,16 +418,17 @@ export class CertificateRotationService {
     }
     if (!application.keys.some((key) => key.thumbprint === row.newThumbprint)) {
       row.registeredByUs = true;
+      if ('keyId' in registration) row.newKeyId = registration.keyId;
       if (!(await this.advance(row, row.state))) throw new DomainError(ErrorCode.ROTATION_IN_PROGRESS, [applicationId]);
     }
     try {
-      const registered = await this.directory.addKey(signIn, application, newKey, proofSigner);
+      const registered = await this.directory.addKey(signIn, application, newKey, registration);
       Object.assign(row, { newKeyId: registered.keyId, registeredByUs: registered.added });
     } catch (error) {
       // Refused: Entra added no key, so none is this rotation's — one with the certificate now is someone else's (the
       // administrator uploaded it in the portal meanwhile). After a timeout or a server error the key may be there: it stays ours.
       if (row.registeredByUs && changedNothing(error)) {
-        row.registeredByUs = false;
+        Object.assign(row, { registeredByUs: false, newKeyId: null });
         await this.advance(row, row.state);
       }
       throw failed(error);

@@ -35,6 +35,13 @@ export interface EntraKey {
   endDateTime: Date | null;
 }
 
+/**
+ * How addKey registers a key: through Graph's addKey with a proof of possession signed by a key the application holds
+ * now (Entra chooses the new key's id), or through the management application's permission (PATCH keyCredentials) under
+ * the key id the caller chose — Graph keeps a client-chosen keyId — so the caller can record it before the call.
+ */
+export type KeyRegistration = { proofSigner: SigningCertificate } | { keyId: string };
+
 /** The key addKey leaves on the application, and whether this call added it or found it there already. */
 export interface RegisteredKey {
   keyId: string;
@@ -72,17 +79,15 @@ export interface EntraDirectory {
   /** One application by application (client) id, or null when the tenant has none. */
   getApplication(signIn: ManagementSignIn, appId: string): Promise<EntraApplication | null>;
   /**
-   * Registers a certificate on the application's keyCredentials. With `proofSigner` (a key the
-   * application holds now) through `addKey` and a proof of possession; without, through the
-   * management application's permission (PATCH keyCredentials). `application` is as the caller just read it
-   * (`getApplication`), not read again: Graph throttles per tenant. A key it lists with the certificate is returned
-   * as it is, not added again (`added: false`).
+   * Registers a certificate on the application's keyCredentials, as `registration` says. `application` is as the caller
+   * just read it (`getApplication`), not read again: Graph throttles per tenant. A key it lists with the certificate is
+   * returned as it is, not added again (`added: false`).
    */
   addKey(
     signIn: ManagementSignIn,
     application: EntraApplication,
     certificate: PublicCertificate,
-    proofSigner?: SigningCertificate | null,
+    registration: KeyRegistration,
   ): Promise<RegisteredKey>;
   /**
    * Withdraws a key; with `proofSigner` through `removeKey`, without through PATCH keyCredentials. `application` is as

@@ -9,7 +9,6 @@ import type { EntraCloudEndpoints, EntraSettings } from '../config/config.js';
 import type { PublicCertificate, SigningCertificate } from '../key-custody/signing-certificate.js';
 import type { Logger } from '../logging/logger.js';
 import {
-  applicationNotFound,
   type EntraApplication,
   type EntraApplicationPage,
   type EntraDirectory,
@@ -17,6 +16,7 @@ import {
   type EntraKey,
   type EntraTenant,
   type EntraTenantRef,
+  type KeyRegistration,
   type ManagementSignIn,
   type ManagementSignInKey,
   type RegisteredKey,
@@ -137,7 +137,7 @@ export class GraphEntraDirectory implements EntraDirectory {
     signIn: ManagementSignIn,
     application: EntraApplication,
     certificate: PublicCertificate,
-    proofSigner?: SigningCertificate | null,
+    registration: KeyRegistration,
   ): Promise<RegisteredKey> {
     // Idempotent on the application as read: a key already there (the administrator in the portal, another rotation) is reused, and said to be.
     const present = application.keys.find((key) => key.thumbprint === certificate.thumbprint);
@@ -148,8 +148,8 @@ export class GraphEntraDirectory implements EntraDirectory {
       key: certificate.derBase64,
       displayName: `CN backup certificate ${certificate.thumbprint}`,
     };
-    if (proofSigner) {
-      const proof = await signProof(proofSigner, application.id);
+    if ('proofSigner' in registration) {
+      const proof = await signProof(registration.proofSigner, application.id);
       const added = await this.graph<{ keyId: string }>(
         signIn,
         (graph) => graph.api(`/applications/${application.id}/addKey`),
@@ -158,17 +158,15 @@ export class GraphEntraDirectory implements EntraDirectory {
       );
       return { keyId: added.keyId, added: true };
     }
+    // The key takes the id chosen by the caller, so it need not be read back.
     const keys = await this.keysWithCertificates(signIn, application.id);
     await this.graph(
       signIn,
       (graph) => graph.api(`/applications/${application.id}`),
       'Application.ReadWrite.All',
-      (request) => request.patch({ keyCredentials: [...keys, keyCredential] }),
+      (request) => request.patch({ keyCredentials: [...keys, { ...keyCredential, keyId: registration.keyId }] }),
     );
-    const after = await this.requireApplication(signIn, application.appId);
-    const added = after.keys.find((key) => key.thumbprint === certificate.thumbprint);
-    if (!added) throw new EntraError('REFUSED', 'KeyNotRegistered', 'Graph accepted the key but does not list it.', { outcomeUnknown: true });
-    return { keyId: added.keyId, added: true };
+    return { keyId: registration.keyId, added: true };
   }
 
   async removeKey(signIn: ManagementSignIn, application: EntraApplication, keyId: string, proofSigner?: SigningCertificate | null): Promise<void> {
@@ -220,13 +218,6 @@ export class GraphEntraDirectory implements EntraDirectory {
 
   forgetSignIn(signIn: ManagementSignInKey): void {
     this.clients.delete(cacheKeyOf(signIn));
-  }
-
-  /** The application with its keys, or NOT_FOUND. */
-  private async requireApplication(signIn: ManagementSignIn, appId: string): Promise<EntraApplication> {
-    const application = await this.getApplication(signIn, appId);
-    if (!application) throw applicationNotFound(appId);
-    return application;
   }
 
   /** PATCH replaces the whole collection, so it needs every key with its certificate: read them with `$select=keyCredentials`. */

@@ -405,18 +405,19 @@ describe('Graph requests of a rotation, per application', () => {
     ]);
   });
 
-  it('without one (no current certificate): one read, then the keys with their certificates, the PATCH and the check that Entra lists the key', async () => {
+  it('without one (no current certificate): one read, then the keys with their certificates and the PATCH, under a key id of its own', async () => {
     const organizationId = await connectedOrganization();
     expect((await addApplications(organizationId, [backups[0]!.appId])).errors).toEqual([]);
     const firstId = await importIntoStore(server, newCertificate('Backup 2026'));
     const from = emulator.admin.requests().length;
     expect((await updateCertificate(organizationId, [backups[0]!.appId], firstId)).errors).toEqual([]);
-    expect(graphCallsAbout(backups[0]!, from)).toEqual([
-      'GET applications?appId',
-      'GET applications/{id}',
-      'PATCH applications/{id}',
-      'GET applications?appId',
-    ]);
+    expect(graphCallsAbout(backups[0]!, from)).toEqual(['GET applications?appId', 'GET applications/{id}', 'PATCH applications/{id}']);
+    const rotations: { new_key_id: string }[] = await server.database.dataSource.query(`SELECT new_key_id FROM key_rotations`);
+    const application = emulator.admin
+      .state()
+      .tenants.flatMap((candidate) => candidate.applications)
+      .find((candidate) => candidate.appId === backups[0]!.appId)!;
+    expect(application.keyCredentials.map((key) => key.keyId)).toEqual(rotations.map((row) => row.new_key_id));
   });
 
   it('rolled back after the proof failed: one read before adding the new key, one before withdrawing it', async () => {

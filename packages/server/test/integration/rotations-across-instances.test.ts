@@ -421,20 +421,20 @@ describe('a rotation whose add of the new key fails', () => {
     expect(registration).toEqual({ registeredByUs: true, newKeyId: null });
   });
 
-  // Graph may have added the key before the answer was lost: the rollback withdraws it, by the certificate's thumbprint
-  // (addKey with a proof, whose key id only Entra's answer tells).
-  it.each([['with a proof of possession (addKey)', true]] as const)(
-    'withdraws the key Entra may have added when the answer to its add was lost, %s',
-    async (_path, withCurrent) => {
-      const current = withCurrent ? newCertificate('Backup 2025') : null;
-      const next = newCertificate('Backup 2026');
-      const { plan, nextId } = await applicationOn(current, next);
-      let added: string[] = [];
-      const failed = await startRotation(rotationService(addKeyAnswerLost((keyIds) => (added = keyIds))), plan);
-      expect(failed).toMatchObject({ code: 'ROTATION_REGISTRATION_FAILED' });
-      expect(added).toHaveLength(1);
-      expect(await outcome(nextId)).toEqual({ state: 'ROLLED_BACK', switched: false, entra: current ? [current.thumbprint] : [] });
-      expect(await registration(nextId)).toEqual({ registeredByUs: true, newKeyId: withCurrent ? null : added[0] });
-    },
-  );
+  // Graph may have added the key before the answer was lost: the rollback withdraws it, by the id the row recorded before
+  // the add (PATCH, no proof) or by the certificate's thumbprint (addKey with a proof, whose key id only Entra's answer tells).
+  it.each([
+    ['with a proof of possession (addKey)', true],
+    ['without one (PATCH)', false],
+  ] as const)('withdraws the key Entra may have added when the answer to its add was lost, %s', async (_path, withCurrent) => {
+    const current = withCurrent ? newCertificate('Backup 2025') : null;
+    const next = newCertificate('Backup 2026');
+    const { plan, nextId } = await applicationOn(current, next);
+    let added: string[] = [];
+    const failed = await startRotation(rotationService(addKeyAnswerLost((keyIds) => (added = keyIds))), plan);
+    expect(failed).toMatchObject({ code: 'ROTATION_REGISTRATION_FAILED' });
+    expect(added).toHaveLength(1);
+    expect(await outcome(nextId)).toEqual({ state: 'ROLLED_BACK', switched: false, entra: current ? [current.thumbprint] : [] });
+    expect(await registration(nextId)).toEqual({ registeredByUs: true, newKeyId: withCurrent ? null : added[0] });
+  });
 });
