@@ -419,7 +419,11 @@ export class CertificateRotationService {
     if (!application.keys.some((key) => key.thumbprint === row.newThumbprint)) {
       row.registeredByUs = true;
       if ('keyId' in registration) row.newKeyId = registration.keyId;
-      if (!(await this.advance(row, row.state))) throw new DomainError(ErrorCode.ROTATION_IN_PROGRESS, [applicationId]);
+      if (!(await this.advance(row, row.state))) {
+        // Rolled back elsewhere before Entra was asked: no key is this rotation's to withdraw.
+        Object.assign(row, { registeredByUs: false, newKeyId: null });
+        throw new DomainError(ErrorCode.ROTATION_IN_PROGRESS, [applicationId]);
+      }
     }
     try {
       const registered = await this.directory.addKey(signIn, application, newKey, registration);
