@@ -9,6 +9,7 @@ import {
   importIntoStore,
   management,
   newCertificate,
+  reuseKeysAcrossTests,
   signInAs,
   startEmulatorForServer,
   tenant,
@@ -38,6 +39,7 @@ beforeEach(async () => {
   await clearDatabase(server.database.dataSource);
   emulator.admin.reset();
 });
+reuseKeysAcrossTests();
 
 interface Payload {
   errors: { code: string; ids: string[]; message: string }[];

@@ -4,6 +4,7 @@ import path from 'node:path';
 import { ClientCertificateCredential } from '@azure/identity';
 import { type RunningEntraEmulator, type Seed, startEntraEmulator } from '@bam/entra-emulator';
 import { afterAll, beforeAll, beforeEach, expect } from 'vitest';
+import { getCurrentTest } from 'vitest/suite';
 import { forgePfx, rsaCertificate, rsaKey, type TestCertificate } from './pfx-fixtures.js';
 import { clearDatabase } from './seed.js';
 import type { InstanceGraphQL } from './server-instances.js';
@@ -60,6 +61,32 @@ export async function startEmulatorForServer(): Promise<{
   };
 }
 
+/** Key slots of certificates that may live across tests (made at a file's load, in `beforeAll`, or in a file whose tests share state). */
+let fileSlot = 20;
+let keysPerTest = false;
+const testSlots = { test: undefined as object | undefined, next: 1_000 };
+
+/**
+ * For a file whose every test starts on an empty database and a reset emulator (as `useEntraTestServer` does): the
+ * certificates a test makes take the previous test's keys again, still one per certificate, as a 2048-bit key takes
+ * 0.1–0.5 s to generate.
+ */
+export function reuseKeysAcrossTests(): void {
+  keysPerTest = true;
+}
+
+function nextKeySlot(): number {
+  const test = keysPerTest ? getCurrentTest() : undefined;
+  if (!test) return (fileSlot += 1);
+  if (testSlots.test !== test) Object.assign(testSlots, { test, next: 1_000 });
+  return (testSlots.next += 1);
+}
+
+/** A fresh RSA certificate whose key no other certificate alive in the test has (the test keeps the key to sign in as Entra would see it). */
+export function newCertificate(commonName: string): TestCertificate {
+  return rsaCertificate({ commonName, key: rsaKey(2048, nextKeySlot()) });
+}
+
 /** A file's test server with Entra pointed at its own emulator, and the environment that does so (for more servers). */
 export interface EntraTestServer {
   readonly server: TestServer;
@@ -71,6 +98,7 @@ export interface EntraTestServer {
 export function useEntraTestServer(): EntraTestServer {
   const started = {} as { -readonly [Key in keyof EntraTestServer]: EntraTestServer[Key] };
   let stopEmulator: (() => Promise<void>) | undefined;
+  reuseKeysAcrossTests();
   beforeAll(async () => {
     ({ emulator: started.emulator, environment: started.environment, stop: stopEmulator } = await startEmulatorForServer());
     started.server = await startTestServer({ environment: started.environment });
@@ -84,13 +112,6 @@ export function useEntraTestServer(): EntraTestServer {
     started.emulator.admin.reset();
   });
   return started;
-}
-
-let slot = 20;
-/** A fresh RSA certificate with its own key (the test keeps the key to sign in as Entra would see it). */
-export function newCertificate(commonName: string): TestCertificate {
-  slot += 1;
-  return rsaCertificate({ commonName, key: rsaKey(2048, slot) });
 }
 
 /** Imports the certificate with its key into the server's store; returns its store id. */
