@@ -2,8 +2,10 @@ import type { GraphQLSchema } from 'graphql';
 import { applicationsModule } from './applications/applications.module.js';
 import { auditModule } from './audit/audit.module.js';
 import { authModule } from './auth/auth.module.js';
+import { rotationRetryBackoff } from './certificates/certificate-rotation.service.js';
 import { certificatesModule } from './certificates/certificates.module.js';
 import { type Clock, systemClock } from './common/clock.js';
+import type { RetryBackoff } from './common/retry-backoff.js';
 import type { TimeLimit } from './common/time-limit.js';
 import type { Config } from './config/config.js';
 import { DatabaseNotifications } from './database/database-notifications.js';
@@ -66,8 +68,21 @@ export function appPersistence(): Persistence {
   };
 }
 
+/** Timings a test may replace; the product runs with the defaults. */
+export interface AppOptions {
+  /** The clock of time-dependent rules (the expiry monitor); the system clock by default. */
+  clock?: Clock;
+  /** When a rotation step Entra could not take is tried again; `rotationRetryBackoff` by default. */
+  rotationRetry?: RetryBackoff;
+}
+
 /** Opens the database with every module's entities and migrations, then starts every module's services. */
-export async function openApp(config: Config, logger: Logger, onLockCompromised: (error: Error) => void, clock: Clock = systemClock): Promise<App> {
+export async function openApp(
+  config: Config,
+  logger: Logger,
+  onLockCompromised: (error: Error) => void,
+  { clock = systemClock, rotationRetry = rotationRetryBackoff }: AppOptions = {},
+): Promise<App> {
   const database = await openDatabase(config, logger, appPersistence(), onLockCompromised);
   const { dataSource } = database;
   type Closer = { module: string; close: () => Promise<void> };
@@ -122,6 +137,7 @@ export async function openApp(config: Config, logger: Logger, onLockCompromised:
           notifications,
           logger,
           clock,
+          rotationRetry,
           services,
           sealedColumns,
           onClose: (closeOne) => closers.push({ module: module.name, close: closeOne }),

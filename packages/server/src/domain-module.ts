@@ -1,5 +1,6 @@
 import type { DataSource } from 'typeorm';
 import type { Clock } from './common/clock.js';
+import type { RetryBackoff } from './common/retry-backoff.js';
 import type { Config } from './config/config.js';
 import type { DatabaseNotifications } from './database/database-notifications.js';
 import type { Logger } from './logging/logger.js';
@@ -20,6 +21,8 @@ export interface ModuleContext {
   logger: Logger;
   /** The current time for time-dependent rules: the system clock, or a test's. */
   clock: Clock;
+  /** How soon a rotation step Entra could not take is tried again: the product's timing, or a test's shorter one. */
+  rotationRetry: RetryBackoff;
   services: Services;
   /** Every module's stored values sealed with the master key: key custody must not replace a key they need. */
   sealedColumns: readonly SealedColumn[];

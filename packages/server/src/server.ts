@@ -10,6 +10,7 @@ import { type App, buildAppSchema, openApp } from './app.js';
 import { authenticateHttpRequest, httpAuthentication, httpCallerOf } from './auth/http-authentication.js';
 import { webSocketAuthentication } from './auth/web-socket-authentication.js';
 import type { Clock } from './common/clock.js';
+import type { RetryBackoff } from './common/retry-backoff.js';
 import { type InFlightEntry, InFlightWork } from './common/in-flight-work.js';
 import { OperatorError, onSettingPath } from './common/operator-error.js';
 import type { Config } from './config/config.js';
@@ -68,6 +69,8 @@ export interface StartOptions {
   clock?: Clock;
   /** false: no periodic look for rotations whose lease ran out (tests that write unfinished rotations themselves). */
   rotationLeaseSweep?: boolean;
+  /** When a rotation step Entra could not take is tried again; the product's timing unless a test waits for it. */
+  rotationRetry?: RetryBackoff;
 }
 
 /** Opens the database, then serves the GraphQL API (HTTP and WebSocket), the console and the playground. */
@@ -82,7 +85,7 @@ export async function startServer(config: Config, logger: Logger, options: Start
       process.exitCode = 1;
       void stop?.();
     },
-    options.clock,
+    { clock: options.clock, rotationRetry: options.rotationRetry },
   );
   const { database, services, createRequestContext } = app;
 

@@ -4,6 +4,7 @@ import { type DataSource, type EntityManager, In } from 'typeorm';
 import type { BackupApplication } from '../applications/backup-application.entity.js';
 import type { Actor } from '../common/actor.js';
 import { DomainError } from '../common/domain-error.js';
+import type { RetryBackoff } from '../common/retry-backoff.js';
 import type { EntraSettings } from '../config/config.js';
 import { ApplicationEntraCheck, EntraKeyStatus } from '../entra/application-entra-check.entity.js';
 import type { EntraConnectionsService } from '../entra/entra-connections.service.js';
@@ -24,9 +25,8 @@ import type { CertificateChangeSource } from './certificate-change.entity.js';
 import type { CurrentCertificates } from './update-certificate.service.js';
 import { type RotationProgress, RotationStep, RotationStepStatus, silentProgress } from './rotation-progress.js';
 
-/** A rotation step Entra could not take (a rollback, an old key's removal) is tried again after this, doubling each time up to the maximum. */
-const RETRY_FIRST_MS = 2_000;
-const RETRY_MAX_MS = 5 * 60_000;
+/** A rotation step Entra could not take (a rollback, an old key's removal) is tried again after 2 s, doubling each time up to 5 min. */
+export const rotationRetryBackoff: RetryBackoff = Object.freeze({ firstMs: 2_000, maxMs: 5 * 60_000 });
 
 /**
  * The lease of the instance running a rotation on its rows, how often it renews it, and how often every instance looks
@@ -83,7 +83,10 @@ export class CertificateRotationService {
     private readonly settings: EntraSettings,
     private readonly logger: Logger,
     private readonly lease: RotationLeaseTiming = rotationLeaseTiming,
-  ) {}
+    private readonly retry: RetryBackoff = rotationRetryBackoff,
+  ) {
+    this.retryDelayMs = retry.firstMs;
+  }
 
   /** On the database's clock, so the instances' clocks need not agree; the statement's time, not its transaction's start. */
   private readonly leaseEnd = () => `clock_timestamp() + interval '${this.lease.leaseMs} milliseconds'`;
@@ -95,7 +98,7 @@ export class CertificateRotationService {
    */
   private readonly toRetry = new Set<string>();
   private retryTimer: NodeJS.Timeout | null = null;
-  private retryDelayMs = RETRY_FIRST_MS;
+  private retryDelayMs: number;
   private retrying: Promise<void> | null = null;
   private sweepTimer: NodeJS.Timeout | null = null;
   private sweeping: Promise<void> | null = null;
@@ -347,7 +350,7 @@ export class CertificateRotationService {
     // Read again: another instance's start-up may have finished some meanwhile, or hold them now.
     await this.recoverRows(queued, 'rolled back after Entra could not be reached');
     // Still failing: wait longer before the next try; all done: the next failure starts from the first delay.
-    this.retryDelayMs = this.toRetry.size > 0 ? Math.min(this.retryDelayMs * 2, RETRY_MAX_MS) : RETRY_FIRST_MS;
+    this.retryDelayMs = this.toRetry.size > 0 ? Math.min(this.retryDelayMs * 2, this.retry.maxMs) : this.retry.firstMs;
   }
 
   private async registerAndProve(

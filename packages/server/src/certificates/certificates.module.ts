@@ -42,7 +42,7 @@ export const certificatesModule: DomainModule = {
     InspectPfxResolver,
     RotationProgressResolver,
   ],
-  async createServices({ dataSource, config, notifications, logger, services, onClose }) {
+  async createServices({ dataSource, config, notifications, logger, rotationRetry, services, onClose }) {
     const pfxReader = createPfxWorkerPool({ maxThreads: config.pfxWorkerThreads });
     onClose(() => pfxReader.close());
     const certificateStore = new CertificateStoreService(
@@ -62,6 +62,7 @@ export const certificatesModule: DomainModule = {
       config.entra,
       logger.child({ component: 'certificate-rotation' }),
       { ...rotationLeaseTiming, sweepEveryMs: config.entra.rotationSweepSeconds * 1000 },
+      rotationRetry,
     );
     // On PostgreSQL other instances may hold the subscriptions (NOTIFY); the embedded database has one process.
     const progressBus = notifications

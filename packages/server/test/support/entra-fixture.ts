@@ -5,6 +5,7 @@ import { ClientCertificateCredential } from '@azure/identity';
 import { type RunningEntraEmulator, type Seed, startEntraEmulator } from '@bam/entra-emulator';
 import { afterAll, beforeAll, beforeEach, expect } from 'vitest';
 import { getCurrentTest } from 'vitest/suite';
+import type { RetryBackoff } from '../../src/common/retry-backoff.js';
 import { forgePfx, rsaCertificate, rsaKey, type TestCertificate } from './pfx-fixtures.js';
 import { clearDatabase } from './seed.js';
 import type { InstanceGraphQL } from './server-instances.js';
@@ -87,6 +88,9 @@ export function newCertificate(commonName: string): TestCertificate {
   return rsaCertificate({ commonName, key: rsaKey(2048, nextKeySlot()) });
 }
 
+/** Steps Entra could not take are tried again within a second: the tests that wait for it are not about its timing. */
+const quickRotationRetry: RetryBackoff = { firstMs: 200, maxMs: 1_000 };
+
 /** A file's test server with Entra pointed at its own emulator, and the environment that does so (for more servers). */
 export interface EntraTestServer {
   readonly server: TestServer;
@@ -101,7 +105,7 @@ export function useEntraTestServer(): EntraTestServer {
   reuseKeysAcrossTests();
   beforeAll(async () => {
     ({ emulator: started.emulator, environment: started.environment, stop: stopEmulator } = await startEmulatorForServer());
-    started.server = await startTestServer({ environment: started.environment });
+    started.server = await startTestServer({ environment: started.environment, rotationRetry: quickRotationRetry });
   });
   afterAll(async () => {
     await started.server?.dispose();

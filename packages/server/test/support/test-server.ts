@@ -4,6 +4,7 @@ import path from 'node:path';
 import { Writable } from 'node:stream';
 import { afterAll, beforeAll, beforeEach, inject } from 'vitest';
 import { AuditService } from '../../src/audit/audit.service.js';
+import type { RetryBackoff } from '../../src/common/retry-backoff.js';
 import { ApiTokensService } from '../../src/auth/api-tokens.service.js';
 import { CredentialSockets } from '../../src/auth/credential-sockets.js';
 import { Role, systemActor } from '../../src/common/actor.js';
@@ -86,6 +87,8 @@ export interface TestServerOptions {
   environment?: Record<string, string | undefined>;
   /** The clock of the expiry monitor (see `ManualClock`); the system clock by default. */
   clock?: Clock;
+  /** When a rotation step Entra could not take is tried again; the product's timing by default. */
+  rotationRetry?: RetryBackoff;
 }
 
 /**
@@ -138,6 +141,7 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
   const config: Config = loadConfig(environment);
   const server = await startServer(config, createLogger(config.logLevel, logSink), {
     clock: options.clock,
+    rotationRetry: options.rotationRetry,
     // No look for rotations whose lease ran out: it would finish the unfinished rotations tests write themselves.
     rotationLeaseSweep: false,
   });
