@@ -23,7 +23,14 @@ const redactedPaths = [
   'req.headers.cookie',
 ];
 
-export function createLogger(level: string, destination?: pino.DestinationStream): Logger {
+/**
+ * Standard output, written synchronously: pino's default writes asynchronously, and a `process.exit` while a write
+ * is on its way flushes the rest at once, overtaking that write or cutting it — a stop's last lines (what was cut,
+ * "server stopped") came out of order or went missing. The server writes a few lines per operation.
+ */
+const standardOutput = () => pino.destination({ dest: 1, sync: true });
+
+export function createLogger(level: string, destination: pino.DestinationStream = standardOutput()): Logger {
   return pino(
     {
       level,
