@@ -9,6 +9,7 @@ import type { EntraSettings } from '../config/config.js';
 import { ApplicationEntraCheck, EntraKeyStatus } from '../entra/application-entra-check.entity.js';
 import type { EntraConnectionsService } from '../entra/entra-connections.service.js';
 import {
+  addedKeyDisplayName,
   applicationNotFound,
   changedNothing,
   type EntraApplication,
@@ -396,8 +397,9 @@ export class CertificateRotationService {
    * another instance rolled this stalled rotation back, a later rotation to the same certificate registered it.
    * `registeredByUs` is recorded before Entra is asked to add a key it does not hold, with the key id when the rotation
    * chooses it (PATCH, no proof); an instance that rolls the row back before Entra's key id is recorded (addKey with a
-   * proof) looks for the key by thumbprint; a key held before is never looked for. Once Entra refuses the add, the row
-   * no longer claims the key: an administrator may have uploaded the certificate meanwhile.
+   * proof) looks for the key by thumbprint and the server's marking (`addedKeyDisplayName`), so it leaves one an
+   * administrator uploads in the portal meanwhile; a key held before is never looked for. Once Entra refuses the add,
+   * the row no longer claims the key: an administrator may have uploaded the certificate meanwhile.
    */
   private async registerNewKey(row: KeyRotation, signIn: ManagementSignIn, newKey: SigningCertificate, progress: RotationProgress): Promise<void> {
     const applicationId = row.applicationId;
@@ -512,11 +514,16 @@ export class CertificateRotationService {
 
   /**
    * Removes the row's new key from the application in Entra, if it is there: the key id recorded at registration, or —
-   * not recorded, as when the runner stopped right after Entra added it — the key with the new certificate's thumbprint.
+   * not recorded, as when the runner stopped right after Entra added it — the key with the new certificate's thumbprint
+   * and the server's marking. A key with the certificate but without the marking is an administrator's, uploaded in the
+   * portal while the runner stalled before its add: it stays.
    */
   private async withdrawNewKey(row: KeyRotation, signIn: ManagementSignIn, progress: RotationProgress): Promise<void> {
     const application = await this.directory.getApplication(signIn, row.applicationId);
-    const key = application?.keys.find((candidate) => (row.newKeyId ? candidate.keyId === row.newKeyId : candidate.thumbprint === row.newThumbprint));
+    const marking = addedKeyDisplayName(row.newThumbprint);
+    const key = application?.keys.find((candidate) =>
+      row.newKeyId ? candidate.keyId === row.newKeyId : candidate.thumbprint === row.newThumbprint && candidate.displayName === marking,
+    );
     if (!application || !key) return;
     await this.directory.removeKey(signIn, application, key.keyId, await this.proofSigner(row.oldCertificateId));
     progress.report({ step: RotationStep.REGISTER, status: RotationStepStatus.UNDONE, applicationId: row.applicationId });

@@ -32,7 +32,20 @@ export interface EntraKey {
   keyId: string;
   /** SHA-1 thumbprint, upper-case hex. */
   thumbprint: string;
+  /** The key's friendly name: `addedKeyDisplayName` on the keys the server adds; the certificate's subject on one uploaded in the portal. */
+  displayName: string | null;
   endDateTime: Date | null;
+}
+
+/**
+ * The display name addKey gives the keys the server adds: its marking of them. A rollback that lost the key id Entra
+ * gave its key (addKey with a proof, stopped before the answer was recorded) withdraws by thumbprint only a key
+ * carrying it, never one with the same certificate an administrator uploaded in the portal (named after the
+ * certificate's subject). Graph's addKey chooses the key id itself (a client's keyId is documented to be left null), so
+ * it cannot be recorded before the add as with PATCH. 62 characters: Graph shortens a display name beyond 90.
+ */
+export function addedKeyDisplayName(thumbprint: string): string {
+  return `CN backup certificate ${thumbprint}`;
 }
 
 /**

@@ -9,6 +9,7 @@ import type { EntraCloudEndpoints, EntraSettings } from '../config/config.js';
 import type { PublicCertificate, SigningCertificate } from '../key-custody/signing-certificate.js';
 import type { Logger } from '../logging/logger.js';
 import {
+  addedKeyDisplayName,
   type EntraApplication,
   type EntraApplicationPage,
   type EntraDirectory,
@@ -146,7 +147,7 @@ export class GraphEntraDirectory implements EntraDirectory {
       type: 'AsymmetricX509Cert',
       usage: 'Verify',
       key: certificate.derBase64,
-      displayName: `CN backup certificate ${certificate.thumbprint}`,
+      displayName: addedKeyDisplayName(certificate.thumbprint),
     };
     if ('proofSigner' in registration) {
       const proof = await signProof(registration.proofSigner, application.id);
@@ -344,6 +345,7 @@ function toApplication(application: GraphApplication): EntraApplication {
     keys: (application.keyCredentials ?? []).map((key): EntraKey => ({
       keyId: key.keyId,
       thumbprint: (key.customKeyIdentifier ?? '').toUpperCase(),
+      displayName: key.displayName ?? null,
       endDateTime: key.endDateTime ? new Date(key.endDateTime) : null,
     })),
   };

@@ -66,9 +66,9 @@ export class KeyRotation {
 
   /**
    * Whether the new key is this rotation's — only then does a rollback withdraw it: set just before the rotation asks
-   * Entra to add a key it does not hold (its key id still null: a rollback looks for it by thumbprint), and kept once
-   * Entra answered only if Entra added it. False when Entra held the certificate already (uploaded in the portal, or
-   * registered by another rotation) and with `skipRegistration`.
+   * Entra to add a key it does not hold (its key id still null: a rollback looks for it by thumbprint and the server's
+   * marking, `addedKeyDisplayName`), and kept once Entra answered only if Entra added it. False when Entra held the
+   * certificate already (uploaded in the portal, or registered by another rotation) and with `skipRegistration`.
    */
   @Column('boolean', { name: 'registered_by_us', default: false })
   registeredByUs: boolean;

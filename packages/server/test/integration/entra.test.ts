@@ -3,6 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import type { RunningEntraEmulator } from '@bam/entra-emulator';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { addedKeyDisplayName } from '../../src/entra/entra-directory.js';
 import {
   backups,
   entraThumbprints,
@@ -582,8 +583,14 @@ describe('recovery at start-up', () => {
       const { organizationId } = await applicationsWith(current, 2);
       const nextId = await importIntoStore(server, next);
       const [left, switched] = [backups[0]!, backups[1]!];
-      // A crash after registering the new key on both; the second one had also switched in the database.
-      for (const backup of [left, switched]) emulator.admin.registerKeyCredential(tenant.id, backup.appId, { key: next.der.toString('base64') });
+      // A crash after registering the new key on both (named as the rotation names its keys; its key id not recorded yet);
+      // the second one had also switched in the database.
+      for (const backup of [left, switched]) {
+        emulator.admin.registerKeyCredential(tenant.id, backup.appId, {
+          key: next.der.toString('base64'),
+          displayName: addedKeyDisplayName(next.thumbprint),
+        });
+      }
       const dataSource = server.database.dataSource;
       await dataSource.query(`UPDATE backup_applications SET certificate_id = $1 WHERE application_id = $2`, [nextId, switched.appId]);
       await dataSource.query(

@@ -1,6 +1,7 @@
 import path from 'node:path';
 import pg from 'pg';
 import { afterEach, describe, expect, it } from 'vitest';
+import { addedKeyDisplayName } from '../../src/entra/entra-directory.js';
 import { entraThumbprints, organizationReadyToRotate, startEmulatorForServer, tenant } from '../support/entra-fixture.js';
 import { type ServerInstances, startServerInstances } from '../support/server-instances.js';
 import type { TestDatabase } from '../support/test-database.js';
@@ -43,8 +44,9 @@ describe('the lease sweep of a running server', () => {
     const [server] = instances.processes as [ServerInstances['processes'][number]];
     const { organizationId, applicationId, next } = await organizationReadyToRotate(instances.graphqlOn(instances.urls[0]!), entra.emulator, 'Sweep');
 
-    // Another instance registered the new key, recorded that it was its own, and crashed: its lease ran out a second ago.
-    entra.emulator.admin.registerKeyCredential(tenant.id, applicationId, { key: next.derBase64 });
+    // Another instance registered the new key (named as the rotation names its keys), recorded that it was its own, and
+    // crashed before recording its key id: its lease ran out a second ago.
+    entra.emulator.admin.registerKeyCredential(tenant.id, applicationId, { key: next.derBase64, displayName: addedKeyDisplayName(next.thumbprint) });
     expect(entraThumbprints(entra.emulator, applicationId)).toEqual([next.thumbprint]);
     const client = await databaseClient(instances);
     cleanups.push(() => client.end());

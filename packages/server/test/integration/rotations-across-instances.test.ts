@@ -45,13 +45,18 @@ class Gate {
   }
 }
 
-/** The server's own directory, held before it registers a key, after Entra proved one, or after it withdrew one. */
-function heldDirectory(held: { beforeAddKey?: Gate; afterProof?: Gate; afterRemoveKey?: Gate }): EntraDirectory {
+/**
+ * The server's own directory, held before it registers a key, once Entra added it (before the rotation hears its key
+ * id), after Entra proved one, or after it withdrew one.
+ */
+function heldDirectory(held: { beforeAddKey?: Gate; afterAddKey?: Gate; afterProof?: Gate; afterRemoveKey?: Gate }): EntraDirectory {
   const directory = entra.server.services.entraDirectory;
   return Object.assign(Object.create(directory) as EntraDirectory, {
     addKey: async (...args: Parameters<EntraDirectory['addKey']>) => {
       await held.beforeAddKey?.pass();
-      return directory.addKey(...args);
+      const registered = await directory.addKey(...args);
+      await held.afterAddKey?.pass();
+      return registered;
     },
     proveSignIn: async (...args: Parameters<EntraDirectory['proveSignIn']>) => {
       await directory.proveSignIn(...args);
@@ -202,7 +207,7 @@ async function startRotation(running: CertificateRotationService, plan: Rotation
  * `held`; resolves once it waits there. `rotating` settles with the rotation's error (null: it succeeded).
  */
 async function rotationHeldAt(
-  held: 'beforeAddKey' | 'afterProof',
+  held: 'beforeAddKey' | 'afterAddKey' | 'afterProof',
   { lease, nextInPortal = false }: { lease?: RotationLeaseTiming; nextInPortal?: boolean } = {},
 ) {
   const current = newCertificate('Backup 2025');
@@ -364,6 +369,40 @@ describe('a rotation whose lease ran out, which another instance rolls back mean
     gate.open();
     expect(await rotating).toMatchObject({ code: 'ROTATION_IN_PROGRESS' });
     expect(await outcome(nextId)).toEqual(keptBoth);
+  });
+
+  // Stalled once its row claimed the key it was about to add (addKey with a proof: no key id until Entra answers).
+  it('leaves the key an administrator uploaded in the portal while the rotation stalled before its add', async () => {
+    const { current, next, nextId, gate, rotating } = await rotationHeldAt('beforeAddKey');
+    expect(await registration(nextId)).toEqual({ registeredByUs: true, newKeyId: null });
+    const uploaded = entra.emulator.admin.registerKeyCredential(tenant.id, backups[0]!.appId, { key: next.der.toString('base64') });
+    await leaseRunsOut(nextId);
+    const keptBoth = { state: 'ROLLED_BACK', switched: false, entra: [current.thumbprint, next.thumbprint].sort() };
+
+    await rotationService(entra.server.services.entraDirectory).recover();
+    expect(await outcome(nextId)).toEqual(keptBoth);
+    expect(entraKeys(backups[0]!.appId).map((key) => key.keyId)).toContain(uploaded.keyId);
+
+    // The rotation goes on, adds its key after all, finds it was rolled back and withdraws that key only.
+    gate.open();
+    expect(await rotating).toMatchObject({ code: 'ROTATION_IN_PROGRESS' });
+    expect(await outcome(nextId)).toEqual(keptBoth);
+    expect(entraKeys(backups[0]!.appId).map((key) => key.keyId)).toContain(uploaded.keyId);
+  });
+
+  it('withdraws the key Entra added before the rotation stalled, its key id not recorded yet', async () => {
+    const { current, next, nextId, gate, rotating } = await rotationHeldAt('afterAddKey');
+    expect(await registration(nextId)).toEqual({ registeredByUs: true, newKeyId: null });
+    expect(entraThumbprints(entra.emulator, backups[0]!.appId)).toEqual([current.thumbprint, next.thumbprint].sort());
+    await leaseRunsOut(nextId);
+    const rolledBack = { state: 'ROLLED_BACK', switched: false, entra: [current.thumbprint] };
+
+    await rotationService(entra.server.services.entraDirectory).recover();
+    expect(await outcome(nextId)).toEqual(rolledBack);
+
+    gate.open();
+    expect(await rotating).toMatchObject({ code: 'ROTATION_IN_PROGRESS' });
+    expect(await outcome(nextId)).toEqual(rolledBack);
   });
 
   it('is not carried on when the other instance withdrew the key but has not yet recorded the rollback', async () => {
