@@ -33,7 +33,12 @@ beforeEach(() => {
 });
 
 interface ApplicationPage {
-  value: { id: string; appId: string; displayName: string; keyCredentials?: { keyId: string; customKeyIdentifier: string; key: string | null }[] }[];
+  value: {
+    id: string;
+    appId: string;
+    displayName: string;
+    keyCredentials?: { keyId: string; customKeyIdentifier: string; displayName: string; key: string | null }[];
+  }[];
   '@odata.nextLink'?: string;
 }
 
@@ -85,6 +90,21 @@ describe('Graph applications through @microsoft/microsoft-graph-client', () => {
     expect(added.customKeyIdentifier).toBe(next.sha1Thumbprint);
     const token = await credentialFor(emulator, backup.appId, next).getToken(GRAPH_SCOPE);
     expect(token.token).toBeTruthy();
+  });
+
+  it('lists each key with its display name: the one addKey gave it, or the certificate subject for a key uploaded in the portal', async () => {
+    const uploaded = createTestCertificate('Contoso Backup 01 (portal)');
+    emulator.admin.registerKeyCredential(tenant.id, backup.appId, { key: uploaded.derBase64 });
+    const next = createTestCertificate('Contoso Backup 01 (2026)');
+    await graph.api(`/applications/${backup.id}/addKey`).post({
+      keyCredential: { type: 'AsymmetricX509Cert', usage: 'Verify', key: next.derBase64, displayName: 'Added by the rotation' },
+      passwordCredential: null,
+      proof: await signProof(backupCertificate, backup.id),
+    });
+    const listed = (await graph.api('/applications').filter(`appId eq '${backup.appId}'`).select('keyCredentials').get()) as ApplicationPage;
+    const names = new Map(listed.value[0]!.keyCredentials!.map((key) => [key.customKeyIdentifier, key.displayName]));
+    expect(names.get(uploaded.sha1Thumbprint)).toBe('CN=Contoso Backup 01 (portal)');
+    expect(names.get(next.sha1Thumbprint)).toBe('Added by the rotation');
   });
 
   it('refuses addKey when the proof names the appId as issuer, has the wrong audience, lives too long or comes from an unregistered key', async () => {
