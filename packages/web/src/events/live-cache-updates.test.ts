@@ -97,6 +97,19 @@ function setup() {
   return { server, apollo, updates, count };
 }
 
+/** Holds the second request for the application list: its answer, read from the server as it was then, is sent when the test says. */
+function holdSecondListRequest({ apollo, count }: Pick<ReturnType<typeof setup>, 'apollo' | 'count'>) {
+  const held: { answer: MockStream; read: OrganizationApplicationsQuery }[] = [];
+  const answerNow = apollo.handlers.OrganizationApplications!;
+  apollo.handlers.OrganizationApplications = (variables) => {
+    if (count('OrganizationApplications') !== 2) return answerNow(variables);
+    const answer = new MockStream();
+    held.push({ answer, read: answerNow(variables) as OrganizationApplicationsQuery });
+    return answer;
+  };
+  return held;
+}
+
 /** Watches a query as a view does (so it is active), and returns what the cache holds for it. */
 function watch<TData>(client: ReturnType<typeof setup>['apollo']['client'], query: Parameters<typeof client.watchQuery>[0]) {
   const observable = client.watchQuery(query);
@@ -249,14 +262,7 @@ describe('certificate events in the cache', () => {
 
   it('never shows a list answer read before an event applied in place, not even for a moment', async () => {
     const { apollo, updates, server, count } = setup();
-    const held: { answer: MockStream; read: OrganizationApplicationsQuery }[] = [];
-    const answerNow = apollo.handlers.OrganizationApplications!;
-    apollo.handlers.OrganizationApplications = (variables) => {
-      if (count('OrganizationApplications') !== 2) return answerNow(variables);
-      const answer = new MockStream();
-      held.push({ answer, read: answerNow(variables) as OrganizationApplicationsQuery });
-      return answer;
-    };
+    const held = holdSecondListRequest({ apollo, count });
     // Every thumbprint of the first row the view is given, in order (watched as the console's views are).
     const list = apollo.client.watchQuery({
       query: OrganizationApplicationsDocument,
@@ -292,14 +298,7 @@ describe('certificate events in the cache', () => {
 
   it('asks again for a list whose request was on its way when events were missed', async () => {
     const { apollo, updates, count, server } = setup();
-    const held: { answer: MockStream; read: OrganizationApplicationsQuery }[] = [];
-    const answerNow = apollo.handlers.OrganizationApplications!;
-    apollo.handlers.OrganizationApplications = (variables) => {
-      if (count('OrganizationApplications') !== 2) return answerNow(variables);
-      const answer = new MockStream();
-      held.push({ answer, read: answerNow(variables) as OrganizationApplicationsQuery });
-      return answer;
-    };
+    const held = holdSecondListRequest({ apollo, count });
     const rows = await shownRows(apollo.client);
     const list = [...apollo.client.getObservableQueries('active')].find((query) => query.queryName === 'OrganizationApplications')!;
     void list.refetch().catch(() => undefined);
