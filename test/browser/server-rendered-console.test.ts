@@ -18,9 +18,7 @@ let browser: Browser;
 let sessionCookie: string;
 
 beforeAll(async () => {
-  // No scheduled expiry check: its first run, 2 s after start, records the demo certificates' expiry
-  // events while a page loads, and the console rightly reads the list again when its answer predates them.
-  ({ server, stop: stopServer } = await spawnConsoleServer({ DEMO_DATA: 'true', EXPIRY_CHECK_INTERVAL_SECONDS: '0' }));
+  ({ server, stop: stopServer } = await spawnConsoleServer({ DEMO_DATA: 'true' }));
   [baseUrl, browser] = await Promise.all([server.started, launchChromium()]);
   const operator = demoAccounts.find((account) => account.role === 'OPERATOR')!;
   sessionCookie = await signInCookie(baseUrl, operator.username, operator.password);
