@@ -52,4 +52,22 @@ describe('AppliedEvents', () => {
     await vi.advanceTimersByTimeAsync(5_000);
     expect(answers).toEqual([{ organizations: { totalCount: 1 } }]);
   });
+
+  it('delivers the answer of an instance that stays behind after about ten seconds of asking, rather than never', async () => {
+    vi.useFakeTimers();
+    const applied = new AppliedEvents();
+    applied.applied('7');
+    // Its feed never reads event 7 (its listening connection is lost for good): the view must not stay loading.
+    const server = serverAt(() => '6');
+    const answers: unknown[] = [];
+    execute(ApolloLink.from([applied.link, server.link]), { query: QUERY }, { client: {} as never }).subscribe((result) => answers.push(result.data));
+
+    await vi.advanceTimersByTimeAsync(5_000);
+    expect(answers).toEqual([]);
+    await vi.advanceTimersByTimeAsync(10_000);
+    expect(answers).toEqual([{ organizations: { totalCount: 1 } }]);
+    const asked = server.requests();
+    await vi.advanceTimersByTimeAsync(10_000);
+    expect(server.requests()).toBe(asked);
+  });
 });

@@ -11,10 +11,11 @@ import type { InjectionKey } from 'vue';
 const EVENT_POSITION_EXTENSION = 'certificateEventPosition';
 
 /**
- * The wait before asking again the second time and after, doubling up to the last: one asking again is
- * enough on a single instance; more means an instance whose feed is behind, which is not hammered meanwhile.
+ * The wait before asking again the second time and after: one asking again is enough on a single instance; more
+ * means an instance whose feed is behind, which is not hammered meanwhile. After the last (about 9 s in all) its
+ * answer is delivered: a view that stays loading would be worse than one that may be a change behind.
  */
-const ASK_AGAIN_DELAYS_MS = [100, 200, 400, 800, 1_600, 2_000];
+const ASK_AGAIN_DELAYS_MS = [100, 200, 400, 800, 1_600, 2_000, 2_000, 2_000];
 
 /**
  * The newest certificate event the console has applied to its cache, and the link that keeps answers
@@ -25,7 +26,7 @@ const ASK_AGAIN_DELAYS_MS = [100, 200, 400, 800, 1_600, 2_000];
  * queries in flight share one request (Apollo's deduplication, above the links): a refetch that joins
  * an old request gets the answer asked again too. A server instance whose feed has not read the event yet
  * (another one than the feed's, moments behind) answers with an older position until it has: it is asked again at
- * a widening interval (`ASK_AGAIN_DELAYS_MS`).
+ * a widening interval (`ASK_AGAIN_DELAYS_MS`), and its answer delivered after the last.
  */
 export class AppliedEvents {
   private newest = 0n;
@@ -48,13 +49,13 @@ export class AppliedEvents {
     if (operation.operationType !== OperationTypeNode.QUERY) return forward(operation);
     const ask = (again: number): Observable<ApolloLink.Result> => {
       const sentAfterMisses = this.misses;
-      const askAgain = () => {
+      const askAgain = (result: ApolloLink.Result) => {
         if (again === 0) return ask(1);
-        const delay = ASK_AGAIN_DELAYS_MS[Math.min(again, ASK_AGAIN_DELAYS_MS.length) - 1]!;
-        return timer(delay).pipe(mergeMap(() => ask(again + 1)));
+        const delay = ASK_AGAIN_DELAYS_MS[again - 1];
+        return delay === undefined ? of(result) : timer(delay).pipe(mergeMap(() => ask(again + 1)));
       };
       // `forward` again on each try: the next link may answer once only (an early request's answer).
-      return forward(operation).pipe(mergeMap((result) => (this.readBefore(result, sentAfterMisses) ? askAgain() : of(result))));
+      return forward(operation).pipe(mergeMap((result) => (this.readBefore(result, sentAfterMisses) ? askAgain(result) : of(result))));
     };
     return ask(0);
   });
