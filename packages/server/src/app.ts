@@ -2,7 +2,6 @@ import type { GraphQLSchema } from 'graphql';
 import { applicationsModule } from './applications/applications.module.js';
 import { auditModule } from './audit/audit.module.js';
 import { authModule } from './auth/auth.module.js';
-import { rotationRetryBackoff } from './certificates/certificate-rotation.service.js';
 import { certificatesModule } from './certificates/certificates.module.js';
 import { type Clock, systemClock } from './common/clock.js';
 import type { RetryBackoff } from './common/retry-backoff.js';
@@ -72,7 +71,7 @@ export function appPersistence(): Persistence {
 export interface AppOptions {
   /** The clock of time-dependent rules (the expiry monitor); the system clock by default. */
   clock?: Clock;
-  /** When a rotation step Entra could not take is tried again; `rotationRetryBackoff` by default. */
+  /** When a rotation step Entra could not take is tried again; the rotation service's own timing by default. */
   rotationRetry?: RetryBackoff;
 }
 
@@ -81,7 +80,7 @@ export async function openApp(
   config: Config,
   logger: Logger,
   onLockCompromised: (error: Error) => void,
-  { clock = systemClock, rotationRetry = rotationRetryBackoff }: AppOptions = {},
+  { clock = systemClock, rotationRetry }: AppOptions = {},
 ): Promise<App> {
   const database = await openDatabase(config, logger, appPersistence(), onLockCompromised);
   const { dataSource } = database;

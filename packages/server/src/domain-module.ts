@@ -21,8 +21,8 @@ export interface ModuleContext {
   logger: Logger;
   /** The current time for time-dependent rules: the system clock, or a test's. */
   clock: Clock;
-  /** How soon a rotation step Entra could not take is tried again: the product's timing, or a test's shorter one. */
-  rotationRetry: RetryBackoff;
+  /** How soon a rotation step Entra could not take is tried again: a test's shorter timing; unset, the product's. */
+  rotationRetry?: RetryBackoff;
   services: Services;
   /** Every module's stored values sealed with the master key: key custody must not replace a key they need. */
   sealedColumns: readonly SealedColumn[];

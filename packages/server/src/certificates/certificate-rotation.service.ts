@@ -27,7 +27,7 @@ import type { CurrentCertificates } from './update-certificate.service.js';
 import { type RotationProgress, RotationStep, RotationStepStatus, silentProgress } from './rotation-progress.js';
 
 /** A rotation step Entra could not take (a rollback, an old key's removal) is tried again after 2 s, doubling each time up to 5 min. */
-export const rotationRetryBackoff: RetryBackoff = Object.freeze({ firstMs: 2_000, maxMs: 5 * 60_000 });
+const rotationRetryBackoff: RetryBackoff = Object.freeze({ firstMs: 2_000, maxMs: 5 * 60_000 });
 
 /**
  * The lease of the instance running a rotation on its rows, how often it renews it, and how often every instance looks

@@ -229,6 +229,25 @@ async function leaseRunsOut(nextId: string): Promise<void> {
   );
 }
 
+/**
+ * Another instance recovers the stalled rotation, then the stalled runner goes on and gives up: `expected` holds after
+ * each, and `alsoEachTime` is checked there too.
+ */
+async function recoveredThenRunnerGivesUp(
+  { nextId, gate, rotating }: Pick<Awaited<ReturnType<typeof rotationHeldAt>>, 'nextId' | 'gate' | 'rotating'>,
+  expected: Awaited<ReturnType<typeof outcome>>,
+  alsoEachTime: () => void = () => undefined,
+): Promise<void> {
+  await rotationService(entra.server.services.entraDirectory).recover();
+  expect(await outcome(nextId)).toEqual(expected);
+  alsoEachTime();
+
+  gate.open();
+  expect(await rotating).toMatchObject({ code: 'ROTATION_IN_PROGRESS' });
+  expect(await outcome(nextId)).toEqual(expected);
+  alsoEachTime();
+}
+
 describe('a rotation another instance is running', () => {
   it("is left alone by the other instance's start-up, and finishes", async () => {
     const { current, next, nextId, gate, rotating } = await rotationHeldAt('afterProof');
@@ -275,12 +294,7 @@ describe('a rotation whose lease ran out, which another instance rolls back mean
     await leaseRunsOut(nextId);
 
     // The other instance starts up: the row is unfinished and no instance holds it, so it withdraws the new key and rolls the row back.
-    await rotationService(entra.server.services.entraDirectory).recover();
-    expect(await outcome(nextId)).toEqual({ state: 'ROLLED_BACK', switched: false, entra: [current.thumbprint] });
-
-    gate.open();
-    expect(await rotating).toMatchObject({ code: 'ROTATION_IN_PROGRESS' });
-    expect(await outcome(nextId)).toEqual({ state: 'ROLLED_BACK', switched: false, entra: [current.thumbprint] });
+    await recoveredThenRunnerGivesUp({ nextId, gate, rotating }, { state: 'ROLLED_BACK', switched: false, entra: [current.thumbprint] });
     expect(logLines.some((line) => /"level":30/.test(line) && line.includes('another instance'))).toBe(true);
   });
 
@@ -338,12 +352,7 @@ describe('a rotation whose lease ran out, which another instance rolls back mean
     await leaseRunsOut(nextId);
 
     // Rolled back before the key reaches Entra: the other instance finds none to withdraw.
-    await rotationService(entra.server.services.entraDirectory).recover();
-    expect(await outcome(nextId)).toEqual({ state: 'ROLLED_BACK', switched: false, entra: [current.thumbprint] });
-
-    gate.open();
-    expect(await rotating).toMatchObject({ code: 'ROTATION_IN_PROGRESS' });
-    expect(await outcome(nextId)).toEqual({ state: 'ROLLED_BACK', switched: false, entra: [current.thumbprint] });
+    await recoveredThenRunnerGivesUp({ nextId, gate, rotating }, { state: 'ROLLED_BACK', switched: false, entra: [current.thumbprint] });
   });
 
   it('withdraws no key after the rollback when a new rotation to the same certificate registered it first', async () => {
@@ -361,14 +370,10 @@ describe('a rotation whose lease ran out, which another instance rolls back mean
   ] as const)('leaves the key an administrator uploaded before the rotation when it %s', async (_rollBack, step) => {
     const { current, next, nextId, gate, rotating } = await rotationHeldAt(step, { nextInPortal: true });
     await leaseRunsOut(nextId);
-    const keptBoth = { state: 'ROLLED_BACK', switched: false, entra: [current.thumbprint, next.thumbprint].sort() };
-
-    await rotationService(entra.server.services.entraDirectory).recover();
-    expect(await outcome(nextId)).toEqual(keptBoth);
-
-    gate.open();
-    expect(await rotating).toMatchObject({ code: 'ROTATION_IN_PROGRESS' });
-    expect(await outcome(nextId)).toEqual(keptBoth);
+    await recoveredThenRunnerGivesUp(
+      { nextId, gate, rotating },
+      { state: 'ROLLED_BACK', switched: false, entra: [current.thumbprint, next.thumbprint].sort() },
+    );
   });
 
   // Stalled once its row claimed the key it was about to add (addKey with a proof: no key id until Entra answers).
@@ -377,17 +382,13 @@ describe('a rotation whose lease ran out, which another instance rolls back mean
     expect(await registration(nextId)).toEqual({ registeredByUs: true, newKeyId: null });
     const uploaded = entra.emulator.admin.registerKeyCredential(tenant.id, backups[0]!.appId, { key: next.der.toString('base64') });
     await leaseRunsOut(nextId);
-    const keptBoth = { state: 'ROLLED_BACK', switched: false, entra: [current.thumbprint, next.thumbprint].sort() };
 
-    await rotationService(entra.server.services.entraDirectory).recover();
-    expect(await outcome(nextId)).toEqual(keptBoth);
-    expect(entraKeys(backups[0]!.appId).map((key) => key.keyId)).toContain(uploaded.keyId);
-
-    // The rotation goes on, adds its key after all, finds it was rolled back and withdraws that key only.
-    gate.open();
-    expect(await rotating).toMatchObject({ code: 'ROTATION_IN_PROGRESS' });
-    expect(await outcome(nextId)).toEqual(keptBoth);
-    expect(entraKeys(backups[0]!.appId).map((key) => key.keyId)).toContain(uploaded.keyId);
+    // Then the rotation goes on, adds its key after all, finds it was rolled back and withdraws that key only.
+    await recoveredThenRunnerGivesUp(
+      { nextId, gate, rotating },
+      { state: 'ROLLED_BACK', switched: false, entra: [current.thumbprint, next.thumbprint].sort() },
+      () => expect(entraKeys(backups[0]!.appId).map((key) => key.keyId)).toContain(uploaded.keyId),
+    );
   });
 
   it('withdraws the key Entra added before the rotation stalled, its key id not recorded yet', async () => {
@@ -395,14 +396,7 @@ describe('a rotation whose lease ran out, which another instance rolls back mean
     expect(await registration(nextId)).toEqual({ registeredByUs: true, newKeyId: null });
     expect(entraThumbprints(entra.emulator, backups[0]!.appId)).toEqual([current.thumbprint, next.thumbprint].sort());
     await leaseRunsOut(nextId);
-    const rolledBack = { state: 'ROLLED_BACK', switched: false, entra: [current.thumbprint] };
-
-    await rotationService(entra.server.services.entraDirectory).recover();
-    expect(await outcome(nextId)).toEqual(rolledBack);
-
-    gate.open();
-    expect(await rotating).toMatchObject({ code: 'ROTATION_IN_PROGRESS' });
-    expect(await outcome(nextId)).toEqual(rolledBack);
+    await recoveredThenRunnerGivesUp({ nextId, gate, rotating }, { state: 'ROLLED_BACK', switched: false, entra: [current.thumbprint] });
   });
 
   it('is not carried on when the other instance withdrew the key but has not yet recorded the rollback', async () => {
