@@ -51,12 +51,16 @@ export function gracefulShutdown({
       // Stopped after a cut too, so that none starts again, but only waited for until the same deadline.
       finished = (await app.stopServices(deadline)) && operationsFinished;
       deadline.clear();
-      httpServer.close();
-      httpServer.closeAllConnections();
-      await webSockets.dispose();
-      await apollo.stop();
-      // Named once connections are closed: what stops at once when told to after the deadline (timers, listeners) is not listed.
-      if (!finished) logger.error({ operations: operationsCut, background: app.servicesStopping() }, 'shutdown timeout reached: work cut');
+      try {
+        httpServer.close();
+        httpServer.closeAllConnections();
+        await webSockets.dispose();
+        await apollo.stop();
+      } finally {
+        // Named once connections are closed (or failed to): what stops at once when told to after the deadline
+        // (timers, listeners) is not listed.
+        if (!finished) logger.error({ operations: operationsCut, background: app.servicesStopping() }, 'shutdown timeout reached: work cut');
+      }
     } finally {
       // Even after a failed step: the embedded database must flush its files and free the data folder.
       await app.close();
