@@ -28,6 +28,7 @@ export interface ServerInstances<Database extends TestDatabase | null = TestData
  * Several built servers on one fresh PostgreSQL database, as operators run them behind a load
  * balancer: same database, master key and first administrator; started together (they take turns
  * on the schema). `embedded`: one server on the embedded database of a fresh data folder (holding the migrated template) instead.
+ * They run no scheduled expiry check unless `environment` sets `EXPIRY_CHECK_INTERVAL_SECONDS`.
  */
 export function startServerInstances(options?: { count?: number; environment?: Record<string, string> }): Promise<ServerInstances>;
 export function startServerInstances(options: {
@@ -47,6 +48,8 @@ export async function startServerInstances({
   const masterKey = randomBytes(32).toString('base64');
   const processes = Array.from({ length: count }, () =>
     spawnServer({
+      // As in the console's test servers: the check's first run, 2 s after start, would record events while a test runs.
+      EXPIRY_CHECK_INTERVAL_SECONDS: '0',
       ...environment,
       ...(database ? { DATABASE_URL: database.url } : {}),
       DATA_DIR: dataDir,
