@@ -1,4 +1,3 @@
-import pg from 'pg';
 import { afterEach, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { entraThumbprints, organizationReadyToRotate, startEmulatorForServer } from '../support/entra-fixture.js';
@@ -57,71 +56,61 @@ function stoppingLogged(instances: ServerInstances<TestDatabase | null>) {
 }
 
 describe('graceful shutdown', () => {
-  // PostgreSQL only: it reads the rotation's rows with a PostgreSQL client once the process has exited.
-  it.runIf(testDatabaseKind === 'postgres')(
-    'lets an update in flight finish on SIGTERM while refusing new requests with SERVER_SHUTTING_DOWN, then exits 0',
-    async () => {
-      const ready = await serverWithRotationReady({});
-      const { entra, instances, applicationId, next } = ready;
-      const [server] = instances.processes as [ServerInstances['processes'][number]];
-      const url = instances.urls[0]!;
-      // A console's feed, open before the stop.
-      const feed = openSubscription(`${url}/graphql`, { cookie: instances.cookie }, 'subscription { certificateEvents { id } }');
-      await feed.subscribed;
-      const { answer } = await updateWaitingForProof(ready);
+  it('lets an update in flight finish on SIGTERM while refusing new requests with SERVER_SHUTTING_DOWN, then exits 0', async () => {
+    const ready = await serverWithRotationReady({});
+    const { entra, instances, applicationId, next } = ready;
+    const [server] = instances.processes as [ServerInstances['processes'][number]];
+    const url = instances.urls[0]!;
+    // A console's feed, open before the stop.
+    const feed = openSubscription(`${url}/graphql`, { cookie: instances.cookie }, 'subscription { certificateEvents { id } }');
+    await feed.subscribed;
+    const { answer } = await updateWaitingForProof(ready);
 
-      server.child.kill('SIGTERM');
-      await stoppingLogged(instances);
+    server.child.kill('SIGTERM');
+    await stoppingLogged(instances);
 
-      // Load balancers see the instance leave; new requests and sockets get a coded refusal.
-      const health = await fetch(`${url}/healthz`);
-      expect(health.status).toBe(503);
-      expect(await health.json()).toMatchObject({ status: 'draining' });
-      const refused = await fetch(`${url}/graphql`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json', cookie: instances.cookie },
-        body: JSON.stringify({ query: '{ me { username } }' }),
-      });
-      expect(refused.status).toBe(503);
-      expect(((await refused.json()) as { errors: { extensions: { code: string } }[] }).errors.map((error) => error.extensions.code)).toEqual([
-        'SERVER_SHUTTING_DOWN',
-      ]);
-      const socketRefusal = await new Promise<number>((resolve, reject) => {
-        const socket = new WebSocket(`${url.replace('http:', 'ws:')}/graphql`, 'graphql-transport-ws');
-        socket.on('unexpected-response', (_request, response) => resolve(response.statusCode ?? 0));
-        socket.on('open', () => reject(new Error('a new socket was accepted while draining')));
-        socket.on('error', () => undefined);
-      });
-      expect(socketRefusal).toBe(503);
-      // Subscriptions already open go on while the work finishes.
-      expect(await Promise.race([feed.closed.then(() => 'closed'), Promise.resolve('open')])).toBe('open');
+    // Load balancers see the instance leave; new requests and sockets get a coded refusal.
+    const health = await fetch(`${url}/healthz`);
+    expect(health.status).toBe(503);
+    expect(await health.json()).toMatchObject({ status: 'draining' });
+    const refused = await fetch(`${url}/graphql`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', cookie: instances.cookie },
+      body: JSON.stringify({ query: '{ me { username } }' }),
+    });
+    expect(refused.status).toBe(503);
+    expect(((await refused.json()) as { errors: { extensions: { code: string } }[] }).errors.map((error) => error.extensions.code)).toEqual([
+      'SERVER_SHUTTING_DOWN',
+    ]);
+    const socketRefusal = await new Promise<number>((resolve, reject) => {
+      const socket = new WebSocket(`${url.replace('http:', 'ws:')}/graphql`, 'graphql-transport-ws');
+      socket.on('unexpected-response', (_request, response) => resolve(response.statusCode ?? 0));
+      socket.on('open', () => reject(new Error('a new socket was accepted while draining')));
+      socket.on('error', () => undefined);
+    });
+    expect(socketRefusal).toBe(503);
+    // Subscriptions already open go on while the work finishes.
+    expect(await Promise.race([feed.closed.then(() => 'closed'), Promise.resolve('open')])).toBe('open');
 
-      // Entra replicates the key: the proof succeeds and the update completes with a real answer.
-      entra.emulator.admin.replicateKeysNow();
-      const { data, errors } = await answer;
-      expect(errors).toBeUndefined();
-      expect(data!.updateCertificate.errors).toEqual([]);
-      expect(await server.exited).toBe(0);
-      expect(server.lines.join('\n')).not.toContain('Driver not Connected');
-      // Closed by the server before it exited (a dead process gives 1006): graphql-ws clients, the console's too, reconnect.
-      expect(await feed.closed).toEqual({ code: 1001, reason: 'Going away' });
+    // Entra replicates the key: the proof succeeds and the update completes with a real answer.
+    entra.emulator.admin.replicateKeysNow();
+    const { data, errors } = await answer;
+    expect(errors).toBeUndefined();
+    expect(data!.updateCertificate.errors).toEqual([]);
+    expect(await server.exited).toBe(0);
+    expect(server.lines.join('\n')).not.toContain('Driver not Connected');
+    // Closed by the server before it exited (a dead process gives 1006): graphql-ws clients, the console's too, reconnect.
+    expect(await feed.closed).toEqual({ code: 1001, reason: 'Going away' });
 
-      // The rotation finished in the database too.
-      const client = new pg.Client({ connectionString: instances.database!.url });
-      await client.connect();
-      try {
-        const rotations = await client.query<{ state: string }>(`SELECT state FROM key_rotations`);
-        expect(rotations.rows.map((row) => row.state)).toEqual(['OLD_KEY_REMOVED']);
-        const applications = await client.query<{ thumbprint: string }>(
-          `SELECT c.thumbprint_sha1 AS thumbprint FROM backup_applications a JOIN certificates c ON c.id = a.certificate_id WHERE a.application_id = $1`,
-          [applicationId],
-        );
-        expect(applications.rows.map((row) => row.thumbprint)).toEqual([next.thumbprint]);
-      } finally {
-        await client.end();
-      }
-    },
-  );
+    // The rotation finished in the database too (the embedded one flushed before the exit).
+    const rotations = await instances.queryStopped<{ state: string }>(`SELECT state FROM key_rotations`);
+    expect(rotations.map((row) => row.state)).toEqual(['OLD_KEY_REMOVED']);
+    const applications = await instances.queryStopped<{ thumbprint: string }>(
+      `SELECT c.thumbprint_sha1 AS thumbprint FROM backup_applications a JOIN certificates c ON c.id = a.certificate_id WHERE a.application_id = $1`,
+      [applicationId],
+    );
+    expect(applications.map((row) => row.thumbprint)).toEqual([next.thumbprint]);
+  });
 
   it('cuts what is still running after SHUTDOWN_TIMEOUT_SECONDS, naming the operations without their variables', async () => {
     const ready = await serverWithRotationReady({ SHUTDOWN_TIMEOUT_SECONDS: '1' });

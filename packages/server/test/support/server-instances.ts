@@ -2,6 +2,8 @@ import { randomBytes } from 'node:crypto';
 import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
+import { PGlite } from '@electric-sql/pglite';
+import pg from 'pg';
 import { type ServerProcess, spawnServer } from './server-process.js';
 import { signInCookie } from './sign-in.js';
 import { createTestDatabase, type TestDatabase } from './test-database.js';
@@ -20,6 +22,8 @@ export interface ServerInstances<Database extends TestDatabase | null = TestData
   /** The administrator's session cookie (sessions live in the shared database: valid on every instance). */
   cookie: string;
   graphqlOn(url: string): InstanceGraphQL;
+  /** Rows of a query on the database, read directly once every instance has exited (the embedded one holds its folder until then). */
+  queryStopped<Row>(sql: string, params?: unknown[]): Promise<Row[]>;
   /** Stops every instance, then drops the database. */
   stop(): Promise<void>;
 }
@@ -77,7 +81,24 @@ export async function startServerInstances({
         });
         return (await response.json()) as { data?: never; errors?: unknown[] };
       };
-    return { database, processes, urls, admin, cookie, graphqlOn, stop };
+    const queryStopped = async <Row>(sql: string, params: unknown[] = []): Promise<Row[]> => {
+      if (database) {
+        const client = new pg.Client({ connectionString: database.url });
+        await client.connect();
+        try {
+          return (await client.query(sql, params)).rows as Row[];
+        } finally {
+          await client.end();
+        }
+      }
+      const embedded = await PGlite.create(path.join(dataDir, 'postgres'));
+      try {
+        return (await embedded.query<Row>(sql, params)).rows;
+      } finally {
+        await embedded.close();
+      }
+    };
+    return { database, processes, urls, admin, cookie, graphqlOn, queryStopped, stop };
   } catch (error) {
     await stop();
     throw error;
