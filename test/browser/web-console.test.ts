@@ -408,4 +408,47 @@ describe('web console', () => {
     await page.getByTestId('applications-empty').waitFor();
     await page.close();
   });
+
+  it('reports an update and a removal done when the server applied them but their answers were lost on the way', async () => {
+    const { page, ui } = await openConsole('console-lost-answer');
+    // As a proxy that drops the connection once the server has answered: the change is made, the browser gets no answer.
+    const dropped: string[] = [];
+    await page.route('**/graphql', async (route) => {
+      const operation = (route.request().postDataJSON() as { operationName?: string } | null)?.operationName;
+      if (operation !== 'UpdateCertificate' && operation !== 'RemoveApplications') return route.continue();
+      const answer = await route.fetch();
+      dropped.push(`${operation} ${answer.status()}`);
+      await route.abort('connectionreset');
+    });
+    await ui.openManagerByRightClick('northwindtraders.onmicrosoft.com');
+    await ui.row('Northwind Archive').getByTestId('certificate-link').click();
+    await ui.wizard.getByRole('radio', { name: /Select certificate from the Certificate Store/ }).check();
+    await ui.wizard.getByRole('button', { name: 'Next >' }).click();
+    await ui.wizard.getByRole('searchbox', { name: 'Search certificates' }).fill('Backup Certificate 2028');
+    const rows = ui.wizard.getByTestId('store-row');
+    await expect.poll(() => rows.count()).toBe(1);
+    const thumbprint = await rows.first().getAttribute('data-thumbprint');
+    await rows.first().getByRole('radio').check();
+    await ui.wizard.getByRole('button', { name: 'Next >' }).click();
+    await ui.wizard.getByRole('button', { name: 'Finish' }).click();
+    // Not "the certificate was not changed": the console asked again and found it changed.
+    await ui.wizard.waitFor({ state: 'detached' });
+    expect(await page.getByTestId('manager-status').innerText()).toContain(`Certificate of Northwind Archive updated: thumbprint ${thumbprint}`);
+    expect(await ui.row('Northwind Archive').getByTestId('thumbprint').innerText()).toBe(thumbprint);
+
+    await ui.clickRow('Northwind Archive');
+    await ui.manager.getByRole('button', { name: 'Remove…' }).click();
+    const confirm = page.getByRole('dialog', { name: 'Remove backup application' });
+    await confirm.getByRole('button', { name: 'Remove', exact: true }).click();
+    await confirm.waitFor({ state: 'detached' });
+    expect(await page.getByTestId('manager-status').innerText()).toBe('Removed Northwind Archive.');
+    await expect.poll(() => page.getByTestId('application-row').allInnerTexts()).toEqual([expect.stringContaining('Northwind Backup')]);
+    const remaining = await queryDatabase<{ display_name: string }>(
+      database,
+      `SELECT a.display_name FROM backup_applications a JOIN organizations o ON o.id = a.organization_id WHERE o.name = 'northwindtraders.onmicrosoft.com'`,
+    );
+    expect(remaining.map((application) => application.display_name)).toEqual(['Northwind Backup']);
+    expect(dropped).toEqual(['UpdateCertificate 200', 'RemoveApplications 200']);
+    await page.close();
+  });
 });

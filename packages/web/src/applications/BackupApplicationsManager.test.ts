@@ -183,7 +183,9 @@ describe('BackupApplicationsManager certificate history', () => {
     version = 2;
     get('[data-testid="certificate-link"]').click();
     await eventually(() => expect(wrapper!.findComponent({ name: 'SelectCertificateWizard' }).exists()).toBe(true));
-    wrapper.findComponent({ name: 'SelectCertificateWizard' }).vm.$emit('updated', { applications: [applications[0]], certificate: null });
+    wrapper
+      .findComponent({ name: 'SelectCertificateWizard' })
+      .vm.$emit('updated', { applications: [applications[0]], certificate: null, unchanged: [], hadNone: [] });
     await eventually(() => expect(document.body.querySelectorAll('[data-testid="history-change"]')).toHaveLength(2));
   });
 });
@@ -256,7 +258,7 @@ describe('BackupApplicationsManager after the wizard', () => {
     const [first] = applications;
     manager
       .findComponent({ name: 'SelectCertificateWizard' })
-      .vm.$emit('updated', { applications: [first], certificate: first!.certificate, unchanged: [first!.applicationId] });
+      .vm.$emit('updated', { applications: [first], certificate: first!.certificate, unchanged: [first!.applicationId], hadNone: [] });
     await eventually(() =>
       expect(get('[data-testid="manager-status"]').textContent).toBe(
         `Contoso Backup 01 already used certificate ${first!.certificate!.thumbprint}: nothing changed.`,
@@ -272,12 +274,27 @@ describe('BackupApplicationsManager after the wizard', () => {
     const [first, second] = applications;
     manager
       .findComponent({ name: 'SelectCertificateWizard' })
-      .vm.$emit('updated', { applications: [first, second], certificate: first!.certificate, unchanged: [first!.applicationId] });
+      .vm.$emit('updated', { applications: [first, second], certificate: first!.certificate, unchanged: [first!.applicationId], hadNone: [] });
     await eventually(() => expect(get('[data-testid="manager-status"]').textContent).toContain('Certificate of Contoso Backup 02 updated'));
     const status = get('[data-testid="manager-status"]').textContent!;
-    expect(status).toContain('Entra now holds the new certificate');
+    expect(status).toContain('Entra now holds the new certificate; the old key is withdrawn.');
     expect(status).toContain('Contoso Backup 01 already used certificate');
     expect(status).not.toContain('Contoso Backup 01 updated');
+  });
+
+  it('names no old key withdrawn when the applications changed had no certificate before', async () => {
+    const manager = mountManager(null, { entraConnected: true, role: 'OPERATOR' });
+    await eventually(() => expect(shownNames()).toHaveLength(4));
+    get('[data-testid="certificate-link"]').click();
+    await eventually(() => expect(manager.findComponent({ name: 'SelectCertificateWizard' }).exists()).toBe(true));
+    const [first, second] = applications;
+    manager
+      .findComponent({ name: 'SelectCertificateWizard' })
+      .vm.$emit('updated', { applications: [second], certificate: first!.certificate, unchanged: [], hadNone: [second!.applicationId] });
+    await eventually(() => expect(get('[data-testid="manager-status"]').textContent).toContain('Certificate of Contoso Backup 02 updated'));
+    const status = get('[data-testid="manager-status"]').textContent!;
+    expect(status).toContain('Entra now holds the new certificate.');
+    expect(status).not.toContain('old key');
   });
 });
 
@@ -303,6 +320,44 @@ describe('BackupApplicationsManager removing applications', () => {
     get('[data-testid="remove-confirm"]').click();
     await eventually(() =>
       expect(get('[data-testid="remove-error"]')?.textContent).toBe(operationErrorMessages.removeApplications.ROTATION_IN_PROGRESS),
+    );
+    expect(shownNames()).toHaveLength(4);
+  });
+
+  /** Removes the first application, whose answer never comes; `rows` is the list as the server then answers it. */
+  async function removeFirstWithAnswerLost(rows: () => typeof applications) {
+    mountManager(null, {
+      role: 'OPERATOR',
+      rows,
+      removeApplications: () => {
+        throw new TypeError('Failed to fetch');
+      },
+    });
+    await eventually(() => expect(shownNames()).toHaveLength(4));
+    get('[data-testid="application-row"]').click();
+    await eventually(() => expect(get<HTMLButtonElement>('[data-testid="remove-selected"]').disabled).toBe(false));
+    get('[data-testid="remove-selected"]').click();
+    await eventually(() => expect(document.body.querySelector('[data-testid="remove-confirm"]')).not.toBeNull());
+  }
+
+  it('reports the removal done when its answer was lost but the list, asked again, no longer has the application', async () => {
+    let current = applications;
+    await removeFirstWithAnswerLost(() => current);
+    // The server removed it before the answer was lost.
+    current = applications.slice(1);
+    get('[data-testid="remove-confirm"]').click();
+    await eventually(() => expect(document.body.querySelector('[data-testid="remove-dialog"]')).toBeNull());
+    expect(get('[data-testid="manager-status"]').textContent).toBe('Removed Contoso Backup 01.');
+    await eventually(() => expect(shownNames()).toHaveLength(3));
+  });
+
+  it('says the application was not removed when its answer was lost and the list, asked again, still has it', async () => {
+    await removeFirstWithAnswerLost(() => applications);
+    get('[data-testid="remove-confirm"]').click();
+    await eventually(() =>
+      expect(get('[data-testid="remove-error"]')?.textContent).toBe(
+        'No answer came from the server. The application is still in the backup configuration: it was not removed. Remove tries again.',
+      ),
     );
     expect(shownNames()).toHaveLength(4);
   });

@@ -5,7 +5,7 @@ import { nextTick } from 'vue';
 import { errorText } from '../common/i18n/translate.js';
 import type { BackupApplicationRowFragment } from '../generated/graphql.js';
 import { eventually, mockApolloClient, type OperationHandler } from '../test-support/mock-apollo.js';
-import SelectCertificateWizard from './SelectCertificateWizard.vue';
+import SelectCertificateWizard, { type CertificateUpdated } from './SelectCertificateWizard.vue';
 import { storeCertificate as certificate } from '../test-support/store-certificate.js';
 
 const user = (id: string, displayName: string, organization: string) => ({
@@ -105,12 +105,33 @@ afterEach(() => {
   wrapper = undefined;
 });
 
-function mountWizard(updateCertificate: OperationHandler, pfxMaxBytes = 1024 * 1024, inspectPfx: OperationHandler = () => inspection()) {
+/** The manager's list as the server answers it, its one application with `certificate`. */
+function applicationsAnswer(certificate: unknown = application.certificate) {
+  return {
+    organization: {
+      __typename: 'Organization',
+      id: 'org-1',
+      name: 'contoso.onmicrosoft.com',
+      entraConnected: false,
+      backupApplications: [
+        { __typename: 'BackupApplication', ...application, certificate: { __typename: 'Certificate', ...(certificate as object) } },
+      ],
+    },
+  };
+}
+
+function mountWizard(
+  updateCertificate: OperationHandler,
+  pfxMaxBytes = 1024 * 1024,
+  inspectPfx: OperationHandler = () => inspection(),
+  organizationApplications: OperationHandler = () => applicationsAnswer(),
+) {
   const apollo = mockApolloClient({
     CertificateStore: () => ({ certificateStore: storeList }),
     ServerLimits: () => ({ limits: { __typename: 'ServerLimits', pfxMaxBytes } }),
     UpdateCertificate: updateCertificate,
     InspectPfx: inspectPfx,
+    OrganizationApplications: organizationApplications,
   });
   wrapper = mount(SelectCertificateWizard, {
     props: { organizationId: 'org-1', organizationName: 'contoso.onmicrosoft.com', applications: [application], entraConnected: false },
@@ -150,6 +171,16 @@ async function typePassword(value: string) {
   input.value = value;
   input.dispatchEvent(new Event('input'));
   await nextTick();
+}
+
+/** Store → the first certificate → summary → Finish. */
+async function finishWithStoreCertificate() {
+  await chooseSource('store');
+  await eventually(() => expect($$('store-row').length).toBe(3));
+  $$('store-row')[0]!.click();
+  await nextTick();
+  await click('wizard-next');
+  await click('wizard-finish');
 }
 
 /** Waits for the server's check of the file to let Next through. */
@@ -487,17 +518,63 @@ describe('SelectCertificateWizard', () => {
     let calls = 0;
     const { wrapper } = mountWizard((variables) => {
       calls++;
+      // Never reached the server: the list, asked again, still shows the previous certificate.
       if (calls === 1) throw new TypeError('Failed to fetch');
       return success(variables);
     });
-    await chooseSource('store');
-    await eventually(() => expect($$('store-row').length).toBe(3));
-    $$('store-row')[0]!.click();
-    await nextTick();
-    await click('wizard-next');
+    await finishWithStoreCertificate();
+    await eventually(() => expect($('wizard-answer-lost')?.textContent).toContain('still has its previous certificate'));
+    expect($('wizard-error')).toBeNull();
     await click('wizard-finish');
-    await eventually(() => expect($('wizard-error')?.textContent).toContain(errorText('NETWORK')));
-    await click('wizard-finish');
+    await eventually(() => expect(wrapper.emitted('updated')).toHaveLength(1));
+    expect($('wizard-answer-lost')).toBeNull();
+  });
+
+  it('reports the update done when its answer was lost but the list, asked again, shows the chosen certificate', async () => {
+    const { wrapper } = mountWizard(
+      () => {
+        throw new TypeError('Failed to fetch');
+      },
+      undefined,
+      undefined,
+      () => applicationsAnswer(storeList[0]),
+    );
+    await finishWithStoreCertificate();
+    await eventually(() => expect(wrapper.emitted('updated')).toHaveLength(1));
+    const [result] = wrapper.emitted('updated')![0] as [CertificateUpdated];
+    expect(result.certificate?.thumbprint).toBe(storeList[0]!.thumbprint);
+    expect(result.applications.map((row) => row.applicationId)).toEqual([application.applicationId]);
+    expect(result.unchanged).toEqual([]);
+    expect($('wizard-error')).toBeNull();
+  });
+
+  it('says it cannot tell whether the certificate changed when the list cannot be asked again either', async () => {
+    mountWizard(
+      () => {
+        throw new TypeError('Failed to fetch');
+      },
+      undefined,
+      undefined,
+      () => {
+        throw new TypeError('Failed to fetch');
+      },
+    );
+    await finishWithStoreCertificate();
+    await eventually(() => expect($('wizard-answer-lost')?.textContent).toContain('cannot tell whether the certificate was changed'));
+    expect($('wizard-answer-lost')?.textContent).not.toContain('not changed');
+    expect($('wizard-error')).toBeNull();
+  });
+
+  it('reports the update done once the list shows the chosen certificate, when it was still running after its answer was lost', async () => {
+    const { wrapper } = mountWizard(() => {
+      throw new TypeError('Failed to fetch');
+    });
+    await finishWithStoreCertificate();
+    await eventually(() => expect($('wizard-answer-lost')?.textContent).toContain('still has its previous certificate'));
+    // A live event: the manager's list now shows the new certificate.
+    await wrapper.setProps({
+      applications: [{ ...application, certificate: { ...application.certificate!, ...storeList[0], __typename: 'Certificate' } }],
+    });
     await eventually(() => expect(wrapper.emitted('updated')).toHaveLength(1));
   });
 

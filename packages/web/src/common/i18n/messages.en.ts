@@ -342,6 +342,16 @@ export const messagesEn = {
     idSeparator: ', application ID ',
     confirm: 'Remove',
     running: 'Removing…',
+    /** Remove got no answer: the list, asked again, tells whether the applications were removed. */
+    answerLost: {
+      heading: 'No answer came from the server.',
+      checking: 'Checking whether the applications were removed…',
+      notRemoved: {
+        one: 'The application is still in the backup configuration: it was not removed. Remove tries again.',
+        other: 'The {count} applications are still in the backup configuration: they were not removed. Remove tries again.',
+      },
+      unknown: 'The server cannot be reached to check whether they were removed. Once it can, look at the list before you try again.',
+    },
   },
   wizard: {
     title: 'Select Certificate',
@@ -415,6 +425,17 @@ export const messagesEn = {
     },
     finishing: 'Updating the certificate…',
     failed: 'The certificate was not changed.',
+    /** Finish got no answer: the server may have applied the update, may still run it, or never got it. */
+    answerLost: {
+      heading: 'No answer came from the server.',
+      checking: 'Checking whether the certificate was changed…',
+      notApplied: {
+        one: 'The application still has its previous certificate: the update was not applied, or is still running — the list shows the new certificate once it is done. Finish tries again.',
+        other:
+          'The {count} applications still have their previous certificate: the update was not applied, or is still running — the list shows the new certificate once it is done. Finish tries again.',
+      },
+      unknown: 'The console cannot tell whether the certificate was changed: look at the certificate in the list before you try again.',
+    },
     rotation: {
       heading: 'Microsoft Entra rotation',
       label: 'Steps of the rotation in Microsoft Entra',
@@ -444,6 +465,8 @@ export const messagesEn = {
       keysWithdrawn: 'Every new key was withdrawn; nothing changed.',
       nothingChanged: 'Nothing changed.',
       connected: 'Entra now holds the new certificate; the old key is withdrawn.',
+      /** Every application changed had no certificate before: there was no old key to withdraw. */
+      connectedFirst: 'Entra now holds the new certificate.',
       notConnected:
         'This organization is not connected to Microsoft Entra: only this server’s configuration changes. Register the certificate on the Entra applications yourself.',
     },
