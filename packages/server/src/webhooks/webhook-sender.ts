@@ -1,4 +1,6 @@
+import { STATUS_CODES } from 'node:http';
 import { Webhook } from 'standardwebhooks';
+import { request } from 'undici';
 import { DomainError } from '../common/domain-error.js';
 import { checkWebhookUrl } from './webhook-url.js';
 
@@ -27,7 +29,8 @@ export interface WebhookOutcome {
  * POSTs one signed delivery in the Standard Webhooks style: `webhook-id`, `webhook-timestamp` (Unix
  * seconds) and `webhook-signature: v1,<base64 HMAC-SHA256 of "id.timestamp.body">`. Only the
  * registered URL is called: redirects are not followed (a 3xx is a failure), so a receiver cannot
- * point the server at another host.
+ * point the server at another host. undici's `request`, not `fetch`: fetch refuses the Fetch standard's
+ * "bad ports" (a browser's guard), where receivers may listen (10080, Amanda's backup port).
  */
 export async function sendWebhook({ url, secret, messageId, body, timeoutMs }: WebhookRequest): Promise<WebhookOutcome> {
   const refusal = urlRefusal(url);
@@ -35,9 +38,9 @@ export async function sendWebhook({ url, secret, messageId, body, timeoutMs }: W
   const timestamp = new Date();
   const signature = new Webhook(secret).sign(messageId, timestamp, body);
   try {
-    const response = await fetch(url, {
+    const response = await request(url, {
       method: 'POST',
-      redirect: 'manual',
+      maxRedirections: 0,
       signal: AbortSignal.timeout(timeoutMs),
       headers: {
         'content-type': 'application/cloudevents+json; charset=utf-8',
@@ -49,10 +52,11 @@ export async function sendWebhook({ url, secret, messageId, body, timeoutMs }: W
       body,
     });
     // The answer's body is not used: release the connection.
-    await response.body?.cancel().catch(() => undefined);
-    if (response.status >= 200 && response.status < 300) return { delivered: true, httpStatus: response.status, error: null };
-    const reason = response.status >= 300 && response.status < 400 ? 'redirect not followed' : response.statusText || 'not a 2xx answer';
-    return { delivered: false, httpStatus: response.status, error: trim(`HTTP ${response.status}: ${reason}`) };
+    await response.body.dump().catch(() => undefined);
+    const status = response.statusCode;
+    if (status >= 200 && status < 300) return { delivered: true, httpStatus: status, error: null };
+    const reason = status >= 300 && status < 400 ? 'redirect not followed' : (STATUS_CODES[status] ?? 'not a 2xx answer');
+    return { delivered: false, httpStatus: status, error: trim(`HTTP ${status}: ${reason}`) };
   } catch (error) {
     return { delivered: false, httpStatus: null, error: trim(describeFailure(error, timeoutMs)) };
   }
@@ -74,7 +78,7 @@ function urlRefusal(url: string): string | null {
 
 function describeFailure(error: unknown, timeoutMs: number): string {
   if (error instanceof Error && (error.name === 'TimeoutError' || error.name === 'AbortError')) return `no answer within ${timeoutMs} ms`;
-  // fetch reports "fetch failed" with the network error (ECONNREFUSED, ENOTFOUND, TLS) as its cause.
+  // The network error (ECONNREFUSED, ENOTFOUND, TLS) itself, or as the cause of a wrapping one.
   const cause = error instanceof Error && error.cause instanceof Error ? error.cause : error;
   const code = (cause as NodeJS.ErrnoException | undefined)?.code;
   const message = cause instanceof Error ? cause.message : String(cause);

@@ -39,8 +39,8 @@ afterEach(async () => {
   for (const receiver of receivers.splice(0)) await receiver.close();
 });
 
-async function receiver(answer?: Parameters<typeof startWebhookReceiver>[0]): Promise<WebhookReceiver> {
-  const started = await startWebhookReceiver(answer);
+async function receiver(answer?: Parameters<typeof startWebhookReceiver>[0], ports?: number[]): Promise<WebhookReceiver> {
+  const started = await startWebhookReceiver(answer, ports);
   receivers.push(started);
   return started;
 }
@@ -230,6 +230,22 @@ describe('webhook deliveries', () => {
     expect(JSON.parse(store.requests[0]!.body)).toMatchObject({ type: 'com.backup-applications-manager.store-certificate.generated' });
     expect((await deliveriesOf(contosoRemovals.endpoint.id)).map((delivery) => delivery.eventType)).toEqual(['APPLICATIONS_REMOVED']);
     expect((await deliveriesOf(storeEvents.endpoint.id)).map((delivery) => delivery.eventType)).toEqual(['STORE_CERTIFICATE_GENERATED']);
+  });
+
+  // fetch() refuses the Fetch standard's "bad ports", a browser's guard against web pages reaching other services;
+  // an administrator's receiver may listen on one (10080 is Amanda's backup port).
+  it('delivers to a receiver on a port that browsers refuse', async () => {
+    const badPorts = [10080, 6000, 6665, 6666, 6667, 6668, 6669, 6697, 5060, 5061, 4190, 6566];
+    const onBadPort = await receiver(undefined, badPorts);
+    expect(badPorts.map(String)).toContain(new URL(onBadPort.url).port);
+    const { endpoint } = await createdEndpoint(onBadPort.url, ['STORE_CERTIFICATE_GENERATED']);
+    await generateCertificate('Bad port');
+    await onBadPort.waitFor(1, 5_000);
+    const [delivery] = await eventually(
+      () => deliveriesOf(endpoint.id),
+      (rows) => rows[0]?.status === 'DELIVERED',
+    );
+    expect(delivery).toMatchObject({ status: 'DELIVERED', attempts: 1, lastHttpStatus: 204, lastError: null });
   });
 
   it('sends the event of a bulk removal with every application, though the outbox stores the list only in its audit entry', async () => {

@@ -17,9 +17,11 @@ export interface WebhookReceiver {
 /**
  * A webhook receiver over real HTTP on the loopback. `answer` decides each response's status from
  * the request's number (1 for the first), at once or later (a promise); the default accepts everything.
+ * It listens on the first of `ports` free (any free port when none are given).
  */
 export async function startWebhookReceiver(
   answer: (requestNumber: number, request: ReceivedWebhook) => number | Promise<number> = () => 204,
+  ports: number[] = [0],
 ): Promise<WebhookReceiver> {
   const requests: ReceivedWebhook[] = [];
   const server = createServer((request, response) => {
@@ -34,7 +36,15 @@ export async function startWebhookReceiver(
       });
     });
   });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  for (const [index, candidate] of ports.entries()) {
+    const listening = await new Promise<boolean>((resolve, reject) => {
+      server.once('error', (error: NodeJS.ErrnoException) =>
+        error.code === 'EADDRINUSE' && index < ports.length - 1 ? resolve(false) : reject(error),
+      );
+      server.listen(candidate, '127.0.0.1', () => resolve(true));
+    });
+    if (listening) break;
+  }
   const { port } = server.address() as AddressInfo;
   return {
     url: `http://127.0.0.1:${port}/hooks`,
