@@ -2,6 +2,7 @@ import type { ApolloServerPlugin } from '@apollo/server';
 import { ApolloServerErrorCode, unwrapResolverError } from '@apollo/server/errors';
 import { ErrorCode, errorMessages } from '@bam/shared';
 import { GraphQLError, type GraphQLFormattedError } from 'graphql';
+import { ClientGoneError } from '../common/client-gone-error.js';
 import { DomainError } from '../common/domain-error.js';
 import { currentLogContext } from '../logging/log-context.js';
 import type { Logger } from '../logging/logger.js';
@@ -36,7 +37,8 @@ export function formatGraphQLError(logger: Logger) {
     }
     if (formatted.extensions?.code === ApolloServerErrorCode.INTERNAL_SERVER_ERROR) {
       const original = unwrapResolverError(error);
-      logger.error({ err: original, path: formatted.path }, 'unexpected error while executing an operation');
+      if (original instanceof ClientGoneError) logger.info({ path: formatted.path }, 'client went away before its answer; work stopped');
+      else logger.error({ err: original, path: formatted.path }, 'unexpected error while executing an operation');
       // The id of the HTTP request or WebSocket operation, which names the log line above.
       const requestId = currentLogContext()?.requestId;
       return {
