@@ -10,7 +10,9 @@ import { seedScaleOrganization, spawnConsoleServer } from '../support/console-se
 /**
  * The console at the window sizes administrators use — a 1366×800 laptop, the same at 125 % zoom
  * (about 1,093 px) and a narrow 800×700 window — measured in Chromium: every column of the manager
- * keeps a readable width and no cell's content is cut off.
+ * keeps a readable width and no cell's content is cut off. On a phone (375×667) and a tablet in portrait
+ * (768×1024), emulated as touch screens, the page stays as wide as the screen, the header and the
+ * organization's ⋯ menu stay on it.
  */
 let database: TestDatabase;
 let server: ServerProcess;
@@ -28,12 +30,18 @@ afterAll(async () => {
   await stopServer?.();
 });
 
-async function openConsole(width: number, height: number, prefix: string): Promise<{ page: Page; ui: ConsolePage }> {
-  const page = await browser.newPage({ viewport: { width, height } });
+async function openConsole(
+  width: number,
+  height: number,
+  prefix: string,
+  { role = 'OPERATOR', touch = false }: { role?: 'OPERATOR' | 'ADMINISTRATOR'; touch?: boolean } = {},
+): Promise<{ page: Page; ui: ConsolePage }> {
+  // A touch screen's browser lays the page out as wide as its content: what sticks out widens the page.
+  const page = await browser.newPage({ viewport: { width, height }, ...(touch && { isMobile: true, hasTouch: true }) });
   await page.goto(baseUrl);
   const ui = new ConsolePage(page, prefix);
-  const operator = demoAccounts.find((account) => account.role === 'OPERATOR')!;
-  await ui.signIn(operator.username, operator.password);
+  const account = demoAccounts.find((candidate) => candidate.role === role)!;
+  await ui.signIn(account.username, account.password);
   await ui.organization('contoso.onmicrosoft.com').waitFor();
   return { page, ui };
 }
@@ -153,6 +161,49 @@ describe('console layout with 1,000 applications', () => {
       const { overflowing, tableScrolls } = await measureTable(page);
       expect(overflowing).toEqual([]);
       expect(tableScrolls, 'the table does not scroll sideways').toBe(false);
+      await page.close();
+    });
+  }
+});
+
+describe('console layout on a phone and a tablet', () => {
+  /** Elements whose box leaves the screen's width, or whose text is cut off inside them. */
+  function outsideTheScreen(page: Page, selector: string, width: number): Promise<string[]> {
+    return page.evaluate(
+      ({ selector, width }) =>
+        Array.from(document.querySelectorAll<HTMLElement>(selector)).flatMap((element) => {
+          const box = element.getBoundingClientRect();
+          const name = element.dataset.testid ?? element.className;
+          const problems: string[] = [];
+          if (box.left < 0 || box.right > width + 0.5) problems.push(`${name} at x=${Math.round(box.left)}–${Math.round(box.right)}`);
+          if (element.scrollWidth > element.clientWidth + 1) problems.push(`${name} cut: ${element.scrollWidth} > ${element.clientWidth}`);
+          return problems;
+        }),
+      { selector, width },
+    );
+  }
+
+  for (const [width, height] of [
+    [375, 667],
+    [768, 1024],
+  ] as const) {
+    it(`keeps the page, the header and an organization's ⋯ menu on a ${width}×${height} touch screen`, async () => {
+      const { page, ui } = await openConsole(width, height, `layout-touch-${width}x${height}`, { role: 'ADMINISTRATOR', touch: true });
+      await ui.screenshot('organizations');
+
+      expect(await page.evaluate(() => document.documentElement.scrollWidth), 'the page is no wider than the screen').toBeLessThanOrEqual(width);
+      // Every control of the header is reachable, and its title is not cut at the top.
+      for (const testId of ['switch-view', 'signed-in-user', 'sign-out']) await expect.poll(() => page.getByTestId(testId).isVisible()).toBe(true);
+      expect(await outsideTheScreen(page, '.app__header, .app__header > *, .app__nav > *', width)).toEqual([]);
+      const [header, title] = await Promise.all([page.locator('.app__header').boundingBox(), page.locator('.app__title').boundingBox()]);
+      expect(title!.y, 'the title starts inside the header').toBeGreaterThanOrEqual(header!.y);
+      expect(title!.y + title!.height, 'the title ends inside the header').toBeLessThanOrEqual(header!.y + header!.height + 0.5);
+
+      await ui.organization('fabrikam.onmicrosoft.com').click();
+      await page.getByTestId('organization-menu-button').nth(1).tap();
+      await ui.menu.waitFor();
+      await ui.screenshot('menu');
+      expect(await outsideTheScreen(page, '[data-testid="context-menu"], [data-testid="context-menu"] [role="menuitem"]', width)).toEqual([]);
       await page.close();
     });
   }
