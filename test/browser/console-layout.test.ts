@@ -12,7 +12,7 @@ import { seedScaleOrganization, spawnConsoleServer } from '../support/console-se
  * (about 1,093 px) and a narrow 800×700 window — measured in Chromium: every column of the manager
  * keeps a readable width and no cell's content is cut off. On a phone (375×667) and a tablet in portrait
  * (768×1024), emulated as touch screens, the page stays as wide as the screen, the header and the
- * organization's ⋯ menu stay on it.
+ * organization's ⋯ menu stay on it, and the manager's names stay readable.
  */
 let database: TestDatabase;
 let server: ServerProcess;
@@ -204,6 +204,44 @@ describe('console layout on a phone and a tablet', () => {
       await ui.menu.waitFor();
       await ui.screenshot('menu');
       expect(await outsideTheScreen(page, '[data-testid="context-menu"], [data-testid="context-menu"] [role="menuitem"]', width)).toEqual([]);
+      await page.close();
+    });
+  }
+
+  // 375 a phone, 500 and 640 a narrow window or a phone held sideways, 768 a tablet in portrait.
+  for (const [width, height] of [
+    [375, 667],
+    [500, 700],
+    [640, 700],
+    [768, 1024],
+  ] as const) {
+    it(`keeps the manager's names readable and nothing cut off at ${width}×${height}`, async () => {
+      const { page, ui } = await openConsole(width, height, `layout-names-${width}x${height}`, { touch: true });
+      await ui.openManagerByRightClick('fabrikam.onmicrosoft.com');
+      await ui.row('Fabrikam SharePoint Backup').waitFor();
+      await ui.screenshot('manager');
+
+      const { columns, overflowing, tableScrolls } = await measureTable(page);
+      const name = columns.find((column) => column.name === 'Display name');
+      expect(name?.width, 'the name column keeps a readable width').toBeGreaterThanOrEqual(120);
+      const names = await page
+        .locator('[data-testid="application-row"] .grid__name')
+        .evaluateAll((cells) =>
+          cells.map((cell) => ({ text: cell.textContent ?? '', cut: cell.scrollWidth > cell.clientWidth + 1, width: cell.clientWidth })),
+        );
+      expect(names.length).toBe(3);
+      // Every name shows its first words; from 640 px the whole of each, on a phone a long one ends in "…".
+      for (const cell of names) expect(cell.width, `${cell.text} shows`).toBeGreaterThanOrEqual(120);
+      if (width >= 640) expect(names.filter((cell) => cell.cut)).toEqual([]);
+      // Only a name may end in "…" (its whole text is in the details panel); no other cell is cut.
+      expect(overflowing.filter((entry) => !names.some((cell) => entry.includes(`"${cell.text}"`)))).toEqual([]);
+      expect(tableScrolls, 'the table does not scroll sideways').toBe(false);
+
+      // What the table leaves out at this width is in the details panel.
+      await ui.clickRow('Fabrikam SharePoint Backup');
+      const details = await page.getByTestId('application-details').innerText();
+      expect(details).toMatch(/[0-9a-f]{8}-[0-9a-f]{4}-/);
+      expect(details).toMatch(/Expiring soon/);
       await page.close();
     });
   }

@@ -155,6 +155,34 @@ describe('ApplicationsTable', () => {
     expect(cell.get('.grid__thumbprint-short').attributes('aria-hidden')).toBe('true');
   });
 
+  it('keeps the expiry state beside the certificate for tables too narrow for the Expires column, and "in N days" apart', () => {
+    wrapper = mountTable();
+    const inline = wrapper.row(0).get('.grid__certificate [data-testid="inline-expiry"]');
+    expect(inline.attributes('data-status')).toBe('VALID');
+    // Hidden but for screen readers, the words say what the icon shows.
+    expect(inline.get('.expiry__state').text()).toBe('Valid');
+    expect(wrapper.row(2).find('[data-testid="inline-expiry"]').exists()).toBe(false);
+    // Narrow tables leave the distance out of the Expires column; the details panel keeps it.
+    expect(wrapper.row(0).get('[data-testid="expiry"] .expiry__distance').text()).toMatch(/^· in \d+ days$/);
+  });
+
+  it('gives every column narrow tables hide its class in the header, each row and the spacer rows', async () => {
+    wrapper = mountTable(1000);
+    const grid = wrapper.grid();
+    await grid.trigger('focus');
+    await grid.trigger('keydown', { key: 'End' });
+    await nextTick();
+    const spacer = wrapper.mounted.get('.grid__spacer');
+    for (const hidden of ['grid__appid', 'grid__thumbprint', 'grid__expires']) {
+      expect(wrapper.mounted.findAll(`thead th.${hidden}`), hidden).toHaveLength(1);
+      expect(wrapper.mounted.find('[aria-rowindex="1001"]').findAll(`td.${hidden}`), hidden).toHaveLength(1);
+      expect(spacer.findAll(`td.${hidden}`), hidden).toHaveLength(1);
+    }
+    // One spacer cell per column shown, none spanning a column that hides.
+    const spans = spacer.findAll('td').map((cell) => Number(cell.attributes('colspan') ?? 1));
+    expect(spans.reduce((sum, span) => sum + span, 0)).toBe(6);
+  });
+
   it('opens the certificate wizard from the link without changing the selection', async () => {
     wrapper = mountTable();
     await wrapper.row(0).trigger('click');
