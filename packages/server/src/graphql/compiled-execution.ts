@@ -1,5 +1,18 @@
 import type { ApolloServerOptionsWithGateway, BaseContext } from '@apollo/server';
-import { type DocumentNode, type ExecutionResult, execute, GraphQLError, type GraphQLSchema, isObjectType } from 'graphql';
+import {
+  type ASTVisitor,
+  type DocumentNode,
+  type ExecutionResult,
+  execute,
+  GraphQLError,
+  type GraphQLSchema,
+  isObjectType,
+  Kind,
+  type OperationDefinitionNode,
+  TypeInfo,
+  ValidationContext,
+  visit,
+} from 'graphql';
 import { type CompiledQuery, compileQuery, isCompiledQuery } from 'graphql-jit';
 import { LRUCache } from 'lru-cache';
 import { nullVariableWhereRequired, withoutSubmittedValues } from './variable-errors.js';
@@ -41,6 +54,42 @@ function asGraphQLJsError(error: GraphQLError): GraphQLError {
   return Object.assign(copy, { locations: error.locations });
 }
 
+/** Per operation, the variables declared without a default that stand for an input object's field somewhere in it. */
+const inputFieldVariables = new WeakMap<OperationDefinitionNode, readonly string[]>();
+
+function variablesForInputFields(schema: GraphQLSchema, document: DocumentNode, operation: OperationDefinitionNode): readonly string[] {
+  let found = inputFieldVariables.get(operation);
+  if (found) return found;
+  const withDefault = new Set(
+    (operation.variableDefinitions ?? []).filter((definition) => definition.defaultValue).map((definition) => definition.variable.name.value),
+  );
+  const names = new Set<string>();
+  const visitor: ASTVisitor = {
+    ObjectField(field) {
+      if (field.value.kind === Kind.VARIABLE && !withDefault.has(field.value.name.value)) names.add(field.value.name.value);
+    },
+  };
+  const context = new ValidationContext(schema, document, new TypeInfo(schema), () => undefined);
+  for (const node of [operation, ...context.getRecursivelyReferencedFragments(operation)]) visit(node, visitor);
+  inputFieldVariables.set(operation, (found = [...names]));
+  return found;
+}
+
+/**
+ * Whether the request leaves out a variable that stands for an input object's field. graphql-jit gives such a field
+ * null (`keyExportable: $e` made a key not exportable, `keySize: $k` was refused); graphql-js, as the spec, gives it
+ * its default or leaves it out, as if the field were not written. A variable left out as a whole argument, or as a
+ * list's item, is coerced alike by both (the argument's default or nothing; null), and so is one with its own default.
+ */
+function leavesOutInputFieldVariable(
+  schema: GraphQLSchema,
+  document: DocumentNode,
+  operation: OperationDefinitionNode,
+  variableValues: Readonly<Record<string, unknown>>,
+): boolean {
+  return variablesForInputFields(schema, document, operation).some((name) => !Object.hasOwn(variableValues, name));
+}
+
 /**
  * Runs queries and mutations with graphql-jit instead of graphql-js' `execute`: each operation is
  * compiled once into a function that walks its selection directly, which cuts the server's CPU per
@@ -53,7 +102,9 @@ function asGraphQLJsError(error: GraphQLError): GraphQLError {
  * graphql-js still runs any operation graphql-jit refuses before executing it: its variable coercion
  * rejects an omitted non-null input field that has a default, and words errors differently. A refused
  * operation has run no resolver, so graphql-js then gives the answer; variables it refuses too are
- * reported without their values (`withoutSubmittedValues`), as over WebSocket. A nullable variable given null
+ * reported without their values (`withoutSubmittedValues`), as over WebSocket. graphql-js also runs, from the start,
+ * an operation whose request leaves out a variable standing for an input object's field (`leavesOutInputFieldVariable`):
+ * graphql-jit would give the field null instead of its default. A nullable variable given null
  * where a value is required is refused before either runs (`nullVariableWhereRequired`).
  * (Subscriptions run over graphql-ws, on graphql-js, once per event for all who share a selection.)
  */
@@ -81,7 +132,7 @@ export function compiledExecutionGateway(schema: GraphQLSchema, documentsKept = 
           const variableValues = request.variables ?? {};
           const nullWhereRequired = nullVariableWhereRequired(schema, document, operation, variableValues);
           if (nullWhereRequired) return { errors: [nullWhereRequired] };
-          if (operation.operation !== 'subscription') {
+          if (operation.operation !== 'subscription' && !leavesOutInputFieldVariable(schema, document, operation, variableValues)) {
             const compiledOperation = compile(document, operationName);
             if (isCompiledQuery(compiledOperation)) {
               const result = await compiledOperation.query(undefined, context, variableValues);

@@ -282,6 +282,34 @@ describe('generateCertificate', () => {
   });
 });
 
+describe('an input field given a variable the request does not send', () => {
+  // As graphql-js and the spec: the field takes its default, as when it is left out (graphql-jit had made it null:
+  // a key not exportable, a key size refused).
+  it('generates with the defaults of keyExportable and keySize', async () => {
+    const { data, errors } = await server.graphql<{ generateCertificate: { certificate: StoreCertificate | null; errors: { code: string }[] } }>(
+      `mutation($e: Boolean, $k: Int) { generateCertificate(input: {
+        commonName: "Script", notAfter: "${daysFromNow(30).toISOString()}", keyExportable: $e, keySize: $k }) {
+        certificate { ${certificateFields} } errors { code } } }`,
+      {},
+    );
+    expect(errors).toBeUndefined();
+    expect(data!.generateCertificate.errors).toEqual([]);
+    expect(data!.generateCertificate.certificate).toMatchObject({ keyExportable: true, usable: true, keySize: 2048 });
+  });
+
+  it('imports with the default of keyExportable', async () => {
+    const pfx = opensslPfx();
+    const { data } = await server.upload<ImportData>(
+      `mutation($f: Upload!, $p: String!, $e: Boolean) { importCertificate(input: { file: $f, password: $p, keyExportable: $e }) {
+        certificate { ${certificateFields} } errors { code ids } } }`,
+      { f: null, p: pfx.password },
+      { path: 'variables.f', content: pfx.file },
+    );
+    expect(data!.importCertificate.errors).toEqual([]);
+    expect(data!.importCertificate.certificate).toMatchObject({ keyExportable: true, usable: true });
+  });
+});
+
 describe('removeStoreCertificate', () => {
   const remove = (certificateId: string) =>
     server.graphql<{ removeStoreCertificate: { removedCertificate: { thumbprint: string } | null; errors: { code: string; ids: string[] }[] } }>(

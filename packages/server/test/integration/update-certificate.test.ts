@@ -348,6 +348,18 @@ describe('updateCertificate input rules', () => {
     expect(fresh.data!.updateCertificate.errors).toEqual([]);
   });
 
+  it('checks no thumbprint given a variable the request does not send, as when the field is left out', async () => {
+    const id = await importIntoStore(opensslPfx());
+    const { data, errors } = await server.graphql<UpdateData>(
+      `mutation($organizationId: ID!, $applicationId: ID!, $id: ID!, $seen: String) { updateCertificate(input: {
+        organizationId: $organizationId, storeCertificateId: $id, applications: [{ applicationId: $applicationId, expectedThumbprint: $seen }] }) {
+        errors { code } } }`,
+      { organizationId: contoso.organization.id, applicationId: contoso.applications[0]!.applicationId, id },
+    );
+    expect(errors).toBeUndefined();
+    expect(data!.updateCertificate.errors).toEqual([]);
+  });
+
   it('reports a stale thumbprint before an unknown store certificate', async () => {
     const { data } = await updateFromStore([target(0, null)], '6f9619ff-8b86-4d11-b42d-00c04fc964ff');
     expect(data!.updateCertificate.errors).toMatchObject([{ code: 'CERTIFICATE_CONFLICT', ids: [contoso.applications[0]!.applicationId] }]);
