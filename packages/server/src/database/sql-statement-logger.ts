@@ -1,6 +1,9 @@
 import type { Logger as TypeOrmLogger } from 'typeorm';
 import type { Logger } from '../logging/logger.js';
 
+/** PostgreSQL's SQLSTATE for a duplicate key. */
+const UNIQUE_VIOLATION = '23505';
+
 /**
  * TypeORM logger that counts every SQL statement sent and writes it to the structured log at
  * `trace` level. Parameters are never logged: they can hold encrypted key material (the logger's
@@ -23,7 +26,11 @@ export class SqlStatementLogger implements TypeOrmLogger {
   }
 
   logQueryError(error: string | Error, query: string): void {
-    this.logger.warn({ sql: query, err: typeof error === 'string' ? new Error(error) : error }, 'sql statement failed');
+    const err = typeof error === 'string' ? new Error(error) : error;
+    // A unique violation is an answer: callers turn it into a coded error (two updates of one application at once:
+    // ROTATION_IN_PROGRESS). One a caller does not expect is logged where it surfaces, as an unexpected error.
+    const expected = (err as { code?: unknown }).code === UNIQUE_VIOLATION;
+    this.logger[expected ? 'debug' : 'warn']({ sql: query, err }, 'sql statement failed');
   }
 
   logQuerySlow(time: number, query: string): void {
