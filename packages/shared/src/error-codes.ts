@@ -53,6 +53,7 @@ export const errorCodeDescriptions = {
   QUERY_TOO_COMPLEX:
     'The operation asks for too much at once: too deep, too costly, too many aliases or directives, it comes back to a type it already passed through, or it repeats a mutation allowed once per request.',
   QUERY_TOO_LARGE: 'The operation document has more tokens than the server reads.',
+  SUBSCRIPTION_OVER_HTTP: 'A subscription was sent over HTTP: subscriptions are served over WebSocket only (graphql-ws on `/graphql`).',
   ORGANIZATION_EXISTS: 'The organization (same tenant or primary domain) is already known to this server.',
   ORGANIZATION_NOT_CONNECTED: 'The organization has no Microsoft Entra connection, so the server cannot call Entra for it.',
   APPLICATION_EXISTS: 'The application is already in the backup configuration.',

@@ -57,6 +57,8 @@ export const errorMessages: Record<ErrorCode, string> = {
   [ErrorCode.REQUEST_TOO_LARGE]: `The request is larger than the ${GRAPHQL_REQUEST_MAX_BYTES / 1024 / 1024} MiB this server accepts. Split it into several smaller requests.`,
   [ErrorCode.QUERY_TOO_COMPLEX]: 'The request asks for too much at once. Ask for fewer levels, fields or aliases, or split it into several requests.',
   [ErrorCode.QUERY_TOO_LARGE]: 'The request is too long for this server. Split it into several smaller requests.',
+  [ErrorCode.SUBSCRIPTION_OVER_HTTP]:
+    'Subscriptions are served over WebSocket only. Open a WebSocket to /graphql with the graphql-ws protocol to receive live updates.',
   [ErrorCode.ORGANIZATION_EXISTS]: 'This organization is already on this server.',
   [ErrorCode.ORGANIZATION_NOT_CONNECTED]:
     'This organization is not connected to Microsoft Entra. Add it again with its management application and certificate to act on Entra.',

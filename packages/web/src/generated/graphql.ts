@@ -374,6 +374,8 @@ export type ErrorCode =
   | 'STORE_CERTIFICATE_MANAGES_ORGANIZATION'
   /** No certificate with that id in the certificate store. */
   | 'STORE_CERTIFICATE_NOT_FOUND'
+  /** A subscription was sent over HTTP: subscriptions are served over WebSocket only (graphql-ws on `/graphql`). */
+  | 'SUBSCRIPTION_OVER_HTTP'
   /** The request carries no valid session or API token: sign in, or send `Authorization: Bearer <token>`. */
   | 'UNAUTHENTICATED'
   /** The upload was malformed or carried more than one file. */
