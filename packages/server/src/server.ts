@@ -21,6 +21,7 @@ import { eventPositionExtension } from './events/event-position-extension.js';
 import { formatGraphQLError, operationLogPlugin } from './graphql/apollo-plugins.js';
 import { inFlightOperationNames } from './graphql/in-flight-operations.js';
 import { compiledExecutionGateway } from './graphql/compiled-execution.js';
+import { httpOperationGuard } from './graphql/http-operation-guard.js';
 import { operationValidationRules, parseOptions } from './graphql/operation-limits.js';
 import { storableTextPlugin } from './graphql/storable-text-input.js';
 import { literalFreeValidationPlugin } from './graphql/validated-documents.js';
@@ -146,6 +147,8 @@ export async function startServer(config: Config, logger: Logger, options: Start
         operationLogPlugin(logger.child({ component: 'graphql' })),
         anonymousIntrospectionGuard(),
         storableTextPlugin(),
+        // After the text check: of refusals at the same step the first plugin's is answered, and INVALID_INPUT says more.
+        httpOperationGuard(),
         literalFreeValidationPlugin(),
         inFlightOperationNames<RequestContext>((context) => inFlightEntries.get(context.signal)),
         eventPositionExtension(services.certificateEvents),

@@ -1,6 +1,6 @@
 import type http from 'node:http';
 import { ApolloServerErrorCode } from '@apollo/server/errors';
-import { type ExecutionArgs, type ExecutionResult, getOperationAST, GraphQLError, type GraphQLSchema } from 'graphql';
+import { type ExecutionArgs, type ExecutionResult, getOperationAST, type GraphQLError, type GraphQLSchema } from 'graphql';
 import type { Context, Disposable } from 'graphql-ws';
 import type { Extra } from 'graphql-ws/use/ws';
 import { WebSocketServer } from 'ws';
@@ -8,6 +8,7 @@ import type { Actor } from '../common/actor.js';
 import type { InFlightEntry, InFlightWork } from '../common/in-flight-work.js';
 import type { Logger } from '../logging/logger.js';
 import { formatGraphQLError } from './apollo-plugins.js';
+import { noOperationToRun } from './http-operation-guard.js';
 import { operationLabel, shuttingDownError } from './in-flight-operations.js';
 import { sendMessage, serveGraphQLWs } from './graphql-ws-transport.js';
 import type { RequestContext } from './request-context.js';
@@ -105,7 +106,7 @@ export function serveGraphQLOverWebSocket(options: GraphQLWebSocketOptions): Dis
         if (errors) return errors;
         const operation = getOperationAST(document, payload.operationName);
         if (!operation) {
-          return [withCode(new GraphQLError('The document names no operation to run.'), ApolloServerErrorCode.OPERATION_RESOLUTION_FAILURE)];
+          return [noOperationToRun()];
         }
         const unstorable = unstorableTextInVariables(operation, payload.variables);
         if (unstorable) return [unstorable];

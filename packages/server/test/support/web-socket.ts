@@ -74,6 +74,7 @@ export async function graphqlOverWebSocket(
   bearer: string,
   query: string,
   variables?: Record<string, unknown>,
+  operationName?: string,
 ): Promise<GraphQLResponse<unknown>> {
   const client = createClient({
     url: graphqlUrl.replace('http:', 'ws:'),
@@ -84,7 +85,7 @@ export async function graphqlOverWebSocket(
   try {
     return await new Promise<GraphQLResponse<unknown>>((resolve, reject) => {
       client.subscribe(
-        { query, variables },
+        { query, variables, operationName },
         {
           next: (result) => resolve(result as GraphQLResponse<unknown>),
           error: (error) => (Array.isArray(error) ? resolve({ errors: error as GraphQLResponse<unknown>['errors'] }) : reject(error)),
