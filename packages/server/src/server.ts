@@ -134,6 +134,8 @@ export async function startServer(config: Config, logger: Logger, options: Start
 
     const apollo = new ApolloServer<RequestContext>({
       gateway: compiledExecutionGateway(schema),
+      // Apollo's own lines (an unexpected failure while processing a request) in the JSON log, not on the console.
+      logger: logger.child({ component: 'apollo' }),
       introspection: true,
       includeStacktraceInErrorResponses: false,
       formatError: formatGraphQLError(logger),
