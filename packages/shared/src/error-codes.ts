@@ -57,6 +57,8 @@ export const errorCodeDescriptions = {
   ORGANIZATION_EXISTS: 'The organization (same tenant or primary domain) is already known to this server.',
   ORGANIZATION_NOT_CONNECTED: 'The organization has no Microsoft Entra connection, so the server cannot call Entra for it.',
   APPLICATION_EXISTS: 'The application is already in the backup configuration.',
+  APPLICATION_IS_MANAGEMENT_APPLICATION:
+    "The application is an organization's Entra management application (the server signs in to the tenant with it), so it cannot be a backup application: addApplications and updateCertificate refuse it, and updateOrganizationConnection refuses to switch to a management application that is a backup application (of any organization: an application id is the same Entra application everywhere); `ids` names the application.",
   ENTRA_TENANT_NOT_FOUND: 'Microsoft Entra knows no tenant with that primary domain or id (AADSTS90002).',
   ENTRA_SIGN_IN_REFUSED: "Microsoft Entra refused the sign-in; `ids` carries the application id and Entra's AADSTS code.",
   ENTRA_PERMISSION_MISSING: 'The management application lacks a Microsoft Graph application permission (named in `ids`), or its admin consent.',

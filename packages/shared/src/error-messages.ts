@@ -63,6 +63,8 @@ export const errorMessages: Record<ErrorCode, string> = {
   [ErrorCode.ORGANIZATION_NOT_CONNECTED]:
     'This organization is not connected to Microsoft Entra. Add it again with its management application and certificate to act on Entra.',
   [ErrorCode.APPLICATION_EXISTS]: 'An application is already in the backup configuration. Refresh the list.',
+  [ErrorCode.APPLICATION_IS_MANAGEMENT_APPLICATION]:
+    'An application is the management application of an organization: the server signs in to its Microsoft Entra tenant with it, so it cannot be a backup application — changing its certificate would lock the server out of the tenant. Nothing was changed.',
   [ErrorCode.ENTRA_TENANT_NOT_FOUND]: 'Microsoft Entra does not know this tenant. Check the primary domain or tenant id, and the cloud.',
   [ErrorCode.ENTRA_SIGN_IN_REFUSED]:
     "Microsoft Entra refused the sign-in. Check the application id and that its certificate is registered on the application; Entra's code is given with the error.",
@@ -117,6 +119,8 @@ export const operationErrorMessages = {
     [ErrorCode.EVENT_NOT_FOUND]: 'The event to re-send is not in the event log. Check its id, or refresh the deliveries and re-send one of them.',
   },
   updateOrganizationConnection: {
+    [ErrorCode.APPLICATION_IS_MANAGEMENT_APPLICATION]:
+      'The application is a backup application, so it cannot also be the management application: a certificate update of it would remove the key the server signs in with. Remove it from the backup configuration first, or choose another application. Nothing was changed.',
     [ErrorCode.ROTATION_IN_PROGRESS]:
       'A certificate change in this organization is still under way with the current management certificate, so it was not replaced. Try again once the change is done.',
   },

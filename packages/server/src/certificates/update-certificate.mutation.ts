@@ -97,6 +97,7 @@ export class UpdateCertificateResolver {
       'Sets a certificate — from the certificate store or from a PFX file — on one or many applications of an organization, all or nothing. ' +
       'For an organization connected to Entra (`entraConnected`) this is a safe rotation: the new key is registered on each Entra application and ' +
       'proven to sign in before the switch, and the old key is removed after; on failure the new keys are withdrawn and nothing changes. ' +
+      'An organization’s management application is refused (APPLICATION_IS_MANAGEMENT_APPLICATION): its old key is the one the server signs in with. ' +
       'For other organizations only this server’s configuration changes.',
   })
   updateCertificate(

@@ -9,6 +9,7 @@ import { DomainError } from '../common/domain-error.js';
 import { plainRows } from '../common/plain-rows.js';
 import { isUuid, normalizeUuid } from '../common/uuid.js';
 import type { KeyRotation } from '../entra/key-rotation.entity.js';
+import { refuseManagementApplications } from '../entra/management-applications.js';
 import { certificateUpdated } from '../events/certificate-events.js';
 import type { EventOutboxService } from '../events/event-outbox.service.js';
 import { logApplicationsChange } from '../logging/application-ids-log.js';
@@ -115,6 +116,9 @@ export class UpdateCertificateService {
         // update checks and starts its rotation, and the two never wait for each other's locks.
         await lockOrganizationKey(manager, organizationId);
         const { applications, entraConnected } = await lockSelection(manager, organizationId, selection, actor);
+        // A row added before addApplications refused management applications: its rotation would remove the key the
+        // server signs in with. Its organization's connection cannot change meanwhile (the key-share lock above).
+        if (entraConnected) await refuseManagementApplications(manager, selection);
         const rotation = entraConnected ? this.rotation : undefined;
         let current: CurrentCertificates, certificate: Certificate;
         if (pfx && rotation) {

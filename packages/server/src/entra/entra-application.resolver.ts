@@ -119,7 +119,8 @@ export class EntraApplicationResolver {
   @Authorized(Role.OPERATOR)
   @Extensions(oncePerDocument)
   @Query(() => AvailableApplicationsPage, {
-    description: "The organization's Entra applications that are not backup applications yet, read from Microsoft Graph a page at a time.",
+    description:
+      "The organization's Entra applications that can become backup applications — not already one, and not an organization's management application — read from Microsoft Graph a page at a time.",
   })
   async availableApplications(
     @Args(() => AvailableApplicationsArgs) { organizationId, filter, first, after }: AvailableApplicationsArgs,
@@ -141,7 +142,8 @@ export class EntraApplicationResolver {
   @Authorized(Role.OPERATOR)
   @Extensions(oncePerDocument)
   @Mutation(() => EntraApplicationsPayload, {
-    description: 'Adds Entra applications of the organization to its backup configuration (Not configured), each checked in Entra; all or nothing.',
+    description:
+      'Adds Entra applications of the organization to its backup configuration (Not configured), each checked in Entra; all or nothing. A management application is refused (APPLICATION_IS_MANAGEMENT_APPLICATION).',
   })
   addApplications(
     @Arg('input', () => AddApplicationsInput, { description: 'The organization and the applications to add.' }) input: AddApplicationsInput,

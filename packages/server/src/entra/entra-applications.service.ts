@@ -17,6 +17,7 @@ import { ApplicationEntraCheck, EntraKeyStatus } from './application-entra-check
 import type { EntraApplication, EntraDirectory, ManagementSignIn } from './entra-directory.js';
 import type { EntraConnectionsService } from './entra-connections.service.js';
 import { entraDomainError } from './entra-errors.js';
+import { managementApplicationsAmong, refuseManagementApplications } from './management-applications.js';
 
 /** A page of Entra applications that are not backup applications yet. */
 export interface AvailableApplicationsPage {
@@ -37,7 +38,8 @@ export class EntraApplicationService {
 
   /**
    * One Graph page of the tenant's applications (optionally whose name starts with `nameStartsWith`),
-   * without those already in the backup configuration — so a page may hold fewer than `first`.
+   * without those already in the backup configuration nor a management application (which can never be one) —
+   * so a page may hold fewer than `first`.
    */
   async available(
     organizationId: string,
@@ -69,12 +71,16 @@ export class EntraApplicationService {
     const malformed = selection.filter((id) => !isUuid(id));
     if (malformed.length > 0) throw new DomainError(ErrorCode.ENTRA_APPLICATION_NOT_FOUND, malformed);
     const signIn = await this.signIn(organizationId);
+    // Refused before Entra is asked anything, and again under the organization's lock below.
+    await refuseManagementApplications(this.dataSource.manager, selection);
     const found = await this.lookUp(signIn, selection, organizationId);
     const missing = selection.filter((id) => !found.get(id));
     if (missing.length > 0) throw new DomainError(ErrorCode.ENTRA_APPLICATION_NOT_FOUND, missing);
 
     const added = await this.dataSource.transaction(async (manager) => {
+      // Locked as updateOrganizationConnection locks it: its management application cannot change meanwhile.
       await manager.query(`SELECT 1 FROM organizations WHERE id = $1 FOR UPDATE`, [organizationId]);
+      await refuseManagementApplications(manager, selection);
       const existing = await manager.find(BackupApplication, { where: { organizationId, applicationId: In(selection) } });
       if (existing.length > 0) {
         throw new DomainError(
@@ -181,12 +187,14 @@ export class EntraApplicationService {
     return found;
   }
 
+  /** Those of the applications that cannot be added: backup applications of the organization, and management applications. */
   private async knownApplicationIds(organizationId: string, applications: EntraApplication[]): Promise<Set<string>> {
     const ids = applications.map((application) => application.appId.toLowerCase()).filter(isUuid);
     if (ids.length === 0) return new Set();
     const rows = await this.dataSource
       .getRepository(BackupApplication)
       .find({ where: { organizationId, applicationId: In(ids) }, select: { applicationId: true } });
-    return new Set(rows.map((row) => row.applicationId));
+    const management = await managementApplicationsAmong(this.dataSource.manager, ids);
+    return new Set([...rows.map((row) => row.applicationId), ...management]);
   }
 }

@@ -74,7 +74,7 @@ class UpdateOrganizationConnectionInput {
   @Field(() => ID, {
     nullable: true,
     description:
-      'Application (client) id of another management application, with the same Graph permissions as addOrganization requires; omitted: the current one.',
+      'Application (client) id of another management application, with the same Graph permissions as addOrganization requires, and not a backup application (APPLICATION_IS_MANAGEMENT_APPLICATION); omitted: the current one.',
   })
   managementApplicationId?: string | null;
 }

@@ -15,6 +15,7 @@ import { Organization } from '../organizations/organization.entity.js';
 import { type EntraDirectory, EntraError } from './entra-directory.js';
 import { EntraConnection } from './entra-connection.entity.js';
 import { entraDomainError } from './entra-errors.js';
+import { refuseBackupApplicationAsManagement } from './management-applications.js';
 
 export interface UpdateConnectionRequest {
   organizationId: string;
@@ -175,6 +176,9 @@ export class EntraOrganizationService {
     const newAppId = request.managementApplicationId ?? connection.managementAppId;
     if (!isUuid(newAppId)) throw new DomainError(ErrorCode.ENTRA_APPLICATION_NOT_FOUND, [newAppId]);
     const appId = normalizeUuid(newAppId);
+    // Another application to sign in with: not one a certificate update would take the key from. (One that is both
+    // already — a row from before addApplications refused it — keeps its certificate rotation: updateCertificate refuses it.)
+    if (appId !== connection.managementAppId) await refuseBackupApplicationAsManagement(this.dataSource.manager, appId);
     const certificateId = isUuid(request.managementCertificateId) ? normalizeUuid(request.managementCertificateId) : request.managementCertificateId;
     const certificate = await openSigningCertificate(this.dataSource.manager, this.vault, certificateId);
     try {
@@ -196,6 +200,8 @@ export class EntraOrganizationService {
         [organization.id],
       );
       if (!current[0]) throw new DomainError(ErrorCode.ORGANIZATION_NOT_FOUND, [organization.id]);
+      // Checked again under the organization's lock, which addApplications takes too.
+      if (appId !== current[0].managementAppId) await refuseBackupApplicationAsManagement(manager, appId);
       const stored: unknown[] = await manager.query(`SELECT 1 FROM certificates WHERE id = $1 FOR KEY SHARE`, [certificateId]);
       if (stored.length === 0) throw new DomainError(ErrorCode.STORE_CERTIFICATE_NOT_FOUND, [certificateId]);
 

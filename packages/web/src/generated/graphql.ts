@@ -248,6 +248,8 @@ export type ErrorCode =
   | 'APPLICATION_EXISTS'
   /** The application exists, but in another organization than the one named (one the caller may see: for an account limited to some organizations, an application of any other is APPLICATION_NOT_FOUND). */
   | 'APPLICATION_IN_OTHER_ORGANIZATION'
+  /** The application is an organization's Entra management application (the server signs in to the tenant with it), so it cannot be a backup application: addApplications and updateCertificate refuse it, and updateOrganizationConnection refuses to switch to a management application that is a backup application (of any organization: an application id is the same Entra application everywhere); `ids` names the application. */
+  | 'APPLICATION_IS_MANAGEMENT_APPLICATION'
   /** No backup application with that application (client) id exists. */
   | 'APPLICATION_NOT_FOUND'
   /** The same application appears more than once in one request. */
@@ -524,7 +526,7 @@ export type UpdateCertificateInput = {
 
 /** Another management certificate (and, optionally, application) for a connected organization. */
 export type UpdateOrganizationConnectionInput = {
-  /** Application (client) id of another management application, with the same Graph permissions as addOrganization requires; omitted: the current one. */
+  /** Application (client) id of another management application, with the same Graph permissions as addOrganization requires, and not a backup application (APPLICATION_IS_MANAGEMENT_APPLICATION); omitted: the current one. */
   managementApplicationId?: string | number | null | undefined;
   /** Id of a store certificate, with its private key, registered on the management application. */
   managementCertificateId: string | number;
