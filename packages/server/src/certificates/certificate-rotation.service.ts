@@ -14,6 +14,7 @@ import {
   changedNothing,
   type EntraApplication,
   type EntraDirectory,
+  EntraError,
   type KeyRegistration,
   type ManagementSignIn,
 } from '../entra/entra-directory.js';
@@ -404,9 +405,12 @@ export class CertificateRotationService {
   private async registerNewKey(row: KeyRotation, signIn: ManagementSignIn, newKey: SigningCertificate, progress: RotationProgress): Promise<void> {
     const applicationId = row.applicationId;
     const failed = (error: unknown) => {
-      const errorCode = ErrorCode.ROTATION_REGISTRATION_FAILED;
+      // Every call of this step goes to Graph as the management application (a proof of possession is signed here, not
+      // a sign-in): a refused sign-in is the organization's management key, not this application's — as on any Graph call.
+      const managementRefused = error instanceof EntraError && error.failure === 'SIGN_IN_REFUSED';
+      const errorCode = managementRefused ? ErrorCode.ENTRA_SIGN_IN_REFUSED : ErrorCode.ROTATION_REGISTRATION_FAILED;
       progress.report({ step: RotationStep.REGISTER, status: RotationStepStatus.FAILED, applicationId, error, errorCode });
-      return entraDomainError(error, [applicationId], errorCode);
+      return entraDomainError(error, [managementRefused ? row.organizationId : applicationId], errorCode);
     };
     let application: EntraApplication;
     let registration: KeyRegistration;

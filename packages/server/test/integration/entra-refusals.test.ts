@@ -1,4 +1,4 @@
-import { errorMessageIn } from '@bam/shared';
+import { errorMessageIn, errorMessages } from '@bam/shared';
 import { describe, expect, it } from 'vitest';
 import { backups, entraThumbprints, importIntoStore, management, newCertificate, tenant, useEntraTestServer } from '../support/entra-fixture.js';
 import { holdLock, until, waitingOnLocks } from '../support/lock-races.js';
@@ -20,9 +20,9 @@ type UpdatePayload = Payload & { applications: { applicationId: string; certific
 const updateMutation = `mutation($input: UpdateCertificateInput!) { updateCertificate(input: $input) {
   applications { applicationId certificate { thumbprint } } errors { code ids message } } }`;
 
-async function connectedOrganization(): Promise<string> {
-  const certificateId = await importIntoStore(entra.server, managementCertificate);
-  entra.emulator.admin.registerKeyCredential(tenant.id, management.appId, { key: managementCertificate.der.toString('base64') });
+async function connectedOrganization(certificate = managementCertificate): Promise<string> {
+  const certificateId = await importIntoStore(entra.server, certificate);
+  entra.emulator.admin.registerKeyCredential(tenant.id, management.appId, { key: certificate.der.toString('base64') });
   const { data } = await entra.server.graphql<{ addOrganization: Payload & { organization: { id: string } | null } }>(
     `mutation($input: AddOrganizationInput!) { addOrganization(input: $input) { organization { id } errors { code ids message } } }`,
     { input: { tenant: tenant.domain, managementApplicationId: management.appId, managementCertificateId: certificateId } },
@@ -32,8 +32,8 @@ async function connectedOrganization(): Promise<string> {
 }
 
 /** A connected organization whose first `count` applications use `certificate`, registered in Entra as in the portal. */
-async function applicationsWith(certificate: TestCertificate, count: number) {
-  const organizationId = await connectedOrganization();
+async function applicationsWith(certificate: TestCertificate, count: number, connected?: string) {
+  const organizationId = connected ?? (await connectedOrganization());
   const chosen = backups.slice(0, count).map((backup) => backup.appId);
   const { data } = await entra.server.graphql<{ addApplications: Payload }>(
     `mutation($input: AddApplicationsInput!) { addApplications(input: $input) { errors { code ids } } }`,
@@ -402,5 +402,40 @@ describe('a rotation step that could not reach Entra is finished in the backgrou
       { id: organizationId },
     );
     expect(data!.removeOrganization.errors).toEqual([]);
+  });
+});
+
+describe('the management key gone from Entra (deleted in the portal, or expired)', () => {
+  it('updateCertificate answers ENTRA_SIGN_IN_REFUSED for the organization with the AADSTS code, not a failed registration of the application; nothing changes', async () => {
+    // A certificate of its own, so no credential the server cached in earlier tests holds a token for it;
+    // and tokens shorter-lived than MSAL's 5-minute refresh margin: each Graph call signs in again.
+    const certificate = newCertificate('Contoso Backup Management (short tokens)');
+    entra.emulator.admin.configure({ accessTokenLifetimeSeconds: 120 });
+    const organizationId = await connectedOrganization(certificate);
+    const current = newCertificate('Backup 2025');
+    const { applicationIds } = await applicationsWith(current, 1, organizationId);
+    const nextId = await importIntoStore(entra.server, newCertificate('Backup 2026'));
+    const managementKey = entra.emulator.admin
+      .state()
+      .tenants.flatMap((candidate) => candidate.applications)
+      .find((candidate) => candidate.appId === management.appId)!
+      .keyCredentials.find((key) => key.customKeyIdentifier === certificate.thumbprint)!;
+    entra.emulator.admin.removeKeyCredential(tenant.id, management.appId, managementKey.keyId);
+    const before = await snapshot();
+
+    const result = await updateFromStore(organizationId, applicationIds, nextId);
+    expect(result).toEqual({
+      applications: [],
+      errors: [
+        {
+          code: 'ENTRA_SIGN_IN_REFUSED',
+          ids: [organizationId, 'AADSTS700027'],
+          message: `${errorMessages.ENTRA_SIGN_IN_REFUSED} (Entra: AADSTS700027)`,
+        },
+      ],
+    });
+    expect(await snapshot()).toEqual(before);
+    expect(entraThumbprints(entra.emulator, applicationIds[0]!)).toEqual([current.thumbprint]);
+    expect(await activeRotations()).toBe(0);
   });
 });
