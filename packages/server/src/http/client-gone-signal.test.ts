@@ -1,6 +1,7 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterEach, expect, it } from 'vitest';
+import { ClientGoneError } from '../common/client-gone-error.js';
 import { clientGoneSignal } from './client-gone-signal.js';
 
 let server: http.Server | undefined;
@@ -28,6 +29,8 @@ it('aborts when the client disconnects before the answer', async () => {
   await request;
   await aborted;
   expect(requestSignal.aborted).toBe(true);
+  // What work stopped by it throws: told apart from a server fault when it surfaces (formatGraphQLError).
+  expect(requestSignal.reason).toBeInstanceOf(ClientGoneError);
 });
 
 it('stays unaborted once the answer was sent', async () => {

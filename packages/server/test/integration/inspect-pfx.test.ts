@@ -1,5 +1,5 @@
 import { X509Certificate } from 'node:crypto';
-import { beforeEach, describe, expect, it, vi } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
 import { Role } from '../../src/common/actor.js';
 import { databaseSnapshot } from '../support/database-snapshot.js';
 import {
@@ -207,30 +207,6 @@ describe('inspectPfx', () => {
       expect(await databaseSnapshot(server.database.dataSource)).toEqual(before);
     });
   }
-
-  // The console cancels a check when the password changes: routine, and no server fault to alert anyone about.
-  it('logs no error when the client goes away while its file is read', async () => {
-    const pfx = opensslPfx({ iterations: 300_000 });
-    const form = new FormData();
-    form.append('operations', JSON.stringify({ query: inspectQuery, variables: { input: { file: null, password: pfx.password } } }));
-    form.append('map', JSON.stringify({ 0: ['variables.input.file'] }));
-    form.append('0', new Blob([new Uint8Array(pfx.file)]), 'slow.pfx');
-    const logged = server.logs.length;
-    const client = new AbortController();
-    const request = fetch(server.graphqlUrl, {
-      method: 'POST',
-      headers: { authorization: `Bearer ${server.adminToken}`, 'apollo-require-preflight': 'true' },
-      body: form,
-      signal: client.signal,
-    }).catch((error: unknown) => error);
-    // Sent, and being read (300,000 iterations take a while).
-    await new Promise((resolve) => setTimeout(resolve, 200));
-    client.abort();
-    expect(await request).toBeInstanceOf(Error);
-    await vi.waitFor(() => expect(server.logs.slice(logged).join('\n')).toContain('client went away'), { timeout: 10_000 });
-    const lines = server.logs.slice(logged).map((line) => JSON.parse(line) as { level: number; msg: string });
-    expect(lines.filter((line) => line.level >= 50)).toEqual([]);
-  });
 
   it('says when the certificate is already in the store and which applications use it', async () => {
     const pfx = opensslPfx();

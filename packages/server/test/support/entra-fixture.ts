@@ -3,8 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { ClientCertificateCredential } from '@azure/identity';
 import { type RunningEntraEmulator, type Seed, startEntraEmulator } from '@bam/entra-emulator';
-import { afterAll, beforeAll, beforeEach, expect } from 'vitest';
-import { getCurrentTest } from 'vitest/suite';
+import { afterAll, beforeAll, beforeEach, expect, TestRunner } from 'vitest';
 import type { RetryBackoff } from '../../src/common/retry-backoff.js';
 import { forgePfx, rsaCertificate, rsaKey, type TestCertificate } from './pfx-fixtures.js';
 import { clearDatabase } from './seed.js';
@@ -77,7 +76,7 @@ export function reuseKeysAcrossTests(): void {
 }
 
 function nextKeySlot(): number {
-  const test = keysPerTest ? getCurrentTest() : undefined;
+  const test = keysPerTest ? TestRunner.getCurrentTest() : undefined;
   if (!test) return (fileSlot += 1);
   if (testSlots.test !== test) Object.assign(testSlots, { test, next: 1_000 });
   return (testSlots.next += 1);
