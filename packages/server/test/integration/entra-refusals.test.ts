@@ -1,8 +1,17 @@
 import { errorMessageIn, errorMessages } from '@bam/shared';
 import { describe, expect, it } from 'vitest';
-import { backups, entraThumbprints, importIntoStore, management, newCertificate, tenant, useEntraTestServer } from '../support/entra-fixture.js';
+import {
+  backups,
+  entraThumbprints,
+  importIntoStore,
+  management,
+  newCertificate,
+  tenant,
+  updateCertificateFromPfx,
+  useEntraTestServer,
+} from '../support/entra-fixture.js';
 import { holdLock, until, waitingOnLocks } from '../support/lock-races.js';
-import { forgePfx, type TestCertificate } from '../support/pfx-fixtures.js';
+import type { TestCertificate } from '../support/pfx-fixtures.js';
 import { testDatabaseKind } from '../support/test-server.js';
 
 // A refused certificate update on an organization connected to Entra changes nothing — not even the
@@ -54,21 +63,8 @@ async function updateFromStore(organizationId: string, applicationIds: string[],
   return data!.updateCertificate;
 }
 
-async function updateFromPfx(organizationId: string, applicationIds: string[], certificate: TestCertificate) {
-  const pfx = forgePfx({ certificate });
-  const { data, errors } = await entra.server.upload<{ updateCertificate: UpdatePayload }>(
-    updateMutation,
-    {
-      input: {
-        organizationId,
-        applications: applicationIds.map((applicationId) => ({ applicationId })),
-        pfx: { file: null, password: pfx.password },
-      },
-    },
-    { path: 'variables.input.pfx.file', content: pfx.file },
-  );
-  expect(errors).toBeUndefined();
-  return data!.updateCertificate;
+function updateFromPfx(organizationId: string, applicationIds: string[], certificate: TestCertificate) {
+  return updateCertificateFromPfx<UpdatePayload>(entra.server, updateMutation, { organizationId, applicationIds, certificate });
 }
 
 /** What a refused change must leave as it was: the store (with whether each entry holds a key), the audit log and the events. */

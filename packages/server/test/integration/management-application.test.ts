@@ -8,10 +8,11 @@ import {
   newCertificate,
   signInAs,
   tenant,
+  updateCertificateFromPfx,
   useEntraTestServer,
 } from '../support/entra-fixture.js';
 import { databaseSnapshot } from '../support/database-snapshot.js';
-import { forgePfx, type TestCertificate } from '../support/pfx-fixtures.js';
+import type { TestCertificate } from '../support/pfx-fixtures.js';
 
 // The management application is the one the server signs in to the tenant with: it is never a backup application,
 // or a certificate update of it would remove the management key from Entra and cut the organization off.
@@ -76,21 +77,12 @@ async function updateFromStore(organizationId: string, applicationIds: string[],
   return data!.updateCertificate;
 }
 
-async function updateFromPfx(organizationId: string, applicationIds: string[], certificate: TestCertificate) {
-  const pfx = forgePfx({ certificate });
-  const { data, errors } = await entra.server.upload<{ updateCertificate: { applications: unknown[]; errors: MutationError[] } }>(
-    updateMutation,
-    {
-      input: {
-        organizationId,
-        applications: applicationIds.map((applicationId) => ({ applicationId })),
-        pfx: { file: null, password: pfx.password },
-      },
-    },
-    { path: 'variables.input.pfx.file', content: pfx.file },
-  );
-  expect(errors).toBeUndefined();
-  return data!.updateCertificate;
+function updateFromPfx(organizationId: string, applicationIds: string[], certificate: TestCertificate) {
+  return updateCertificateFromPfx<{ applications: unknown[]; errors: MutationError[] }>(entra.server, updateMutation, {
+    organizationId,
+    applicationIds,
+    certificate,
+  });
 }
 
 async function updateConnection(input: Record<string, unknown>) {

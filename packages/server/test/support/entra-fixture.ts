@@ -117,6 +117,28 @@ export function useEntraTestServer(): EntraTestServer {
   return started;
 }
 
+/** Sends `mutation`, an updateCertificate of the applications from a PFX file of `certificate`; its payload. */
+export async function updateCertificateFromPfx<Payload>(
+  server: TestServer,
+  mutation: string,
+  { organizationId, applicationIds, certificate }: { organizationId: string; applicationIds: string[]; certificate: TestCertificate },
+): Promise<Payload> {
+  const pfx = forgePfx({ certificate });
+  const { data, errors } = await server.upload<{ updateCertificate: Payload }>(
+    mutation,
+    {
+      input: {
+        organizationId,
+        applications: applicationIds.map((applicationId) => ({ applicationId })),
+        pfx: { file: null, password: pfx.password },
+      },
+    },
+    { path: 'variables.input.pfx.file', content: pfx.file },
+  );
+  expect(errors).toBeUndefined();
+  return data!.updateCertificate;
+}
+
 /** Imports the certificate with its key into the server's store; returns its store id. */
 export async function importIntoStore(server: TestServer, certificate: TestCertificate): Promise<string> {
   const pfx = forgePfx({ certificate });
