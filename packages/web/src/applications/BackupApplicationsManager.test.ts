@@ -250,15 +250,18 @@ describe('BackupApplicationsManager Verify', () => {
 });
 
 describe('BackupApplicationsManager after the wizard', () => {
-  it('says nothing changed for applications that already used the chosen certificate', async () => {
+  /** Opens the wizard from an application's certificate link (connected organization) and has it report `result`. */
+  async function wizardReports(result: Record<string, unknown>) {
     const manager = mountManager(null, { entraConnected: true, role: 'OPERATOR' });
     await eventually(() => expect(shownNames()).toHaveLength(4));
     get('[data-testid="certificate-link"]').click();
     await eventually(() => expect(manager.findComponent({ name: 'SelectCertificateWizard' }).exists()).toBe(true));
+    manager.findComponent({ name: 'SelectCertificateWizard' }).vm.$emit('updated', result);
+  }
+
+  it('says nothing changed for applications that already used the chosen certificate', async () => {
     const [first] = applications;
-    manager
-      .findComponent({ name: 'SelectCertificateWizard' })
-      .vm.$emit('updated', { applications: [first], certificate: first!.certificate, unchanged: [first!.applicationId], hadNone: [] });
+    await wizardReports({ applications: [first], certificate: first!.certificate, unchanged: [first!.applicationId], hadNone: [] });
     await eventually(() =>
       expect(get('[data-testid="manager-status"]').textContent).toBe(
         `Contoso Backup 01 already used certificate ${first!.certificate!.thumbprint}: nothing changed.`,
@@ -267,14 +270,8 @@ describe('BackupApplicationsManager after the wizard', () => {
   });
 
   it('reports the change in Entra for the applications that changed, and nothing changed for the others', async () => {
-    const manager = mountManager(null, { entraConnected: true, role: 'OPERATOR' });
-    await eventually(() => expect(shownNames()).toHaveLength(4));
-    get('[data-testid="certificate-link"]').click();
-    await eventually(() => expect(manager.findComponent({ name: 'SelectCertificateWizard' }).exists()).toBe(true));
     const [first, second] = applications;
-    manager
-      .findComponent({ name: 'SelectCertificateWizard' })
-      .vm.$emit('updated', { applications: [first, second], certificate: first!.certificate, unchanged: [first!.applicationId], hadNone: [] });
+    await wizardReports({ applications: [first, second], certificate: first!.certificate, unchanged: [first!.applicationId], hadNone: [] });
     await eventually(() => expect(get('[data-testid="manager-status"]').textContent).toContain('Certificate of Contoso Backup 02 updated'));
     const status = get('[data-testid="manager-status"]').textContent!;
     expect(status).toContain('Entra now holds the new certificate; the old key is withdrawn.');
@@ -283,14 +280,8 @@ describe('BackupApplicationsManager after the wizard', () => {
   });
 
   it('names no old key withdrawn when the applications changed had no certificate before', async () => {
-    const manager = mountManager(null, { entraConnected: true, role: 'OPERATOR' });
-    await eventually(() => expect(shownNames()).toHaveLength(4));
-    get('[data-testid="certificate-link"]').click();
-    await eventually(() => expect(manager.findComponent({ name: 'SelectCertificateWizard' }).exists()).toBe(true));
     const [first, second] = applications;
-    manager
-      .findComponent({ name: 'SelectCertificateWizard' })
-      .vm.$emit('updated', { applications: [second], certificate: first!.certificate, unchanged: [], hadNone: [second!.applicationId] });
+    await wizardReports({ applications: [second], certificate: first!.certificate, unchanged: [], hadNone: [second!.applicationId] });
     await eventually(() => expect(get('[data-testid="manager-status"]').textContent).toContain('Certificate of Contoso Backup 02 updated'));
     const status = get('[data-testid="manager-status"]').textContent!;
     expect(status).toContain('Entra now holds the new certificate.');
